@@ -1,0 +1,18 @@
+//! POST /api/console/auth/login: username + password; the token in `data.token` and the cookie.
+
+use gpet::operators::{self, ConsoleLogin, Credentials};
+use gpet::{Ctx, Envelope, Needs};
+use gpet_lambda::{Body, Request, Response, http};
+
+pub const NEEDS: Needs = Needs { db: true, cache: true, auth: true, ..Needs::NONE };
+
+#[utoipa::path(post, path = "/api/console/auth/login", tag = "console", request_body = Credentials,
+    responses((status = 200, body = Envelope<ConsoleLogin>), (status = 401, description = "1401 用户名或密码错误")))]
+pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
+    let outcome = async {
+        let login = operators::login(ctx, http::json_body(&req, 4096)?).await?;
+        let cookie = ctx.auth()?.cookies.seal(operators::COOKIE, &login.token, operators::TOKEN_TTL, "/");
+        Ok::<_, gpet::Error>(http::with_cookie(http::ok(login), cookie))
+    };
+    outcome.await.unwrap_or_else(|e| http::error(&e))
+}

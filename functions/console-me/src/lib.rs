@@ -1,0 +1,19 @@
+//! GET /api/console/me: the operator and their role.
+
+use gpet::operators::{self, Operator};
+use gpet::{Ctx, Envelope, Needs};
+use gpet_lambda::{Body, Request, Response, http};
+
+pub const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
+
+#[utoipa::path(get, path = "/api/console/me", tag = "console",
+    responses((status = 200, body = Envelope<Operator>), (status = 401, description = "1401 not logged in, 1406 expired")))]
+pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
+    http::reply(
+        async {
+            let me = operators::authenticate(ctx, http::token(ctx, &req, operators::COOKIE)?.as_deref()).await?;
+            Ok(me.operator)
+        }
+        .await,
+    )
+}

@@ -1,0 +1,3 @@
+fn main() -> Result<(), gpet_lambda::Error> {
+    gpet_lambda::http_main(env!("CARGO_PKG_NAME"), h5_auth_refresh::NEEDS, h5_auth_refresh::handle)
+}

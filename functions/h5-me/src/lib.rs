@@ -1,0 +1,19 @@
+//! GET /api/me: the owner's profile.
+
+use gpet::users::Profile;
+use gpet::{Ctx, Envelope, Needs, sessions, users};
+use gpet_lambda::{Body, Request, Response, http};
+
+pub const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
+
+#[utoipa::path(get, path = "/api/me", tag = "h5",
+    responses((status = 200, body = Envelope<Profile>), (status = 401, description = "1401 not logged in, 1406 token expired")))]
+pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
+    http::reply(
+        async {
+            let me = sessions::authenticate(ctx, http::token(ctx, &req, sessions::COOKIE)?.as_deref()).await?;
+            users::profile(&ctx.db()?.client().await?, me.user_id).await
+        }
+        .await,
+    )
+}

@@ -1,0 +1,27 @@
+//! POST /api/track: a batch of tracking events from the H5 app, logged in or not.
+
+use gpet::tracking::{self, Accepted, MAX_EVENT_BYTES, MAX_EVENTS, TrackBatch};
+use gpet::{Ctx, Envelope, Needs, sessions};
+use gpet_lambda::{Body, Request, Response, http};
+
+pub const NEEDS: Needs = Needs { db: true, auth: true, queues: true, ..Needs::NONE };
+
+/// 50 events of at most 4 KiB, and room for the JSON around them.
+const BODY_LIMIT: usize = MAX_EVENTS * MAX_EVENT_BYTES + 8 * 1024;
+
+#[utoipa::path(post, path = "/api/track", tag = "h5", request_body = TrackBatch,
+    responses((status = 200, body = Envelope<Accepted>), (status = 400, description = "1403 with what was wrong")))]
+pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
+    http::reply(
+        async {
+            let batch: TrackBatch = http::json_body(&req, BODY_LIMIT)?;
+            // Events of a visitor whose token is missing, expired or invalid are kept, anonymous.
+            let user_id = match http::token(ctx, &req, sessions::COOKIE)? {
+                Some(token) => sessions::authenticate(ctx, Some(&token)).await.ok().map(|p| p.user_id),
+                None => None,
+            };
+            tracking::record_from_h5(ctx, user_id, batch).await
+        }
+        .await,
+    )
+}

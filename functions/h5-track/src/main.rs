@@ -1,0 +1,3 @@
+fn main() -> Result<(), gpet_lambda::Error> {
+    gpet_lambda::http_main(env!("CARGO_PKG_NAME"), h5_track::NEEDS, h5_track::handle)
+}

@@ -1,0 +1,10 @@
+//! outbox-relay (every minute): publishes what the outbox holds.
+
+use gpet::{Ctx, Needs, outbox};
+
+pub const NEEDS: Needs = Needs { db: true, queues: true, ..Needs::NONE };
+
+pub async fn run(ctx: &Ctx) -> gpet::Result<serde_json::Value> {
+    let report = outbox::relay(ctx).await?;
+    Ok(serde_json::json!({ "published": report.published, "failed": report.failed }))
+}

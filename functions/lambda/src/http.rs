@@ -1,0 +1,94 @@
+//! HTTP functions: reading a request and answering the envelope `{code, msg, data}`.
+
+use std::collections::HashMap;
+
+use gpet::{Ctx, Envelope, Error};
+use lambda_http::{Body, Request, RequestExt as _, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// The default limit of a JSON body; a function may allow more.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+fn json_response(status: u16, body: String) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json; charset=utf-8")
+        .header("cache-control", "no-store")
+        .body(Body::Text(body))
+        .expect("a response with valid parts builds")
+}
+
+pub fn ok<T: Serialize>(data: T) -> Response<Body> {
+    match serde_json::to_string(&Envelope::ok(data)) {
+        Ok(body) => json_response(200, body),
+        Err(e) => error(&Error::Unexpected(anyhow::Error::new(e).context("failed to serialize an answer"))),
+    }
+}
+
+pub fn error(e: &Error) -> Response<Body> {
+    crate::log_failure(e);
+    let body = serde_json::to_string(&Envelope::error(e)).expect("an error envelope serializes");
+    json_response(e.http_status(), body)
+}
+
+pub fn reply<T: Serialize>(result: gpet::Result<T>) -> Response<Body> {
+    match result {
+        Ok(data) => ok(data),
+        Err(e) => error(&e),
+    }
+}
+
+pub fn redirect(location: &str) -> Response<Body> {
+    Response::builder()
+        .status(302)
+        .header("location", location)
+        .header("cache-control", "no-store")
+        .body(Body::Empty)
+        .expect("a redirect with valid parts builds")
+}
+
+pub fn with_cookie(mut response: Response<Body>, set_cookie: String) -> Response<Body> {
+    if let Ok(value) = set_cookie.parse() {
+        response.headers_mut().append("set-cookie", value);
+    }
+    response
+}
+
+pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The query string parameters, decoded; a repeated name keeps its first value.
+pub fn query(req: &Request) -> HashMap<String, String> {
+    let mut params = HashMap::new();
+    for (k, v) in url::form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes()) {
+        params.entry(k.into_owned()).or_insert_with(|| v.into_owned());
+    }
+    params
+}
+
+pub fn path_param(req: &Request, name: &str) -> Option<String> {
+    req.path_parameters_ref().and_then(|p| p.first(name)).map(str::to_owned)
+}
+
+/// The token of the request (Bearer header first, then the encrypted cookie `cookie`).
+pub fn token(ctx: &Ctx, req: &Request, cookie: &str) -> gpet::Result<Option<String>> {
+    Ok(gpet::auth::request_token(ctx.auth()?, header(req, "authorization"), header(req, "cookie"), cookie))
+}
+
+/// Reads a JSON body: too large → 1403 with HTTP 413; malformed, a missing field or a wrong
+/// type → 1403 with serde's account of what was wrong.
+pub fn json_body<T: DeserializeOwned>(req: &Request, limit: usize) -> gpet::Result<T> {
+    let bytes: &[u8] = req.body().as_ref();
+    if bytes.len() > limit {
+        return Err(Error::bad_request(format!("请求体过大：{} 字节，上限 {limit} 字节", bytes.len())).with_status(413));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::bad_request("请求体为空，应为 JSON"));
+    }
+    serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => Error::bad_request(format!("请求参数错误：{e}")),
+        _ => Error::bad_request(format!("请求体不是合法的 JSON：{e}")),
+    })
+}

@@ -1,0 +1,119 @@
+//! The Lambda side of every function: cold start (tracing, configuration, connections), the
+//! runtime loops for HTTP, scheduled and queue functions, and the HTTP envelope. The domain
+//! crate knows nothing of this; the local host calls the same handlers in-process.
+
+pub mod http;
+pub mod sqs;
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use gpet::{Clock, Ctx, Env, Needs};
+use lambda_runtime::LambdaEvent;
+use tracing::Instrument as _;
+
+pub use lambda_http::{Body, Request, Response};
+pub use lambda_runtime::Error;
+
+/// Connections per instance: a Lambda instance serves one request at a time.
+const LAMBDA_POOL_SIZE: usize = 2;
+
+static COLD: AtomicBool = AtomicBool::new(true);
+
+/// The root span of one invocation: every log line of it carries the function's name, the
+/// request id and whether the instance was cold.
+pub fn invocation_span(function: &str, request_id: &str) -> tracing::Span {
+    let cold_start = COLD.swap(false, Ordering::Relaxed);
+    tracing::info_span!("invocation", function, request_id, cold_start)
+}
+
+fn init_tracing() {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_target(false)
+        .init();
+}
+
+/// Everything built once per instance, before the first event. A missing or bad variable
+/// fails the start with its name (Lambda reports an init error).
+async fn cold_start(function: &'static str, needs: Needs) -> Result<&'static Ctx, Error> {
+    init_tracing();
+    match Ctx::from_env(&Env::from_process(), needs, Clock::system(), LAMBDA_POOL_SIZE).await {
+        Ok(ctx) => Ok(Box::leak(Box::new(ctx))),
+        Err(e) => {
+            tracing::error!(function, error = format!("{e:#}"), "cold start failed");
+            Err(e.into())
+        }
+    }
+}
+
+fn block_on<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime starts").block_on(future)
+}
+
+/// `main` of an HTTP function (API Gateway HTTP API, payload v2).
+pub fn http_main<F, Fut>(function: &'static str, needs: Needs, handler: F) -> Result<(), Error>
+where
+    F: Fn(&'static Ctx, Request) -> Fut + Copy + Send + 'static,
+    Fut: Future<Output = Response<Body>> + Send,
+{
+    block_on(async move {
+        let ctx = cold_start(function, needs).await?;
+        lambda_http::run(lambda_http::service_fn(move |req: Request| {
+            use lambda_http::RequestExt as _;
+            let request_id = req.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default();
+            let span = invocation_span(function, &request_id);
+            async move { Ok::<_, Error>(handler(ctx, req).await) }.instrument(span)
+        }))
+        .await
+    })
+}
+
+/// `main` of a scheduled job (EventBridge Scheduler). The job's report is the invocation's
+/// result; a failure fails the invocation, and the scheduler's retry policy applies.
+pub fn job_main<F, Fut>(function: &'static str, needs: Needs, job: F) -> Result<(), Error>
+where
+    F: Fn(&'static Ctx) -> Fut + Copy + Send + 'static,
+    Fut: Future<Output = gpet::Result<serde_json::Value>> + Send,
+{
+    block_on(async move {
+        let ctx = cold_start(function, needs).await?;
+        lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<serde_json::Value>| {
+            let span = invocation_span(function, &event.context.request_id);
+            // Boxed: a job's future is deep, and its type need not be part of the runtime's.
+            let run = Box::pin(job(ctx));
+            async move { run.await.map_err(|e| log_failure(&e)) }.instrument(span)
+        }))
+        .await
+    })
+}
+
+/// `main` of a queue consumer (SQS, with ReportBatchItemFailures).
+pub fn sqs_main<F, Fut>(function: &'static str, needs: Needs, consumer: F) -> Result<(), Error>
+where
+    F: Fn(&'static Ctx, SqsEvent) -> Fut + Copy + Send + 'static,
+    Fut: Future<Output = SqsBatchResponse> + Send,
+{
+    block_on(async move {
+        let ctx = cold_start(function, needs).await?;
+        lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<SqsEvent>| {
+            let span = invocation_span(function, &event.context.request_id);
+            async move { Ok::<_, Error>(consumer(ctx, event.payload).await) }.instrument(span)
+        }))
+        .await
+    })
+}
+
+/// Logs a domain error as it deserves (an unexpected one with its whole chain) and turns it
+/// into what the runtime reports.
+pub fn log_failure(e: &gpet::Error) -> Error {
+    match e {
+        gpet::Error::Unexpected(inner) => tracing::error!(error = format!("{inner:#}"), "failed"),
+        rejected => tracing::warn!(code = rejected.code().as_u16(), msg = %rejected, "refused"),
+    }
+    e.client_message().into_owned().into()
+}

@@ -1,0 +1,390 @@
+//! The local host: every HTTP function in-process on one port with the routes of template.yaml,
+//! the schedules on the business clock, the local controls, and the two web apps.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use gpet::{Ctx, Envelope, Error};
+use lambda_http::RequestExt as _;
+use serde::Deserialize;
+use tokio::sync::Mutex;
+
+use crate::registry::{self, Handler, HttpFn, JobFn};
+use crate::schedule::Schedule;
+use crate::template::{Template, Trigger};
+
+/// API Gateway's payload limit.
+const BODY_LIMIT: usize = 6 * 1024 * 1024;
+
+struct Route {
+    method: String,
+    segments: Vec<String>,
+    binary: String,
+    handler: HttpFn,
+}
+
+struct Job {
+    binary: String,
+    schedule: Schedule,
+    run: JobFn,
+    /// One run of a job at a time, as one scheduled invocation at a time.
+    running: Mutex<()>,
+}
+
+pub struct Host {
+    pub ctx: Arc<Ctx>,
+    routes: Vec<Route>,
+    jobs: HashMap<String, Job>,
+    web_root: Option<PathBuf>,
+    openapi: String,
+}
+
+/// What template.yaml and the registry disagree on; empty when they agree.
+pub fn registry_problems(template: &Template) -> Vec<String> {
+    let entries = registry::entries();
+    let mut problems = Vec::new();
+    for f in &template.functions {
+        let expected_id = format!("{}Function", camel(&f.binary));
+        if f.logical_id != expected_id {
+            problems.push(format!("{}: logical id should be {expected_id}", f.logical_id));
+        }
+        match entries.iter().find(|e| e.binary == f.binary) {
+            None => problems.push(format!("{} ({}) has no handler in the registry", f.logical_id, f.binary)),
+            Some(entry) => {
+                for trigger in &f.triggers {
+                    let fits = matches!(
+                        (trigger, entry.handler),
+                        (Trigger::Http { .. }, Handler::Http(_))
+                            | (Trigger::Schedule { .. }, Handler::Job(_))
+                            | (Trigger::Sqs { .. }, Handler::Sqs(_))
+                    );
+                    if !fits {
+                        problems.push(format!("{}: trigger {trigger:?} does not fit its handler", f.binary));
+                    }
+                }
+            }
+        }
+    }
+    for e in &entries {
+        if !template.functions.iter().any(|f| f.binary == e.binary) {
+            problems.push(format!("handler {} has no function in template.yaml", e.binary));
+        }
+    }
+    problems
+}
+
+pub fn camel(kebab: &str) -> String {
+    kebab
+        .split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map(|c| c.to_uppercase().chain(chars).collect::<String>()).unwrap_or_default()
+        })
+        .collect()
+}
+
+impl Host {
+    pub fn new(ctx: Arc<Ctx>, template: &Template, web_root: Option<PathBuf>) -> anyhow::Result<Self> {
+        let problems = registry_problems(template);
+        if !problems.is_empty() {
+            anyhow::bail!("template.yaml and the handler registry disagree:\n  {}", problems.join("\n  "));
+        }
+        let mut routes = Vec::new();
+        let mut jobs = HashMap::new();
+        for f in &template.functions {
+            let entry = registry::find(&f.binary).expect("checked above");
+            for trigger in &f.triggers {
+                match (trigger, entry.handler) {
+                    (Trigger::Http { method, path }, Handler::Http(handler)) => routes.push(Route {
+                        method: method.clone(),
+                        segments: path.trim_matches('/').split('/').map(str::to_owned).collect(),
+                        binary: f.binary.clone(),
+                        handler,
+                    }),
+                    (Trigger::Schedule { expression }, Handler::Job(run)) => {
+                        let name = f.binary.trim_start_matches("job-").to_owned();
+                        let schedule =
+                            Schedule::parse(expression).map_err(|e| anyhow::anyhow!("{}: {e:#}", f.binary))?;
+                        jobs.insert(name, Job { binary: f.binary.clone(), schedule, run, running: Mutex::new(()) });
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // Literal segments win over parameters, as in API Gateway.
+        routes.sort_by_key(|r| r.segments.iter().filter(|s| s.starts_with('{')).count());
+        let openapi = registry::openapi().to_json()?;
+        Ok(Host { ctx, routes, jobs, web_root, openapi })
+    }
+
+    pub fn router(self: Arc<Self>) -> axum::Router {
+        axum::Router::new()
+            .route("/_local/clock", get(clock_get).put(clock_put))
+            .route("/_local/jobs/{name}", post(job_run))
+            .route("/api/openapi.json", get(openapi))
+            .fallback(dispatch)
+            .with_state(self)
+    }
+
+    pub fn job_names(&self) -> Vec<&str> {
+        self.jobs.keys().map(String::as_str).collect()
+    }
+
+    /// Runs a job now, as its schedule would; None for an unknown job.
+    pub async fn run_job(&self, name: &str) -> Option<gpet::Result<serde_json::Value>> {
+        let job = self.jobs.get(name)?;
+        let _one_at_a_time = job.running.lock().await;
+        let span = gpet_lambda::invocation_span(&job.binary, &uuid::Uuid::new_v4().to_string());
+        Some(tracing::Instrument::instrument((job.run)(&self.ctx), span).await)
+    }
+
+    /// Runs every job whose schedule fires, minute by minute of the business clock; when the
+    /// clock jumps ahead, each job that fired in the skipped minutes runs once.
+    pub fn spawn_schedules(self: Arc<Self>) {
+        tokio::spawn(async move {
+            let mut last = minute(self.ctx.clock.now());
+            loop {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                let now = minute(self.ctx.clock.now());
+                if now <= last {
+                    last = now;
+                    continue;
+                }
+                let from = last.max(now - chrono::Duration::days(3));
+                let due: Vec<String> = self
+                    .jobs
+                    .iter()
+                    .filter(|(_, job)| {
+                        let mut t = from + chrono::Duration::minutes(1);
+                        while t <= now {
+                            if job.schedule.fires_at(t) {
+                                return true;
+                            }
+                            t += chrono::Duration::minutes(1);
+                        }
+                        false
+                    })
+                    .map(|(name, _)| name.clone())
+                    .collect();
+                last = now;
+                for name in due {
+                    let host = self.clone();
+                    tokio::spawn(async move {
+                        if let Some(job) = host.jobs.get(&name) {
+                            if job.running.try_lock().is_err() {
+                                return;
+                            }
+                        }
+                        if let Some(Err(e)) = host.run_job(&name).await {
+                            tracing::warn!(job = name, error = %e, "scheduled job failed");
+                        }
+                    });
+                }
+            }
+        });
+    }
+
+    fn route(&self, method: &str, path: &str) -> Result<(&Route, HashMap<String, String>), u16> {
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let mut path_matched = false;
+        for route in &self.routes {
+            let Some(params) = match_segments(&route.segments, &segments) else { continue };
+            if route.method == method {
+                return Ok((route, params));
+            }
+            path_matched = true;
+        }
+        Err(if path_matched { 405 } else { 404 })
+    }
+}
+
+fn minute(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.timestamp() - t.timestamp().rem_euclid(60), 0).expect("a minute is a valid time")
+}
+
+fn match_segments(pattern: &[String], path: &[&str]) -> Option<HashMap<String, String>> {
+    if pattern.len() != path.len() {
+        return None;
+    }
+    let mut params = HashMap::new();
+    for (p, s) in pattern.iter().zip(path) {
+        match p.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            Some(name) if !s.is_empty() => {
+                let value =
+                    url::form_urlencoded::parse(format!("v={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
+                params.insert(name.to_owned(), value.unwrap_or_default());
+            }
+            Some(_) => return None,
+            None if p == s => {}
+            None => return None,
+        }
+    }
+    Some(params)
+}
+
+fn envelope_response(error: &Error) -> Response {
+    let status =
+        axum::http::StatusCode::from_u16(error.http_status()).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+    (status, axum::Json(Envelope::error(error))).into_response()
+}
+
+async fn dispatch(State(host): State<Arc<Host>>, req: Request) -> Response {
+    let path = req.uri().path().to_owned();
+    if path.starts_with("/api/") || path.starts_with("/s/") || path == "/api" {
+        return invoke(host, req).await;
+    }
+    serve_static(host.web_root.as_deref(), &path).await
+}
+
+async fn invoke(host: Arc<Host>, req: Request) -> Response {
+    let method = req.method().as_str().to_owned();
+    let path = req.uri().path().to_owned();
+    let (route, params) = match host.route(&method, &path) {
+        Ok(found) => found,
+        Err(405) => {
+            return envelope_response(&Error::not_found(format!("接口不支持 {method} 方法：{path}")).with_status(405));
+        }
+        Err(_) => return envelope_response(&Error::not_found(format!("接口不存在：{method} {path}"))),
+    };
+    let (parts, body) = req.into_parts();
+    let bytes: Bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(bytes) => bytes,
+        Err(_) => return envelope_response(&Error::bad_request("请求体超过 6 MB 上限").with_status(413)),
+    };
+    let body = if bytes.is_empty() {
+        lambda_http::Body::Empty
+    } else {
+        match String::from_utf8(bytes.to_vec()) {
+            Ok(text) => lambda_http::Body::Text(text),
+            Err(e) => lambda_http::Body::Binary(e.into_bytes()),
+        }
+    };
+    let request = lambda_http::Request::from_parts(parts, body).with_path_parameters(params);
+    let span = gpet_lambda::invocation_span(&route.binary, &uuid::Uuid::new_v4().to_string());
+    let response = tracing::Instrument::instrument((route.handler)(&host.ctx, request), span).await;
+    let (parts, body) = response.into_parts();
+    Response::from_parts(parts, axum::body::Body::from(body.to_vec()))
+}
+
+async fn openapi(State(host): State<Arc<Host>>) -> Response {
+    ([("content-type", "application/json")], host.openapi.clone()).into_response()
+}
+
+fn clock_view(ctx: &Ctx) -> serde_json::Value {
+    serde_json::json!({
+        "now": ctx.clock.now_shanghai().to_rfc3339(),
+        "offset_seconds": ctx.clock.offset().num_seconds(),
+        "business_day": ctx.clock.today(),
+    })
+}
+
+async fn clock_get(State(host): State<Arc<Host>>) -> Response {
+    axum::Json(Envelope::ok(clock_view(&host.ctx))).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClockChange {
+    now: Option<DateTime<chrono::FixedOffset>>,
+    offset_seconds: Option<i64>,
+}
+
+async fn clock_put(State(host): State<Arc<Host>>, body: Bytes) -> Response {
+    match serde_json::from_slice::<ClockChange>(&body) {
+        Ok(ClockChange { now: Some(now), offset_seconds: None }) => host.ctx.clock.set_now(now.with_timezone(&Utc)),
+        Ok(ClockChange { now: None, offset_seconds: Some(s) }) => {
+            host.ctx.clock.set_offset(chrono::Duration::seconds(s))
+        }
+        Ok(_) => return envelope_response(&Error::bad_request("需要 now（RFC 3339）或 offset_seconds 其中之一")),
+        Err(e) => return envelope_response(&Error::bad_request(format!("请求参数错误：{e}"))),
+    }
+    tracing::info!(offset = host.ctx.clock.offset().num_seconds(), "business clock moved");
+    axum::Json(Envelope::ok(clock_view(&host.ctx))).into_response()
+}
+
+async fn job_run(State(host): State<Arc<Host>>, axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    match host.run_job(&name).await {
+        Some(Ok(report)) => axum::Json(Envelope::ok(report)).into_response(),
+        Some(Err(e)) => envelope_response(&e),
+        None => {
+            let mut known = host.job_names();
+            known.sort();
+            envelope_response(&Error::not_found(format!("没有名为 {name} 的任务；可用：{}", known.join(", "))))
+        }
+    }
+}
+
+/// `/console/…` from web/console/dist, everything else from web/h5/dist; a path without a file
+/// is the app's own route and gets its index.html.
+async fn serve_static(web_root: Option<&Path>, path: &str) -> Response {
+    let Some(root) = web_root else {
+        return (axum::http::StatusCode::NOT_FOUND, "web apps not served").into_response();
+    };
+    if path == "/console" {
+        return (axum::http::StatusCode::FOUND, [("location", "/console/")]).into_response();
+    }
+    let (dir, rest) = match path.strip_prefix("/console/") {
+        Some(rest) => (root.join("console/dist"), rest),
+        None => (root.join("h5/dist"), path.trim_start_matches('/')),
+    };
+    let relative = Path::new(rest);
+    if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return (axum::http::StatusCode::BAD_REQUEST, "bad path").into_response();
+    }
+    let file = dir.join(relative);
+    let (file, cache) = if !rest.is_empty() && tokio::fs::metadata(&file).await.is_ok_and(|m| m.is_file()) {
+        let immutable = rest.starts_with("assets/");
+        (file, if immutable { "public, max-age=31536000, immutable" } else { "no-cache" })
+    } else if relative.extension().is_some() {
+        return (axum::http::StatusCode::NOT_FOUND, "not found").into_response();
+    } else {
+        (dir.join("index.html"), "no-cache")
+    };
+    match tokio::fs::read(&file).await {
+        Ok(bytes) => ([("content-type", content_type(&file)), ("cache-control", cache)], bytes).into_response(),
+        Err(_) => {
+            (axum::http::StatusCode::NOT_FOUND, "web app not built: run `npm --prefix web run build`").into_response()
+        }
+    }
+}
+
+fn content_type(file: &Path) -> &'static str {
+    match file.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("json") => "application/json",
+        Some("ico") => "image/x-icon",
+        Some("woff2") => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_parameters_match_one_segment() {
+        let pattern: Vec<String> = ["api", "groups", "{id}"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(match_segments(&pattern, &["api", "groups", "42"]).unwrap()["id"], "42");
+        assert!(match_segments(&pattern, &["api", "groups", ""]).is_none());
+        assert!(match_segments(&pattern, &["api", "groups", "42", "x"]).is_none());
+        assert_eq!(match_segments(&pattern, &["api", "groups", "a%20b"]).unwrap()["id"], "a b");
+    }
+
+    #[test]
+    fn names_turn_camel() {
+        assert_eq!(camel("job-outbox-relay"), "JobOutboxRelay");
+        assert_eq!(camel("h5-me"), "H5Me");
+    }
+}

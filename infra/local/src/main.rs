@@ -1,0 +1,90 @@
+//! `gpet-local`: the whole product on one port, for `make dev` and the browser tests.
+//!   gpet-local serve [--seed]   migrate, create queues, serve, run schedules, poll queues
+//!   gpet-local migrate          apply the migrations and exit
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use gpet::Clock;
+use gpet_local::host::Host;
+use gpet_local::registry::{self, Handler};
+use gpet_local::setup::{Local, prepare_database};
+use gpet_local::template::{Template, Trigger};
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn required(name: &str) -> anyhow::Result<String> {
+    var(name).with_context(|| format!("{name} is not set (source .local/env, written by infra/scripts/services.sh)"))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_target(false)
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = args.first().map(String::as_str).unwrap_or("serve");
+
+    let admin_url = required("GPET_PG_ADMIN_URL")?;
+    let database_url = var("GPET_DATABASE_URL")
+        .unwrap_or_else(|| format!("{}/gpet", admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base)));
+    prepare_database(&admin_url, &database_url).await?;
+    if command == "migrate" {
+        return Ok(());
+    }
+    anyhow::ensure!(command == "serve", "unknown command {command}: use serve [--seed] or migrate");
+
+    let port: u16 = var("GPET_PORT").unwrap_or_else(|| "3000".into()).parse().context("GPET_PORT")?;
+    let sandbox_url = var("GPET_SANDBOX_URL").unwrap_or_else(|| "http://127.0.0.1:3900".into());
+    let local = Local {
+        database_url,
+        redis_url: required("GPET_REDIS_URL")?,
+        redis_prefix: String::new(),
+        sqs_endpoint: required("GPET_SQS_ENDPOINT")?,
+        queue_prefix: String::new(),
+        sandbox_url: sandbox_url.clone(),
+        public_base_url: var("GPET_PUBLIC_BASE_URL").unwrap_or_else(|| format!("http://127.0.0.1:{port}")),
+    };
+    let template = Template::load(&PathBuf::from(var("GPET_TEMPLATE").unwrap_or_else(|| "template.yaml".into())))?;
+    let (ctx, queue_urls, _) = local.start(&template, Clock::system(), 16).await?;
+    if args.iter().any(|a| a == "--seed") {
+        let password = var("GPET_DEMO_ADMIN_PASSWORD").unwrap_or_else(|| "gpet-admin".into());
+        gpet_local::seed::seed(&ctx, &sandbox_url, &password).await?;
+    }
+
+    let web_root = PathBuf::from(var("GPET_WEB_ROOT").unwrap_or_else(|| "web".into()));
+    let host = Arc::new(Host::new(ctx.clone(), &template, Some(web_root))?);
+    host.clone().spawn_schedules();
+    let sqs = gpet::queue::client(Some(&url::Url::parse(&local.sqs_endpoint)?)).await;
+    for f in &template.functions {
+        for trigger in &f.triggers {
+            if let (Trigger::Sqs { queue, batch_size }, Some(Handler::Sqs(consumer))) =
+                (trigger, registry::find(&f.binary).map(|e| e.handler))
+            {
+                let url = queue_urls.get(queue).with_context(|| format!("queue {queue}"))?.clone();
+                tokio::spawn(gpet_local::queues::poll(
+                    ctx.clone(),
+                    sqs.clone(),
+                    f.binary.clone(),
+                    url,
+                    *batch_size,
+                    consumer,
+                ));
+            }
+        }
+    }
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    tracing::info!("gpet is up: H5 http://{addr}/  console http://{addr}/console/  sandbox {sandbox_url}");
+    axum::serve(listener, host.router())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,284 @@
+//! What every test needs: its own database (from a migrated template), its own Redis key
+//! prefix and queues, its own sandbox, and the local host serving every function on a port of
+//! its own, all real. Dropped with the test.
+
+use std::sync::Arc;
+
+use gpet::{Clock, Ctx, Env};
+use gpet_local::host::Host;
+use gpet_local::queues::QueueUrls;
+use gpet_local::setup::{self, Local};
+use gpet_local::template::Template;
+use gpet_sandbox::{Sandbox, SandboxConfig};
+use tokio::sync::OnceCell;
+
+pub fn var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the tests through `make test` (it starts PostgreSQL, Redis and the SQS server and sources .local/env)")
+    })
+}
+
+pub fn project_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("the project root exists")
+}
+
+pub fn template() -> Template {
+    Template::load(&project_root().join("template.yaml")).expect("template.yaml parses")
+}
+
+fn admin_url() -> String {
+    var("GPET_PG_ADMIN_URL")
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (base, _) = url.rsplit_once('/').expect("a database URL has a path");
+    format!("{base}/{name}")
+}
+
+/// A database migrated once per schema version (its name carries a hash of the migrations),
+/// under an advisory lock so that concurrent test processes build it once.
+async fn template_database() -> &'static str {
+    static NAME: OnceCell<String> = OnceCell::const_new();
+    NAME.get_or_init(|| async {
+        let mut hash: u64 = 0xcbf29ce484222325;
+        for (version, sql) in gpet::db::MIGRATIONS {
+            for b in version.bytes().chain(sql.bytes()) {
+                hash = (hash ^ b as u64).wrapping_mul(0x100000001b3);
+            }
+        }
+        let name = format!("gpet_tpl_{:012x}", hash & 0xffff_ffff_ffff);
+        let admin = gpet::db::connect_once(&admin_url()).await.expect("PostgreSQL answers");
+        admin.batch_execute("SELECT pg_advisory_lock(7291002)").await.unwrap();
+        let exists = admin.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name]).await.unwrap().is_some();
+        if !exists {
+            admin.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
+            let mut client = gpet::db::connect_once(&with_database(&admin_url(), &name)).await.unwrap();
+            gpet::db::migrate(&mut client).await.expect("migrations apply");
+        }
+        admin.batch_execute("SELECT pg_advisory_unlock(7291002)").await.unwrap();
+        name
+    })
+    .await
+}
+
+pub struct TestApp {
+    pub base_url: String,
+    pub ctx: Arc<Ctx>,
+    pub host: Arc<Host>,
+    pub sandbox: Sandbox,
+    pub env: Env,
+    pub queue_urls: QueueUrls,
+    pub template: Template,
+    pub local: Local,
+    pub sqs: aws_sdk_sqs::Client,
+    pub database_url: String,
+    pub http: reqwest::Client,
+    database: String,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let template_db = template_database().await;
+        let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
+        let database = format!("gpet_test_{id}");
+        let admin = gpet::db::connect_once(&admin_url()).await.unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {database} TEMPLATE {template_db}"))
+            .await
+            .expect("test database");
+        let database_url = with_database(&admin_url(), &database);
+
+        let sandbox = gpet_sandbox::spawn(SandboxConfig {
+            app_id: setup::SANDBOX_APP_ID.into(),
+            app_secret: setup::SANDBOX_APP_SECRET.into(),
+            public_base_url: None,
+        })
+        .await
+        .expect("the sandbox starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let local = Local {
+            database_url: database_url.clone(),
+            redis_url: var("GPET_REDIS_URL"),
+            redis_prefix: format!("t:{id}:"),
+            sqs_endpoint: var("GPET_SQS_ENDPOINT"),
+            queue_prefix: format!("t{id}-"),
+            sandbox_url: sandbox.base_url.clone(),
+            public_base_url: base_url.clone(),
+        };
+        let template = template();
+        let (ctx, queue_urls, env) = local.start(&template, Clock::system(), 8).await.expect("the context builds");
+        let host = Arc::new(Host::new(ctx.clone(), &template, None).expect("the host builds"));
+        let router = host.clone().router();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        let sqs = gpet::queue::client(Some(&url::Url::parse(&local.sqs_endpoint).unwrap())).await;
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        TestApp {
+            base_url,
+            ctx,
+            host,
+            sandbox,
+            env,
+            queue_urls,
+            template,
+            local,
+            sqs,
+            database_url,
+            http,
+            database,
+            server,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn queue_url(&self, queue: gpet::queue::Queue) -> String {
+        let def = self.template.queues.iter().find(|q| q.name == queue.name()).unwrap();
+        self.queue_urls[&def.logical_id].clone()
+    }
+
+    pub async fn db(&self) -> gpet::db::Client {
+        self.ctx.db().unwrap().client().await.unwrap()
+    }
+
+    /// GET with optional cookies; answers status and JSON body.
+    pub async fn get(&self, path: &str, cookies: &Cookies) -> (u16, serde_json::Value) {
+        let response = self.http.get(self.url(path)).header("cookie", cookies.header()).send().await.unwrap();
+        json_of(response).await
+    }
+
+    pub async fn post(&self, path: &str, cookies: &Cookies, body: &str) -> (u16, serde_json::Value) {
+        let response = self
+            .http
+            .post(self.url(path))
+            .header("cookie", cookies.header())
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        json_of(response).await
+    }
+
+    /// The whole WeChat login of `openid` through the sandbox, answering the callback's
+    /// response (302 back into the app) and the cookies the browser would hold.
+    pub async fn login(&self, openid: &str, redirect: &str) -> (reqwest::Response, Cookies, String) {
+        let mut cookies = Cookies::default();
+        let authorize = self
+            .http
+            .get(self.url("/api/auth/wechat/authorize"))
+            .query(&[("redirect", redirect)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(authorize.status(), 302);
+        cookies.take(&authorize);
+        let to_wechat = location(&authorize);
+        let page = to_wechat.split('#').next().unwrap();
+        let wechat = self.http.get(format!("{page}&sandbox_openid={openid}")).send().await.unwrap();
+        assert_eq!(wechat.status(), 302, "the sandbox redirects with a code");
+        let callback = location(&wechat);
+        assert!(callback.starts_with(&self.url("/api/auth/wechat/callback?")), "{callback}");
+        let response = self.http.get(&callback).header("cookie", cookies.header()).send().await.unwrap();
+        cookies.take(&response);
+        (response, cookies, callback)
+    }
+
+    /// Logged in as `openid`: the browser's cookies.
+    pub async fn logged_in(&self, openid: &str) -> Cookies {
+        let (response, cookies, _) = self.login(openid, "/").await;
+        assert_eq!(location(&response), "/");
+        assert!(cookies.get(gpet::sessions::COOKIE).is_some());
+        cookies
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+        let database = self.database.clone();
+        let prefix = self.local.redis_prefix.clone();
+        let queues: Vec<String> = self.queue_urls.values().cloned().collect();
+        let sqs = self.sqs.clone();
+        // The test's runtime is going away: clean up on a runtime of our own.
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async move {
+                if let Ok(admin) = gpet::db::connect_once(&admin_url()).await {
+                    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)")).await;
+                }
+                if let Ok(client) = redis::Client::open(var("GPET_REDIS_URL")) {
+                    if let Ok(mut conn) = client.get_multiplexed_async_connection().await {
+                        let keys: Vec<String> = redis::cmd("KEYS")
+                            .arg(format!("{prefix}*"))
+                            .query_async(&mut conn)
+                            .await
+                            .unwrap_or_default();
+                        if !keys.is_empty() {
+                            let _: redis::RedisResult<()> = redis::cmd("DEL").arg(keys).query_async(&mut conn).await;
+                        }
+                    }
+                }
+                for url in queues {
+                    let _ = sqs.delete_queue().queue_url(url).send().await;
+                }
+            });
+        })
+        .join()
+        .unwrap();
+    }
+}
+
+pub fn location(response: &reqwest::Response) -> String {
+    response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+}
+
+pub async fn json_of(response: reqwest::Response) -> (u16, serde_json::Value) {
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    let json = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
+    (status, json)
+}
+
+/// A browser's cookie jar, as far as the tests need one.
+#[derive(Debug, Default, Clone)]
+pub struct Cookies(Vec<(String, String)>);
+
+impl Cookies {
+    pub fn take(&mut self, response: &reqwest::Response) {
+        for value in response.headers().get_all("set-cookie") {
+            let text = value.to_str().unwrap();
+            let (pair, attributes) = text.split_once(';').unwrap_or((text, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            self.0.retain(|(n, _)| n != name);
+            if !attributes.contains("Max-Age=0") {
+                self.0.push((name.trim().to_owned(), value.trim().to_owned()));
+            }
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn header(&self) -> String {
+        self.0.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    pub fn without(&self, name: &str) -> Cookies {
+        Cookies(self.0.iter().filter(|(n, _)| n != name).cloned().collect())
+    }
+}
+
+pub fn set_cookie<'a>(response: &'a reqwest::Response, name: &str) -> Option<&'a str> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+}

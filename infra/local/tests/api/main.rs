@@ -1,0 +1,5 @@
+//! Integration tests: real PostgreSQL, Redis, SQS-API server and partner sandbox; functions
+//! called through the local host over HTTP, and as built binaries through the Runtime API.
+
+mod auth;
+mod helpers;

@@ -1,0 +1,73 @@
+//! The context a domain operation runs in: connections and clients made once per instance (in a
+//! Lambda's `main`, before `run`), and the business clock.
+
+use crate::auth::Auth;
+use crate::cache::Cache;
+use crate::clock::Clock;
+use crate::config::{AuthConfig, CacheConfig, DbConfig, Env, Needs, QueueConfig, WechatConfig};
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::partners::{self, wechat::WechatOauth};
+use crate::queue::Queues;
+
+pub struct Ctx {
+    pub clock: Clock,
+    db: Option<Db>,
+    cache: Option<Cache>,
+    queues: Option<Queues>,
+    auth: Option<Auth>,
+    wechat: Option<WechatOauth>,
+}
+
+impl Ctx {
+    /// Builds what `needs` names from `env`; the first missing or bad variable fails the whole
+    /// start with its name.
+    pub async fn from_env(env: &Env, needs: Needs, clock: Clock, db_pool_size: usize) -> anyhow::Result<Ctx> {
+        let db = needs.db.then(|| DbConfig::from_env(env)).transpose()?;
+        let cache = needs.cache.then(|| CacheConfig::from_env(env)).transpose()?;
+        let queues = needs.queues.then(|| QueueConfig::from_env(env)).transpose()?;
+        let auth = needs.auth.then(|| AuthConfig::from_env(env)).transpose()?;
+        let wechat = needs.wechat.then(|| WechatConfig::from_env(env)).transpose()?;
+        let http = partners::http_client()?;
+        Ok(Ctx {
+            clock,
+            db: db.map(|c| Db::connect(&c, db_pool_size)).transpose()?,
+            cache: match cache {
+                Some(c) => Some(Cache::connect(&c).await?),
+                None => None,
+            },
+            queues: match queues {
+                Some(c) => Some(Queues::connect(&c).await),
+                None => None,
+            },
+            auth: auth.as_ref().map(Auth::new),
+            wechat: wechat.map(|c| WechatOauth::new(http, c)),
+        })
+    }
+
+    pub fn db(&self) -> Result<&Db> {
+        self.db.as_ref().ok_or_else(|| missing("database"))
+    }
+
+    pub fn cache(&self) -> Result<&Cache> {
+        self.cache.as_ref().ok_or_else(|| missing("Redis"))
+    }
+
+    pub fn queues(&self) -> Result<&Queues> {
+        self.queues.as_ref().ok_or_else(|| missing("queues"))
+    }
+
+    pub fn auth(&self) -> Result<&Auth> {
+        self.auth.as_ref().ok_or_else(|| missing("auth keys"))
+    }
+
+    pub fn wechat(&self) -> Result<&WechatOauth> {
+        self.wechat.as_ref().ok_or_else(|| missing("WeChat client"))
+    }
+}
+
+/// A function used a part its `Needs` did not name: a programming error, caught by the tests
+/// that run every function.
+fn missing(part: &'static str) -> Error {
+    Error::Unexpected(anyhow::anyhow!("{part} is not configured for this function (see its NEEDS)"))
+}

@@ -1,0 +1,210 @@
+//! One error type for the whole domain, carrying the codes of SPEC.md. An unexpected failure
+//! keeps its whole chain for the logs and shows the client only "internal error".
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+
+/// The response codes of SPEC.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(into = "u16")]
+#[repr(u16)]
+pub enum Code {
+    Ok = 1200,
+    NotAuthenticated = 1401,
+    TokenExpired = 1406,
+    BadParameters = 1403,
+    NotFound = 1404,
+    Internal = 1500,
+    Maintenance = 1503,
+    ExternalFailed = 1101,
+    NoRobotAvailable = 1600,
+    GroupMemberInfoFailed = 1601,
+    SendMessageFailed = 1602,
+    PhoneMissing = 2001,
+    IdentityMissing = 2002,
+    SensitiveWord = 2003,
+    CreateFailed = 2004,
+    SameTimeExists = 2005,
+    ProfileComplete = 2200,
+    WrongCode = 2301,
+    CodeExpired = 2302,
+    PhoneRegistered = 2303,
+    SmsTooOften = 2304,
+    MailSendError = 2401,
+    WechatAuthFailed = 2501,
+    TransferFailed = 3001,
+    InsufficientBalance = 3002,
+    AlreadyWithdrawnToday = 3003,
+    WithdrawalFailed = 3004,
+    TransferSucceeded = 3200,
+}
+
+impl From<Code> for u16 {
+    fn from(code: Code) -> u16 {
+        code as u16
+    }
+}
+
+impl Code {
+    pub fn as_u16(self) -> u16 {
+        self as u16
+    }
+
+    /// The HTTP status that goes with a code: clients read `code`, but proxies, logs and
+    /// browsers read the status.
+    pub fn http_status(self) -> u16 {
+        use Code::*;
+        match self {
+            Ok | TransferSucceeded => 200,
+            NotAuthenticated | TokenExpired | WechatAuthFailed => 401,
+            BadParameters => 400,
+            NotFound => 404,
+            SameTimeExists | PhoneRegistered | ProfileComplete | AlreadyWithdrawnToday => 409,
+            SmsTooOften => 429,
+            Internal => 500,
+            ExternalFailed | GroupMemberInfoFailed | SendMessageFailed | MailSendError => 502,
+            Maintenance => 503,
+            _ => 422,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A refusal the client caused or must know about: its code and a message that says what
+    /// was wrong.
+    #[error("{msg}")]
+    Rejected { code: Code, msg: Cow<'static, str>, status: Option<u16> },
+    /// Anything else: logged with its chain, answered as 1500 without detail.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn rejected(code: Code, msg: impl Into<Cow<'static, str>>) -> Self {
+        Error::Rejected { code, msg: msg.into(), status: None }
+    }
+
+    /// Same code, another HTTP status (403 for a role, 413 for a body, 429 for a limit).
+    pub fn with_status(self, status: u16) -> Self {
+        match self {
+            Error::Rejected { code, msg, .. } => Error::Rejected { code, msg, status: Some(status) },
+            other => other,
+        }
+    }
+
+    pub fn bad_request(msg: impl Into<Cow<'static, str>>) -> Self {
+        Self::rejected(Code::BadParameters, msg)
+    }
+
+    pub fn unauthenticated(msg: impl Into<Cow<'static, str>>) -> Self {
+        Self::rejected(Code::NotAuthenticated, msg)
+    }
+
+    pub fn token_expired() -> Self {
+        Self::rejected(Code::TokenExpired, "登录已过期，请刷新或重新登录")
+    }
+
+    pub fn forbidden(msg: impl Into<Cow<'static, str>>) -> Self {
+        Self::rejected(Code::NotAuthenticated, msg).with_status(403)
+    }
+
+    pub fn not_found(msg: impl Into<Cow<'static, str>>) -> Self {
+        Self::rejected(Code::NotFound, msg)
+    }
+
+    pub fn unexpected(msg: &'static str) -> Self {
+        Error::Unexpected(anyhow::anyhow!(msg))
+    }
+
+    pub fn code(&self) -> Code {
+        match self {
+            Error::Rejected { code, .. } => *code,
+            Error::Unexpected(_) => Code::Internal,
+        }
+    }
+
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Error::Rejected { status: Some(status), .. } => *status,
+            other => other.code().http_status(),
+        }
+    }
+
+    /// What the client is told: the message of a refusal, never the text of an unexpected
+    /// error.
+    pub fn client_message(&self) -> Cow<'static, str> {
+        match self {
+            Error::Rejected { msg, .. } => msg.clone(),
+            Error::Unexpected(_) => Cow::Borrowed("服务器内部错误，请稍后再试"),
+        }
+    }
+}
+
+/// `.context()`-style conversion for I/O results that can only fail unexpectedly.
+pub trait Unexpected<T> {
+    fn unexpected(self, what: &'static str) -> Result<T>;
+}
+
+impl<T, E> Unexpected<T> for std::result::Result<T, E>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    fn unexpected(self, what: &'static str) -> Result<T> {
+        self.map_err(|e| Error::Unexpected(anyhow::Error::new(e).context(what)))
+    }
+}
+
+/// The envelope every JSON API answers.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Envelope<T> {
+    pub code: Code,
+    pub msg: Cow<'static, str>,
+    pub data: Option<T>,
+}
+
+impl<T> Envelope<T> {
+    pub fn ok(data: T) -> Self {
+        Envelope { code: Code::Ok, msg: Cow::Borrowed("ok"), data: Some(data) }
+    }
+}
+
+impl Envelope<()> {
+    pub fn error(error: &Error) -> Self {
+        Envelope { code: error.code(), msg: error.client_message(), data: None }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unexpected_errors_hide_their_text() {
+        let err = Error::Unexpected(anyhow::anyhow!("connection refused to 10.0.0.1:5432"));
+        let json = serde_json::to_string(&Envelope::error(&err)).unwrap();
+        assert_eq!(json, r#"{"code":1500,"msg":"服务器内部错误，请稍后再试","data":null}"#);
+        assert_eq!(err.http_status(), 500);
+    }
+
+    #[test]
+    fn refusals_carry_code_message_and_status() {
+        let err = Error::bad_request("缺少字段 events");
+        let json = serde_json::to_value(Envelope::error(&err)).unwrap();
+        assert_eq!(json["code"], 1403);
+        assert_eq!(json["msg"], "缺少字段 events");
+        assert_eq!(err.http_status(), 400);
+        assert_eq!(Error::token_expired().http_status(), 401);
+        assert_eq!(Error::bad_request("x").with_status(413).http_status(), 413);
+        assert_eq!(Error::forbidden("x").code(), Code::NotAuthenticated);
+    }
+
+    #[test]
+    fn success_envelope_has_data() {
+        let json = serde_json::to_value(Envelope::ok(serde_json::json!({"id": 1}))).unwrap();
+        assert_eq!(json, serde_json::json!({"code": 1200, "msg": "ok", "data": {"id": 1}}));
+    }
+}

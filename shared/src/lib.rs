@@ -1,0 +1,23 @@
+//! gpet's domain: rules, SQL, Redis, queues and partner clients, shared by every function.
+//! No Lambda type appears here: functions adapt their events to these plain operations.
+
+pub mod auth;
+pub mod cache;
+pub mod clock;
+pub mod config;
+pub mod context;
+pub mod db;
+pub mod error;
+pub mod login;
+pub mod operators;
+pub mod outbox;
+pub mod partners;
+pub mod queue;
+pub mod sessions;
+pub mod tracking;
+pub mod users;
+
+pub use clock::{BusinessDay, Clock};
+pub use config::{Env, Needs};
+pub use context::Ctx;
+pub use error::{Code, Envelope, Error, Result};

@@ -1,0 +1,184 @@
+//! H5 login through WeChat OAuth2 (snsapi_userinfo): authorize redirect → callback with a code
+//! → code exchange and profile → user upserted → session opened → token in the cookie.
+
+use chrono::Duration;
+use rand::Rng as _;
+use rand::distr::Alphanumeric;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::auth::IssuedToken;
+use crate::context::Ctx;
+use crate::db::QueryContext;
+use crate::error::{Code, Error, Result};
+use crate::outbox;
+use crate::partners::wechat::{CODE_BEEN_USED, INVALID_CODE, WechatError};
+use crate::queue::Queue;
+use crate::sessions::{self, Session};
+use crate::tracking::BiEvent;
+use crate::users::{self, InviteCode, WechatIdentity};
+
+/// Carries `state`, the page to come back to and the invite code from authorize to callback.
+/// Encrypted, and bound to this browser: a callback whose `state` is not this cookie's is
+/// refused (login CSRF). It outlives the callback so that a double redirect still matches.
+pub const STATE_COOKIE: &str = "gpet_oauth";
+pub const STATE_COOKIE_PATH: &str = "/api/auth/wechat";
+const STATE_TTL: Duration = Duration::minutes(10);
+pub const CALLBACK_PATH: &str = "/api/auth/wechat/callback";
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+struct OauthState {
+    state: String,
+    redirect: String,
+    invite: Option<String>,
+}
+
+pub struct Redirect {
+    pub location: String,
+    pub set_cookie: String,
+}
+
+/// Only a path of the H5 app: never another site (an open redirect), never the API.
+pub fn safe_redirect(requested: Option<&str>) -> String {
+    match requested {
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.starts_with("/\\")
+                && !p.starts_with("/api/")
+                && p.len() <= 512
+                && !p.chars().any(char::is_control) =>
+        {
+            p.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+pub fn authorize(ctx: &Ctx, redirect: Option<&str>, invite: Option<&str>) -> Result<Redirect> {
+    let auth = ctx.auth()?;
+    let invite = invite.and_then(|code| match InviteCode::parse(code) {
+        Ok(code) => Some(code.as_str().to_owned()),
+        Err(_) => {
+            // A broken invite link must not stop a login: it is dropped.
+            tracing::info!("malformed invite code ignored");
+            None
+        }
+    });
+    let state = OauthState {
+        state: rand::rng().sample_iter(&Alphanumeric).take(24).map(char::from).collect(),
+        redirect: safe_redirect(redirect),
+        invite,
+    };
+    let callback = auth.public_base_url.join(CALLBACK_PATH).expect("a base URL joins a path");
+    let location = ctx.wechat()?.authorize_url(callback.as_str(), &state.state).to_string();
+    let sealed = serde_json::to_string(&state).expect("a state serializes");
+    Ok(Redirect { location, set_cookie: auth.cookies.seal(STATE_COOKIE, &sealed, STATE_TTL, STATE_COOKIE_PATH) })
+}
+
+pub struct LoggedIn {
+    pub token: IssuedToken,
+    pub session: Session,
+    pub redirect: String,
+}
+
+fn refused(msg: &'static str) -> Error {
+    Error::rejected(Code::WechatAuthFailed, msg)
+}
+
+/// The OAuth callback. A code is single use: a repeated callback with a code already used finds
+/// the session that code opened (a double redirect) and lands logged in while it lives.
+#[tracing::instrument(skip_all)]
+pub async fn callback(
+    ctx: &Ctx,
+    code: Option<&str>,
+    state: Option<&str>,
+    cookie_header: Option<&str>,
+) -> Result<LoggedIn> {
+    let auth = ctx.auth()?;
+    let expected: OauthState = auth
+        .cookies
+        .open(cookie_header, STATE_COOKIE)
+        .and_then(|raw| serde_json::from_str(&raw).ok())
+        .ok_or_else(|| refused("登录请求已失效，请重新登录"))?;
+    if state != Some(expected.state.as_str()) {
+        return Err(refused("登录请求与当前页面不符，请重新登录"));
+    }
+    let code = code.filter(|c| !c.is_empty()).ok_or_else(|| refused("你已取消微信授权"))?;
+    if code.len() > 256 {
+        return Err(Error::bad_request("授权码格式不正确"));
+    }
+    let code_hash = hex::encode(Sha256::digest(code.as_bytes()));
+    let logged_in = |session: Session| -> Result<LoggedIn> {
+        Ok(LoggedIn { token: sessions::issue_token(ctx, &session)?, session, redirect: expected.redirect.clone() })
+    };
+    let db = ctx.db()?;
+    let already = |session: Option<Session>| match session {
+        Some(s) if s.live => logged_in(s),
+        Some(_) => Err(refused("该授权码已使用，请重新登录")),
+        None => Err(refused("授权码无效或已过期，请重新登录")),
+    };
+    if let Some(session) = sessions::find_by_code(&db.client().await?, &code_hash).await? {
+        return already(Some(session));
+    }
+
+    let wechat = ctx.wechat()?;
+    let token = match wechat.exchange_code(code).await {
+        Ok(token) => token,
+        // A concurrent callback may have used the code a moment ago.
+        Err(WechatError::Refused { errcode: INVALID_CODE | CODE_BEEN_USED, .. }) => {
+            return already(sessions::find_by_code(&db.client().await?, &code_hash).await?);
+        }
+        Err(e) => return Err(wechat_failure(e)),
+    };
+    let identity = if token.is_snapshotuser == 1 || token.scope == "snsapi_base" {
+        WechatIdentity::Snapshot { openid: token.openid.clone(), unionid: token.unionid.clone() }
+    } else {
+        WechatIdentity::Real(wechat.user_info(&token).await.map_err(wechat_failure)?)
+    };
+
+    let mut client = db.client().await?;
+    let tx = client.transaction().await.db("failed to begin")?;
+    let user = users::upsert_from_wechat(&tx, &identity).await?;
+    let Some(session) = sessions::open(&tx, user.profile.id, Some(&code_hash)).await? else {
+        drop(tx);
+        return already(sessions::find_by_code(&client, &code_hash).await?);
+    };
+    let event = BiEvent::backend(
+        ctx,
+        Some(user.profile.id),
+        "login",
+        serde_json::json!({"new_user": user.created, "snapshot": user.profile.snapshot, "invite_code": expected.invite}),
+    );
+    outbox::enqueue(&tx, Queue::TrackingEvents, &[event.to_json()]).await?;
+    tx.commit().await.db("failed to commit a login")?;
+    tracing::info!(user_id = user.profile.id, new_user = user.created, snapshot = user.profile.snapshot, "logged in");
+    logged_in(session)
+}
+
+fn wechat_failure(e: WechatError) -> Error {
+    match e {
+        WechatError::Refused { errcode, errmsg } => {
+            tracing::warn!(errcode, errmsg, "WeChat refused the login");
+            Error::rejected(Code::WechatAuthFailed, format!("微信授权失败（{errcode}），请重新登录"))
+        }
+        WechatError::Unreachable(e) => {
+            tracing::warn!(error = format!("{e:#}"), "WeChat unreachable");
+            Error::rejected(Code::ExternalFailed, "微信接口暂时不可用，请稍后再试")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_redirect;
+
+    #[test]
+    fn redirects_stay_inside_the_h5_app() {
+        assert_eq!(safe_redirect(Some("/groups?tab=1")), "/groups?tab=1");
+        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "/api/me", "groups", "/a\nb"] {
+            assert_eq!(safe_redirect(Some(bad)), "/", "{bad}");
+        }
+        assert_eq!(safe_redirect(None), "/");
+    }
+}

@@ -1,0 +1,242 @@
+//! Console operators: username + Argon2id password, roles, their own sessions and token
+//! audience, and the audit log of what they change.
+
+use chrono::Duration;
+use deadpool_postgres::GenericClient;
+use redis::AsyncCommands as _;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::{Audience, IssuedToken, passwords};
+use crate::context::Ctx;
+use crate::db::{QueryContext, violated_constraint};
+use crate::error::{Error, Result, Unexpected};
+
+pub const COOKIE: &str = "gpet_console";
+/// The console has no refresh route: an operator's token lasts a working shift and is bound to
+/// a session that logout ends.
+pub const TOKEN_TTL: Duration = Duration::hours(8);
+/// Failed logins per username before a pause.
+const MAX_FAILURES: i64 = 10;
+const FAILURE_WINDOW_SECS: i64 = 15 * 60;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Admin,
+    Operator,
+    Finance,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Operator => "operator",
+            Role::Finance => "finance",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        match s {
+            "admin" => Ok(Role::Admin),
+            "operator" => Ok(Role::Operator),
+            "finance" => Ok(Role::Finance),
+            other => Err(Error::bad_request(format!("未知角色：{other}"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Operator {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+}
+
+/// The authenticated operator of a console request.
+#[derive(Debug, Clone)]
+pub struct ConsolePrincipal {
+    pub operator: Operator,
+    pub session_id: Uuid,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ConsoleLogin {
+    pub token: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub operator: Operator,
+}
+
+fn operator_from_row(row: &tokio_postgres::Row) -> Result<Operator> {
+    Ok(Operator { id: row.get("id"), username: row.get("username"), role: Role::parse(row.get("role"))? })
+}
+
+/// Creates an operator (demo seed, admin's console later). A taken username is 1403.
+pub async fn create(client: &impl GenericClient, username: &str, password: &str, role: Role) -> Result<Operator> {
+    check_password(password)?;
+    let hash = passwords::hash(password)?;
+    let row = client
+        .query_one(
+            "INSERT INTO operators (username, password_hash, role) VALUES ($1, $2, $3) RETURNING id, username, role",
+            &[&username, &hash, &role.as_str()],
+        )
+        .await
+        .map_err(|e| match violated_constraint(&e) {
+            Some("operators_username_key") => Error::bad_request(format!("用户名 {username} 已存在")),
+            Some("operators_username_check") => Error::bad_request("用户名须为 2–32 位小写字母、数字或 _.-"),
+            _ => Error::Unexpected(anyhow::Error::new(e).context("failed to create an operator")),
+        })?;
+    operator_from_row(&row)
+}
+
+fn check_password(password: &str) -> Result<()> {
+    match password.chars().count() {
+        8..=128 => Ok(()),
+        _ => Err(Error::bad_request("密码长度须为 8–128 位")),
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn login(ctx: &Ctx, credentials: Credentials) -> Result<ConsoleLogin> {
+    let username = credentials.username.trim().to_lowercase();
+    if username.is_empty() || credentials.password.is_empty() {
+        return Err(Error::bad_request("请输入用户名和密码"));
+    }
+    if credentials.password.len() > 1024 || username.len() > 64 {
+        return Err(Error::unauthenticated("用户名或密码错误"));
+    }
+    let cache = ctx.cache()?;
+    let failures_key = cache.key(format!("GPET:CONSOLE_LOGIN_FAILS:{username}"));
+    let mut redis = cache.conn();
+    let failures: Option<i64> = redis.get(&failures_key).await.unexpected("failed to read login failures")?;
+    if failures.unwrap_or(0) >= MAX_FAILURES {
+        return Err(Error::bad_request("登录失败次数过多，请 15 分钟后再试").with_status(429));
+    }
+
+    let mut client = ctx.db()?.client().await?;
+    let row = client
+        .query_opt(
+            "SELECT id, username, role, password_hash, disabled FROM operators WHERE username = $1",
+            &[&username],
+        )
+        .await
+        .db("failed to load an operator")?;
+    let stored: Option<String> = row.as_ref().map(|r| r.get("password_hash"));
+    let password = credentials.password;
+    // Argon2 takes tens of milliseconds of CPU: off the async threads.
+    let ok = tokio::task::spawn_blocking(move || passwords::verify(&password, stored.as_deref()))
+        .await
+        .unexpected("password check panicked")?;
+    let row = match row {
+        Some(row) if ok => row,
+        _ => {
+            let _: () = redis::pipe()
+                .incr(&failures_key, 1)
+                .expire(&failures_key, FAILURE_WINDOW_SECS)
+                .query_async(&mut redis)
+                .await
+                .unexpected("failed to count a login failure")?;
+            tracing::info!("console login refused");
+            return Err(Error::unauthenticated("用户名或密码错误"));
+        }
+    };
+    if row.get::<_, bool>("disabled") {
+        return Err(Error::unauthenticated("该账号已停用，请联系管理员"));
+    }
+    let operator = operator_from_row(&row)?;
+    let session_id = Uuid::new_v4();
+    let tx = client.transaction().await.db("failed to begin")?;
+    tx.execute(
+        "INSERT INTO operator_sessions (id, operator_id, expires_at) VALUES ($1, $2, now() + make_interval(secs => $3))",
+        &[&session_id, &operator.id, &(TOKEN_TTL.num_seconds() as f64)],
+    )
+    .await
+    .db("failed to open an operator session")?;
+    tx.execute("UPDATE operators SET last_login_at = now() WHERE id = $1", &[&operator.id])
+        .await
+        .db("failed to stamp a login")?;
+    audit(&tx, operator.id, "login", None, serde_json::json!({})).await?;
+    tx.commit().await.db("failed to commit a login")?;
+    let _: () = redis.del(&failures_key).await.unexpected("failed to clear login failures")?;
+    let IssuedToken { token, expires_at } =
+        ctx.auth()?.tokens.issue(Audience::Console, operator.id, session_id, TOKEN_TTL)?;
+    tracing::info!(operator_id = operator.id, "console login");
+    Ok(ConsoleLogin { token, expires_at, operator })
+}
+
+/// A valid token of a live session of an enabled operator.
+#[tracing::instrument(skip_all)]
+pub async fn authenticate(ctx: &Ctx, token: Option<&str>) -> Result<ConsolePrincipal> {
+    let token = token.ok_or_else(|| Error::unauthenticated("请先登录"))?;
+    let claims = ctx.auth()?.tokens.verify(Audience::Console, token)?;
+    let row = ctx
+        .db()?
+        .client()
+        .await?
+        .query_opt(
+            "SELECT o.id, o.username, o.role FROM operator_sessions s JOIN operators o ON o.id = s.operator_id
+             WHERE s.id = $1 AND o.id = $2 AND s.ended_at IS NULL AND s.expires_at > now() AND NOT o.disabled",
+            &[&claims.sid, &claims.subject_id()?],
+        )
+        .await
+        .db("failed to load an operator session")?
+        .ok_or_else(|| Error::unauthenticated("登录已失效，请重新登录"))?;
+    Ok(ConsolePrincipal { operator: operator_from_row(&row)?, session_id: claims.sid })
+}
+
+impl ConsolePrincipal {
+    /// Refuses (403) an operator whose role is not among `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<()> {
+        if roles.contains(&self.operator.role) {
+            Ok(())
+        } else {
+            Err(Error::forbidden("当前角色无权执行此操作"))
+        }
+    }
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn logout(ctx: &Ctx, token: Option<&str>) -> Result<()> {
+    let Some(token) = token else { return Ok(()) };
+    let Ok(claims) = ctx.auth()?.tokens.verify_ignoring_expiry(Audience::Console, token) else { return Ok(()) };
+    let mut client = ctx.db()?.client().await?;
+    let tx = client.transaction().await.db("failed to begin")?;
+    let ended = tx
+        .query_opt(
+            "UPDATE operator_sessions SET ended_at = now() WHERE id = $1 AND ended_at IS NULL RETURNING operator_id",
+            &[&claims.sid],
+        )
+        .await
+        .db("failed to end an operator session")?;
+    if let Some(row) = ended {
+        audit(&tx, row.get(0), "logout", None, serde_json::json!({})).await?;
+    }
+    tx.commit().await.db("failed to commit a logout")?;
+    Ok(())
+}
+
+/// Writes an operator's action to the audit log, inside the transaction of the change.
+pub async fn audit(
+    client: &impl GenericClient,
+    operator_id: i64,
+    action: &str,
+    target: Option<&str>,
+    detail: serde_json::Value,
+) -> Result<()> {
+    client
+        .execute(
+            "INSERT INTO audit_log (operator_id, action, target, detail) VALUES ($1, $2, $3, $4)",
+            &[&operator_id, &action, &target, &detail],
+        )
+        .await
+        .db("failed to write the audit log")?;
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! SQS: the same aws-sdk-sqs code talks to AWS and to the local SQS-API server.
+
+use anyhow::Context as _;
+use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
+
+use crate::config::QueueConfig;
+
+/// The queues gpet writes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Queue {
+    TrackingEvents,
+    BiEvents,
+}
+
+impl Queue {
+    pub const ALL: [Queue; 2] = [Queue::TrackingEvents, Queue::BiEvents];
+
+    /// The name in every environment (and in the outbox's `queue` column).
+    pub fn name(self) -> &'static str {
+        match self {
+            Queue::TrackingEvents => "gpet-tracking-events",
+            Queue::BiEvents => "gpet-bi-events",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|q| q.name() == name)
+    }
+
+    /// The variable that holds its URL.
+    pub fn url_variable(self) -> &'static str {
+        match self {
+            Queue::TrackingEvents => "GPET_TRACKING_QUEUE_URL",
+            Queue::BiEvents => "GPET_BI_QUEUE_URL",
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Queues {
+    client: aws_sdk_sqs::Client,
+    config: QueueConfig,
+}
+
+/// At most 10 entries per SendMessageBatch (an SQS limit).
+pub const BATCH: usize = 10;
+
+impl Queues {
+    pub async fn connect(config: &QueueConfig) -> Self {
+        Self { client: client(config.endpoint.as_ref()).await, config: config.clone() }
+    }
+
+    pub fn url(&self, queue: Queue) -> &str {
+        self.config.url(queue)
+    }
+
+    pub fn client(&self) -> &aws_sdk_sqs::Client {
+        &self.client
+    }
+
+    /// Sends up to [`BATCH`] messages; answers the ids of the entries SQS refused (the caller
+    /// keeps them for another try). Fails whole when the call itself fails.
+    pub async fn send_batch(&self, queue: Queue, entries: &[(String, String)]) -> anyhow::Result<Vec<String>> {
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let batch = entries
+            .iter()
+            .map(|(id, body)| SendMessageBatchRequestEntry::builder().id(id).message_body(body).build())
+            .collect::<Result<Vec<_>, _>>()
+            .context("failed to build a batch entry")?;
+        let out = self
+            .client
+            .send_message_batch()
+            .queue_url(self.url(queue))
+            .set_entries(Some(batch))
+            .send()
+            .await
+            .with_context(|| format!("failed to send to {}", queue.name()))?;
+        for failed in out.failed() {
+            tracing::warn!(queue = queue.name(), id = failed.id(), code = failed.code(), "message refused by SQS");
+        }
+        Ok(out.failed().iter().map(|f| f.id().to_owned()).collect())
+    }
+}
+
+/// In AWS the SDK's own credential chain; with a local endpoint, static test credentials so
+/// that no AWS variable is needed locally.
+pub async fn client(endpoint: Option<&url::Url>) -> aws_sdk_sqs::Client {
+    match endpoint {
+        Some(endpoint) => {
+            let config = aws_sdk_sqs::Config::builder()
+                .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+                .endpoint_url(endpoint.as_str().trim_end_matches('/'))
+                .region(aws_sdk_sqs::config::Region::new("us-east-1"))
+                .credentials_provider(aws_sdk_sqs::config::Credentials::new("test", "test", None, None, "local"))
+                .build();
+            aws_sdk_sqs::Client::from_conf(config)
+        }
+        None => aws_sdk_sqs::Client::new(&aws_config::load_from_env().await),
+    }
+}

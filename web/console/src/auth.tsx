@@ -1,0 +1,57 @@
+import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react'
+import { Navigate, useLocation } from 'react-router-dom'
+import { ApiError, TOKEN_EXPIRED, UNAUTHENTICATED, getMe, onUnauthorized, type Operator } from './api'
+
+interface Auth {
+  /** undefined while the session is being checked, null when there is none. */
+  operator: Operator | null | undefined
+  setOperator: (operator: Operator | null) => void
+}
+
+const AuthContext = createContext<Auth | null>(null)
+
+export function useAuth(): Auth {
+  const auth = useContext(AuthContext)
+  if (!auth) throw new Error('useAuth outside AuthProvider')
+  return auth
+}
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const [operator, setOperator] = useState<Operator | null | undefined>(undefined)
+  const [error, setError] = useState('')
+
+  const load = useCallback(() => {
+    setError('')
+    getMe().then(setOperator, (e: ApiError) => {
+      if (e.code === UNAUTHENTICATED || e.code === TOKEN_EXPIRED) setOperator(null)
+      else setError(e.message)
+    })
+  }, [])
+  useEffect(load, [load])
+  useEffect(() => onUnauthorized(() => setOperator(null)), [])
+
+  if (error) {
+    return (
+      <div className="fullpage">
+        <p className="fullpage-title">无法连接服务</p>
+        <p className="muted">{error}</p>
+        <button className="btn btn-primary" onClick={load}>
+          重试
+        </button>
+      </div>
+    )
+  }
+  return <AuthContext.Provider value={{ operator, setOperator }}>{children}</AuthContext.Provider>
+}
+
+/** Shows its children to a logged-in operator; sends anyone else to login and back. */
+export function RequireAuth({ children }: { children: ReactNode }) {
+  const { operator } = useAuth()
+  const { pathname, search } = useLocation()
+  if (operator === undefined) return <div className="fullpage muted">加载中…</div>
+  if (operator === null) {
+    const next = pathname + search
+    return <Navigate to={next === '/' ? '/login' : `/login?${new URLSearchParams({ next })}`} replace />
+  }
+  return children
+}

@@ -1,0 +1,90 @@
+// Line icons drawn inline: no icon font or image to fetch.
+import type { ReactNode } from 'react'
+
+function Icon({ children, size = 18 }: { children: ReactNode; size?: number }) {
+  return (
+    <svg
+      width={size}
+      height={size}
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.8"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+    >
+      {children}
+    </svg>
+  )
+}
+
+export const Logo = ({ size = 28 }: { size?: number }) => (
+  <svg width={size} height={size} viewBox="0 0 32 32" aria-hidden="true">
+    <rect width="32" height="32" rx="8" fill="#1677ff" />
+    <g fill="#fff">
+      <ellipse cx="16" cy="20.5" rx="6" ry="5" />
+      <circle cx="9" cy="13.5" r="2.6" />
+      <circle cx="13.5" cy="9.5" r="2.6" />
+      <circle cx="18.5" cy="9.5" r="2.6" />
+      <circle cx="23" cy="13.5" r="2.6" />
+    </g>
+  </svg>
+)
+
+export const DashboardIcon = () => (
+  <Icon>
+    <rect x="3" y="3" width="7.5" height="9" rx="1.5" />
+    <rect x="13.5" y="3" width="7.5" height="5" rx="1.5" />
+    <rect x="13.5" y="11" width="7.5" height="10" rx="1.5" />
+    <rect x="3" y="15" width="7.5" height="6" rx="1.5" />
+  </Icon>
+)
+
+export const UsersIcon = () => (
+  <Icon>
+    <circle cx="9" cy="8" r="3.2" />
+    <path d="M3 19c0-3.3 2.7-5.5 6-5.5s6 2.2 6 5.5M15.5 5.2a3 3 0 0 1 0 5.6M17.5 13.8c2 .6 3.5 2.4 3.5 5.2" />
+  </Icon>
+)
+
+export const RobotIcon = () => (
+  <Icon>
+    <rect x="4" y="8" width="16" height="11" rx="3" />
+    <path d="M12 4v4M9 13v1M15 13v1M2 12.5v2M22 12.5v2" />
+  </Icon>
+)
+
+export const ChatIcon = () => (
+  <Icon>
+    <path d="M4 5h16v11H9l-5 4z" />
+    <path d="M8 9.5h8M8 12.5h5" />
+  </Icon>
+)
+
+export const MoneyIcon = () => (
+  <Icon>
+    <circle cx="12" cy="12" r="9" />
+    <path d="M8.5 7.5 12 11.5l3.5-4M8.5 12h7M8.5 15h7M12 11.5V18" />
+  </Icon>
+)
+
+export const ContentIcon = () => (
+  <Icon>
+    <path d="M6 3h9l4 4v14H6z" />
+    <path d="M14.5 3v4.5H19M9 12h7M9 16h5" />
+  </Icon>
+)
+
+export const SettingsIcon = () => (
+  <Icon>
+    <circle cx="12" cy="12" r="3" />
+    <path d="M12 2.5v3M12 18.5v3M2.5 12h3M18.5 12h3M5.3 5.3l2.1 2.1M16.6 16.6l2.1 2.1M5.3 18.7l2.1-2.1M16.6 7.4l2.1-2.1" />
+  </Icon>
+)
+
+export const LogoutIcon = () => (
+  <Icon size={16}>
+    <path d="M10 4H5v16h5M15 8l4 4-4 4M19 12H9" />
+  </Icon>
+)

@@ -1,0 +1,150 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { ApiError, NETWORK_ERROR, api, getMe, loginUrl, logout, onMaintenance, startLogin } from './api'
+
+type Answer = { code: number; msg?: string; data?: unknown } | Error
+
+/** Stubs fetch with answers given in order; records each call's method and path. */
+function stubFetch(...answers: Answer[]) {
+  const fetchMock = vi.fn(async (_path: string, _init?: RequestInit) => {
+    const answer = answers.shift()
+    if (!answer) throw new Error('unexpected fetch')
+    if (answer instanceof Error) throw answer
+    return new Response(JSON.stringify({ msg: '', data: null, ...answer }))
+  })
+  vi.stubGlobal('fetch', fetchMock)
+  return () => fetchMock.mock.calls.map(([path, init]) => `${init?.method ?? 'GET'} ${path}`)
+}
+
+function stubWindow(pathname = '/', search = '') {
+  const store = new Map<string, string>()
+  const assign = vi.fn()
+  vi.stubGlobal('window', {
+    location: { pathname, search, assign },
+    sessionStorage: {
+      getItem: (k: string) => store.get(k) ?? null,
+      setItem: (k: string, v: string) => void store.set(k, v),
+      removeItem: (k: string) => void store.delete(k),
+    },
+  })
+  return assign
+}
+
+let assign: ReturnType<typeof stubWindow>
+beforeEach(() => {
+  assign = stubWindow()
+})
+afterEach(() => {
+  vi.unstubAllGlobals()
+})
+
+const me = { id: 7, nickname: '小明', invite_code: 'AB12CD' }
+
+describe('api', () => {
+  it('answers data of a 1200 envelope, sending the session cookie', async () => {
+    const calls = stubFetch({ code: 1200, data: me })
+    await expect(getMe()).resolves.toEqual(me)
+    expect(calls()).toEqual(['GET /api/me'])
+    expect(vi.mocked(fetch).mock.calls[0][1]?.credentials).toBe('same-origin')
+  })
+
+  it('sends JSON bodies', async () => {
+    stubFetch({ code: 1200, data: { ok: true } })
+    await api('/api/me/phone', { method: 'POST', body: { phone: '13800000000' } })
+    const init = vi.mocked(fetch).mock.calls[0][1]
+    expect(init?.body).toBe('{"phone":"13800000000"}')
+    expect(init?.headers).toEqual({ 'Content-Type': 'application/json' })
+  })
+
+  it('throws the server code and message of other envelopes', async () => {
+    stubFetch({ code: 1403, msg: '参数错误' })
+    await expect(api('/api/me/phone', { method: 'POST', body: {} })).rejects.toMatchObject({
+      code: 1403,
+      message: '参数错误',
+    })
+    expect(assign).not.toHaveBeenCalled()
+  })
+
+  it('on 1406 refreshes the token once and retries the request', async () => {
+    const calls = stubFetch({ code: 1406, msg: 'token expired' }, { code: 1200, data: {} }, { code: 1200, data: me })
+    await expect(getMe()).resolves.toEqual(me)
+    expect(calls()).toEqual(['GET /api/me', 'POST /api/auth/refresh', 'GET /api/me'])
+    expect(assign).not.toHaveBeenCalled()
+  })
+
+  it('shares one refresh between concurrent expired requests', async () => {
+    const calls = stubFetch(
+      { code: 1406 },
+      { code: 1406 },
+      { code: 1200, data: {} },
+      { code: 1200, data: 1 },
+      { code: 1200, data: 2 },
+    )
+    await expect(Promise.all([api('/api/a'), api('/api/b')])).resolves.toEqual([1, 2])
+    expect(calls().filter((c) => c === 'POST /api/auth/refresh')).toHaveLength(1)
+  })
+
+  it('goes to WeChat login, back to the current page, when the refresh fails', async () => {
+    assign = stubWindow('/groups', '?invite=XY99')
+    const calls = stubFetch({ code: 1406 }, { code: 1401, msg: '未登录' })
+    await expect(getMe()).rejects.toMatchObject({ code: 1401 })
+    expect(calls()).toEqual(['GET /api/me', 'POST /api/auth/refresh'])
+    expect(assign).toHaveBeenCalledWith('/api/auth/wechat/authorize?redirect=%2Fgroups%3Finvite%3DXY99&invite=XY99')
+  })
+
+  it('goes to WeChat login on 1401', async () => {
+    stubFetch({ code: 1401, msg: '未登录' })
+    await expect(getMe()).rejects.toBeInstanceOf(ApiError)
+    expect(assign).toHaveBeenCalledWith(loginUrl('/'))
+  })
+
+  it('turns a network failure into a friendly error', async () => {
+    stubFetch(new TypeError('Failed to fetch'))
+    await expect(getMe()).rejects.toMatchObject({ code: NETWORK_ERROR, message: '网络异常，请检查网络后重试' })
+    expect(assign).not.toHaveBeenCalled()
+  })
+
+  it('turns an answer that is not an envelope into a friendly error', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('<html>502 Bad Gateway</html>', { status: 502 })))
+    await expect(getMe()).rejects.toMatchObject({ code: 1500, message: '服务暂时不可用，请稍后再试' })
+  })
+
+  it('tells the maintenance listeners about 1503', async () => {
+    const listener = vi.fn()
+    const off = onMaintenance(listener)
+    stubFetch({ code: 1503, msg: '系统升级中，预计 10:00 恢复' })
+    await expect(getMe()).rejects.toMatchObject({ code: 1503 })
+    off()
+    expect(listener).toHaveBeenCalledWith('系统升级中，预计 10:00 恢复')
+  })
+})
+
+describe('logout', () => {
+  it('posts the logout', async () => {
+    const calls = stubFetch({ code: 1200 })
+    await logout()
+    expect(calls()).toEqual(['POST /api/auth/logout'])
+  })
+
+  it('counts a session already gone as logged out, without a login redirect', async () => {
+    stubFetch({ code: 1401 })
+    await expect(logout()).resolves.toBeUndefined()
+    expect(assign).not.toHaveBeenCalled()
+  })
+})
+
+describe('startLogin', () => {
+  it('never sends the login page back to itself', () => {
+    assign = stubWindow('/login', '?error=2501&msg=x')
+    startLogin()
+    expect(assign).toHaveBeenCalledWith('/api/auth/wechat/authorize?redirect=%2F')
+  })
+
+  it('stops on the login page after repeated automatic logins, until a person retries', () => {
+    for (let i = 0; i < 4; i++) startLogin()
+    expect(assign).toHaveBeenCalledTimes(4)
+    expect(assign.mock.calls[2][0]).toBe(loginUrl('/'))
+    expect(assign.mock.calls[3][0]).toMatch(/^\/login\?error=1401&msg=/)
+    startLogin('/', true)
+    expect(assign.mock.lastCall?.[0]).toBe(loginUrl('/'))
+  })
+})

@@ -1,0 +1,162 @@
+// The H5 app's API client. Every answer is the envelope `{code, msg, data}`; the session
+// lives in the HttpOnly cookie `gpet_h5`, which the app never sees.
+
+export const OK = 1200
+export const UNAUTHENTICATED = 1401
+export const TOKEN_EXPIRED = 1406
+export const MAINTENANCE = 1503
+/** Code of an ApiError raised when the server could not be reached at all. */
+export const NETWORK_ERROR = 0
+
+export class ApiError extends Error {
+  readonly code: number
+
+  constructor(code: number, msg: string) {
+    super(msg)
+    this.name = 'ApiError'
+    this.code = code
+  }
+}
+
+interface Envelope<T> {
+  code: number
+  msg: string
+  data: T
+}
+
+export interface Me {
+  id: number | string
+  nickname: string
+  avatar_url: string
+  invite_code: string
+  phone_bound: boolean
+  phone_masked: string | null
+  identity_verified: boolean
+  frozen: boolean
+  snapshot: boolean
+  created_at: string
+}
+
+interface Options {
+  method?: string
+  body?: unknown
+  /** Whether a missing or dead session sends the browser to WeChat login (default true). */
+  login?: boolean
+}
+
+const maintenanceListeners = new Set<(msg: string) => void>()
+
+/** Calls `listener` with the server's message whenever an answer says 1503 (maintenance). */
+export function onMaintenance(listener: (msg: string) => void): () => void {
+  maintenanceListeners.add(listener)
+  return () => maintenanceListeners.delete(listener)
+}
+
+async function send<T>(path: string, { method = 'GET', body }: Options): Promise<Envelope<T>> {
+  let res: Response
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+  } catch {
+    throw new ApiError(NETWORK_ERROR, '网络异常，请检查网络后重试')
+  }
+  const env = (await res.json().catch(() => null)) as Envelope<T> | null
+  if (typeof env?.code !== 'number') throw new ApiError(1500, '服务暂时不可用，请稍后再试')
+  if (env.code === MAINTENANCE) maintenanceListeners.forEach((listener) => listener(env.msg))
+  return env
+}
+
+let refreshing: Promise<boolean> | null = null
+
+/** Renews the 1-hour token while the session lives; concurrent callers share one request. */
+function refresh(): Promise<boolean> {
+  refreshing ??= send('/api/auth/refresh', { method: 'POST' })
+    .then((env) => env.code === OK)
+    .finally(() => {
+      refreshing = null
+    })
+  return refreshing
+}
+
+/** Calls the API and answers `data`; throws ApiError with the server's code and message. */
+export async function api<T>(path: string, options: Options = {}): Promise<T> {
+  let env = await send<T>(path, options)
+  if (env.code === TOKEN_EXPIRED) {
+    env = (await refresh())
+      ? await send<T>(path, options)
+      : { code: UNAUTHENTICATED, msg: '登录已过期，请重新登录', data: null as T }
+  }
+  if (env.code === OK) return env.data
+  if ((env.code === UNAUTHENTICATED || env.code === TOKEN_EXPIRED) && options.login !== false) {
+    startLogin()
+  }
+  throw new ApiError(env.code, env.msg)
+}
+
+export const getMe = () => api<Me>('/api/me')
+
+/** Ends the session; a session that is already gone counts as logged out. */
+export async function logout(): Promise<void> {
+  try {
+    await api('/api/auth/logout', { method: 'POST', login: false })
+  } catch (e) {
+    if (!(e instanceof ApiError && e.code === UNAUTHENTICATED)) throw e
+  }
+}
+
+// --- WeChat login ------------------------------------------------------------------------
+
+export function loginUrl(redirect: string, invite?: string | null): string {
+  const params = new URLSearchParams({ redirect })
+  if (invite) params.set('invite', invite)
+  return `/api/auth/wechat/authorize?${params}`
+}
+
+// A session cookie that never sticks would otherwise bounce the user between the app and
+// WeChat forever: past a few automatic logins in a short while, stop on the login page.
+const ATTEMPTS_KEY = 'gpet.login_attempts'
+const ATTEMPTS_WINDOW_MS = 60_000
+const MAX_ATTEMPTS = 3
+
+function tooManyAttempts(): boolean {
+  try {
+    const now = Date.now()
+    const recent = (JSON.parse(window.sessionStorage.getItem(ATTEMPTS_KEY) ?? '[]') as number[]).filter(
+      (t) => now - t < ATTEMPTS_WINDOW_MS,
+    )
+    if (recent.length >= MAX_ATTEMPTS) return true
+    window.sessionStorage.setItem(ATTEMPTS_KEY, JSON.stringify([...recent, now]))
+  } catch {
+    // No storage (private mode): no loop protection.
+  }
+  return false
+}
+
+/**
+ * Sends the browser through WeChat login, back to the current page (or `redirect`). The
+ * login page itself is never a target, so it cannot loop. `manual` is a person's click:
+ * it always goes, and resets the loop protection.
+ */
+export function startLogin(redirect?: string, manual = false): void {
+  const { pathname, search } = window.location
+  if (manual) {
+    try {
+      window.sessionStorage.removeItem(ATTEMPTS_KEY)
+    } catch {
+      // No storage: nothing to reset.
+    }
+  } else if (tooManyAttempts()) {
+    const params = new URLSearchParams({
+      error: String(UNAUTHENTICATED),
+      msg: '登录未能完成，请确认已允许保存登录状态后重试',
+    })
+    window.location.assign(`/login?${params}`)
+    return
+  }
+  const target = redirect ?? (pathname === '/login' ? '/' : pathname + search)
+  window.location.assign(loginUrl(target, new URLSearchParams(search).get('invite')))
+}

@@ -1,0 +1,68 @@
+// Line icons drawn inline: no icon font or image to fetch.
+import type { ReactNode } from 'react'
+
+function Icon({ children, size = 24 }: { children: ReactNode; size?: number }) {
+  return (
+    <svg
+      width={size}
+      height={size}
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.8"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+    >
+      {children}
+    </svg>
+  )
+}
+
+export const PawIcon = ({ size }: { size?: number }) => (
+  <Icon size={size}>
+    <ellipse cx="12" cy="15.5" rx="4.5" ry="3.8" />
+    <circle cx="6" cy="10" r="1.8" />
+    <circle cx="9.5" cy="6.5" r="1.8" />
+    <circle cx="14.5" cy="6.5" r="1.8" />
+    <circle cx="18" cy="10" r="1.8" />
+  </Icon>
+)
+
+export const GroupIcon = () => (
+  <Icon>
+    <circle cx="9" cy="8" r="3.2" />
+    <path d="M3 19c0-3.3 2.7-5.5 6-5.5s6 2.2 6 5.5" />
+    <path d="M15.5 5.2a3 3 0 0 1 0 5.6M17.5 13.8c2 .6 3.5 2.4 3.5 5.2" />
+  </Icon>
+)
+
+export const WalletIcon = () => (
+  <Icon>
+    <rect x="3" y="6" width="18" height="13" rx="2.5" />
+    <path d="M3 10h18M16 14.5h2" />
+    <path d="M6 6l9-3 1.5 3" />
+  </Icon>
+)
+
+export const GiftIcon = () => (
+  <Icon>
+    <rect x="3.5" y="9" width="17" height="11" rx="2" />
+    <path d="M2.5 9h19M12 9v11" />
+    <path d="M12 9c-1.5-3.5-5.5-4-5.5-1.5S9.5 9 12 9c2.5 0 5.5-.5 5.5-1.5S13.5 5.5 12 9z" />
+  </Icon>
+)
+
+export const ToolIcon = ({ size }: { size?: number }) => (
+  <Icon size={size}>
+    <path d="M14.5 6.5a4 4 0 0 0 5 5l-8.8 8.8a2.1 2.1 0 0 1-3-3l8.8-8.8z" />
+    <path d="M14.5 6.5 17 4l3 3-2.5 2.5" />
+  </Icon>
+)
+
+export const AlertIcon = ({ size }: { size?: number }) => (
+  <Icon size={size}>
+    <circle cx="12" cy="12" r="9" />
+    <path d="M12 7.5v5.5M12 16.3v.2" />
+  </Icon>
+)

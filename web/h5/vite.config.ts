@@ -1,0 +1,12 @@
+import { defineConfig } from 'vite'
+import react from '@vitejs/plugin-react'
+
+// The product serves the H5 app at `/` and the API at `/api` on the same origin;
+// `npm run dev` proxies the API to a local backend (`make dev`).
+export default defineConfig({
+  base: '/',
+  plugins: [react()],
+  // WeChat's in-app browsers lag behind: older iOS WebKit and Android XWeb.
+  build: { target: ['chrome87', 'safari14'] },
+  server: { proxy: { '/api': 'http://127.0.0.1:3000' } },
+})
