@@ -28,7 +28,6 @@ impl Ctx {
         let queues = needs.queues.then(|| QueueConfig::from_env(env)).transpose()?;
         let auth = needs.auth.then(|| AuthConfig::from_env(env)).transpose()?;
         let wechat = needs.wechat.then(|| WechatConfig::from_env(env)).transpose()?;
-        let http = partners::http_client()?;
         Ok(Ctx {
             clock,
             db: db.map(|c| Db::connect(&c, db_pool_size)).transpose()?,
@@ -41,7 +40,10 @@ impl Ctx {
                 None => None,
             },
             auth: auth.as_ref().map(Auth::new),
-            wechat: wechat.map(|c| WechatOauth::new(http, c)),
+            // The HTTP client (and its TLS roots) only where a partner is called.
+            wechat: wechat
+                .map(|c| Ok::<_, anyhow::Error>(WechatOauth::new(partners::http_client()?, c)))
+                .transpose()?,
         })
     }
 

@@ -11,7 +11,7 @@ use crate::partners::wechat::UserInfo;
 /// A user's invite code: 6 characters of an alphabet without look-alikes (no 0/O, 1/I),
 /// derived from the user id by a permutation of 30 bits, so every id has its own code and
 /// consecutive ids give unrelated codes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct InviteCode(String);
 
 const ALPHABET: &[u8; 32] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";

@@ -141,8 +141,12 @@ impl Host {
     pub async fn run_job(&self, name: &str) -> Option<gpet::Result<serde_json::Value>> {
         let job = self.jobs.get(name)?;
         let _one_at_a_time = job.running.lock().await;
+        Some(self.invoke_job(job).await)
+    }
+
+    async fn invoke_job(&self, job: &Job) -> gpet::Result<serde_json::Value> {
         let span = gpet_lambda::invocation_span(&job.binary, &uuid::Uuid::new_v4().to_string());
-        Some(tracing::Instrument::instrument((job.run)(&self.ctx), span).await)
+        tracing::Instrument::instrument((job.run)(&self.ctx), span).await
     }
 
     /// Runs every job whose schedule fires, minute by minute of the business clock; when the
@@ -177,12 +181,10 @@ impl Host {
                 for name in due {
                     let host = self.clone();
                     tokio::spawn(async move {
-                        if let Some(job) = host.jobs.get(&name) {
-                            if job.running.try_lock().is_err() {
-                                return;
-                            }
-                        }
-                        if let Some(Err(e)) = host.run_job(&name).await {
+                        let Some(job) = host.jobs.get(&name) else { return };
+                        // A run still going when the next one is due: the next one is skipped.
+                        let Ok(_one_at_a_time) = job.running.try_lock() else { return };
+                        if let Err(e) = host.invoke_job(job).await {
                             tracing::warn!(job = name, error = %e, "scheduled job failed");
                         }
                     });

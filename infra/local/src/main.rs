@@ -44,9 +44,10 @@ async fn main() -> anyhow::Result<()> {
     let local = Local {
         database_url,
         redis_url: required("GPET_REDIS_URL")?,
-        redis_prefix: String::new(),
+        // Two local stacks (dev and the browser tests) can share the services.
+        redis_prefix: var("GPET_REDIS_PREFIX").unwrap_or_default(),
         sqs_endpoint: required("GPET_SQS_ENDPOINT")?,
-        queue_prefix: String::new(),
+        queue_prefix: var("GPET_QUEUE_PREFIX").unwrap_or_default(),
         sandbox_url: sandbox_url.clone(),
         public_base_url: var("GPET_PUBLIC_BASE_URL").unwrap_or_else(|| format!("http://127.0.0.1:{port}")),
     };

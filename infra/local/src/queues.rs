@@ -61,20 +61,22 @@ pub async fn poll(
     consumer: SqsFn,
 ) {
     loop {
-        if let Err(e) = poll_once(&ctx, &client, &function, &url, batch_size, consumer).await {
+        if let Err(e) = poll_once(&ctx, &client, &function, &url, batch_size, LOCAL_VISIBILITY_SECS, consumer).await {
             tracing::warn!(function, error = format!("{e:#}"), "queue poll failed");
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
     }
 }
 
-/// One receive and its handling; answers how many messages were handled.
+/// One receive and its handling (a failed message comes back after `visibility_secs`);
+/// answers how many messages were handled.
 pub async fn poll_once(
     ctx: &Ctx,
     client: &aws_sdk_sqs::Client,
     function: &str,
     url: &str,
     batch_size: usize,
+    visibility_secs: i32,
     consumer: SqsFn,
 ) -> anyhow::Result<usize> {
     let received = client
@@ -82,7 +84,7 @@ pub async fn poll_once(
         .queue_url(url)
         .max_number_of_messages(batch_size.clamp(1, 10) as i32)
         .wait_time_seconds(1)
-        .visibility_timeout(LOCAL_VISIBILITY_SECS)
+        .visibility_timeout(visibility_secs)
         .message_system_attribute_names(MessageSystemAttributeName::All)
         .send()
         .await

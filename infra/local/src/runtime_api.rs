@@ -4,16 +4,23 @@
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::Stdio;
+use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use axum::body::Bytes;
-use axum::extract::{Path as UrlPath, State};
+use axum::extract::{DefaultBodyLimit, Path as UrlPath, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use tokio::sync::{Notify, oneshot};
+use tokio::io::AsyncReadExt as _;
+use tokio::sync::{Notify, oneshot, watch};
+
+/// Lambda's synchronous payload limit, both ways (axum's default body limit is 2 MB).
+const PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
+/// What is kept of a function's stdout and stderr (its logs); the rest is dropped.
+const OUTPUT_LIMIT: usize = 1024 * 1024;
+const INVOKE_TIMEOUT: Duration = Duration::from_secs(20);
 
 #[derive(Debug)]
 pub enum Outcome {
@@ -32,7 +39,15 @@ struct Inner {
 pub struct RuntimeApi {
     pub addr: SocketAddr,
     inner: Arc<Inner>,
-    _server: tokio::task::JoinHandle<()>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for RuntimeApi {
+    // A dropped JoinHandle does not stop its task: without this every emulator ever started
+    // kept listening until its runtime ended.
+    fn drop(&mut self) {
+        self.server.abort();
+    }
 }
 
 impl RuntimeApi {
@@ -43,13 +58,14 @@ impl RuntimeApi {
             .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
             .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
             .route("/2018-06-01/runtime/init/error", post(init_error))
+            .layer(DefaultBodyLimit::max(PAYLOAD_LIMIT))
             .with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Ok(RuntimeApi { addr, inner, _server: server })
+        Ok(RuntimeApi { addr, inner, server })
     }
 
     /// Hands `event` to the function and waits for its answer.
@@ -57,18 +73,25 @@ impl RuntimeApi {
         let id = uuid::Uuid::new_v4().to_string();
         let (tx, rx) = oneshot::channel();
         self.inner.waiting.lock().expect("not poisoned").insert(id.clone(), tx);
-        self.inner.queue.lock().expect("not poisoned").push_back((id, Bytes::from(event.to_string())));
+        self.inner.queue.lock().expect("not poisoned").push_back((id.clone(), Bytes::from(event.to_string())));
         self.inner.arrived.notify_one();
         match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(outcome)) => Ok(outcome),
             _ => {
-                let init = self.inner.init_error.lock().expect("not poisoned").clone();
+                self.inner.waiting.lock().expect("not poisoned").remove(&id);
+                self.inner.queue.lock().expect("not poisoned").retain(|(queued, _)| *queued != id);
+                let init = self.init_error();
                 anyhow::bail!(
                     "no answer within {timeout:?}{}",
                     init.map(|e| format!("; init error: {e}")).unwrap_or_default()
                 )
             }
         }
+    }
+
+    /// What the runtime posted to /runtime/init/error, if anything.
+    pub fn init_error(&self) -> Option<String> {
+        self.inner.init_error.lock().expect("not poisoned").clone()
     }
 }
 
@@ -121,11 +144,18 @@ async fn init_error(State(inner): State<Arc<Inner>>, body: Bytes) -> Response {
     (axum::http::StatusCode::ACCEPTED, "").into_response()
 }
 
-/// A function binary running against its own emulator, as one Lambda instance.
+/// A function binary running against its own emulator, as one Lambda instance. Its stdout and
+/// stderr (its logs, as CloudWatch would get them) are kept for [`LambdaProcess::output`]; the
+/// process is killed when this is dropped (or [`LambdaProcess::stop`]ped).
 pub struct LambdaProcess {
     pub api: RuntimeApi,
-    child: tokio::process::Child,
     pub started: Instant,
+    name: String,
+    pid: Option<u32>,
+    output: Arc<Mutex<Vec<u8>>>,
+    exit: watch::Receiver<Option<ExitStatus>>,
+    /// Dropping it (with the LambdaProcess) kills the process.
+    kill: Option<oneshot::Sender<()>>,
 }
 
 impl LambdaProcess {
@@ -133,7 +163,7 @@ impl LambdaProcess {
         let api = RuntimeApi::start().await?;
         let name = binary.file_name().and_then(|n| n.to_str()).unwrap_or("function").to_owned();
         let started = Instant::now();
-        let child = tokio::process::Command::new(binary)
+        let mut child = tokio::process::Command::new(binary)
             .env_clear()
             .envs(vars)
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -144,24 +174,96 @@ impl LambdaProcess {
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "local")
             .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
             .env("AWS_REGION", "us-east-1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .with_context(|| format!("cannot start {}", binary.display()))?;
-        Ok(LambdaProcess { api, child, started })
+        let output = Arc::new(Mutex::new(Vec::new()));
+        if let Some(stdout) = child.stdout.take() {
+            tokio::spawn(collect(stdout, output.clone()));
+        }
+        if let Some(stderr) = child.stderr.take() {
+            tokio::spawn(collect(stderr, output.clone()));
+        }
+        let pid = child.id();
+        let (exited, exit) = watch::channel(None);
+        let (kill, killed) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let status = tokio::select! {
+                status = child.wait() => status,
+                // Asked to stop, or the LambdaProcess was dropped.
+                _ = killed => {
+                    let _ = child.start_kill();
+                    child.wait().await
+                }
+            };
+            if let Ok(status) = status {
+                let _ = exited.send(Some(status));
+            }
+        });
+        Ok(LambdaProcess { api, started, name, pid, output, exit, kill: Some(kill) })
     }
 
+    /// Hands `event` to the instance and waits for its answer; fails at once when the process
+    /// exits first (a failed cold start), with its exit status and output.
     pub async fn invoke(&self, event: &serde_json::Value) -> anyhow::Result<Outcome> {
-        self.api.invoke(event, Duration::from_secs(20)).await
+        let mut exit = self.exit.clone();
+        tokio::select! {
+            biased;
+            outcome = self.api.invoke(event, INVOKE_TIMEOUT) => {
+                outcome.with_context(|| format!("{} did not answer; its output:\n{}", self.name, self.output()))
+            }
+            status = exit.wait_for(Option::is_some) => {
+                let status = status.ok().and_then(|s| *s).map_or("unknown status".to_owned(), |s| s.to_string());
+                let init = self.api.init_error().map(|e| format!(" (init error: {e})")).unwrap_or_default();
+                anyhow::bail!("{} exited ({status}) before answering{init}; its output:\n{}", self.name, self.output())
+            }
+        }
+    }
+
+    /// How the process ended, if it has.
+    pub fn exit_status(&self) -> Option<ExitStatus> {
+        *self.exit.borrow()
+    }
+
+    /// Waits up to `timeout` for the process to end.
+    pub async fn wait_exit(&self, timeout: Duration) -> Option<ExitStatus> {
+        let mut exit = self.exit.clone();
+        tokio::time::timeout(timeout, exit.wait_for(Option::is_some)).await.ok()?.ok().and_then(|s| *s)
+    }
+
+    /// Kills the process and waits until it is gone.
+    pub async fn stop(mut self) -> Option<ExitStatus> {
+        drop(self.kill.take());
+        self.wait_exit(Duration::from_secs(10)).await
+    }
+
+    /// Its stdout and stderr so far, interleaved as they came.
+    pub fn output(&self) -> String {
+        String::from_utf8_lossy(&self.output.lock().expect("not poisoned")).into_owned()
     }
 
     /// Peak resident memory so far, in KiB (VmHWM).
     pub fn peak_rss_kib(&self) -> Option<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()?)).ok()?;
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid?)).ok()?;
         status
             .lines()
             .find_map(|l| l.strip_prefix("VmHWM:"))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+}
+
+async fn collect(mut from: impl tokio::io::AsyncRead + Unpin, into: Arc<Mutex<Vec<u8>>>) {
+    let mut buf = vec![0u8; 8192];
+    while let Ok(n) = from.read(&mut buf).await {
+        if n == 0 {
+            break;
+        }
+        let mut out = into.lock().expect("not poisoned");
+        if out.len() < OUTPUT_LIMIT {
+            out.extend_from_slice(&buf[..n]);
+        }
     }
 }

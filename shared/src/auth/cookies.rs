@@ -46,10 +46,10 @@ impl CookieCodec {
     pub fn open(&self, cookie_header: Option<&str>, name: &str) -> Option<String> {
         let mut jar = CookieJar::new();
         for part in cookie_header?.split(';') {
-            if let Ok(c) = Cookie::parse_encoded(part.trim().to_owned()) {
-                if c.name() == name {
-                    jar.add_original(c);
-                }
+            if let Ok(c) = Cookie::parse_encoded(part.trim().to_owned())
+                && c.name() == name
+            {
+                jar.add_original(c);
             }
         }
         jar.private(&self.key).get(name).map(|c| c.value().to_owned())

@@ -116,6 +116,15 @@ describe('api', () => {
     off()
     expect(listener).toHaveBeenCalledWith('系统升级中，预计 10:00 恢复')
   })
+
+  it('takes a 503 page from the CDN for maintenance too', async () => {
+    const listener = vi.fn()
+    const off = onMaintenance(listener)
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('<html>系统维护中</html>', { status: 503 })))
+    await expect(getMe()).rejects.toMatchObject({ code: 1503 })
+    off()
+    expect(listener).toHaveBeenCalledWith('系统维护中，请稍后再试')
+  })
 })
 
 describe('logout', () => {

@@ -64,7 +64,11 @@ async function send<T>(path: string, { method = 'GET', body }: Options): Promise
   } catch {
     throw new ApiError(NETWORK_ERROR, '网络异常，请检查网络后重试')
   }
-  const env = (await res.json().catch(() => null)) as Envelope<T> | null
+  let env = (await res.json().catch(() => null)) as Envelope<T> | null
+  // Behind CloudFront a 503 arrives as the static maintenance page, not as our envelope.
+  if (res.status === 503 && typeof env?.code !== 'number') {
+    env = { code: MAINTENANCE, msg: '系统维护中，请稍后再试', data: null as T }
+  }
   if (typeof env?.code !== 'number') throw new ApiError(1500, '服务暂时不可用，请稍后再试')
   if (env.code === MAINTENANCE) maintenanceListeners.forEach((listener) => listener(env.msg))
   return env

@@ -64,14 +64,12 @@ async fn template_database() -> &'static str {
 pub struct TestApp {
     pub base_url: String,
     pub ctx: Arc<Ctx>,
-    pub host: Arc<Host>,
     pub sandbox: Sandbox,
     pub env: Env,
     pub queue_urls: QueueUrls,
     pub template: Template,
     pub local: Local,
     pub sqs: aws_sdk_sqs::Client,
-    pub database_url: String,
     pub http: reqwest::Client,
     database: String,
     server: tokio::task::JoinHandle<()>,
@@ -110,27 +108,13 @@ impl TestApp {
         let template = template();
         let (ctx, queue_urls, env) = local.start(&template, Clock::system(), 8).await.expect("the context builds");
         let host = Arc::new(Host::new(ctx.clone(), &template, None).expect("the host builds"));
-        let router = host.clone().router();
+        let router = host.router();
         let server = tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap();
         });
         let sqs = gpet::queue::client(Some(&url::Url::parse(&local.sqs_endpoint).unwrap())).await;
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        TestApp {
-            base_url,
-            ctx,
-            host,
-            sandbox,
-            env,
-            queue_urls,
-            template,
-            local,
-            sqs,
-            database_url,
-            http,
-            database,
-            server,
-        }
+        TestApp { base_url, ctx, sandbox, env, queue_urls, template, local, sqs, http, database, server }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -211,16 +195,13 @@ impl Drop for TestApp {
                 if let Ok(admin) = gpet::db::connect_once(&admin_url()).await {
                     let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)")).await;
                 }
-                if let Ok(client) = redis::Client::open(var("GPET_REDIS_URL")) {
-                    if let Ok(mut conn) = client.get_multiplexed_async_connection().await {
-                        let keys: Vec<String> = redis::cmd("KEYS")
-                            .arg(format!("{prefix}*"))
-                            .query_async(&mut conn)
-                            .await
-                            .unwrap_or_default();
-                        if !keys.is_empty() {
-                            let _: redis::RedisResult<()> = redis::cmd("DEL").arg(keys).query_async(&mut conn).await;
-                        }
+                if let Ok(client) = redis::Client::open(var("GPET_REDIS_URL"))
+                    && let Ok(mut conn) = client.get_multiplexed_async_connection().await
+                {
+                    let keys: Vec<String> =
+                        redis::cmd("KEYS").arg(format!("{prefix}*")).query_async(&mut conn).await.unwrap_or_default();
+                    if !keys.is_empty() {
+                        let _: redis::RedisResult<()> = redis::cmd("DEL").arg(keys).query_async(&mut conn).await;
                     }
                 }
                 for url in queues {

@@ -2,4 +2,8 @@
 //! called through the local host over HTTP, and as built binaries through the Runtime API.
 
 mod auth;
+mod console;
 mod helpers;
+mod lambda_runtime;
+mod local_host;
+mod tracking;

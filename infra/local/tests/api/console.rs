@@ -1,0 +1,131 @@
+//! The console's login, session and role.
+
+use gpet::operators::{self, Role};
+
+use crate::helpers::{Cookies, TestApp, json_of, set_cookie};
+
+async fn operator(app: &TestApp, username: &str, role: Role) {
+    operators::create(&app.db().await, username, "correct-horse-9", role).await.unwrap();
+}
+
+async fn login(app: &TestApp, body: &str) -> (reqwest::Response, Cookies) {
+    let response = app.http.post(app.url("/api/console/auth/login")).body(body.to_owned()).send().await.unwrap();
+    let mut cookies = Cookies::default();
+    cookies.take(&response);
+    (response, cookies)
+}
+
+#[tokio::test]
+async fn an_operator_logs_in_and_the_console_knows_their_role() {
+    let app = TestApp::spawn().await;
+    operator(&app, "caiwu1", Role::Finance).await;
+    let (response, cookies) = login(&app, r#"{"username":"caiwu1","password":"correct-horse-9"}"#).await;
+    let cookie = set_cookie(&response, "gpet_console").unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let (status, body) = json_of(response).await;
+    assert_eq!((status, body["code"].as_i64()), (200, Some(1200)), "{body}");
+    assert_eq!(body["data"]["operator"]["role"], "finance");
+    let token = body["data"]["token"].as_str().unwrap().to_owned();
+
+    let (status, me) = app.get("/api/console/me", &cookies).await;
+    assert_eq!(
+        (status, me["data"]["username"].as_str(), me["data"]["role"].as_str()),
+        (200, Some("caiwu1"), Some("finance"))
+    );
+    let by_bearer = app.http.get(app.url("/api/console/me")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(json_of(by_bearer).await.1["data"]["username"], "caiwu1");
+
+    let audit: i64 =
+        app.db().await.query_one("SELECT count(*) FROM audit_log WHERE action = 'login'", &[]).await.unwrap().get(0);
+    assert_eq!(audit, 1);
+
+    let (status, _) = app.post("/api/console/auth/logout", &cookies, "").await;
+    assert_eq!(status, 200);
+    let (status, body) =
+        json_of(app.http.get(app.url("/api/console/me")).bearer_auth(&token).send().await.unwrap()).await;
+    assert_eq!((status, body["code"].as_i64()), (401, Some(1401)), "logout ends the session: {body}");
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_user_get_the_same_clear_refusal() {
+    let app = TestApp::spawn().await;
+    operator(&app, "yunying1", Role::Operator).await;
+    for body in [
+        r#"{"username":"yunying1","password":"wrong-password"}"#,
+        r#"{"username":"nobody","password":"correct-horse-9"}"#,
+    ] {
+        let (response, cookies) = login(&app, body).await;
+        assert!(cookies.get("gpet_console").is_none());
+        let (status, answer) = json_of(response).await;
+        assert_eq!(
+            (status, answer["code"].as_i64(), answer["msg"].as_str()),
+            (401, Some(1401), Some("用户名或密码错误")),
+            "{body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn malformed_login_requests_say_what_was_wrong() {
+    let app = TestApp::spawn().await;
+    let oversized = format!(r#"{{"username":"a","password":"{}"}}"#, "x".repeat(5000));
+    let cases: [(&str, &str, u16, &str); 7] = [
+        ("not JSON", "{username:", 400, "JSON"),
+        ("empty body", "", 400, "请求体为空"),
+        ("missing field", r#"{"username":"admin"}"#, 400, "password"),
+        ("wrong type", r#"{"username":"admin","password":123}"#, 400, "invalid type"),
+        ("unknown field", r#"{"username":"admin","password":"x","otp":1}"#, 400, "otp"),
+        ("empty values", r#"{"username":" ","password":""}"#, 400, "请输入用户名和密码"),
+        ("oversized", &oversized, 413, "请求体过大"),
+    ];
+    for (what, body, status, needle) in cases {
+        let (response, _) = login(&app, body).await;
+        let (got, answer) = json_of(response).await;
+        assert_eq!((got, answer["code"].as_i64()), (status, Some(1403)), "{what}: {answer}");
+        assert!(answer["msg"].as_str().unwrap().contains(needle), "{what}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn ten_failures_pause_logins_for_that_username() {
+    let app = TestApp::spawn().await;
+    operator(&app, "admin2", Role::Admin).await;
+    for _ in 0..10 {
+        let (response, _) = login(&app, r#"{"username":"admin2","password":"guess-guess"}"#).await;
+        assert_eq!(response.status(), 401);
+    }
+    let (response, cookies) = login(&app, r#"{"username":"admin2","password":"correct-horse-9"}"#).await;
+    assert!(cookies.get("gpet_console").is_none());
+    let (status, body) = json_of(response).await;
+    assert_eq!(status, 429, "{body}");
+    assert!(body["msg"].as_str().unwrap().contains("15 分钟"), "{body}");
+}
+
+#[tokio::test]
+async fn a_disabled_operator_and_an_owner_token_are_refused() {
+    let app = TestApp::spawn().await;
+    operator(&app, "gone", Role::Operator).await;
+    app.db().await.execute("UPDATE operators SET disabled = true WHERE username = 'gone'", &[]).await.unwrap();
+    let (response, _) = login(&app, r#"{"username":"gone","password":"correct-horse-9"}"#).await;
+    let (status, body) = json_of(response).await;
+    assert_eq!(status, 401);
+    assert!(body["msg"].as_str().unwrap().contains("停用"), "{body}");
+
+    let owner = app.logged_in("o_demo_huangmin").await;
+    let token = app.ctx.auth().unwrap().cookies.open(Some(&owner.header()), gpet::sessions::COOKIE).unwrap();
+    let (status, body) =
+        json_of(app.http.get(app.url("/api/console/me")).bearer_auth(&token).send().await.unwrap()).await;
+    assert_eq!((status, body["code"].as_i64()), (401, Some(1401)), "an H5 token is not a console token");
+}
+
+#[tokio::test]
+async fn roles_are_checked_by_the_principal() {
+    let app = TestApp::spawn().await;
+    operator(&app, "fin", Role::Finance).await;
+    let (response, _) = login(&app, r#"{"username":"fin","password":"correct-horse-9"}"#).await;
+    let token = json_of(response).await.1["data"]["token"].as_str().unwrap().to_owned();
+    let principal = operators::authenticate(&app.ctx, Some(&token)).await.unwrap();
+    assert!(principal.require(&[Role::Admin, Role::Finance]).is_ok());
+    let refused = principal.require(&[Role::Admin, Role::Operator]).unwrap_err();
+    assert_eq!((refused.code().as_u16(), refused.http_status()), (1401, 403));
+}

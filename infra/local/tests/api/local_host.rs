@@ -1,0 +1,138 @@
+//! The local host: template.yaml as the one list of functions, the OpenAPI document, routing,
+//! the clock and job controls, the web apps.
+
+use std::collections::HashSet;
+
+use gpet_local::host::{Host, registry_problems};
+use gpet_local::schedule::Schedule;
+use gpet_local::template::{Template, Trigger};
+
+use crate::helpers::{Cookies, TestApp, json_of, project_root, template};
+
+#[test]
+fn template_and_handler_registry_name_the_same_functions() {
+    let problems = registry_problems(&template());
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn a_function_missing_from_either_side_is_reported() {
+    let text = std::fs::read_to_string(project_root().join("template.yaml")).unwrap();
+    let renamed = text.replace("Binary: h5-me", "Binary: h5-you");
+    let problems = registry_problems(&Template::parse(&renamed).unwrap());
+    assert!(problems.iter().any(|p| p.contains("h5-you") && p.contains("no handler")), "{problems:?}");
+    assert!(problems.iter().any(|p| p.contains("handler h5-me has no function")), "{problems:?}");
+}
+
+#[test]
+fn every_function_crate_is_in_the_template() {
+    let crates: HashSet<String> = std::fs::read_dir(project_root().join("functions"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name != "lambda")
+        .collect();
+    let declared: HashSet<String> = template().functions.iter().map(|f| f.binary.clone()).collect();
+    assert_eq!(crates, declared);
+}
+
+#[test]
+fn every_schedule_in_the_template_is_understood() {
+    for f in template().functions {
+        for t in f.triggers {
+            if let Trigger::Schedule { expression } = t {
+                Schedule::parse(&expression).unwrap_or_else(|e| panic!("{}: {e:#}", f.binary));
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_route_of_the_template_is_in_the_openapi_document() {
+    let app = TestApp::spawn().await;
+    let (status, doc) = json_of(app.http.get(app.url("/api/openapi.json")).send().await.unwrap()).await;
+    assert_eq!(status, 200);
+    let routes: Vec<(String, String)> = app
+        .template
+        .functions
+        .iter()
+        .flat_map(|f| f.triggers.clone())
+        .filter_map(|t| match t {
+            Trigger::Http { method, path } => Some((method.to_lowercase(), path)),
+            _ => None,
+        })
+        .collect();
+    assert!(routes.len() >= 9);
+    for (method, path) in routes {
+        assert!(doc["paths"][&path][&method].is_object(), "{method} {path} is missing from the OpenAPI document");
+    }
+}
+
+#[tokio::test]
+async fn unknown_routes_methods_and_oversized_bodies_answer_the_envelope() {
+    let app = TestApp::spawn().await;
+    let (status, body) = app.get("/api/nothing-here", &Cookies::default()).await;
+    assert_eq!((status, body["code"].as_i64()), (404, Some(1404)));
+    assert!(body["msg"].as_str().unwrap().contains("/api/nothing-here"));
+    let (status, body) = json_of(app.http.delete(app.url("/api/me")).send().await.unwrap()).await;
+    assert_eq!((status, body["code"].as_i64()), (405, Some(1404)), "{body}");
+    let huge = "x".repeat(7 * 1024 * 1024);
+    let (status, body) = app.post("/api/track", &Cookies::default(), &huge).await;
+    assert_eq!((status, body["code"].as_i64()), (413, Some(1403)), "{body}");
+}
+
+#[tokio::test]
+async fn the_business_clock_moves_and_jobs_run_on_demand() {
+    let app = TestApp::spawn().await;
+    let put =
+        app.http.put(app.url("/_local/clock")).body(r#"{"now":"2030-02-03T23:59:00+08:00"}"#).send().await.unwrap();
+    let (_, clock) = json_of(put).await;
+    assert_eq!(clock["data"]["business_day"], "2030-02-03", "{clock}");
+    assert_eq!(app.ctx.clock.today().to_string(), "2030-02-03", "every function shares the clock");
+    let put = app.http.put(app.url("/_local/clock")).body(r#"{"offset_seconds":0}"#).send().await.unwrap();
+    assert_eq!(json_of(put).await.1["data"]["offset_seconds"], 0);
+    let bad = app.http.put(app.url("/_local/clock")).body(r#"{"now":"tomorrow"}"#).send().await.unwrap();
+    assert_eq!(json_of(bad).await.0, 400);
+
+    let (status, report) = app.post("/_local/jobs/outbox-relay", &Cookies::default(), "").await;
+    assert_eq!((status, report["data"]["published"].as_i64()), (200, Some(0)), "{report}");
+    let (status, unknown) = app.post("/_local/jobs/no-such-job", &Cookies::default(), "").await;
+    assert_eq!(status, 404);
+    assert!(unknown["msg"].as_str().unwrap().contains("outbox-relay"), "the answer lists the jobs: {unknown}");
+}
+
+#[tokio::test]
+async fn the_web_apps_are_served_with_their_own_routes() {
+    let app = TestApp::spawn().await;
+    let root = std::env::temp_dir().join(format!("gpet-web-{}", uuid::Uuid::new_v4()));
+    for (dir, text) in [("h5/dist", "H5 APP"), ("console/dist", "CONSOLE APP")] {
+        std::fs::create_dir_all(root.join(dir).join("assets")).unwrap();
+        std::fs::write(root.join(dir).join("index.html"), text).unwrap();
+    }
+    std::fs::write(root.join("h5/dist/assets/app.js"), "console.log(1)").unwrap();
+    let host = std::sync::Arc::new(Host::new(app.ctx.clone(), &app.template, Some(root.clone())).unwrap());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, host.router()).await.unwrap() });
+    let get = |path: &str| {
+        let url = format!("{base}{path}");
+        let http = app.http.clone();
+        async move {
+            let r = http.get(url).send().await.unwrap();
+            (
+                r.status().as_u16(),
+                r.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()),
+                r.text().await.unwrap(),
+            )
+        }
+    };
+    assert_eq!(get("/").await.2, "H5 APP");
+    assert_eq!(get("/groups/42").await.2, "H5 APP", "an H5 route gets the H5 app");
+    assert_eq!(get("/console/users").await.2, "CONSOLE APP");
+    let (status, kind, _) = get("/assets/app.js").await;
+    assert_eq!((status, kind.as_deref()), (200, Some("text/javascript; charset=utf-8")));
+    assert_eq!(get("/assets/missing.js").await.0, 404);
+    assert_ne!(get("/../Cargo.toml").await.2, std::fs::read_to_string(project_root().join("Cargo.toml")).unwrap());
+    let (status, _, body) = get("/api/me").await;
+    assert_eq!(status, 401, "the API is not the web app: {body}");
+    std::fs::remove_dir_all(root).unwrap();
+}
