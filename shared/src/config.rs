@@ -138,11 +138,12 @@ pub struct QueueConfig {
 
 impl QueueConfig {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let endpoint = env.optional_url("GPET_SQS_ENDPOINT")?;
         let mut urls = HashMap::new();
         for queue in Queue::ALL {
             urls.insert(queue, env.url(queue.url_variable())?.to_string());
         }
-        Ok(Self { endpoint: env.optional_url("GPET_SQS_ENDPOINT")?, urls })
+        Ok(Self { endpoint, urls })
     }
 
     pub fn url(&self, queue: Queue) -> &str {
