@@ -113,7 +113,8 @@ where
 pub fn log_failure(e: &gpet::Error) -> Error {
     match e {
         gpet::Error::Unexpected(inner) => tracing::error!(error = format!("{inner:#}"), "failed"),
-        rejected => tracing::warn!(code = rejected.code().as_u16(), msg = %rejected, "refused"),
+        // A refusal is the client's doing: worth a line, not an alarm.
+        rejected => tracing::info!(code = rejected.code().as_u16(), msg = %rejected, "refused"),
     }
     e.client_message().into_owned().into()
 }

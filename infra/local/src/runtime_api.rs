@@ -34,6 +34,8 @@ struct Inner {
     arrived: Notify,
     waiting: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
     init_error: Mutex<Option<String>>,
+    /// When the runtime first asked for an event: its init was over.
+    first_poll: Mutex<Option<Instant>>,
 }
 
 pub struct RuntimeApi {
@@ -89,6 +91,11 @@ impl RuntimeApi {
         }
     }
 
+    /// When the runtime first asked for an event (the end of its init), if it has.
+    pub fn first_poll(&self) -> Option<Instant> {
+        *self.inner.first_poll.lock().expect("not poisoned")
+    }
+
     /// What the runtime posted to /runtime/init/error, if anything.
     pub fn init_error(&self) -> Option<String> {
         self.inner.init_error.lock().expect("not poisoned").clone()
@@ -96,6 +103,7 @@ impl RuntimeApi {
 }
 
 async fn next(State(inner): State<Arc<Inner>>) -> Response {
+    inner.first_poll.lock().expect("not poisoned").get_or_insert_with(Instant::now);
     loop {
         let notified = inner.arrived.notified();
         if let Some((id, body)) = inner.queue.lock().expect("not poisoned").pop_front() {
