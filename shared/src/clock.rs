@@ -71,10 +71,6 @@ impl BusinessDay {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").map(Self).map_err(|_| format!("日期格式应为 YYYY-MM-DD：{s}"))
     }
 
-    pub fn date(self) -> NaiveDate {
-        self.0
-    }
-
     pub fn pred(self) -> Self {
         Self(self.0.pred_opt().expect("dates before year -262144 do not occur"))
     }

@@ -116,10 +116,6 @@ impl Error {
         Self::rejected(Code::NotFound, msg)
     }
 
-    pub fn unexpected(msg: &'static str) -> Self {
-        Error::Unexpected(anyhow::anyhow!(msg))
-    }
-
     pub fn code(&self) -> Code {
         match self {
             Error::Rejected { code, .. } => *code,

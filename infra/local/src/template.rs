@@ -55,15 +55,6 @@ impl Template {
         }
         Ok(Template { functions, queues })
     }
-
-    pub fn queue(&self, logical_id: &str) -> Option<&QueueDef> {
-        self.queues.iter().find(|q| q.logical_id == logical_id)
-    }
-
-    /// The function run by `POST /_local/jobs/{name}`: `job-<name>`.
-    pub fn job(&self, name: &str) -> Option<&FunctionDef> {
-        self.functions.iter().find(|f| f.binary == format!("job-{name}"))
-    }
 }
 
 fn text(v: Option<&Value>, what: &str) -> anyhow::Result<String> {
