@@ -10,18 +10,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 
 log() { printf 'package: %s\n' "$*"; }
-
-pip_install() {
-  local flags=(--quiet --disable-pip-version-check --root-user-action=ignore)
-  # Debian's own python3 refuses pip installs (PEP 668); a pyenv or venv python does not.
-  if [[ -f "$(python3 -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')/EXTERNALLY-MANAGED" ]]; then
-    flags+=(--break-system-packages)
-  fi
-  log "pip install $*"
-  python3 -m pip install "${flags[@]}" "$@"
-  hash -r
-  if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
-}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$ROOT/infra/scripts/lib.sh"
 
 command -v cargo-lambda >/dev/null 2>&1 || pip_install cargo-lambda
 python3 -c 'import ziglang' >/dev/null 2>&1 || pip_install ziglang

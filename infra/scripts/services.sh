@@ -31,6 +31,8 @@ done
 
 log() { printf 'services: %s\n' "$*"; }
 die() { printf 'services: error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$ROOT/infra/scripts/lib.sh"
 
 [[ $(id -u) == 0 ]] || die "run as root (installs packages, runs PostgreSQL as the postgres user)"
 
@@ -51,19 +53,12 @@ deb_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'insta
 
 pg_bin_dir() { printf '%s\n' /usr/lib/postgresql/*/bin | grep -v '\*' | sort -V | tail -n 1 || true; }
 
-pip_install() {
+# pip_install (lib.sh), after installing pip itself when this python3 has none.
+pip_install_with_apt() {
   if ! python3 -m pip --version >/dev/null 2>&1; then
     apt_install python3-pip
   fi
-  local flags=(--quiet --disable-pip-version-check --root-user-action=ignore)
-  # Debian's own python3 refuses pip installs (PEP 668); a pyenv or venv python does not.
-  if [[ -f "$(python3 -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')/EXTERNALLY-MANAGED" ]]; then
-    flags+=(--break-system-packages)
-  fi
-  log "pip install $*"
-  python3 -m pip install "${flags[@]}" "$@"
-  hash -r
-  if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi
+  pip_install "$@"
 }
 
 install_missing() {
@@ -71,8 +66,8 @@ install_missing() {
   command -v curl >/dev/null 2>&1 || apt_install curl ca-certificates
   [[ -n "$(pg_bin_dir)" && -x "$(pg_bin_dir)/postgres" ]] || apt_install postgresql
   command -v redis-server >/dev/null 2>&1 || apt_install redis-server
-  python3 -c 'import moto.server, flask, flask_cors' >/dev/null 2>&1 || pip_install 'moto[server]'
-  command -v cfn-lint >/dev/null 2>&1 || pip_install cfn-lint
+  python3 -c 'import moto.server, flask, flask_cors' >/dev/null 2>&1 || pip_install_with_apt 'moto[server]'
+  command -v cfn-lint >/dev/null 2>&1 || pip_install_with_apt cfn-lint
 
   if [[ $with_browser == 1 ]]; then
     command -v chromium >/dev/null 2>&1 || apt_install chromium fonts-liberation

@@ -1,21 +1,9 @@
 // The console's API client. Every answer is the envelope `{code, msg, data}`; the session
 // lives in the HttpOnly cookie `gpet_console`.
 
-export const OK = 1200
-export const UNAUTHENTICATED = 1401
-export const TOKEN_EXPIRED = 1406
-/** Code of an ApiError raised when the server could not be reached at all. */
-export const NETWORK_ERROR = 0
+import { ApiError, OK, TOKEN_EXPIRED, UNAUTHENTICATED, fetchEnvelope, unavailable } from '@gpet/common/api'
 
-export class ApiError extends Error {
-  readonly code: number
-
-  constructor(code: number, msg: string) {
-    super(msg)
-    this.name = 'ApiError'
-    this.code = code
-  }
-}
+export { ApiError, NETWORK_ERROR, OK, TOKEN_EXPIRED, UNAUTHENTICATED } from '@gpet/common/api'
 
 export type Role = 'admin' | 'operator' | 'finance'
 
@@ -44,19 +32,8 @@ export function onUnauthorized(listener: () => void): () => void {
 
 /** Calls the API and answers `data`; throws ApiError with the server's code and message. */
 export async function api<T>(path: string, { method = 'GET', body, session = true }: Options = {}): Promise<T> {
-  let res: Response
-  try {
-    res = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-  } catch {
-    throw new ApiError(NETWORK_ERROR, '网络异常，请检查网络后重试')
-  }
-  const env = (await res.json().catch(() => null)) as { code: number; msg: string; data: T } | null
-  if (typeof env?.code !== 'number') throw new ApiError(1500, '服务暂时不可用，请稍后再试')
+  const { env } = await fetchEnvelope<T>(path, { method, body })
+  if (!env) throw unavailable()
   if (env.code === OK) return env.data
   if (session && (env.code === UNAUTHENTICATED || env.code === TOKEN_EXPIRED)) {
     unauthorizedListeners.forEach((listener) => listener())

@@ -1,23 +1,10 @@
-// Line icons drawn inline: no icon font or image to fetch.
+// The console's line icons, drawn in the shared 24x24 frame, 18 px by default.
 import type { ReactNode } from 'react'
+import { Icon as BaseIcon } from '@gpet/common/icon'
 
-function Icon({ children, size = 18 }: { children: ReactNode; size?: number }) {
-  return (
-    <svg
-      width={size}
-      height={size}
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="1.8"
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-    >
-      {children}
-    </svg>
-  )
-}
+const Icon = ({ children, size = 18 }: { children: ReactNode; size?: number }) => (
+  <BaseIcon size={size}>{children}</BaseIcon>
+)
 
 export const Logo = ({ size = 28 }: { size?: number }) => (
   <svg width={size} height={size} viewBox="0 0 32 32" aria-hidden="true">

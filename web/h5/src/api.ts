@@ -1,28 +1,18 @@
 // The H5 app's API client. Every answer is the envelope `{code, msg, data}`; the session
 // lives in the HttpOnly cookie `gpet_h5`, which the app never sees.
 
-export const OK = 1200
-export const UNAUTHENTICATED = 1401
-export const TOKEN_EXPIRED = 1406
+import {
+  ApiError,
+  OK,
+  TOKEN_EXPIRED,
+  UNAUTHENTICATED,
+  fetchEnvelope,
+  unavailable,
+  type Envelope,
+} from '@gpet/common/api'
+
+export { ApiError, NETWORK_ERROR, OK, TOKEN_EXPIRED, UNAUTHENTICATED } from '@gpet/common/api'
 export const MAINTENANCE = 1503
-/** Code of an ApiError raised when the server could not be reached at all. */
-export const NETWORK_ERROR = 0
-
-export class ApiError extends Error {
-  readonly code: number
-
-  constructor(code: number, msg: string) {
-    super(msg)
-    this.name = 'ApiError'
-    this.code = code
-  }
-}
-
-interface Envelope<T> {
-  code: number
-  msg: string
-  data: T
-}
 
 export interface Me {
   id: number | string
@@ -53,23 +43,11 @@ export function onMaintenance(listener: (msg: string) => void): () => void {
 }
 
 async function send<T>(path: string, { method = 'GET', body }: Options): Promise<Envelope<T>> {
-  let res: Response
-  try {
-    res = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-  } catch {
-    throw new ApiError(NETWORK_ERROR, '网络异常，请检查网络后重试')
-  }
-  let env = (await res.json().catch(() => null)) as Envelope<T> | null
+  const answer = await fetchEnvelope<T>(path, { method, body })
+  let env = answer.env
   // Behind CloudFront a 503 arrives as the static maintenance page, not as our envelope.
-  if (res.status === 503 && typeof env?.code !== 'number') {
-    env = { code: MAINTENANCE, msg: '系统维护中，请稍后再试', data: null as T }
-  }
-  if (typeof env?.code !== 'number') throw new ApiError(1500, '服务暂时不可用，请稍后再试')
+  if (answer.status === 503 && !env) env = { code: MAINTENANCE, msg: '系统维护中，请稍后再试', data: null as T }
+  if (!env) throw unavailable()
   if (env.code === MAINTENANCE) maintenanceListeners.forEach((listener) => listener(env.msg))
   return env
 }

@@ -1,23 +1,5 @@
-// Line icons drawn inline: no icon font or image to fetch.
-import type { ReactNode } from 'react'
-
-function Icon({ children, size = 24 }: { children: ReactNode; size?: number }) {
-  return (
-    <svg
-      width={size}
-      height={size}
-      viewBox="0 0 24 24"
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="1.8"
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-    >
-      {children}
-    </svg>
-  )
-}
+// The H5 app's line icons, drawn in the shared 24x24 frame.
+import { Icon } from '@gpet/common/icon'
 
 export const PawIcon = ({ size }: { size?: number }) => (
   <Icon size={size}>

@@ -1,0 +1,52 @@
+// What both apps' API clients share: the envelope `{code, msg, data}` every answer comes in,
+// the codes both act on, ApiError, and the request itself. Session handling (H5's refresh and
+// WeChat login, the console's login redirect) stays in each app.
+
+export const OK = 1200
+export const UNAUTHENTICATED = 1401
+export const TOKEN_EXPIRED = 1406
+/** Code of an ApiError raised when the server could not be reached at all. */
+export const NETWORK_ERROR = 0
+
+export interface Envelope<T> {
+  code: number
+  msg: string
+  data: T
+}
+
+export class ApiError extends Error {
+  readonly code: number
+
+  constructor(code: number, msg: string) {
+    super(msg)
+    this.name = 'ApiError'
+    this.code = code
+  }
+}
+
+/**
+ * Sends one same-origin request (a JSON body when `body` is given) and answers the HTTP status
+ * with the envelope, or null when the answer is not one. Throws ApiError(NETWORK_ERROR) when
+ * the server could not be reached.
+ */
+export async function fetchEnvelope<T>(
+  path: string,
+  { method = 'GET', body }: { method?: string; body?: unknown } = {},
+): Promise<{ status: number; env: Envelope<T> | null }> {
+  let res: Response
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+  } catch {
+    throw new ApiError(NETWORK_ERROR, '网络异常，请检查网络后重试')
+  }
+  const env = (await res.json().catch(() => null)) as Envelope<T> | null
+  return { status: res.status, env: typeof env?.code === 'number' ? env : null }
+}
+
+/** The error for an answer that is not an envelope (a proxy's error page, say). */
+export const unavailable = () => new ApiError(1500, '服务暂时不可用，请稍后再试')
