@@ -93,6 +93,19 @@ pub struct Needs {
     pub wechat: bool,
 }
 
+/// The parts a function uses, as a type: `Ctx::from_env::<U>` builds only `U::NEEDS`, and since
+/// the choice is a constant, a function's binary links only the clients it uses.
+pub trait Uses {
+    const NEEDS: Needs;
+}
+
+/// Every part: the local host and the tests, which run every function in one process.
+pub struct Everything;
+
+impl Uses for Everything {
+    const NEEDS: Needs = Needs::ALL;
+}
+
 impl Needs {
     pub const NONE: Needs = Needs { db: false, cache: false, queues: false, auth: false, wechat: false };
     pub const ALL: Needs = Needs { db: true, cache: true, queues: true, auth: true, wechat: true };

@@ -4,7 +4,7 @@
 use crate::auth::Auth;
 use crate::cache::Cache;
 use crate::clock::Clock;
-use crate::config::{AuthConfig, CacheConfig, DbConfig, Env, Needs, QueueConfig, WechatConfig};
+use crate::config::{AuthConfig, CacheConfig, DbConfig, Env, QueueConfig, Uses, WechatConfig};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::partners::{self, wechat::WechatOauth};
@@ -20,14 +20,14 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// Builds what `needs` names from `env`; the first missing or bad variable fails the whole
-    /// start with its name.
-    pub async fn from_env(env: &Env, needs: Needs, clock: Clock, db_pool_size: usize) -> anyhow::Result<Ctx> {
-        let db = needs.db.then(|| DbConfig::from_env(env)).transpose()?;
-        let cache = needs.cache.then(|| CacheConfig::from_env(env)).transpose()?;
-        let queues = needs.queues.then(|| QueueConfig::from_env(env)).transpose()?;
-        let auth = needs.auth.then(|| AuthConfig::from_env(env)).transpose()?;
-        let wechat = needs.wechat.then(|| WechatConfig::from_env(env)).transpose()?;
+    /// Builds the parts `U` uses from `env`; the first missing or bad variable fails the whole
+    /// start with its name. `U::NEEDS` is a constant, so the parts not used are not compiled in.
+    pub async fn from_env<U: Uses>(env: &Env, clock: Clock, db_pool_size: usize) -> anyhow::Result<Ctx> {
+        let db = U::NEEDS.db.then(|| DbConfig::from_env(env)).transpose()?;
+        let cache = U::NEEDS.cache.then(|| CacheConfig::from_env(env)).transpose()?;
+        let queues = U::NEEDS.queues.then(|| QueueConfig::from_env(env)).transpose()?;
+        let auth = U::NEEDS.auth.then(|| AuthConfig::from_env(env)).transpose()?;
+        let wechat = U::NEEDS.wechat.then(|| WechatConfig::from_env(env)).transpose()?;
         Ok(Ctx {
             clock,
             db: db.map(|c| Db::connect(&c, db_pool_size)).transpose()?,
@@ -71,5 +71,5 @@ impl Ctx {
 /// A function used a part its `Needs` did not name: a programming error, caught by the tests
 /// that run every function.
 fn missing(part: &'static str) -> Error {
-    Error::Unexpected(anyhow::anyhow!("{part} is not configured for this function (see its NEEDS)"))
+    Error::Unexpected(anyhow::anyhow!("{part} is not configured for this function (see its Uses)"))
 }

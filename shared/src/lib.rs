@@ -18,6 +18,6 @@ pub mod tracking;
 pub mod users;
 
 pub use clock::{BusinessDay, Clock};
-pub use config::{Env, Needs};
+pub use config::{Env, Everything, Needs, Uses};
 pub use context::Ctx;
 pub use error::{Code, Envelope, Error, Result};

@@ -1,10 +1,15 @@
 //! POST /api/console/auth/login: username + password; the token in `data.token` and the cookie.
 
 use gpet::operators::{self, ConsoleLogin, Credentials};
-use gpet::{Ctx, Envelope, Needs};
+use gpet::{Ctx, Envelope, Needs, Uses};
 use gpet_lambda::{Body, Request, Response, http};
 
-pub const NEEDS: Needs = Needs { db: true, cache: true, auth: true, ..Needs::NONE };
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, cache: true, auth: true, ..Needs::NONE };
+}
 
 #[utoipa::path(post, path = "/api/console/auth/login", tag = "console", request_body = Credentials,
     responses((status = 200, body = Envelope<ConsoleLogin>), (status = 401, description = "1401 用户名或密码错误")))]

@@ -1,9 +1,14 @@
 //! POST /api/console/auth/logout: ends the operator's session and clears the cookie.
 
-use gpet::{Ctx, Needs, operators};
+use gpet::{Ctx, Needs, Uses, operators};
 use gpet_lambda::{Body, Request, Response, http};
 
-pub const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
+}
 
 #[utoipa::path(post, path = "/api/console/auth/logout", tag = "console",
     responses((status = 200, description = "1200, also when there was no session")))]

@@ -1,10 +1,15 @@
 //! GET /api/console/me: the operator and their role.
 
 use gpet::operators::{self, Operator};
-use gpet::{Ctx, Envelope, Needs};
+use gpet::{Ctx, Envelope, Needs, Uses};
 use gpet_lambda::{Body, Request, Response, http};
 
-pub const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
+}
 
 #[utoipa::path(get, path = "/api/console/me", tag = "console",
     responses((status = 200, body = Envelope<Operator>), (status = 401, description = "1401 not logged in, 1406 expired")))]

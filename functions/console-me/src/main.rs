@@ -1,3 +1,3 @@
 fn main() -> Result<(), gpet_lambda::Error> {
-    gpet_lambda::http_main(env!("CARGO_PKG_NAME"), console_me::NEEDS, console_me::handle)
+    gpet_lambda::http_main::<console_me::Parts, _, _>(env!("CARGO_PKG_NAME"), console_me::handle)
 }

@@ -1,10 +1,15 @@
 //! tracking-events consumer: stores each event once and forwards it to BI's queue.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use gpet::{Ctx, Needs, tracking};
+use gpet::{Ctx, Needs, Uses, tracking};
 use gpet_lambda::sqs;
 
-pub const NEEDS: Needs = Needs { db: true, queues: true, ..Needs::NONE };
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, queues: true, ..Needs::NONE };
+}
 
 pub async fn handle(ctx: &Ctx, event: SqsEvent) -> SqsBatchResponse {
     let messages = sqs::messages(&event);

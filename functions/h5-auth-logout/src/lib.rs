@@ -1,9 +1,14 @@
 //! POST /api/auth/logout: ends the session (and every token of it) and clears the cookie.
 
-use gpet::{Ctx, Needs, sessions};
+use gpet::{Ctx, Needs, Uses, sessions};
 use gpet_lambda::{Body, Request, Response, http};
 
-pub const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
+}
 
 #[utoipa::path(post, path = "/api/auth/logout", tag = "h5 auth",
     responses((status = 200, description = "1200, also when there was no session")))]

@@ -1,3 +1,3 @@
 fn main() -> Result<(), gpet_lambda::Error> {
-    gpet_lambda::http_main(env!("CARGO_PKG_NAME"), h5_auth_logout::NEEDS, h5_auth_logout::handle)
+    gpet_lambda::http_main::<h5_auth_logout::Parts, _, _>(env!("CARGO_PKG_NAME"), h5_auth_logout::handle)
 }

@@ -1,10 +1,15 @@
 //! POST /api/auth/refresh: a fresh one-hour token while the session lives.
 
 use gpet::auth::IssuedToken;
-use gpet::{Ctx, Envelope, Needs, sessions};
+use gpet::{Ctx, Envelope, Needs, Uses, sessions};
 use gpet_lambda::{Body, Request, Response, http};
 
-pub const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
+}
 
 #[utoipa::path(post, path = "/api/auth/refresh", tag = "h5 auth",
     responses((status = 200, body = Envelope<IssuedToken>), (status = 401, description = "1401: no live session")))]

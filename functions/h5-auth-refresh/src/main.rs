@@ -1,3 +1,3 @@
 fn main() -> Result<(), gpet_lambda::Error> {
-    gpet_lambda::http_main(env!("CARGO_PKG_NAME"), h5_auth_refresh::NEEDS, h5_auth_refresh::handle)
+    gpet_lambda::http_main::<h5_auth_refresh::Parts, _, _>(env!("CARGO_PKG_NAME"), h5_auth_refresh::handle)
 }

@@ -1,9 +1,14 @@
 //! GET /api/auth/wechat/authorize: 302 to WeChat's authorize page.
 
-use gpet::{Ctx, Needs};
+use gpet::{Ctx, Needs, Uses};
 use gpet_lambda::{Body, Request, Response, http};
 
-pub const NEEDS: Needs = Needs { auth: true, wechat: true, ..Needs::NONE };
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { auth: true, wechat: true, ..Needs::NONE };
+}
 
 #[utoipa::path(get, path = "/api/auth/wechat/authorize", tag = "h5 auth",
     params(

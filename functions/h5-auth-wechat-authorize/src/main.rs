@@ -1,3 +1,6 @@
 fn main() -> Result<(), gpet_lambda::Error> {
-    gpet_lambda::http_main(env!("CARGO_PKG_NAME"), h5_auth_wechat_authorize::NEEDS, h5_auth_wechat_authorize::handle)
+    gpet_lambda::http_main::<h5_auth_wechat_authorize::Parts, _, _>(
+        env!("CARGO_PKG_NAME"),
+        h5_auth_wechat_authorize::handle,
+    )
 }

@@ -1,10 +1,15 @@
 //! GET /api/auth/wechat/callback: log in, set the session cookie, 302 back to the H5 app.
 //! A browser lands here, so a failure is a 302 to the H5 login page with the code and message.
 
-use gpet::{Ctx, Needs, sessions};
+use gpet::{Ctx, Needs, Uses, sessions};
 use gpet_lambda::{Body, Request, Response, http};
 
-pub const NEEDS: Needs = Needs { db: true, auth: true, wechat: true, ..Needs::NONE };
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, auth: true, wechat: true, ..Needs::NONE };
+}
 
 #[utoipa::path(get, path = "/api/auth/wechat/callback", tag = "h5 auth",
     params(("code" = Option<String>, Query, description = "WeChat's one-time code"), ("state" = String, Query)),

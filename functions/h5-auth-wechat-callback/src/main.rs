@@ -1,3 +1,6 @@
 fn main() -> Result<(), gpet_lambda::Error> {
-    gpet_lambda::http_main(env!("CARGO_PKG_NAME"), h5_auth_wechat_callback::NEEDS, h5_auth_wechat_callback::handle)
+    gpet_lambda::http_main::<h5_auth_wechat_callback::Parts, _, _>(
+        env!("CARGO_PKG_NAME"),
+        h5_auth_wechat_callback::handle,
+    )
 }

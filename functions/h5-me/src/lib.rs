@@ -1,10 +1,15 @@
 //! GET /api/me: the owner's profile.
 
 use gpet::users::Profile;
-use gpet::{Ctx, Envelope, Needs, sessions, users};
+use gpet::{Ctx, Envelope, Needs, Uses, sessions, users};
 use gpet_lambda::{Body, Request, Response, http};
 
-pub const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
+}
 
 #[utoipa::path(get, path = "/api/me", tag = "h5",
     responses((status = 200, body = Envelope<Profile>), (status = 401, description = "1401 not logged in, 1406 token expired")))]

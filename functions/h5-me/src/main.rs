@@ -1,3 +1,3 @@
 fn main() -> Result<(), gpet_lambda::Error> {
-    gpet_lambda::http_main(env!("CARGO_PKG_NAME"), h5_me::NEEDS, h5_me::handle)
+    gpet_lambda::http_main::<h5_me::Parts, _, _>(env!("CARGO_PKG_NAME"), h5_me::handle)
 }

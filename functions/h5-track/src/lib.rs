@@ -1,10 +1,15 @@
 //! POST /api/track: a batch of tracking events from the H5 app, logged in or not.
 
 use gpet::tracking::{self, Accepted, MAX_EVENT_BYTES, MAX_EVENTS, TrackBatch};
-use gpet::{Ctx, Envelope, Needs, sessions};
+use gpet::{Ctx, Envelope, Needs, Uses, sessions};
 use gpet_lambda::{Body, Request, Response, http};
 
-pub const NEEDS: Needs = Needs { db: true, auth: true, queues: true, ..Needs::NONE };
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, auth: true, queues: true, ..Needs::NONE };
+}
 
 /// 50 events of at most 4 KiB, and room for the JSON around them.
 const BODY_LIMIT: usize = MAX_EVENTS * MAX_EVENT_BYTES + 8 * 1024;

@@ -1,8 +1,13 @@
 //! outbox-relay (every minute): publishes what the outbox holds.
 
-use gpet::{Ctx, Needs, outbox};
+use gpet::{Ctx, Needs, Uses, outbox};
 
-pub const NEEDS: Needs = Needs { db: true, queues: true, ..Needs::NONE };
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, queues: true, ..Needs::NONE };
+}
 
 pub async fn run(ctx: &Ctx) -> gpet::Result<serde_json::Value> {
     let report = outbox::relay(ctx).await?;

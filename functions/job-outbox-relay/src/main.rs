@@ -1,3 +1,3 @@
 fn main() -> Result<(), gpet_lambda::Error> {
-    gpet_lambda::job_main(env!("CARGO_PKG_NAME"), job_outbox_relay::NEEDS, job_outbox_relay::run)
+    gpet_lambda::job_main::<job_outbox_relay::Parts, _, _>(env!("CARGO_PKG_NAME"), job_outbox_relay::run)
 }

@@ -9,7 +9,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use gpet::{Clock, Ctx, Env, Needs};
+use gpet::{Clock, Ctx, Env, Uses};
 use lambda_runtime::LambdaEvent;
 use tracing::Instrument as _;
 
@@ -40,9 +40,9 @@ fn init_tracing() {
 
 /// Everything built once per instance, before the first event. A missing or bad variable
 /// fails the start with its name (Lambda reports an init error).
-async fn cold_start(function: &'static str, needs: Needs) -> Result<&'static Ctx, Error> {
+async fn cold_start<U: Uses>(function: &'static str) -> Result<&'static Ctx, Error> {
     init_tracing();
-    match Ctx::from_env(&Env::from_process(), needs, Clock::system(), LAMBDA_POOL_SIZE).await {
+    match Ctx::from_env::<U>(&Env::from_process(), Clock::system(), LAMBDA_POOL_SIZE).await {
         Ok(ctx) => Ok(Box::leak(Box::new(ctx))),
         Err(e) => {
             tracing::error!(function, error = format!("{e:#}"), "cold start failed");
@@ -56,13 +56,13 @@ fn block_on<F: Future>(future: F) -> F::Output {
 }
 
 /// `main` of an HTTP function (API Gateway HTTP API, payload v2).
-pub fn http_main<F, Fut>(function: &'static str, needs: Needs, handler: F) -> Result<(), Error>
+pub fn http_main<U: Uses, F, Fut>(function: &'static str, handler: F) -> Result<(), Error>
 where
     F: Fn(&'static Ctx, Request) -> Fut + Copy + Send + 'static,
     Fut: Future<Output = Response<Body>> + Send,
 {
     block_on(async move {
-        let ctx = cold_start(function, needs).await?;
+        let ctx = cold_start::<U>(function).await?;
         lambda_http::run(lambda_http::service_fn(move |req: Request| {
             use lambda_http::RequestExt as _;
             let request_id = req.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default();
@@ -75,13 +75,13 @@ where
 
 /// `main` of a scheduled job (EventBridge Scheduler). The job's report is the invocation's
 /// result; a failure fails the invocation, and the scheduler's retry policy applies.
-pub fn job_main<F, Fut>(function: &'static str, needs: Needs, job: F) -> Result<(), Error>
+pub fn job_main<U: Uses, F, Fut>(function: &'static str, job: F) -> Result<(), Error>
 where
     F: Fn(&'static Ctx) -> Fut + Copy + Send + 'static,
     Fut: Future<Output = gpet::Result<serde_json::Value>> + Send,
 {
     block_on(async move {
-        let ctx = cold_start(function, needs).await?;
+        let ctx = cold_start::<U>(function).await?;
         lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<serde_json::Value>| {
             let span = invocation_span(function, &event.context.request_id);
             // Boxed: a job's future is deep, and its type need not be part of the runtime's.
@@ -93,13 +93,13 @@ where
 }
 
 /// `main` of a queue consumer (SQS, with ReportBatchItemFailures).
-pub fn sqs_main<F, Fut>(function: &'static str, needs: Needs, consumer: F) -> Result<(), Error>
+pub fn sqs_main<U: Uses, F, Fut>(function: &'static str, consumer: F) -> Result<(), Error>
 where
     F: Fn(&'static Ctx, SqsEvent) -> Fut + Copy + Send + 'static,
     Fut: Future<Output = SqsBatchResponse> + Send,
 {
     block_on(async move {
-        let ctx = cold_start(function, needs).await?;
+        let ctx = cold_start::<U>(function).await?;
         lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<SqsEvent>| {
             let span = invocation_span(function, &event.context.request_id);
             async move { Ok::<_, Error>(consumer(ctx, event.payload).await) }.instrument(span)

@@ -3,7 +3,7 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use futures::future::BoxFuture;
-use gpet::{Ctx, Needs};
+use gpet::Ctx;
 use gpet_lambda::{Body, Request, Response};
 
 pub type HttpFn = for<'a> fn(&'a Ctx, Request) -> BoxFuture<'a, Response<Body>>;
@@ -20,31 +20,22 @@ pub enum Handler {
 #[derive(Clone, Copy)]
 pub struct Entry {
     pub binary: &'static str,
-    pub needs: Needs,
     pub handler: Handler,
 }
 
 macro_rules! http {
     ($name:literal, $krate:ident) => {
-        Entry {
-            binary: $name,
-            needs: $krate::NEEDS,
-            handler: Handler::Http(|ctx, req| Box::pin($krate::handle(ctx, req))),
-        }
+        Entry { binary: $name, handler: Handler::Http(|ctx, req| Box::pin($krate::handle(ctx, req))) }
     };
 }
 macro_rules! job {
     ($name:literal, $krate:ident) => {
-        Entry { binary: $name, needs: $krate::NEEDS, handler: Handler::Job(|ctx| Box::pin($krate::run(ctx))) }
+        Entry { binary: $name, handler: Handler::Job(|ctx| Box::pin($krate::run(ctx))) }
     };
 }
 macro_rules! sqs {
     ($name:literal, $krate:ident) => {
-        Entry {
-            binary: $name,
-            needs: $krate::NEEDS,
-            handler: Handler::Sqs(|ctx, event| Box::pin($krate::handle(ctx, event))),
-        }
+        Entry { binary: $name, handler: Handler::Sqs(|ctx, event| Box::pin($krate::handle(ctx, event))) }
     };
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use gpet::queue::Queue;
-use gpet::{Clock, Ctx, Env, Needs};
+use gpet::{Clock, Ctx, Env, Everything};
 
 use crate::queues::{self, QueueUrls};
 use crate::template::Template;
@@ -67,7 +67,7 @@ impl Local {
         let client = gpet::queue::client(Some(&url)).await;
         let queue_urls = queues::create_all(&client, template, &self.queue_prefix).await?;
         let env = self.env(&queue_urls, template)?;
-        let ctx = Ctx::from_env(&env, Needs::ALL, clock, pool_size).await?;
+        let ctx = Ctx::from_env::<Everything>(&env, clock, pool_size).await?;
         Ok((Arc::new(ctx), queue_urls, env))
     }
 }

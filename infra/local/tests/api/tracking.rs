@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use gpet::queue::Queue;
-use gpet::{Clock, Ctx, Needs};
+use gpet::{Clock, Ctx, Everything};
 use gpet_local::queues::poll_once;
 use gpet_local::registry::{self, Handler};
 
@@ -136,7 +136,7 @@ async fn events_survive_a_queue_outage_and_the_relay_delivers_them_later() {
     // The same product, but its SQS endpoint is down.
     let mut env = app.env.clone();
     env.set("GPET_SQS_ENDPOINT", "http://127.0.0.1:9");
-    let outage = Ctx::from_env(&env, Needs::ALL, Clock::system(), 2).await.unwrap();
+    let outage = Ctx::from_env::<Everything>(&env, Clock::system(), 2).await.unwrap();
     let request = lambda_http::Request::new(lambda_http::Body::Text(batch(5)));
     let response = h5_track::handle(&outage, request).await;
     assert_eq!(response.status(), 200, "the request is accepted while the queue is down");
