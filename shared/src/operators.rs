@@ -15,7 +15,7 @@ use crate::error::{Error, Result, Unexpected};
 pub const COOKIE: &str = "gpet_console";
 /// The console has no refresh route: an operator's token lasts a working shift and is bound to
 /// a session that logout ends.
-pub const TOKEN_TTL: Duration = Duration::hours(8);
+const TOKEN_TTL: Duration = Duration::hours(8);
 /// Failed logins per username before a pause.
 const MAX_FAILURES: i64 = 10;
 const FAILURE_WINDOW_SECS: i64 = 15 * 60;
@@ -170,6 +170,15 @@ pub async fn login(ctx: &Ctx, credentials: Credentials) -> Result<ConsoleLogin> 
         ctx.auth()?.tokens.issue(Audience::Console, operator.id, session_id, TOKEN_TTL)?;
     tracing::info!(operator_id = operator.id, "console login");
     Ok(ConsoleLogin { token, expires_at, operator })
+}
+
+/// The `Set-Cookie` carrying a console login's token, for as long as the token lives.
+pub fn session_cookie(ctx: &Ctx, login: &ConsoleLogin) -> Result<String> {
+    Ok(ctx.auth()?.cookies.seal(COOKIE, &login.token, TOKEN_TTL, "/"))
+}
+
+pub fn clear_cookie(ctx: &Ctx) -> Result<String> {
+    Ok(ctx.auth()?.cookies.clear(COOKIE, "/"))
 }
 
 /// A valid token of a live session of an enabled operator.

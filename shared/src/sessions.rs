@@ -100,6 +100,16 @@ pub async fn authenticate(ctx: &Ctx, token: Option<&str>) -> Result<Principal> {
     Ok(Principal { user_id: session.user_id, session_id: session.id })
 }
 
+/// Who is making an optional-login request: the owner of a valid token of a live session, or
+/// nobody when the token is missing, expired or invalid. Only an unexpected failure is an error.
+pub async fn viewer(ctx: &Ctx, token: Option<&str>) -> Result<Option<i64>> {
+    match authenticate(ctx, token).await {
+        Ok(principal) => Ok(Some(principal.user_id)),
+        Err(Error::Rejected { .. }) => Ok(None),
+        Err(unexpected) => Err(unexpected),
+    }
+}
+
 /// A fresh token for the session of `token`, expired or not, while the session lives.
 #[tracing::instrument(skip_all)]
 pub async fn refresh(ctx: &Ctx, token: Option<&str>) -> Result<(IssuedToken, Session)> {

@@ -16,7 +16,7 @@ impl Uses for Parts {
 pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
     let outcome = async {
         let login = operators::login(ctx, http::json_body(&req, 4096)?).await?;
-        let cookie = ctx.auth()?.cookies.seal(operators::COOKIE, &login.token, operators::TOKEN_TTL, "/");
+        let cookie = operators::session_cookie(ctx, &login)?;
         Ok::<_, gpet::Error>(http::with_cookie(http::ok(login), cookie))
     };
     outcome.await.unwrap_or_else(|e| http::error(&e))

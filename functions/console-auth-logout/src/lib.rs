@@ -15,8 +15,7 @@ impl Uses for Parts {
 pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
     let outcome = async {
         operators::logout(ctx, http::token(ctx, &req, operators::COOKIE)?.as_deref()).await?;
-        let cookie = ctx.auth()?.cookies.clear(operators::COOKIE, "/");
-        Ok::<_, gpet::Error>(http::with_cookie(http::ok(()), cookie))
+        Ok::<_, gpet::Error>(http::with_cookie(http::ok(()), operators::clear_cookie(ctx)?))
     };
     outcome.await.unwrap_or_else(|e| http::error(&e))
 }

@@ -21,10 +21,7 @@ pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
         async {
             let batch: TrackBatch = http::json_body(&req, BODY_LIMIT)?;
             // Events of a visitor whose token is missing, expired or invalid are kept, anonymous.
-            let user_id = match http::token(ctx, &req, sessions::COOKIE)? {
-                Some(token) => sessions::authenticate(ctx, Some(&token)).await.ok().map(|p| p.user_id),
-                None => None,
-            };
+            let user_id = sessions::viewer(ctx, http::token(ctx, &req, sessions::COOKIE)?.as_deref()).await?;
             tracking::record_from_h5(ctx, user_id, batch).await
         }
         .await,
