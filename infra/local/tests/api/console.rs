@@ -32,17 +32,12 @@ async fn an_operator_logs_in_and_the_console_knows_their_role() {
         (status, me["data"]["username"].as_str(), me["data"]["role"].as_str()),
         (200, Some("caiwu1"), Some("finance"))
     );
-    let by_bearer = app.http.get(app.url("/api/console/me")).bearer_auth(&token).send().await.unwrap();
-    assert_eq!(json_of(by_bearer).await.1["data"]["username"], "caiwu1");
-
-    let audit: i64 =
-        app.db().await.query_one("SELECT count(*) FROM audit_log WHERE action = 'login'", &[]).await.unwrap().get(0);
-    assert_eq!(audit, 1);
+    assert_eq!(app.get_bearer("/api/console/me", &token).await.1["data"]["username"], "caiwu1");
+    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action = 'login'").await, 1);
 
     let (status, _) = app.post("/api/console/auth/logout", &cookies, "").await;
     assert_eq!(status, 200);
-    let (status, body) =
-        json_of(app.http.get(app.url("/api/console/me")).bearer_auth(&token).send().await.unwrap()).await;
+    let (status, body) = app.get_bearer("/api/console/me", &token).await;
     assert_eq!((status, body["code"].as_i64()), (401, Some(1401)), "logout ends the session: {body}");
 }
 
@@ -113,8 +108,7 @@ async fn a_disabled_operator_and_an_owner_token_are_refused() {
 
     let owner = app.logged_in("o_demo_huangmin").await;
     let token = app.ctx.auth().unwrap().cookies.open(Some(&owner.header()), gpet::sessions::COOKIE).unwrap();
-    let (status, body) =
-        json_of(app.http.get(app.url("/api/console/me")).bearer_auth(&token).send().await.unwrap()).await;
+    let (status, body) = app.get_bearer("/api/console/me", &token).await;
     assert_eq!((status, body["code"].as_i64()), (401, Some(1401)), "an H5 token is not a console token");
 }
 

@@ -130,6 +130,16 @@ impl TestApp {
         self.ctx.db().unwrap().client().await.unwrap()
     }
 
+    /// A single count from the test's database.
+    pub async fn count(&self, sql: &str) -> i64 {
+        self.db().await.query_one(sql, &[]).await.unwrap().get(0)
+    }
+
+    /// GET with a Bearer token; answers status and JSON body.
+    pub async fn get_bearer(&self, path: &str, token: &str) -> (u16, serde_json::Value) {
+        json_of(self.http.get(self.url(path)).bearer_auth(token).send().await.unwrap()).await
+    }
+
     /// GET with optional cookies; answers status and JSON body.
     pub async fn get(&self, path: &str, cookies: &Cookies) -> (u16, serde_json::Value) {
         let response = self.http.get(self.url(path)).header("cookie", cookies.header()).send().await.unwrap();

@@ -90,8 +90,7 @@ async fn tracked_events_reach_bi_once_with_who_and_when() {
     let retry = gpet::tracking::store_and_forward(&app.ctx, &again).await.unwrap();
     assert!(retry.is_empty());
     assert!(drain(&app, &app.queue_url(Queue::BiEvents)).await.is_empty());
-    let stored: i64 = app.db().await.query_one("SELECT count(*) FROM tracking_events", &[]).await.unwrap().get(0);
-    assert_eq!(stored, 4);
+    assert_eq!(app.count("SELECT count(*) FROM tracking_events").await, 4);
 }
 
 #[tokio::test]
@@ -126,8 +125,7 @@ async fn a_bad_batch_is_refused_whole_with_the_reason_and_nothing_is_kept() {
         assert_eq!((status, answer["code"].as_i64()), (400, Some(1403)), "{what}: {answer}");
         assert!(answer["msg"].as_str().unwrap().contains(needle), "{what}: {answer}");
     }
-    let kept: i64 = app.db().await.query_one("SELECT count(*) FROM outbox", &[]).await.unwrap().get(0);
-    assert_eq!(kept, 0);
+    assert_eq!(app.count("SELECT count(*) FROM outbox").await, 0);
 }
 
 #[tokio::test]
@@ -140,14 +138,7 @@ async fn events_survive_a_queue_outage_and_the_relay_delivers_them_later() {
     let request = lambda_http::Request::new(lambda_http::Body::Text(batch(5)));
     let response = h5_track::handle(&outage, request).await;
     assert_eq!(response.status(), 200, "the request is accepted while the queue is down");
-    let pending: i64 = app
-        .db()
-        .await
-        .query_one("SELECT count(*) FROM outbox WHERE published_at IS NULL AND attempts = 1", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(pending, 5);
+    assert_eq!(app.count("SELECT count(*) FROM outbox WHERE published_at IS NULL AND attempts = 1").await, 5);
 
     let (_, relayed) = app.post("/_local/jobs/outbox-relay", &Cookies::default(), "").await;
     assert_eq!(relayed["data"], serde_json::json!({"published": 5, "failed": 0}));
@@ -168,14 +159,7 @@ async fn an_unreadable_message_is_retried_alone_then_dead_lettered() {
         poll_once(&app.ctx, &app.sqs, "consume-tracking-events", &url, 10, 1, consumer()).await.unwrap();
         tokio::time::sleep(Duration::from_millis(1100)).await;
     }
-    let stored: i64 = app
-        .db()
-        .await
-        .query_one("SELECT count(*) FROM tracking_events WHERE name = 'probe'", &[])
-        .await
-        .unwrap()
-        .get(0);
-    assert_eq!(stored, 1);
+    assert_eq!(app.count("SELECT count(*) FROM tracking_events WHERE name = 'probe'").await, 1);
     let dlq = app.queue_urls["TrackingEventsDlq"].clone();
     let dead =
         app.sqs.receive_message().queue_url(&dlq).max_number_of_messages(10).wait_time_seconds(1).send().await.unwrap();
