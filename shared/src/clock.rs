@@ -71,6 +71,23 @@ impl BusinessDay {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").map(Self).map_err(|_| format!("日期格式应为 YYYY-MM-DD：{s}"))
     }
 
+    pub fn date(self) -> NaiveDate {
+        self.0
+    }
+
+    pub fn from_date(date: NaiveDate) -> Self {
+        Self(date)
+    }
+
+    /// `YYYYMMDD`, as the old system's Redis keys name days.
+    pub fn compact(self) -> String {
+        self.0.format("%Y%m%d").to_string()
+    }
+
+    pub fn succ(self) -> Self {
+        Self(self.0.succ_opt().expect("dates after year 262143 do not occur"))
+    }
+
     pub fn pred(self) -> Self {
         Self(self.0.pred_opt().expect("dates before year -262144 do not occur"))
     }

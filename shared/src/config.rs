@@ -91,6 +91,7 @@ pub struct Needs {
     pub queues: bool,
     pub auth: bool,
     pub wechat: bool,
+    pub sms: bool,
 }
 
 /// The parts a function uses, as a type: `Ctx::from_env::<U>` builds only `U::NEEDS`, and since
@@ -107,8 +108,8 @@ impl Uses for Everything {
 }
 
 impl Needs {
-    pub const NONE: Needs = Needs { db: false, cache: false, queues: false, auth: false, wechat: false };
-    pub const ALL: Needs = Needs { db: true, cache: true, queues: true, auth: true, wechat: true };
+    pub const NONE: Needs = Needs { db: false, cache: false, queues: false, auth: false, wechat: false, sms: false };
+    pub const ALL: Needs = Needs { db: true, cache: true, queues: true, auth: true, wechat: true, sms: true };
 }
 
 #[derive(Clone)]
@@ -200,6 +201,19 @@ impl WechatConfig {
             oauth_base: env.url("GPET_WECHAT_OAUTH_BASE")?,
             api_base: env.url("GPET_WECHAT_API_BASE")?,
         })
+    }
+}
+
+#[derive(Clone)]
+pub struct SmsConfig {
+    /// The SMS gateway's API.
+    pub base_url: Url,
+    pub key: SecretString,
+}
+
+impl SmsConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self { base_url: env.url("GPET_SMS_BASE_URL")?, key: env.secret("GPET_SMS_KEY", 1)? })
     }
 }
 

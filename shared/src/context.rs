@@ -4,11 +4,12 @@
 use crate::auth::Auth;
 use crate::cache::Cache;
 use crate::clock::Clock;
-use crate::config::{AuthConfig, CacheConfig, DbConfig, Env, QueueConfig, Uses, WechatConfig};
+use crate::config::{AuthConfig, CacheConfig, DbConfig, Env, QueueConfig, SmsConfig, Uses, WechatConfig};
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::partners::{self, wechat::WechatOauth};
+use crate::partners::{self, sms::SmsGateway, wechat::WechatOauth};
 use crate::queue::Queues;
+use crate::sensitive_words::MatcherCache;
 
 pub struct Ctx {
     pub clock: Clock,
@@ -17,6 +18,9 @@ pub struct Ctx {
     queues: Option<Queues>,
     auth: Option<Auth>,
     wechat: Option<WechatOauth>,
+    sms: Option<SmsGateway>,
+    /// The sensitive-word matcher, built once per list version.
+    pub(crate) sensitive_words: MatcherCache,
 }
 
 impl Ctx {
@@ -28,6 +32,8 @@ impl Ctx {
         let queues = U::NEEDS.queues.then(|| QueueConfig::from_env(env)).transpose()?;
         let auth = U::NEEDS.auth.then(|| AuthConfig::from_env(env)).transpose()?;
         let wechat = U::NEEDS.wechat.then(|| WechatConfig::from_env(env)).transpose()?;
+        let sms = U::NEEDS.sms.then(|| SmsConfig::from_env(env)).transpose()?;
+        let http = || partners::http_client();
         Ok(Ctx {
             clock,
             db: db.map(|c| Db::connect(&c, db_pool_size)).transpose()?,
@@ -41,9 +47,9 @@ impl Ctx {
             },
             auth: auth.as_ref().map(Auth::new),
             // The HTTP client (and its TLS roots) only where a partner is called.
-            wechat: wechat
-                .map(|c| Ok::<_, anyhow::Error>(WechatOauth::new(partners::http_client()?, c)))
-                .transpose()?,
+            wechat: wechat.map(|c| Ok::<_, anyhow::Error>(WechatOauth::new(http()?, c))).transpose()?,
+            sms: sms.map(|c| Ok::<_, anyhow::Error>(SmsGateway::new(http()?, c))).transpose()?,
+            sensitive_words: MatcherCache::default(),
         })
     }
 
@@ -65,6 +71,10 @@ impl Ctx {
 
     pub fn wechat(&self) -> Result<&WechatOauth> {
         self.wechat.as_ref().ok_or_else(|| missing("WeChat client"))
+    }
+
+    pub fn sms(&self) -> Result<&SmsGateway> {
+        self.sms.as_ref().ok_or_else(|| missing("SMS gateway"))
     }
 }
 

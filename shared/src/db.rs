@@ -34,7 +34,10 @@ impl Db {
 }
 
 /// The schema, in order. A test checks that every file in migrations/ is listed here.
-pub const MIGRATIONS: &[(&str, &str)] = &[("0001_foundation", include_str!("../../migrations/0001_foundation.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_foundation", include_str!("../../migrations/0001_foundation.sql")),
+    ("0002_owners_operations", include_str!("../../migrations/0002_owners_operations.sql")),
+];
 
 /// Applies what is missing, each migration in its own transaction, under an advisory lock so
 /// that concurrent starts apply each migration once.

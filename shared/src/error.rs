@@ -75,7 +75,7 @@ pub enum Error {
     /// A refusal the client caused or must know about: its code and a message that says what
     /// was wrong.
     #[error("{msg}")]
-    Rejected { code: Code, msg: Cow<'static, str>, status: Option<u16> },
+    Rejected { code: Code, msg: Cow<'static, str>, status: Option<u16>, data: Option<Box<serde_json::Value>> },
     /// Anything else: logged with its chain, answered as 1500 without detail.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -85,15 +85,23 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn rejected(code: Code, msg: impl Into<Cow<'static, str>>) -> Self {
-        Error::Rejected { code, msg: msg.into(), status: None }
+        Error::Rejected { code, msg: msg.into(), status: None, data: None }
     }
 
     /// Same code, another HTTP status (403 for a role, 413 for a body, 429 for a limit).
-    pub fn with_status(self, status: u16) -> Self {
-        match self {
-            Error::Rejected { code, msg, .. } => Error::Rejected { code, msg, status: Some(status) },
-            other => other,
+    pub fn with_status(mut self, new: u16) -> Self {
+        if let Error::Rejected { status, .. } = &mut self {
+            *status = Some(new);
         }
+        self
+    }
+
+    /// A refusal that tells the client more than its message (the words of a 2003).
+    pub fn with_data(mut self, value: serde_json::Value) -> Self {
+        if let Error::Rejected { data, .. } = &mut self {
+            *data = Some(Box::new(value));
+        }
+        self
     }
 
     pub fn bad_request(msg: impl Into<Cow<'static, str>>) -> Self {
@@ -168,9 +176,13 @@ impl<T> Envelope<T> {
     }
 }
 
-impl Envelope<()> {
-    pub fn error(error: &Error) -> Self {
-        Envelope { code: error.code(), msg: error.client_message(), data: None }
+impl<'a> Envelope<&'a serde_json::Value> {
+    pub fn error(error: &'a Error) -> Self {
+        let data = match error {
+            Error::Rejected { data: Some(data), .. } => Some(data.as_ref()),
+            _ => None,
+        };
+        Envelope { code: error.code(), msg: error.client_message(), data }
     }
 }
 
@@ -196,6 +208,8 @@ mod tests {
         assert_eq!(Error::token_expired().http_status(), 401);
         assert_eq!(Error::bad_request("x").with_status(413).http_status(), 413);
         assert_eq!(Error::forbidden("x").code(), Code::NotAuthenticated);
+        let words = Error::rejected(Code::SensitiveWord, "含敏感词").with_data(serde_json::json!({"words": ["x"]}));
+        assert_eq!(serde_json::to_value(Envelope::error(&words)).unwrap()["data"]["words"][0], "x");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! gpet's domain: rules, SQL, Redis, queues and partner clients, shared by every function.
 //! No Lambda type appears here: functions adapt their events to these plain operations.
 
+pub mod activity;
 pub mod auth;
 pub mod cache;
 pub mod clock;
@@ -9,11 +10,18 @@ pub mod context;
 pub mod db;
 pub mod error;
 pub mod login;
+pub mod operations;
 pub mod operators;
 pub mod outbox;
+pub mod paging;
 pub mod partners;
+pub mod profile;
 pub mod queue;
+pub mod referral;
+pub mod sensitive_words;
 pub mod sessions;
+pub mod settings;
+pub mod short_links;
 pub mod tracking;
 pub mod users;
 

@@ -14,6 +14,7 @@ use crate::error::{Code, Error, Result};
 use crate::outbox;
 use crate::partners::wechat::{CODE_BEEN_USED, INVALID_CODE, WechatError};
 use crate::queue::Queue;
+use crate::referral::{self, Binding};
 use crate::sessions::{self, Session};
 use crate::tracking::BiEvent;
 use crate::users::{self, InviteCode, WechatIdentity};
@@ -138,21 +139,32 @@ pub async fn callback(
     };
 
     let mut client = db.client().await?;
-    let tx = client.transaction().await.db("failed to begin")?;
+    let mut tx = client.transaction().await.db("failed to begin")?;
     let user = users::upsert_from_wechat(&tx, &identity).await?;
-    let Some(session) = sessions::open(&tx, user.profile.id, Some(&code_hash)).await? else {
+    // An invite binds a new user only, at this first login.
+    let invite = expected.invite.as_deref().and_then(|code| InviteCode::parse(code).ok());
+    let binding = match &invite {
+        Some(invite) if user.created => Some(referral::bind(&mut tx, user.id, invite).await?),
+        _ => None,
+    };
+    let Some(session) = sessions::open(&tx, user.id, Some(&code_hash)).await? else {
         drop(tx);
         return already(sessions::find_by_code(&client, &code_hash).await?);
     };
     let event = BiEvent::backend(
         ctx,
-        Some(user.profile.id),
+        Some(user.id),
         "login",
-        serde_json::json!({"new_user": user.created, "snapshot": user.profile.snapshot, "invite_code": expected.invite}),
+        serde_json::json!({
+            "new_user": user.created,
+            "snapshot": user.snapshot,
+            "invite_code": expected.invite,
+            "master_id": match binding { Some(Binding::Bound { master_id }) => Some(master_id), _ => None },
+        }),
     );
     outbox::enqueue(&tx, Queue::TrackingEvents, &[event.to_json()]).await?;
     tx.commit().await.db("failed to commit a login")?;
-    tracing::info!(user_id = user.profile.id, new_user = user.created, snapshot = user.profile.snapshot, "logged in");
+    tracing::info!(user_id = user.id, new_user = user.created, snapshot = user.snapshot, "logged in");
     logged_in(session)
 }
 

@@ -1,7 +1,7 @@
 //! Console operators: username + Argon2id password, roles, their own sessions and token
 //! audience, and the audit log of what they change.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use deadpool_postgres::GenericClient;
 use redis::AsyncCommands as _;
 use serde::{Deserialize, Serialize};
@@ -11,6 +11,7 @@ use crate::auth::{Audience, IssuedToken, passwords};
 use crate::context::Ctx;
 use crate::db::{QueryContext, violated_constraint};
 use crate::error::{Error, Result, Unexpected};
+use crate::paging::{Page, PageRequest, like_escape};
 
 pub const COOKIE: &str = "gpet_console";
 /// The console has no refresh route: an operator's token lasts a working shift and is bound to
@@ -46,6 +47,11 @@ impl Role {
         }
     }
 }
+
+/// Who may change content (users, words, notices, links, settings): not finance.
+pub const CONTENT_EDITORS: &[Role] = &[Role::Admin, Role::Operator];
+/// Who manages operators.
+pub const ADMINS: &[Role] = &[Role::Admin];
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Operator {
@@ -248,4 +254,179 @@ pub async fn audit(
         .await
         .db("failed to write the audit log")?;
     Ok(())
+}
+
+/// An operator as the admin's operators page shows them.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OperatorRow {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+const OPERATOR_ROW_COLUMNS: &str = "id, username, role, disabled, created_at, last_login_at";
+
+fn operator_row(row: &tokio_postgres::Row) -> Result<OperatorRow> {
+    Ok(OperatorRow {
+        id: row.get("id"),
+        username: row.get("username"),
+        role: Role::parse(row.get("role"))?,
+        disabled: row.get("disabled"),
+        created_at: row.get("created_at"),
+        last_login_at: row.get("last_login_at"),
+    })
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OperatorList {
+    pub items: Vec<OperatorRow>,
+}
+
+pub async fn list(client: &impl GenericClient, by: &ConsolePrincipal) -> Result<OperatorList> {
+    by.require(ADMINS)?;
+    let rows = client
+        .query(&format!("SELECT {OPERATOR_ROW_COLUMNS} FROM operators ORDER BY id"), &[])
+        .await
+        .db("failed to list operators")?;
+    Ok(OperatorList { items: rows.iter().map(operator_row).collect::<Result<_>>()? })
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOperator {
+    pub username: String,
+    pub password: String,
+    pub role: Role,
+}
+
+#[tracing::instrument(skip_all, fields(operator_id = by.operator.id))]
+pub async fn add(
+    client: &mut deadpool_postgres::Client,
+    by: &ConsolePrincipal,
+    new: NewOperator,
+) -> Result<OperatorRow> {
+    by.require(ADMINS)?;
+    let username = new.username.trim().to_lowercase();
+    let tx = client.transaction().await.db("failed to begin")?;
+    let created = create(&tx, &username, &new.password, new.role).await?;
+    audit(
+        &tx,
+        by.operator.id,
+        "operator.create",
+        Some(&created.id.to_string()),
+        serde_json::json!({"username": username, "role": new.role}),
+    )
+    .await?;
+    let row = tx
+        .query_one(&format!("SELECT {OPERATOR_ROW_COLUMNS} FROM operators WHERE id = $1"), &[&created.id])
+        .await
+        .db("failed to load an operator")?;
+    tx.commit().await.db("failed to commit an operator")?;
+    operator_row(&row)
+}
+
+/// What the admin changes of an operator; absent fields stay.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorChange {
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+    /// A new password; the operator's sessions end with it.
+    pub password: Option<String>,
+}
+
+#[tracing::instrument(skip_all, fields(operator_id = by.operator.id, target = id))]
+pub async fn change(
+    client: &mut deadpool_postgres::Client,
+    by: &ConsolePrincipal,
+    id: i64,
+    change: OperatorChange,
+) -> Result<OperatorRow> {
+    by.require(ADMINS)?;
+    if change.role.is_none() && change.disabled.is_none() && change.password.is_none() {
+        return Err(Error::bad_request("没有要修改的内容：role、disabled 或 password"));
+    }
+    if id == by.operator.id && (change.disabled == Some(true) || change.role.is_some_and(|r| r != Role::Admin)) {
+        return Err(Error::bad_request("不能停用自己或取消自己的管理员角色"));
+    }
+    let hash = match &change.password {
+        Some(password) => {
+            check_password(password)?;
+            Some(passwords::hash(password)?)
+        }
+        None => None,
+    };
+    let tx = client.transaction().await.db("failed to begin")?;
+    let row = tx
+        .query_opt(
+            &format!(
+                "UPDATE operators SET role = COALESCE($2, role), disabled = COALESCE($3, disabled),
+                     password_hash = COALESCE($4, password_hash), updated_at = now()
+                 WHERE id = $1 RETURNING {OPERATOR_ROW_COLUMNS}"
+            ),
+            &[&id, &change.role.map(Role::as_str), &change.disabled, &hash],
+        )
+        .await
+        .db("failed to change an operator")?
+        .ok_or_else(|| Error::not_found("操作员不存在"))?;
+    if change.disabled == Some(true) || hash.is_some() {
+        tx.execute("UPDATE operator_sessions SET ended_at = now() WHERE operator_id = $1 AND ended_at IS NULL", &[&id])
+            .await
+            .db("failed to end an operator's sessions")?;
+    }
+    let detail =
+        serde_json::json!({"role": change.role, "disabled": change.disabled, "password_reset": hash.is_some()});
+    audit(&tx, by.operator.id, "operator.update", Some(&id.to_string()), detail).await?;
+    tx.commit().await.db("failed to commit an operator change")?;
+    operator_row(&row)
+}
+
+/// One line of the audit log.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    pub id: i64,
+    /// The operator's username; none for the system.
+    pub operator: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+    pub at: DateTime<Utc>,
+}
+
+/// The audit log, newest first; `operator` is a username, `action` a prefix ("operator." finds
+/// every change of operators).
+pub async fn audit_log(
+    client: &impl GenericClient,
+    operator: Option<&str>,
+    action: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<AuditEntry>> {
+    let action = action.map(|a| format!("{}%", like_escape(a)));
+    let rows = client
+        .query(
+            "SELECT a.id, o.username, a.action, a.target, a.detail, a.at, count(*) OVER () AS total
+             FROM audit_log a LEFT JOIN operators o ON o.id = a.operator_id
+             WHERE ($1::text IS NULL OR o.username = $1) AND ($2::text IS NULL OR a.action LIKE $2)
+             ORDER BY a.at DESC, a.id DESC LIMIT $3 OFFSET $4",
+            &[&operator, &action, &page.page_size, &page.offset()],
+        )
+        .await
+        .db("failed to read the audit log")?;
+    let total = rows.first().map_or(0, |r| r.get("total"));
+    let items = rows
+        .iter()
+        .map(|r| AuditEntry {
+            id: r.get("id"),
+            operator: r.get("username"),
+            action: r.get("action"),
+            target: r.get("target"),
+            detail: r.get("detail"),
+            at: r.get("at"),
+        })
+        .collect();
+    Ok(Page::new(items, total, page))
 }

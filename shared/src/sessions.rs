@@ -9,7 +9,8 @@ use uuid::Uuid;
 use crate::auth::{Audience, IssuedToken};
 use crate::context::Ctx;
 use crate::db::QueryContext;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
+use crate::operations;
 
 pub const COOKIE: &str = "gpet_h5";
 pub const TOKEN_TTL: Duration = Duration::hours(1);
@@ -91,22 +92,31 @@ async fn live_session(ctx: &Ctx, user_id: i64, session_id: Uuid) -> Result<Sessi
     }
 }
 
-/// A valid, unexpired token of a live session.
+/// A valid, unexpired token of a live session. Every H5 API passes here, so this is also where
+/// maintenance mode closes the H5 API (before anything else: logged in or not) and where the
+/// user is marked active for the day (on a verified token, in the same Redis round trip).
 #[tracing::instrument(skip_all)]
 pub async fn authenticate(ctx: &Ctx, token: Option<&str>) -> Result<Principal> {
-    let token = token.ok_or_else(|| Error::unauthenticated("请先登录"))?;
-    let claims = ctx.auth()?.tokens.verify(Audience::H5, token)?;
+    let auth = ctx.auth()?;
+    let claims = token.map(|t| auth.tokens.verify(Audience::H5, t));
+    let active = match &claims {
+        Some(Ok(claims)) => claims.subject_id().ok(),
+        _ => None,
+    };
+    operations::h5_gate(ctx, active).await?;
+    let claims = claims.ok_or_else(|| Error::unauthenticated("请先登录"))??;
     let session = live_session(ctx, claims.subject_id()?, claims.sid).await?;
     Ok(Principal { user_id: session.user_id, session_id: session.id })
 }
 
 /// Who is making an optional-login request: the owner of a valid token of a live session, or
-/// nobody when the token is missing, expired or invalid. Only an unexpected failure is an error.
+/// nobody when the token is missing, expired or invalid. Maintenance and unexpected failures
+/// are errors.
 pub async fn viewer(ctx: &Ctx, token: Option<&str>) -> Result<Option<i64>> {
     match authenticate(ctx, token).await {
         Ok(principal) => Ok(Some(principal.user_id)),
-        Err(Error::Rejected { .. }) => Ok(None),
-        Err(unexpected) => Err(unexpected),
+        Err(Error::Rejected { code, .. }) if code != Code::Maintenance => Ok(None),
+        Err(other) => Err(other),
     }
 }
 
@@ -115,6 +125,7 @@ pub async fn viewer(ctx: &Ctx, token: Option<&str>) -> Result<Option<i64>> {
 pub async fn refresh(ctx: &Ctx, token: Option<&str>) -> Result<(IssuedToken, Session)> {
     let token = token.ok_or_else(|| Error::unauthenticated("请先登录"))?;
     let claims = ctx.auth()?.tokens.verify_ignoring_expiry(Audience::H5, token)?;
+    operations::h5_gate(ctx, Some(claims.subject_id()?)).await?;
     let session = live_session(ctx, claims.subject_id()?, claims.sid).await?;
     Ok((issue_token(ctx, &session)?, session))
 }

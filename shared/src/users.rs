@@ -2,11 +2,15 @@
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::db::QueryContext;
 use crate::error::{Error, Result};
+use crate::operators::{self, ConsolePrincipal};
+use crate::paging::{Page, PageRequest, like_escape};
 use crate::partners::wechat::UserInfo;
+use crate::profile::{mask_name, mask_phone};
+use crate::referral::{self, ReferralTree};
 
 /// A user's invite code: 6 characters of an alphabet without look-alikes (no 0/O, 1/I),
 /// derived from the user id by a permutation of 30 bits, so every id has its own code and
@@ -54,6 +58,21 @@ fn feistel(n: u32) -> u32 {
     (left << HALF) | right
 }
 
+/// Someone shown beside a user: a master, an apprentice.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Person {
+    pub id: i64,
+    pub nickname: String,
+    pub avatar_url: String,
+}
+
+/// A verified identity as it is ever shown again: masked.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct MaskedIdentity {
+    pub name: String,
+    pub id_number: String,
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Profile {
     pub id: i64,
@@ -64,10 +83,28 @@ pub struct Profile {
     pub snapshot: bool,
     pub frozen: bool,
     pub created_at: DateTime<Utc>,
+    /// Masked (138****5678); none until bound.
+    pub phone: Option<String>,
+    /// Masked; none until verified.
+    pub identity: Option<MaskedIdentity>,
+    pub master: Option<Person>,
+}
+
+/// The columns of a user row that [`Profile`] and the console read, for a query `FROM users u
+/// LEFT JOIN users m ON m.id = u.master_id`.
+pub(crate) const USER_COLUMNS: &str =
+    "u.id, u.nickname, u.avatar_url, u.invite_code, u.snapshot, u.frozen, u.created_at,
+    u.phone, u.identity_name, u.id_number_masked, u.master_id, u.grand_master_id, u.last_login_at, u.frozen_reason,
+    m.nickname AS master_nickname, m.avatar_url AS master_avatar_url";
+
+pub(crate) fn masked_identity(row: &tokio_postgres::Row) -> Option<MaskedIdentity> {
+    let name: Option<String> = row.get("identity_name");
+    let id_number: Option<String> = row.get("id_number_masked");
+    Some(MaskedIdentity { name: mask_name(&name?), id_number: id_number? })
 }
 
 impl Profile {
-    fn from_row(row: &tokio_postgres::Row) -> Self {
+    pub(crate) fn from_row(row: &tokio_postgres::Row) -> Self {
         Profile {
             id: row.get("id"),
             nickname: row.get("nickname"),
@@ -76,15 +113,23 @@ impl Profile {
             snapshot: row.get("snapshot"),
             frozen: row.get("frozen"),
             created_at: row.get("created_at"),
+            phone: row.get::<_, Option<String>>("phone").map(|p| mask_phone(&p)),
+            identity: masked_identity(row),
+            master: row.get::<_, Option<i64>>("master_id").map(|id| Person {
+                id,
+                nickname: row.get("master_nickname"),
+                avatar_url: row.get("master_avatar_url"),
+            }),
         }
     }
 }
 
-const PROFILE_COLUMNS: &str = "id, nickname, avatar_url, invite_code, snapshot, frozen, created_at";
-
 pub async fn profile(client: &impl GenericClient, user_id: i64) -> Result<Profile> {
     let row = client
-        .query_opt(&format!("SELECT {PROFILE_COLUMNS} FROM users WHERE id = $1"), &[&user_id])
+        .query_opt(
+            &format!("SELECT {USER_COLUMNS} FROM users u LEFT JOIN users m ON m.id = u.master_id WHERE u.id = $1"),
+            &[&user_id],
+        )
         .await
         .db("failed to load a profile")?
         .ok_or_else(|| Error::not_found("用户不存在"))?;
@@ -98,7 +143,8 @@ pub enum WechatIdentity {
 }
 
 pub struct Upserted {
-    pub profile: Profile,
+    pub id: i64,
+    pub snapshot: bool,
     pub created: bool,
 }
 
@@ -111,8 +157,7 @@ pub async fn upsert_from_wechat(client: &impl GenericClient, identity: &WechatId
     let nickname = info.map_or("微信用户", |i| i.nickname.as_str());
     let row = client
         .query_one(
-            &format!(
-                "INSERT INTO users (openid, unionid, nickname, avatar_url, sex, province, city, country, snapshot)
+            "INSERT INTO users (openid, unionid, nickname, avatar_url, sex, province, city, country, snapshot)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  ON CONFLICT (openid) DO UPDATE SET
                      unionid = COALESCE(EXCLUDED.unionid, users.unionid),
@@ -123,8 +168,7 @@ pub async fn upsert_from_wechat(client: &impl GenericClient, identity: &WechatId
                      city = CASE WHEN $10 THEN EXCLUDED.city ELSE users.city END,
                      country = CASE WHEN $10 THEN EXCLUDED.country ELSE users.country END,
                      last_login_at = now(), updated_at = now()
-                 RETURNING {PROFILE_COLUMNS}, (xmax = 0) AS created"
-            ),
+                 RETURNING id, snapshot, invite_code, (xmax = 0) AS created",
             &[
                 openid,
                 unionid,
@@ -140,17 +184,165 @@ pub async fn upsert_from_wechat(client: &impl GenericClient, identity: &WechatId
         )
         .await
         .db("failed to upsert a WeChat user")?;
-    let created: bool = row.get("created");
-    let mut profile = Profile::from_row(&row);
-    if profile.invite_code.is_empty() {
-        let code = InviteCode::for_user(profile.id);
+    let user = Upserted { id: row.get("id"), snapshot: row.get("snapshot"), created: row.get("created") };
+    if row.get::<_, Option<String>>("invite_code").is_none() {
         client
-            .execute("UPDATE users SET invite_code = $2 WHERE id = $1", &[&profile.id, &code.as_str()])
+            .execute(
+                "UPDATE users SET invite_code = $2 WHERE id = $1",
+                &[&user.id, &InviteCode::for_user(user.id).as_str()],
+            )
             .await
             .db("failed to set an invite code")?;
-        profile.invite_code = code.0;
     }
-    Ok(Upserted { profile, created })
+    Ok(user)
+}
+
+/// A user as the console lists them: masked like everywhere else.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UserRow {
+    pub id: i64,
+    pub nickname: String,
+    pub avatar_url: String,
+    pub phone: Option<String>,
+    pub identity_verified: bool,
+    pub invite_code: String,
+    pub master_id: Option<i64>,
+    pub snapshot: bool,
+    pub frozen: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: DateTime<Utc>,
+}
+
+impl UserRow {
+    fn from_row(row: &tokio_postgres::Row) -> Self {
+        UserRow {
+            id: row.get("id"),
+            nickname: row.get("nickname"),
+            avatar_url: row.get("avatar_url"),
+            phone: row.get::<_, Option<String>>("phone").map(|p| mask_phone(&p)),
+            identity_verified: row.get::<_, Option<String>>("id_number_masked").is_some(),
+            invite_code: row.get::<_, Option<String>>("invite_code").unwrap_or_default(),
+            master_id: row.get("master_id"),
+            snapshot: row.get("snapshot"),
+            frozen: row.get("frozen"),
+            created_at: row.get("created_at"),
+            last_login_at: row.get("last_login_at"),
+        }
+    }
+}
+
+/// Users matching `q` (an id, a full phone, an invite code, or part of a nickname), newest
+/// first.
+pub async fn search(
+    client: &impl GenericClient,
+    q: Option<&str>,
+    frozen: Option<bool>,
+    page: PageRequest,
+) -> Result<Page<UserRow>> {
+    let id: Option<i64> = q.and_then(|q| q.parse().ok());
+    let code: Option<String> = q.map(str::to_ascii_uppercase);
+    let pattern = q.map(|q| format!("%{}%", like_escape(q)));
+    let filter = "($1::text IS NULL OR u.id = $2 OR u.phone = $1 OR u.invite_code = $3 OR u.nickname ILIKE $4)
+                  AND ($5::bool IS NULL OR u.frozen = $5)";
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] = [&q, &id, &code, &pattern, &frozen];
+    let total: i64 = client
+        .query_one(&format!("SELECT count(*) FROM users u WHERE {filter}"), &params)
+        .await
+        .db("failed to count users")?
+        .get(0);
+    let offset = page.offset();
+    let mut with_page = params.to_vec();
+    with_page.extend([&page.page_size as &(dyn tokio_postgres::types::ToSql + Sync), &offset]);
+    let rows = client
+        .query(
+            &format!(
+                "SELECT {USER_COLUMNS} FROM users u LEFT JOIN users m ON m.id = u.master_id WHERE {filter}
+                 ORDER BY u.id DESC LIMIT $6 OFFSET $7"
+            ),
+            &with_page,
+        )
+        .await
+        .db("failed to search users")?;
+    Ok(Page::new(rows.iter().map(UserRow::from_row).collect(), total, page))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UserDetail {
+    #[serde(flatten)]
+    pub row: UserRow,
+    pub identity: Option<MaskedIdentity>,
+    pub frozen_reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UserWithReferral {
+    pub user: UserDetail,
+    pub referral: ReferralTree,
+}
+
+async fn detail_of(client: &impl GenericClient, user_id: i64) -> Result<UserDetail> {
+    let row = client
+        .query_opt(
+            &format!("SELECT {USER_COLUMNS} FROM users u LEFT JOIN users m ON m.id = u.master_id WHERE u.id = $1"),
+            &[&user_id],
+        )
+        .await
+        .db("failed to load a user")?
+        .ok_or_else(|| Error::not_found("用户不存在"))?;
+    Ok(UserDetail {
+        row: UserRow::from_row(&row),
+        identity: masked_identity(&row),
+        frozen_reason: row.get("frozen_reason"),
+    })
+}
+
+pub async fn detail(client: &impl GenericClient, user_id: i64) -> Result<UserWithReferral> {
+    let user = detail_of(client, user_id).await?;
+    Ok(UserWithReferral { user, referral: referral::tree(client, user_id).await? })
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FreezeRequest {
+    #[serde(default)]
+    pub reason: String,
+}
+
+pub const MAX_REASON_CHARS: usize = 200;
+
+/// Freezes (no withdrawals, no new robots) or unfreezes a user, with the audit entry.
+#[tracing::instrument(skip_all, fields(operator_id = by.operator.id, user_id))]
+pub async fn set_frozen(
+    client: &mut deadpool_postgres::Client,
+    by: &ConsolePrincipal,
+    user_id: i64,
+    frozen: bool,
+    request: FreezeRequest,
+) -> Result<UserDetail> {
+    by.require(operators::CONTENT_EDITORS)?;
+    let reason = request.reason.trim();
+    if frozen && (reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS) {
+        return Err(Error::bad_request(format!("请填写冻结原因（1–{MAX_REASON_CHARS} 个字符）")));
+    }
+    let tx = client.transaction().await.db("failed to begin")?;
+    let changed = tx
+        .execute(
+            "UPDATE users SET frozen = $2, frozen_reason = CASE WHEN $2 THEN $3 END,
+                 frozen_at = CASE WHEN $2 THEN now() END, updated_at = now() WHERE id = $1",
+            &[&user_id, &frozen, &reason],
+        )
+        .await
+        .db("failed to freeze a user")?;
+    if changed == 0 {
+        return Err(Error::not_found("用户不存在"));
+    }
+    let action = if frozen { "user.freeze" } else { "user.unfreeze" };
+    operators::audit(&tx, by.operator.id, action, Some(&user_id.to_string()), serde_json::json!({"reason": reason}))
+        .await?;
+    let detail = detail_of(&tx, user_id).await?;
+    tx.commit().await.db("failed to commit a freeze")?;
+    tracing::info!(frozen, "user freeze changed");
+    Ok(detail)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! GET /api/console/me: the operator and their role.
 
-use gpet::operators::{self, Operator};
+use gpet::operators::Operator;
 use gpet::{Ctx, Envelope, Needs, Uses};
 use gpet_lambda::{Body, Request, Response, http};
 
@@ -16,7 +16,7 @@ impl Uses for Parts {
 pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
     http::reply(
         async {
-            let me = operators::authenticate(ctx, http::token(ctx, &req, operators::COOKIE)?.as_deref()).await?;
+            let me = http::operator(ctx, &req).await?;
             Ok(me.operator)
         }
         .await,

@@ -8,7 +8,7 @@ use gpet_lambda::{Body, Request, Response, http};
 pub struct Parts;
 
 impl Uses for Parts {
-    const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
+    const NEEDS: Needs = Needs { db: true, cache: true, auth: true, ..Needs::NONE };
 }
 
 #[utoipa::path(post, path = "/api/auth/refresh", tag = "h5 auth",

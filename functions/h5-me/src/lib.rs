@@ -1,14 +1,14 @@
 //! GET /api/me: the owner's profile.
 
 use gpet::users::Profile;
-use gpet::{Ctx, Envelope, Needs, Uses, sessions, users};
+use gpet::{Ctx, Envelope, Needs, Uses, users};
 use gpet_lambda::{Body, Request, Response, http};
 
 /// The parts of the context this function uses.
 pub struct Parts;
 
 impl Uses for Parts {
-    const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
+    const NEEDS: Needs = Needs { db: true, cache: true, auth: true, ..Needs::NONE };
 }
 
 #[utoipa::path(get, path = "/api/me", tag = "h5",
@@ -16,7 +16,7 @@ impl Uses for Parts {
 pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
     http::reply(
         async {
-            let me = sessions::authenticate(ctx, http::token(ctx, &req, sessions::COOKIE)?.as_deref()).await?;
+            let me = http::owner(ctx, &req).await?;
             users::profile(&ctx.db()?.client().await?, me.user_id).await
         }
         .await,

@@ -8,7 +8,7 @@ use gpet_lambda::{Body, Request, Response, http};
 pub struct Parts;
 
 impl Uses for Parts {
-    const NEEDS: Needs = Needs { db: true, auth: true, queues: true, ..Needs::NONE };
+    const NEEDS: Needs = Needs { db: true, cache: true, auth: true, queues: true, ..Needs::NONE };
 }
 
 /// 50 events of at most 4 KiB, and room for the JSON around them.

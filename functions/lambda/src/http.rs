@@ -87,8 +87,43 @@ pub fn json_body<T: DeserializeOwned>(req: &Request, limit: usize) -> gpet::Resu
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::bad_request("请求体为空，应为 JSON"));
     }
-    serde_json::from_slice(bytes).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => Error::bad_request(format!("请求参数错误：{e}")),
-        _ => Error::bad_request(format!("请求体不是合法的 JSON：{e}")),
-    })
+    let mut reader = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut reader).map_err(|e| {
+        // Name the field that was wrong ("role: unknown variant `boss`…"), not only the line.
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data if path != "." => {
+                Error::bad_request(format!("请求参数错误：{path}: {inner}"))
+            }
+            serde_json::error::Category::Data => Error::bad_request(format!("请求参数错误：{inner}")),
+            _ => Error::bad_request(format!("请求体不是合法的 JSON：{inner}")),
+        }
+    })?;
+    reader.end().map_err(|e| Error::bad_request(format!("请求体不是合法的 JSON：{e}")))?;
+    Ok(value)
+}
+
+/// The owner making an H5 request (and the H5 gate: maintenance, daily activity).
+pub async fn owner(ctx: &Ctx, req: &Request) -> gpet::Result<gpet::sessions::Principal> {
+    gpet::sessions::authenticate(ctx, token(ctx, req, gpet::sessions::COOKIE)?.as_deref()).await
+}
+
+/// The operator making a console request.
+pub async fn operator(ctx: &Ctx, req: &Request) -> gpet::Result<gpet::operators::ConsolePrincipal> {
+    gpet::operators::authenticate(ctx, token(ctx, req, gpet::operators::COOKIE)?.as_deref()).await
+}
+
+/// A numeric id from the path: anything else is a 404, as no such thing exists.
+pub fn path_id(req: &Request, name: &str) -> gpet::Result<i64> {
+    path_param(req, name)
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|id| *id > 0)
+        .ok_or_else(|| Error::not_found("不存在"))
+}
+
+/// A JSON body that may also be absent (an empty body reads as `T::default()`).
+pub fn optional_json_body<T: DeserializeOwned + Default>(req: &Request, limit: usize) -> gpet::Result<T> {
+    let bytes: &[u8] = req.body().as_ref();
+    if bytes.iter().all(u8::is_ascii_whitespace) { Ok(T::default()) } else { json_body(req, limit) }
 }

@@ -15,6 +15,7 @@ pub const LOCAL_JWT_SECRET: &str = "local-only-jwt-secret-never-deployed-0000";
 pub const LOCAL_COOKIE_KEY: &str = "local-only-cookie-key-never-deployed-0000";
 pub const SANDBOX_APP_ID: &str = "wx_sandbox_app";
 pub const SANDBOX_APP_SECRET: &str = "sandbox-secret";
+pub const SANDBOX_SMS_KEY: &str = "sandbox-sms-key";
 
 #[derive(Debug, Clone)]
 pub struct Local {
@@ -42,6 +43,8 @@ impl Local {
             ("GPET_WECHAT_APP_SECRET", SANDBOX_APP_SECRET),
             ("GPET_WECHAT_OAUTH_BASE", &self.sandbox_url),
             ("GPET_WECHAT_API_BASE", &self.sandbox_url),
+            ("GPET_SMS_BASE_URL", &self.sandbox_url),
+            ("GPET_SMS_KEY", SANDBOX_SMS_KEY),
             ("RUST_LOG", "info"),
         ]);
         for queue in Queue::ALL {

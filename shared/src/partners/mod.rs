@@ -1,6 +1,7 @@
 //! Clients of the partners' HTTP APIs, each with its base URL from configuration (the sandbox
 //! in local runs and tests).
 
+pub mod sms;
 pub mod wechat;
 
 use std::time::Duration;

@@ -106,6 +106,7 @@ impl Stack {
             app_id: setup::SANDBOX_APP_ID.into(),
             app_secret: setup::SANDBOX_APP_SECRET.into(),
             public_base_url: None,
+            sms_key: setup::SANDBOX_SMS_KEY.into(),
         })
         .await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

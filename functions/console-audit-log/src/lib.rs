@@ -1,0 +1,29 @@
+//! GET /api/console/audit-log: operators' actions, newest first.
+
+use gpet::operators::{self, AuditEntry};
+use gpet::paging::{self, Page, PageRequest};
+use gpet::{Ctx, Envelope, Needs, Uses};
+use gpet_lambda::{Body, Request, Response, http};
+
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
+}
+
+#[utoipa::path(get, path = "/api/console/audit-log", tag = "console",
+    params(("operator" = Option<String>, Query, description = "a username"), ("action" = Option<String>, Query, description = "an action or its prefix"), ("page" = Option<i64>, Query), ("page_size" = Option<i64>, Query)), responses((status = 200, body = Envelope<Page<AuditEntry>>), (status = 400, description = "1403 with what was wrong"), (status = 401, description = "1401 not logged in, 1406 token expired")))]
+pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
+    http::reply(
+        async {
+            http::operator(ctx, &req).await?;
+            let query = http::query(&req);
+            let operator = paging::search_term(&query, "operator")?;
+            let action = paging::search_term(&query, "action")?;
+            let page = PageRequest::parse(&query)?;
+            operators::audit_log(&ctx.db()?.client().await?, operator.as_deref(), action.as_deref(), page).await
+        }
+        .await,
+    )
+}

@@ -1,0 +1,24 @@
+//! POST /api/console/operators: adds an operator (admin only).
+
+use gpet::operators::{self, NewOperator, OperatorRow};
+use gpet::{Ctx, Envelope, Needs, Uses};
+use gpet_lambda::{Body, Request, Response, http};
+
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
+}
+
+#[utoipa::path(post, path = "/api/console/operators", tag = "console",
+    request_body = NewOperator, responses((status = 200, body = Envelope<OperatorRow>), (status = 400, description = "1403 with what was wrong"), (status = 401, description = "1401 not logged in, 1406 token expired"), (status = 403, description = "1401: this role may not")))]
+pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
+    http::reply(
+        async {
+            let by = http::operator(ctx, &req).await?;
+            operators::add(&mut ctx.db()?.client().await?, &by, http::json_body(&req, 4096)?).await
+        }
+        .await,
+    )
+}

@@ -1,0 +1,25 @@
+//! PUT /api/console/settings: saves every subject of the settings.
+
+use gpet::settings::{self, AllSettings};
+use gpet::{Ctx, Envelope, Needs, Uses};
+use gpet_lambda::{Body, Request, Response, http};
+
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
+}
+
+#[utoipa::path(put, path = "/api/console/settings", tag = "console",
+    request_body = AllSettings, responses((status = 200, body = Envelope<AllSettings>), (status = 400, description = "1403 with what was wrong"), (status = 401, description = "1401 not logged in, 1406 token expired"), (status = 403, description = "1401: this role may not")))]
+pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
+    http::reply(
+        async {
+            let by = http::operator(ctx, &req).await?;
+            let all: AllSettings = http::json_body(&req, 16 * 1024)?;
+            settings::save_all(&mut ctx.db()?.client().await?, &by, &all).await
+        }
+        .await,
+    )
+}

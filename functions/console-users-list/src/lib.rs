@@ -1,0 +1,33 @@
+//! GET /api/console/users: search users by id, phone, invite code or nickname.
+
+use gpet::paging::{self, Page, PageRequest};
+use gpet::users::{self, UserRow};
+use gpet::{Ctx, Envelope, Needs, Uses};
+use gpet_lambda::{Body, Request, Response, http};
+
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
+}
+
+#[utoipa::path(get, path = "/api/console/users", tag = "console",
+    params(("q" = Option<String>, Query), ("frozen" = Option<bool>, Query), ("page" = Option<i64>, Query), ("page_size" = Option<i64>, Query)), responses((status = 200, body = Envelope<Page<UserRow>>), (status = 400, description = "1403 with what was wrong"), (status = 401, description = "1401 not logged in, 1406 token expired")))]
+pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
+    http::reply(
+        async {
+            http::operator(ctx, &req).await?;
+            let query = http::query(&req);
+            let frozen = match query.get("frozen").map(String::as_str) {
+                None | Some("") => None,
+                Some("true") => Some(true),
+                Some("false") => Some(false),
+                Some(_) => return Err(gpet::Error::bad_request("frozen 须为 true 或 false")),
+            };
+            let q = paging::search_term(&query, "q")?;
+            users::search(&ctx.db()?.client().await?, q.as_deref(), frozen, PageRequest::parse(&query)?).await
+        }
+        .await,
+    )
+}

@@ -1,0 +1,25 @@
+//! POST /api/console/users/{id}/unfreeze: unfreezes a user.
+
+use gpet::users::{self, FreezeRequest, UserDetail};
+use gpet::{Ctx, Envelope, Needs, Uses};
+use gpet_lambda::{Body, Request, Response, http};
+
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
+}
+
+#[utoipa::path(post, path = "/api/console/users/{id}/unfreeze", tag = "console",
+    params(("id" = i64, Path)), request_body = FreezeRequest, responses((status = 200, body = Envelope<UserDetail>), (status = 400, description = "1403 with what was wrong"), (status = 401, description = "1401 not logged in, 1406 token expired"), (status = 403, description = "1401: this role may not"), (status = 404, description = "1404 not found")))]
+pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
+    http::reply(
+        async {
+            let by = http::operator(ctx, &req).await?;
+            let request: FreezeRequest = http::optional_json_body(&req, 4096)?;
+            users::set_frozen(&mut ctx.db()?.client().await?, &by, http::path_id(&req, "id")?, false, request).await
+        }
+        .await,
+    )
+}

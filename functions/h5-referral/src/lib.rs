@@ -1,0 +1,24 @@
+//! GET /api/referral: the invite link (a short link), the master and the apprentices.
+
+use gpet::referral::{self, Referral};
+use gpet::{Ctx, Envelope, Needs, Uses};
+use gpet_lambda::{Body, Request, Response, http};
+
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, cache: true, auth: true, ..Needs::NONE };
+}
+
+#[utoipa::path(get, path = "/api/referral", tag = "h5",
+    responses((status = 200, body = Envelope<Referral>), (status = 401, description = "1401 not logged in, 1406 token expired"), (status = 503, description = "1503 under maintenance")))]
+pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
+    http::reply(
+        async {
+            let me = http::owner(ctx, &req).await?;
+            referral::referral(ctx, me.user_id).await
+        }
+        .await,
+    )
+}
