@@ -1,6 +1,13 @@
 //! The partner sandbox: a real HTTP server speaking the partners' HTTP APIs, so that gpet runs
 //! and is tested offline. Each partner lives in its own module and adds its routes to
 //! [`router`]; routes under `/sandbox/` are the sandbox's own, for people and scripts.
+//!
+//! - [`wechat_oauth`]: `/connect/oauth2/authorize`, `/sns/oauth2/access_token`,
+//!   `/sns/oauth2/refresh_token`, `/sns/userinfo`, `/sns/auth`; own routes
+//!   `/sandbox/wechat/users`, `/sandbox/wechat/echo`, `/sandbox/avatar/{openid}.svg`.
+//! - [`sms`]: `POST /sms/v1/send` (key in `X-Sms-Key`); own routes `GET /sandbox/sms?phone=`
+//!   (delivered messages as JSON), `GET /sandbox/sms/inbox` (HTML), `GET`/`POST
+//!   /sandbox/sms/faults` (make the next sends fail).
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -16,6 +23,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod sms;
 pub mod wechat_oauth;
 
 mod html;
@@ -30,11 +38,18 @@ pub struct SandboxConfig {
     /// How browsers reach the sandbox (for absolute links such as avatar URLs); defaults to
     /// `http://{bound address}`.
     pub public_base_url: Option<String>,
+    /// The key the SMS gateway expects in `X-Sms-Key`.
+    pub sms_key: String,
 }
 
 impl Default for SandboxConfig {
     fn default() -> Self {
-        Self { app_id: "wx_sandbox_app".to_owned(), app_secret: "sandbox-secret".to_owned(), public_base_url: None }
+        Self {
+            app_id: "wx_sandbox_app".to_owned(),
+            app_secret: "sandbox-secret".to_owned(),
+            public_base_url: None,
+            sms_key: "sandbox-sms-key".to_owned(),
+        }
     }
 }
 
@@ -48,6 +63,7 @@ struct Inner {
     config: SandboxConfig,
     base_url: String,
     wechat: Mutex<wechat_oauth::WechatState>,
+    sms: Mutex<sms::SmsState>,
 }
 
 impl SandboxState {
@@ -55,7 +71,14 @@ impl SandboxState {
     /// (no trailing slash needed).
     pub fn new(config: SandboxConfig, base_url: impl Into<String>) -> Self {
         let base_url = base_url.into().trim_end_matches('/').to_owned();
-        Self { inner: Arc::new(Inner { config, base_url, wechat: Mutex::new(wechat_oauth::WechatState::seeded()) }) }
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                base_url,
+                wechat: Mutex::new(wechat_oauth::WechatState::seeded()),
+                sms: Mutex::new(sms::SmsState::new()),
+            }),
+        }
     }
 
     pub fn config(&self) -> &SandboxConfig {
@@ -70,6 +93,10 @@ impl SandboxState {
         // A handler that panicked cannot leave the maps half-updated in a way that matters here.
         self.inner.wechat.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    fn sms(&self) -> MutexGuard<'_, sms::SmsState> {
+        self.inner.sms.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// Every route of the sandbox, logging one line per request.
@@ -77,6 +104,7 @@ pub fn router(state: SandboxState) -> Router {
     Router::new()
         .route("/", get(index))
         .merge(wechat_oauth::routes())
+        .merge(sms::routes())
         .fallback(not_found)
         .layer(middleware::from_fn(log_request))
         .with_state(state)
@@ -175,8 +203,18 @@ async fn index(axum::extract::State(state): axum::extract::State<SandboxState>) 
 <li>GET /sns/auth?access_token=&amp;openid=</li>
 <li><a href="/sandbox/wechat/users">GET /sandbox/wechat/users</a> — demo users; POST <code>{{"openid"?, "nickname"}}</code> adds one</li>
 <li>GET /sandbox/avatar/{{openid}}.svg — generated avatars</li>
+</ul>
+<h2>SMS gateway (短信)</h2>
+<p>key <code>{sms_key}</code> in header <code>X-Sms-Key</code>; template <code>verify_code</code> (params <code>code</code>, <code>minutes</code>)</p>
+<ul>
+<li>POST /sms/v1/send <code>{{"phone", "template", "params"}}</code> — answers <code>{{"code": "OK", "message", "biz_id"}}</code> or an <code>isv.</code>/<code>isp.</code> code</li>
+<li><a href="/sandbox/sms/inbox">GET /sandbox/sms/inbox</a> — the last {inbox_limit} messages</li>
+<li><a href="/sandbox/sms">GET /sandbox/sms?phone=</a> — delivered messages as JSON, oldest first</li>
+<li><a href="/sandbox/sms/faults">GET /sandbox/sms/faults</a> — POST <code>{{"fail_next": n, "code"?}}</code> fails the next n sends (<code>{{"fail_next": 0}}</code> clears)</li>
 </ul>"#,
         app_id = html::escape(&config.app_id),
+        sms_key = html::escape(&config.sms_key),
+        inbox_limit = sms::INBOX_LIMIT,
         authorize = html::escape(&authorize),
     );
     Html(html::page("gpet sandbox", "", &body))

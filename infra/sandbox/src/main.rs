@@ -23,6 +23,7 @@ async fn main() -> anyhow::Result<()> {
         app_id: std::env::var("GPET_WECHAT_APP_ID").unwrap_or(defaults.app_id),
         app_secret: std::env::var("GPET_WECHAT_APP_SECRET").unwrap_or(defaults.app_secret),
         public_base_url: std::env::var("GPET_SANDBOX_PUBLIC_URL").ok(),
+        sms_key: std::env::var("GPET_SMS_KEY").unwrap_or(defaults.sms_key),
     };
 
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));

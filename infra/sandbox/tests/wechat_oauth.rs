@@ -20,6 +20,7 @@ async fn start() -> Harness {
         app_id: APP_ID.to_owned(),
         app_secret: SECRET.to_owned(),
         public_base_url: None,
+        ..SandboxConfig::default()
     })
     .await
     .expect("sandbox starts");
