@@ -91,6 +91,7 @@ impl TestApp {
             app_id: setup::SANDBOX_APP_ID.into(),
             app_secret: setup::SANDBOX_APP_SECRET.into(),
             public_base_url: None,
+            sms_key: setup::SANDBOX_SMS_KEY.into(),
         })
         .await
         .expect("the sandbox starts");
@@ -161,14 +162,20 @@ impl TestApp {
     /// The whole WeChat login of `openid` through the sandbox, answering the callback's
     /// response (302 back into the app) and the cookies the browser would hold.
     pub async fn login(&self, openid: &str, redirect: &str) -> (reqwest::Response, Cookies, String) {
+        self.login_invited(openid, redirect, None).await
+    }
+
+    /// The login of someone who arrived through an invite link carrying `invite`.
+    pub async fn login_invited(
+        &self,
+        openid: &str,
+        redirect: &str,
+        invite: Option<&str>,
+    ) -> (reqwest::Response, Cookies, String) {
         let mut cookies = Cookies::default();
-        let authorize = self
-            .http
-            .get(self.url("/api/auth/wechat/authorize"))
-            .query(&[("redirect", redirect)])
-            .send()
-            .await
-            .unwrap();
+        let mut query = vec![("redirect", redirect)];
+        query.extend(invite.map(|code| ("invite", code)));
+        let authorize = self.http.get(self.url("/api/auth/wechat/authorize")).query(&query).send().await.unwrap();
         assert_eq!(authorize.status(), 302);
         cookies.take(&authorize);
         let to_wechat = location(&authorize);
@@ -188,6 +195,57 @@ impl TestApp {
         assert_eq!(location(&response), "/");
         assert!(cookies.get(gpet::sessions::COOKIE).is_some());
         cookies
+    }
+}
+
+/// Requests with a body and a method, as the console and the H5 app make them.
+impl TestApp {
+    /// An operator of `role`, logged in: their Bearer token.
+    pub async fn console_token(&self, username: &str, role: gpet::operators::Role) -> String {
+        gpet::operators::create(&self.db().await, username, "correct-horse-9", role).await.unwrap();
+        let body = serde_json::json!({"username": username, "password": "correct-horse-9"});
+        let response = self.http.post(self.url("/api/console/auth/login")).json(&body).send().await.unwrap();
+        let (status, answer) = json_of(response).await;
+        assert_eq!(status, 200, "{answer}");
+        answer["data"]["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A console call with a Bearer token.
+    pub async fn console(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self.http.request(method, self.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        json_of(request.send().await.unwrap()).await
+    }
+
+    /// An H5 POST of JSON with the browser's cookies.
+    pub async fn h5_post(&self, path: &str, cookies: &Cookies, body: serde_json::Value) -> (u16, serde_json::Value) {
+        self.post(path, cookies, &body.to_string()).await
+    }
+
+    /// The codes the sandbox's SMS gateway delivered to `phone`, oldest first.
+    pub async fn sms_codes(&self, phone: &str) -> Vec<String> {
+        let url = format!("{}/sandbox/sms?phone={phone}", self.sandbox.base_url);
+        let body: serde_json::Value = self.http.get(url).send().await.unwrap().json().await.unwrap();
+        body["messages"].as_array().unwrap().iter().map(|m| m["code"].as_str().unwrap().to_owned()).collect()
+    }
+
+    /// Binds `phone` to the logged-in user the way the H5 app does: a code, then the binding.
+    pub async fn bind_phone(&self, cookies: &Cookies, phone: &str) -> serde_json::Value {
+        let (status, sent) = self.h5_post("/api/me/phone/code", cookies, serde_json::json!({"phone": phone})).await;
+        assert_eq!(status, 200, "{sent}");
+        let code = self.sms_codes(phone).await.pop().expect("a code was sent");
+        let (status, bound) =
+            self.h5_post("/api/me/phone", cookies, serde_json::json!({"phone": phone, "code": code})).await;
+        assert_eq!(status, 200, "{bound}");
+        bound
     }
 }
 

@@ -3,7 +3,12 @@
 
 mod auth;
 mod console;
+mod console_admin;
 mod helpers;
 mod lambda_runtime;
 mod local_host;
+mod operations;
+mod profile;
+mod referral;
+mod short_links;
 mod tracking;
