@@ -16,11 +16,14 @@ export interface Envelope<T> {
 
 export class ApiError extends Error {
   readonly code: number
+  /** The HTTP status of the answer, when known (0 otherwise): 403 tells "role refused" apart. */
+  readonly status: number
 
-  constructor(code: number, msg: string) {
+  constructor(code: number, msg: string, status = 0) {
     super(msg)
     this.name = 'ApiError'
     this.code = code
+    this.status = status
   }
 }
 

@@ -1,8 +1,17 @@
 import { Navigate, Route, Routes } from 'react-router-dom'
 import { AuthProvider, RequireAuth } from './auth'
 import Layout from './Layout'
+import AuditLog from './pages/AuditLog'
 import Dashboard from './pages/Dashboard'
 import Login from './pages/Login'
+import Maintenance from './pages/Maintenance'
+import Marquees from './pages/Marquees'
+import Operators from './pages/Operators'
+import SensitiveWords from './pages/SensitiveWords'
+import Settings from './pages/Settings'
+import ShortLinks from './pages/ShortLinks'
+import UserDetail from './pages/UserDetail'
+import Users from './pages/Users'
 
 export default function App() {
   return (
@@ -17,6 +26,15 @@ export default function App() {
           }
         >
           <Route index element={<Dashboard />} />
+          <Route path="users" element={<Users />} />
+          <Route path="users/:id" element={<UserDetail />} />
+          <Route path="sensitive-words" element={<SensitiveWords />} />
+          <Route path="marquees" element={<Marquees />} />
+          <Route path="short-links" element={<ShortLinks />} />
+          <Route path="maintenance" element={<Maintenance />} />
+          <Route path="settings" element={<Settings />} />
+          <Route path="audit-log" element={<AuditLog />} />
+          <Route path="operators" element={<Operators />} />
         </Route>
         <Route path="*" element={<Navigate to="/" replace />} />
       </Routes>

@@ -1,5 +1,19 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { NETWORK_ERROR, getMe, login, logout, onUnauthorized } from './api'
+import {
+  NETWORK_ERROR,
+  canWrite,
+  checkSensitiveText,
+  getMe,
+  isAdmin,
+  isForbidden,
+  listOperators,
+  listUsers,
+  login,
+  logout,
+  onUnauthorized,
+  unfreezeUser,
+  withQuery,
+} from './api'
 
 function stubFetch(answer: { code: number; msg?: string; data?: unknown } | Error) {
   const fetchMock = vi.fn(async (_path: string, _init?: RequestInit) => {
@@ -59,5 +73,57 @@ describe('console api', () => {
   it('turns an answer that is not an envelope into a friendly error', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => new Response('Bad Gateway', { status: 502 })))
     await expect(getMe()).rejects.toMatchObject({ code: 1500 })
+  })
+
+  it('tells a role refusal (HTTP 403) from a lost session', async () => {
+    const listener = vi.fn()
+    const off = onUnauthorized(listener)
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response(JSON.stringify({ code: 1401, msg: '需要管理员权限', data: null }), { status: 403 })),
+    )
+    const refused = listOperators().catch((e: unknown) => e)
+    await expect(refused).resolves.toMatchObject({ code: 1401, status: 403, message: '需要管理员权限' })
+    expect(isForbidden(await refused)).toBe(true)
+    off()
+    expect(listener).not.toHaveBeenCalled()
+  })
+
+  it('sends list filters as a query string, leaving out the empty ones', async () => {
+    const fetchMock = stubFetch({ code: 1200, data: { items: [], total: 0, page: 1, page_size: 20 } })
+    await listUsers({ q: '张伟', frozen: '', page: 2, page_size: 20 })
+    expect(fetchMock.mock.calls[0][0]).toBe('/api/console/users?q=%E5%BC%A0%E4%BC%9F&page=2&page_size=20')
+  })
+
+  it('answers the matched words of the 试一试 box', async () => {
+    const fetchMock = stubFetch({ code: 1200, data: { items: [], total: 0, page: 1, page_size: 1, check: { words: ['赌博'] } } })
+    await expect(checkSensitiveText('赌博 a&b')).resolves.toEqual(['赌博'])
+    expect(fetchMock.mock.calls[0][0]).toBe('/api/console/sensitive-words?text=%E8%B5%8C%E5%8D%9A+a%26b&page_size=1')
+  })
+
+  it('posts an empty JSON body to unfreeze', async () => {
+    const fetchMock = stubFetch({ code: 1200, data: {} })
+    await unfreezeUser(7)
+    expect(fetchMock.mock.calls[0][0]).toBe('/api/console/users/7/unfreeze')
+    expect(fetchMock.mock.calls[0][1]).toMatchObject({ method: 'POST', body: '{}' })
+  })
+})
+
+describe('withQuery', () => {
+  it('drops empty values and keeps false and 0', () => {
+    expect(withQuery('/x', {})).toBe('/x')
+    expect(withQuery('/x', { a: '', b: undefined, c: null })).toBe('/x')
+    expect(withQuery('/x', { frozen: false, n: 0 })).toBe('/x?frozen=false&n=0')
+  })
+})
+
+describe('roles', () => {
+  it('lets admin and operator write, finance only read; only admin manages operators', () => {
+    expect(canWrite('admin')).toBe(true)
+    expect(canWrite('operator')).toBe(true)
+    expect(canWrite('finance')).toBe(false)
+    expect(canWrite(undefined)).toBe(false)
+    expect(isAdmin('admin')).toBe(true)
+    expect(isAdmin('operator')).toBe(false)
   })
 })

@@ -9,6 +9,14 @@ export type Role = 'admin' | 'operator' | 'finance'
 
 export const ROLE_LABELS: Record<Role, string> = { admin: '管理员', operator: '运营', finance: '财务' }
 
+export const ROLES: Role[] = ['admin', 'operator', 'finance']
+
+/** Whether the role may change content (users, words, marquees, links, maintenance, settings). */
+export const canWrite = (role: Role | undefined): boolean => role === 'admin' || role === 'operator'
+
+/** Whether the role manages operators. */
+export const isAdmin = (role: Role | undefined): boolean => role === 'admin'
+
 export interface Operator {
   id: number | string
   username: string
@@ -30,15 +38,36 @@ export function onUnauthorized(listener: () => void): () => void {
   return () => unauthorizedListeners.delete(listener)
 }
 
+/** HTTP status of an answer refusing the operator's role (its code is 1401, the session lives on). */
+export const FORBIDDEN = 403
+
+/** True for an error answered because the operator's role may not do this. */
+export const isForbidden = (e: unknown): boolean => e instanceof ApiError && e.status === FORBIDDEN
+
 /** Calls the API and answers `data`; throws ApiError with the server's code and message. */
 export async function api<T>(path: string, { method = 'GET', body, session = true }: Options = {}): Promise<T> {
-  const { env } = await fetchEnvelope<T>(path, { method, body })
+  const { status, env } = await fetchEnvelope<T>(path, { method, body })
   if (!env) throw unavailable()
   if (env.code === OK) return env.data
+  // A role refusal comes as HTTP 403 with code 1401: the session is fine, only this is refused.
+  if (status === FORBIDDEN) throw new ApiError(env.code, env.msg || '当前角色无权执行此操作', FORBIDDEN)
   if (session && (env.code === UNAUTHENTICATED || env.code === TOKEN_EXPIRED)) {
     unauthorizedListeners.forEach((listener) => listener())
   }
-  throw new ApiError(env.code, env.msg)
+  throw new ApiError(env.code, env.msg, status)
+}
+
+type QueryValue = string | number | boolean | null | undefined
+
+/** `path` with the non-empty `params` as its query string. */
+export function withQuery(path: string, params: Record<string, QueryValue>): string {
+  const query = new URLSearchParams()
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null || value === '') continue
+    query.set(key, String(value))
+  }
+  const qs = query.toString()
+  return qs ? `${path}?${qs}` : path
 }
 
 export const getMe = () => api<Operator>('/api/console/me')
@@ -51,3 +80,216 @@ export const login = (username: string, password: string) =>
   }).then(({ operator }) => operator)
 
 export const logout = () => api<unknown>('/api/console/auth/logout', { method: 'POST', session: false })
+
+// ---- Issue 3: the operations pages ----
+
+export type Id = number | string
+
+export interface Person {
+  id: Id
+  nickname: string
+  avatar_url: string | null
+}
+
+/** A page of a list: `page` is 1-based. */
+export interface Paged<T> {
+  items: T[]
+  total: number
+  page: number
+  page_size: number
+}
+
+export interface PageQuery {
+  page?: number
+  page_size?: number
+}
+
+export interface DashboardDay {
+  day: string
+  active_users: number
+  new_users: number
+}
+
+export interface Dashboard {
+  from: string
+  to: string
+  days: DashboardDay[]
+}
+
+/** Without `from` and `to` the server answers its default range (the last 30 days). */
+export const getDashboard = (from?: string, to?: string) =>
+  api<Dashboard>(withQuery('/api/console/dashboard', { from, to }))
+
+export interface UserRow {
+  id: Id
+  nickname: string
+  avatar_url: string | null
+  /** Masked ("138****5678"), never in full. */
+  phone: string | null
+  identity_verified: boolean
+  invite_code: string
+  master_id: Id | null
+  snapshot: boolean
+  frozen: boolean
+  created_at: string
+  last_login_at: string | null
+}
+
+export interface Apprentice extends Person {
+  created_at: string
+  /** How many apprentices this apprentice has. */
+  apprentices: number
+}
+
+export interface UserDetail {
+  user: UserRow & {
+    identity: { name: string; id_number: string } | null
+    frozen_reason: string | null
+  }
+  referral: {
+    master: Person | null
+    grand_master: Person | null
+    apprentices: Apprentice[]
+    grand_apprentices: number
+  }
+}
+
+export const listUsers = (query: PageQuery & { q?: string; frozen?: '' | 'true' | 'false' }) =>
+  api<Paged<UserRow>>(withQuery('/api/console/users', { ...query }))
+
+export const getUser = (id: Id) => api<UserDetail>(`/api/console/users/${encodeURIComponent(id)}`)
+
+export const freezeUser = (id: Id, reason: string) =>
+  api<UserRow>(`/api/console/users/${encodeURIComponent(id)}/freeze`, { method: 'POST', body: { reason } })
+
+export const unfreezeUser = (id: Id) =>
+  api<UserRow>(`/api/console/users/${encodeURIComponent(id)}/unfreeze`, { method: 'POST', body: {} })
+
+export interface SensitiveWord {
+  id: Id
+  word: string
+  created_at: string
+  created_by: string | null
+}
+
+export const listSensitiveWords = (query: PageQuery & { q?: string }) =>
+  api<Paged<SensitiveWord>>(withQuery('/api/console/sensitive-words', { ...query }))
+
+/** The words of the list that `text` contains (the "试一试" box). */
+export const checkSensitiveText = (text: string) =>
+  api<Paged<SensitiveWord> & { check?: { words: string[] } }>(
+    withQuery('/api/console/sensitive-words', { text, page_size: 1 }),
+  ).then((data) => data.check?.words ?? [])
+
+export const addSensitiveWords = (words: string[]) =>
+  api<{ added: number; skipped: number }>('/api/console/sensitive-words', { method: 'POST', body: { words } })
+
+export const deleteSensitiveWord = (id: Id) =>
+  api<{ id: Id }>(`/api/console/sensitive-words/${encodeURIComponent(id)}`, { method: 'DELETE' })
+
+export interface Marquee {
+  id: Id
+  text: string
+  starts_at: string
+  ends_at: string
+  live: boolean
+  created_at: string
+}
+
+/** Times in RFC 3339. */
+export interface MarqueeBody {
+  text: string
+  starts_at: string
+  ends_at: string
+}
+
+export const listMarquees = () => api<{ items: Marquee[] }>('/api/console/marquees').then((data) => data.items)
+
+export const createMarquee = (body: MarqueeBody) => api<Marquee>('/api/console/marquees', { method: 'POST', body })
+
+export const updateMarquee = (id: Id, body: MarqueeBody) =>
+  api<Marquee>(`/api/console/marquees/${encodeURIComponent(id)}`, { method: 'PUT', body })
+
+export const deleteMarquee = (id: Id) =>
+  api<{ id: Id }>(`/api/console/marquees/${encodeURIComponent(id)}`, { method: 'DELETE' })
+
+export interface ShortLink {
+  id: Id
+  code: string
+  url: string
+  short_url: string
+  visits: number
+  disabled: boolean
+  created_at: string
+  /** Set when the same URL was shortened within the dedup window and its code is answered again. */
+  reused?: boolean
+}
+
+export const listShortLinks = (query: PageQuery & { q?: string }) =>
+  api<Paged<ShortLink>>(withQuery('/api/console/short-links', { ...query }))
+
+export const createShortLink = (url: string) =>
+  api<ShortLink>('/api/console/short-links', { method: 'POST', body: { url } })
+
+export const disableShortLink = (id: Id) =>
+  api<ShortLink>(`/api/console/short-links/${encodeURIComponent(id)}/disable`, { method: 'POST' })
+
+export interface Maintenance {
+  enabled: boolean
+  message: string
+  updated_at: string | null
+}
+
+export const getMaintenance = () => api<Maintenance>('/api/console/maintenance')
+
+export const putMaintenance = (enabled: boolean, message: string) =>
+  api<Maintenance>('/api/console/maintenance', { method: 'PUT', body: { enabled, message } })
+
+export interface Settings {
+  sms: {
+    per_minute: number
+    per_hour: number
+    per_day: number
+    code_ttl_secs: number
+    max_attempts: number
+  }
+  short_links: {
+    dedup_window_secs: number
+  }
+}
+
+export const getSettings = () => api<Settings>('/api/console/settings')
+
+export const putSettings = (settings: Settings) =>
+  api<Settings>('/api/console/settings', { method: 'PUT', body: settings })
+
+export interface AuditEntry {
+  id: Id
+  operator: string | null
+  action: string
+  /** What the action was done to (a string such as "user:12" most likely; shown as given). */
+  target: unknown
+  detail: unknown
+  at: string
+}
+
+export const listAuditLog = (query: PageQuery & { operator?: string; action?: string }) =>
+  api<Paged<AuditEntry>>(withQuery('/api/console/audit-log', { ...query }))
+
+export interface OperatorAccount {
+  id: Id
+  username: string
+  role: Role
+  disabled: boolean
+  created_at: string
+  last_login_at: string | null
+}
+
+export const listOperators = () =>
+  api<{ items: OperatorAccount[] }>('/api/console/operators').then((data) => data.items)
+
+export const createOperator = (body: { username: string; password: string; role: Role }) =>
+  api<OperatorAccount>('/api/console/operators', { method: 'POST', body })
+
+export const updateOperator = (id: Id, body: { role?: Role; disabled?: boolean; password?: string }) =>
+  api<OperatorAccount>(`/api/console/operators/${encodeURIComponent(id)}`, { method: 'PUT', body })

@@ -1,0 +1,294 @@
+// The console's small building blocks: page states, tags, the pager, dialogs.
+import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react'
+import { isForbidden, type ApiError } from '../api'
+import { pageCount, pageItems, pageRange } from '../lib/paging'
+
+export function PageHead({ title, hint, actions }: { title: string; hint?: ReactNode; actions?: ReactNode }) {
+  return (
+    <div className="page-head">
+      <div>
+        <h1>{title}</h1>
+        {hint && <p className="muted">{hint}</p>}
+      </div>
+      {actions && <div className="page-actions">{actions}</div>}
+    </div>
+  )
+}
+
+export const Loading = ({ text = '加载中…' }: { text?: string }) => (
+  <div className="state" data-testid="loading">
+    <span className="spinner" aria-hidden="true" />
+    {text}
+  </div>
+)
+
+export const Empty = ({ text = '暂无数据', testId = 'empty' }: { text?: string; testId?: string }) => (
+  <div className="state" data-testid={testId}>
+    {text}
+  </div>
+)
+
+/** What the operator's role may not see (HTTP 403). */
+export const Forbidden = ({ message }: { message?: string }) => (
+  <div className="state state-forbidden" data-testid="forbidden">
+    <strong>无权限</strong>
+    <span className="muted">{message || '当前角色无权访问此页面'}</span>
+  </div>
+)
+
+/** A failed load: 无权限 for a role refusal, else the server's message and a retry. */
+export function LoadError({ error, onRetry }: { error: ApiError; onRetry?: () => void }) {
+  if (isForbidden(error)) return <Forbidden message={error.message} />
+  return (
+    <div className="state" data-testid="load-error">
+      <span className="text-danger">{error.message || '加载失败'}</span>
+      {onRetry && (
+        <button className="btn btn-default" onClick={onRetry}>
+          重试
+        </button>
+      )}
+    </div>
+  )
+}
+
+/** A note for roles that may only read. */
+export const ReadOnlyNote = () => (
+  <div className="note" data-testid="readonly-note">
+    当前角色只能查看，不能修改。
+  </div>
+)
+
+type Tone = 'default' | 'success' | 'warning' | 'danger' | 'primary'
+
+export const Tag = ({ tone = 'default', children, testId }: { tone?: Tone; children: ReactNode; testId?: string }) => (
+  <span className={`tag tag-${tone}`} data-testid={testId}>
+    {children}
+  </span>
+)
+
+export function Avatar({ url, name, size = 28 }: { url?: string | null; name: string; size?: number }) {
+  const [broken, setBroken] = useState(false)
+  if (url && !broken) {
+    return (
+      <img
+        className="avatar"
+        src={url}
+        alt=""
+        width={size}
+        height={size}
+        referrerPolicy="no-referrer"
+        onError={() => setBroken(true)}
+      />
+    )
+  }
+  return (
+    <span className="avatar avatar-text" style={{ width: size, height: size }} aria-hidden="true">
+      {[...(name || '?')][0]}
+    </span>
+  )
+}
+
+export function Pager({
+  page,
+  pageSize,
+  total,
+  onChange,
+}: {
+  page: number
+  pageSize: number
+  total: number
+  onChange: (page: number) => void
+}) {
+  const count = pageCount(total, pageSize)
+  const { first, last } = pageRange(page, total, pageSize)
+  return (
+    <div className="pager" data-testid="pager">
+      <span className="muted">{total > 0 ? `第 ${first}–${last} 条，共 ${total} 条` : '共 0 条'}</span>
+      <div className="pager-buttons">
+        <button className="btn btn-default btn-sm" disabled={page <= 1} onClick={() => onChange(page - 1)}>
+          上一页
+        </button>
+        {pageItems(page, count).map((item, i) =>
+          item === 'gap' ? (
+            <span key={`gap${i}`} className="pager-gap">
+              …
+            </span>
+          ) : (
+            <button
+              key={item}
+              className={item === page ? 'btn btn-sm pager-page current' : 'btn btn-sm pager-page'}
+              aria-current={item === page ? 'page' : undefined}
+              onClick={() => item !== page && onChange(item)}
+            >
+              {item}
+            </button>
+          ),
+        )}
+        <button className="btn btn-default btn-sm" disabled={page >= count} onClick={() => onChange(page + 1)}>
+          下一页
+        </button>
+      </div>
+    </div>
+  )
+}
+
+/** A search box that applies on Enter or its button. */
+export function SearchBox({
+  value,
+  placeholder,
+  onSearch,
+  testId,
+}: {
+  value: string
+  placeholder: string
+  onSearch: (q: string) => void
+  testId: string
+}) {
+  const [text, setText] = useState(value)
+  useEffect(() => setText(value), [value])
+  return (
+    <form
+      className="search"
+      role="search"
+      onSubmit={(e) => {
+        e.preventDefault()
+        onSearch(text.trim())
+      }}
+    >
+      <input
+        type="search"
+        value={text}
+        placeholder={placeholder}
+        aria-label={placeholder}
+        data-testid={testId}
+        onChange={(e) => setText(e.target.value)}
+      />
+      <button className="btn btn-default" type="submit" data-testid={`${testId}-submit`}>
+        搜索
+      </button>
+    </form>
+  )
+}
+
+export function Modal({
+  title,
+  children,
+  footer,
+  onClose,
+  testId,
+  width = 480,
+}: {
+  title: string
+  children: ReactNode
+  footer?: ReactNode
+  onClose: () => void
+  testId?: string
+  width?: number
+}) {
+  const titleId = useId()
+  const onCloseRef = useRef(onClose)
+  onCloseRef.current = onClose
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onCloseRef.current()
+    document.addEventListener('keydown', onKey)
+    return () => document.removeEventListener('keydown', onKey)
+  }, [])
+  return (
+    <div className="modal-mask" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div
+        className="modal"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby={titleId}
+        data-testid={testId}
+        style={{ width }}
+      >
+        <header className="modal-head">
+          <h2 id={titleId}>{title}</h2>
+          <button className="modal-close" aria-label="关闭" onClick={onClose}>
+            ×
+          </button>
+        </header>
+        <div className="modal-body">{children}</div>
+        {footer && <footer className="modal-foot">{footer}</footer>}
+      </div>
+    </div>
+  )
+}
+
+interface ConfirmOptions {
+  title: string
+  message: ReactNode
+  okText?: string
+  danger?: boolean
+}
+
+/**
+ * A confirmation dialog as a promise: `if (await confirm({...})) …`; render `dialog` somewhere
+ * in the page.
+ */
+export function useConfirm(): [(options: ConfirmOptions) => Promise<boolean>, ReactNode] {
+  const [pending, setPending] = useState<(ConfirmOptions & { resolve: (ok: boolean) => void }) | null>(null)
+  const confirm = useCallback(
+    (options: ConfirmOptions) => new Promise<boolean>((resolve) => setPending({ ...options, resolve })),
+    [],
+  )
+  const close = (ok: boolean) => {
+    pending?.resolve(ok)
+    setPending(null)
+  }
+  const dialog = pending && (
+    <Modal
+      title={pending.title}
+      onClose={() => close(false)}
+      testId="confirm-dialog"
+      width={420}
+      footer={
+        <>
+          <button className="btn btn-default" data-testid="confirm-cancel" onClick={() => close(false)}>
+            取消
+          </button>
+          <button
+            className={pending.danger ? 'btn btn-danger' : 'btn btn-primary'}
+            data-testid="confirm-ok"
+            autoFocus
+            onClick={() => close(true)}
+          >
+            {pending.okText ?? '确定'}
+          </button>
+        </>
+      }
+    >
+      <div className="confirm-message">{pending.message}</div>
+    </Modal>
+  )
+  return [confirm, dialog]
+}
+
+/** A labelled field of a form. */
+export function Field({
+  label,
+  hint,
+  children,
+  unit,
+}: {
+  label: string
+  hint?: ReactNode
+  children: ReactNode
+  unit?: string
+}) {
+  return (
+    <label className="field">
+      <span>{label}</span>
+      {unit ? (
+        <div className="input-unit">
+          {children}
+          <em>{unit}</em>
+        </div>
+      ) : (
+        children
+      )}
+      {hint && <small className="muted field-hint">{hint}</small>}
+    </label>
+  )
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest'
+import { charCount, compactJson, highlight, parseWords, prettyJson, validateWords } from './text'
+
+describe('sensitive-word lists', () => {
+  it('takes one word a line, trimmed, blank lines and repeats dropped', () => {
+    expect(parseWords(' 赌博 \n\n代开发票\r\n赌博\n  ')).toEqual(['赌博', '代开发票'])
+    expect(parseWords('')).toEqual([])
+  })
+
+  it('checks counts and lengths before sending', () => {
+    expect(validateWords([])).toBe('请输入敏感词，每行一个')
+    expect(validateWords(['赌博'])).toBe('')
+    expect(validateWords(Array.from({ length: 1001 }, (_, i) => `w${i}`))).toBe('一次最多添加 1000 个敏感词')
+    expect(validateWords(['字'.repeat(50)])).toBe('')
+    expect(validateWords(['字'.repeat(51)])).toMatch(/不能超过 50 个字/)
+    // Characters, not UTF-16 units.
+    expect(charCount('😀😀')).toBe(2)
+  })
+})
+
+describe('highlight', () => {
+  const hits = (text: string, words: string[]) =>
+    highlight(text, words)
+      .filter((s) => s.hit)
+      .map((s) => s.text)
+
+  it('marks every occurrence and keeps the text whole', () => {
+    const segments = highlight('他在赌博，还赌博', ['赌博'])
+    expect(segments).toEqual([
+      { text: '他在', hit: false },
+      { text: '赌博', hit: true },
+      { text: '，还', hit: false },
+      { text: '赌博', hit: true },
+    ])
+    expect(segments.map((s) => s.text).join('')).toBe('他在赌博，还赌博')
+  })
+
+  it('prefers the longest word and never overlaps', () => {
+    expect(hits('网络赌博平台', ['赌博', '网络赌博'])).toEqual(['网络赌博'])
+    expect(hits('abab', ['aba', 'bab'])).toEqual(['aba'])
+  })
+
+  it('ignores letter case but shows the text as written', () => {
+    expect(hits('Buy VIAGRA now', ['viagra'])).toEqual(['VIAGRA'])
+  })
+
+  it('leaves text without words alone', () => {
+    expect(highlight('你好', [])).toEqual([{ text: '你好', hit: false }])
+    expect(highlight('', ['x'])).toEqual([])
+    expect(highlight('你好', [''])).toEqual([{ text: '你好', hit: false }])
+  })
+})
+
+describe('json', () => {
+  it('is compact and cut to length', () => {
+    expect(compactJson({ a: 1, b: 'x' })).toBe('{"a":1,"b":"x"}')
+    expect(compactJson({ text: 'x'.repeat(200) }, 20)).toHaveLength(20)
+    expect(compactJson({ text: 'x'.repeat(200) }, 20).endsWith('…')).toBe(true)
+    expect(compactJson(undefined)).toBe('undefined')
+    expect(compactJson(null)).toBe('null')
+  })
+
+  it('is indented when expanded', () => {
+    expect(prettyJson({ a: [1] })).toBe('{\n  "a": [\n    1\n  ]\n}')
+  })
+})

@@ -1,0 +1,82 @@
+// Text helpers of the content pages: sensitive-word lists, highlighting, compact JSON.
+
+/** Length in characters as people count them (code points, not UTF-16 units). */
+export const charCount = (text: string): number => [...text].length
+
+/** The words of a textarea, one per line: trimmed, blank lines dropped, duplicates once. */
+export function parseWords(text: string): string[] {
+  const seen = new Set<string>()
+  for (const line of text.split(/\r?\n/)) {
+    const word = line.trim()
+    if (word) seen.add(word)
+  }
+  return [...seen]
+}
+
+export const MAX_WORDS = 1000
+export const MAX_WORD_CHARS = 50
+
+/** What is wrong with a list of words to add, or '' when it may be sent. */
+export function validateWords(words: string[]): string {
+  if (words.length === 0) return '请输入敏感词，每行一个'
+  if (words.length > MAX_WORDS) return `一次最多添加 ${MAX_WORDS} 个敏感词`
+  const long = words.find((w) => charCount(w) > MAX_WORD_CHARS)
+  if (long) return `敏感词不能超过 ${MAX_WORD_CHARS} 个字：${long.slice(0, 20)}…`
+  return ''
+}
+
+export interface Segment {
+  text: string
+  hit: boolean
+}
+
+/**
+ * `text` cut into plain and matched segments: at each position the longest of `words` that
+ * starts there is matched (ignoring letter case), and matches never overlap.
+ */
+export function highlight(text: string, words: string[]): Segment[] {
+  const lower = text.toLowerCase()
+  // Lower-casing must not move positions; if it would (rare letters), match case-sensitively.
+  const fold = lower.length === text.length
+  const haystack = fold ? lower : text
+  const needles = [...new Set(words.filter(Boolean).map((w) => (fold ? w.toLowerCase() : w)))].sort(
+    (a, b) => b.length - a.length,
+  )
+  const segments: Segment[] = []
+  let plain = ''
+  let i = 0
+  while (i < text.length) {
+    const match = needles.length ? needles.find((w) => haystack.startsWith(w, i)) : undefined
+    if (match) {
+      if (plain) segments.push({ text: plain, hit: false })
+      plain = ''
+      segments.push({ text: text.slice(i, i + match.length), hit: true })
+      i += match.length
+    } else {
+      plain += text[i]
+      i += 1
+    }
+  }
+  if (plain) segments.push({ text: plain, hit: false })
+  return segments
+}
+
+/** `value` as one line of JSON, cut to `max` characters with "…". */
+export function compactJson(value: unknown, max = 120): string {
+  let json: string
+  try {
+    json = JSON.stringify(value) ?? String(value)
+  } catch {
+    json = String(value)
+  }
+  return json.length > max ? `${json.slice(0, max - 1)}…` : json
+}
+
+/** `value` as indented JSON, for the expanded view. */
+export function prettyJson(value: unknown): string {
+  try {
+    return JSON.stringify(value, null, 2) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}

@@ -1,0 +1,241 @@
+// 走马灯: notices scrolling on the H5 home page between their start and end times.
+import { useState, type FormEvent } from 'react'
+import {
+  canWrite,
+  createMarquee,
+  deleteMarquee,
+  listMarquees,
+  updateMarquee,
+  type ApiError,
+  type Marquee,
+} from '../api'
+import { useAuth } from '../auth'
+import { useLoad } from '../components/hooks'
+import { useToast } from '../components/toast'
+import { Empty, Field, LoadError, Loading, Modal, PageHead, ReadOnlyNote, Tag, useConfirm } from '../components/ui'
+import { formatDateTime, localInputAt, localInputToRfc3339, parseTime, rfc3339ToLocalInput } from '../lib/dates'
+import { charCount } from '../lib/text'
+
+const MAX_TEXT = 200
+const DAY_MS = 86_400_000
+
+/** The marquee being edited: null to add one. */
+type Editing = { marquee: Marquee | null } | null
+
+export default function Marquees() {
+  const { operator } = useAuth()
+  const writable = canWrite(operator?.role)
+  const toast = useToast()
+  const [confirm, confirmDialog] = useConfirm()
+  const [editing, setEditing] = useState<Editing>(null)
+  const [deleting, setDeleting] = useState<Marquee['id'] | null>(null)
+  const { data, error, loading, reload } = useLoad(listMarquees, [])
+
+  const onDelete = async (m: Marquee) => {
+    const ok = await confirm({
+      title: '删除走马灯',
+      message: `确定删除「${m.text}」？`,
+      okText: '删除',
+      danger: true,
+    })
+    if (!ok) return
+    setDeleting(m.id)
+    try {
+      await deleteMarquee(m.id)
+      toast.success('已删除')
+      reload()
+    } catch (e) {
+      toast.error((e as ApiError).message)
+    } finally {
+      setDeleting(null)
+    }
+  }
+
+  return (
+    <>
+      <PageHead
+        title="走马灯"
+        hint="在 H5 首页滚动展示的通知（如结算延迟），按起止时间自动上下线；时间为北京时间"
+        actions={
+          writable && (
+            <button className="btn btn-primary" data-testid="marquee-new" onClick={() => setEditing({ marquee: null })}>
+              新建走马灯
+            </button>
+          )
+        }
+      />
+      {!writable && <ReadOnlyNote />}
+      <section className="card">
+        {!data && loading && <Loading />}
+        {!data && error && <LoadError error={error} onRetry={reload} />}
+        {data && (
+          <div className={loading ? 'is-reloading' : undefined} data-testid="marquees-list">
+            {error && <p className="text-danger small">{error.message}</p>}
+            {data.length === 0 ? (
+              <Empty text="暂无走马灯" testId="marquees-empty" />
+            ) : (
+              <table className="table" data-testid="marquees-table">
+                <thead>
+                  <tr>
+                    <th>内容</th>
+                    <th>开始时间</th>
+                    <th>结束时间</th>
+                    <th>状态</th>
+                    <th>创建时间</th>
+                    {writable && <th className="actions">操作</th>}
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.map((m) => (
+                    <tr key={m.id} data-testid="marquee-row">
+                      <td className="wrap" data-testid="marquee-text-cell">
+                        {m.text}
+                      </td>
+                      <td className="nowrap">{formatDateTime(m.starts_at)}</td>
+                      <td className="nowrap">{formatDateTime(m.ends_at)}</td>
+                      <td>
+                        {m.live ? (
+                          <Tag tone="success" testId="marquee-live">
+                            展示中
+                          </Tag>
+                        ) : (
+                          <Tag testId="marquee-idle">{parseTime(m.ends_at) <= Date.now() ? '已结束' : '未展示'}</Tag>
+                        )}
+                      </td>
+                      <td className="nowrap">{formatDateTime(m.created_at)}</td>
+                      {writable && (
+                        <td className="actions">
+                          <button
+                            className="btn btn-link"
+                            data-testid="marquee-edit"
+                            onClick={() => setEditing({ marquee: m })}
+                          >
+                            编辑
+                          </button>
+                          <button
+                            className="btn btn-link danger"
+                            data-testid="marquee-delete"
+                            disabled={deleting === m.id}
+                            onClick={() => onDelete(m)}
+                          >
+                            删除
+                          </button>
+                        </td>
+                      )}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </div>
+        )}
+      </section>
+      {editing && (
+        <MarqueeForm
+          marquee={editing.marquee}
+          onClose={() => setEditing(null)}
+          onSaved={() => {
+            setEditing(null)
+            reload()
+          }}
+        />
+      )}
+      {confirmDialog}
+    </>
+  )
+}
+
+/** What is wrong with the form, or '' when it may be sent. */
+function validate(text: string, startsAt: string, endsAt: string): string {
+  if (!text.trim()) return '请输入内容'
+  if (charCount(text.trim()) > MAX_TEXT) return `内容不能超过 ${MAX_TEXT} 个字`
+  if (!startsAt || !endsAt) return '请选择开始和结束时间'
+  if (parseTime(endsAt) <= parseTime(startsAt)) return '结束时间须晚于开始时间'
+  return ''
+}
+
+function MarqueeForm({
+  marquee,
+  onClose,
+  onSaved,
+}: {
+  marquee: Marquee | null
+  onClose: () => void
+  onSaved: () => void
+}) {
+  const toast = useToast()
+  const [text, setText] = useState(marquee?.text ?? '')
+  // A new marquee starts now (to the minute) and runs for a day.
+  const [opened] = useState(() => Date.now())
+  const [starts, setStarts] = useState(() => (marquee ? rfc3339ToLocalInput(marquee.starts_at) : localInputAt(opened)))
+  const [ends, setEnds] = useState(() => (marquee ? rfc3339ToLocalInput(marquee.ends_at) : localInputAt(opened + DAY_MS)))
+  const [problem, setProblem] = useState('')
+  const [busy, setBusy] = useState(false)
+
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault()
+    const body = { text: text.trim(), starts_at: localInputToRfc3339(starts), ends_at: localInputToRfc3339(ends) }
+    const invalid = validate(body.text, body.starts_at, body.ends_at)
+    setProblem(invalid)
+    if (invalid) return
+    setBusy(true)
+    try {
+      if (marquee) await updateMarquee(marquee.id, body)
+      else await createMarquee(body)
+      toast.success(marquee ? '已保存' : '已创建')
+      onSaved()
+    } catch (err) {
+      setProblem((err as ApiError).message || '保存失败')
+      toast.error((err as ApiError).message)
+      setBusy(false)
+    }
+  }
+
+  return (
+    <Modal title={marquee ? '编辑走马灯' : '新建走马灯'} onClose={onClose} testId="marquee-form" width={520}>
+      <form onSubmit={onSubmit} noValidate>
+        <Field label="内容" hint={`${charCount(text.trim())} / ${MAX_TEXT}`}>
+          <textarea
+            rows={3}
+            value={text}
+            autoFocus
+            data-testid="marquee-text"
+            placeholder="例如：今日收益结算延迟，预计 12:00 前到账"
+            onChange={(e) => setText(e.target.value)}
+          />
+        </Field>
+        <div className="field-row">
+          <Field label="开始时间（北京时间）">
+            <input
+              type="datetime-local"
+              value={starts}
+              data-testid="marquee-starts"
+              onChange={(e) => setStarts(e.target.value)}
+            />
+          </Field>
+          <Field label="结束时间（北京时间）">
+            <input
+              type="datetime-local"
+              value={ends}
+              data-testid="marquee-ends"
+              onChange={(e) => setEnds(e.target.value)}
+            />
+          </Field>
+        </div>
+        {problem && (
+          <div className="alert" role="alert">
+            {problem}
+          </div>
+        )}
+        <div className="modal-actions">
+          <button type="button" className="btn btn-default" onClick={onClose}>
+            取消
+          </button>
+          <button type="submit" className="btn btn-primary" disabled={busy} data-testid="marquee-submit">
+            {busy ? '保存中…' : '保存'}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  )
+}

@@ -1,0 +1,308 @@
+// 操作员 (admin only): the console's accounts — add, change role, disable / enable, reset password.
+import { useState, type FormEvent } from 'react'
+import {
+  ROLES,
+  ROLE_LABELS,
+  createOperator,
+  listOperators,
+  updateOperator,
+  type ApiError,
+  type OperatorAccount,
+  type Role,
+} from '../api'
+import { useAuth } from '../auth'
+import { useLoad } from '../components/hooks'
+import { useToast } from '../components/toast'
+import { Empty, Field, LoadError, Loading, Modal, PageHead, Tag, useConfirm } from '../components/ui'
+import { formatDateTime } from '../lib/dates'
+import { validatePassword, validateUsername } from '../lib/operators'
+
+export default function Operators() {
+  const { operator: me } = useAuth()
+  const toast = useToast()
+  const [confirm, confirmDialog] = useConfirm()
+  const { data, error, loading, reload } = useLoad(listOperators, [])
+  const [adding, setAdding] = useState(false)
+  const [resetting, setResetting] = useState<OperatorAccount | null>(null)
+  const [busyId, setBusyId] = useState<OperatorAccount['id'] | null>(null)
+
+  const update = async (op: OperatorAccount, body: { role?: Role; disabled?: boolean }, done: string) => {
+    setBusyId(op.id)
+    try {
+      await updateOperator(op.id, body)
+      toast.success(done)
+      reload()
+    } catch (e) {
+      toast.error((e as ApiError).message)
+    } finally {
+      setBusyId(null)
+    }
+  }
+
+  const onRole = async (op: OperatorAccount, role: Role) => {
+    if (role === op.role) return
+    const ok = await confirm({
+      title: '修改角色',
+      message: `将「${op.username}」的角色从 ${ROLE_LABELS[op.role] ?? op.role} 改为 ${ROLE_LABELS[role]}？`,
+    })
+    if (ok) await update(op, { role }, `已将「${op.username}」改为${ROLE_LABELS[role]}`)
+  }
+
+  const onToggle = async (op: OperatorAccount) => {
+    if (!op.disabled) {
+      const ok = await confirm({
+        title: '停用操作员',
+        message: `停用后「${op.username}」将无法登录运营后台。确定停用？`,
+        okText: '停用',
+        danger: true,
+      })
+      if (!ok) return
+    }
+    await update(op, { disabled: !op.disabled }, op.disabled ? `已启用「${op.username}」` : `已停用「${op.username}」`)
+  }
+
+  const isMe = (op: OperatorAccount) => String(op.id) === String(me?.id) || op.username === me?.username
+  const forbidden = !!error && error.status === 403
+
+  return (
+    <>
+      <PageHead
+        title="操作员"
+        hint="运营后台账号：管理员管理操作员，运营可修改内容，财务只读"
+        actions={
+          data &&
+          !forbidden && (
+            <button className="btn btn-primary" data-testid="operator-new" onClick={() => setAdding(true)}>
+              添加操作员
+            </button>
+          )
+        }
+      />
+      <section className="card">
+        {!data && loading && <Loading />}
+        {!data && error && <LoadError error={error} onRetry={reload} />}
+        {data && (
+          <div className={loading ? 'is-reloading' : undefined} data-testid="operators-list">
+            {error && <p className="text-danger small">{error.message}</p>}
+            {data.length === 0 ? (
+              <Empty text="暂无操作员" testId="operators-empty" />
+            ) : (
+              <table className="table" data-testid="operators-table">
+                <thead>
+                  <tr>
+                    <th>用户名</th>
+                    <th>角色</th>
+                    <th>状态</th>
+                    <th>创建时间</th>
+                    <th>最近登录</th>
+                    <th className="actions">操作</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.map((op) => {
+                    const self = isMe(op)
+                    const busy = busyId === op.id
+                    return (
+                      <tr key={op.id} data-testid="operator-row" data-username={op.username}>
+                        <td>
+                          <strong>{op.username}</strong>
+                          {self && <span className="muted">（我）</span>}
+                        </td>
+                        <td>
+                          <select
+                            value={op.role}
+                            aria-label={`${op.username} 的角色`}
+                            data-testid="operator-role-select"
+                            disabled={self || busy}
+                            title={self ? '不能修改自己的角色' : undefined}
+                            onChange={(e) => onRole(op, e.target.value as Role)}
+                          >
+                            {ROLES.map((r) => (
+                              <option key={r} value={r}>
+                                {ROLE_LABELS[r]}
+                              </option>
+                            ))}
+                          </select>
+                        </td>
+                        <td>{op.disabled ? <Tag tone="danger">已停用</Tag> : <Tag tone="success">正常</Tag>}</td>
+                        <td className="nowrap">{formatDateTime(op.created_at)}</td>
+                        <td className="nowrap">{formatDateTime(op.last_login_at)}</td>
+                        <td className="actions">
+                          <button
+                            className={op.disabled ? 'btn btn-link' : 'btn btn-link danger'}
+                            data-testid="operator-toggle"
+                            disabled={self || busy}
+                            title={self ? '不能停用自己' : undefined}
+                            onClick={() => onToggle(op)}
+                          >
+                            {op.disabled ? '启用' : '停用'}
+                          </button>
+                          <button
+                            className="btn btn-link"
+                            data-testid="operator-reset-password"
+                            disabled={busy}
+                            onClick={() => setResetting(op)}
+                          >
+                            重置密码
+                          </button>
+                        </td>
+                      </tr>
+                    )
+                  })}
+                </tbody>
+              </table>
+            )}
+          </div>
+        )}
+      </section>
+      {adding && (
+        <AddOperator
+          onClose={() => setAdding(false)}
+          onAdded={() => {
+            setAdding(false)
+            reload()
+          }}
+        />
+      )}
+      {resetting && <ResetPassword operator={resetting} onClose={() => setResetting(null)} />}
+      {confirmDialog}
+    </>
+  )
+}
+
+function AddOperator({ onClose, onAdded }: { onClose: () => void; onAdded: () => void }) {
+  const toast = useToast()
+  const [username, setUsername] = useState('')
+  const [password, setPassword] = useState('')
+  const [role, setRole] = useState<Role>('operator')
+  const [problem, setProblem] = useState('')
+  const [busy, setBusy] = useState(false)
+
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault()
+    const invalid = validateUsername(username) || validatePassword(password)
+    setProblem(invalid)
+    if (invalid) return
+    setBusy(true)
+    try {
+      const created = await createOperator({ username: username.trim(), password, role })
+      toast.success(`已添加操作员「${created.username}」`)
+      onAdded()
+    } catch (err) {
+      setProblem((err as ApiError).message || '添加失败')
+      toast.error((err as ApiError).message)
+      setBusy(false)
+    }
+  }
+
+  return (
+    <Modal title="添加操作员" onClose={onClose} testId="operator-form">
+      <form onSubmit={onSubmit} noValidate>
+        <Field label="用户名">
+          <input
+            value={username}
+            autoFocus
+            autoComplete="off"
+            data-testid="operator-username"
+            onChange={(e) => setUsername(e.target.value)}
+          />
+        </Field>
+        <Field label="初始密码" hint="8–128 位">
+          <input
+            type="password"
+            value={password}
+            autoComplete="new-password"
+            data-testid="operator-password"
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </Field>
+        <Field label="角色">
+          <select value={role} data-testid="operator-role" onChange={(e) => setRole(e.target.value as Role)}>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {ROLE_LABELS[r]}
+              </option>
+            ))}
+          </select>
+        </Field>
+        {problem && (
+          <div className="alert" role="alert">
+            {problem}
+          </div>
+        )}
+        <div className="modal-actions">
+          <button type="button" className="btn btn-default" onClick={onClose}>
+            取消
+          </button>
+          <button type="submit" className="btn btn-primary" disabled={busy} data-testid="operator-submit">
+            {busy ? '添加中…' : '添加'}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  )
+}
+
+function ResetPassword({ operator, onClose }: { operator: OperatorAccount; onClose: () => void }) {
+  const toast = useToast()
+  const [password, setPassword] = useState('')
+  const [again, setAgain] = useState('')
+  const [problem, setProblem] = useState('')
+  const [busy, setBusy] = useState(false)
+
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault()
+    const invalid = validatePassword(password) || (password !== again ? '两次输入的密码不一致' : '')
+    setProblem(invalid)
+    if (invalid) return
+    setBusy(true)
+    try {
+      await updateOperator(operator.id, { password })
+      toast.success(`已重置「${operator.username}」的密码`)
+      onClose()
+    } catch (err) {
+      setProblem((err as ApiError).message || '重置失败')
+      toast.error((err as ApiError).message)
+      setBusy(false)
+    }
+  }
+
+  return (
+    <Modal title={`重置「${operator.username}」的密码`} onClose={onClose} testId="reset-password-dialog">
+      <form onSubmit={onSubmit} noValidate>
+        <Field label="新密码" hint="8–128 位">
+          <input
+            type="password"
+            value={password}
+            autoFocus
+            autoComplete="new-password"
+            data-testid="reset-password-input"
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </Field>
+        <Field label="确认新密码">
+          <input
+            type="password"
+            value={again}
+            autoComplete="new-password"
+            data-testid="reset-password-again"
+            onChange={(e) => setAgain(e.target.value)}
+          />
+        </Field>
+        {problem && (
+          <div className="alert" role="alert">
+            {problem}
+          </div>
+        )}
+        <div className="modal-actions">
+          <button type="button" className="btn btn-default" onClick={onClose}>
+            取消
+          </button>
+          <button type="submit" className="btn btn-primary" disabled={busy} data-testid="reset-password-submit">
+            {busy ? '提交中…' : '重置密码'}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  )
+}

@@ -1,0 +1,262 @@
+// 敏感词: the list user-written text is checked against; add many at once, delete, try a text.
+import { useState, type FormEvent } from 'react'
+import {
+  addSensitiveWords,
+  canWrite,
+  checkSensitiveText,
+  deleteSensitiveWord,
+  listSensitiveWords,
+  type ApiError,
+  type SensitiveWord,
+} from '../api'
+import { useAuth } from '../auth'
+import { useLoad, useQueryState } from '../components/hooks'
+import { useToast } from '../components/toast'
+import { Empty, LoadError, Loading, PageHead, Pager, ReadOnlyNote, SearchBox, useConfirm } from '../components/ui'
+import { formatDateTime } from '../lib/dates'
+import { DEFAULT_PAGE_SIZE, parsePage } from '../lib/paging'
+import { MAX_WORDS, highlight, parseWords, validateWords } from '../lib/text'
+
+const FILTER_DEFAULTS = { q: '', page: '1' }
+
+export default function SensitiveWords() {
+  const { operator } = useAuth()
+  const writable = canWrite(operator?.role)
+  const toast = useToast()
+  const [confirm, confirmDialog] = useConfirm()
+  const [filters, setFilters] = useQueryState(FILTER_DEFAULTS)
+  const page = parsePage(filters.page)
+  const { data, error, loading, reload } = useLoad(
+    () => listSensitiveWords({ q: filters.q, page, page_size: DEFAULT_PAGE_SIZE }),
+    [filters.q, page],
+  )
+  const [deleting, setDeleting] = useState<SensitiveWord['id'] | null>(null)
+
+  const onDelete = async (word: SensitiveWord) => {
+    const ok = await confirm({
+      title: '删除敏感词',
+      message: `确定删除敏感词「${word.word}」？`,
+      okText: '删除',
+      danger: true,
+    })
+    if (!ok) return
+    setDeleting(word.id)
+    try {
+      await deleteSensitiveWord(word.id)
+      toast.success(`已删除「${word.word}」`)
+      // The last word of a later page: show the page before.
+      if (data && data.items.length === 1 && page > 1) setFilters({ page: String(page - 1) })
+      else reload()
+    } catch (e) {
+      toast.error((e as ApiError).message)
+    } finally {
+      setDeleting(null)
+    }
+  }
+
+  return (
+    <>
+      <PageHead title="敏感词" hint="昵称、关键词、群发内容等用户文字命中敏感词时将被拒绝" />
+      {!writable && <ReadOnlyNote />}
+      <div className="split">
+        <section className="card">
+          <div className="toolbar">
+            <SearchBox
+              value={filters.q}
+              placeholder="搜索敏感词"
+              testId="words-search"
+              onSearch={(q) => setFilters({ q, page: '1' })}
+            />
+          </div>
+          {!data && loading && <Loading />}
+          {!data && error && <LoadError error={error} onRetry={reload} />}
+          {data && (
+            <div className={loading ? 'is-reloading' : undefined} data-testid="words-list">
+              {error && <p className="text-danger small">{error.message}</p>}
+              {data.items.length === 0 ? (
+                <Empty text={filters.q ? '没有匹配的敏感词' : '暂无敏感词'} testId="words-empty" />
+              ) : (
+                <table className="table" data-testid="words-table">
+                  <thead>
+                    <tr>
+                      <th>敏感词</th>
+                      <th>添加人</th>
+                      <th>添加时间</th>
+                      {writable && <th className="actions">操作</th>}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {data.items.map((w) => (
+                      <tr key={w.id} data-testid="word-row">
+                        <td>
+                          <span className="word">{w.word}</span>
+                        </td>
+                        <td>{w.created_by ?? <span className="muted">—</span>}</td>
+                        <td className="nowrap">{formatDateTime(w.created_at)}</td>
+                        {writable && (
+                          <td className="actions">
+                            <button
+                              className="btn btn-link danger"
+                              data-testid="word-delete"
+                              disabled={deleting === w.id}
+                              onClick={() => onDelete(w)}
+                            >
+                              删除
+                            </button>
+                          </td>
+                        )}
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+              <Pager
+                page={data.page || page}
+                pageSize={data.page_size || DEFAULT_PAGE_SIZE}
+                total={data.total}
+                onChange={(p) => setFilters({ page: String(p) })}
+              />
+            </div>
+          )}
+        </section>
+        <div className="side">
+          {writable && (
+            <AddWords
+              onAdded={() => {
+                if (page === 1 && !filters.q) reload()
+                else setFilters({ q: '', page: '1' })
+              }}
+            />
+          )}
+          <TryText />
+        </div>
+      </div>
+      {confirmDialog}
+    </>
+  )
+}
+
+function AddWords({ onAdded }: { onAdded: () => void }) {
+  const toast = useToast()
+  const [text, setText] = useState('')
+  const [problem, setProblem] = useState('')
+  const [busy, setBusy] = useState(false)
+  const words = parseWords(text)
+
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault()
+    const invalid = validateWords(words)
+    setProblem(invalid)
+    if (invalid) return
+    setBusy(true)
+    try {
+      const { added, skipped } = await addSensitiveWords(words)
+      toast.success(skipped ? `已添加 ${added} 个，${skipped} 个已存在而跳过` : `已添加 ${added} 个敏感词`)
+      setText('')
+      onAdded()
+    } catch (err) {
+      setProblem((err as ApiError).message || '添加失败')
+      toast.error((err as ApiError).message)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <form className="card" onSubmit={onSubmit} noValidate data-testid="words-add">
+      <h2 className="card-title">添加敏感词</h2>
+      <textarea
+        rows={6}
+        value={text}
+        aria-label="敏感词，每行一个"
+        placeholder={'每行一个，例如：\n赌博\n代开发票'}
+        data-testid="words-add-input"
+        onChange={(e) => setText(e.target.value)}
+      />
+      <div className="form-foot">
+        <span className="muted small">
+          {words.length} 个（一次最多 {MAX_WORDS} 个，每个不超过 50 字，重复的自动忽略）
+        </span>
+        <button className="btn btn-primary" type="submit" disabled={busy} data-testid="words-add-submit">
+          {busy ? '添加中…' : '添加'}
+        </button>
+      </div>
+      {problem && (
+        <div className="alert" role="alert">
+          {problem}
+        </div>
+      )}
+    </form>
+  )
+}
+
+function TryText() {
+  const [text, setText] = useState('')
+  const [result, setResult] = useState<{ text: string; words: string[] } | null>(null)
+  const [problem, setProblem] = useState('')
+  const [busy, setBusy] = useState(false)
+
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault()
+    if (!text.trim()) return setProblem('请输入要检测的文字')
+    setProblem('')
+    setBusy(true)
+    try {
+      setResult({ text, words: await checkSensitiveText(text) })
+    } catch (err) {
+      setResult(null)
+      setProblem((err as ApiError).message || '检测失败')
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <form className="card" onSubmit={onSubmit} noValidate data-testid="words-check">
+      <h2 className="card-title">试一试</h2>
+      <textarea
+        rows={4}
+        value={text}
+        aria-label="要检测的文字"
+        placeholder="输入一段文字，检测其中的敏感词"
+        data-testid="words-check-input"
+        onChange={(e) => setText(e.target.value)}
+      />
+      <div className="form-foot">
+        <span />
+        <button className="btn btn-default" type="submit" disabled={busy} data-testid="words-check-submit">
+          {busy ? '检测中…' : '检测'}
+        </button>
+      </div>
+      {problem && (
+        <div className="alert" role="alert">
+          {problem}
+        </div>
+      )}
+      {result && (
+        <div className="check-result" data-testid="words-check-result">
+          {result.words.length === 0 ? (
+            <p className="text-success" data-testid="words-check-clean">
+              未发现敏感词
+            </p>
+          ) : (
+            <p className="text-danger">
+              命中 {result.words.length} 个：{result.words.join('、')}
+            </p>
+          )}
+          <p className="check-text">
+            {highlight(result.text, result.words).map((seg, i) =>
+              seg.hit ? (
+                <mark key={i} data-testid="check-hit">
+                  {seg.text}
+                </mark>
+              ) : (
+                <span key={i}>{seg.text}</span>
+              ),
+            )}
+          </p>
+        </div>
+      )}
+    </form>
+  )
+}
