@@ -203,7 +203,7 @@ pub async fn live_marquees(ctx: &Ctx, client: &impl GenericClient) -> Result<Vec
     Ok(rows.iter().map(marquee).collect())
 }
 
-#[tracing::instrument(skip_all, fields(operator_id = by.operator.id, id))]
+#[tracing::instrument(skip_all, fields(operator_id = by.operator.id, id = id))]
 pub async fn save_marquee(ctx: &Ctx, by: &ConsolePrincipal, id: Option<i64>, draft: MarqueeDraft) -> Result<Marquee> {
     by.require(operators::CONTENT_EDITORS)?;
     let text = draft.validate()?;
@@ -241,7 +241,7 @@ pub async fn save_marquee(ctx: &Ctx, by: &ConsolePrincipal, id: Option<i64>, dra
     Ok(saved)
 }
 
-#[tracing::instrument(skip_all, fields(operator_id = by.operator.id, id))]
+#[tracing::instrument(skip_all, fields(operator_id = by.operator.id, id = id))]
 pub async fn delete_marquee(ctx: &Ctx, by: &ConsolePrincipal, id: i64) -> Result<Deleted> {
     by.require(operators::CONTENT_EDITORS)?;
     let mut client = ctx.db()?.client().await?;

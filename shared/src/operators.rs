@@ -406,17 +406,23 @@ pub async fn audit_log(
     page: PageRequest,
 ) -> Result<Page<AuditEntry>> {
     let action = action.map(|a| format!("{}%", like_escape(a)));
+    let filter = "FROM audit_log a LEFT JOIN operators o ON o.id = a.operator_id
+                  WHERE ($1::text IS NULL OR o.username = $1) AND ($2::text IS NULL OR a.action LIKE $2)";
+    let total: i64 = client
+        .query_one(&format!("SELECT count(*) {filter}"), &[&operator, &action])
+        .await
+        .db("failed to count the audit log")?
+        .get(0);
     let rows = client
         .query(
-            "SELECT a.id, o.username, a.action, a.target, a.detail, a.at, count(*) OVER () AS total
-             FROM audit_log a LEFT JOIN operators o ON o.id = a.operator_id
-             WHERE ($1::text IS NULL OR o.username = $1) AND ($2::text IS NULL OR a.action LIKE $2)
-             ORDER BY a.at DESC, a.id DESC LIMIT $3 OFFSET $4",
+            &format!(
+                "SELECT a.id, o.username, a.action, a.target, a.detail, a.at {filter}
+                 ORDER BY a.at DESC, a.id DESC LIMIT $3 OFFSET $4"
+            ),
             &[&operator, &action, &page.page_size, &page.offset()],
         )
         .await
         .db("failed to read the audit log")?;
-    let total = rows.first().map_or(0, |r| r.get("total"));
     let items = rows
         .iter()
         .map(|r| AuditEntry {

@@ -235,7 +235,7 @@ fn phone_taken() -> Error {
 }
 
 /// Sends a code to a phone the user wants to bind.
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn send_code(ctx: &Ctx, user_id: i64, request: CodeRequest) -> Result<CodeSent> {
     let phone = Phone::parse(&request.phone)?;
     let client = ctx.db()?.client().await?;
@@ -301,7 +301,7 @@ pub async fn send_code(ctx: &Ctx, user_id: i64, request: CodeRequest) -> Result<
 
 /// Binds a phone with the code sent to it. The unique constraint on users.phone decides
 /// between two users binding the same phone at once.
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn bind_phone(ctx: &Ctx, user_id: i64, binding: PhoneBinding) -> Result<Profile> {
     let phone = Phone::parse(&binding.phone)?;
     let code = parse_code(&binding.code)?;
@@ -342,7 +342,7 @@ pub async fn bind_phone(ctx: &Ctx, user_id: i64, binding: PhoneBinding) -> Resul
 }
 
 /// Records a user's identity; the ID number is kept masked only. A phone comes first.
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn verify_identity(ctx: &Ctx, user_id: i64, claim: IdentityClaim) -> Result<Profile> {
     let name = RealName::parse(&claim.name)?;
     let id_number = IdNumber::parse(&claim.id_number, ctx.clock.today().date())?;

@@ -25,7 +25,7 @@ pub enum Binding {
 
 /// Binds `user_id` to the owner of `invite` if the rules allow it. A refusal is an outcome,
 /// not an error: a login never fails because of its invite link.
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn bind(tx: &mut Transaction<'_>, user_id: i64, invite: &InviteCode) -> Result<Binding> {
     let savepoint = tx.savepoint("referral_bind").await.db("failed to open a savepoint")?;
     let bound = savepoint
@@ -122,7 +122,7 @@ async fn grand_apprentices(client: &impl GenericClient, user_id: i64) -> Result<
         .map(|r| r.get(0))
 }
 
-#[tracing::instrument(skip_all, fields(user_id))]
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn referral(ctx: &Ctx, user_id: i64) -> Result<Referral> {
     let client = ctx.db()?.client().await?;
     let invite_code: String = client

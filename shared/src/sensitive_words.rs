@@ -230,7 +230,7 @@ pub async fn add(ctx: &Ctx, by: &ConsolePrincipal, new: NewWords) -> Result<Word
     Ok(WordsAdded { added, skipped: words.len() as u64 - added })
 }
 
-#[tracing::instrument(skip_all, fields(operator_id = by.operator.id, id))]
+#[tracing::instrument(skip_all, fields(operator_id = by.operator.id, id = id))]
 pub async fn delete(ctx: &Ctx, by: &ConsolePrincipal, id: i64) -> Result<Deleted> {
     by.require(operators::CONTENT_EDITORS)?;
     let mut client = ctx.db()?.client().await?;

@@ -322,7 +322,7 @@ pub async fn list(ctx: &Ctx, q: Option<&str>, page: PageRequest) -> Result<Page<
     Ok(Page::new(items, total, page))
 }
 
-#[tracing::instrument(skip_all, fields(operator_id = by.operator.id, id))]
+#[tracing::instrument(skip_all, fields(operator_id = by.operator.id, id = id))]
 pub async fn disable(ctx: &Ctx, by: &ConsolePrincipal, id: i64) -> Result<ShortLink> {
     by.require(operators::CONTENT_EDITORS)?;
     let mut client = ctx.db()?.client().await?;

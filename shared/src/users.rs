@@ -311,7 +311,7 @@ pub struct FreezeRequest {
 pub const MAX_REASON_CHARS: usize = 200;
 
 /// Freezes (no withdrawals, no new robots) or unfreezes a user, with the audit entry.
-#[tracing::instrument(skip_all, fields(operator_id = by.operator.id, user_id))]
+#[tracing::instrument(skip_all, fields(operator_id = by.operator.id, user_id = user_id))]
 pub async fn set_frozen(
     client: &mut deadpool_postgres::Client,
     by: &ConsolePrincipal,

@@ -252,3 +252,44 @@ async fn a_function_missing_a_required_variable_fails_its_cold_start_naming_it()
         assert!(!output.contains(value), "{name}'s value is in the logs:\n{output}");
     }
 }
+
+/// Each binary builds only the parts its `Uses` names, while the in-process host gives every
+/// function everything: a part used but not named would fail only when deployed. So every
+/// function of the template is started as its own binary and called once on its route (or its
+/// schedule), authenticated; none may answer an internal error.
+#[tokio::test]
+async fn every_function_binary_answers_its_route_with_only_the_parts_it_names() {
+    let app = TestApp::spawn().await;
+    let (_, owner, _) = logged_in_user(&app, "o_demo_zhangwei").await;
+    let operator = format!("Bearer {}", app.console_token("admin1", gpet::operators::Role::Admin).await);
+    let mut checked = 0;
+    // Logouts end the sessions the others use: last.
+    let mut functions = app.template.functions.clone();
+    functions.sort_by_key(|f| f.binary.ends_with("-logout"));
+    for function in &functions {
+        for trigger in &function.triggers {
+            let event = match trigger {
+                gpet_local::template::Trigger::Http { method, path } => {
+                    let raw = path.replace("{id}", "1").replace("{code}", "1000");
+                    let mut event =
+                        get_me(Some(if path.starts_with("/api/console/") { &operator } else { &owner }), None);
+                    event["routeKey"] = json!(format!("{method} {path}"));
+                    event["rawPath"] = json!(raw);
+                    event["requestContext"]["http"]["method"] = json!(method);
+                    event["requestContext"]["http"]["path"] = json!(raw);
+                    event["pathParameters"] = json!({"id": "1", "code": "1000"});
+                    event
+                }
+                gpet_local::template::Trigger::Schedule { .. } => recorded("scheduler-outbox-relay.json"),
+                gpet_local::template::Trigger::Sqs { .. } => continue,
+            };
+            let instance = instance(&app, &function.binary).await;
+            let response = answer(&instance, &event).await;
+            let status = response["statusCode"].as_u64().unwrap_or(200);
+            // 401 would mean the call never reached the function's own work.
+            assert!(![401, 500].contains(&status), "{}: {response}\n{}", function.binary, instance.output());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "only {checked} functions checked");
+}
