@@ -12,6 +12,38 @@ use gpet_local::template::Template;
 use gpet_sandbox::{Sandbox, SandboxConfig};
 use tokio::sync::OnceCell;
 
+/// Every log line of the test process at `info` and above, JSON as in Lambda: tests look here
+/// for what must never be logged.
+pub fn logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned()
+}
+
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogSink;
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_env_filter("info")
+            .with_writer(|| LogSink)
+            .try_init();
+    });
+}
+
 pub fn var(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
         panic!("{name} is not set: run the tests through `make test` (it starts PostgreSQL, Redis and the SQS server and sources .local/env)")
@@ -77,6 +109,7 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        capture_logs();
         let template_db = template_database().await;
         let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
         let database = format!("gpet_test_{id}");

@@ -40,6 +40,13 @@ async fn a_phone_is_bound_with_the_code_the_gateway_delivered_and_shown_masked()
     assert_eq!(me["data"]["phone"], "138****5678");
     assert!(!me.to_string().contains("13812345678"), "the number is never answered in full: {me}");
 
+    let logs = crate::helpers::logs();
+    assert!(logs.contains("phone bound") && logs.contains("SMS code sent"), "logs are captured");
+    // A code is six digits: timestamps may hold them, so look for it as a value.
+    for secret in ["13812345678".to_owned(), format!("\"{code}\""), format!(" {code}"), format!("={code}")] {
+        assert!(!logs.contains(&secret), "{secret} appears in the logs");
+    }
+
     // A used code is gone, and a bound user cannot ask again.
     let (status, body) = app.h5_post("/api/me/phone/code", &cookies, json!({"phone": "13912345678"})).await;
     assert_eq!((status, body["code"].as_i64()), (409, Some(2200)), "{body}");
