@@ -1,7 +1,10 @@
 import { useEffect, useRef, useState } from 'react'
 import { Route, Routes, useLocation } from 'react-router-dom'
 import { onMaintenance } from './api'
+import BindPhone from './pages/BindPhone'
 import Home from './pages/Home'
+import Identity from './pages/Identity'
+import Invite from './pages/Invite'
 import Login from './pages/Login'
 import Maintenance from './pages/Maintenance'
 import NotFound from './pages/NotFound'
@@ -26,6 +29,9 @@ export default function App() {
     <Routes>
       <Route path="/" element={<Home />} />
       <Route path="/login" element={<Login />} />
+      <Route path="/bind-phone" element={<BindPhone />} />
+      <Route path="/identity" element={<Identity />} />
+      <Route path="/invite" element={<Invite />} />
       <Route path="*" element={<NotFound />} />
     </Routes>
   )

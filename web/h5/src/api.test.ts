@@ -1,5 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ApiError, NETWORK_ERROR, api, getMe, loginUrl, logout, onMaintenance, startLogin } from './api'
+import {
+  ApiError,
+  NETWORK_ERROR,
+  api,
+  getHome,
+  getMe,
+  loginUrl,
+  logout,
+  onMaintenance,
+  sensitiveWords,
+  startLogin,
+} from './api'
 
 type Answer = { code: number; msg?: string; data?: unknown } | Error
 
@@ -115,6 +126,29 @@ describe('api', () => {
     await expect(getMe()).rejects.toMatchObject({ code: 1503 })
     off()
     expect(listener).toHaveBeenCalledWith('系统升级中，预计 10:00 恢复')
+  })
+
+  it("prefers the operator's message in data.message", async () => {
+    const listener = vi.fn()
+    const off = onMaintenance(listener)
+    stubFetch({ code: 1503, msg: '系统维护中', data: { message: ' 系统升级中，预计 10 分钟 ' } })
+    await expect(getMe()).rejects.toMatchObject({ code: 1503 })
+    off()
+    expect(listener).toHaveBeenCalledWith('系统升级中，预计 10 分钟')
+  })
+
+  it('keeps the data of error answers (the words of a 2003)', async () => {
+    stubFetch({ code: 2003, msg: '包含敏感词', data: { words: ['赌博', 7] } })
+    const error = await api('/api/me/identity', { method: 'POST', body: {} }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 2003 })
+    expect(sensitiveWords(error)).toEqual(['赌博'])
+    expect(sensitiveWords(new ApiError(2003, 'x'))).toEqual([])
+  })
+
+  it('never starts a login for the home extras', async () => {
+    stubFetch({ code: 1401, msg: '未登录' })
+    await expect(getHome()).rejects.toMatchObject({ code: 1401 })
+    expect(assign).not.toHaveBeenCalled()
   })
 
   it('takes a 503 page from the CDN for maintenance too', async () => {

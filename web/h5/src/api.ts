@@ -14,18 +14,73 @@ import {
 export { ApiError, NETWORK_ERROR, OK, TOKEN_EXPIRED, UNAUTHENTICATED } from '@gpet/common/api'
 export const MAINTENANCE = 1503
 
+/** Another user as the app shows them (a master, say). */
+export interface Person {
+  id: number
+  nickname: string
+  avatar_url: string
+}
+
 export interface Me {
-  id: number | string
+  id: number
   nickname: string
   avatar_url: string
   invite_code: string
-  phone_bound: boolean
-  phone_masked: string | null
-  identity_verified: boolean
-  frozen: boolean
   snapshot: boolean
+  frozen: boolean
   created_at: string
+  /** Masked (138****5678), never in full; null until bound. */
+  phone: string | null
+  /** Masked (张*, 110105********123X); null until verified. */
+  identity: { name: string; id_number: string } | null
+  master: Person | null
 }
+
+export interface MarqueeNotice {
+  id: number
+  text: string
+  starts_at: string
+  ends_at: string
+}
+
+export interface HomeData {
+  /** The notices live now, to scroll on the home page. */
+  marquees: MarqueeNotice[]
+  business_day: string
+  /** How many apprentices the owner has. */
+  apprentices: number
+}
+
+export interface Apprentice extends Person {
+  bound_at: string | null
+  contributed_fen: number
+}
+
+export interface Referral {
+  invite_code: string
+  /** A short link; it leads to /?invite=<invite_code>. */
+  invite_url: string
+  master: Person | null
+  grand_master: Person | null
+  apprentices: Apprentice[]
+  /** How many apprentices the apprentices have. */
+  grand_apprentices: number
+}
+
+export interface CodeSent {
+  expires_in_secs: number
+  resend_after_secs: number
+}
+
+/** Codes of the profile forms. */
+export const BAD_PARAMS = 1403
+export const PHONE_MISSING = 2001
+export const SENSITIVE_WORD = 2003
+export const PROFILE_COMPLETE = 2200
+export const WRONG_CODE = 2301
+export const CODE_EXPIRED = 2302
+export const PHONE_REGISTERED = 2303
+export const SMS_TOO_OFTEN = 2304
 
 interface Options {
   method?: string
@@ -36,7 +91,17 @@ interface Options {
 
 const maintenanceListeners = new Set<(msg: string) => void>()
 
-/** Calls `listener` with the server's message whenever an answer says 1503 (maintenance). */
+/**
+ * What a maintenance answer says: the operator's message (data.message, also in msg) when there
+ * is one; '' leaves the page to its default text.
+ */
+export function maintenanceMessage(env: Envelope<unknown>): string {
+  const data = env.data as { message?: unknown } | null
+  const fromData = typeof data?.message === 'string' ? data.message.trim() : ''
+  return fromData || (typeof env.msg === 'string' ? env.msg.trim() : '')
+}
+
+/** Calls `listener` with the operator's message whenever an answer says 1503 (maintenance). */
 export function onMaintenance(listener: (msg: string) => void): () => void {
   maintenanceListeners.add(listener)
   return () => maintenanceListeners.delete(listener)
@@ -48,7 +113,10 @@ async function send<T>(path: string, { method = 'GET', body }: Options): Promise
   // Behind CloudFront a 503 arrives as the static maintenance page, not as our envelope.
   if (answer.status === 503 && !env) env = { code: MAINTENANCE, msg: '系统维护中，请稍后再试', data: null as T }
   if (!env) throw unavailable()
-  if (env.code === MAINTENANCE) maintenanceListeners.forEach((listener) => listener(env.msg))
+  if (env.code === MAINTENANCE) {
+    const message = maintenanceMessage(env)
+    maintenanceListeners.forEach((listener) => listener(message))
+  }
   return env
 }
 
@@ -64,6 +132,10 @@ function refresh(): Promise<boolean> {
   return refreshing
 }
 
+/** The `data` an error answer carried (2003's matched words, say). */
+const errorData = new WeakMap<Error, unknown>()
+export const dataOf = (error: unknown): unknown => (error instanceof Error ? errorData.get(error) : undefined)
+
 /** Calls the API and answers `data`; throws ApiError with the server's code and message. */
 export async function api<T>(path: string, options: Options = {}): Promise<T> {
   let env = await send<T>(path, options)
@@ -76,10 +148,32 @@ export async function api<T>(path: string, options: Options = {}): Promise<T> {
   if ((env.code === UNAUTHENTICATED || env.code === TOKEN_EXPIRED) && options.login !== false) {
     startLogin()
   }
-  throw new ApiError(env.code, env.msg)
+  const error = new ApiError(env.code, env.msg)
+  if (env.data !== null && env.data !== undefined) errorData.set(error, env.data)
+  throw error
+}
+
+/** The words a 2003 answer matched, or none. */
+export function sensitiveWords(error: unknown): string[] {
+  const words = (dataOf(error) as { words?: unknown } | undefined)?.words
+  return Array.isArray(words) ? words.filter((w): w is string => typeof w === 'string') : []
 }
 
 export const getMe = () => api<Me>('/api/me')
+
+/** Home-page extras; never starts a login by itself (GET /api/me on the same page does). */
+export const getHome = () => api<HomeData>('/api/home', { login: false })
+
+export const getReferral = () => api<Referral>('/api/referral')
+
+export const sendPhoneCode = (phone: string) =>
+  api<CodeSent>('/api/me/phone/code', { method: 'POST', body: { phone } })
+
+export const bindPhone = (phone: string, code: string) =>
+  api<Me>('/api/me/phone', { method: 'POST', body: { phone, code } })
+
+export const verifyIdentity = (name: string, id_number: string) =>
+  api<Me>('/api/me/identity', { method: 'POST', body: { name, id_number } })
 
 /** Ends the session; a session that is already gone counts as logged out. */
 export async function logout(): Promise<void> {

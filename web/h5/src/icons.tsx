@@ -48,3 +48,44 @@ export const AlertIcon = ({ size }: { size?: number }) => (
     <path d="M12 7.5v5.5M12 16.3v.2" />
   </Icon>
 )
+
+export const PhoneIcon = ({ size }: { size?: number }) => (
+  <Icon size={size}>
+    <rect x="6.5" y="2.5" width="11" height="19" rx="2.5" />
+    <path d="M10.5 18.5h3" />
+  </Icon>
+)
+
+export const IdCardIcon = ({ size }: { size?: number }) => (
+  <Icon size={size}>
+    <rect x="2.5" y="5" width="19" height="14" rx="2.5" />
+    <circle cx="8.5" cy="11" r="2" />
+    <path d="M5.5 16c.6-1.6 1.7-2.4 3-2.4s2.4.8 3 2.4M14 10h4.5M14 13.5h3" />
+  </Icon>
+)
+
+export const SpeakerIcon = ({ size = 18 }: { size?: number }) => (
+  <Icon size={size}>
+    <path d="M4 9.5v5h3.5L13 19V5L7.5 9.5z" />
+    <path d="M16.5 9a4 4 0 0 1 0 6M19 6.5a7.5 7.5 0 0 1 0 11" />
+  </Icon>
+)
+
+export const ChevronIcon = ({ size = 18 }: { size?: number }) => (
+  <Icon size={size}>
+    <path d="M9.5 6l6 6-6 6" />
+  </Icon>
+)
+
+export const BackIcon = ({ size = 22 }: { size?: number }) => (
+  <Icon size={size}>
+    <path d="M14.5 6l-6 6 6 6" />
+  </Icon>
+)
+
+export const CheckIcon = ({ size }: { size?: number }) => (
+  <Icon size={size}>
+    <circle cx="12" cy="12" r="9" />
+    <path d="M8 12.3l2.7 2.7L16 9.7" />
+  </Icon>
+)

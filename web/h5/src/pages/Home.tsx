@@ -1,35 +1,28 @@
-import { useCallback, useEffect, useState, type ReactNode } from 'react'
-import { useNavigate } from 'react-router-dom'
-import { ApiError, TOKEN_EXPIRED, UNAUTHENTICATED, getMe, logout, type Me } from '../api'
-import { GiftIcon, GroupIcon, WalletIcon } from '../icons'
-import { ErrorState, Loading } from './states'
+import { useState, type ReactNode } from 'react'
+import { Link, useNavigate } from 'react-router-dom'
+import { type ApiError, type HomeData, type Me, getHome, getMe, logout } from '../api'
+import { useLoad } from '../hooks'
+import { ChevronIcon, GiftIcon, GroupIcon, PhoneIcon, WalletIcon } from '../icons'
+import { Avatar, Marquee } from '../widgets'
+import { LoadError, Loading } from './states'
 
-type State = { me: Me } | { error: ApiError } | null
+/** The profile, and the home extras when they came (the page works without them). */
+async function loadHome(): Promise<{ me: Me; home: HomeData | null }> {
+  const home = getHome().catch(() => null)
+  const me = await getMe()
+  return { me, home: await home }
+}
 
 export default function Home() {
   const navigate = useNavigate()
-  const [state, setState] = useState<State>(null)
+  const { state, reload } = useLoad(loadHome)
   const [loggingOut, setLoggingOut] = useState(false)
   const [logoutError, setLogoutError] = useState('')
 
-  const load = useCallback(() => {
-    setState(null)
-    getMe().then(
-      (me) => setState({ me }),
-      (error: ApiError) => setState({ error }),
-    )
-  }, [])
-  useEffect(load, [load])
-
   if (state === null) return <Loading />
-  if ('error' in state) {
-    const { code, message } = state.error
-    // The API client is already on its way to WeChat login.
-    if (code === UNAUTHENTICATED || code === TOKEN_EXPIRED) return <Loading text="正在前往微信登录…" />
-    return <ErrorState title="加载失败" msg={message} action="重试" onAction={load} />
-  }
+  if ('error' in state) return <LoadError error={state.error} onRetry={reload} />
 
-  const { me } = state
+  const { me, home } = state.data
   const onLogout = async () => {
     setLoggingOut(true)
     setLogoutError('')
@@ -66,20 +59,83 @@ export default function Home() {
         </div>
       </header>
 
-      <section className="card">
+      <Marquee notices={home?.marquees ?? []} />
+
+      {me.phone === null && (
+        <Link className="banner" to="/bind-phone" data-testid="bind-phone-banner">
+          <span className="banner-icon">
+            <PhoneIcon size={20} />
+          </span>
+          <span className="banner-text">绑定手机号，解锁机器人和提现</span>
+          <ChevronIcon />
+        </Link>
+      )}
+
+      <section className="card" data-testid="profile-card">
+        <h2 className="card-title">我的资料</h2>
         <div className="row">
           <span>手机号</span>
-          <span className={me.phone_bound ? '' : 'muted'}>{me.phone_bound ? me.phone_masked : '未绑定'}</span>
+          {me.phone ? (
+            <span data-testid="me-phone">{me.phone}</span>
+          ) : (
+            <span className="row-value">
+              <span className="muted" data-testid="me-phone">
+                未绑定
+              </span>
+              <Link className="link" to="/bind-phone">
+                去绑定
+              </Link>
+            </span>
+          )}
         </div>
         <div className="row">
           <span>实名认证</span>
-          <span className={me.identity_verified ? '' : 'muted'}>{me.identity_verified ? '已认证' : '未认证'}</span>
+          {me.identity ? (
+            <span data-testid="me-identity">
+              {me.identity.name} {me.identity.id_number}
+            </span>
+          ) : (
+            <span className="row-value">
+              <span className="muted" data-testid="me-identity">
+                未认证
+              </span>
+              <Link className="link" to="/identity" data-testid="identity-link">
+                去认证
+              </Link>
+            </span>
+          )}
+        </div>
+        <div className="row">
+          <span>我的师傅</span>
+          {me.master ? (
+            <span className="row-value" data-testid="me-master">
+              <Avatar src={me.master.avatar_url} size={24} />
+              <span data-testid="me-master-name">{me.master.nickname}</span>
+            </span>
+          ) : (
+            <span className="muted" data-testid="me-master">
+              暂无师傅
+            </span>
+          )}
         </div>
       </section>
 
+      <Link className="card feature feature-link" to="/invite" data-testid="invite-entry">
+        <div className="feature-icon">
+          <GiftIcon />
+        </div>
+        <div className="feature-main">
+          <h2>邀请好友</h2>
+          <p>
+            {home
+              ? `已有 ${home.apprentices} 位徒弟，好友收益你也有分成`
+              : '邀请好友成为徒弟，一起赚取额外奖励'}
+          </p>
+        </div>
+        <ChevronIcon />
+      </Link>
       <Feature icon={<GroupIcon />} title="我的群" desc="带机器人进群，群越活跃，每日收益越高" />
       <Feature icon={<WalletIcon />} title="我的钱包" desc="查看余额与收益明细，提现到微信零钱" />
-      <Feature icon={<GiftIcon />} title="邀请好友" desc="邀请好友成为徒弟，一起赚取额外奖励" />
 
       {logoutError && (
         <p className="form-error" role="alert">

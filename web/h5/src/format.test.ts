@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest'
+import { formatDate, formatFen, marqueeSeconds, secondsLeft, sendCodeLabel } from './format'
+
+describe('formatFen', () => {
+  it('shows fen as yuan with two decimals', () => {
+    expect(formatFen(0)).toBe('¥0.00')
+    expect(formatFen(5)).toBe('¥0.05')
+    expect(formatFen(120)).toBe('¥1.20')
+    expect(formatFen(12345)).toBe('¥123.45')
+    expect(formatFen(-5)).toBe('-¥0.05')
+    expect(formatFen(900719925474099)).toBe('¥9007199254740.99')
+  })
+})
+
+describe('formatDate', () => {
+  it('answers the Beijing-time date', () => {
+    expect(formatDate('2026-11-25T16:00:00Z')).toBe('2026-11-26')
+    expect(formatDate('2026-11-25T15:59:59Z')).toBe('2026-11-25')
+    expect(formatDate('2026-11-26T08:30:00+08:00')).toBe('2026-11-26')
+  })
+
+  it('answers a dash for no date', () => {
+    expect(formatDate(null)).toBe('—')
+    expect(formatDate('not a date')).toBe('—')
+  })
+})
+
+describe('secondsLeft', () => {
+  it('rounds up and never goes below 0', () => {
+    expect(secondsLeft(60_000, 0)).toBe(60)
+    expect(secondsLeft(60_000, 1)).toBe(60)
+    expect(secondsLeft(60_000, 59_001)).toBe(1)
+    expect(secondsLeft(60_000, 60_000)).toBe(0)
+    expect(secondsLeft(60_000, 90_000)).toBe(0)
+    expect(secondsLeft(0, Date.now())).toBe(0)
+  })
+})
+
+describe('sendCodeLabel', () => {
+  it('counts down, then offers to send again', () => {
+    expect(sendCodeLabel(0, false)).toBe('获取验证码')
+    expect(sendCodeLabel(60, true)).toBe('60 秒后重发')
+    expect(sendCodeLabel(0, true)).toBe('重新发送')
+  })
+})
+
+describe('marqueeSeconds', () => {
+  it('grows with the text, within bounds', () => {
+    expect(marqueeSeconds(4)).toBe(8)
+    expect(marqueeSeconds(100)).toBe(25)
+    expect(marqueeSeconds(10_000)).toBe(120)
+  })
+})

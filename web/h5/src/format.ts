@@ -1,0 +1,37 @@
+// How amounts, dates and countdowns are shown.
+
+/** Integer fen (分) as yuan: 12345 → ¥123.45, -5 → -¥0.05. */
+export function formatFen(fen: number): string {
+  const n = Math.round(fen)
+  const abs = Math.abs(n)
+  const yuan = Math.floor(abs / 100)
+  const cents = String(abs % 100).padStart(2, '0')
+  return `${n < 0 ? '-' : ''}¥${yuan}.${cents}`
+}
+
+const SHANGHAI_OFFSET_MS = 8 * 3600 * 1000
+
+/** An RFC 3339 time as its Beijing-time date, 2026-11-26; '—' when there is none. */
+export function formatDate(iso: string | null | undefined): string {
+  const t = iso ? Date.parse(iso) : NaN
+  if (Number.isNaN(t)) return '—'
+  // China has no daylight saving time: a fixed +08:00 gives the same date as Asia/Shanghai.
+  return new Date(t + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10)
+}
+
+/** Whole seconds left until `deadlineMs` (rounded up, never negative). */
+export function secondsLeft(deadlineMs: number, nowMs: number): number {
+  return Math.max(0, Math.ceil((deadlineMs - nowMs) / 1000))
+}
+
+/** The label of the send-code button: a countdown while a resend must wait. */
+export function sendCodeLabel(left: number, sent: boolean): string {
+  if (left > 0) return `${left} 秒后重发`
+  return sent ? '重新发送' : '获取验证码'
+}
+
+/** How long one pass of the marquee lasts, in seconds, for text of `chars` characters. */
+export function marqueeSeconds(chars: number): number {
+  // About 4 characters a second, so it reads at the same speed whatever the length.
+  return Math.min(120, Math.max(8, Math.round(chars / 4)))
+}

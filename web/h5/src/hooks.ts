@@ -1,0 +1,65 @@
+// Small hooks the pages share.
+import { useCallback, useEffect, useRef, useState } from 'react'
+import type { ApiError } from './api'
+import { secondsLeft } from './format'
+
+export type Loaded<T> = { data: T } | { error: ApiError } | null
+
+/**
+ * Runs `load` on mount and on `reload()`; answers null while loading. An answer that arrives
+ * after a newer load started is dropped. `set` replaces the data (after a form's answer, say).
+ */
+export function useLoad<T>(load: () => Promise<T>) {
+  const [state, setState] = useState<Loaded<T>>(null)
+  const latest = useRef(0)
+  const loadRef = useRef(load)
+  loadRef.current = load
+
+  const reload = useCallback(() => {
+    const run = ++latest.current
+    setState(null)
+    loadRef.current().then(
+      (data) => run === latest.current && setState({ data }),
+      (error: ApiError) => run === latest.current && setState({ error }),
+    )
+  }, [])
+  useEffect(() => {
+    reload()
+    // A load still running when the page goes away is dropped.
+    return () => {
+      latest.current++
+    }
+  }, [reload])
+
+  const set = useCallback((data: T) => {
+    latest.current++
+    setState({ data })
+  }, [])
+  return { state, reload, set }
+}
+
+/**
+ * A countdown in whole seconds: `start(secs)` starts it; it answers the seconds left (0 when
+ * idle), ticking while it runs.
+ */
+export function useCountdown(): [number, (secs: number) => void] {
+  const [deadline, setDeadline] = useState(0)
+  const [now, setNow] = useState(() => Date.now())
+
+  useEffect(() => {
+    if (deadline <= Date.now()) return
+    const timer = setInterval(() => {
+      const t = Date.now()
+      setNow(t)
+      if (t >= deadline) clearInterval(timer)
+    }, 250)
+    return () => clearInterval(timer)
+  }, [deadline])
+
+  const start = useCallback((secs: number) => {
+    const t = Date.now()
+    setNow(t)
+    setDeadline(t + Math.max(0, secs) * 1000)
+  }, [])
+  return [secondsLeft(deadline, now), start]
+}

@@ -1,0 +1,129 @@
+import { useEffect, useRef, useState } from 'react'
+import { Navigate } from 'react-router-dom'
+import { type Me, type Person, type Referral, getMe, getReferral } from '../api'
+import { formatDate, formatFen } from '../format'
+import { useLoad } from '../hooks'
+import { track } from '../track'
+import { bindPhonePath } from '../validate'
+import { PageHeader, PersonRow, QrCode, copyText } from '../widgets'
+import { LoadError, Loading } from './states'
+
+/** The profile first: without a phone the page leads to binding one instead. */
+async function loadInvite(): Promise<{ me: Me; referral: Referral | null }> {
+  const me = await getMe()
+  return { me, referral: me.phone ? await getReferral() : null }
+}
+
+/** /invite: the invite link, code and QR code; the master and the apprentices. */
+export default function Invite() {
+  const { state, reload } = useLoad(loadInvite)
+
+  if (state === null) return <Loading />
+  if ('error' in state) return <LoadError error={state.error} onRetry={reload} />
+  const { me, referral } = state.data
+  if (!referral) return <Navigate to={bindPhonePath('/invite')} replace />
+
+  return (
+    <div className="page invite-page">
+      <PageHeader title="邀请好友" />
+      {me.snapshot && (
+        <p className="notice notice-warn" data-testid="snapshot-notice">
+          快照用户无法邀请好友或拜师，请使用完整授权登录
+        </p>
+      )}
+      <InviteCard referral={referral} />
+
+      <section className="card" data-testid="masters">
+        <h2 className="card-title">我的师傅</h2>
+        <MasterRow label="师傅" person={referral.master} testId="master" empty="暂无师傅" />
+        <MasterRow label="师爷" person={referral.grand_master} testId="grand-master" empty="暂无师爷" />
+      </section>
+
+      <section className="card" data-testid="apprentices">
+        <h2 className="card-title">
+          我的徒弟
+          <span className="card-title-extra" data-testid="apprentice-count">
+            {referral.apprentices.length} 人 · 徒孙 {referral.grand_apprentices} 人
+          </span>
+        </h2>
+        {referral.apprentices.length === 0 ? (
+          <p className="empty" data-testid="apprentices-empty">
+            还没有徒弟，把邀请链接发给好友吧
+          </p>
+        ) : (
+          <ul className="person-list" data-testid="apprentice-list">
+            {referral.apprentices.map((a) => (
+              <li key={a.id} data-testid="apprentice" data-id={a.id}>
+                <PersonRow avatar={a.avatar_url} name={a.nickname}>
+                  <div className="person-meta">拜师于 {formatDate(a.bound_at)}</div>
+                </PersonRow>
+                <div className="person-side">
+                  <div className="money" data-testid="apprentice-contributed">
+                    {formatFen(a.contributed_fen)}
+                  </div>
+                  <div className="person-meta">贡献收益</div>
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </div>
+  )
+}
+
+function InviteCard({ referral }: { referral: Referral }) {
+  const [copied, setCopied] = useState<'' | 'ok' | 'failed'>('')
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined)
+  useEffect(() => () => clearTimeout(timer.current), [])
+
+  const onCopy = async () => {
+    track('click', { button: 'copy_invite_link' })
+    const ok = await copyText(referral.invite_url)
+    setCopied(ok ? 'ok' : 'failed')
+    clearTimeout(timer.current)
+    timer.current = setTimeout(() => setCopied(''), 3000)
+  }
+
+  return (
+    <section className="card invite-card">
+      <p className="invite-card-lead">好友通过你的链接登录，即成为你的徒弟，你可获得徒弟收益分成</p>
+      <QrCode value={referral.invite_url} label="邀请二维码，微信扫码或长按识别" />
+      <p className="muted invite-qr-hint">微信扫一扫，或截图分享给好友</p>
+      <div className="invite-code-row">
+        <span>邀请码</span>
+        <span className="invite-code-big" data-testid="invite-code">
+          {referral.invite_code}
+        </span>
+      </div>
+      <div className="copy-row">
+        <span className="copy-text" data-testid="invite-url">
+          {referral.invite_url}
+        </span>
+        <button type="button" className="btn btn-small btn-primary" data-testid="copy-invite" onClick={onCopy}>
+          复制链接
+        </button>
+      </div>
+      {copied && (
+        <p className={copied === 'ok' ? 'form-notice' : 'form-error'} role="status" data-testid="copy-status">
+          {copied === 'ok' ? '已复制，快去发给好友吧' : '复制失败，请长按链接手动复制'}
+        </p>
+      )}
+    </section>
+  )
+}
+
+function MasterRow(props: { label: string; person: Person | null; testId: string; empty: string }) {
+  return (
+    <div className="row master-row">
+      <span className="muted">{props.label}</span>
+      {props.person ? (
+        <PersonRow avatar={props.person.avatar_url} name={props.person.nickname} testId={props.testId} />
+      ) : (
+        <span className="muted" data-testid={props.testId}>
+          {props.empty}
+        </span>
+      )}
+    </div>
+  )
+}

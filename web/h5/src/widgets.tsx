@@ -1,0 +1,119 @@
+// Pieces the H5 pages share: the page header, the marquee, avatars, the QR code.
+import { useMemo, type ReactNode } from 'react'
+import { useLocation, useNavigate } from 'react-router-dom'
+import type { MarqueeNotice } from './api'
+import { marqueeSeconds } from './format'
+import { BackIcon, SpeakerIcon } from './icons'
+import { qrPath } from './qr'
+
+/** A sub-page's title bar; back goes to the previous page, or home when there is none. */
+export function PageHeader({ title }: { title: string }) {
+  const navigate = useNavigate()
+  const first = useLocation().key === 'default'
+  return (
+    <header className="page-header">
+      <button className="icon-btn" aria-label="返回" onClick={() => (first ? navigate('/') : navigate(-1))}>
+        <BackIcon />
+      </button>
+      <h1>{title}</h1>
+    </header>
+  )
+}
+
+/**
+ * The live notices, scrolling right to left (paused while touched, still for reduced motion).
+ * Renders nothing when there are none.
+ */
+export function Marquee({ notices }: { notices: MarqueeNotice[] }) {
+  if (!notices.length) return null
+  const chars = notices.reduce((n, m) => n + [...m.text].length, 0) + notices.length * 4
+  const group = (copy: boolean) => (
+    <span className="marquee-group" aria-hidden={copy || undefined}>
+      {notices.map((m) => (
+        <span key={m.id} className="marquee-item" data-testid={copy ? undefined : 'marquee-item'}>
+          {m.text}
+        </span>
+      ))}
+    </span>
+  )
+  return (
+    <section className="marquee" data-testid="marquee" role="marquee" aria-label="公告">
+      <span className="marquee-icon">
+        <SpeakerIcon />
+      </span>
+      <div className="marquee-viewport">
+        {/* Two copies side by side: moving by half the track loops without a jump. */}
+        <div className="marquee-track" style={{ animationDuration: `${marqueeSeconds(chars)}s` }}>
+          {group(false)}
+          {group(true)}
+        </div>
+      </div>
+    </section>
+  )
+}
+
+export function Avatar({ src, size = 40 }: { src: string; size?: number }) {
+  return <img className="person-avatar" src={src} alt="" width={size} height={size} loading="lazy" />
+}
+
+/** A person in a row: avatar, nickname, and what else the row says about them. */
+export function PersonRow(props: { avatar: string; name: string; testId?: string; children?: ReactNode }) {
+  return (
+    <div className="person" data-testid={props.testId}>
+      <Avatar src={props.avatar} />
+      <div className="person-main">
+        <div className="person-name" data-testid={props.testId ? `${props.testId}-name` : undefined}>
+          {props.name}
+        </div>
+        {props.children}
+      </div>
+    </div>
+  )
+}
+
+export function QrCode({ value, size = 168, label }: { value: string; size?: number; label: string }) {
+  const qr = useMemo(() => qrPath(value), [value])
+  return (
+    <svg
+      className="qr"
+      data-testid="invite-qr"
+      role="img"
+      aria-label={label}
+      width={size}
+      height={size}
+      viewBox={`0 0 ${qr.size} ${qr.size}`}
+      shapeRendering="crispEdges"
+    >
+      <rect width={qr.size} height={qr.size} fill="#fff" />
+      <path d={qr.d} fill="#000" />
+    </svg>
+  )
+}
+
+/** Copies text to the clipboard; false when the browser would not (old WeChat webviews). */
+export async function copyText(text: string): Promise<boolean> {
+  try {
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(text)
+      return true
+    }
+  } catch {
+    // Refused: try the old way.
+  }
+  const area = document.createElement('textarea')
+  area.value = text
+  area.setAttribute('readonly', '')
+  area.style.position = 'fixed'
+  area.style.opacity = '0'
+  document.body.appendChild(area)
+  area.select()
+  area.setSelectionRange(0, text.length)
+  let ok = false
+  try {
+    ok = document.execCommand('copy')
+  } catch {
+    ok = false
+  }
+  document.body.removeChild(area)
+  return ok
+}
