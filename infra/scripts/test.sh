@@ -38,6 +38,8 @@ step "browser tests (headless Chromium) against a local stack of their own"
 export GPET_PORT=${GPET_E2E_PORT:-3300} GPET_SANDBOX_PORT=${GPET_E2E_SANDBOX_PORT:-3910}
 export GPET_DATABASE_URL="${GPET_PG_ADMIN_URL%/*}/gpet_e2e" GPET_QUEUE_PREFIX=e2e- GPET_REDIS_PREFIX=e2e:
 psql "$GPET_PG_ADMIN_URL" -qc "DROP DATABASE IF EXISTS gpet_e2e WITH (FORCE)"
+# Redis caches what the database holds (short links by code): a fresh database, a fresh cache.
+redis-cli -u "$GPET_REDIS_URL" --scan --pattern "$GPET_REDIS_PREFIX*" | xargs -r redis-cli -u "$GPET_REDIS_URL" DEL >/dev/null
 trap 'infra/scripts/stack.sh stop e2e' EXIT
 infra/scripts/stack.sh start e2e
 GPET_BASE_URL=http://127.0.0.1:$GPET_PORT GPET_SANDBOX_URL=http://127.0.0.1:$GPET_SANDBOX_PORT \
