@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: starts the services, builds the release binaries of lambda-hello (the anchor),
-# every function and gpet-bench, and runs gpet-bench. It prints its figures (and writes them to
-# target/bench/foundation.json); it asserts nothing. A few minutes at most, mostly the build.
+# the functions it measures and gpet-bench, and runs gpet-bench. It prints its figures (and writes them to
+# target/bench/figures.json); it asserts nothing. A few minutes at most, mostly the build.
 #
 #   infra/scripts/bench.sh
 set -euo pipefail
@@ -13,13 +13,17 @@ cd "$ROOT"
 # shellcheck source=/dev/null
 source "$ROOT/.local/env"
 
-# Every function crate with a binary (functions/lambda is the shared library), by package name.
-packages=(-p lambda-hello -p gpet-local)
-for dir in functions/*/; do
-  [[ -f "$dir/src/main.rs" ]] || continue
-  name="$(sed -n 's/^name = "\(.*\)"$/\1/p' "$dir/Cargo.toml" | head -n 1)"
-  packages+=(-p "$name")
-done
+# The anchor, gpet-bench and the functions it starts (gpet-bench's FUNCTIONS). Each release
+# function links with thin LTO for about a minute here: GPET_BENCH_ALL=1 builds every one of
+# them too, for the table of binary sizes (the others show as not built).
+packages=(-p lambda-hello -p gpet-local -p h5-me -p job-outbox-relay -p consume-tracking-events)
+if [[ "${GPET_BENCH_ALL:-}" == 1 ]]; then
+  for dir in functions/*/; do
+    [[ -f "$dir/src/main.rs" ]] || continue
+    name="$(sed -n 's/^name = "\(.*\)"$/\1/p' "$dir/Cargo.toml" | head -n 1)"
+    packages+=(-p "$name")
+  done
+fi
 
 cargo build --release "${packages[@]}" --bins
 

@@ -20,15 +20,16 @@ use crate::paging::{Deleted, Page, PageRequest, like_escape};
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        let c = match c {
-            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            c => c,
-        };
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.extend(c.to_lowercase());
+        match c {
+            'A'..='Z' => out.push(c.to_ascii_lowercase()),
+            '\0'..='\x7f' => out.push(c),
+            // CJK ideographs have no case: the common case of Chinese text, without a table.
+            '\u{3400}'..='\u{9fff}' => out.push(c),
+            '\u{ff01}'..='\u{ff5e}' => {
+                out.push(char::from_u32(c as u32 - 0xfee0).map_or(c, |h| h.to_ascii_lowercase()))
+            }
+            '\u{3000}' => out.push(' '),
+            c => out.extend(c.to_lowercase()),
         }
     }
     out
@@ -273,6 +274,7 @@ mod tests {
     fn the_list_is_deduplicated_by_normal_form() {
         assert_eq!(Matcher::new(&["Ａ股", "a股", " a股 ", ""]).len(), 1);
         assert_eq!(normalize("ＡＢＣ\u{3000}Ｄ"), "abc d");
+        assert_eq!(normalize("ÄÖ Σ 代开ＶＸ"), "äö σ 代开vx");
     }
 
     #[test]

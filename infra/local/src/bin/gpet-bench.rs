@@ -6,9 +6,14 @@
 //!   b. their peak RSS (VmHWM) after a few invocations, against lambda-hello's;
 //!   c. the release size of every function binary, against lambda-hello's;
 //!   d. GET /api/me latency through the in-process local host at a steady open-loop rate,
-//!      against a static route of the same host (GET /_local/clock).
+//!      against a static route of the same host (GET /_local/clock);
+//!   e. short-link redirects (GET /s/{code}, 302) through the local host, closed loop at a fixed
+//!      concurrency, against GET /_local/clock at the same concurrency and Redis's own GET rate
+//!      (redis-benchmark); the visits counted are checked against the redirects answered;
+//!   f. the sensitive-word matcher (10,000 generated words) over a ~4 MB text, against
+//!      `contains` word by word on a slice of the same text.
 //!
-//! A table goes to stdout and the same figures, as JSON, to <target>/bench/foundation.json.
+//! A table goes to stdout and the same figures, as JSON, to <target>/bench/figures.json.
 //! Everything it talks to is on 127.0.0.1; its database, queues and Redis keys are removed at
 //! the end.
 
@@ -34,6 +39,21 @@ const LOAD_SECONDS: u32 = 10;
 const WARMUP_SECONDS: u32 = 1;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 const DEMO_OPENID: &str = "o_demo_lina";
+/// e. Requests in flight at once (closed loop), for how long, and redis-benchmark's GETs.
+const CONCURRENCY: usize = 32;
+const CLOSED_LOOP_SECONDS: u64 = 10;
+const REDIS_BENCH_REQUESTS: u32 = 200_000;
+const BENCH_OPERATOR: &str = "bench";
+const BENCH_OPERATOR_PASSWORD: &str = "bench-only-password-9";
+const LONG_URL: &str = "https://example.com/landing?from=gpet-bench";
+/// f. The word list, the text, the hits planted in it, and the runs of each measurement.
+const WORDS: usize = 10_000;
+const TEXT_BYTES: usize = 4_000_000;
+const PLANTED_HITS: usize = 300;
+const MATCH_RUNS: usize = 5;
+/// About how long the naive scan runs: its slice of the text is sized for it.
+const NAIVE_TARGET: Duration = Duration::from_secs(2);
+const NAIVE_PROBE_BYTES: usize = 32 * 1024;
 
 fn var(name: &str) -> anyhow::Result<String> {
     std::env::var(name)
@@ -68,7 +88,7 @@ async fn main() -> anyhow::Result<()> {
     print_table(&figures);
     let out = binaries_dir()?.parent().context("the binaries are in <target>/<profile>")?.join("bench");
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-    let file = out.join("foundation.json");
+    let file = out.join("figures.json");
     std::fs::write(&file, serde_json::to_string_pretty(&figures)? + "\n")
         .with_context(|| format!("cannot write {}", file.display()))?;
     println!("\nJSON: {}   (bench took {:.0} s)", file.display(), started.elapsed().as_secs_f64());
@@ -83,6 +103,8 @@ struct Stack {
     admin_url: String,
     database: String,
     local: Local,
+    /// The host's context: the bench's operator is made through the domain.
+    ctx: Arc<gpet::Ctx>,
     env: gpet::Env,
     queue_urls: Vec<String>,
     sqs: aws_sdk_sqs::Client,
@@ -122,7 +144,7 @@ impl Stack {
         };
         let template = Template::load(&project_root().join("template.yaml"))?;
         let (ctx, queue_urls, env) = local.start(&template, Clock::system(), 16).await?;
-        let host = Arc::new(Host::new(ctx, &template, None)?);
+        let host = Arc::new(Host::new(ctx.clone(), &template, None)?);
         let router = host.router();
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
@@ -132,6 +154,7 @@ impl Stack {
             admin_url,
             database,
             local,
+            ctx,
             env,
             queue_urls: queue_urls.values().cloned().collect(),
             sqs,
@@ -162,6 +185,20 @@ impl Stack {
         let me = http.get(format!("{}/api/me", self.base_url)).header("cookie", &session).send().await?;
         anyhow::ensure!(me.status() == 200, "GET /api/me with the new session answered {}", me.status());
         Ok(session)
+    }
+
+    /// An operator made through the domain and logged in through the console's route: the
+    /// Bearer token.
+    async fn operator_token(&self) -> anyhow::Result<String> {
+        let db = self.ctx.db()?.client().await?;
+        gpet::operators::create(&db, BENCH_OPERATOR, BENCH_OPERATOR_PASSWORD, gpet::operators::Role::Operator).await?;
+        let credentials = json!({ "username": BENCH_OPERATOR, "password": BENCH_OPERATOR_PASSWORD });
+        let response =
+            client()?.post(format!("{}/api/console/auth/login", self.base_url)).json(&credentials).send().await?;
+        let status = response.status();
+        let answer: Value = response.json().await?;
+        anyhow::ensure!(status == 200, "POST /api/console/auth/login answered {status}: {answer}");
+        answer["data"]["token"].as_str().map(str::to_owned).context("the console login gave no token")
     }
 
     async fn clean_up(self) {
@@ -282,12 +319,17 @@ async fn measure(stack: &Stack) -> anyhow::Result<Value> {
     let rss = peak_rss(stack, &events, &names).await?;
     let sizes = binary_sizes()?;
     let http = http_latency(stack).await?;
+    let short_links = short_link_redirects(stack).await?;
+    eprintln!("sensitive words: {WORDS} words over ~{} MB of text", TEXT_BYTES / 1_000_000);
+    let words = tokio::task::spawn_blocking(sensitive_words).await.context("the sensitive-word bench panicked")?;
     Ok(json!({
         "machine": { "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) },
         "cold_start": cold,
         "peak_rss": rss,
         "binary_size": sizes,
         "http": http,
+        "short_links": short_links,
+        "sensitive_words": words,
     }))
 }
 
@@ -457,6 +499,448 @@ async fn open_loop(http: &reqwest::Client, url: &str, cookie: &str, seconds: u32
     load
 }
 
+/// e. GET /s/{code} through the local host (the redirect not followed), CONCURRENCY requests in
+///    flight for CLOSED_LOOP_SECONDS after a warm-up; against GET /_local/clock the same way and
+///    redis-benchmark's GET at the same concurrency. Then the visits the console lists for the
+///    code, beside the redirects answered (every 302 counts one, the warm-up's too).
+async fn short_link_redirects(stack: &Stack) -> anyhow::Result<Value> {
+    eprintln!(
+        "short links: {CONCURRENCY} requests in flight for {CLOSED_LOOP_SECONDS} s per route (closed loop), then redis-benchmark"
+    );
+    let http = client()?;
+    let token = stack.operator_token().await.context("the bench's operator cannot log in")?;
+    let created = http
+        .post(format!("{}/api/console/short-links", stack.base_url))
+        .bearer_auth(&token)
+        .json(&json!({ "url": LONG_URL }))
+        .send()
+        .await?;
+    let status = created.status();
+    let answer: Value = created.json().await?;
+    anyhow::ensure!(status == 200, "POST /api/console/short-links answered {status}: {answer}");
+    let code = answer["data"]["code"].as_str().context("the new short link has no code")?.to_owned();
+
+    let redirect = Target { url: format!("{}/s/{code}", stack.base_url), status: 302, location: Some(LONG_URL.into()) };
+    let anchor = Target { url: format!("{}/_local/clock", stack.base_url), status: 200, location: None };
+    let warm_up = Duration::from_secs(WARMUP_SECONDS.into());
+    closed_loop(&http, &anchor, warm_up).await;
+    let warm_redirects = closed_loop(&http, &redirect, warm_up).await;
+    let length = Duration::from_secs(CLOSED_LOOP_SECONDS);
+    let anchor_load = closed_loop(&http, &anchor, length).await;
+    let redirects = closed_loop(&http, &redirect, length).await;
+    let (redis_command, redis_get) = redis_get_rate(&stack.local.redis_url).await;
+
+    let listed = http
+        .get(format!("{}/api/console/short-links", stack.base_url))
+        .query(&[("q", code.as_str())])
+        .bearer_auth(&token)
+        .send()
+        .await?;
+    let listed: Value = listed.json().await?;
+    let visits = listed["data"]["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|link| link["code"] == code.as_str())
+        .and_then(|link| link["visits"].as_i64());
+    let (redis_per_s, redis_skipped) = match redis_get {
+        Ok(per_s) => (Some(per_s), None),
+        Err(why) => (None, Some(why)),
+    };
+    Ok(json!({
+        "concurrency": CONCURRENCY,
+        "seconds": CLOSED_LOOP_SECONDS,
+        "warmup_seconds": WARMUP_SECONDS,
+        "anchor": "GET /_local/clock",
+        "routes": [redirects.to_json(&format!("GET /s/{code}")), anchor_load.to_json("GET /_local/clock")],
+        "redis_benchmark": { "command": redis_command, "get_per_s": redis_per_s, "skipped": redis_skipped },
+        "ratio_to_static": ratio(redirects.per_second(), anchor_load.per_second()),
+        "ratio_to_redis_get": redis_per_s.and_then(|r| fine_ratio(redirects.per_second(), r)),
+        "visits_counted": visits,
+        "redirects_answered": warm_redirects.ok() + redirects.ok(),
+        "redirect_errors": warm_redirects.errors + redirects.errors,
+    }))
+}
+
+/// A request of a closed loop and what it must answer to count.
+#[derive(Clone)]
+struct Target {
+    url: String,
+    status: u16,
+    location: Option<String>,
+}
+
+impl Target {
+    async fn answered(&self, http: &reqwest::Client) -> bool {
+        let Ok(response) = http.get(&self.url).timeout(REQUEST_TIMEOUT).send().await else { return false };
+        let fits = response.status() == self.status
+            && self.location.as_deref().is_none_or(|expected| location(&response).as_deref() == Some(expected));
+        fits && response.bytes().await.is_ok()
+    }
+}
+
+struct ClosedLoad {
+    /// From each request's send to its whole answer.
+    latencies: Vec<Duration>,
+    errors: usize,
+    /// From the first send to the last answer.
+    elapsed: Duration,
+}
+
+impl ClosedLoad {
+    fn ok(&self) -> usize {
+        self.latencies.len()
+    }
+
+    fn per_second(&self) -> f64 {
+        self.ok() as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
+    }
+
+    fn to_json(&self, route: &str) -> Value {
+        json!({
+            "route": route,
+            "ok": self.ok(),
+            "errors": self.errors,
+            "seconds": (self.elapsed.as_secs_f64() * 100.0).round() / 100.0,
+            "per_s": self.per_second().round(),
+            "p50_ms": ms(percentile(&self.latencies, 0.5)),
+            "p99_ms": ms(percentile(&self.latencies, 0.99)),
+            "max_ms": ms(percentile(&self.latencies, 1.0)),
+        })
+    }
+}
+
+/// CONCURRENCY workers, each sending its next request as soon as its last one has answered,
+/// until `length` has passed.
+async fn closed_loop(http: &reqwest::Client, target: &Target, length: Duration) -> ClosedLoad {
+    let started = Instant::now();
+    let end = started + length;
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..CONCURRENCY {
+        let (http, target) = (http.clone(), target.clone());
+        workers.spawn(async move {
+            let (mut latencies, mut errors) = (Vec::new(), 0);
+            while Instant::now() < end {
+                let sent = Instant::now();
+                if target.answered(&http).await {
+                    latencies.push(sent.elapsed());
+                } else {
+                    errors += 1;
+                }
+            }
+            (latencies, errors)
+        });
+    }
+    let mut load = ClosedLoad { latencies: Vec::new(), errors: 0, elapsed: Duration::ZERO };
+    while let Some(done) = workers.join_next().await {
+        match done {
+            Ok((latencies, errors)) => {
+                load.latencies.extend(latencies);
+                load.errors += errors;
+            }
+            Err(_) => load.errors += 1,
+        }
+    }
+    load.elapsed = started.elapsed();
+    load
+}
+
+/// Redis's own GET rate at the same concurrency, from redis-benchmark (keys it never set: GET
+/// answers nil, writes nothing). The command line, and the rate or why there is none.
+async fn redis_get_rate(redis_url: &str) -> (String, Result<f64, String>) {
+    let (host, port) = match url::Url::parse(redis_url) {
+        Ok(url) => (url.host_str().unwrap_or("127.0.0.1").to_owned(), url.port().unwrap_or(6379)),
+        Err(_) => return (String::new(), Err("GPET_REDIS_URL is not a URL".into())),
+    };
+    let args = [
+        "-h".to_owned(),
+        host,
+        "-p".to_owned(),
+        port.to_string(),
+        "-t".to_owned(),
+        "get".to_owned(),
+        "-n".to_owned(),
+        REDIS_BENCH_REQUESTS.to_string(),
+        "-c".to_owned(),
+        CONCURRENCY.to_string(),
+        "-q".to_owned(),
+    ];
+    let command = format!("redis-benchmark {}", args.join(" "));
+    let output = match tokio::process::Command::new("redis-benchmark").args(&args).output().await {
+        Ok(output) => output,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return (command, Err("redis-benchmark is not installed".into()));
+        }
+        Err(e) => return (command, Err(format!("redis-benchmark did not run: {e}"))),
+    };
+    // With -q it ends with `GET: 123456.79 requests per second, p50=…` (progress lines before
+    // it, separated by carriage returns, say `GET: rps=…`).
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let per_s = stdout
+        .split(['\r', '\n'])
+        .filter(|line| line.contains("requests per second"))
+        .filter_map(|line| line.trim().strip_prefix("GET:")?.split_whitespace().next()?.parse::<f64>().ok())
+        .next_back();
+    let answer = match per_s {
+        Some(per_s) if output.status.success() => Ok(per_s),
+        _ => Err(format!(
+            "no GET rate from redis-benchmark ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        )),
+    };
+    (command, answer)
+}
+
+/// f. Matcher::new over WORDS generated words, Matcher::find over the whole text (median of
+///    MATCH_RUNS); against, on a slice of the same text sized to take about NAIVE_TARGET, the
+///    slice normalized once and then `contains` for every word of the list.
+fn sensitive_words() -> Value {
+    use gpet::sensitive_words::{Matcher, normalize};
+    use std::hint::black_box;
+
+    let mut rng = Rng::new(0x6770_6574_6265_6e63);
+    let words = generate_words(&mut rng);
+    let (text, filler, planted_distinct) = generate_text(&mut rng, &words);
+
+    let mut builds = Vec::new();
+    let mut matcher = Matcher::new::<&str>(&[]);
+    for _ in 0..MATCH_RUNS {
+        let started = Instant::now();
+        matcher = black_box(Matcher::new(black_box(&words)));
+        builds.push(started.elapsed());
+    }
+    let mut runs = Vec::new();
+    let mut found = Vec::new();
+    for _ in 0..MATCH_RUNS {
+        let started = Instant::now();
+        found = black_box(matcher.find(black_box(&text)));
+        runs.push(started.elapsed());
+    }
+    let find_median = percentile(&runs, 0.5);
+    // The part of find that is normalizing the text (a copy, lower case, half width).
+    let mut normalizing = Vec::new();
+    for _ in 0..MATCH_RUNS {
+        let started = Instant::now();
+        black_box(normalize(black_box(&text)));
+        normalizing.push(started.elapsed());
+    }
+    // Words in the text without its planted words: none by construction (every Chinese word
+    // holds a character the filler never uses), so that the hits are the planted ones.
+    let filler_hits = matcher.find(&filler).len();
+
+    // The list as the matcher holds it: normalized, without blanks and repeats.
+    let mut list: Vec<String> = words.iter().map(|w| normalize(w.trim())).filter(|w| !w.is_empty()).collect();
+    list.sort();
+    list.dedup();
+    let naive = |slice: &str| {
+        let started = Instant::now();
+        let normalized = normalize(black_box(slice));
+        let found: Vec<&str> = list.iter().filter(|w| normalized.contains(w.as_str())).map(String::as_str).collect();
+        (started.elapsed(), black_box(found))
+    };
+    let (probe, _) = naive(prefix(&text, NAIVE_PROBE_BYTES));
+    let wanted = NAIVE_PROBE_BYTES as f64 * NAIVE_TARGET.as_secs_f64() / probe.as_secs_f64().max(1e-6);
+    let slice = prefix(&text, (wanted as usize).clamp(NAIVE_PROBE_BYTES, text.len()));
+    let (naive_time, naive_found) = naive(slice);
+    let mut on_slice = matcher.find(slice);
+    let mut naive_sorted: Vec<String> = naive_found.iter().map(|w| (*w).to_owned()).collect();
+    naive_sorted.sort();
+    on_slice.sort();
+
+    let mb_per_s = |bytes: usize, time: Duration| bytes as f64 / 1e6 / time.as_secs_f64().max(f64::EPSILON);
+    let matcher_rate = mb_per_s(text.len(), find_median);
+    let naive_rate = mb_per_s(slice.len(), naive_time);
+    let round1 = |x: f64| (x * 10.0).round() / 10.0;
+    json!({
+        "words": words.len(),
+        "words_in_matcher": matcher.len(),
+        "text_bytes": text.len(),
+        "text_chars": text.chars().count(),
+        "planted_hits": PLANTED_HITS,
+        "planted_distinct_words": planted_distinct,
+        "filler_hits": filler_hits,
+        "runs": MATCH_RUNS,
+        "build_median_ms": ms(percentile(&builds, 0.5)),
+        "normalize_median_ms": ms(percentile(&normalizing, 0.5)),
+        "matcher": {
+            "median_ms": ms(find_median),
+            "mb_per_s": round1(matcher_rate),
+            "found_distinct_words": found.len(),
+        },
+        "naive": {
+            "slice_bytes": slice.len(),
+            "seconds": (naive_time.as_secs_f64() * 100.0).round() / 100.0,
+            "mb_per_s": round1(naive_rate),
+            "found_distinct_words": naive_sorted.len(),
+            "matcher_found_on_slice": on_slice.len(),
+            "same_words": naive_sorted == on_slice,
+        },
+        "ratio_to_naive": ratio(matcher_rate, naive_rate),
+    })
+}
+
+/// The longest start of `text` of at most `bytes` bytes that ends on a character.
+fn prefix(text: &str, bytes: usize) -> &str {
+    let mut end = bytes.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// A small deterministic generator (SplitMix64): every run matches the same words in the same
+/// text.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// In 0..n.
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// In lo..=hi.
+    fn between(&mut self, lo: usize, hi: usize) -> usize {
+        lo + self.below(hi - lo + 1)
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+/// Common characters: the filler text is made of these only.
+const PLAIN_CHARS: &str = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主年动同工也能\
+    下过子说种面而方后多定行学所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体机当使点从业本去把性好应\
+    开它合还因由其些然前外天四日那社事平形相全表间样与关各重新线内数正心你明看原又么比或但质气第向道此变条只没结问意月公\
+    无系很情者最立想已通并提直题程展五果料象员位入常文总次品式活设及管特件长求老头基边流路级少图山统接知较将组见计别她手\
+    角期根论运指几九区强放决西被干做必先回则任取据处南给色光门即保北造百规热领七海口东导器压志世金增争济阶油思术极交受联\
+    什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报完类八离华名确才科张信马节话米\
+    整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近千周委素技备半青\
+    省列习响约支般史感劳便团往历市克何除消构府称太准精值号率族维划选标写存候毛亲快效院查江型眼王按格养易置派层片始却专状\
+    育厂京识适属圆包火住调满县局照参红细引听该铁价严";
+/// Characters of the words only, each Chinese word holding one at least: the filler holds no
+/// word by itself, so its hits are the planted ones (and words inside them).
+const MARKED_CHARS: &str = "赌博彩票枪毒贷款刷返裸聊假币黑卡套骗诈洗钱迷幻窃监翻墙孕私售卖禁仿冒办销";
+/// The ASCII of the filler: what chats hold besides Chinese.
+const ASCII_WORDS: [&str; 24] = [
+    "the",
+    "group",
+    "owner",
+    "order",
+    "price",
+    "WeChat",
+    "OK",
+    "hello",
+    "free",
+    "today",
+    "link",
+    "click",
+    "share",
+    "red",
+    "packet",
+    "iPhone",
+    "APP",
+    "VIP",
+    "QQ",
+    "2024",
+    "100",
+    "888",
+    "https://example.com/item?id=42",
+    "#tag",
+];
+
+fn chars_of(s: &str) -> Vec<char> {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// WORDS distinct words (by normal form): about 70% Chinese of 2–6 characters, 22% Latin of
+/// 5–10 letters in mixed case, 8% Latin in full-width letters.
+fn generate_words(rng: &mut Rng) -> Vec<String> {
+    let marked = chars_of(MARKED_CHARS);
+    let plain: Vec<char> = chars_of(PLAIN_CHARS).into_iter().filter(|c| !marked.contains(c)).collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut words = Vec::with_capacity(WORDS);
+    while words.len() < WORDS {
+        let kind = rng.below(100);
+        let word: String = if kind < 70 {
+            let mut chars: Vec<char> = (0..rng.between(2, 6))
+                .map(|_| if rng.below(3) == 0 { *rng.pick(&marked) } else { *rng.pick(&plain) })
+                .collect();
+            if !chars.iter().any(|c| marked.contains(c)) {
+                let at = rng.below(chars.len());
+                chars[at] = *rng.pick(&marked);
+            }
+            chars.into_iter().collect()
+        } else {
+            let latin: String = (0..rng.between(5, 10))
+                .map(|_| {
+                    let c = (b'a' + rng.below(26) as u8) as char;
+                    if rng.below(3) == 0 { c.to_ascii_uppercase() } else { c }
+                })
+                .collect();
+            if kind < 92 {
+                latin
+            } else {
+                latin.chars().map(|c| char::from_u32(c as u32 + 0xfee0).unwrap_or(c)).collect()
+            }
+        };
+        if seen.insert(gpet::sensitive_words::normalize(&word)) {
+            words.push(word);
+        }
+    }
+    words
+}
+
+/// About TEXT_BYTES of chat-like text (sentences of common characters with punctuation, one in
+/// five an ASCII one) with PLANTED_HITS words of the list put in as written (mixed case, full
+/// width). Answers the text, the same text without the planted words, and how many distinct
+/// words were planted.
+fn generate_text(rng: &mut Rng, words: &[String]) -> (String, String, usize) {
+    let marked = chars_of(MARKED_CHARS);
+    let plain: Vec<char> = chars_of(PLAIN_CHARS).into_iter().filter(|c| !marked.contains(c)).collect();
+    let punctuation = ['，', '。', '！', '？', '、', '：', ' '];
+    let mut sentences = Vec::new();
+    let mut bytes = 0;
+    while bytes < TEXT_BYTES {
+        let mut sentence = String::new();
+        if rng.below(5) == 0 {
+            for _ in 0..rng.between(3, 12) {
+                sentence.push_str(ASCII_WORDS[rng.below(ASCII_WORDS.len())]);
+                sentence.push(' ');
+            }
+        } else {
+            for _ in 0..rng.between(8, 40) {
+                sentence.push(*rng.pick(&plain));
+            }
+            sentence.push(*rng.pick(&punctuation));
+        }
+        bytes += sentence.len();
+        sentences.push(sentence);
+    }
+    let filler = sentences.concat();
+    let mut planted = std::collections::HashSet::new();
+    for _ in 0..PLANTED_HITS {
+        let at = rng.below(sentences.len());
+        let word = rng.pick(words);
+        sentences[at].push_str(word);
+        planted.insert(gpet::sensitive_words::normalize(word));
+    }
+    (sentences.concat(), filler, planted.len())
+}
+
 // --- figures ---------------------------------------------------------------------------------------
 
 /// Nearest-rank percentile; zero for no samples.
@@ -476,6 +960,11 @@ fn ms(d: Duration) -> f64 {
 
 fn ratio(value: f64, anchor: f64) -> Option<f64> {
     (anchor > 0.0).then(|| (value / anchor * 100.0).round() / 100.0)
+}
+
+/// A ratio well below one, to three decimals.
+fn fine_ratio(value: f64, anchor: f64) -> Option<f64> {
+    (anchor > 0.0).then(|| (value / anchor * 1000.0).round() / 1000.0)
 }
 
 fn print_table(figures: &Value) {
@@ -534,4 +1023,116 @@ fn print_table(figures: &Value) {
         );
     }
     println!("/api/me vs /_local/clock: p50 {}  p99 {}", times(&http["ratio_p50"]), times(&http["ratio_p99"]));
+
+    let links = &figures["short_links"];
+    println!(
+        "\n== e. Short-link redirects, closed loop: {} requests in flight for {} s per route after {} s of warm-up",
+        links["concurrency"], links["seconds"], links["warmup_seconds"]
+    );
+    println!(
+        "{:<24} {:>8} {:>7} {:>10} {:>9} {:>9} {:>9}",
+        "route", "ok", "errors", "req/s", "p50 ms", "p99 ms", "max ms"
+    );
+    for r in links["routes"].as_array().into_iter().flatten() {
+        println!(
+            "{:<24} {:>8} {:>7} {:>10} {:>9} {:>9} {:>9}",
+            r["route"].as_str().unwrap_or_default(),
+            r["ok"].to_string(),
+            r["errors"].to_string(),
+            r["per_s"].to_string(),
+            num(&r["p50_ms"]),
+            num(&r["p99_ms"]),
+            num(&r["max_ms"])
+        );
+    }
+    let redis = &links["redis_benchmark"];
+    match redis["get_per_s"].as_f64() {
+        Some(per_s) => println!(
+            "{:<24} {:>8} {:>7} {:>10.0}   ({})",
+            "Redis GET (anchor)",
+            "",
+            "",
+            per_s,
+            redis["command"].as_str().unwrap_or_default()
+        ),
+        None => println!("Redis GET (anchor): skipped, {}", redis["skipped"].as_str().unwrap_or("no figure")),
+    }
+    println!(
+        "redirects/s vs /_local/clock/s: {}   redirects/s vs Redis GET/s: {}",
+        times(&links["ratio_to_static"]),
+        links["ratio_to_redis_get"].as_f64().map_or("- (no Redis figure)".to_owned(), |r| format!("{r:.3}x"))
+    );
+    println!(
+        "(the static anchor is GET /_local/clock: the bench's host serves no web build, and that route touches neither PostgreSQL nor Redis; client, host and Redis share the machine's {} cores)",
+        figures["machine"]["cpus"]
+    );
+    let visits = links["visits_counted"].as_i64();
+    let answered = links["redirects_answered"].as_i64().unwrap_or_default();
+    println!(
+        "cross-check: visits counted (GET /api/console/short-links) {}, 302s answered (warm-up + measured) {}: {}{}",
+        visits.map_or("-".to_owned(), |v| v.to_string()),
+        answered,
+        if visits == Some(answered) { "equal" } else { "DIFFERENT" },
+        match links["redirect_errors"].as_i64() {
+            Some(0) | None => String::new(),
+            Some(n) => format!(" ({n} redirect requests failed or timed out; those may have been counted)"),
+        }
+    );
+
+    let words = &figures["sensitive_words"];
+    let naive = &words["naive"];
+    let matcher = &words["matcher"];
+    println!(
+        "\n== f. Sensitive words: {} words ({} distinct normalized), {:.2} MB of text ({} chars), {} planted hits of {} distinct words",
+        words["words"],
+        words["words_in_matcher"],
+        words["text_bytes"].as_f64().unwrap_or_default() / 1e6,
+        words["text_chars"],
+        words["planted_hits"],
+        words["planted_distinct_words"]
+    );
+    println!("{:<44} {:>10} {:>10} {:>8}", "", "MB/s", "ms", "found");
+    println!(
+        "{:<44} {:>10} {:>10} {:>8}",
+        format!("Matcher::new, {} words (median of {})", words["words"], words["runs"]),
+        "",
+        num(&words["build_median_ms"]),
+        ""
+    );
+    println!(
+        "{:<44} {:>10} {:>10} {:>8}",
+        format!("Matcher::find, whole text (median of {})", words["runs"]),
+        num(&matcher["mb_per_s"]),
+        num(&matcher["median_ms"]),
+        matcher["found_distinct_words"].to_string()
+    );
+    println!(
+        "{:<44} {:>10} {:>10} {:>8}",
+        "  of which normalize(text) (median)",
+        "",
+        num(&words["normalize_median_ms"]),
+        ""
+    );
+    println!(
+        "{:<44} {:>10} {:>10} {:>8}",
+        format!(
+            "naive contains x list, {:.0} KB slice (anchor)",
+            naive["slice_bytes"].as_f64().unwrap_or_default() / 1e3
+        ),
+        num(&naive["mb_per_s"]),
+        num(&(naive["seconds"].as_f64().map(|s| s * 1000.0).into())),
+        naive["found_distinct_words"].to_string()
+    );
+    println!(
+        "matcher vs naive: {}   on the slice the matcher found {} words, the naive scan {}: {}",
+        times(&words["ratio_to_naive"]),
+        naive["matcher_found_on_slice"],
+        naive["found_distinct_words"],
+        if naive["same_words"] == true { "the same words" } else { "DIFFERENT words" }
+    );
+    println!(
+        "(MB = 10^6 bytes of the text as written; both times include normalizing the text once; the text without its \
+         planted words holds {} words, so what is found is the planted words and the words inside them)",
+        words["filler_hits"]
+    );
 }
