@@ -32,6 +32,10 @@ struct OauthState {
     state: String,
     redirect: String,
     invite: Option<String>,
+    /// Why an invite link's code cannot bind (1403 malformed, 1404 unknown): the app says so
+    /// after the login, which goes on without it.
+    #[serde(default)]
+    invite_error: Option<u16>,
 }
 
 pub struct Redirect {
@@ -58,18 +62,17 @@ pub fn safe_redirect(requested: Option<&str>) -> String {
 
 pub fn authorize(ctx: &Ctx, redirect: Option<&str>, invite: Option<&str>) -> Result<Redirect> {
     let auth = ctx.auth()?;
-    let invite = invite.and_then(|code| match InviteCode::parse(code) {
-        Ok(code) => Some(code.as_str().to_owned()),
-        Err(_) => {
-            // A broken invite link must not stop a login: it is dropped.
-            tracing::info!("malformed invite code ignored");
-            None
-        }
-    });
+    // A broken invite link must not stop a login: its code is dropped, and the app told.
+    let (invite, invite_error) = match invite.filter(|c| !c.is_empty()).map(InviteCode::parse) {
+        None => (None, None),
+        Some(Ok(code)) => (Some(code.as_str().to_owned()), None),
+        Some(Err(_)) => (None, Some(Code::BadParameters.as_u16())),
+    };
     let state = OauthState {
         state: rand::rng().sample_iter(&Alphanumeric).take(24).map(char::from).collect(),
         redirect: safe_redirect(redirect),
         invite,
+        invite_error,
     };
     let callback = auth.public_base_url.join(CALLBACK_PATH).expect("a base URL joins a path");
     let location = ctx.wechat()?.authorize_url(callback.as_str(), &state.state).to_string();
@@ -110,9 +113,10 @@ pub async fn callback(
         return Err(Error::bad_request("授权码格式不正确"));
     }
     let code_hash = hex::encode(Sha256::digest(code.as_bytes()));
-    let logged_in = |session: Session| -> Result<LoggedIn> {
-        Ok(LoggedIn { token: sessions::issue_token(ctx, &session)?, session, redirect: expected.redirect.clone() })
+    let logged_in_to = |session: Session, redirect: String| -> Result<LoggedIn> {
+        Ok(LoggedIn { token: sessions::issue_token(ctx, &session)?, session, redirect })
     };
+    let logged_in = |session: Session| logged_in_to(session, expected.redirect.clone());
     let db = ctx.db()?;
     let already = |session: Option<Session>| match session {
         Some(s) if s.live => logged_in(s),
@@ -165,7 +169,26 @@ pub async fn callback(
     outbox::enqueue(&tx, Queue::TrackingEvents, &[event.to_json()]).await?;
     tx.commit().await.db("failed to commit a login")?;
     tracing::info!(user_id = user.id, new_user = user.created, snapshot = user.snapshot, "logged in");
-    logged_in(session)
+    let invite_error = match binding {
+        Some(Binding::UnknownCode) => Some(Code::NotFound.as_u16()),
+        _ => expected.invite_error,
+    };
+    match invite_error {
+        Some(code) => logged_in_to(session, with_query(&expected.redirect, "invite_error", &code.to_string())),
+        None => logged_in(session),
+    }
+}
+
+/// `path` with one more query parameter, before any fragment.
+fn with_query(path: &str, name: &str, value: &str) -> String {
+    let (before, fragment) = path.split_once('#').map_or((path, None), |(b, f)| (b, Some(f)));
+    let separator = if before.contains('?') { '&' } else { '?' };
+    let mut out = format!("{before}{separator}{name}={value}");
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    out
 }
 
 fn wechat_failure(e: WechatError) -> Error {
@@ -183,7 +206,14 @@ fn wechat_failure(e: WechatError) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use super::safe_redirect;
+    use super::{safe_redirect, with_query};
+
+    #[test]
+    fn a_parameter_joins_the_query_before_the_fragment() {
+        assert_eq!(with_query("/", "invite_error", "1404"), "/?invite_error=1404");
+        assert_eq!(with_query("/?invite=AB", "e", "1"), "/?invite=AB&e=1");
+        assert_eq!(with_query("/a#top", "e", "1"), "/a?e=1#top");
+    }
 
     #[test]
     fn redirects_stay_inside_the_h5_app() {

@@ -19,7 +19,9 @@ pub enum Binding {
     Bound {
         master_id: i64,
     },
-    /// No user has this code, or binding it is not allowed (self, snapshot, already bound).
+    /// No user has this code: the user is told (the link is wrong).
+    UnknownCode,
+    /// Binding is not allowed (oneself, a snapshot user, already bound): nothing to tell.
     NotBound(&'static str),
 }
 
@@ -45,12 +47,12 @@ pub async fn bind(tx: &mut Transaction<'_>, user_id: i64, invite: &InviteCode) -
                 .query_opt("SELECT id, snapshot FROM users WHERE invite_code = $1", &[&invite.as_str()])
                 .await
                 .db("failed to find an invite code")?;
-            Binding::NotBound(match owner {
-                None => "no user has this invite code",
-                Some(row) if row.get::<_, i64>(0) == user_id => "one's own invite code",
-                Some(row) if row.get::<_, bool>(1) => "the master is a snapshot user",
-                Some(_) => "this user cannot be bound",
-            })
+            match owner {
+                None => Binding::UnknownCode,
+                Some(row) if row.get::<_, i64>(0) == user_id => Binding::NotBound("one's own invite code"),
+                Some(row) if row.get::<_, bool>(1) => Binding::NotBound("the master is a snapshot user"),
+                Some(_) => Binding::NotBound("this user cannot be bound"),
+            }
         }
         Err(e) => match violated_constraint(&e) {
             Some(name) if name.starts_with("users_binding_") || name == "users_not_own_master" => {
@@ -64,6 +66,7 @@ pub async fn bind(tx: &mut Transaction<'_>, user_id: i64, invite: &InviteCode) -
     savepoint.commit().await.db("failed to release a savepoint")?;
     match outcome {
         Binding::Bound { master_id } => tracing::info!(master_id, "bound to a master"),
+        Binding::UnknownCode => tracing::info!("invite code unknown"),
         Binding::NotBound(why) => tracing::info!(why, "invite not bound"),
     }
     Ok(outcome)

@@ -177,6 +177,21 @@ test('an invite link makes a master and an apprentice, and both see it', TIMEOUT
   await masterContext.close()
 })
 
+test('an invite link with an unknown code still logs in, and says why nobody was bound', TIMEOUT, async () => {
+  const context = await phoneContext(browser)
+  const page = await context.newPage()
+  await page.goto(`${BASE}/?invite=ZZZZZZ`)
+  await loginAs(page, `o_e2e_stray_${unique()}`)
+  await page.getByTestId('invite-error').filter({ hasText: '邀请码不存在' }).waitFor()
+  await page.getByTestId('nickname').waitFor()
+  assert.equal(new URL(page.url()).searchParams.get('invite_error'), null, 'the notice is not repeated on reload')
+  assert.equal((await apiData(page, '/api/me')).master, null)
+  await screenshot(page, 'h5-invite-unknown-code')
+  await page.getByRole('button', { name: '关闭' }).click()
+  assert.equal(await page.getByTestId('invite-error').count(), 0)
+  await context.close()
+})
+
 /** Logs in to the console API as admin; answers the bearer token. */
 async function consoleToken() {
   const res = await fetch(`${BASE}/api/console/auth/login`, {

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react'
-import { Route, Routes, useLocation } from 'react-router-dom'
+import { Route, Routes, useLocation, useNavigate } from 'react-router-dom'
 import { onMaintenance } from './api'
+import { inviteErrorMessage, withoutInviteError } from './format'
 import BindPhone from './pages/BindPhone'
 import Home from './pages/Home'
 import Identity from './pages/Identity'
@@ -12,7 +13,18 @@ import { track } from './track'
 
 export default function App() {
   const location = useLocation()
+  const navigate = useNavigate()
   const [maintenance, setMaintenance] = useState<string | null>(null)
+  const [inviteNotice, setInviteNotice] = useState<string | null>(null)
+
+  // A login through a broken invite link comes back with ?invite_error=: say so once, and take
+  // the parameter out of the address so a reload does not say it again.
+  useEffect(() => {
+    const notice = inviteErrorMessage(location.search)
+    if (notice === null) return
+    setInviteNotice(notice)
+    navigate({ pathname: location.pathname, search: withoutInviteError(location.search), hash: location.hash }, { replace: true })
+  }, [location, navigate])
 
   useEffect(() => onMaintenance(setMaintenance), [])
 
@@ -26,13 +38,23 @@ export default function App() {
 
   if (maintenance !== null) return <Maintenance msg={maintenance} />
   return (
-    <Routes>
-      <Route path="/" element={<Home />} />
-      <Route path="/login" element={<Login />} />
-      <Route path="/bind-phone" element={<BindPhone />} />
-      <Route path="/identity" element={<Identity />} />
-      <Route path="/invite" element={<Invite />} />
-      <Route path="*" element={<NotFound />} />
-    </Routes>
+    <>
+      {inviteNotice && (
+        <div className="notice" role="alert" data-testid="invite-error">
+          <span>{inviteNotice}</span>
+          <button type="button" className="notice-close" aria-label="关闭" onClick={() => setInviteNotice(null)}>
+            ×
+          </button>
+        </div>
+      )}
+      <Routes>
+        <Route path="/" element={<Home />} />
+        <Route path="/login" element={<Login />} />
+        <Route path="/bind-phone" element={<BindPhone />} />
+        <Route path="/identity" element={<Identity />} />
+        <Route path="/invite" element={<Invite />} />
+        <Route path="*" element={<NotFound />} />
+      </Routes>
+    </>
   )
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatDate, formatFen, marqueeSeconds, secondsLeft, sendCodeLabel } from './format'
+import { formatDate, formatFen, inviteErrorMessage, marqueeSeconds, secondsLeft, sendCodeLabel, withoutInviteError } from './format'
 
 describe('formatFen', () => {
   it('shows fen as yuan with two decimals', () => {
@@ -49,5 +49,19 @@ describe('marqueeSeconds', () => {
     expect(marqueeSeconds(4)).toBe(8)
     expect(marqueeSeconds(100)).toBe(25)
     expect(marqueeSeconds(10_000)).toBe(120)
+  })
+})
+
+describe('invite errors after a login', () => {
+  it('explains an unknown or malformed code, and nothing else', () => {
+    expect(inviteErrorMessage('?invite_error=1404')).toContain('邀请码不存在')
+    expect(inviteErrorMessage('?invite=AB&invite_error=1403')).toContain('格式不正确')
+    expect(inviteErrorMessage('?invite_error=9')).toBeNull()
+    expect(inviteErrorMessage('')).toBeNull()
+  })
+
+  it('drops only its own parameter from the address', () => {
+    expect(withoutInviteError('?invite=AB&invite_error=1404')).toBe('?invite=AB')
+    expect(withoutInviteError('?invite_error=1404')).toBe('')
   })
 })

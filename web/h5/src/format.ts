@@ -35,3 +35,26 @@ export function marqueeSeconds(chars: number): number {
   // About 4 characters a second, so it reads at the same speed whatever the length.
   return Math.min(120, Math.max(8, Math.round(chars / 4)))
 }
+
+/**
+ * What the app tells a user whose invite link could not bind them (the login went on):
+ * `?invite_error=1404` (no such code) or `1403` (a malformed code); null otherwise.
+ */
+export function inviteErrorMessage(search: string): string | null {
+  switch (new URLSearchParams(search).get('invite_error')) {
+    case '1404':
+      return '邀请链接无效：邀请码不存在。你已正常登录，可以继续使用。'
+    case '1403':
+      return '邀请链接格式不正确。你已正常登录，可以继续使用。'
+    default:
+      return null
+  }
+}
+
+/** `search` without `invite_error`, for replacing the address once the notice is shown. */
+export function withoutInviteError(search: string): string {
+  const params = new URLSearchParams(search)
+  params.delete('invite_error')
+  const rest = params.toString()
+  return rest ? `?${rest}` : ''
+}

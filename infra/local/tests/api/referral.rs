@@ -70,9 +70,15 @@ async fn an_invite_never_rebinds_an_old_user_nor_binds_oneself_a_snapshot_or_an_
     assert_eq!(master_of(&app, "o_demo_lina").await, (None, None), "never oneself");
     app.login_invited("o_demo_snapshot", "/", Some(&code)).await;
     assert_eq!(master_of(&app, "o_demo_snapshot").await, (None, None), "never a snapshot user");
+    // A wrong link still logs in, and the app is told why nobody was bound.
     let (response, _, _) = app.login_invited("o_new_unknown_code", "/", Some("ZZZZZZ")).await;
-    assert_eq!(response.status(), 302);
+    assert_eq!((response.status().as_u16(), location(&response)), (302, "/?invite_error=1404".to_owned()));
     assert_eq!(master_of(&app, "o_new_unknown_code").await, (None, None));
+    let (response, _, _) = app.login_invited("o_new_bad_code", "/groups", Some("AB!")).await;
+    assert_eq!((response.status().as_u16(), location(&response)), (302, "/groups?invite_error=1403".to_owned()));
+    assert_eq!(master_of(&app, "o_new_bad_code").await, (None, None));
+    let (response, _, _) = app.login_invited("o_demo_lina", "/", Some(&code)).await;
+    assert_eq!(location(&response), "/", "one's own code is not an error to show");
     let (_, me) = app.get("/api/me", &old).await;
     assert_eq!(me["data"]["master"], json!(null));
 }
