@@ -194,3 +194,41 @@ async fn a_name_with_a_sensitive_word_is_refused_with_the_words() {
         .await;
     assert_eq!((status, body["code"].as_i64(), &body["data"]["words"]), (422, Some(2003), &json!(["bad"])), "{body}");
 }
+
+/// Moves every send recorded for the test's phones `minutes_ago` into the past, and records
+/// `more` such sends beside them: the hour and the day windows without waiting for them.
+async fn backdate_sends(app: &TestApp, minutes_ago: i64, more: usize) {
+    let cache = app.ctx.cache().unwrap();
+    let mut redis = cache.conn();
+    let keys: Vec<String> =
+        redis::cmd("KEYS").arg(cache.key("GPET:SMS_SENDS:*")).query_async(&mut redis).await.unwrap();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let members: Vec<String> = redis::cmd("ZRANGE").arg(&keys[0]).arg(0).arg(-1).query_async(&mut redis).await.unwrap();
+    let at = chrono::Utc::now().timestamp_millis() - minutes_ago * 60_000;
+    let extra = (0..more).map(|i| format!("earlier-{minutes_ago}-{i}"));
+    for member in members.into_iter().chain(extra) {
+        let _: () = redis::cmd("ZADD").arg(&keys[0]).arg(at).arg(member).query_async(&mut redis).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_hour_and_the_day_limits_count_earlier_sends() {
+    let app = TestApp::spawn().await;
+    let cookies = app.logged_in("o_demo_liuyang").await;
+    let send = || app.h5_post("/api/me/phone/code", &cookies, json!({"phone": "13200000006"}));
+    assert_eq!(send().await.0, 200);
+    // Five sends within the hour (none within the minute): the hour's limit.
+    backdate_sends(&app, 10, 4).await;
+    let (status, body) = send().await;
+    assert_eq!((status, body["code"].as_i64()), (429, Some(2304)), "{body}");
+    assert!(body["msg"].as_str().unwrap().contains("每小时"), "{body}");
+    // Ten within the day (none within the hour): the day's limit.
+    backdate_sends(&app, 300, 5).await;
+    let (status, body) = send().await;
+    assert_eq!((status, body["code"].as_i64()), (429, Some(2304)), "{body}");
+    assert!(body["msg"].as_str().unwrap().contains("每天"), "{body}");
+    // A day later, all of them have left the windows.
+    backdate_sends(&app, 24 * 60 + 1, 0).await;
+    assert_eq!(send().await.0, 200);
+    assert_eq!(app.sms_codes("13200000006").await.len(), 2);
+}
