@@ -11,7 +11,8 @@ infra/scripts/web.sh build
 echo "== building the local host and the sandbox"
 cargo build -p gpet-local -p gpet-sandbox
 trap 'infra/scripts/stack.sh stop dev' EXIT INT TERM
-infra/scripts/stack.sh start dev
+# The sandbox's robots keep chatting in the demo groups, so their sessions move.
+GPET_SANDBOX_CHATTER=1 infra/scripts/stack.sh start dev
 cat <<MSG
 
 gpet is running (logs in .local/logs/dev-*.log):

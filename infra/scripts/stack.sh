@@ -33,7 +33,8 @@ case $action in
     stop
     port=${GPET_PORT:-3000} sandbox_port=${GPET_SANDBOX_PORT:-3900}
     export GPET_SANDBOX_URL=http://127.0.0.1:$sandbox_port
-    GPET_SANDBOX_PORT=$sandbox_port target/debug/gpet-sandbox > ".local/logs/$name-sandbox.log" 2>&1 &
+    GPET_SANDBOX_PORT=$sandbox_port GPET_SANDBOX_GPET_URL=http://127.0.0.1:$port \
+      target/debug/gpet-sandbox > ".local/logs/$name-sandbox.log" 2>&1 &
     echo $! > "$pids"
     wait_for "$GPET_SANDBOX_URL/sandbox/wechat/users" ".local/logs/$name-sandbox.log"
     GPET_PORT=$port target/debug/gpet-local serve --seed > ".local/logs/$name-host.log" 2>&1 &

@@ -2,6 +2,8 @@
 //! (`GPET:USER_OPT_{day}`, the old system's key); the `dau-rollup` job stores yesterday's count
 //! in PostgreSQL. The console dashboard shows them beside the new users of each day.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::clock::BusinessDay;
@@ -9,6 +11,7 @@ use crate::context::Ctx;
 use crate::db::QueryContext;
 use crate::error::{Error, Result, Unexpected};
 use crate::short_links;
+use crate::{groups, robots};
 
 /// Bitmaps outlive their day long enough for the rollup to read them.
 const BITMAP_SECS: i64 = 3 * 24 * 3600;
@@ -67,6 +70,19 @@ pub struct DayStats {
     pub day: String,
     pub active_users: i64,
     pub new_users: i64,
+    pub robots: RobotsOfDay,
+    /// Groups rated 1★ … 5★ for this day's sessions, keyed "1" … "5".
+    pub groups_by_stars: BTreeMap<String, i64>,
+}
+
+/// Robots' use of a day, summed over robots.
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct RobotsOfDay {
+    /// Free places in the day's snapshot.
+    pub free: i64,
+    pub distributed: i64,
+    pub displayed: i64,
+    pub activated: i64,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -113,6 +129,8 @@ pub async fn dashboard(ctx: &Ctx, from: BusinessDay, to: BusinessDay) -> Result<
         .await
         .db("failed to load the dashboard")?;
     let today = ctx.clock.today();
+    let robots = robots::use_by_day(ctx, from, to).await?;
+    let stars = groups::stars_by_day(ctx, from, to).await?;
     let mut days = Vec::with_capacity(rows.len());
     for row in rows {
         let day = BusinessDay::from_date(row.get("day"));
@@ -122,7 +140,20 @@ pub async fn dashboard(ctx: &Ctx, from: BusinessDay, to: BusinessDay) -> Result<
             None if day == today || day == today.pred() => count_active(ctx, day).await?,
             None => 0,
         };
-        days.push(DayStats { day: day.to_string(), active_users, new_users: row.get("new_users") });
+        let used = robots.get(&day).copied().unwrap_or_default();
+        let by_stars = stars.get(&day).copied().unwrap_or_default();
+        days.push(DayStats {
+            day: day.to_string(),
+            active_users,
+            new_users: row.get("new_users"),
+            robots: RobotsOfDay {
+                free: used.snapshot_free,
+                distributed: used.distributed,
+                displayed: used.displayed,
+                activated: used.activated,
+            },
+            groups_by_stars: (1..=5).map(|s| (s.to_string(), by_stars[s - 1])).collect(),
+        });
     }
     Ok(Dashboard { from: from.to_string(), to: to.to_string(), days })
 }

@@ -92,6 +92,10 @@ pub struct Needs {
     pub auth: bool,
     pub wechat: bool,
     pub sms: bool,
+    /// The robot platform's API.
+    pub robot: bool,
+    /// The launch system's API.
+    pub launch: bool,
 }
 
 /// The parts a function uses, as a type: `Ctx::from_env::<U>` builds only `U::NEEDS`, and since
@@ -108,8 +112,10 @@ impl Uses for Everything {
 }
 
 impl Needs {
-    pub const NONE: Needs = Needs { db: false, cache: false, queues: false, auth: false, wechat: false, sms: false };
-    pub const ALL: Needs = Needs { db: true, cache: true, queues: true, auth: true, wechat: true, sms: true };
+    pub const NONE: Needs =
+        Needs { db: false, cache: false, queues: false, auth: false, wechat: false, sms: false, robot: false, launch: false };
+    pub const ALL: Needs =
+        Needs { db: true, cache: true, queues: true, auth: true, wechat: true, sms: true, robot: true, launch: true };
 }
 
 #[derive(Clone)]
@@ -214,6 +220,32 @@ pub struct SmsConfig {
 impl SmsConfig {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self { base_url: env.url("GPET_SMS_BASE_URL")?, key: env.secret("GPET_SMS_KEY", 1)? })
+    }
+}
+
+#[derive(Clone)]
+pub struct RobotConfig {
+    /// The robot platform's API.
+    pub base_url: Url,
+    /// Signs what we send it and checks the events it sends us.
+    pub secret: SecretString,
+}
+
+impl RobotConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self { base_url: env.url("GPET_ROBOT_BASE_URL")?, secret: env.secret("GPET_ROBOT_SECRET", 8)? })
+    }
+}
+
+#[derive(Clone)]
+pub struct LaunchConfig {
+    /// The launch system's API (投放开关).
+    pub base_url: Url,
+}
+
+impl LaunchConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self { base_url: env.url("GPET_LAUNCH_BASE_URL")? })
     }
 }
 

@@ -4,11 +4,14 @@
 use crate::auth::Auth;
 use crate::cache::Cache;
 use crate::clock::Clock;
-use crate::config::{AuthConfig, CacheConfig, DbConfig, Env, QueueConfig, SmsConfig, Uses, WechatConfig};
+use crate::config::{
+    AuthConfig, CacheConfig, DbConfig, Env, LaunchConfig, QueueConfig, RobotConfig, SmsConfig, Uses, WechatConfig,
+};
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::partners::{self, sms::SmsGateway, wechat::WechatOauth};
+use crate::partners::{self, launch::LaunchSystem, robot::RobotPlatform, sms::SmsGateway, wechat::WechatOauth};
 use crate::queue::Queues;
+use crate::robot_events::RobotDirectory;
 use crate::sensitive_words::MatcherCache;
 
 pub struct Ctx {
@@ -19,8 +22,12 @@ pub struct Ctx {
     auth: Option<Auth>,
     wechat: Option<WechatOauth>,
     sms: Option<SmsGateway>,
+    robot: Option<RobotPlatform>,
+    launch: Option<LaunchSystem>,
     /// The sensitive-word matcher, built once per list version.
     pub(crate) sensitive_words: MatcherCache,
+    /// Robot WeChat ids, for the robot-events consumer.
+    pub(crate) robot_ids: RobotDirectory,
 }
 
 impl Ctx {
@@ -33,6 +40,8 @@ impl Ctx {
         let auth = U::NEEDS.auth.then(|| AuthConfig::from_env(env)).transpose()?;
         let wechat = U::NEEDS.wechat.then(|| WechatConfig::from_env(env)).transpose()?;
         let sms = U::NEEDS.sms.then(|| SmsConfig::from_env(env)).transpose()?;
+        let robot = U::NEEDS.robot.then(|| RobotConfig::from_env(env)).transpose()?;
+        let launch = U::NEEDS.launch.then(|| LaunchConfig::from_env(env)).transpose()?;
         let http = || partners::http_client();
         Ok(Ctx {
             clock,
@@ -49,7 +58,10 @@ impl Ctx {
             // The HTTP client (and its TLS roots) only where a partner is called.
             wechat: wechat.map(|c| Ok::<_, anyhow::Error>(WechatOauth::new(http()?, c))).transpose()?,
             sms: sms.map(|c| Ok::<_, anyhow::Error>(SmsGateway::new(http()?, c))).transpose()?,
+            robot: robot.map(|c| Ok::<_, anyhow::Error>(RobotPlatform::new(http()?, c))).transpose()?,
+            launch: launch.map(|c| Ok::<_, anyhow::Error>(LaunchSystem::new(http()?, c))).transpose()?,
             sensitive_words: MatcherCache::default(),
+            robot_ids: RobotDirectory::default(),
         })
     }
 
@@ -75,6 +87,14 @@ impl Ctx {
 
     pub fn sms(&self) -> Result<&SmsGateway> {
         self.sms.as_ref().ok_or_else(|| missing("SMS gateway"))
+    }
+
+    pub fn robot(&self) -> Result<&RobotPlatform> {
+        self.robot.as_ref().ok_or_else(|| missing("robot platform"))
+    }
+
+    pub fn launch(&self) -> Result<&LaunchSystem> {
+        self.launch.as_ref().ok_or_else(|| missing("launch system"))
     }
 }
 

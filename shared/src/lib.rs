@@ -3,12 +3,19 @@
 
 pub mod activity;
 pub mod auth;
+pub mod broadcasts;
 pub mod cache;
+pub mod campaigns;
 pub mod clock;
 pub mod config;
+pub mod content;
 pub mod context;
 pub mod db;
+pub mod dead_letters;
+pub mod deliveries;
 pub mod error;
+pub mod groups;
+pub mod keywords;
 pub mod login;
 pub mod operations;
 pub mod operators;
@@ -18,6 +25,8 @@ pub mod partners;
 pub mod profile;
 pub mod queue;
 pub mod referral;
+pub mod robot_events;
+pub mod robots;
 pub mod sensitive_words;
 pub mod sessions;
 pub mod settings;

@@ -5,21 +5,31 @@ use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 
 use crate::config::QueueConfig;
 
-/// The queues gpet writes to.
+/// The queues gpet writes to or reads from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Queue {
     TrackingEvents,
     BiEvents,
+    RobotEvents,
+    TrackingEventsDlq,
+    RobotEventsDlq,
 }
 
 impl Queue {
-    pub const ALL: [Queue; 2] = [Queue::TrackingEvents, Queue::BiEvents];
+    pub const ALL: [Queue; 5] =
+        [Queue::TrackingEvents, Queue::BiEvents, Queue::RobotEvents, Queue::TrackingEventsDlq, Queue::RobotEventsDlq];
+
+    /// The dead-letter queues of our consumers, shown in the console.
+    pub const DEAD_LETTERS: [Queue; 2] = [Queue::RobotEventsDlq, Queue::TrackingEventsDlq];
 
     /// The name in every environment (and in the outbox's `queue` column).
     pub fn name(self) -> &'static str {
         match self {
             Queue::TrackingEvents => "gpet-tracking-events",
             Queue::BiEvents => "gpet-bi-events",
+            Queue::RobotEvents => "gpet-robot-events",
+            Queue::TrackingEventsDlq => "gpet-tracking-events-dlq",
+            Queue::RobotEventsDlq => "gpet-robot-events-dlq",
         }
     }
 
@@ -32,6 +42,18 @@ impl Queue {
         match self {
             Queue::TrackingEvents => "GPET_TRACKING_QUEUE_URL",
             Queue::BiEvents => "GPET_BI_QUEUE_URL",
+            Queue::RobotEvents => "GPET_ROBOT_EVENTS_QUEUE_URL",
+            Queue::TrackingEventsDlq => "GPET_TRACKING_DLQ_URL",
+            Queue::RobotEventsDlq => "GPET_ROBOT_EVENTS_DLQ_URL",
+        }
+    }
+
+    /// Where a dead letter goes back to on redrive.
+    pub fn source(self) -> Option<Queue> {
+        match self {
+            Queue::TrackingEventsDlq => Some(Queue::TrackingEvents),
+            Queue::RobotEventsDlq => Some(Queue::RobotEvents),
+            _ => None,
         }
     }
 }

@@ -68,6 +68,151 @@ impl Subject for ShortLinkSettings {
     }
 }
 
+/// Groups: stars, incomes, the minimum size, clean-up and what robots say (*defaults* of SPEC.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupSettings {
+    /// Yesterday's sessions needed for 2★, 3★, 4★ and 5★ (fewer than the first: 1★).
+    pub star_thresholds: [u32; 4],
+    /// A group's daily income at 1★ … 5★, in fen.
+    pub star_income_fen: [u32; 5],
+    /// A group smaller than this is refused.
+    pub min_members: u32,
+    /// Days in a row without a session after which a group is cancelled (注销).
+    pub cancel_after_days: u32,
+    /// Days after which cancelled and left groups are deleted.
+    pub purge_after_days: u32,
+    /// The answer to a private message that is not a pairing code (客服话术).
+    pub customer_service_reply: String,
+    /// Seconds between two sends of one robot.
+    pub send_gap_secs: u32,
+}
+
+impl Default for GroupSettings {
+    fn default() -> Self {
+        Self {
+            star_thresholds: [1, 50, 200, 500],
+            star_income_fen: [10, 30, 60, 100, 150],
+            min_members: 20,
+            cancel_after_days: 3,
+            purge_after_days: 30,
+            customer_service_reply: "客服繁忙，请稍后再试。帮助：https://gpet.example.cn/help".to_owned(),
+            send_gap_secs: 3,
+        }
+    }
+}
+
+impl GroupSettings {
+    /// The stars a day with `sessions` sessions earns.
+    pub fn stars(&self, sessions: i64) -> i16 {
+        1 + self.star_thresholds.iter().filter(|t| sessions >= i64::from(**t)).count() as i16
+    }
+
+    /// The daily income at `stars` (0 before the first rating).
+    pub fn income_fen(&self, stars: i16) -> i64 {
+        match stars {
+            1..=5 => i64::from(self.star_income_fen[stars as usize - 1]),
+            _ => 0,
+        }
+    }
+}
+
+impl Subject for GroupSettings {
+    const KEY: &'static str = "groups";
+
+    fn validate(&self) -> Result<()> {
+        let t = self.star_thresholds;
+        if t[0] < 1 || !t.windows(2).all(|w| w[0] < w[1]) {
+            return Err(Error::bad_request("groups.star_thresholds 须为从 1 起严格递增的 4 个整数"));
+        }
+        for (i, fen) in self.star_income_fen.iter().enumerate() {
+            within(&format!("groups.star_income_fen[{i}]"), *fen, 0, 100_000)?;
+        }
+        within("groups.min_members", self.min_members, 1, 500)?;
+        within("groups.cancel_after_days", self.cancel_after_days, 1, 30)?;
+        within("groups.purge_after_days", self.purge_after_days, 1, 365)?;
+        within("groups.send_gap_secs", self.send_gap_secs, 1, 60)?;
+        let n = self.customer_service_reply.trim().chars().count();
+        if n == 0 || n > 500 {
+            return Err(Error::bad_request("groups.customer_service_reply 须为 1 到 500 个字"));
+        }
+        Ok(())
+    }
+}
+
+/// One release of the day: at `at` (HH:MM, business time) `share_pct` % more of each robot's
+/// free places may be distributed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Release {
+    pub at: String,
+    pub share_pct: u32,
+}
+
+/// The distribution strategy (`DISTRIBUTE_CONFIG`, `DISTRIBUTE_AMOUNT`, `DISPLAY_RATE`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DistributionSettings {
+    pub releases: Vec<Release>,
+    /// Robots offered per request.
+    pub amount: u32,
+    /// Displays allowed per released place.
+    pub display_rate: u32,
+}
+
+impl Default for DistributionSettings {
+    fn default() -> Self {
+        let release = |at: &str, share_pct| Release { at: at.to_owned(), share_pct };
+        Self { releases: vec![release("08:00", 50), release("12:00", 30), release("19:00", 20)], amount: 1, display_rate: 3 }
+    }
+}
+
+fn minute_of_day(field: &str, at: &str) -> Result<u32> {
+    chrono::NaiveTime::parse_from_str(at, "%H:%M")
+        .ok()
+        .filter(|_| at.len() == 5)
+        .map(|t| chrono::Timelike::hour(&t) * 60 + chrono::Timelike::minute(&t))
+        .ok_or_else(|| Error::bad_request(format!("{field} 须为 HH:MM，收到 {at}")))
+}
+
+impl DistributionSettings {
+    /// The share of free places released by `minute` (minutes since business midnight).
+    pub fn released_pct(&self, minute: u32) -> u32 {
+        let released: u32 = self
+            .releases
+            .iter()
+            .filter(|r| minute_of_day("", &r.at).is_ok_and(|m| m <= minute))
+            .map(|r| r.share_pct)
+            .sum();
+        released.min(100)
+    }
+}
+
+impl Subject for DistributionSettings {
+    const KEY: &'static str = "distribution";
+
+    fn validate(&self) -> Result<()> {
+        if self.releases.len() > 24 {
+            return Err(Error::bad_request("distribution.releases 最多 24 个时间点"));
+        }
+        let mut last = None;
+        for (i, r) in self.releases.iter().enumerate() {
+            let m = minute_of_day(&format!("distribution.releases[{i}].at"), &r.at)?;
+            if last.is_some_and(|l| m <= l) {
+                return Err(Error::bad_request(format!("distribution.releases[{i}].at 须晚于前一个时间点")));
+            }
+            last = Some(m);
+            within(&format!("distribution.releases[{i}].share_pct"), r.share_pct, 1, 100)?;
+        }
+        let total: u32 = self.releases.iter().map(|r| r.share_pct).sum();
+        if total > 100 {
+            return Err(Error::bad_request(format!("distribution.releases 的比例合计不能超过 100，现为 {total}")));
+        }
+        within("distribution.amount", self.amount, 1, 5)?;
+        within("distribution.display_rate", self.display_rate, 1, 20)
+    }
+}
+
 fn within(field: &str, value: u32, min: u32, max: u32) -> Result<()> {
     if (min..=max).contains(&value) {
         Ok(())
@@ -110,10 +255,11 @@ pub async fn save<S: Subject>(client: &impl GenericClient, by: &ConsolePrincipal
 pub struct AllSettings {
     pub sms: SmsSettings,
     pub short_links: ShortLinkSettings,
+    pub groups: GroupSettings,
 }
 
 pub async fn load_all(client: &impl GenericClient) -> Result<AllSettings> {
-    Ok(AllSettings { sms: load(client).await?, short_links: load(client).await? })
+    Ok(AllSettings { sms: load(client).await?, short_links: load(client).await?, groups: load(client).await? })
 }
 
 #[tracing::instrument(skip_all, fields(operator_id = by.operator.id))]
@@ -125,9 +271,11 @@ pub async fn save_all(
     by.require(operators::CONTENT_EDITORS)?;
     all.sms.validate()?;
     all.short_links.validate()?;
+    all.groups.validate()?;
     let tx = client.transaction().await.db("failed to begin")?;
     save(&tx, by, &all.sms).await?;
     save(&tx, by, &all.short_links).await?;
+    save(&tx, by, &all.groups).await?;
     tx.commit().await.db("failed to commit settings")?;
     Ok(all.clone())
 }
@@ -145,6 +293,38 @@ mod tests {
         );
         sms.validate().unwrap();
         ShortLinkSettings::default().validate().unwrap();
+        GroupSettings::default().validate().unwrap();
+        DistributionSettings::default().validate().unwrap();
+    }
+
+    #[test]
+    fn stars_follow_the_thresholds() {
+        let g = GroupSettings::default();
+        let stars: Vec<i16> = [0, 1, 49, 50, 199, 200, 499, 500, 100_000].iter().map(|s| g.stars(*s)).collect();
+        assert_eq!(stars, [1, 2, 2, 3, 3, 4, 4, 5, 5]);
+        assert_eq!((g.income_fen(0), g.income_fen(1), g.income_fen(5)), (0, 10, 150));
+    }
+
+    #[test]
+    fn releases_add_up_through_the_day() {
+        let d = DistributionSettings::default();
+        let at = |h: u32, m: u32| d.released_pct(h * 60 + m);
+        assert_eq!([at(7, 59), at(8, 0), at(11, 59), at(12, 0), at(19, 0), at(23, 59)], [0, 50, 50, 80, 100, 100]);
+    }
+
+    #[test]
+    fn a_bad_strategy_names_its_field() {
+        let mut d = DistributionSettings::default();
+        d.releases[1].at = "07:00".into();
+        assert!(d.validate().unwrap_err().client_message().contains("releases[1].at"));
+        let mut d = DistributionSettings::default();
+        d.releases[0].share_pct = 60;
+        assert!(d.validate().unwrap_err().client_message().contains("合计"));
+        let mut d = DistributionSettings::default();
+        d.releases[2].at = "7pm".into();
+        assert!(d.validate().unwrap_err().client_message().contains("releases[2].at"));
+        let g = GroupSettings { star_thresholds: [1, 50, 50, 500], ..GroupSettings::default() };
+        assert!(g.validate().unwrap_err().client_message().contains("star_thresholds"));
     }
 
     #[test]

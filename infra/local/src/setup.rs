@@ -16,6 +16,7 @@ pub const LOCAL_COOKIE_KEY: &str = "local-only-cookie-key-never-deployed-0000";
 pub const SANDBOX_APP_ID: &str = "wx_sandbox_app";
 pub const SANDBOX_APP_SECRET: &str = "sandbox-secret";
 pub const SANDBOX_SMS_KEY: &str = "sandbox-sms-key";
+pub const SANDBOX_ROBOT_SECRET: &str = "sandbox-robot-secret";
 
 #[derive(Debug, Clone)]
 pub struct Local {
@@ -45,6 +46,9 @@ impl Local {
             ("GPET_WECHAT_API_BASE", &self.sandbox_url),
             ("GPET_SMS_BASE_URL", &self.sandbox_url),
             ("GPET_SMS_KEY", SANDBOX_SMS_KEY),
+            ("GPET_ROBOT_BASE_URL", &self.sandbox_url),
+            ("GPET_ROBOT_SECRET", SANDBOX_ROBOT_SECRET),
+            ("GPET_LAUNCH_BASE_URL", &self.sandbox_url),
             ("RUST_LOG", "info"),
         ]);
         for queue in Queue::ALL {

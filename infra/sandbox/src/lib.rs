@@ -8,10 +8,18 @@
 //! - [`sms`]: `POST /sms/v1/send` (key in `X-Sms-Key`); own routes `GET /sandbox/sms?phone=`
 //!   (delivered messages as JSON), `GET /sandbox/sms/inbox` (HTML), `GET`/`POST
 //!   /sandbox/sms/faults` (make the next sends fail).
+//! - [`robot`]: `POST /robot/v1/messages`, `POST /robot/v1/groups/leave`, `GET
+//!   /robot/v1/groups/members` (signed with `X-Robot-Timestamp`/`X-Robot-Signature`); own routes
+//!   `POST /sandbox/robot/events` (delivers events signed to gpet's callback), `GET
+//!   /sandbox/robot/sent`, `GET /sandbox/robot/leaves`, `GET /sandbox/robot/groups`, `GET`/`PUT
+//!   /sandbox/robot/groups/{group_wxid}`, `GET`/`POST /sandbox/robot/faults`, `GET`/`PUT
+//!   /sandbox/config/gpet` (where gpet is).
+//! - [`launch`]: `POST /launch/v1/switches`; own routes `GET /sandbox/launch`, `PUT
+//!   /sandbox/launch/{group_wxid}`.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::Request;
@@ -23,6 +31,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod launch;
+pub mod robot;
 pub mod sms;
 pub mod wechat_oauth;
 
@@ -40,6 +50,13 @@ pub struct SandboxConfig {
     pub public_base_url: Option<String>,
     /// The key the SMS gateway expects in `X-Sms-Key`.
     pub sms_key: String,
+    /// The robot platform's secret: it checks gpet's calls and signs the events it posts.
+    pub robot_secret: String,
+    /// Where gpet's callbacks are (no trailing slash needed); defaults to
+    /// [`robot::DEFAULT_GPET_BASE_URL`]. [`Sandbox::set_gpet_base_url`] changes it later.
+    pub gpet_base_url: Option<String>,
+    /// Whether chatty groups post `group_message` events every few seconds (demo data).
+    pub chatter: bool,
 }
 
 impl Default for SandboxConfig {
@@ -49,6 +66,9 @@ impl Default for SandboxConfig {
             app_secret: "sandbox-secret".to_owned(),
             public_base_url: None,
             sms_key: "sandbox-sms-key".to_owned(),
+            robot_secret: "sandbox-robot-secret".to_owned(),
+            gpet_base_url: None,
+            chatter: false,
         }
     }
 }
@@ -64,6 +84,11 @@ struct Inner {
     base_url: String,
     wechat: Mutex<wechat_oauth::WechatState>,
     sms: Mutex<sms::SmsState>,
+    robot: Mutex<robot::RobotState>,
+    launch: Mutex<launch::LaunchState>,
+    gpet_base_url: Mutex<String>,
+    /// The client the sandbox calls gpet with.
+    http: reqwest::Client,
 }
 
 impl SandboxState {
@@ -71,12 +96,22 @@ impl SandboxState {
     /// (no trailing slash needed).
     pub fn new(config: SandboxConfig, base_url: impl Into<String>) -> Self {
         let base_url = base_url.into().trim_end_matches('/').to_owned();
+        let gpet_base_url =
+            config.gpet_base_url.as_deref().unwrap_or(robot::DEFAULT_GPET_BASE_URL).trim_end_matches('/').to_owned();
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
         Self {
             inner: Arc::new(Inner {
                 config,
                 base_url,
                 wechat: Mutex::new(wechat_oauth::WechatState::seeded()),
                 sms: Mutex::new(sms::SmsState::new()),
+                robot: Mutex::new(robot::RobotState::new()),
+                launch: Mutex::new(launch::LaunchState::new()),
+                gpet_base_url: Mutex::new(gpet_base_url),
+                http,
             }),
         }
     }
@@ -89,6 +124,22 @@ impl SandboxState {
         &self.inner.base_url
     }
 
+    /// Where gpet's callbacks are, without a trailing slash.
+    pub fn gpet_base_url(&self) -> String {
+        self.inner.gpet_base_url.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    /// Points the sandbox's callbacks at gpet on `url` (a trailing slash is dropped).
+    pub fn set_gpet_base_url(&self, url: &str) {
+        let url = url.trim().trim_end_matches('/').to_owned();
+        tracing::info!(%url, "gpet base url set");
+        *self.inner.gpet_base_url.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = url;
+    }
+
+    fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
     fn wechat(&self) -> MutexGuard<'_, wechat_oauth::WechatState> {
         // A handler that panicked cannot leave the maps half-updated in a way that matters here.
         self.inner.wechat.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -96,6 +147,14 @@ impl SandboxState {
 
     fn sms(&self) -> MutexGuard<'_, sms::SmsState> {
         self.inner.sms.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn robot(&self) -> MutexGuard<'_, robot::RobotState> {
+        self.inner.robot.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn launch(&self) -> MutexGuard<'_, launch::LaunchState> {
+        self.inner.launch.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -105,6 +164,8 @@ pub fn router(state: SandboxState) -> Router {
         .route("/", get(index))
         .merge(wechat_oauth::routes())
         .merge(sms::routes())
+        .merge(robot::routes())
+        .merge(launch::routes())
         .fallback(not_found)
         .layer(middleware::from_fn(log_request))
         .with_state(state)
@@ -114,13 +175,29 @@ pub fn router(state: SandboxState) -> Router {
 pub struct Sandbox {
     pub addr: SocketAddr,
     pub base_url: String,
+    state: SandboxState,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    /// The chatter task, when [`SandboxConfig::chatter`] is on.
+    chatter: Option<JoinHandle<()>>,
 }
 
 impl Sandbox {
+    /// Points the robot platform's events at gpet on `url` (tests start the sandbox first).
+    pub fn set_gpet_base_url(&self, url: &str) {
+        self.state.set_gpet_base_url(url);
+    }
+
+    /// The sandbox's shared state.
+    pub fn state(&self) -> &SandboxState {
+        &self.state
+    }
+
     /// Stops accepting connections and waits for the open ones to finish.
     pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        if let Some(chatter) = self.chatter.take() {
+            chatter.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -133,6 +210,9 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
+        if let Some(chatter) = self.chatter.take() {
+            chatter.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -151,7 +231,8 @@ pub async fn spawn_on(addr: SocketAddr, config: SandboxConfig) -> anyhow::Result
     let base_url = config.public_base_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let state = SandboxState::new(config, base_url);
     let base_url = state.base_url().to_owned();
-    let app = router(state);
+    let chatter = state.config().chatter.then(|| tokio::spawn(robot::chatter_loop(state.clone())));
+    let app = router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -160,7 +241,7 @@ pub async fn spawn_on(addr: SocketAddr, config: SandboxConfig) -> anyhow::Result
             })
             .await
     });
-    Ok(Sandbox { addr, base_url, stop: Some(stop), task: Some(task) })
+    Ok(Sandbox { addr, base_url, state, stop: Some(stop), task: Some(task), chatter })
 }
 
 async fn log_request(request: Request, next: Next) -> Response {
@@ -211,10 +292,34 @@ async fn index(axum::extract::State(state): axum::extract::State<SandboxState>) 
 <li><a href="/sandbox/sms/inbox">GET /sandbox/sms/inbox</a> — the last {inbox_limit} messages</li>
 <li><a href="/sandbox/sms">GET /sandbox/sms?phone=</a> — delivered messages as JSON, oldest first</li>
 <li><a href="/sandbox/sms/faults">GET /sandbox/sms/faults</a> — POST <code>{{"fail_next": n, "code"?}}</code> fails the next n sends (<code>{{"fail_next": 0}}</code> clears)</li>
+</ul>
+<h2>Robot platform (机器人平台)</h2>
+<p>secret <code>{robot_secret}</code>; every call signed: <code>X-Robot-Timestamp</code> (unix seconds, ±{max_skew} s) and <code>X-Robot-Signature</code> = hex HMAC-SHA256(secret, timestamp + "." + body). Answers <code>{{"errcode", "errmsg"}}</code>: 40001 bad signature, 40003 bad parameters, 41001 not in group, 50000 injected fault.</p>
+<p>events go to <code>{gpet_base_url}{callback}</code></p>
+<ul>
+<li>POST /robot/v1/messages <code>{{"robot_wxid", "to_group"|"to_user", "content": {{"kind": "text"|"link"|"miniprogram", …}}}}</code> → <code>{{"errcode": 0, "msg_id"}}</code></li>
+<li>POST /robot/v1/groups/leave <code>{{"robot_wxid", "group_wxid"}}</code> — a signed <code>left_group</code> event (reason <code>quit</code>) follows</li>
+<li>GET /robot/v1/groups/members?robot_wxid=&amp;group_wxid= — the owner (the inviter unless set), the robot, generated members</li>
+<li>POST /sandbox/robot/events <code>{{"events": [...]}}</code> (≤ {max_events}; <code>id</code>, <code>at</code> filled in) — delivers them signed to gpet; <code>?unsigned=1</code> / <code>?bad_signature=1</code> to test refusals</li>
+<li><a href="/sandbox/robot/sent">GET /sandbox/robot/sent?group=&amp;user=</a> — what robots sent, oldest first</li>
+<li><a href="/sandbox/robot/leaves">GET /sandbox/robot/leaves</a> — groups robots left</li>
+<li><a href="/sandbox/robot/groups">GET /sandbox/robot/groups</a> — known groups; PUT /sandbox/robot/groups/{{group_wxid}} <code>{{"owner_wxid"?, "member_count"?, "robot_wxid"?, "name"?, "chatter"?, "members_fail"?}}</code></li>
+<li><a href="/sandbox/robot/faults">GET /sandbox/robot/faults</a> — POST <code>{{"send_fail"?: n, "members_fail"?: n}}</code> fails the next n sends / member lists</li>
+<li><a href="/sandbox/config/gpet">GET /sandbox/config/gpet</a> — PUT <code>{{"base_url"}}</code> says where gpet is</li>
+</ul>
+<h2>Launch system (投放系统)</h2>
+<ul>
+<li>POST /launch/v1/switches <code>{{"group_wxids": [...]}}</code> → <code>{{"errcode": 0, "switches": {{"&lt;wxid&gt;": bool}}}}</code>; every group is on unless set</li>
+<li><a href="/sandbox/launch">GET /sandbox/launch</a> — the switches set; PUT /sandbox/launch/{{group_wxid}} <code>{{"on": bool}}</code></li>
 </ul>"#,
         app_id = html::escape(&config.app_id),
         sms_key = html::escape(&config.sms_key),
         inbox_limit = sms::INBOX_LIMIT,
+        robot_secret = html::escape(&config.robot_secret),
+        max_skew = robot::MAX_SKEW_SECS,
+        max_events = robot::MAX_EVENTS,
+        gpet_base_url = html::escape(&state.gpet_base_url()),
+        callback = robot::CALLBACK_PATH,
         authorize = html::escape(&authorize),
     );
     Html(html::page("gpet sandbox", "", &body))

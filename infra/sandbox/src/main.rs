@@ -24,6 +24,9 @@ async fn main() -> anyhow::Result<()> {
         app_secret: std::env::var("GPET_WECHAT_APP_SECRET").unwrap_or(defaults.app_secret),
         public_base_url: std::env::var("GPET_SANDBOX_PUBLIC_URL").ok(),
         sms_key: std::env::var("GPET_SMS_KEY").unwrap_or(defaults.sms_key),
+        robot_secret: std::env::var("GPET_ROBOT_SECRET").unwrap_or(defaults.robot_secret),
+        gpet_base_url: std::env::var("GPET_SANDBOX_GPET_URL").ok().filter(|url| !url.is_empty()),
+        chatter: std::env::var("GPET_SANDBOX_CHATTER").is_ok_and(|value| value == "1"),
     };
 
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));

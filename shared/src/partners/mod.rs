@@ -1,6 +1,8 @@
 //! Clients of the partners' HTTP APIs, each with its base URL from configuration (the sandbox
 //! in local runs and tests).
 
+pub mod launch;
+pub mod robot;
 pub mod sms;
 pub mod wechat;
 

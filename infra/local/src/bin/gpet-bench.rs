@@ -124,15 +124,18 @@ impl Stack {
         let database_url = format!("{base}/{database}");
         setup::prepare_database(&admin_url, &database_url).await?;
 
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base_url = format!("http://{}", listener.local_addr()?);
         let sandbox = gpet_sandbox::spawn(gpet_sandbox::SandboxConfig {
             app_id: setup::SANDBOX_APP_ID.into(),
             app_secret: setup::SANDBOX_APP_SECRET.into(),
             public_base_url: None,
             sms_key: setup::SANDBOX_SMS_KEY.into(),
+            robot_secret: setup::SANDBOX_ROBOT_SECRET.into(),
+            gpet_base_url: Some(base_url.clone()),
+            chatter: false,
         })
         .await?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let base_url = format!("http://{}", listener.local_addr()?);
         let local = Local {
             database_url,
             redis_url: var("GPET_REDIS_URL")?,

@@ -120,16 +120,19 @@ impl TestApp {
             .expect("test database");
         let database_url = with_database(&admin_url(), &database);
 
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
         let sandbox = gpet_sandbox::spawn(SandboxConfig {
             app_id: setup::SANDBOX_APP_ID.into(),
             app_secret: setup::SANDBOX_APP_SECRET.into(),
             public_base_url: None,
             sms_key: setup::SANDBOX_SMS_KEY.into(),
+            robot_secret: setup::SANDBOX_ROBOT_SECRET.into(),
+            gpet_base_url: Some(base_url.clone()),
+            chatter: false,
         })
         .await
         .expect("the sandbox starts");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base_url = format!("http://{}", listener.local_addr().unwrap());
         let local = Local {
             database_url: database_url.clone(),
             redis_url: var("GPET_REDIS_URL"),

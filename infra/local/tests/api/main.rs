@@ -10,5 +10,6 @@ mod local_host;
 mod operations;
 mod profile;
 mod referral;
+mod robots;
 mod short_links;
 mod tracking;

@@ -1,0 +1,25 @@
+//! POST /api/console/campaigns: creates an ad campaign.
+
+use gpet::campaigns::{self, Campaign, CampaignInput};
+use gpet::{Ctx, Envelope, Needs, Uses};
+use gpet_lambda::{Body, Request, Response, http};
+
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
+}
+
+#[utoipa::path(post, path = "/api/console/campaigns", tag = "console", request_body = CampaignInput,
+    responses((status = 200, body = Envelope<Campaign>), (status = 400, description = "1403 with what was wrong"), (status = 401, description = "1401 not logged in, 1406 token expired"), (status = 403, description = "1401: this role may not")))]
+pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
+    http::reply(
+        async {
+            let by = http::operator(ctx, &req).await?;
+            let input: CampaignInput = http::json_body(&req, http::BODY_LIMIT)?;
+            campaigns::create(ctx, &by, input).await
+        }
+        .await,
+    )
+}

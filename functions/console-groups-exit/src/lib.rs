@@ -1,0 +1,25 @@
+//! POST /api/console/groups/{id}/exit: makes the robot leave a group, with a reason the owner sees.
+
+use gpet::groups::{self, ForceExit, Group};
+use gpet::{Ctx, Envelope, Needs, Uses};
+use gpet_lambda::{Body, Request, Response, http};
+
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, auth: true, robot: true, ..Needs::NONE };
+}
+
+#[utoipa::path(post, path = "/api/console/groups/{id}/exit", tag = "console", params(("id" = i64, Path)), request_body = ForceExit,
+    responses((status = 200, body = Envelope<Group>), (status = 400, description = "1403 with what was wrong"), (status = 401, description = "1401 not logged in, 1406 token expired"), (status = 403, description = "1401: this role may not"), (status = 404, description = "1404 not found")))]
+pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
+    http::reply(
+        async {
+            let by = http::operator(ctx, &req).await?;
+            let request: ForceExit = http::json_body(&req, http::BODY_LIMIT)?;
+            groups::force_exit(ctx, &by, http::path_id(&req, "id")?, request).await
+        }
+        .await,
+    )
+}

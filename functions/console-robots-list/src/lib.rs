@@ -1,0 +1,26 @@
+//! GET /api/console/robots: robots with their use today (snapshot, distributed, displayed, activated).
+
+use gpet::paging::{self, Page, PageRequest};
+use gpet::robots::{self, Robot};
+use gpet::{Ctx, Envelope, Needs, Uses};
+use gpet_lambda::{Body, Request, Response, http};
+
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, cache: true, auth: true, ..Needs::NONE };
+}
+
+#[utoipa::path(get, path = "/api/console/robots", tag = "console", params(("q" = Option<String>, Query), ("page" = Option<i64>, Query), ("page_size" = Option<i64>, Query)),
+    responses((status = 200, body = Envelope<Page<Robot>>), (status = 400, description = "1403 with what was wrong"), (status = 401, description = "1401 not logged in, 1406 token expired")))]
+pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
+    http::reply(
+        async {
+            http::operator(ctx, &req).await?;
+            let query = http::query(&req);
+            robots::list(ctx, paging::search_term(&query, "q")?.as_deref(), PageRequest::parse(&query)?).await
+        }
+        .await,
+    )
+}

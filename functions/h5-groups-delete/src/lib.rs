@@ -1,0 +1,24 @@
+//! DELETE /api/groups/{id}: the owner asks the robot to leave this group.
+
+use gpet::groups::{self, Group};
+use gpet::{Ctx, Envelope, Needs, Uses};
+use gpet_lambda::{Body, Request, Response, http};
+
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, cache: true, auth: true, robot: true, ..Needs::NONE };
+}
+
+#[utoipa::path(delete, path = "/api/groups/{id}", tag = "h5", params(("id" = i64, Path)),
+    responses((status = 200, body = Envelope<Group>), (status = 400, description = "1403 with what was wrong"), (status = 404, description = "1404 not found"), (status = 503, description = "1503 under maintenance")))]
+pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
+    http::reply(
+        async {
+            let me = http::owner(ctx, &req).await?;
+            groups::owner_exit(ctx, me.user_id, http::path_id(&req, "id")?).await
+        }
+        .await,
+    )
+}

@@ -1,0 +1,24 @@
+//! POST /api/robots/assign: robots offered to this owner, each with its QR code and a pairing code.
+
+use gpet::robots::{self, Offers};
+use gpet::{Ctx, Envelope, Needs, Uses};
+use gpet_lambda::{Body, Request, Response, http};
+
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, cache: true, auth: true, ..Needs::NONE };
+}
+
+#[utoipa::path(post, path = "/api/robots/assign", tag = "h5",
+    responses((status = 200, body = Envelope<Offers>), (status = 404, description = "1600 no robot left today"), (status = 422, description = "2001 phone missing"), (status = 503, description = "1503 under maintenance")))]
+pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
+    http::reply(
+        async {
+            let me = http::owner(ctx, &req).await?;
+            robots::assign(ctx, me.user_id).await
+        }
+        .await,
+    )
+}

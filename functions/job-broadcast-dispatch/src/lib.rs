@@ -1,0 +1,16 @@
+//! broadcast-dispatch (every minute): sends due mass messages, a robot at least 3 s between sends.
+
+use gpet::deliveries::{self, TaskKind};
+use gpet::{Ctx, Needs, Uses};
+
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, cache: true, robot: true, ..Needs::NONE };
+}
+
+pub async fn run(ctx: &Ctx) -> gpet::Result<serde_json::Value> {
+    let report = deliveries::dispatch(ctx, TaskKind::Broadcast).await?;
+    Ok(serde_json::to_value(report).unwrap_or_default())
+}

@@ -1,0 +1,16 @@
+//! robot-snapshot (00:00): yesterday's robot counters into PostgreSQL, and today's snapshot.
+
+use gpet::robots;
+use gpet::{Ctx, Needs, Uses};
+
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, cache: true, ..Needs::NONE };
+}
+
+pub async fn run(ctx: &Ctx) -> gpet::Result<serde_json::Value> {
+    let report = robots::snapshot_job(ctx).await?;
+    Ok(serde_json::to_value(report).unwrap_or_default())
+}

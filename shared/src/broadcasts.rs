@@ -1,0 +1,169 @@
+//! Mass messages (群发): an owner's message to chosen groups, now or at a minute; one task per
+//! minute per owner (2005). `broadcast-dispatch` sends them (see [`crate::deliveries`]).
+
+use chrono::{DateTime, Duration, DurationRound, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::content::{Content, Preview};
+use crate::context::Ctx;
+use crate::db::{QueryContext, violated_constraint};
+use crate::deliveries::{self, Target, TaskKind};
+use crate::error::{Code, Error, Result};
+use crate::paging::{Page, PageRequest};
+use crate::sensitive_words;
+
+pub const MAX_GROUPS: usize = 200;
+/// How far ahead a task may be scheduled.
+pub const MAX_AHEAD_DAYS: i64 = 30;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Broadcast {
+    pub id: i64,
+    pub content: Content,
+    pub send_at: DateTime<Utc>,
+    /// `scheduled`, `sending`, `done` or `cancelled`.
+    pub state: String,
+    pub created_at: DateTime<Utc>,
+    pub targets: Vec<Target>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewBroadcast {
+    pub content: Content,
+    pub group_ids: Vec<i64>,
+    /// Absent: now. Sent at the start of its minute.
+    #[serde(default)]
+    pub send_at: Option<DateTime<FixedOffset>>,
+}
+
+/// What WeChat will show: the content as it will be sent, and its bubble.
+pub async fn preview(ctx: &Ctx, content: &Content) -> Result<Preview> {
+    let preview = content.preview()?;
+    sensitive_words::check(ctx, &ctx.db()?.client().await?, &preview.content.visible_text()).await?;
+    Ok(preview)
+}
+
+async fn load(client: &impl deadpool_postgres::GenericClient, owner_id: i64, ids: &[i64]) -> Result<Vec<Broadcast>> {
+    let rows = client
+        .query(
+            "SELECT id, content, send_at, state, created_at FROM broadcasts WHERE owner_id = $1 AND id = ANY($2) ORDER BY id DESC",
+            &[&owner_id, &ids],
+        )
+        .await
+        .db("failed to load broadcasts")?;
+    let mut targets = deliveries::targets(client, TaskKind::Broadcast, ids).await?;
+    rows.iter()
+        .map(|r| {
+            let id: i64 = r.get(0);
+            Ok(Broadcast {
+                id,
+                content: Content::from_json(r.get(1))?,
+                send_at: r.get(2),
+                state: r.get(3),
+                created_at: r.get(4),
+                targets: targets.remove(&id).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+#[tracing::instrument(skip_all, fields(owner_id))]
+pub async fn create(ctx: &Ctx, owner_id: i64, new: NewBroadcast) -> Result<Broadcast> {
+    let content = new.content.normalized()?;
+    let mut group_ids = new.group_ids.clone();
+    group_ids.sort_unstable();
+    group_ids.dedup();
+    if group_ids.is_empty() || group_ids.len() > MAX_GROUPS {
+        return Err(Error::bad_request(format!("group_ids 须为 1 到 {MAX_GROUPS} 个群")));
+    }
+    let now = ctx.clock.now();
+    let minute = |t: DateTime<Utc>| t.duration_trunc(Duration::minutes(1)).expect("a minute divides any time");
+    let send_at = match new.send_at {
+        None => minute(now),
+        Some(at) => {
+            let at = minute(at.with_timezone(&Utc));
+            if at < minute(now) {
+                return Err(Error::bad_request("send_at 不能早于现在"));
+            }
+            if at > now + Duration::days(MAX_AHEAD_DAYS) {
+                return Err(Error::bad_request(format!("send_at 最多提前 {MAX_AHEAD_DAYS} 天")));
+            }
+            at
+        }
+    };
+    let mut client = ctx.db()?.client().await?;
+    sensitive_words::check(ctx, &client, &content.visible_text()).await?;
+    let mine: Vec<i64> = client
+        .query("SELECT id FROM groups WHERE id = ANY($1) AND owner_id = $2 AND state = 'active'", &[&group_ids, &owner_id])
+        .await
+        .db("failed to check the groups")?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let others: Vec<i64> = group_ids.iter().filter(|id| !mine.contains(id)).copied().collect();
+    if !others.is_empty() {
+        return Err(Error::not_found("群不存在、不属于你或机器人已退出").with_data(serde_json::json!({ "group_ids": others })));
+    }
+    let tx = client.transaction().await.db("failed to begin")?;
+    let id: i64 = tx
+        .query_one(
+            "INSERT INTO broadcasts (owner_id, content, send_at) VALUES ($1, $2, $3) RETURNING id",
+            &[&owner_id, &content.to_json(), &send_at],
+        )
+        .await
+        .map_err(|e| match violated_constraint(&e) {
+            Some("broadcasts_one_per_minute") => {
+                Error::rejected(Code::SameTimeExists, "该时间已有群发任务，请换一个时间")
+            }
+            _ => Error::Unexpected(anyhow::Error::new(e).context("failed to create a broadcast")),
+        })?
+        .get(0);
+    tx.execute(
+        "INSERT INTO deliveries (task_kind, task_id, group_id) SELECT 'broadcast', $1, unnest($2::bigint[])",
+        &[&id, &group_ids],
+    )
+    .await
+    .db("failed to add the targets")?;
+    tx.commit().await.db("failed to commit the broadcast")?;
+    load(&client, owner_id, &[id]).await?.pop().ok_or_else(|| Error::not_found("群发任务不存在"))
+}
+
+pub async fn list(ctx: &Ctx, owner_id: i64, page: PageRequest) -> Result<Page<Broadcast>> {
+    let client = ctx.db()?.client().await?;
+    let total: i64 = client
+        .query_one("SELECT count(*) FROM broadcasts WHERE owner_id = $1", &[&owner_id])
+        .await
+        .db("failed to count broadcasts")?
+        .get(0);
+    let ids: Vec<i64> = client
+        .query(
+            "SELECT id FROM broadcasts WHERE owner_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
+            &[&owner_id, &page.page_size, &page.offset()],
+        )
+        .await
+        .db("failed to list broadcasts")?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    Ok(Page::new(load(&client, owner_id, &ids).await?, total, page))
+}
+
+/// Cancels a task that has not started sending.
+pub async fn cancel(ctx: &Ctx, owner_id: i64, id: i64) -> Result<Broadcast> {
+    let client = ctx.db()?.client().await?;
+    let state: String = client
+        .query_opt("SELECT state FROM broadcasts WHERE id = $1 AND owner_id = $2", &[&id, &owner_id])
+        .await
+        .db("failed to load the broadcast")?
+        .ok_or_else(|| Error::not_found("群发任务不存在"))?
+        .get(0);
+    let cancelled = client
+        .execute("UPDATE broadcasts SET state = 'cancelled' WHERE id = $1 AND state = 'scheduled'", &[&id])
+        .await
+        .db("failed to cancel the broadcast")?;
+    if cancelled == 0 && state != "cancelled" {
+        return Err(Error::bad_request("任务已开始发送，不能取消"));
+    }
+    load(&client, owner_id, &[id]).await?.pop().ok_or_else(|| Error::not_found("群发任务不存在"))
+}

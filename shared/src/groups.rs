@@ -1,0 +1,447 @@
+//! Groups a robot is in: what owners and operators see (state, stars, sessions), the exits
+//! (asked by the owner, forced by an operator, by the rating, by the launch switch) and the
+//! daily jobs that rate, sync and purge them.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use deadpool_postgres::GenericClient;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::BusinessDay;
+use crate::context::Ctx;
+use crate::db::QueryContext;
+use crate::error::{Error, Result};
+use crate::operators::{self, ConsolePrincipal};
+use crate::paging::{self, Page, PageRequest, like_escape};
+use crate::partners::launch;
+use crate::settings::{self, GroupSettings};
+
+pub const REASON_OWNER: &str = "群主要求退群";
+pub const REASON_NO_SESSIONS: &str = "会话不足";
+pub const REASON_LAUNCH_OFF: &str = "投放开关已关闭，机器人自动退群";
+pub const REASON_REMOVED: &str = "机器人被移出群";
+pub const REASON_QUIT: &str = "机器人已退群";
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Group {
+    pub id: i64,
+    pub group_wxid: String,
+    pub name: String,
+    pub robot_id: i64,
+    pub robot_wxid: String,
+    pub robot_nickname: String,
+    /// `active`, `cancelled`, `left` or `refused`.
+    pub state: String,
+    /// 1–5 from yesterday's sessions; 0 before the first rating.
+    pub stars: i16,
+    pub member_count: i32,
+    pub sessions_today: i32,
+    pub sessions_yesterday: i32,
+    pub speakers_today: i32,
+    /// The daily income at these stars.
+    pub star_income_fen: i64,
+    pub joined_at: DateTime<Utc>,
+    pub exited_at: Option<DateTime<Utc>>,
+    pub exit_reason: Option<String>,
+    pub owner_id: Option<i64>,
+    pub owner_nickname: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DayActivity {
+    pub day: String,
+    pub sessions: i32,
+    pub speakers: i32,
+    pub stars: Option<i16>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GroupDetail {
+    #[serde(flatten)]
+    pub group: Group,
+    /// Oldest first, every day present.
+    pub history: Vec<DayActivity>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct GroupList {
+    pub items: Vec<Group>,
+    pub total: i64,
+}
+
+const GROUP_SELECT: &str = "SELECT g.id, g.group_wxid, g.name, g.robot_id, r.wxid AS robot_wxid, r.nickname AS robot_nickname,
+        g.state, g.stars, g.member_count, g.joined_at, g.exited_at, g.exit_reason, g.owner_id, u.nickname AS owner_nickname,
+        coalesce(t.sessions, 0) AS sessions_today, coalesce(t.speakers, 0) AS speakers_today,
+        coalesce(y.sessions, 0) AS sessions_yesterday
+    FROM groups g JOIN robots r ON r.id = g.robot_id LEFT JOIN users u ON u.id = g.owner_id
+    LEFT JOIN group_daily t ON t.group_id = g.id AND t.day = $1
+    LEFT JOIN group_daily y ON y.group_id = g.id AND y.day = $1 - 1";
+
+fn group_from_row(row: &tokio_postgres::Row, settings: &GroupSettings) -> Group {
+    let stars: i16 = row.get("stars");
+    Group {
+        id: row.get("id"),
+        group_wxid: row.get("group_wxid"),
+        name: row.get("name"),
+        robot_id: row.get("robot_id"),
+        robot_wxid: row.get("robot_wxid"),
+        robot_nickname: row.get("robot_nickname"),
+        state: row.get("state"),
+        stars,
+        member_count: row.get("member_count"),
+        sessions_today: row.get("sessions_today"),
+        sessions_yesterday: row.get("sessions_yesterday"),
+        speakers_today: row.get("speakers_today"),
+        star_income_fen: if row.get::<_, String>("state") == "active" { settings.income_fen(stars) } else { 0 },
+        joined_at: row.get("joined_at"),
+        exited_at: row.get("exited_at"),
+        exit_reason: row.get("exit_reason"),
+        owner_id: row.get("owner_id"),
+        owner_nickname: row.get("owner_nickname"),
+    }
+}
+
+async fn load(ctx: &Ctx, client: &impl GenericClient, id: i64, owner: Option<i64>) -> Result<Group> {
+    let settings: GroupSettings = settings::load(client).await?;
+    let row = client
+        .query_opt(
+            &format!("{GROUP_SELECT} WHERE g.id = $2 AND ($3::bigint IS NULL OR g.owner_id = $3)"),
+            &[&ctx.clock.today().date(), &id, &owner],
+        )
+        .await
+        .db("failed to load the group")?
+        .ok_or_else(|| Error::not_found("群不存在"))?;
+    Ok(group_from_row(&row, &settings))
+}
+
+async fn history(ctx: &Ctx, client: &impl GenericClient, id: i64, days: i64) -> Result<Vec<DayActivity>> {
+    let today = ctx.clock.today().date();
+    let rows = client
+        .query(
+            "SELECT d.day, coalesce(a.sessions, 0), coalesce(a.speakers, 0), a.stars
+             FROM (SELECT generate_series($2::date - ($3::int - 1), $2::date, interval '1 day')::date AS day) d
+             LEFT JOIN group_daily a ON a.group_id = $1 AND a.day = d.day ORDER BY d.day",
+            &[&id, &today, &(days as i32)],
+        )
+        .await
+        .db("failed to load the group's history")?;
+    Ok(rows
+        .iter()
+        .map(|r| DayActivity {
+            day: BusinessDay::from_date(r.get(0)).to_string(),
+            sessions: r.get(1),
+            speakers: r.get(2),
+            stars: r.get(3),
+        })
+        .collect())
+}
+
+/// The owner's groups, active first, newest first.
+pub async fn for_owner(ctx: &Ctx, owner_id: i64) -> Result<GroupList> {
+    let client = ctx.db()?.client().await?;
+    let settings: GroupSettings = settings::load(&client).await?;
+    let rows = client
+        .query(
+            &format!("{GROUP_SELECT} WHERE g.owner_id = $2 ORDER BY g.state <> 'active', g.joined_at DESC, g.id DESC LIMIT 500"),
+            &[&ctx.clock.today().date(), &owner_id],
+        )
+        .await
+        .db("failed to list the groups")?;
+    let items: Vec<Group> = rows.iter().map(|r| group_from_row(r, &settings)).collect();
+    Ok(GroupList { total: items.len() as i64, items })
+}
+
+/// One of the owner's groups with its last 15 days.
+pub async fn owner_detail(ctx: &Ctx, owner_id: i64, id: i64) -> Result<GroupDetail> {
+    let client = ctx.db()?.client().await?;
+    let group = load(ctx, &client, id, Some(owner_id)).await?;
+    Ok(GroupDetail { history: history(ctx, &client, id, 15).await?, group })
+}
+
+/// Marks an active group exited and asks its robot to leave. Answers whether this call made
+/// the change (a group already exited stays as it was, with its first reason).
+pub async fn exit(ctx: &Ctx, client: &impl GenericClient, id: i64, state: &str, reason: &str) -> Result<bool> {
+    let row = client
+        .query_opt(
+            "UPDATE groups g SET state = $2, exit_reason = $3, exited_at = $4, state_at = $4
+             FROM robots r WHERE g.id = $1 AND g.state = 'active' AND r.id = g.robot_id
+             RETURNING r.wxid, g.group_wxid",
+            &[&id, &state, &reason, &ctx.clock.now()],
+        )
+        .await
+        .db("failed to mark the group exited")?;
+    let Some(row) = row else { return Ok(false) };
+    leave(ctx, row.get(0), row.get(1)).await;
+    Ok(true)
+}
+
+/// Asks the robot platform to take the robot out; a failure is logged (the group is already
+/// marked, and the platform's `left_group` event confirms the exit when it comes).
+pub async fn leave(ctx: &Ctx, robot_wxid: &str, group_wxid: &str) {
+    let result = match ctx.robot() {
+        Ok(robot) => robot.leave(robot_wxid, group_wxid).await.map_err(anyhow::Error::new),
+        Err(e) => Err(anyhow::anyhow!("{e}")),
+    };
+    if let Err(e) = result {
+        tracing::warn!(error = format!("{e:#}"), "the robot could not be asked to leave");
+    }
+}
+
+/// `DELETE /api/groups/{id}`: the owner asks the robot to leave.
+#[tracing::instrument(skip_all, fields(owner_id, group_id = id))]
+pub async fn owner_exit(ctx: &Ctx, owner_id: i64, id: i64) -> Result<Group> {
+    let client = ctx.db()?.client().await?;
+    let group = load(ctx, &client, id, Some(owner_id)).await?;
+    if group.state != "active" {
+        return Err(Error::bad_request("机器人已不在该群"));
+    }
+    exit(ctx, &client, id, "left", REASON_OWNER).await?;
+    load(ctx, &client, id, Some(owner_id)).await
+}
+
+#[derive(Debug, Default)]
+pub struct Search {
+    pub q: Option<String>,
+    pub state: Option<String>,
+    pub robot_id: Option<i64>,
+    pub owner_id: Option<i64>,
+}
+
+impl Search {
+    pub fn parse(query: &HashMap<String, String>) -> Result<Self> {
+        let id = |name: &str| -> Result<Option<i64>> {
+            match query.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+                None => Ok(None),
+                Some(v) => v.parse().map(Some).map_err(|_| Error::bad_request(format!("{name} 须为整数"))),
+            }
+        };
+        Ok(Search {
+            q: paging::search_term(query, "q")?,
+            state: paging::search_term(query, "state")?,
+            robot_id: id("robot_id")?,
+            owner_id: id("owner_id")?,
+        })
+    }
+}
+
+pub async fn search(ctx: &Ctx, search: Search, page: PageRequest) -> Result<Page<Group>> {
+    if let Some(state) = &search.state
+        && !["active", "cancelled", "left", "refused"].contains(&state.as_str())
+    {
+        return Err(Error::bad_request("state 须为 active、cancelled、left 或 refused"));
+    }
+    let client = ctx.db()?.client().await?;
+    let settings: GroupSettings = settings::load(&client).await?;
+    let pattern = search.q.as_deref().map(|q| format!("%{}%", like_escape(q)));
+    let filter = "($2::text IS NULL OR g.name ILIKE $2 OR g.group_wxid ILIKE $2)
+        AND ($3::text IS NULL OR g.state = $3) AND ($4::bigint IS NULL OR g.robot_id = $4)
+        AND ($5::bigint IS NULL OR g.owner_id = $5)";
+    let today = ctx.clock.today().date();
+    let total: i64 = client
+        .query_one(
+            &format!("SELECT count(*) FROM groups g WHERE $1::date IS NOT NULL AND {filter}"),
+            &[&today, &pattern, &search.state, &search.robot_id, &search.owner_id],
+        )
+        .await
+        .db("failed to count groups")?
+        .get(0);
+    let rows = client
+        .query(
+            &format!("{GROUP_SELECT} WHERE {filter} ORDER BY g.id DESC LIMIT $6 OFFSET $7"),
+            &[&today, &pattern, &search.state, &search.robot_id, &search.owner_id, &page.page_size, &page.offset()],
+        )
+        .await
+        .db("failed to search groups")?;
+    Ok(Page::new(rows.iter().map(|r| group_from_row(r, &settings)).collect(), total, page))
+}
+
+/// A group for the console, with its last 30 days.
+pub async fn console_detail(ctx: &Ctx, id: i64) -> Result<GroupDetail> {
+    let client = ctx.db()?.client().await?;
+    let group = load(ctx, &client, id, None).await?;
+    Ok(GroupDetail { history: history(ctx, &client, id, 30).await?, group })
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForceExit {
+    pub reason: String,
+}
+
+/// An operator makes the robot leave a group, with a reason the owner sees.
+#[tracing::instrument(skip_all, fields(operator_id = by.operator.id, group_id = id))]
+pub async fn force_exit(ctx: &Ctx, by: &ConsolePrincipal, id: i64, request: ForceExit) -> Result<Group> {
+    by.require(operators::CONTENT_EDITORS)?;
+    let reason = request.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 100 {
+        return Err(Error::bad_request("reason 须为 1 到 100 个字"));
+    }
+    let mut client = ctx.db()?.client().await?;
+    let group = load(ctx, &client, id, None).await?;
+    if group.state != "active" {
+        return Err(Error::bad_request("机器人已不在该群"));
+    }
+    let tx = client.transaction().await.db("failed to begin")?;
+    let reason = format!("运营退群：{reason}");
+    operators::audit(&tx, by.operator.id, "group.exit", Some(&id.to_string()), serde_json::json!({"reason": reason})).await?;
+    tx.execute(
+        "UPDATE groups SET state = 'left', exit_reason = $2, exited_at = $3, state_at = $3 WHERE id = $1 AND state = 'active'",
+        &[&id, &reason, &ctx.clock.now()],
+    )
+    .await
+    .db("failed to mark the group exited")?;
+    tx.commit().await.db("failed to commit the exit")?;
+    leave(ctx, &group.robot_wxid, &group.group_wxid).await;
+    load(ctx, &client, id, None).await
+}
+
+#[derive(Debug, Serialize)]
+pub struct RatingReport {
+    pub day: BusinessDay,
+    pub rated: u64,
+    pub cancelled: usize,
+}
+
+/// group-rating (00:30): yesterday's stars of every active group, and cancellation (会话不足)
+/// of those without a session for `cancel_after_days` days. Rerunning it changes nothing.
+#[tracing::instrument(skip_all)]
+pub async fn rate(ctx: &Ctx) -> Result<RatingReport> {
+    let today = ctx.clock.today();
+    let day = today.pred();
+    let client = ctx.db()?.client().await?;
+    let settings: GroupSettings = settings::load(&client).await?;
+    let t: Vec<i32> = settings.star_thresholds.iter().map(|t| *t as i32).collect();
+    let rated = client
+        .execute(
+            "WITH rated AS (
+                 INSERT INTO group_daily (group_id, day, stars)
+                 SELECT g.id, $1, 1 + (coalesce(d.sessions, 0) >= $3)::int + (coalesce(d.sessions, 0) >= $4)::int
+                              + (coalesce(d.sessions, 0) >= $5)::int + (coalesce(d.sessions, 0) >= $6)::int
+                 FROM groups g LEFT JOIN group_daily d ON d.group_id = g.id AND d.day = $1
+                 WHERE g.state = 'active' AND g.joined_at < $2
+                 ON CONFLICT (group_id, day) DO UPDATE SET stars = EXCLUDED.stars
+                 RETURNING group_id, stars)
+             UPDATE groups g SET stars = rated.stars, rated_day = $1 FROM rated WHERE g.id = rated.group_id",
+            &[&day.date(), &today.start(), &t[0], &t[1], &t[2], &t[3]],
+        )
+        .await
+        .db("failed to rate the groups")?;
+    // Cancelled: in the group for the whole window, and no session on any day of it.
+    let window = i32::try_from(settings.cancel_after_days).unwrap_or(3);
+    let first = BusinessDay::from_date(today.date() - Duration::days(i64::from(window)));
+    let quiet = client
+        .query(
+            "SELECT g.id FROM groups g
+             WHERE g.state = 'active' AND g.joined_at < $1
+               AND NOT EXISTS (SELECT 1 FROM group_daily d WHERE d.group_id = g.id AND d.day >= $2 AND d.day < $3 AND d.sessions > 0)",
+            &[&first.start(), &first.date(), &today.date()],
+        )
+        .await
+        .db("failed to find quiet groups")?;
+    let mut cancelled = 0;
+    for row in quiet {
+        if exit(ctx, &client, row.get(0), "cancelled", REASON_NO_SESSIONS).await? {
+            cancelled += 1;
+        }
+    }
+    tracing::info!(%day, rated, cancelled, "groups rated");
+    Ok(RatingReport { day, rated, cancelled })
+}
+
+#[derive(Debug, Serialize)]
+pub struct LaunchReport {
+    pub checked: usize,
+    pub left: usize,
+}
+
+/// launch-sync (hourly): every active group's launch switch; the robot leaves groups whose
+/// switch is off.
+#[tracing::instrument(skip_all)]
+pub async fn sync_launch(ctx: &Ctx) -> Result<LaunchReport> {
+    let client = ctx.db()?.client().await?;
+    let rows = client
+        .query("SELECT id, group_wxid FROM groups WHERE state = 'active' ORDER BY id", &[])
+        .await
+        .db("failed to list active groups")?;
+    let groups: Vec<(i64, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    let mut report = LaunchReport { checked: 0, left: 0 };
+    for chunk in groups.chunks(launch::CHUNK) {
+        let wxids: Vec<String> = chunk.iter().map(|(_, w)| w.clone()).collect();
+        let switches: HashMap<String, bool> = ctx.launch()?.switches(&wxids).await.map_err(Error::Unexpected)?;
+        report.checked += chunk.len();
+        for (id, wxid) in chunk {
+            let on = switches.get(wxid).copied().unwrap_or(true);
+            client
+                .execute("UPDATE groups SET launch_on = $2 WHERE id = $1", &[id, &on])
+                .await
+                .db("failed to store the launch switch")?;
+            if !on && exit(ctx, &client, *id, "left", REASON_LAUNCH_OFF).await? {
+                report.left += 1;
+            }
+        }
+    }
+    tracing::info!(checked = report.checked, left = report.left, "launch switches synced");
+    Ok(report)
+}
+
+#[derive(Debug, Serialize)]
+pub struct PurgeReport {
+    pub groups: u64,
+    pub messages: u64,
+    pub speakers: u64,
+    pub events: u64,
+}
+
+/// Redeliveries come within minutes; the hot path's idempotency rows are kept this long.
+const DEDUP_DAYS: i64 = 3;
+
+/// group-purge (daily): cancelled and left groups after `purge_after_days`, and the hot path's
+/// idempotency rows after a few days.
+#[tracing::instrument(skip_all)]
+pub async fn purge(ctx: &Ctx) -> Result<PurgeReport> {
+    let client = ctx.db()?.client().await?;
+    let settings: GroupSettings = settings::load(&client).await?;
+    let before = ctx.clock.now() - Duration::days(i64::from(settings.purge_after_days));
+    let groups = client
+        .execute("DELETE FROM groups WHERE state <> 'active' AND exited_at < $1", &[&before])
+        .await
+        .db("failed to purge groups")?;
+    let oldest = ctx.clock.today().date() - Duration::days(DEDUP_DAYS);
+    let messages =
+        client.execute("DELETE FROM group_messages WHERE day < $1", &[&oldest]).await.db("failed to purge messages")?;
+    let speakers =
+        client.execute("DELETE FROM group_speakers WHERE day < $1", &[&oldest]).await.db("failed to purge speakers")?;
+    let events = client
+        .execute("DELETE FROM robot_events_done WHERE done_at < now() - interval '7 days'", &[])
+        .await
+        .db("failed to purge events")?;
+    client
+        .execute("DELETE FROM pairing_codes WHERE expires_at < now() - interval '7 days'", &[])
+        .await
+        .db("failed to purge pairing codes")?;
+    tracing::info!(groups, messages, speakers, events, "groups purged");
+    Ok(PurgeReport { groups, messages, speakers, events })
+}
+
+/// Active groups by stars per day, for the dashboard.
+pub async fn stars_by_day(ctx: &Ctx, from: BusinessDay, to: BusinessDay) -> Result<HashMap<BusinessDay, [i64; 5]>> {
+    let rows = ctx
+        .db()?
+        .client()
+        .await?
+        .query(
+            "SELECT day, stars, count(*) FROM group_daily WHERE day BETWEEN $1 AND $2 AND stars IS NOT NULL GROUP BY 1, 2",
+            &[&from.date(), &to.date()],
+        )
+        .await
+        .db("failed to count groups by stars")?;
+    let mut out: HashMap<BusinessDay, [i64; 5]> = HashMap::new();
+    for r in rows {
+        let stars: i16 = r.get(1);
+        if (1..=5).contains(&stars) {
+            out.entry(BusinessDay::from_date(r.get(0))).or_default()[stars as usize - 1] = r.get(2);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,124 @@
+//! Keyword replies: an owner's keyword → reply pairs, for one group or all their groups. The
+//! robot-events consumer answers a group message whose text is a keyword.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::content;
+use crate::context::Ctx;
+use crate::db::{QueryContext, violated_constraint};
+use crate::error::{Code, Error, Result};
+use crate::paging::Deleted;
+use crate::sensitive_words;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Keyword {
+    pub id: i64,
+    /// None: every group of the owner.
+    pub group_id: Option<i64>,
+    pub group_name: Option<String>,
+    pub keyword: String,
+    pub reply: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KeywordList {
+    pub items: Vec<Keyword>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewKeyword {
+    #[serde(default)]
+    pub group_id: Option<i64>,
+    pub keyword: String,
+    pub reply: String,
+}
+
+const SELECT: &str = "SELECT k.id, k.group_id, g.name, k.keyword, k.reply, k.created_at
+    FROM keywords k LEFT JOIN groups g ON g.id = k.group_id";
+
+fn from_row(r: &tokio_postgres::Row) -> Keyword {
+    Keyword {
+        id: r.get(0),
+        group_id: r.get(1),
+        group_name: r.get(2),
+        keyword: r.get(3),
+        reply: r.get(4),
+        created_at: r.get(5),
+    }
+}
+
+pub async fn list(ctx: &Ctx, owner_id: i64, group_id: Option<i64>) -> Result<KeywordList> {
+    let rows = ctx
+        .db()?
+        .client()
+        .await?
+        .query(
+            &format!(
+                "{SELECT} WHERE k.owner_id = $1 AND ($2::bigint IS NULL OR k.group_id = $2 OR k.group_id IS NULL)
+                 ORDER BY k.id DESC LIMIT 500"
+            ),
+            &[&owner_id, &group_id],
+        )
+        .await
+        .db("failed to list keywords")?;
+    Ok(KeywordList { items: rows.iter().map(from_row).collect() })
+}
+
+/// Trimmed text of 1 to `max` characters; a keyword is one line.
+fn text(field: &str, value: &str, max: usize, one_line: bool) -> Result<String> {
+    let value = if one_line { value.trim().to_owned() } else { content::normalize_text(value) };
+    let n = value.chars().count();
+    if n == 0 || n > max {
+        return Err(Error::bad_request(format!("{field} 须为 1 到 {max} 个字")));
+    }
+    if one_line && value.contains('\n') {
+        return Err(Error::bad_request(format!("{field} 不能换行")));
+    }
+    Ok(value)
+}
+
+#[tracing::instrument(skip_all, fields(owner_id))]
+pub async fn add(ctx: &Ctx, owner_id: i64, new: NewKeyword) -> Result<Keyword> {
+    let keyword = text("keyword", &new.keyword, 30, true)?;
+    let reply = text("reply", &new.reply, 500, false)?;
+    let client = ctx.db()?.client().await?;
+    if let Some(group_id) = new.group_id {
+        let mine = client
+            .query_opt("SELECT 1 FROM groups WHERE id = $1 AND owner_id = $2", &[&group_id, &owner_id])
+            .await
+            .db("failed to check the group")?;
+        if mine.is_none() {
+            return Err(Error::not_found("群不存在或不属于你"));
+        }
+    }
+    sensitive_words::check(ctx, &client, &format!("{keyword}\n{reply}")).await?;
+    let row = client
+        .query_one(
+            "WITH k AS (INSERT INTO keywords (owner_id, group_id, keyword, reply) VALUES ($1, $2, $3, $4) RETURNING *)
+             SELECT k.id, k.group_id, g.name, k.keyword, k.reply, k.created_at FROM k LEFT JOIN groups g ON g.id = k.group_id",
+            &[&owner_id, &new.group_id, &keyword, &reply],
+        )
+        .await
+        .map_err(|e| match violated_constraint(&e) {
+            Some("keywords_unique") => Error::rejected(Code::SameTimeExists, "该关键词已存在"),
+            _ => Error::Unexpected(anyhow::Error::new(e).context("failed to add a keyword")),
+        })?;
+    Ok(from_row(&row))
+}
+
+pub async fn delete(ctx: &Ctx, owner_id: i64, id: i64) -> Result<Deleted> {
+    let deleted = ctx
+        .db()?
+        .client()
+        .await?
+        .execute("DELETE FROM keywords WHERE id = $1 AND owner_id = $2", &[&id, &owner_id])
+        .await
+        .db("failed to delete the keyword")?;
+    if deleted == 0 {
+        return Err(Error::not_found("关键词不存在"));
+    }
+    Ok(Deleted { id })
+}

@@ -1,0 +1,526 @@
+//! Robot events: the platform's signed callback puts each event on the `gpet-robot-events`
+//! queue; the consumer applies them, idempotently and whatever their order. Group messages are
+//! the hot path (tens of millions a day): a batch is counted in one statement, exactly once per
+//! (group, `msg_id`), into per-day sessions and distinct speakers.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use deadpool_postgres::GenericClient;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::BusinessDay;
+use crate::context::Ctx;
+use crate::content::Content;
+use crate::db::QueryContext;
+use crate::error::{Code, Error, Result};
+use crate::groups;
+use crate::partners::robot::{self, To};
+use crate::queue::{BATCH, Queue};
+use crate::robots;
+use crate::settings::{self, GroupSettings};
+
+/// At most this many events per callback (the platform's contract).
+pub const MAX_EVENTS: usize = 100;
+/// A signature is accepted this long after its timestamp, and as long before (clock skew).
+pub const SIGNATURE_WINDOW_SECS: i64 = 300;
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct RobotEvent {
+    pub id: String,
+    pub robot_wxid: String,
+    pub at: DateTime<FixedOffset>,
+    #[serde(flatten)]
+    pub kind: Kind,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LeftReason {
+    Removed,
+    Quit,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Kind {
+    FriendAdded { user_wxid: String, #[serde(default)] text: String },
+    PrivateMessage { user_wxid: String, text: String },
+    JoinedGroup { group_wxid: String, group_name: String, inviter_wxid: String, member_count: i32 },
+    LeftGroup { group_wxid: String, reason: LeftReason },
+    MemberCount { group_wxid: String, member_count: i32 },
+    GroupMessage { group_wxid: String, sender_wxid: String, msg_id: String, msg_type: String, #[serde(default)] text: String },
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Accepted {
+    pub accepted: usize,
+}
+
+/// `POST /api/callbacks/robot-events`: checks the signature (real time, not business time),
+/// then puts every event on the queue as its own message. Nothing is enqueued unless the whole
+/// request is good; a failure to enqueue answers 1500 so that the platform sends it again.
+#[tracing::instrument(skip_all)]
+pub async fn accept(ctx: &Ctx, timestamp: Option<&str>, signature: Option<&str>, body: &[u8]) -> Result<Accepted> {
+    let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
+        return Err(Error::unauthenticated("缺少签名").with_status(401));
+    };
+    let fresh = timestamp
+        .trim()
+        .parse::<i64>()
+        .is_ok_and(|ts| (Utc::now().timestamp() - ts).abs() <= SIGNATURE_WINDOW_SECS);
+    if !fresh {
+        return Err(Error::unauthenticated("签名时间戳无效或已过期").with_status(401));
+    }
+    if !robot::verify(ctx.robot()?.secret(), timestamp.trim(), body, signature) {
+        return Err(Error::unauthenticated("签名错误").with_status(401));
+    }
+    #[derive(Deserialize)]
+    struct Batch {
+        events: Vec<serde_json::Map<String, serde_json::Value>>,
+    }
+    let batch: Batch =
+        serde_json::from_slice(body).map_err(|e| Error::bad_request(format!("请求体应为 {{\"events\": [...]}}：{e}")))?;
+    if batch.events.is_empty() || batch.events.len() > MAX_EVENTS {
+        return Err(Error::bad_request(format!("events 须为 1 到 {MAX_EVENTS} 个")));
+    }
+    let entries: Vec<(String, String)> = batch
+        .events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (i.to_string(), serde_json::Value::Object(e.clone()).to_string()))
+        .collect();
+    let queues = ctx.queues()?;
+    for chunk in entries.chunks(BATCH) {
+        let refused = queues.send_batch(Queue::RobotEvents, chunk).await.map_err(Error::Unexpected)?;
+        if !refused.is_empty() {
+            return Err(Error::Unexpected(anyhow::anyhow!("{} robot events refused by SQS", refused.len())));
+        }
+    }
+    Ok(Accepted { accepted: entries.len() })
+}
+
+/// Robot WeChat ids → robot ids, reloaded at most every 30 s (and on an unknown id).
+#[derive(Default)]
+pub(crate) struct RobotDirectory(Mutex<Option<(Instant, Arc<HashMap<String, i64>>)>>);
+
+const DIRECTORY_TTL: Duration = Duration::from_secs(30);
+
+async fn robot_directory(ctx: &Ctx, client: &impl GenericClient, force: bool) -> Result<Arc<HashMap<String, i64>>> {
+    if !force
+        && let Some((at, map)) = ctx.robot_ids.0.lock().expect("robot directory lock").as_ref()
+        && at.elapsed() < DIRECTORY_TTL
+    {
+        return Ok(map.clone());
+    }
+    let rows = client.query("SELECT wxid, id FROM robots", &[]).await.db("failed to load the robots")?;
+    let map: Arc<HashMap<String, i64>> = Arc::new(rows.iter().map(|r| (r.get(0), r.get(1))).collect());
+    *ctx.robot_ids.0.lock().expect("robot directory lock") = Some((Instant::now(), map.clone()));
+    Ok(map)
+}
+
+/// The robots named by `wxids`, reloading the directory once if one is unknown.
+async fn robots_of(ctx: &Ctx, client: &impl GenericClient, wxids: &HashSet<&str>) -> Result<Arc<HashMap<String, i64>>> {
+    let directory = robot_directory(ctx, client, false).await?;
+    if wxids.iter().all(|w| directory.contains_key(*w)) {
+        return Ok(directory);
+    }
+    robot_directory(ctx, client, true).await
+}
+
+/// The consumer: answers the ids of the messages to retry (SQS sends them again, and after
+/// five receives to the dead-letter queue, where the console shows them).
+#[tracing::instrument(skip_all, fields(messages = messages.len()))]
+pub async fn consume(ctx: &Ctx, messages: &[(String, String)]) -> Result<Vec<String>> {
+    let mut failed = Vec::new();
+    let mut chat: Vec<(&str, RobotEvent)> = Vec::new();
+    let mut others: Vec<(&str, RobotEvent)> = Vec::new();
+    for (id, body) in messages {
+        match serde_json::from_str::<RobotEvent>(body) {
+            Ok(event) if matches!(event.kind, Kind::GroupMessage { .. }) => chat.push((id, event)),
+            Ok(event) => others.push((id, event)),
+            Err(e) => {
+                tracing::warn!(message_id = id, error = %e, "unreadable robot event");
+                failed.push(id.clone());
+            }
+        }
+    }
+    // Pairings first (a join never needs to wait for one in the same batch), then membership in
+    // the order it happened, as far as this batch knows.
+    others.sort_by_key(|(_, e)| (!matches!(e.kind, Kind::FriendAdded { .. } | Kind::PrivateMessage { .. }), e.at));
+    for (id, event) in &others {
+        if let Err(e) = apply(ctx, event).await {
+            log_failure(id, event, &e);
+            failed.push((*id).to_owned());
+        }
+    }
+    if !chat.is_empty() {
+        failed.extend(ingest(ctx, &chat).await?);
+    }
+    Ok(failed)
+}
+
+fn log_failure(message_id: &str, event: &RobotEvent, e: &Error) {
+    let kind = serde_json::to_value(&event.kind).ok().and_then(|v| v.get("type").cloned());
+    match e {
+        Error::Rejected { code, msg, .. } => {
+            tracing::warn!(message_id, event_id = event.id, ?kind, code = code.as_u16(), reason = %msg, "robot event not applied")
+        }
+        Error::Unexpected(err) => {
+            tracing::error!(message_id, event_id = event.id, ?kind, error = format!("{err:#}"), "robot event failed")
+        }
+    }
+}
+
+/// Counts a batch of group messages; answers the message ids to retry (unknown robots or
+/// groups, which may be known once an earlier event is applied).
+pub async fn ingest(ctx: &Ctx, chat: &[(&str, RobotEvent)]) -> Result<Vec<String>> {
+    let client = ctx.db()?.client().await?;
+    let robot_wxids: HashSet<&str> = chat.iter().map(|(_, e)| e.robot_wxid.as_str()).collect();
+    let robots = robots_of(ctx, &client, &robot_wxids).await?;
+    let group_wxids: Vec<&str> = chat
+        .iter()
+        .filter_map(|(_, e)| match &e.kind {
+            Kind::GroupMessage { group_wxid, .. } => Some(group_wxid.as_str()),
+            _ => None,
+        })
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let rows = client
+        .query("SELECT group_wxid, id, state = 'active', robot_id FROM groups WHERE group_wxid = ANY($1)", &[&group_wxids])
+        .await
+        .db("failed to look up the groups")?;
+    let groups: HashMap<String, (i64, bool, i64)> = rows.iter().map(|r| (r.get(0), (r.get(1), r.get(2), r.get(3)))).collect();
+
+    let mut failed = Vec::new();
+    let (mut ids, mut days, mut msg_ids, mut senders) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut texts: Vec<(i64, &str, &str, &str)> = Vec::new();
+    for (message_id, event) in chat {
+        let Kind::GroupMessage { group_wxid, sender_wxid, msg_id, msg_type, text } = &event.kind else { continue };
+        let Some(robot_id) = robots.get(&event.robot_wxid) else {
+            tracing::warn!(message_id, event_id = event.id, "group message from an unknown robot");
+            failed.push((*message_id).to_owned());
+            continue;
+        };
+        let Some((group_id, active, group_robot)) = groups.get(group_wxid) else {
+            tracing::warn!(message_id, event_id = event.id, "group message for an unknown group");
+            failed.push((*message_id).to_owned());
+            continue;
+        };
+        // Not counted: after the robot left, from another robot's view, from robots, system notices.
+        if !active || group_robot != robot_id || robots.contains_key(sender_wxid) || msg_type == "system" {
+            continue;
+        }
+        ids.push(*group_id);
+        days.push(BusinessDay::of(event.at.with_timezone(&Utc)).date());
+        msg_ids.push(msg_id.as_str());
+        senders.push(sender_wxid.as_str());
+        if msg_type == "text" && !text.trim().is_empty() {
+            texts.push((*group_id, msg_id.as_str(), text.trim(), event.robot_wxid.as_str()));
+        }
+    }
+    if ids.is_empty() {
+        return Ok(failed);
+    }
+    let replies = keyword_replies(&client, &texts).await?;
+    let mut fresh = count(&client, &ids, &days, &msg_ids, &senders, !replies.is_empty()).await?;
+    for (group_id, msg_id, reply, robot_wxid, group_wxid) in replies {
+        // Once per message counted now, even when the batch holds it twice.
+        if fresh.remove(&(group_id, msg_id.to_owned())) {
+            send_reply(ctx, robot_wxid, To::Group(&group_wxid), reply).await;
+        }
+    }
+    Ok(failed)
+}
+
+/// Counts the messages not counted before, in one statement; answers the (group, msg_id) pairs
+/// it counted when `want_fresh`. Rows are taken in key order so that concurrent batches lock in
+/// the same order.
+pub async fn count(
+    client: &impl GenericClient,
+    group_ids: &[i64],
+    days: &[chrono::NaiveDate],
+    msg_ids: &[&str],
+    senders: &[&str],
+    want_fresh: bool,
+) -> Result<HashSet<(i64, String)>> {
+    let rows = client
+        .query(
+            "WITH input AS (
+                 SELECT * FROM unnest($1::bigint[], $2::date[], $3::text[], $4::text[]) AS t(group_id, day, msg_id, sender)),
+             fresh AS (
+                 INSERT INTO group_messages (group_id, msg_id, day)
+                 SELECT DISTINCT ON (group_id, msg_id) group_id, msg_id, day FROM input ORDER BY group_id, msg_id
+                 ON CONFLICT DO NOTHING RETURNING group_id, msg_id, day),
+             speakers AS (
+                 INSERT INTO group_speakers (group_id, day, wxid)
+                 SELECT DISTINCT i.group_id, i.day, i.sender FROM input i JOIN fresh f USING (group_id, msg_id)
+                 ORDER BY 1, 2, 3
+                 ON CONFLICT DO NOTHING RETURNING group_id, day),
+             counts AS (
+                 SELECT group_id, day, count(*) AS sessions, 0 AS speakers FROM fresh GROUP BY 1, 2
+                 UNION ALL
+                 SELECT group_id, day, 0, count(*) FROM speakers GROUP BY 1, 2),
+             daily AS (
+                 INSERT INTO group_daily (group_id, day, sessions, speakers)
+                 SELECT group_id, day, sum(sessions), sum(speakers) FROM counts GROUP BY 1, 2 ORDER BY 1, 2
+                 ON CONFLICT (group_id, day) DO UPDATE
+                 SET sessions = group_daily.sessions + EXCLUDED.sessions, speakers = group_daily.speakers + EXCLUDED.speakers)
+             SELECT group_id, msg_id FROM fresh WHERE $5",
+            &[&group_ids, &days, &msg_ids, &senders, &want_fresh],
+        )
+        .await
+        .db("failed to count group messages")?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// The keyword replies due for these texts: a group's own keyword first, then the owner's
+/// keyword for all their groups. A message matches a keyword when its text, trimmed, is it.
+async fn keyword_replies<'a>(
+    client: &impl GenericClient,
+    texts: &[(i64, &'a str, &'a str, &'a str)],
+) -> Result<Vec<(i64, &'a str, Content, &'a str, String)>> {
+    if texts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let group_ids: Vec<i64> = texts.iter().map(|t| t.0).collect::<HashSet<_>>().into_iter().collect();
+    let rows = client
+        .query(
+            "SELECT g.id, g.group_wxid, k.keyword, k.reply, k.group_id IS NOT NULL AS own
+             FROM groups g JOIN keywords k ON k.owner_id = g.owner_id AND (k.group_id IS NULL OR k.group_id = g.id)
+             WHERE g.id = ANY($1)",
+            &[&group_ids],
+        )
+        .await
+        .db("failed to load keywords")?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    // (group, keyword) → (reply, own keyword?, group wxid)
+    let mut table: HashMap<(i64, String), (String, bool, String)> = HashMap::new();
+    for r in &rows {
+        let key = (r.get::<_, i64>(0), r.get::<_, String>(2));
+        let own: bool = r.get(4);
+        let entry = (r.get::<_, String>(3), own, r.get::<_, String>(1));
+        match table.get(&key) {
+            Some((_, true, _)) if !own => {}
+            _ => {
+                table.insert(key, entry);
+            }
+        }
+    }
+    Ok(texts
+        .iter()
+        .filter_map(|(group_id, msg_id, text, robot_wxid)| {
+            table
+                .get(&(*group_id, (*text).to_owned()))
+                .map(|(reply, _, group_wxid)| (*group_id, *msg_id, Content::Text { text: reply.clone() }, *robot_wxid, group_wxid.clone()))
+        })
+        .collect())
+}
+
+/// A reply the robot sends on its own (keyword, pairing, customer service, a refusal): a
+/// failure is logged, never retried, since the event it answers has taken effect.
+async fn send_reply(ctx: &Ctx, robot_wxid: &str, to: To<'_>, content: Content) {
+    let result = match ctx.robot() {
+        Ok(robot) => robot.send(robot_wxid, to, &content).await.map(|_| ()).map_err(anyhow::Error::new),
+        Err(e) => Err(anyhow::anyhow!("{e}")),
+    };
+    if let Err(e) = result {
+        tracing::warn!(error = format!("{e:#}"), "the robot's reply was not sent");
+    }
+}
+
+fn text(s: impl Into<String>) -> Content {
+    Content::Text { text: s.into() }
+}
+
+/// Marks an event done in the caller's transaction; false when it was done before.
+async fn first_time(client: &impl GenericClient, event_id: &str) -> Result<bool> {
+    Ok(client
+        .execute("INSERT INTO robot_events_done (event_id) VALUES ($1) ON CONFLICT DO NOTHING", &[&event_id])
+        .await
+        .db("failed to mark the event")?
+        == 1)
+}
+
+async fn robot_id(ctx: &Ctx, client: &impl GenericClient, wxid: &str) -> Result<i64> {
+    let robots = robots_of(ctx, client, &HashSet::from([wxid])).await?;
+    robots.get(wxid).copied().ok_or_else(|| Error::not_found(format!("未知的机器人 {wxid}")))
+}
+
+/// Applies one event other than a group message.
+async fn apply(ctx: &Ctx, event: &RobotEvent) -> Result<()> {
+    let mut client = ctx.db()?.client().await?;
+    let robot_id = robot_id(ctx, &client, &event.robot_wxid).await?;
+    let at = event.at.with_timezone(&Utc);
+    match &event.kind {
+        Kind::FriendAdded { user_wxid, text: said } | Kind::PrivateMessage { user_wxid, text: said } => {
+            let tx = client.transaction().await.db("failed to begin")?;
+            if !first_time(&tx, &event.id).await? {
+                return Ok(());
+            }
+            let paired = robots::pair(&tx, robot_id, user_wxid, said, ctx.clock.now()).await?;
+            tx.commit().await.db("failed to commit the pairing")?;
+            let settings: GroupSettings = settings::load(&client).await?;
+            let reply = match (paired, &event.kind) {
+                (Some(_), _) => format!(
+                    "配对成功！现在把我拉进你的群吧（群成员不少于 {} 人，你须是群主）。",
+                    settings.min_members
+                ),
+                (None, Kind::FriendAdded { .. }) => "你好！请把你在 gpet 领取机器人时看到的 6 位配对码发给我。".to_owned(),
+                (None, _) => settings.customer_service_reply.clone(),
+            };
+            send_reply(ctx, &event.robot_wxid, To::User(user_wxid), text(reply)).await;
+            Ok(())
+        }
+        Kind::JoinedGroup { group_wxid, group_name, inviter_wxid, member_count } => {
+            if client
+                .query_opt("SELECT 1 FROM robot_events_done WHERE event_id = $1", &[&event.id])
+                .await
+                .db("failed to check the event")?
+                .is_some()
+            {
+                return Ok(());
+            }
+            let owner = client
+                .query_opt(
+                    "SELECT o.user_id, u.frozen FROM owner_wxids o JOIN users u ON u.id = o.user_id WHERE o.wxid = $1",
+                    &[&inviter_wxid],
+                )
+                .await
+                .db("failed to find the inviter")?;
+            // A join before its pairing: retried until the pairing arrives (or dead-lettered).
+            let Some(owner) = owner else {
+                return Err(Error::not_found("邀请人尚未配对"));
+            };
+            let (owner_id, frozen): (i64, bool) = (owner.get(0), owner.get(1));
+            let members = ctx
+                .robot()?
+                .members(&event.robot_wxid, group_wxid)
+                .await
+                .map_err(|e| Error::rejected(Code::GroupMemberInfoFailed, format!("获取群成员失败：{e}")))?;
+            let settings: GroupSettings = settings::load(&client).await?;
+            let size = members.member_count.max(*member_count);
+            let refusal = if frozen {
+                Some("群主账号已冻结".to_owned())
+            } else if !members.is_owner(inviter_wxid) {
+                Some("邀请人不是群主，只有群主拉机器人进群才能激活".to_owned())
+            } else if size < settings.min_members as i32 {
+                Some(format!("群成员不足 {} 人（现有 {size} 人）", settings.min_members))
+            } else {
+                None
+            };
+            let tx = client.transaction().await.db("failed to begin")?;
+            if !first_time(&tx, &event.id).await? {
+                return Ok(());
+            }
+            let (state, exited_at) = match &refusal {
+                None => ("active", None),
+                Some(_) => ("refused", Some(at)),
+            };
+            let row = tx
+                .query_opt(
+                    "INSERT INTO groups (group_wxid, name, robot_id, owner_id, state, state_at, member_count, member_count_at,
+                                         joined_at, exited_at, exit_reason)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $6, $8, $9)
+                     ON CONFLICT (group_wxid) DO UPDATE SET name = EXCLUDED.name, robot_id = EXCLUDED.robot_id,
+                         owner_id = EXCLUDED.owner_id, state = EXCLUDED.state, state_at = EXCLUDED.state_at,
+                         member_count = EXCLUDED.member_count, member_count_at = EXCLUDED.member_count_at,
+                         joined_at = EXCLUDED.joined_at, exited_at = EXCLUDED.exited_at, exit_reason = EXCLUDED.exit_reason,
+                         stars = 0, rated_day = NULL
+                     WHERE groups.state_at < EXCLUDED.state_at
+                     RETURNING id",
+                    &[group_wxid, group_name, &robot_id, &owner_id, &state, &at, &size, &exited_at, &refusal],
+                )
+                .await
+                .db("failed to store the group")?;
+            tx.commit().await.db("failed to commit the join")?;
+            if row.is_none() {
+                return Ok(()); // a later event about this group was applied first
+            }
+            match refusal {
+                None => robots::count_activation(ctx, robot_id).await,
+                Some(reason) => {
+                    let say = format!("抱歉，本群暂不能开通：{reason}。机器人将退出本群。");
+                    send_reply(ctx, &event.robot_wxid, To::Group(group_wxid), text(say)).await;
+                    groups::leave(ctx, &event.robot_wxid, group_wxid).await;
+                    Ok(())
+                }
+            }
+        }
+        Kind::LeftGroup { group_wxid, reason } => {
+            let tx = client.transaction().await.db("failed to begin")?;
+            let known = tx
+                .query_opt("SELECT 1 FROM groups WHERE group_wxid = $1", &[group_wxid])
+                .await
+                .db("failed to find the group")?;
+            if known.is_none() {
+                return Err(Error::not_found("未知的群"));
+            }
+            if !first_time(&tx, &event.id).await? {
+                return Ok(());
+            }
+            let why = match reason {
+                LeftReason::Removed => groups::REASON_REMOVED,
+                LeftReason::Quit => groups::REASON_QUIT,
+            };
+            tx.execute(
+                "UPDATE groups SET state = 'left', exit_reason = $2, exited_at = $3, state_at = $3
+                 WHERE group_wxid = $1 AND state = 'active' AND state_at < $3",
+                &[group_wxid, &why, &at],
+            )
+            .await
+            .db("failed to mark the group left")?;
+            tx.commit().await.db("failed to commit the exit")
+        }
+        Kind::MemberCount { group_wxid, member_count } => {
+            let updated = client
+                .query_opt(
+                    "UPDATE groups SET member_count = CASE WHEN member_count_at IS NULL OR member_count_at < $3 THEN $2
+                         ELSE member_count END,
+                         member_count_at = GREATEST(member_count_at, $3)
+                     WHERE group_wxid = $1 RETURNING id",
+                    &[group_wxid, &member_count.max(&0), &at],
+                )
+                .await
+                .db("failed to update the member count")?;
+            updated.map(|_| ()).ok_or_else(|| Error::not_found("未知的群"))
+        }
+        Kind::GroupMessage { .. } => unreachable!("group messages take the batch path"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_of_the_contract_parse() {
+        let e: RobotEvent = serde_json::from_str(
+            r#"{"id":"e1","type":"joined_group","robot_wxid":"r","at":"2026-11-26T10:00:00+08:00",
+                "group_wxid":"g@chatroom","group_name":"群","inviter_wxid":"u","member_count":30,"extra":1}"#,
+        )
+        .unwrap();
+        assert!(matches!(e.kind, Kind::JoinedGroup { member_count: 30, .. }));
+        let m: RobotEvent = serde_json::from_str(
+            r#"{"id":"e2","type":"group_message","robot_wxid":"r","at":"2026-11-26T10:00:00Z",
+                "group_wxid":"g","sender_wxid":"s","msg_id":"m1","msg_type":"image"}"#,
+        )
+        .unwrap();
+        assert!(matches!(m.kind, Kind::GroupMessage { ref text, .. } if text.is_empty()));
+    }
+
+    #[test]
+    fn missing_fields_and_unknown_types_are_refused() {
+        let missing = r#"{"id":"e1","type":"joined_group","robot_wxid":"r","at":"2026-11-26T10:00:00+08:00","group_wxid":"g"}"#;
+        assert!(serde_json::from_str::<RobotEvent>(missing).is_err());
+        let unknown = r#"{"id":"e1","type":"dance","robot_wxid":"r","at":"2026-11-26T10:00:00+08:00"}"#;
+        assert!(serde_json::from_str::<RobotEvent>(unknown).is_err());
+        let bad_reason = r#"{"id":"e1","type":"left_group","robot_wxid":"r","at":"2026-11-26T10:00:00+08:00","group_wxid":"g","reason":"x"}"#;
+        assert!(serde_json::from_str::<RobotEvent>(bad_reason).is_err());
+    }
+}

@@ -1,0 +1,636 @@
+//! Robots and their distribution (机器人分配). Operators register robots; each business day a
+//! snapshot records every robot's free places, and Redis keeps the day's counters under the old
+//! system's names (`GPET:ROBOT_SNAPSHOT_{day}`, `…_DISTRIBUTE_…`, `…_DISPLAY_…`, `…_ACTIVATED_…`,
+//! hashes of robot id → count). An assignment picks robots in one Lua script, so concurrent
+//! requests can never hand out more displays than the snapshot and the strategy allow.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Timelike, Utc};
+use deadpool_postgres::GenericClient;
+use rand::Rng;
+use redis::Script;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::BusinessDay;
+use crate::context::Ctx;
+use crate::db::QueryContext;
+use crate::error::{Code, Error, Result, Unexpected};
+use crate::operators::{self, ConsolePrincipal};
+use crate::paging::{Page, PageRequest, like_escape};
+use crate::settings::{self, DistributionSettings};
+
+/// Counters outlive their day long enough for the next day's snapshot job to fold them.
+const COUNTER_SECS: i64 = 3 * 24 * 3600;
+/// A pairing code is valid a day.
+const PAIRING_HOURS: i64 = 24;
+const PAIRING_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/// The four counters of a day, by kind.
+#[derive(Debug, Clone, Copy)]
+pub enum Counter {
+    Snapshot,
+    Distributed,
+    Displayed,
+    Activated,
+}
+
+impl Counter {
+    fn key(self, ctx: &Ctx, day: BusinessDay) -> Result<String> {
+        let name = match self {
+            Counter::Snapshot => "SNAPSHOT",
+            Counter::Distributed => "DISTRIBUTE",
+            Counter::Displayed => "DISPLAY",
+            Counter::Activated => "ACTIVATED",
+        };
+        Ok(ctx.cache()?.key(format!("GPET:ROBOT_{name}_{}", day.compact())))
+    }
+}
+
+/// One robot's use on a day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct RobotUse {
+    pub snapshot_free: i64,
+    pub distributed: i64,
+    pub displayed: i64,
+    pub activated: i64,
+}
+
+impl RobotUse {
+    fn add(&mut self, other: RobotUse) {
+        self.snapshot_free += other.snapshot_free;
+        self.distributed += other.distributed;
+        self.displayed += other.displayed;
+        self.activated += other.activated;
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Robot {
+    pub id: i64,
+    pub platform_id: String,
+    pub wxid: String,
+    pub nickname: String,
+    pub qr_code_url: String,
+    pub capacity: i32,
+    pub enabled: bool,
+    /// Active groups now.
+    pub groups: i64,
+    /// capacity − groups.
+    pub free: i64,
+    pub today: RobotUse,
+    pub created_at: DateTime<Utc>,
+}
+
+const ROBOT_COLUMNS: &str = "r.id, r.platform_id, r.wxid, r.nickname, r.qr_code_url, r.capacity, r.enabled, r.created_at,
+    (SELECT count(*) FROM groups g WHERE g.robot_id = r.id AND g.state = 'active') AS groups";
+
+fn robot_from_row(row: &tokio_postgres::Row, today: RobotUse) -> Robot {
+    let capacity: i32 = row.get("capacity");
+    let groups: i64 = row.get("groups");
+    Robot {
+        id: row.get("id"),
+        platform_id: row.get("platform_id"),
+        wxid: row.get("wxid"),
+        nickname: row.get("nickname"),
+        qr_code_url: row.get("qr_code_url"),
+        capacity,
+        enabled: row.get("enabled"),
+        groups,
+        free: (i64::from(capacity) - groups).max(0),
+        today,
+        created_at: row.get("created_at"),
+    }
+}
+
+/// Today's counters of every robot, from Redis.
+async fn todays_use(ctx: &Ctx, day: BusinessDay) -> Result<HashMap<i64, RobotUse>> {
+    let mut redis = ctx.cache()?.conn();
+    let mut pipe = redis::pipe();
+    for counter in [Counter::Snapshot, Counter::Distributed, Counter::Displayed, Counter::Activated] {
+        pipe.hgetall(counter.key(ctx, day)?);
+    }
+    let (snapshot, distributed, displayed, activated): (
+        HashMap<String, i64>,
+        HashMap<String, i64>,
+        HashMap<String, i64>,
+        HashMap<String, i64>,
+    ) = pipe.query_async(&mut redis).await.unexpected("failed to read the robot counters")?;
+    let mut out: HashMap<i64, RobotUse> = HashMap::new();
+    let mut put = |map: HashMap<String, i64>, set: fn(&mut RobotUse, i64)| {
+        for (robot, n) in map {
+            if let Ok(id) = robot.parse::<i64>() {
+                set(out.entry(id).or_default(), n);
+            }
+        }
+    };
+    put(snapshot, |u, n| u.snapshot_free = n);
+    put(distributed, |u, n| u.distributed = n);
+    put(displayed, |u, n| u.displayed = n);
+    put(activated, |u, n| u.activated = n);
+    Ok(out)
+}
+
+pub async fn list(ctx: &Ctx, q: Option<&str>, page: PageRequest) -> Result<Page<Robot>> {
+    let client = ctx.db()?.client().await?;
+    let pattern = q.map(|q| format!("%{}%", like_escape(q)));
+    let filter = "($1::text IS NULL OR r.wxid ILIKE $1 OR r.nickname ILIKE $1 OR r.platform_id ILIKE $1)";
+    let total: i64 = client
+        .query_one(&format!("SELECT count(*) FROM robots r WHERE {filter}"), &[&pattern])
+        .await
+        .db("failed to count robots")?
+        .get(0);
+    let rows = client
+        .query(
+            &format!("SELECT {ROBOT_COLUMNS} FROM robots r WHERE {filter} ORDER BY r.id LIMIT $2 OFFSET $3"),
+            &[&pattern, &page.page_size, &page.offset()],
+        )
+        .await
+        .db("failed to list robots")?;
+    let today = todays_use(ctx, ctx.clock.today()).await?;
+    let items = rows.iter().map(|r| robot_from_row(r, today.get(&r.get("id")).copied().unwrap_or_default())).collect();
+    Ok(Page::new(items, total, page))
+}
+
+async fn one(ctx: &Ctx, client: &impl GenericClient, id: i64) -> Result<Robot> {
+    let row = client
+        .query_opt(&format!("SELECT {ROBOT_COLUMNS} FROM robots r WHERE r.id = $1"), &[&id])
+        .await
+        .db("failed to load the robot")?
+        .ok_or_else(|| Error::not_found("机器人不存在"))?;
+    let today = todays_use(ctx, ctx.clock.today()).await?;
+    Ok(robot_from_row(&row, today.get(&id).copied().unwrap_or_default()))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRobot {
+    pub platform_id: String,
+    pub wxid: String,
+    pub nickname: String,
+    pub qr_code_url: String,
+    pub capacity: i32,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RobotChange {
+    pub nickname: Option<String>,
+    pub qr_code_url: Option<String>,
+    pub capacity: Option<i32>,
+    pub enabled: Option<bool>,
+}
+
+fn field(name: &str, value: &str, max: usize) -> Result<String> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max {
+        return Err(Error::bad_request(format!("{name} 须为 1 到 {max} 个字符")));
+    }
+    Ok(value.to_owned())
+}
+
+fn capacity(value: i32) -> Result<i32> {
+    if (1..=10_000).contains(&value) { Ok(value) } else { Err(Error::bad_request("capacity 须在 1 到 10000 之间")) }
+}
+
+fn qr_url(value: &str) -> Result<String> {
+    let value = field("qr_code_url", value, 1024)?;
+    match url::Url::parse(&value) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(value),
+        _ => Err(Error::bad_request("qr_code_url 须为 http(s) 网址")),
+    }
+}
+
+/// Registers a robot. A robot registered during the day gets today's snapshot at once (all its
+/// places free), so it can be offered today.
+#[tracing::instrument(skip_all, fields(operator_id = by.operator.id))]
+pub async fn create(ctx: &Ctx, by: &ConsolePrincipal, new: NewRobot) -> Result<Robot> {
+    by.require(operators::CONTENT_EDITORS)?;
+    let (platform_id, wxid) = (field("platform_id", &new.platform_id, 64)?, field("wxid", &new.wxid, 64)?);
+    let (nickname, qr) = (field("nickname", &new.nickname, 64)?, qr_url(&new.qr_code_url)?);
+    let capacity = capacity(new.capacity)?;
+    let mut client = ctx.db()?.client().await?;
+    let tx = client.transaction().await.db("failed to begin")?;
+    let row = tx
+        .query_opt(
+            "INSERT INTO robots (platform_id, wxid, nickname, qr_code_url, capacity, enabled)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT DO NOTHING RETURNING id",
+            &[&platform_id, &wxid, &nickname, &qr, &capacity, &new.enabled],
+        )
+        .await
+        .db("failed to register the robot")?;
+    let id: i64 = match row {
+        Some(row) => row.get(0),
+        None => return Err(Error::rejected(Code::CreateFailed, "平台 ID 或微信号已被其他机器人使用").with_status(409)),
+    };
+    tx.execute(
+        "INSERT INTO robot_snapshots (day, robot_id, free_places) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        &[&ctx.clock.today().date(), &id, &capacity],
+    )
+    .await
+    .db("failed to snapshot the new robot")?;
+    operators::audit(&tx, by.operator.id, "robot.create", Some(&id.to_string()), serde_json::json!({"wxid": wxid, "capacity": capacity}))
+        .await?;
+    tx.commit().await.db("failed to commit the robot")?;
+    forget_snapshot(ctx).await?;
+    one(ctx, &client, id).await
+}
+
+#[tracing::instrument(skip_all, fields(operator_id = by.operator.id, robot_id = id))]
+pub async fn update(ctx: &Ctx, by: &ConsolePrincipal, id: i64, change: RobotChange) -> Result<Robot> {
+    by.require(operators::CONTENT_EDITORS)?;
+    let nickname = change.nickname.as_deref().map(|v| field("nickname", v, 64)).transpose()?;
+    let qr = change.qr_code_url.as_deref().map(qr_url).transpose()?;
+    let cap = change.capacity.map(capacity).transpose()?;
+    let mut client = ctx.db()?.client().await?;
+    let tx = client.transaction().await.db("failed to begin")?;
+    let updated = tx
+        .execute(
+            "UPDATE robots SET nickname = coalesce($2, nickname), qr_code_url = coalesce($3, qr_code_url),
+                 capacity = coalesce($4, capacity), enabled = coalesce($5, enabled), updated_at = now()
+             WHERE id = $1",
+            &[&id, &nickname, &qr, &cap, &change.enabled],
+        )
+        .await
+        .db("failed to update the robot")?;
+    if updated == 0 {
+        return Err(Error::not_found("机器人不存在"));
+    }
+    let detail = serde_json::json!({"nickname": nickname, "capacity": cap, "enabled": change.enabled});
+    operators::audit(&tx, by.operator.id, "robot.update", Some(&id.to_string()), detail).await?;
+    tx.commit().await.db("failed to commit the robot")?;
+    // A disabled robot leaves today's offer at once.
+    forget_snapshot(ctx).await?;
+    one(ctx, &client, id).await
+}
+
+/// Drops today's cached snapshot: the next assignment reloads it from PostgreSQL.
+async fn forget_snapshot(ctx: &Ctx) -> Result<()> {
+    let mut redis = ctx.cache()?.conn();
+    let _: () = redis::cmd("DEL")
+        .arg(Counter::Snapshot.key(ctx, ctx.clock.today())?)
+        .query_async(&mut redis)
+        .await
+        .unexpected("failed to drop the snapshot cache")?;
+    Ok(())
+}
+
+/// Takes `day`'s snapshot if it was not taken (a robot's free places = capacity − its active
+/// groups) and loads it into Redis. Taking it twice changes nothing.
+pub async fn take_snapshot(ctx: &Ctx, client: &impl GenericClient, day: BusinessDay) -> Result<usize> {
+    client
+        .execute(
+            "INSERT INTO robot_snapshots (day, robot_id, free_places)
+             SELECT $1, r.id, GREATEST(r.capacity - (SELECT count(*) FROM groups g WHERE g.robot_id = r.id AND g.state = 'active'), 0)
+             FROM robots r WHERE r.enabled
+             ON CONFLICT DO NOTHING",
+            &[&day.date()],
+        )
+        .await
+        .db("failed to take the robot snapshot")?;
+    let rows = client
+        .query(
+            "SELECT s.robot_id, s.free_places FROM robot_snapshots s JOIN robots r ON r.id = s.robot_id
+             WHERE s.day = $1 AND r.enabled",
+            &[&day.date()],
+        )
+        .await
+        .db("failed to load the robot snapshot")?;
+    let key = Counter::Snapshot.key(ctx, day)?;
+    let mut pipe = redis::pipe();
+    pipe.atomic().del(&key).ignore();
+    // "_" keeps the hash present on a day without robots, so the snapshot is not taken again.
+    pipe.hset(&key, "_", 0).ignore();
+    for row in &rows {
+        pipe.hset(&key, row.get::<_, i64>(0), row.get::<_, i32>(1)).ignore();
+    }
+    pipe.expire(&key, COUNTER_SECS).ignore();
+    let mut redis = ctx.cache()?.conn();
+    let _: () = pipe.query_async(&mut redis).await.unexpected("failed to cache the robot snapshot")?;
+    Ok(rows.len())
+}
+
+#[derive(Debug, Serialize)]
+pub struct SnapshotReport {
+    pub day: BusinessDay,
+    pub robots: usize,
+    pub folded_day: BusinessDay,
+    pub folded: u64,
+}
+
+/// The robot-snapshot job (00:00): yesterday's counters into PostgreSQL, then today's snapshot.
+#[tracing::instrument(skip_all)]
+pub async fn snapshot_job(ctx: &Ctx) -> Result<SnapshotReport> {
+    let today = ctx.clock.today();
+    let yesterday = today.pred();
+    let used = todays_use(ctx, yesterday).await?;
+    let client = ctx.db()?.client().await?;
+    let ids: Vec<i64> = used.keys().copied().collect();
+    let dist: Vec<i32> = ids.iter().map(|id| used[id].distributed as i32).collect();
+    let disp: Vec<i32> = ids.iter().map(|id| used[id].displayed as i32).collect();
+    let act: Vec<i32> = ids.iter().map(|id| used[id].activated as i32).collect();
+    // GREATEST: a rerun after Redis lost the counters never lowers what was folded.
+    let folded = client
+        .execute(
+            "UPDATE robot_snapshots s SET distributed = GREATEST(s.distributed, u.dist), displayed = GREATEST(s.displayed, u.disp),
+                 activated = GREATEST(s.activated, u.act)
+             FROM unnest($2::bigint[], $3::int[], $4::int[], $5::int[]) AS u(robot_id, dist, disp, act)
+             WHERE s.day = $1 AND s.robot_id = u.robot_id",
+            &[&yesterday.date(), &ids, &dist, &disp, &act],
+        )
+        .await
+        .db("failed to fold the robot counters")?;
+    let robots = take_snapshot(ctx, &client, today).await?;
+    tracing::info!(%today, robots, folded, "robot snapshot");
+    Ok(SnapshotReport { day: today, robots, folded_day: yesterday, folded })
+}
+
+/// Robots' use per day for the dashboard: stored days from PostgreSQL, today from Redis.
+pub async fn use_by_day(ctx: &Ctx, from: BusinessDay, to: BusinessDay) -> Result<HashMap<BusinessDay, RobotUse>> {
+    let rows = ctx
+        .db()?
+        .client()
+        .await?
+        .query(
+            "SELECT day, sum(free_places)::bigint, coalesce(sum(distributed), 0)::bigint, coalesce(sum(displayed), 0)::bigint,
+                    coalesce(sum(activated), 0)::bigint
+             FROM robot_snapshots WHERE day BETWEEN $1 AND $2 GROUP BY day",
+            &[&from.date(), &to.date()],
+        )
+        .await
+        .db("failed to load robot use")?;
+    let mut out: HashMap<BusinessDay, RobotUse> = rows
+        .iter()
+        .map(|r| {
+            (
+                BusinessDay::from_date(r.get(0)),
+                RobotUse { snapshot_free: r.get(1), distributed: r.get(2), displayed: r.get(3), activated: r.get(4) },
+            )
+        })
+        .collect();
+    let today = ctx.clock.today();
+    if (from..=to).contains(&today) {
+        let mut live = RobotUse::default();
+        for u in todays_use(ctx, today).await?.into_values() {
+            live.add(u);
+        }
+        let stored = out.entry(today).or_default();
+        // The snapshot's free places are in both; the counters only in Redis until tomorrow.
+        *stored = RobotUse { snapshot_free: stored.snapshot_free.max(live.snapshot_free), ..live };
+    }
+    Ok(out)
+}
+
+/// Counts an activation in today's counters.
+pub async fn count_activation(ctx: &Ctx, robot_id: i64) -> Result<()> {
+    let key = Counter::Activated.key(ctx, ctx.clock.today())?;
+    let mut redis = ctx.cache()?.conn();
+    let _: () = redis::pipe()
+        .hincr(&key, robot_id, 1)
+        .ignore()
+        .expire(&key, COUNTER_SECS)
+        .ignore()
+        .query_async(&mut redis)
+        .await
+        .unexpected("failed to count the activation")?;
+    Ok(())
+}
+
+/// Picks robots for one request: for each robot of the snapshot, distributed = floor(free ×
+/// released %); a robot may be offered while displayed < distributed × rate and activated <
+/// free; the least displayed first. Answers ["missing"] when the day has no snapshot yet.
+const ASSIGN_SCRIPT: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
+local pct, rate, amount, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local snap = redis.call('HGETALL', KEYS[1])
+local candidates = {}
+for i = 1, #snap, 2 do
+  local robot, free = snap[i], tonumber(snap[i + 1])
+  if robot ~= '_' and free > 0 then
+    local dist = math.floor(free * pct / 100)
+    redis.call('HSET', KEYS[2], robot, dist)
+    local shown = tonumber(redis.call('HGET', KEYS[3], robot) or '0')
+    local activated = tonumber(redis.call('HGET', KEYS[4], robot) or '0')
+    if shown < dist * rate and activated < free then
+      candidates[#candidates + 1] = {robot, shown}
+    end
+  end
+end
+table.sort(candidates, function(a, b)
+  if a[2] == b[2] then return tonumber(a[1]) < tonumber(b[1]) end
+  return a[2] < b[2]
+end)
+local chosen = {'ok'}
+for i = 1, math.min(amount, #candidates) do
+  redis.call('HINCRBY', KEYS[3], candidates[i][1], 1)
+  chosen[#chosen + 1] = candidates[i][1]
+end
+for k = 2, 4 do redis.call('EXPIRE', KEYS[k], ttl) end
+return chosen
+"#;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Offer {
+    pub robot_id: i64,
+    pub robot_wxid: String,
+    pub nickname: String,
+    pub qr_code_url: String,
+    /// Sent with the friend request: pairs the owner's WeChat with this account.
+    pub pairing_code: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Offers {
+    pub robots: Vec<Offer>,
+}
+
+async fn pick(ctx: &Ctx, strategy: &DistributionSettings) -> Result<Option<Vec<i64>>> {
+    let today = ctx.clock.today();
+    let now = ctx.clock.now_shanghai();
+    let pct = strategy.released_pct(now.hour() * 60 + now.minute());
+    let mut redis = ctx.cache()?.conn();
+    let answer: Vec<String> = Script::new(ASSIGN_SCRIPT)
+        .key(Counter::Snapshot.key(ctx, today)?)
+        .key(Counter::Distributed.key(ctx, today)?)
+        .key(Counter::Displayed.key(ctx, today)?)
+        .key(Counter::Activated.key(ctx, today)?)
+        .arg(pct)
+        .arg(strategy.display_rate)
+        .arg(strategy.amount)
+        .arg(COUNTER_SECS)
+        .invoke_async(&mut redis)
+        .await
+        .unexpected("failed to pick robots")?;
+    match answer.first().map(String::as_str) {
+        Some("ok") => Ok(Some(answer[1..].iter().filter_map(|id| id.parse().ok()).collect())),
+        _ => Ok(None),
+    }
+}
+
+/// `POST /api/robots/assign`: robots offered to this owner, each with a pairing code.
+#[tracing::instrument(skip_all, fields(user_id))]
+pub async fn assign(ctx: &Ctx, user_id: i64) -> Result<Offers> {
+    let client = ctx.db()?.client().await?;
+    let user = client
+        .query_one("SELECT frozen, snapshot, phone IS NOT NULL AS has_phone FROM users WHERE id = $1", &[&user_id])
+        .await
+        .db("failed to load the user")?;
+    if user.get::<_, bool>("snapshot") {
+        return Err(Error::bad_request("当前为游客身份，请重新授权登录后领取机器人").with_status(403));
+    }
+    if user.get::<_, bool>("frozen") {
+        return Err(Error::bad_request("账号已冻结，不能领取机器人").with_status(403));
+    }
+    if !user.get::<_, bool>("has_phone") {
+        return Err(Error::rejected(Code::PhoneMissing, "请先绑定手机号"));
+    }
+    let strategy: DistributionSettings = settings::load(&client).await?;
+    let chosen = match pick(ctx, &strategy).await? {
+        Some(chosen) => chosen,
+        None => {
+            take_snapshot(ctx, &client, ctx.clock.today()).await?;
+            pick(ctx, &strategy).await?.unwrap_or_default()
+        }
+    };
+    if chosen.is_empty() {
+        return Err(Error::rejected(Code::NoRobotAvailable, "今日机器人已分配完，请明天再来"));
+    }
+    let mut robots = Vec::with_capacity(chosen.len());
+    for robot_id in chosen {
+        robots.push(offer(ctx, &client, user_id, robot_id).await?);
+    }
+    Ok(Offers { robots })
+}
+
+fn new_pairing_code() -> String {
+    let mut rng = rand::rng();
+    (0..6).map(|_| PAIRING_ALPHABET[rng.random_range(0..PAIRING_ALPHABET.len())] as char).collect()
+}
+
+/// The robot's card with this owner's live pairing code for it (made once a day per robot).
+async fn offer(ctx: &Ctx, client: &impl GenericClient, user_id: i64, robot_id: i64) -> Result<Offer> {
+    let robot = client
+        .query_one("SELECT wxid, nickname, qr_code_url FROM robots WHERE id = $1", &[&robot_id])
+        .await
+        .db("failed to load the robot")?;
+    let now = ctx.clock.now();
+    let live = client
+        .query_opt(
+            "SELECT code, expires_at FROM pairing_codes WHERE user_id = $1 AND robot_id = $2 AND expires_at > $3
+             ORDER BY expires_at DESC LIMIT 1",
+            &[&user_id, &robot_id, &now],
+        )
+        .await
+        .db("failed to load the pairing code")?;
+    let (pairing_code, expires_at) = match live {
+        Some(row) => (row.get(0), row.get(1)),
+        None => loop {
+            let code = new_pairing_code();
+            let expires_at = now + Duration::hours(PAIRING_HOURS);
+            let inserted = client
+                .execute(
+                    "INSERT INTO pairing_codes (code, user_id, robot_id, expires_at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (code) DO NOTHING",
+                    &[&code, &user_id, &robot_id, &expires_at],
+                )
+                .await
+                .db("failed to store the pairing code")?;
+            if inserted == 1 {
+                break (code, expires_at);
+            }
+        },
+    };
+    Ok(Offer {
+        robot_id,
+        robot_wxid: robot.get("wxid"),
+        nickname: robot.get("nickname"),
+        qr_code_url: robot.get("qr_code_url"),
+        pairing_code,
+        expires_at,
+    })
+}
+
+/// A pairing code in what the owner typed ("配对码 ab12cd" → "AB12CD"), if any.
+pub fn find_pairing_code(text: &str) -> Option<String> {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .map(str::to_ascii_uppercase)
+        .find(|w| w.len() == 6 && w.bytes().all(|b| PAIRING_ALPHABET.contains(&b)))
+}
+
+/// Pairs `wxid` with the owner of a live pairing code of this robot. Answers the owner, or None
+/// when the text holds no live code. A WeChat account stays with its first owner.
+pub async fn pair(client: &impl GenericClient, robot_id: i64, wxid: &str, text: &str, now: DateTime<Utc>) -> Result<Option<i64>> {
+    let Some(code) = find_pairing_code(text) else { return Ok(None) };
+    let row = client
+        .query_opt(
+            "SELECT user_id FROM pairing_codes WHERE code = $1 AND robot_id = $2 AND expires_at > $3",
+            &[&code, &robot_id, &now],
+        )
+        .await
+        .db("failed to look up the pairing code")?;
+    let Some(row) = row else { return Ok(None) };
+    let user_id: i64 = row.get(0);
+    let paired = client
+        .query_opt(
+            "INSERT INTO owner_wxids (wxid, user_id, robot_id) VALUES ($1, $2, $3)
+             ON CONFLICT (wxid) DO UPDATE SET robot_id = EXCLUDED.robot_id, paired_at = now()
+                 WHERE owner_wxids.user_id = EXCLUDED.user_id
+             RETURNING user_id",
+            &[&wxid, &user_id, &robot_id],
+        )
+        .await
+        .db("failed to pair")?;
+    if paired.is_none() {
+        tracing::warn!(robot_id, "a WeChat account already paired with another owner sent a pairing code");
+    }
+    Ok(paired.map(|_| user_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairing_codes_are_found_in_what_people_type() {
+        assert_eq!(find_pairing_code("配对码：ab23cd").as_deref(), Some("AB23CD"));
+        assert_eq!(find_pairing_code("我是 zhang，AB23CD 谢谢").as_deref(), Some("AB23CD"));
+        // 0, 1, I and O are never in a code.
+        assert_eq!(find_pairing_code("AB01CD"), None);
+        assert_eq!(find_pairing_code("你好"), None);
+        let code = new_pairing_code();
+        assert_eq!(find_pairing_code(&code), Some(code));
+    }
+}
+
+/// The distribution strategy as the console shows it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Distribution {
+    #[serde(flatten)]
+    pub strategy: DistributionSettings,
+    /// The share of free places released by now (business time).
+    pub released_pct_now: u32,
+}
+
+pub async fn distribution(ctx: &Ctx) -> Result<Distribution> {
+    let strategy: DistributionSettings = settings::load(&ctx.db()?.client().await?).await?;
+    let now = ctx.clock.now_shanghai();
+    Ok(Distribution { released_pct_now: strategy.released_pct(now.hour() * 60 + now.minute()), strategy })
+}
+
+#[tracing::instrument(skip_all, fields(operator_id = by.operator.id))]
+pub async fn set_distribution(ctx: &Ctx, by: &ConsolePrincipal, strategy: DistributionSettings) -> Result<Distribution> {
+    by.require(operators::CONTENT_EDITORS)?;
+    let mut client = ctx.db()?.client().await?;
+    let tx = client.transaction().await.db("failed to begin")?;
+    settings::save(&tx, by, &strategy).await?;
+    tx.commit().await.db("failed to commit the strategy")?;
+    distribution(ctx).await
+}
