@@ -95,7 +95,10 @@ pub async fn create(ctx: &Ctx, owner_id: i64, new: NewBroadcast) -> Result<Broad
     let mut client = ctx.db()?.client().await?;
     sensitive_words::check(ctx, &client, &content.visible_text()).await?;
     let mine: Vec<i64> = client
-        .query("SELECT id FROM groups WHERE id = ANY($1) AND owner_id = $2 AND state = 'active'", &[&group_ids, &owner_id])
+        .query(
+            "SELECT id FROM groups WHERE id = ANY($1) AND owner_id = $2 AND state = 'active'",
+            &[&group_ids, &owner_id],
+        )
         .await
         .db("failed to check the groups")?
         .iter()
@@ -103,7 +106,9 @@ pub async fn create(ctx: &Ctx, owner_id: i64, new: NewBroadcast) -> Result<Broad
         .collect();
     let others: Vec<i64> = group_ids.iter().filter(|id| !mine.contains(id)).copied().collect();
     if !others.is_empty() {
-        return Err(Error::not_found("群不存在、不属于你或机器人已退出").with_data(serde_json::json!({ "group_ids": others })));
+        return Err(
+            Error::not_found("群不存在、不属于你或机器人已退出").with_data(serde_json::json!({ "group_ids": others }))
+        );
     }
     let tx = client.transaction().await.db("failed to begin")?;
     let id: i64 = tx

@@ -65,9 +65,13 @@ fn from_row(r: &tokio_postgres::Row) -> Result<Campaign> {
 
 pub async fn list(ctx: &Ctx, page: PageRequest) -> Result<Page<Campaign>> {
     let client = ctx.db()?.client().await?;
-    let total: i64 = client.query_one("SELECT count(*) FROM campaigns", &[]).await.db("failed to count campaigns")?.get(0);
+    let total: i64 =
+        client.query_one("SELECT count(*) FROM campaigns", &[]).await.db("failed to count campaigns")?.get(0);
     let rows = client
-        .query(&format!("{SELECT} GROUP BY c.id ORDER BY c.id DESC LIMIT $1 OFFSET $2"), &[&page.page_size, &page.offset()])
+        .query(
+            &format!("{SELECT} GROUP BY c.id ORDER BY c.id DESC LIMIT $1 OFFSET $2"),
+            &[&page.page_size, &page.offset()],
+        )
         .await
         .db("failed to list campaigns")?;
     Ok(Page::new(rows.iter().map(from_row).collect::<Result<_>>()?, total, page))
@@ -107,7 +111,8 @@ pub async fn create(ctx: &Ctx, by: &ConsolePrincipal, input: CampaignInput) -> R
         .await
         .db("failed to create the campaign")?
         .get(0);
-    operators::audit(&tx, by.operator.id, "campaign.create", Some(&id.to_string()), serde_json::json!({"name": name})).await?;
+    operators::audit(&tx, by.operator.id, "campaign.create", Some(&id.to_string()), serde_json::json!({"name": name}))
+        .await?;
     tx.commit().await.db("failed to commit the campaign")?;
     one(&client, id).await
 }
@@ -130,7 +135,8 @@ pub async fn update(ctx: &Ctx, by: &ConsolePrincipal, id: i64, input: CampaignIn
     if updated == 0 {
         return Err(Error::bad_request("投放已开始或已取消，不能修改"));
     }
-    operators::audit(&tx, by.operator.id, "campaign.update", Some(&id.to_string()), serde_json::json!({"name": name})).await?;
+    operators::audit(&tx, by.operator.id, "campaign.update", Some(&id.to_string()), serde_json::json!({"name": name}))
+        .await?;
     tx.commit().await.db("failed to commit the campaign")?;
     one(&client, id).await
 }

@@ -112,8 +112,16 @@ impl Uses for Everything {
 }
 
 impl Needs {
-    pub const NONE: Needs =
-        Needs { db: false, cache: false, queues: false, auth: false, wechat: false, sms: false, robot: false, launch: false };
+    pub const NONE: Needs = Needs {
+        db: false,
+        cache: false,
+        queues: false,
+        auth: false,
+        wechat: false,
+        sms: false,
+        robot: false,
+        launch: false,
+    };
     pub const ALL: Needs =
         Needs { db: true, cache: true, queues: true, auth: true, wechat: true, sms: true, robot: true, launch: true };
 }

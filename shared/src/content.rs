@@ -129,7 +129,8 @@ impl Content {
             },
             Content::Miniprogram { title, appid, pagepath, thumb_url } => {
                 let appid = appid.trim();
-                if !(appid.len() == 18 && appid.starts_with("wx") && appid[2..].bytes().all(|b| b.is_ascii_hexdigit())) {
+                if !(appid.len() == 18 && appid.starts_with("wx") && appid[2..].bytes().all(|b| b.is_ascii_hexdigit()))
+                {
                     return Err(Error::bad_request("content.appid 须为 wx 开头的 18 位小程序 AppID"));
                 }
                 Content::Miniprogram {
@@ -164,7 +165,8 @@ impl Content {
     }
 
     pub fn from_json(value: serde_json::Value) -> Result<Content> {
-        serde_json::from_value(value).map_err(|e| Error::Unexpected(anyhow::Error::new(e).context("stored content unreadable")))
+        serde_json::from_value(value)
+            .map_err(|e| Error::Unexpected(anyhow::Error::new(e).context("stored content unreadable")))
     }
 
     /// How WeChat shows this (normalized) content.
@@ -231,7 +233,8 @@ mod tests {
 
     #[test]
     fn link_cards_need_a_web_url_and_show_the_domain() {
-        let link = |url: &str| Content::Link { title: "标题".into(), desc: "".into(), url: url.into(), image_url: None };
+        let link =
+            |url: &str| Content::Link { title: "标题".into(), desc: "".into(), url: url.into(), image_url: None };
         assert!(link("javascript:alert(1)").normalized().is_err());
         assert!(link("ftp://x.cn/a").normalized().is_err());
         let p = link(" https://m.example.cn/a?b=1 ").preview().unwrap();

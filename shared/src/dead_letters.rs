@@ -157,8 +157,10 @@ pub async fn redrive(ctx: &Ctx, by: &ConsolePrincipal, id: i64) -> Result<DeadLe
         .map_err(|e| Error::Unexpected(anyhow::Error::new(e).context("failed to redrive")))?;
     let row = tx
         .query_one(
-            &format!("UPDATE dead_letters SET redriven_at = now(), redriven_by = $2 WHERE id = $1 RETURNING {}",
-                "id, queue, message_id, body, receive_count, received_at, redriven_at"),
+            &format!(
+                "UPDATE dead_letters SET redriven_at = now(), redriven_by = $2 WHERE id = $1 RETURNING {}",
+                "id, queue, message_id, body, receive_count, received_at, redriven_at"
+            ),
             &[&id, &by.operator.id],
         )
         .await

@@ -133,7 +133,10 @@ async fn dispatch_locked(
     let (table, due) = (kind.table(), kind.due_column());
     report.started = match kind {
         TaskKind::Broadcast => client
-            .execute(&format!("UPDATE {table} SET state = 'sending' WHERE state = 'scheduled' AND {due} <= $1"), &[&now])
+            .execute(
+                &format!("UPDATE {table} SET state = 'sending' WHERE state = 'scheduled' AND {due} <= $1"),
+                &[&now],
+            )
             .await
             .db("failed to start due tasks")?,
         // A campaign's targets are the groups that qualify when it starts.
@@ -208,7 +211,13 @@ async fn dispatch_locked(
         )
         .await
         .db("failed to finish tasks")?;
-    tracing::info!(started = report.started, sent = report.sent, failed = report.failed, finished = report.finished, "dispatched");
+    tracing::info!(
+        started = report.started,
+        sent = report.sent,
+        failed = report.failed,
+        finished = report.finished,
+        "dispatched"
+    );
     Ok(report)
 }
 
@@ -232,10 +241,12 @@ async fn send_in_turn(
                 Err(_) => Err("消息内容无法读取".to_owned()),
                 Ok(content) => {
                     tokio::time::sleep(reserve(ctx, p.robot_id, gap).await?).await;
-                    ctx.robot()?.send(&p.robot_wxid, To::Group(&p.group_wxid), &content).await.map(|_| ()).map_err(|e| {
-                        tracing::warn!(error = %e, task_id = p.task_id, group_id = p.group_id, "send failed");
-                        e.reason()
-                    })
+                    ctx.robot()?.send(&p.robot_wxid, To::Group(&p.group_wxid), &content).await.map(|_| ()).map_err(
+                        |e| {
+                            tracing::warn!(error = %e, task_id = p.task_id, group_id = p.group_id, "send failed");
+                            e.reason()
+                        },
+                    )
                 }
             }
         };

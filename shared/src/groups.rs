@@ -284,7 +284,8 @@ pub async fn force_exit(ctx: &Ctx, by: &ConsolePrincipal, id: i64, request: Forc
     }
     let tx = client.transaction().await.db("failed to begin")?;
     let reason = format!("运营退群：{reason}");
-    operators::audit(&tx, by.operator.id, "group.exit", Some(&id.to_string()), serde_json::json!({"reason": reason})).await?;
+    operators::audit(&tx, by.operator.id, "group.exit", Some(&id.to_string()), serde_json::json!({"reason": reason}))
+        .await?;
     tx.execute(
         "UPDATE groups SET state = 'left', exit_reason = $2, exited_at = $3, state_at = $3 WHERE id = $1 AND state = 'active'",
         &[&id, &reason, &ctx.clock.now()],

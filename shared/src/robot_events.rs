@@ -12,8 +12,8 @@ use deadpool_postgres::GenericClient;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::BusinessDay;
-use crate::context::Ctx;
 use crate::content::Content;
+use crate::context::Ctx;
 use crate::db::QueryContext;
 use crate::error::{Code, Error, Result};
 use crate::groups;
@@ -46,12 +46,37 @@ pub enum LeftReason {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Kind {
-    FriendAdded { user_wxid: String, #[serde(default)] text: String },
-    PrivateMessage { user_wxid: String, text: String },
-    JoinedGroup { group_wxid: String, group_name: String, inviter_wxid: String, member_count: i32 },
-    LeftGroup { group_wxid: String, reason: LeftReason },
-    MemberCount { group_wxid: String, member_count: i32 },
-    GroupMessage { group_wxid: String, sender_wxid: String, msg_id: String, msg_type: String, #[serde(default)] text: String },
+    FriendAdded {
+        user_wxid: String,
+        #[serde(default)]
+        text: String,
+    },
+    PrivateMessage {
+        user_wxid: String,
+        text: String,
+    },
+    JoinedGroup {
+        group_wxid: String,
+        group_name: String,
+        inviter_wxid: String,
+        member_count: i32,
+    },
+    LeftGroup {
+        group_wxid: String,
+        reason: LeftReason,
+    },
+    MemberCount {
+        group_wxid: String,
+        member_count: i32,
+    },
+    GroupMessage {
+        group_wxid: String,
+        sender_wxid: String,
+        msg_id: String,
+        msg_type: String,
+        #[serde(default)]
+        text: String,
+    },
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -67,10 +92,8 @@ pub async fn accept(ctx: &Ctx, timestamp: Option<&str>, signature: Option<&str>,
     let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
         return Err(Error::unauthenticated("缺少签名").with_status(401));
     };
-    let fresh = timestamp
-        .trim()
-        .parse::<i64>()
-        .is_ok_and(|ts| (Utc::now().timestamp() - ts).abs() <= SIGNATURE_WINDOW_SECS);
+    let fresh =
+        timestamp.trim().parse::<i64>().is_ok_and(|ts| (Utc::now().timestamp() - ts).abs() <= SIGNATURE_WINDOW_SECS);
     if !fresh {
         return Err(Error::unauthenticated("签名时间戳无效或已过期").with_status(401));
     }
@@ -81,8 +104,8 @@ pub async fn accept(ctx: &Ctx, timestamp: Option<&str>, signature: Option<&str>,
     struct Batch {
         events: Vec<serde_json::Map<String, serde_json::Value>>,
     }
-    let batch: Batch =
-        serde_json::from_slice(body).map_err(|e| Error::bad_request(format!("请求体应为 {{\"events\": [...]}}：{e}")))?;
+    let batch: Batch = serde_json::from_slice(body)
+        .map_err(|e| Error::bad_request(format!("请求体应为 {{\"events\": [...]}}：{e}")))?;
     if batch.events.is_empty() || batch.events.len() > MAX_EVENTS {
         return Err(Error::bad_request(format!("events 须为 1 到 {MAX_EVENTS} 个")));
     }
@@ -104,11 +127,13 @@ pub async fn accept(ctx: &Ctx, timestamp: Option<&str>, signature: Option<&str>,
 
 /// Robot WeChat ids → robot ids, reloaded at most every 30 s (and on an unknown id).
 #[derive(Default)]
-pub(crate) struct RobotDirectory(Mutex<Option<(Instant, Arc<HashMap<String, i64>>)>>);
+pub(crate) struct RobotDirectory(Mutex<Option<(Instant, Directory)>>);
+
+type Directory = Arc<HashMap<String, i64>>;
 
 const DIRECTORY_TTL: Duration = Duration::from_secs(30);
 
-async fn robot_directory(ctx: &Ctx, client: &impl GenericClient, force: bool) -> Result<Arc<HashMap<String, i64>>> {
+async fn robot_directory(ctx: &Ctx, client: &impl GenericClient, force: bool) -> Result<Directory> {
     if !force
         && let Some((at, map)) = ctx.robot_ids.0.lock().expect("robot directory lock").as_ref()
         && at.elapsed() < DIRECTORY_TTL
@@ -116,13 +141,13 @@ async fn robot_directory(ctx: &Ctx, client: &impl GenericClient, force: bool) ->
         return Ok(map.clone());
     }
     let rows = client.query("SELECT wxid, id FROM robots", &[]).await.db("failed to load the robots")?;
-    let map: Arc<HashMap<String, i64>> = Arc::new(rows.iter().map(|r| (r.get(0), r.get(1))).collect());
+    let map: Directory = Arc::new(rows.iter().map(|r| (r.get(0), r.get(1))).collect());
     *ctx.robot_ids.0.lock().expect("robot directory lock") = Some((Instant::now(), map.clone()));
     Ok(map)
 }
 
 /// The robots named by `wxids`, reloading the directory once if one is unknown.
-async fn robots_of(ctx: &Ctx, client: &impl GenericClient, wxids: &HashSet<&str>) -> Result<Arc<HashMap<String, i64>>> {
+async fn robots_of(ctx: &Ctx, client: &impl GenericClient, wxids: &HashSet<&str>) -> Result<Directory> {
     let directory = robot_directory(ctx, client, false).await?;
     if wxids.iter().all(|w| directory.contains_key(*w)) {
         return Ok(directory);
@@ -190,10 +215,14 @@ pub async fn ingest(ctx: &Ctx, chat: &[(&str, RobotEvent)]) -> Result<Vec<String
         .into_iter()
         .collect();
     let rows = client
-        .query("SELECT group_wxid, id, state = 'active', robot_id FROM groups WHERE group_wxid = ANY($1)", &[&group_wxids])
+        .query(
+            "SELECT group_wxid, id, state = 'active', robot_id FROM groups WHERE group_wxid = ANY($1)",
+            &[&group_wxids],
+        )
         .await
         .db("failed to look up the groups")?;
-    let groups: HashMap<String, (i64, bool, i64)> = rows.iter().map(|r| (r.get(0), (r.get(1), r.get(2), r.get(3)))).collect();
+    let groups: HashMap<String, (i64, bool, i64)> =
+        rows.iter().map(|r| (r.get(0), (r.get(1), r.get(2), r.get(3)))).collect();
 
     let mut failed = Vec::new();
     let (mut ids, mut days, mut msg_ids, mut senders) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -315,9 +344,9 @@ async fn keyword_replies<'a>(
     Ok(texts
         .iter()
         .filter_map(|(group_id, msg_id, text, robot_wxid)| {
-            table
-                .get(&(*group_id, (*text).to_owned()))
-                .map(|(reply, _, group_wxid)| (*group_id, *msg_id, Content::Text { text: reply.clone() }, *robot_wxid, group_wxid.clone()))
+            table.get(&(*group_id, (*text).to_owned())).map(|(reply, _, group_wxid)| {
+                (*group_id, *msg_id, Content::Text { text: reply.clone() }, *robot_wxid, group_wxid.clone())
+            })
         })
         .collect())
 }
@@ -367,11 +396,12 @@ async fn apply(ctx: &Ctx, event: &RobotEvent) -> Result<()> {
             tx.commit().await.db("failed to commit the pairing")?;
             let settings: GroupSettings = settings::load(&client).await?;
             let reply = match (paired, &event.kind) {
-                (Some(_), _) => format!(
-                    "配对成功！现在把我拉进你的群吧（群成员不少于 {} 人，你须是群主）。",
-                    settings.min_members
-                ),
-                (None, Kind::FriendAdded { .. }) => "你好！请把你在 gpet 领取机器人时看到的 6 位配对码发给我。".to_owned(),
+                (Some(_), _) => {
+                    format!("配对成功！现在把我拉进你的群吧（群成员不少于 {} 人，你须是群主）。", settings.min_members)
+                }
+                (None, Kind::FriendAdded { .. }) => {
+                    "你好！请把你在 gpet 领取机器人时看到的 6 位配对码发给我。".to_owned()
+                }
                 (None, _) => settings.customer_service_reply.clone(),
             };
             send_reply(ctx, &event.robot_wxid, To::User(user_wxid), text(reply)).await;
@@ -516,7 +546,8 @@ mod tests {
 
     #[test]
     fn missing_fields_and_unknown_types_are_refused() {
-        let missing = r#"{"id":"e1","type":"joined_group","robot_wxid":"r","at":"2026-11-26T10:00:00+08:00","group_wxid":"g"}"#;
+        let missing =
+            r#"{"id":"e1","type":"joined_group","robot_wxid":"r","at":"2026-11-26T10:00:00+08:00","group_wxid":"g"}"#;
         assert!(serde_json::from_str::<RobotEvent>(missing).is_err());
         let unknown = r#"{"id":"e1","type":"dance","robot_wxid":"r","at":"2026-11-26T10:00:00+08:00"}"#;
         assert!(serde_json::from_str::<RobotEvent>(unknown).is_err());

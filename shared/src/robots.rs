@@ -82,7 +82,8 @@ pub struct Robot {
     pub created_at: DateTime<Utc>,
 }
 
-const ROBOT_COLUMNS: &str = "r.id, r.platform_id, r.wxid, r.nickname, r.qr_code_url, r.capacity, r.enabled, r.created_at,
+const ROBOT_COLUMNS: &str =
+    "r.id, r.platform_id, r.wxid, r.nickname, r.qr_code_url, r.capacity, r.enabled, r.created_at,
     (SELECT count(*) FROM groups g WHERE g.robot_id = r.id AND g.state = 'active') AS groups";
 
 fn robot_from_row(row: &tokio_postgres::Row, today: RobotUse) -> Robot {
@@ -110,12 +111,9 @@ async fn todays_use(ctx: &Ctx, day: BusinessDay) -> Result<HashMap<i64, RobotUse
     for counter in [Counter::Snapshot, Counter::Distributed, Counter::Displayed, Counter::Activated] {
         pipe.hgetall(counter.key(ctx, day)?);
     }
-    let (snapshot, distributed, displayed, activated): (
-        HashMap<String, i64>,
-        HashMap<String, i64>,
-        HashMap<String, i64>,
-        HashMap<String, i64>,
-    ) = pipe.query_async(&mut redis).await.unexpected("failed to read the robot counters")?;
+    type Counts = HashMap<String, i64>;
+    let (snapshot, distributed, displayed, activated): (Counts, Counts, Counts, Counts) =
+        pipe.query_async(&mut redis).await.unexpected("failed to read the robot counters")?;
     let mut out: HashMap<i64, RobotUse> = HashMap::new();
     let mut put = |map: HashMap<String, i64>, set: fn(&mut RobotUse, i64)| {
         for (robot, n) in map {
@@ -196,7 +194,11 @@ fn field(name: &str, value: &str, max: usize) -> Result<String> {
 }
 
 fn capacity(value: i32) -> Result<i32> {
-    if (1..=10_000).contains(&value) { Ok(value) } else { Err(Error::bad_request("capacity 须在 1 到 10000 之间")) }
+    if (1..=10_000).contains(&value) {
+        Ok(value)
+    } else {
+        Err(Error::bad_request("capacity 须在 1 到 10000 之间"))
+    }
 }
 
 fn qr_url(value: &str) -> Result<String> {
@@ -236,8 +238,14 @@ pub async fn create(ctx: &Ctx, by: &ConsolePrincipal, new: NewRobot) -> Result<R
     )
     .await
     .db("failed to snapshot the new robot")?;
-    operators::audit(&tx, by.operator.id, "robot.create", Some(&id.to_string()), serde_json::json!({"wxid": wxid, "capacity": capacity}))
-        .await?;
+    operators::audit(
+        &tx,
+        by.operator.id,
+        "robot.create",
+        Some(&id.to_string()),
+        serde_json::json!({"wxid": wxid, "capacity": capacity}),
+    )
+    .await?;
     tx.commit().await.db("failed to commit the robot")?;
     forget_snapshot(ctx).await?;
     one(ctx, &client, id).await
@@ -567,7 +575,13 @@ pub fn find_pairing_code(text: &str) -> Option<String> {
 
 /// Pairs `wxid` with the owner of a live pairing code of this robot. Answers the owner, or None
 /// when the text holds no live code. A WeChat account stays with its first owner.
-pub async fn pair(client: &impl GenericClient, robot_id: i64, wxid: &str, text: &str, now: DateTime<Utc>) -> Result<Option<i64>> {
+pub async fn pair(
+    client: &impl GenericClient,
+    robot_id: i64,
+    wxid: &str,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<i64>> {
     let Some(code) = find_pairing_code(text) else { return Ok(None) };
     let row = client
         .query_opt(
@@ -626,7 +640,11 @@ pub async fn distribution(ctx: &Ctx) -> Result<Distribution> {
 }
 
 #[tracing::instrument(skip_all, fields(operator_id = by.operator.id))]
-pub async fn set_distribution(ctx: &Ctx, by: &ConsolePrincipal, strategy: DistributionSettings) -> Result<Distribution> {
+pub async fn set_distribution(
+    ctx: &Ctx,
+    by: &ConsolePrincipal,
+    strategy: DistributionSettings,
+) -> Result<Distribution> {
     by.require(operators::CONTENT_EDITORS)?;
     let mut client = ctx.db()?.client().await?;
     let tx = client.transaction().await.db("failed to begin")?;

@@ -163,7 +163,11 @@ pub struct DistributionSettings {
 impl Default for DistributionSettings {
     fn default() -> Self {
         let release = |at: &str, share_pct| Release { at: at.to_owned(), share_pct };
-        Self { releases: vec![release("08:00", 50), release("12:00", 30), release("19:00", 20)], amount: 1, display_rate: 3 }
+        Self {
+            releases: vec![release("08:00", 50), release("12:00", 30), release("19:00", 20)],
+            amount: 1,
+            display_rate: 3,
+        }
     }
 }
 
@@ -262,22 +266,36 @@ pub async fn load_all(client: &impl GenericClient) -> Result<AllSettings> {
     Ok(AllSettings { sms: load(client).await?, short_links: load(client).await?, groups: load(client).await? })
 }
 
+/// A change of the settings page: the subjects present are saved whole, the others kept.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsChange {
+    pub sms: Option<SmsSettings>,
+    pub short_links: Option<ShortLinkSettings>,
+    pub groups: Option<GroupSettings>,
+}
+
+async fn save_some<S: Subject>(client: &impl GenericClient, by: &ConsolePrincipal, value: &Option<S>) -> Result<()> {
+    match value {
+        Some(value) => save(client, by, value).await,
+        None => Ok(()),
+    }
+}
+
 #[tracing::instrument(skip_all, fields(operator_id = by.operator.id))]
 pub async fn save_all(
     client: &mut deadpool_postgres::Client,
     by: &ConsolePrincipal,
-    all: &AllSettings,
+    change: &SettingsChange,
 ) -> Result<AllSettings> {
     by.require(operators::CONTENT_EDITORS)?;
-    all.sms.validate()?;
-    all.short_links.validate()?;
-    all.groups.validate()?;
     let tx = client.transaction().await.db("failed to begin")?;
-    save(&tx, by, &all.sms).await?;
-    save(&tx, by, &all.short_links).await?;
-    save(&tx, by, &all.groups).await?;
+    save_some(&tx, by, &change.sms).await?;
+    save_some(&tx, by, &change.short_links).await?;
+    save_some(&tx, by, &change.groups).await?;
+    let saved = load_all(&tx).await?;
     tx.commit().await.db("failed to commit settings")?;
-    Ok(all.clone())
+    Ok(saved)
 }
 
 #[cfg(test)]

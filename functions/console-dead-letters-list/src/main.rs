@@ -1,3 +1,6 @@
 fn main() -> Result<(), gpet_lambda::Error> {
-    gpet_lambda::http_main::<console_dead_letters_list::Parts, _, _>(env!("CARGO_PKG_NAME"), console_dead_letters_list::handle)
+    gpet_lambda::http_main::<console_dead_letters_list::Parts, _, _>(
+        env!("CARGO_PKG_NAME"),
+        console_dead_letters_list::handle,
+    )
 }

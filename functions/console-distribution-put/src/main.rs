@@ -1,3 +1,6 @@
 fn main() -> Result<(), gpet_lambda::Error> {
-    gpet_lambda::http_main::<console_distribution_put::Parts, _, _>(env!("CARGO_PKG_NAME"), console_distribution_put::handle)
+    gpet_lambda::http_main::<console_distribution_put::Parts, _, _>(
+        env!("CARGO_PKG_NAME"),
+        console_distribution_put::handle,
+    )
 }

@@ -1,6 +1,6 @@
 //! PUT /api/console/settings: saves every subject of the settings.
 
-use gpet::settings::{self, AllSettings};
+use gpet::settings::{self, AllSettings, SettingsChange};
 use gpet::{Ctx, Envelope, Needs, Uses};
 use gpet_lambda::{Body, Request, Response, http};
 
@@ -12,13 +12,13 @@ impl Uses for Parts {
 }
 
 #[utoipa::path(put, path = "/api/console/settings", tag = "console",
-    request_body = AllSettings, responses((status = 200, body = Envelope<AllSettings>), (status = 400, description = "1403 with what was wrong"), (status = 401, description = "1401 not logged in, 1406 token expired"), (status = 403, description = "1401: this role may not")))]
+    request_body = SettingsChange, responses((status = 200, body = Envelope<AllSettings>), (status = 400, description = "1403 with what was wrong"), (status = 401, description = "1401 not logged in, 1406 token expired"), (status = 403, description = "1401: this role may not")))]
 pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
     http::reply(
         async {
             let by = http::operator(ctx, &req).await?;
-            let all: AllSettings = http::json_body(&req, 16 * 1024)?;
-            settings::save_all(&mut ctx.db()?.client().await?, &by, &all).await
+            let change: SettingsChange = http::json_body(&req, 16 * 1024)?;
+            settings::save_all(&mut ctx.db()?.client().await?, &by, &change).await
         }
         .await,
     )

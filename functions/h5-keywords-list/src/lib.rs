@@ -17,7 +17,8 @@ pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
     http::reply(
         async {
             let me = http::owner(ctx, &req).await?;
-            let group_id = http::query(&req).get("group_id").filter(|v| !v.is_empty()).map(|v| v.parse::<i64>()).transpose();
+            let group_id =
+                http::query(&req).get("group_id").filter(|v| !v.is_empty()).map(|v| v.parse::<i64>()).transpose();
             let group_id = group_id.map_err(|_| gpet::Error::bad_request("group_id 须为整数"))?;
             keywords::list(ctx, me.user_id, group_id).await
         }

@@ -103,7 +103,12 @@ impl RobotPlatform {
         &self.config.secret
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<&impl Serialize>) -> Result<serde_json::Value, RobotError> {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&impl Serialize>,
+    ) -> Result<serde_json::Value, RobotError> {
         let url = self.config.base_url.join(path).map_err(|e| RobotError::Unreachable(e.into()))?;
         let body = match body {
             Some(b) => serde_json::to_vec(b).map_err(|e| RobotError::Unreachable(e.into()))?,
@@ -136,7 +141,8 @@ impl RobotPlatform {
             To::Group(g) => (Some(g), None),
             To::User(u) => (None, Some(u)),
         };
-        let body = serde_json::json!({"robot_wxid": robot_wxid, "to_group": to_group, "to_user": to_user, "content": content});
+        let body =
+            serde_json::json!({"robot_wxid": robot_wxid, "to_group": to_group, "to_user": to_user, "content": content});
         let answer = self.call(reqwest::Method::POST, "robot/v1/messages", Some(&body)).await?;
         Ok(answer.get("msg_id").and_then(|v| v.as_str()).unwrap_or_default().to_owned())
     }

@@ -278,6 +278,18 @@ async fn every_function_binary_answers_its_route_with_only_the_parts_it_names() 
                     event["requestContext"]["http"]["method"] = json!(method);
                     event["requestContext"]["http"]["path"] = json!(raw);
                     event["pathParameters"] = json!({"id": "1", "code": "1000"});
+                    if path.starts_with("/api/callbacks/robot-events") {
+                        // A partner's signed call, as the platform makes it.
+                        let body = json!({"events": [{"id": "e1", "type": "member_count", "robot_wxid": "r",
+                            "at": "2026-11-26T10:00:00+08:00", "group_wxid": "g", "member_count": 3}]})
+                        .to_string();
+                        let ts = chrono::Utc::now().timestamp().to_string();
+                        let secret = secrecy::SecretString::from(gpet_local::setup::SANDBOX_ROBOT_SECRET.to_owned());
+                        event["headers"]["x-robot-timestamp"] = json!(ts);
+                        event["headers"]["x-robot-signature"] =
+                            json!(gpet::partners::robot::signature(&secret, &ts, body.as_bytes()));
+                        event["body"] = json!(body);
+                    }
                     event
                 }
                 gpet_local::template::Trigger::Schedule { .. } => recorded("scheduler-outbox-relay.json"),

@@ -54,7 +54,8 @@ async fn emit(app: &TestApp, events: Value) -> Value {
 
 async fn emit_with(app: &TestApp, query: &str, events: Value) -> Value {
     let url = format!("{}/sandbox/robot/events{query}", app.sandbox.base_url);
-    let answer: Value = app.http.post(url).json(&json!({ "events": events })).send().await.unwrap().json().await.unwrap();
+    let answer: Value =
+        app.http.post(url).json(&json!({ "events": events })).send().await.unwrap().json().await.unwrap();
     answer
 }
 
@@ -67,7 +68,10 @@ async fn sandbox(app: &TestApp, method: Method, path: &str, body: Option<Value>)
 }
 
 async fn sent_to_group(app: &TestApp, group: &str) -> Vec<Value> {
-    sandbox(app, Method::GET, &format!("/sandbox/robot/sent?group={group}"), None).await["items"].as_array().unwrap().clone()
+    sandbox(app, Method::GET, &format!("/sandbox/robot/sent?group={group}"), None).await["items"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 async fn run_job(app: &TestApp, name: &str) -> Value {
@@ -103,8 +107,11 @@ async fn owner(app: &TestApp, openid: &str, phone: &str) -> (Cookies, i64, Strin
 /// Pairs `wxid` with the owner by the code, and joins `group` with `members` members.
 async fn active_group(app: &TestApp, robot_wxid: &str, wxid: &str, code: &str, group: &str, members: i32) {
     emit(app, json!([{"type": "friend_added", "robot_wxid": robot_wxid, "user_wxid": wxid, "text": format!("配对码 {code}")}])).await;
-    emit(app, json!([{"type": "joined_group", "robot_wxid": robot_wxid, "group_wxid": group, "group_name": "宠物交流群",
-                      "inviter_wxid": wxid, "member_count": members}]))
+    emit(
+        app,
+        json!([{"type": "joined_group", "robot_wxid": robot_wxid, "group_wxid": group, "group_name": "宠物交流群",
+                      "inviter_wxid": wxid, "member_count": members}]),
+    )
     .await;
     consume(app).await;
 }
@@ -161,25 +168,36 @@ async fn an_owner_pairs_a_robot_activates_a_group_and_its_sessions_are_counted_e
     // The pairing code sent with the friend request pairs the WeChat account; the robot says so.
     emit(&app, json!([{"type": "friend_added", "robot_wxid": "wxid_robot_a", "user_wxid": "wxid_owner_a", "text": code.to_lowercase()}])).await;
     assert_eq!(consume(&app).await, 1);
-    let paired = app.count(&format!("SELECT user_id FROM owner_wxids WHERE wxid = 'wxid_owner_a'")).await;
+    let paired = app.count("SELECT user_id FROM owner_wxids WHERE wxid = 'wxid_owner_a'").await;
     assert_eq!(paired, user_id);
     let said = sandbox(&app, Method::GET, "/sandbox/robot/sent?user=wxid_owner_a", None).await;
     assert!(said["items"][0]["content"]["text"].as_str().unwrap().contains("配对成功"), "{said}");
 
     // A private message that is not a code gets the customer-service reply of the settings.
-    emit(&app, json!([{"type": "private_message", "robot_wxid": "wxid_robot_a", "user_wxid": "wxid_owner_a", "text": "在吗"}])).await;
+    emit(
+        &app,
+        json!([{"type": "private_message", "robot_wxid": "wxid_robot_a", "user_wxid": "wxid_owner_a", "text": "在吗"}]),
+    )
+    .await;
     consume(&app).await;
     let said = sandbox(&app, Method::GET, "/sandbox/robot/sent?user=wxid_owner_a", None).await;
     assert!(said["items"][1]["content"]["text"].as_str().unwrap().contains("客服繁忙"), "{said}");
 
     // The owner pulls the robot into a group of 30: active.
-    emit(&app, json!([{"type": "joined_group", "robot_wxid": "wxid_robot_a", "group_wxid": "g_a@chatroom",
-                       "group_name": "猫咪群", "inviter_wxid": "wxid_owner_a", "member_count": 30}]))
+    emit(
+        &app,
+        json!([{"type": "joined_group", "robot_wxid": "wxid_robot_a", "group_wxid": "g_a@chatroom",
+                       "group_name": "猫咪群", "inviter_wxid": "wxid_owner_a", "member_count": 30}]),
+    )
     .await;
     consume(&app).await;
     let (_, groups) = app.get("/api/groups", &cookies).await;
     let group = &groups["data"]["items"][0];
-    assert_eq!((group["state"].as_str(), group["group_wxid"].as_str()), (Some("active"), Some("g_a@chatroom")), "{groups}");
+    assert_eq!(
+        (group["state"].as_str(), group["group_wxid"].as_str()),
+        (Some("active"), Some("g_a@chatroom")),
+        "{groups}"
+    );
 
     // Messages: two duplicates, one from the robot, one system notice, one on another sender.
     let events = json!([
@@ -197,7 +215,8 @@ async fn an_owner_pairs_a_robot_activates_a_group_and_its_sessions_are_counted_e
     assert_eq!((group["sessions_today"].as_i64(), group["speakers_today"].as_i64()), (Some(3), Some(2)), "{groups}");
 
     // A keyword reply, sent once for a message delivered twice.
-    let (status, kw) = app.h5_post("/api/keywords", &cookies, json!({"keyword": "价格", "reply": "第一行\n第二行"})).await;
+    let (status, kw) =
+        app.h5_post("/api/keywords", &cookies, json!({"keyword": "价格", "reply": "第一行\n第二行"})).await;
     assert_eq!(status, 200, "{kw}");
     let ask = json!([chat("wxid_robot_a", "g_a@chatroom", "m2", "6", "text", " 价格 ")]);
     emit(&app, ask.clone()).await;
@@ -231,14 +250,21 @@ async fn a_join_before_its_pairing_is_retried_until_the_pairing_arrives() {
     let admin = app.console_token("ops", Role::Operator).await;
     robot(&app, &admin, "wxid_robot_b", 10).await;
     let (cookies, _, code) = owner(&app, "o_owner_b", "13700000002").await;
-    emit(&app, json!([{"type": "joined_group", "robot_wxid": "wxid_robot_b", "group_wxid": "g_b", "group_name": "群",
-                       "inviter_wxid": "wxid_owner_b", "member_count": 25, "at": "2026-01-01T10:00:00+08:00"}]))
+    emit(
+        &app,
+        json!([{"type": "joined_group", "robot_wxid": "wxid_robot_b", "group_wxid": "g_b", "group_name": "群",
+                       "inviter_wxid": "wxid_owner_b", "member_count": 25, "at": "2026-01-01T10:00:00+08:00"}]),
+    )
     .await;
     // The join fails (no pairing yet) and stays on the queue.
     let url = app.queue_url(Queue::RobotEvents);
     assert_eq!(poll_once(&app.ctx, &app.sqs, "c", &url, 10, 1, consumer()).await.unwrap(), 1);
     assert_eq!(app.count("SELECT count(*) FROM groups").await, 0);
-    emit(&app, json!([{"type": "friend_added", "robot_wxid": "wxid_robot_b", "user_wxid": "wxid_owner_b", "text": code}])).await;
+    emit(
+        &app,
+        json!([{"type": "friend_added", "robot_wxid": "wxid_robot_b", "user_wxid": "wxid_owner_b", "text": code}]),
+    )
+    .await;
     consume(&app).await;
     let (_, groups) = app.get("/api/groups", &cookies).await;
     assert_eq!(groups["data"]["items"][0]["state"], "active", "{groups}");
@@ -257,7 +283,11 @@ async fn a_join_before_its_pairing_is_retried_until_the_pairing_arrives() {
     consume(&app).await;
     let (_, groups) = app.get("/api/groups", &cookies).await;
     let group = &groups["data"]["items"][0];
-    assert_eq!((group["state"].as_str(), group["exit_reason"].as_str()), (Some("left"), Some("机器人被移出群")), "{groups}");
+    assert_eq!(
+        (group["state"].as_str(), group["exit_reason"].as_str()),
+        (Some("left"), Some("机器人被移出群")),
+        "{groups}"
+    );
 }
 
 #[tokio::test]
@@ -266,15 +296,26 @@ async fn joins_by_someone_not_the_owner_or_into_a_small_group_are_refused_and_th
     let admin = app.console_token("ops", Role::Operator).await;
     robot(&app, &admin, "wxid_robot_c", 10).await;
     let (cookies, _, code) = owner(&app, "o_owner_c", "13700000003").await;
-    emit(&app, json!([{"type": "friend_added", "robot_wxid": "wxid_robot_c", "user_wxid": "wxid_owner_c", "text": code}])).await;
+    emit(
+        &app,
+        json!([{"type": "friend_added", "robot_wxid": "wxid_robot_c", "user_wxid": "wxid_owner_c", "text": code}]),
+    )
+    .await;
     consume(&app).await;
     // The member list names someone else as the group's owner.
-    sandbox(&app, Method::PUT, "/sandbox/robot/groups/g_other", Some(json!({"owner_wxid": "wxid_real_owner", "robot_wxid": "wxid_robot_c", "member_count": 50}))).await;
+    sandbox(
+        &app,
+        Method::PUT,
+        "/sandbox/robot/groups/g_other",
+        Some(json!({"owner_wxid": "wxid_real_owner", "robot_wxid": "wxid_robot_c", "member_count": 50})),
+    )
+    .await;
     active_group(&app, "wxid_robot_c", "wxid_owner_c", &code, "g_other", 50).await;
     active_group(&app, "wxid_robot_c", "wxid_owner_c", &code, "g_small", 12).await;
     let (_, groups) = app.get("/api/groups", &cookies).await;
     let items = groups["data"]["items"].as_array().unwrap();
-    let reason = |g: &str| items.iter().find(|i| i["group_wxid"] == g).map(|i| (i["state"].clone(), i["exit_reason"].clone()));
+    let reason =
+        |g: &str| items.iter().find(|i| i["group_wxid"] == g).map(|i| (i["state"].clone(), i["exit_reason"].clone()));
     let (state, why) = reason("g_other").unwrap();
     assert_eq!(state, "refused");
     assert!(why.as_str().unwrap().contains("不是群主"), "{why}");
@@ -284,12 +325,25 @@ async fn joins_by_someone_not_the_owner_or_into_a_small_group_are_refused_and_th
     // The robot said why in the group and left it.
     assert!(sent_to_group(&app, "g_small").await[0]["content"]["text"].as_str().unwrap().contains("不足 20 人"));
     let leaves = sandbox(&app, Method::GET, "/sandbox/robot/leaves", None).await;
-    assert_eq!(leaves.to_string().matches("g_small").count() + leaves.to_string().matches("g_other").count(), 2, "{leaves}");
+    assert_eq!(
+        leaves.to_string().matches("g_small").count() + leaves.to_string().matches("g_other").count(),
+        2,
+        "{leaves}"
+    );
 
     // A member list that cannot be fetched: 1601, retried, and the group waits.
-    sandbox(&app, Method::PUT, "/sandbox/robot/groups/g_flaky", Some(json!({"members_fail": true, "robot_wxid": "wxid_robot_c", "member_count": 30}))).await;
-    emit(&app, json!([{"type": "joined_group", "robot_wxid": "wxid_robot_c", "group_wxid": "g_flaky", "group_name": "群",
-                       "inviter_wxid": "wxid_owner_c", "member_count": 30}]))
+    sandbox(
+        &app,
+        Method::PUT,
+        "/sandbox/robot/groups/g_flaky",
+        Some(json!({"members_fail": true, "robot_wxid": "wxid_robot_c", "member_count": 30})),
+    )
+    .await;
+    emit(
+        &app,
+        json!([{"type": "joined_group", "robot_wxid": "wxid_robot_c", "group_wxid": "g_flaky", "group_name": "群",
+                       "inviter_wxid": "wxid_owner_c", "member_count": 30}]),
+    )
     .await;
     let url = app.queue_url(Queue::RobotEvents);
     poll_once(&app.ctx, &app.sqs, "c", &url, 10, 1, consumer()).await.unwrap();
@@ -330,7 +384,10 @@ async fn two_hundred_concurrent_assignments_never_hand_out_more_than_the_strateg
     assert_eq!((granted, refused), (30, 170), "{answers:?}");
     let (_, robots) = app.console(Method::GET, "/api/console/robots", &admin, None).await;
     let today = &robots["data"]["items"][0]["today"];
-    assert_eq!((today["snapshot_free"].as_i64(), today["distributed"].as_i64(), today["displayed"].as_i64()), (Some(10), Some(10), Some(30)));
+    assert_eq!(
+        (today["snapshot_free"].as_i64(), today["distributed"].as_i64(), today["displayed"].as_i64()),
+        (Some(10), Some(10), Some(30))
+    );
 }
 
 #[tokio::test]
@@ -375,9 +432,16 @@ async fn mass_messages_are_checked_sent_robot_by_robot_three_seconds_apart_and_t
     let db = app.db().await;
     db.execute("INSERT INTO sensitive_words (word, normalized) VALUES ('赌博', '赌博')", &[]).await.unwrap();
     db.execute("SELECT nextval('sensitive_words_version')", &[]).await.unwrap();
-    let (status, bad) = app.h5_post("/api/broadcasts", &cookies, json!({"content": {"kind": "text", "text": "来赌博"}, "group_ids": ids})).await;
-    assert_eq!((status, bad["code"].as_i64(), bad["data"]["words"][0].as_str()), (422, Some(2003), Some("赌博")), "{bad}");
-    let (status, bad) = app.h5_post("/api/broadcasts", &cookies, json!({"content": content, "group_ids": [ids[0], 999_999]})).await;
+    let (status, bad) = app
+        .h5_post("/api/broadcasts", &cookies, json!({"content": {"kind": "text", "text": "来赌博"}, "group_ids": ids}))
+        .await;
+    assert_eq!(
+        (status, bad["code"].as_i64(), bad["data"]["words"][0].as_str()),
+        (422, Some(2003), Some("赌博")),
+        "{bad}"
+    );
+    let (status, bad) =
+        app.h5_post("/api/broadcasts", &cookies, json!({"content": content, "group_ids": [ids[0], 999_999]})).await;
     assert_eq!((status, bad["code"].as_i64()), (404, Some(1404)), "{bad}");
     assert_eq!(bad["data"]["group_ids"], json!([999_999]));
     let (status, task) = app.h5_post("/api/broadcasts", &cookies, json!({"content": content, "group_ids": ids})).await;
@@ -410,9 +474,11 @@ async fn mass_messages_are_checked_sent_robot_by_robot_three_seconds_apart_and_t
     assert_eq!(failed[0]["code"], 1602);
     // What was sent is what the preview showed.
     let sent: Vec<Value> = [sent_to_group(&app, "g_f1").await, sent_to_group(&app, "g_f3").await].concat();
-    let texts: Vec<&str> = sent.iter().filter_map(|m| m["content"]["text"].as_str()).filter(|t| t.starts_with("今晚")).collect();
+    let texts: Vec<&str> =
+        sent.iter().filter_map(|m| m["content"]["text"].as_str()).filter(|t| t.starts_with("今晚")).collect();
     assert!(texts.iter().all(|t| *t == "今晚八点\n  直播抽奖\n\n欢迎参加") && !texts.is_empty(), "{texts:?}");
-    let times: Vec<chrono::DateTime<chrono::FixedOffset>> = sandbox(&app, Method::GET, "/sandbox/robot/sent", None).await["items"]
+    let times: Vec<chrono::DateTime<chrono::FixedOffset>> = sandbox(&app, Method::GET, "/sandbox/robot/sent", None)
+        .await["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -423,9 +489,17 @@ async fn mass_messages_are_checked_sent_robot_by_robot_three_seconds_apart_and_t
 
     // A task at a later minute can be cancelled before it is sent.
     let later = (app.ctx.clock.now_shanghai() + Duration::hours(2)).to_rfc3339();
-    let (_, task) = app.h5_post("/api/broadcasts", &cookies, json!({"content": content, "group_ids": [ids[0]], "send_at": later})).await;
+    let (_, task) = app
+        .h5_post("/api/broadcasts", &cookies, json!({"content": content, "group_ids": [ids[0]], "send_at": later}))
+        .await;
     let id = task["data"]["id"].as_i64().unwrap();
-    let response = app.http.delete(app.url(&format!("/api/broadcasts/{id}"))).header("cookie", cookies.header()).send().await.unwrap();
+    let response = app
+        .http
+        .delete(app.url(&format!("/api/broadcasts/{id}")))
+        .header("cookie", cookies.header())
+        .send()
+        .await
+        .unwrap();
     let (status, cancelled) = json_of(response).await;
     assert_eq!((status, cancelled["data"]["state"].as_str()), (200, Some("cancelled")), "{cancelled}");
 }
@@ -439,7 +513,8 @@ async fn campaigns_go_to_rated_groups_with_the_switch_on_and_launch_sync_and_pur
     active_group(&app, "wxid_robot_g", "wxid_owner_g", &code, "g_g1", 30).await;
     active_group(&app, "wxid_robot_g", "wxid_owner_g", &code, "g_g2", 30).await;
     // g_g1 chats enough for 3★ (50 sessions); g_g2 stays at 1★.
-    let events: Vec<Value> = (0..50).map(|i| chat("wxid_robot_g", "g_g1", "m1", &format!("x{i}"), "text", "hi")).collect();
+    let events: Vec<Value> =
+        (0..50).map(|i| chat("wxid_robot_g", "g_g1", "m1", &format!("x{i}"), "text", "hi")).collect();
     emit(&app, json!(events)).await;
     consume(&app).await;
     app.ctx.clock.set_offset(Duration::days(1));
@@ -461,7 +536,10 @@ async fn campaigns_go_to_rated_groups_with_the_switch_on_and_launch_sync_and_pur
     assert_eq!((report["data"]["checked"].as_i64(), report["data"]["left"].as_i64()), (Some(2), Some(1)), "{report}");
     let (_, groups) = app.get("/api/groups", &cookies).await;
     let g2 = groups["data"]["items"].as_array().unwrap().iter().find(|g| g["group_wxid"] == "g_g2").unwrap().clone();
-    assert_eq!((g2["state"].as_str(), g2["exit_reason"].as_str()), (Some("left"), Some("投放开关已关闭，机器人自动退群")));
+    assert_eq!(
+        (g2["state"].as_str(), g2["exit_reason"].as_str()),
+        (Some("left"), Some("投放开关已关闭，机器人自动退群"))
+    );
     assert!(sandbox(&app, Method::GET, "/sandbox/robot/leaves", None).await.to_string().contains("g_g2"));
     // The platform's own left_group (quit) event that follows changes nothing.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -472,7 +550,10 @@ async fn campaigns_go_to_rated_groups_with_the_switch_on_and_launch_sync_and_pur
     app.ctx.clock.set_offset(Duration::days(4));
     let report = run_job(&app, "group-rating").await;
     assert_eq!(report["data"]["cancelled"], 1, "{report}");
-    assert_eq!(app.count("SELECT count(*) FROM groups WHERE state = 'cancelled' AND exit_reason = '会话不足'").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM groups WHERE state = 'cancelled' AND exit_reason = '会话不足'").await,
+        1
+    );
     run_job(&app, "group-purge").await;
     assert_eq!(app.count("SELECT count(*) FROM groups").await, 2, "not yet");
     app.ctx.clock.set_offset(Duration::days(40));
@@ -500,9 +581,11 @@ async fn bad_events_end_in_the_dead_letter_queue_visible_in_the_console_and_can_
     assert!(letter["body"].as_str().unwrap().contains("wxid_nobody"));
     let id = letter["id"].as_i64().unwrap();
     let finance = app.console_token("fin", Role::Finance).await;
-    let (status, _) = app.console(Method::POST, &format!("/api/console/dead-letters/{id}/redrive"), &finance, None).await;
+    let (status, _) =
+        app.console(Method::POST, &format!("/api/console/dead-letters/{id}/redrive"), &finance, None).await;
     assert_eq!(status, 403, "finance reads but does not redrive");
-    let (status, redriven) = app.console(Method::POST, &format!("/api/console/dead-letters/{id}/redrive"), &admin, None).await;
+    let (status, redriven) =
+        app.console(Method::POST, &format!("/api/console/dead-letters/{id}/redrive"), &admin, None).await;
     assert_eq!(status, 200, "{redriven}");
     assert!(redriven["data"]["redriven_at"].is_string());
     let (status, _) = app.console(Method::POST, &format!("/api/console/dead-letters/{id}/redrive"), &admin, None).await;
@@ -519,7 +602,9 @@ async fn operators_manage_robots_strategy_groups_and_force_an_exit() {
     let taken = json!({"platform_id": "p-wxid_robot_h", "wxid": "other", "nickname": "n", "qr_code_url": "https://q.cn/x.png", "capacity": 5});
     let (status, answer) = app.console(Method::POST, "/api/console/robots", &admin, Some(taken)).await;
     assert_eq!((status, answer["code"].as_i64()), (409, Some(2004)), "{answer}");
-    let (status, answer) = app.console(Method::PUT, &format!("/api/console/robots/{robot_id}"), &admin, Some(json!({"capacity": 0}))).await;
+    let (status, answer) = app
+        .console(Method::PUT, &format!("/api/console/robots/{robot_id}"), &admin, Some(json!({"capacity": 0})))
+        .await;
     assert_eq!((status, answer["code"].as_i64()), (400, Some(1403)), "{answer}");
     let bad = json!({"releases": [{"at": "12:00", "share_pct": 60}, {"at": "08:00", "share_pct": 30}], "amount": 1, "display_rate": 3});
     let (status, answer) = app.console(Method::PUT, "/api/console/distribution", &admin, Some(bad)).await;
@@ -542,7 +627,9 @@ async fn operators_manage_robots_strategy_groups_and_force_an_exit() {
     let id = found["data"]["items"][0]["id"].as_i64().unwrap();
     let (status, _) = app.console(Method::GET, "/api/console/groups?state=dancing", &admin, None).await;
     assert_eq!(status, 400);
-    let (status, exited) = app.console(Method::POST, &format!("/api/console/groups/{id}/exit"), &admin, Some(json!({"reason": "违规广告"}))).await;
+    let (status, exited) = app
+        .console(Method::POST, &format!("/api/console/groups/{id}/exit"), &admin, Some(json!({"reason": "违规广告"})))
+        .await;
     assert_eq!(status, 200, "{exited}");
     assert_eq!(exited["data"]["exit_reason"], "运营退群：违规广告");
     let (_, detail) = app.console(Method::GET, &format!("/api/console/groups/{id}"), &admin, None).await;
@@ -551,5 +638,9 @@ async fn operators_manage_robots_strategy_groups_and_force_an_exit() {
     // The dashboard shows the robots' use of today.
     let (_, dash) = app.console(Method::GET, "/api/console/dashboard", &admin, None).await;
     let today = dash["data"]["days"].as_array().unwrap().last().unwrap().clone();
-    assert_eq!((today["robots"]["free"].as_i64(), today["robots"]["displayed"].as_i64()), (Some(10), Some(1)), "{today}");
+    assert_eq!(
+        (today["robots"]["free"].as_i64(), today["robots"]["displayed"].as_i64()),
+        (Some(10), Some(1)),
+        "{today}"
+    );
 }
