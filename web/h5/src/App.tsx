@@ -3,12 +3,17 @@ import { Route, Routes, useLocation, useNavigate } from 'react-router-dom'
 import { onMaintenance } from './api'
 import { inviteErrorMessage, withoutInviteError } from './format'
 import BindPhone from './pages/BindPhone'
+import Broadcasts from './pages/Broadcasts'
+import GroupDetail from './pages/GroupDetail'
+import Groups from './pages/Groups'
 import Home from './pages/Home'
 import Identity from './pages/Identity'
 import Invite from './pages/Invite'
+import Keywords from './pages/Keywords'
 import Login from './pages/Login'
 import Maintenance from './pages/Maintenance'
 import NotFound from './pages/NotFound'
+import Robots from './pages/Robots'
 import { track } from './track'
 
 export default function App() {
@@ -53,6 +58,11 @@ export default function App() {
         <Route path="/bind-phone" element={<BindPhone />} />
         <Route path="/identity" element={<Identity />} />
         <Route path="/invite" element={<Invite />} />
+        <Route path="/robots" element={<Robots />} />
+        <Route path="/groups" element={<Groups />} />
+        <Route path="/groups/:id" element={<GroupDetail />} />
+        <Route path="/keywords" element={<Keywords />} />
+        <Route path="/broadcasts" element={<Broadcasts />} />
         <Route path="*" element={<NotFound />} />
       </Routes>
     </>

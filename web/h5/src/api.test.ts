@@ -2,7 +2,18 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   ApiError,
   NETWORK_ERROR,
+  addKeyword,
   api,
+  assignRobots,
+  cancelBroadcast,
+  createBroadcast,
+  deleteKeyword,
+  getBroadcasts,
+  getGroup,
+  getGroups,
+  getKeywords,
+  leaveGroup,
+  previewBroadcast,
   getHome,
   getMe,
   loginUrl,
@@ -189,5 +200,55 @@ describe('startLogin', () => {
     expect(assign.mock.calls[3][0]).toMatch(/^\/login\?error=1401&msg=/)
     startLogin('/', true)
     expect(assign.mock.lastCall?.[0]).toBe(loginUrl('/'))
+  })
+})
+
+describe('robots, groups, keywords and mass messages', () => {
+  it('calls each endpoint with its method and path', async () => {
+    const calls = stubFetch(...Array.from({ length: 11 }, () => ({ code: 1200, data: {} })))
+    await assignRobots()
+    await getGroups()
+    await getGroup(7)
+    await leaveGroup(7)
+    await getKeywords()
+    await getKeywords(7)
+    await deleteKeyword(3)
+    await previewBroadcast({ kind: 'text', text: 'hi' })
+    await getBroadcasts(2, 10)
+    await cancelBroadcast(5)
+    await addKeyword({ group_id: null, keyword: '价格', reply: '9.9' })
+    expect(calls()).toEqual([
+      'POST /api/robots/assign',
+      'GET /api/groups',
+      'GET /api/groups/7',
+      'DELETE /api/groups/7',
+      'GET /api/keywords',
+      'GET /api/keywords?group_id=7',
+      'DELETE /api/keywords/3',
+      'POST /api/broadcasts/preview',
+      'GET /api/broadcasts?page=2&page_size=10',
+      'DELETE /api/broadcasts/5',
+      'POST /api/keywords',
+    ])
+  })
+
+  it('sends a keyword for all groups with group_id null', async () => {
+    stubFetch({ code: 1200, data: {} })
+    await addKeyword({ group_id: null, keyword: '价格', reply: '9.9' })
+    expect(JSON.parse(vi.mocked(fetch).mock.calls[0][1]?.body as string)).toEqual({
+      group_id: null,
+      keyword: '价格',
+      reply: '9.9',
+    })
+  })
+
+  it('sends a task now without send_at, or at a time', async () => {
+    stubFetch({ code: 1200, data: {} }, { code: 1200, data: {} })
+    const content = { kind: 'text' as const, text: 'a\nb' }
+    await createBroadcast({ content, group_ids: [1, 2] })
+    await createBroadcast({ content, group_ids: [1], send_at: '2026-11-26T20:30:00+08:00' })
+    const bodies = vi.mocked(fetch).mock.calls.map(([, init]) => JSON.parse(init?.body as string))
+    expect(bodies[0]).toEqual({ content, group_ids: [1, 2] })
+    expect(bodies[1]).toEqual({ content, group_ids: [1], send_at: '2026-11-26T20:30:00+08:00' })
   })
 })

@@ -74,6 +74,7 @@ export interface CodeSent {
 
 /** Codes of the profile forms. */
 export const BAD_PARAMS = 1403
+export const NOT_FOUND = 1404
 export const PHONE_MISSING = 2001
 export const SENSITIVE_WORD = 2003
 export const PROFILE_COMPLETE = 2200
@@ -81,6 +82,10 @@ export const WRONG_CODE = 2301
 export const CODE_EXPIRED = 2302
 export const PHONE_REGISTERED = 2303
 export const SMS_TOO_OFTEN = 2304
+/** Codes of the robot and group pages. */
+export const NO_ROBOT = 1600
+export const SEND_FAILED = 1602
+export const SAME_TIME = 2005
 
 interface Options {
   method?: string
@@ -174,6 +179,152 @@ export const bindPhone = (phone: string, code: string) =>
 
 export const verifyIdentity = (name: string, id_number: string) =>
   api<Me>('/api/me/identity', { method: 'POST', body: { name, id_number } })
+
+// --- Robots, groups, keywords, mass messages ------------------------------------------------
+
+/** A robot offered to the owner: add it as a friend with the pairing code, then pull it into groups. */
+export interface RobotOffer {
+  robot_id: number
+  robot_wxid: string
+  nickname: string
+  qr_code_url: string
+  pairing_code: string
+  expires_at: string
+}
+
+export type GroupState = 'active' | 'cancelled' | 'left' | 'refused'
+
+export interface Group {
+  id: number
+  group_wxid: string
+  name: string
+  robot_wxid: string
+  robot_nickname: string
+  state: GroupState
+  /** 1–5; 0 until the group is first rated. */
+  stars: number
+  member_count: number
+  sessions_today: number
+  sessions_yesterday: number
+  speakers_today: number
+  /** What a day brings at these stars. */
+  star_income_fen: number
+  joined_at: string
+  exited_at: string | null
+  exit_reason: string | null
+}
+
+export interface GroupDay {
+  /** YYYY-MM-DD */
+  day: string
+  sessions: number
+  speakers: number
+  stars: number | null
+}
+
+export interface GroupDetail extends Group {
+  /** The last 15 days, oldest first, every day present. */
+  history: GroupDay[]
+}
+
+export interface Keyword {
+  id: number
+  /** null: all the owner's groups. */
+  group_id: number | null
+  group_name: string | null
+  keyword: string
+  reply: string
+  created_at: string
+}
+
+/** What a robot sends: a text, a link card or a mini-program card. */
+export type Content =
+  | { kind: 'text'; text: string }
+  | { kind: 'link'; title: string; desc: string; url: string; image_url?: string }
+  | { kind: 'miniprogram'; title: string; appid: string; pagepath: string; thumb_url?: string }
+
+export type ContentKind = Content['kind']
+
+/** How WeChat will show a content, as the server worked it out. */
+export interface Bubble {
+  kind: ContentKind
+  text?: string
+  title?: string
+  desc?: string
+  url?: string
+  domain?: string
+  image_url?: string
+  appid?: string
+  pagepath?: string
+  thumb_url?: string
+  /** The mini-program's name. */
+  source?: string
+}
+
+export interface Preview {
+  /** Normalized: \r\n → \n, trailing spaces of lines trimmed. */
+  content: Content
+  bubble: Bubble
+  length: number
+}
+
+export type BroadcastState = 'scheduled' | 'sending' | 'done' | 'cancelled'
+export type TargetState = 'pending' | 'sent' | 'failed'
+
+export interface BroadcastTarget {
+  group_id: number
+  group_name: string
+  state: TargetState
+  /** 1602 on failure. */
+  code: number | null
+  reason: string | null
+  sent_at: string | null
+}
+
+export interface Broadcast {
+  id: number
+  content: Content
+  send_at: string
+  state: BroadcastState
+  created_at: string
+  targets: BroadcastTarget[]
+}
+
+export interface BroadcastPage {
+  items: Broadcast[]
+  total?: number
+  page?: number
+  page_size?: number
+}
+
+export const assignRobots = () => api<{ robots: RobotOffer[] }>('/api/robots/assign', { method: 'POST' })
+
+export const getGroups = () => api<{ items: Group[]; total: number }>('/api/groups')
+
+export const getGroup = (id: number) => api<GroupDetail>(`/api/groups/${id}`)
+
+/** The robot leaves the group; answers the group, now left. */
+export const leaveGroup = (id: number) => api<Group>(`/api/groups/${id}`, { method: 'DELETE' })
+
+export const getKeywords = (groupId?: number | null) =>
+  api<{ items: Keyword[] }>(groupId == null ? '/api/keywords' : `/api/keywords?group_id=${groupId}`)
+
+export const addKeyword = (body: { group_id: number | null; keyword: string; reply: string }) =>
+  api<Keyword>('/api/keywords', { method: 'POST', body })
+
+export const deleteKeyword = (id: number) => api<{ id: number }>(`/api/keywords/${id}`, { method: 'DELETE' })
+
+export const previewBroadcast = (content: Content) =>
+  api<Preview>('/api/broadcasts/preview', { method: 'POST', body: { content } })
+
+/** Without `send_at` the task is sent now. */
+export const createBroadcast = (body: { content: Content; group_ids: number[]; send_at?: string }) =>
+  api<Broadcast>('/api/broadcasts', { method: 'POST', body })
+
+export const getBroadcasts = (page = 1, pageSize = 20) =>
+  api<BroadcastPage>(`/api/broadcasts?page=${page}&page_size=${pageSize}`)
+
+export const cancelBroadcast = (id: number) => api<Broadcast>(`/api/broadcasts/${id}`, { method: 'DELETE' })
 
 /** Ends the session; a session that is already gone counts as logged out. */
 export async function logout(): Promise<void> {

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { formatDate, formatFen, inviteErrorMessage, marqueeSeconds, secondsLeft, sendCodeLabel, withoutInviteError } from './format'
+import {
+  formatDate,
+  formatDateTime,
+  formatDay,
+  formatFen,
+  inviteErrorMessage,
+  marqueeSeconds,
+  secondsLeft,
+  sendCodeLabel,
+  withoutInviteError,
+} from './format'
 
 describe('formatFen', () => {
   it('shows fen as yuan with two decimals', () => {
@@ -22,6 +32,26 @@ describe('formatDate', () => {
   it('answers a dash for no date', () => {
     expect(formatDate(null)).toBe('—')
     expect(formatDate('not a date')).toBe('—')
+  })
+})
+
+describe('formatDateTime', () => {
+  it('shows Beijing time to the minute, whatever the offset given', () => {
+    expect(formatDateTime('2026-11-26T20:30:45+08:00')).toBe('2026-11-26 20:30')
+    expect(formatDateTime('2026-11-26T16:05:00Z')).toBe('2026-11-27 00:05')
+  })
+
+  it('answers a dash for nothing or garbage', () => {
+    expect(formatDateTime(null)).toBe('—')
+    expect(formatDateTime(undefined)).toBe('—')
+    expect(formatDateTime('soon')).toBe('—')
+  })
+})
+
+describe('formatDay', () => {
+  it('drops the year of a business day', () => {
+    expect(formatDay('2026-11-26')).toBe('11-26')
+    expect(formatDay('today')).toBe('today')
   })
 })
 

@@ -19,6 +19,18 @@ export function formatDate(iso: string | null | undefined): string {
   return new Date(t + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10)
 }
 
+/** An RFC 3339 time in Beijing time to the minute, 2026-11-26 20:30; '—' when there is none. */
+export function formatDateTime(iso: string | null | undefined): string {
+  const t = iso ? Date.parse(iso) : NaN
+  if (Number.isNaN(t)) return '—'
+  return new Date(t + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ')
+}
+
+/** A business day YYYY-MM-DD as the chart and the table show it: 11-26. */
+export function formatDay(day: string): string {
+  return /^\d{4}-\d{2}-\d{2}$/.test(day) ? day.slice(5) : day
+}
+
 /** Whole seconds left until `deadlineMs` (rounded up, never negative). */
 export function secondsLeft(deadlineMs: number, nowMs: number): number {
   return Math.max(0, Math.ceil((deadlineMs - nowMs) / 1000))

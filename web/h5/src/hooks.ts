@@ -63,3 +63,13 @@ export function useCountdown(): [number, (secs: number) => void] {
   }, [])
   return [secondsLeft(deadline, now), start]
 }
+
+/** `value`, once it has stopped changing for `ms` milliseconds. */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [settled, setSettled] = useState(value)
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms)
+    return () => clearTimeout(timer)
+  }, [value, ms])
+  return settled
+}

@@ -89,3 +89,27 @@ export const CheckIcon = ({ size }: { size?: number }) => (
     <path d="M8 12.3l2.7 2.7L16 9.7" />
   </Icon>
 )
+
+export const RobotIcon = ({ size }: { size?: number }) => (
+  <Icon size={size}>
+    <rect x="4" y="8" width="16" height="11" rx="3" />
+    <path d="M12 8V4.5M12 4.5h.01M2 12.5v3M22 12.5v3" />
+    <circle cx="9" cy="13.5" r="1.2" />
+    <circle cx="15" cy="13.5" r="1.2" />
+  </Icon>
+)
+
+export const KeyIcon = ({ size }: { size?: number }) => (
+  <Icon size={size}>
+    <path d="M4 5.5h16v10H10l-4 3.5v-3.5H4z" />
+    <path d="M8 9.5h8M8 12.5h5" />
+  </Icon>
+)
+
+export const MegaphoneIcon = ({ size }: { size?: number }) => (
+  <Icon size={size}>
+    <path d="M3.5 10v4h3l8 4.5v-13L6.5 10z" />
+    <path d="M7 14l1.5 5.5h2.5L10 15.5" />
+    <path d="M18 9.5a3.5 3.5 0 0 1 0 5" />
+  </Icon>
+)

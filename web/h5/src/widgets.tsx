@@ -1,8 +1,10 @@
-// Pieces the H5 pages share: the page header, the marquee, avatars, the QR code.
-import { useMemo, type ReactNode } from 'react'
+// Pieces the H5 pages share: the page header, the marquee, avatars, the QR code, the
+// confirmation dialog, a group's state and stars.
+import { useEffect, useMemo, useRef, type ReactNode } from 'react'
 import { useLocation, useNavigate } from 'react-router-dom'
 import type { MarqueeNotice } from './api'
 import { marqueeSeconds } from './format'
+import { MAX_STARS, clampStars, groupStateLook, starsLabel, starsText } from './groups'
 import { BackIcon, SpeakerIcon } from './icons'
 import { qrPath } from './qr'
 
@@ -71,12 +73,22 @@ export function PersonRow(props: { avatar: string; name: string; testId?: string
   )
 }
 
-export function QrCode({ value, size = 168, label }: { value: string; size?: number; label: string }) {
+export function QrCode({
+  value,
+  size = 168,
+  label,
+  testId = 'invite-qr',
+}: {
+  value: string
+  size?: number
+  label: string
+  testId?: string
+}) {
   const qr = useMemo(() => qrPath(value), [value])
   return (
     <svg
       className="qr"
-      data-testid="invite-qr"
+      data-testid={testId}
       role="img"
       aria-label={label}
       width={size}
@@ -116,4 +128,100 @@ export async function copyText(text: string): Promise<boolean> {
   }
   document.body.removeChild(area)
   return ok
+}
+
+/**
+ * Asks before something that cannot be undone. `busy` while the action runs (both buttons
+ * wait); `error` when it failed, the dialog staying open to try again.
+ */
+export function ConfirmDialog(props: {
+  title: string
+  message?: ReactNode
+  ok: string
+  danger?: boolean
+  busy?: boolean
+  error?: string
+  onOk: () => void
+  onCancel: () => void
+}) {
+  const { busy, onCancel } = props
+  const okButton = useRef<HTMLButtonElement>(null)
+  useEffect(() => okButton.current?.focus(), [])
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && !busy) onCancel()
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [busy, onCancel])
+
+  return (
+    <div className="dialog-backdrop" onClick={() => !busy && onCancel()}>
+      <div
+        className="dialog"
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby="confirm-title"
+        data-testid="confirm-dialog"
+        onClick={(e) => e.stopPropagation()}
+      >
+        <h2 id="confirm-title" className="dialog-title">
+          {props.title}
+        </h2>
+        {props.message && <div className="dialog-msg">{props.message}</div>}
+        {props.error && (
+          <p className="form-error" role="alert" data-testid="confirm-error">
+            {props.error}
+          </p>
+        )}
+        <div className="dialog-actions">
+          <button type="button" className="dialog-btn" data-testid="confirm-cancel" onClick={onCancel} disabled={busy}>
+            取消
+          </button>
+          <button
+            type="button"
+            ref={okButton}
+            className={`dialog-btn dialog-ok${props.danger ? ' dialog-danger' : ''}`}
+            data-testid="confirm-ok"
+            onClick={props.onOk}
+            disabled={busy}
+          >
+            {busy ? '请稍候…' : props.ok}
+          </button>
+        </div>
+      </div>
+    </div>
+  )
+}
+
+/** A group's state as a coloured badge. */
+export function GroupStateBadge({ state }: { state: string }) {
+  const look = groupStateLook(state)
+  return (
+    <span className={`badge state-${look.tone}`} data-testid="group-state" data-state={state}>
+      {look.label}
+    </span>
+  )
+}
+
+/** A group's stars: ★ for each earned (the test id's text), grey ones for the rest; 待评星 at 0. */
+export function Stars({ stars, testId = 'group-stars' }: { stars: number | null; testId?: string }) {
+  const n = clampStars(stars)
+  if (!n) {
+    return (
+      <span className="stars stars-none" data-testid={testId} data-stars={0}>
+        待评星
+      </span>
+    )
+  }
+  return (
+    <span className="stars" role="img" aria-label={starsLabel(n)}>
+      <span data-testid={testId} data-stars={n} aria-hidden="true">
+        {starsText(n)}
+      </span>
+      <span className="stars-off" aria-hidden="true">
+        {'★'.repeat(MAX_STARS - n)}
+      </span>
+    </span>
+  )
 }

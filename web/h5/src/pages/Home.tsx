@@ -2,7 +2,7 @@ import { useState, type ReactNode } from 'react'
 import { Link, useNavigate } from 'react-router-dom'
 import { type ApiError, type HomeData, type Me, getHome, getMe, logout } from '../api'
 import { useLoad } from '../hooks'
-import { ChevronIcon, GiftIcon, GroupIcon, PhoneIcon, WalletIcon } from '../icons'
+import { ChevronIcon, GiftIcon, GroupIcon, KeyIcon, MegaphoneIcon, PhoneIcon, RobotIcon, WalletIcon } from '../icons'
 import { Avatar, Marquee } from '../widgets'
 import { LoadError, Loading } from './states'
 
@@ -134,7 +134,18 @@ export default function Home() {
         </div>
         <ChevronIcon />
       </Link>
-      <Feature icon={<GroupIcon />} title="我的群" desc="带机器人进群，群越活跃，每日收益越高" />
+      <section className="card group-nav" data-testid="group-nav">
+        <h2 className="card-title">
+          群运营
+          <span className="card-title-extra">带机器人进群，群越活跃，每日收益越高</span>
+        </h2>
+        <nav className="nav-grid" aria-label="群运营">
+          <NavEntry to="/robots" icon={<RobotIcon />} title="领取机器人" testId="nav-robots" />
+          <NavEntry to="/groups" icon={<GroupIcon />} title="我的群" testId="nav-groups" />
+          <NavEntry to="/keywords" icon={<KeyIcon />} title="关键词回复" testId="nav-keywords" />
+          <NavEntry to="/broadcasts" icon={<MegaphoneIcon />} title="群发消息" testId="nav-broadcasts" />
+        </nav>
+      </section>
       <Feature icon={<WalletIcon />} title="我的钱包" desc="查看余额与收益明细，提现到微信零钱" />
 
       {logoutError && (
@@ -159,5 +170,14 @@ function Feature({ icon, title, desc }: { icon: ReactNode; title: string; desc: 
       </div>
       <span className="tag">即将上线</span>
     </section>
+  )
+}
+
+function NavEntry({ to, icon, title, testId }: { to: string; icon: ReactNode; title: string; testId: string }) {
+  return (
+    <Link className="nav-entry" to={to} data-testid={testId}>
+      <span className="feature-icon">{icon}</span>
+      <span className="nav-entry-title">{title}</span>
+    </Link>
   )
 }

@@ -1,0 +1,153 @@
+import { useEffect, useRef, useState } from 'react'
+import { Link } from 'react-router-dom'
+import { ApiError, TOKEN_EXPIRED, UNAUTHENTICATED, type RobotOffer, assignRobots } from '../api'
+import { formatDateTime } from '../format'
+import { ROBOT_STEPS, assignErrorMessage } from '../groups'
+import { RobotIcon } from '../icons'
+import { track } from '../track'
+import { bindPhonePath } from '../validate'
+import { PageHeader, QrCode, copyText } from '../widgets'
+
+/** /robots: asks for a robot and shows how to bring it into a group. */
+export default function Robots() {
+  const [robots, setRobots] = useState<RobotOffer[] | null>(null)
+  const [loading, setLoading] = useState(false)
+  const [error, setError] = useState<{ text: string; needsPhone: boolean } | null>(null)
+
+  const onAssign = async () => {
+    setLoading(true)
+    setError(null)
+    track('click', { button: 'assign_robot' })
+    try {
+      const answer = await assignRobots()
+      setRobots(answer.robots)
+      track('robot_assigned', { robots: answer.robots.length })
+    } catch (e) {
+      if (e instanceof ApiError) {
+        if (e.code !== UNAUTHENTICATED && e.code !== TOKEN_EXPIRED) setError(assignErrorMessage(e.code, e.message))
+      } else {
+        setError({ text: '领取失败，请稍后再试', needsPhone: false })
+      }
+    } finally {
+      setLoading(false)
+    }
+  }
+
+  return (
+    <div className="page robots-page">
+      <PageHeader title="领取机器人" />
+      <p className="page-intro">领取一个机器人，把它拉进你的微信群，群越活跃，每日收益越高。</p>
+
+      {robots === null ? (
+        <section className="card robot-intro">
+          <div className="robot-intro-icon">
+            <RobotIcon size={40} />
+          </div>
+          <ol className="steps">
+            {ROBOT_STEPS.map((step, i) => (
+              <li key={i}>
+                <span className="step-no">{i + 1}</span>
+                <span>{step}</span>
+              </li>
+            ))}
+          </ol>
+        </section>
+      ) : robots.length === 0 ? (
+        <p className="empty card" data-testid="robots-empty">
+          暂时没有可领取的机器人，请稍后再来
+        </p>
+      ) : (
+        robots.map((robot) => <RobotCard key={`${robot.robot_id}-${robot.pairing_code}`} robot={robot} />)
+      )}
+
+      {error && (
+        <div className="form-error" role="alert" data-testid="assign-error">
+          <p>{error.text}</p>
+          {error.needsPhone && (
+            <Link className="btn btn-small btn-primary error-action" to={bindPhonePath('/robots')} data-testid="bind-phone-link">
+              去绑定手机号
+            </Link>
+          )}
+        </div>
+      )}
+
+      <button
+        type="button"
+        className={`btn btn-block ${robots?.length ? 'btn-outline' : 'btn-primary'}`}
+        data-testid="assign-robot"
+        onClick={onAssign}
+        disabled={loading}
+      >
+        {loading ? '正在分配…' : robots?.length ? '换一个机器人' : '领取机器人'}
+      </button>
+
+      <Link className="link robots-groups-link" to="/groups">
+        查看我的群 ›
+      </Link>
+    </div>
+  )
+}
+
+function RobotCard({ robot }: { robot: RobotOffer }) {
+  const [imageFailed, setImageFailed] = useState(!robot.qr_code_url)
+  const [copied, setCopied] = useState<'' | 'ok' | 'failed'>('')
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined)
+  useEffect(() => () => clearTimeout(timer.current), [])
+
+  const onCopy = async () => {
+    track('click', { button: 'copy_pairing_code' })
+    const ok = await copyText(robot.pairing_code)
+    setCopied(ok ? 'ok' : 'failed')
+    clearTimeout(timer.current)
+    timer.current = setTimeout(() => setCopied(''), 3000)
+  }
+
+  return (
+    <section className="card robot-card" data-testid="robot-offer" data-robot-wxid={robot.robot_wxid}>
+      <div className="robot-name" data-testid="robot-nickname">
+        {robot.nickname}
+      </div>
+      {imageFailed ? (
+        <QrCode value={robot.robot_wxid} label={`机器人 ${robot.nickname} 的二维码`} testId="robot-qr-fallback" />
+      ) : (
+        <img
+          className="qr robot-qr"
+          data-testid="robot-qr"
+          src={robot.qr_code_url}
+          alt={`机器人 ${robot.nickname} 的二维码`}
+          width={168}
+          height={168}
+          onError={() => setImageFailed(true)}
+        />
+      )}
+      <p className="muted invite-qr-hint">长按识别二维码，添加机器人为好友</p>
+
+      <div className="pairing">
+        <span className="pairing-label">配对码</span>
+        <span className="pairing-code" data-testid="pairing-code">
+          {robot.pairing_code}
+        </span>
+        <button type="button" className="btn btn-small btn-primary" data-testid="copy-pairing-code" onClick={onCopy}>
+          复制
+        </button>
+      </div>
+      <p className="pairing-expiry" data-testid="pairing-expires">
+        有效期至 {formatDateTime(robot.expires_at)}
+      </p>
+      {copied && (
+        <p className={copied === 'ok' ? 'form-notice' : 'form-error'} role="status" data-testid="copy-status">
+          {copied === 'ok' ? '配对码已复制，添加好友时粘贴到验证信息里' : '复制失败，请长按配对码手动复制'}
+        </p>
+      )}
+
+      <ol className="steps" data-testid="robot-steps">
+        {ROBOT_STEPS.map((step, i) => (
+          <li key={i}>
+            <span className="step-no">{i + 1}</span>
+            <span>{step}</span>
+          </li>
+        ))}
+      </ol>
+    </section>
+  )
+}
