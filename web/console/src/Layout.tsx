@@ -5,7 +5,9 @@ import { useAuth } from './auth'
 import { ToastProvider } from './components/toast'
 import {
   ChatIcon,
+  ClockIcon,
   DashboardIcon,
+  InboxIcon,
   KeyIcon,
   LinkIcon,
   ListIcon,
@@ -14,6 +16,7 @@ import {
   MegaphoneIcon,
   MoneyIcon,
   RobotIcon,
+  SendIcon,
   SettingsIcon,
   ShieldIcon,
   ToolIcon,
@@ -29,10 +32,13 @@ interface Entry {
 }
 
 /** Menu entries still to be built: shown greyed out. */
-const UPCOMING = [
-  { label: '机器人', icon: <RobotIcon /> },
-  { label: '群组', icon: <ChatIcon /> },
-  { label: '资金', icon: <MoneyIcon /> },
+const UPCOMING = [{ label: '资金', icon: <MoneyIcon /> }]
+
+const ROBOTS: Entry[] = [
+  { to: '/robots', label: '机器人', icon: <RobotIcon />, testId: 'nav-robots' },
+  { to: '/distribution', label: '分配策略', icon: <ClockIcon />, testId: 'nav-distribution' },
+  { to: '/groups', label: '群组', icon: <ChatIcon />, testId: 'nav-groups' },
+  { to: '/campaigns', label: '广告投放', icon: <SendIcon />, testId: 'nav-campaigns' },
 ]
 
 const CONTENT: Entry[] = [
@@ -45,6 +51,7 @@ const SYSTEM: Entry[] = [
   { to: '/maintenance', label: '维护模式', icon: <ToolIcon />, testId: 'nav-maintenance' },
   { to: '/settings', label: '系统设置', icon: <SettingsIcon />, testId: 'nav-settings' },
   { to: '/audit-log', label: '操作日志', icon: <ListIcon />, testId: 'nav-audit-log' },
+  { to: '/dead-letters', label: '死信', icon: <InboxIcon />, testId: 'nav-dead-letters' },
   { to: '/operators', label: '操作员', icon: <KeyIcon />, testId: 'nav-operators', adminOnly: true },
 ]
 
@@ -92,6 +99,8 @@ export default function Layout() {
               <small>即将上线</small>
             </span>
           ))}
+          <div className="menu-group">机器人与群</div>
+          {ROBOTS.map(menuLink)}
           <div className="menu-group">内容</div>
           {CONTENT.map(menuLink)}
           <div className="menu-group">系统</div>

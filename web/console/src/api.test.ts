@@ -1,17 +1,23 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   NETWORK_ERROR,
+  cancelCampaign,
   canWrite,
   checkSensitiveText,
+  exitGroup,
   getMe,
   isAdmin,
   isForbidden,
+  listGroups,
   listOperators,
   listUsers,
   login,
   logout,
   onUnauthorized,
+  putDistribution,
+  redriveDeadLetter,
   unfreezeUser,
+  updateRobot,
   withQuery,
 } from './api'
 
@@ -106,6 +112,39 @@ describe('console api', () => {
     await unfreezeUser(7)
     expect(fetchMock.mock.calls[0][0]).toBe('/api/console/users/7/unfreeze')
     expect(fetchMock.mock.calls[0][1]).toMatchObject({ method: 'POST', body: '{}' })
+  })
+})
+
+describe('robots and groups api', () => {
+  const ok = () => stubFetch({ code: 1200, data: {} })
+
+  it('filters groups by state, robot and owner', async () => {
+    const fetchMock = stubFetch({ code: 1200, data: { items: [], total: 0, page: 1, page_size: 20 } })
+    await listGroups({ q: '', state: 'active', robot_id: '3', owner_id: '', page: 1, page_size: 20 })
+    expect(fetchMock.mock.calls[0][0]).toBe('/api/console/groups?state=active&robot_id=3&page=1&page_size=20')
+  })
+
+  it('forces an exit with its reason and redrives a dead letter', async () => {
+    const fetchMock = ok()
+    await exitGroup(12, '违规')
+    expect(fetchMock.mock.calls[0][0]).toBe('/api/console/groups/12/exit')
+    expect(fetchMock.mock.calls[0][1]).toMatchObject({ method: 'POST', body: '{"reason":"违规"}' })
+    await redriveDeadLetter(5)
+    expect(fetchMock.mock.calls[1][0]).toBe('/api/console/dead-letters/5/redrive')
+    expect(fetchMock.mock.calls[1][1]).toMatchObject({ method: 'POST' })
+  })
+
+  it('puts robots and the strategy, and cancels a campaign with DELETE', async () => {
+    const fetchMock = ok()
+    await updateRobot(2, { capacity: 120 })
+    expect(fetchMock.mock.calls[0][0]).toBe('/api/console/robots/2')
+    expect(fetchMock.mock.calls[0][1]).toMatchObject({ method: 'PUT', body: '{"capacity":120}' })
+    await putDistribution({ releases: [{ at: '08:00', share_pct: 50 }], amount: 1, display_rate: 3 })
+    expect(fetchMock.mock.calls[1][0]).toBe('/api/console/distribution')
+    expect(fetchMock.mock.calls[1][1]).toMatchObject({ method: 'PUT' })
+    await cancelCampaign(9)
+    expect(fetchMock.mock.calls[2][0]).toBe('/api/console/campaigns/9')
+    expect(fetchMock.mock.calls[2][1]).toMatchObject({ method: 'DELETE' })
   })
 })
 

@@ -104,10 +104,22 @@ export interface PageQuery {
   page_size?: number
 }
 
+/** The robots' use on a day, all robots together. */
+export interface RobotsUse {
+  free: number
+  distributed: number
+  displayed: number
+  activated: number
+}
+
 export interface DashboardDay {
   day: string
   active_users: number
   new_users: number
+  /** Absent on days before robots were counted. */
+  robots?: RobotsUse | null
+  /** Active groups per star rating ("1"…"5"); absent on days before ratings. */
+  groups_by_stars?: Partial<Record<string, number>> | null
 }
 
 export interface Dashboard {
@@ -256,6 +268,20 @@ export interface Settings {
   short_links: {
     dedup_window_secs: number
   }
+  /** Absent from a server that predates groups. */
+  groups?: GroupSettings
+}
+
+export interface GroupSettings {
+  /** The sessions from which a group earns 2★, 3★, 4★ and 5★ (ascending). */
+  star_thresholds: number[]
+  /** The daily income of a group at 1★ … 5★. */
+  star_income_fen: number[]
+  min_members: number
+  cancel_after_days: number
+  purge_after_days: number
+  customer_service_reply: string
+  send_gap_secs: number
 }
 
 export const getSettings = () => api<Settings>('/api/console/settings')
@@ -293,3 +319,174 @@ export const createOperator = (body: { username: string; password: string; role:
 
 export const updateOperator = (id: Id, body: { role?: Role; disabled?: boolean; password?: string }) =>
   api<OperatorAccount>(`/api/console/operators/${encodeURIComponent(id)}`, { method: 'PUT', body })
+
+// ---- Issue 4: robots, distribution, groups, campaigns, dead letters ----
+
+export interface RobotToday {
+  /** Free places at today's snapshot (the base of today's distribution). */
+  snapshot_free: number
+  distributed: number
+  displayed: number
+  activated: number
+}
+
+export interface Robot {
+  id: Id
+  platform_id: string
+  wxid: string
+  nickname: string
+  qr_code_url: string
+  capacity: number
+  enabled: boolean
+  /** Active groups now. */
+  groups: number
+  /** capacity − groups. */
+  free: number
+  today: RobotToday | null
+  created_at: string
+}
+
+export interface RobotCreate {
+  platform_id: string
+  wxid: string
+  nickname: string
+  qr_code_url: string
+  capacity: number
+  enabled?: boolean
+}
+
+export type RobotUpdate = Partial<Pick<Robot, 'nickname' | 'qr_code_url' | 'capacity' | 'enabled'>>
+
+export const listRobots = (query: PageQuery & { q?: string }) =>
+  api<Paged<Robot>>(withQuery('/api/console/robots', { ...query }))
+
+export const createRobot = (body: RobotCreate) => api<Robot>('/api/console/robots', { method: 'POST', body })
+
+export const updateRobot = (id: Id, body: RobotUpdate) =>
+  api<Robot>(`/api/console/robots/${encodeURIComponent(id)}`, { method: 'PUT', body })
+
+export interface Release {
+  /** "HH:MM", China time. */
+  at: string
+  share_pct: number
+}
+
+export interface Distribution {
+  releases: Release[]
+  /** Robots offered per request. */
+  amount: number
+  /** Displays allowed per released place. */
+  display_rate: number
+  /** The share released so far today (answered by GET only). */
+  released_pct_now?: number
+}
+
+export const getDistribution = () => api<Distribution>('/api/console/distribution')
+
+export const putDistribution = (body: Omit<Distribution, 'released_pct_now'>) =>
+  api<Distribution>('/api/console/distribution', { method: 'PUT', body })
+
+export type GroupState = 'active' | 'cancelled' | 'left' | 'refused'
+
+export interface Group {
+  id: Id
+  group_wxid: string
+  name: string
+  robot_wxid: string
+  robot_nickname: string
+  state: GroupState
+  /** 0 = not rated yet. */
+  stars: number
+  member_count: number
+  sessions_today: number
+  sessions_yesterday: number
+  speakers_today: number
+  star_income_fen: number
+  joined_at: string
+  exited_at: string | null
+  exit_reason: string | null
+  owner_id: Id | null
+  owner_nickname: string | null
+}
+
+export interface GroupDay {
+  day: string
+  sessions: number
+  speakers: number
+  stars: number | null
+}
+
+export interface GroupDetail extends Group {
+  owner?: Person | null
+  /** 30 days, oldest first. */
+  history: GroupDay[]
+}
+
+export interface GroupQuery extends PageQuery {
+  q?: string
+  state?: string
+  robot_id?: string
+  owner_id?: string
+}
+
+export const listGroups = (query: GroupQuery) => api<Paged<Group>>(withQuery('/api/console/groups', { ...query }))
+
+export const getGroup = (id: Id) => api<GroupDetail>(`/api/console/groups/${encodeURIComponent(id)}`)
+
+export const exitGroup = (id: Id, reason: string) =>
+  api<Group>(`/api/console/groups/${encodeURIComponent(id)}/exit`, { method: 'POST', body: { reason } })
+
+/** What the robots send: a text, a link card or a mini-program card. */
+export type Content =
+  | { kind: 'text'; text: string }
+  | { kind: 'link'; title: string; desc: string; url: string; image_url?: string }
+  | { kind: 'miniprogram'; title: string; appid: string; pagepath: string; thumb_url?: string }
+
+export type CampaignState = 'scheduled' | 'sending' | 'done' | 'cancelled'
+
+export interface Campaign {
+  id: Id
+  name: string
+  content: Content
+  min_stars: number
+  launch_only: boolean
+  starts_at: string
+  state: CampaignState
+  targets: { total: number; sent: number; failed: number; pending: number }
+  created_at: string
+}
+
+export interface CampaignBody {
+  name: string
+  content: Content
+  min_stars: number
+  /** RFC 3339. */
+  starts_at: string
+}
+
+export const listCampaigns = (query: PageQuery) => api<Paged<Campaign>>(withQuery('/api/console/campaigns', { ...query }))
+
+export const createCampaign = (body: CampaignBody) => api<Campaign>('/api/console/campaigns', { method: 'POST', body })
+
+export const updateCampaign = (id: Id, body: CampaignBody) =>
+  api<Campaign>(`/api/console/campaigns/${encodeURIComponent(id)}`, { method: 'PUT', body })
+
+export const cancelCampaign = (id: Id) =>
+  api<Campaign>(`/api/console/campaigns/${encodeURIComponent(id)}`, { method: 'DELETE' })
+
+export interface DeadLetter {
+  id: Id
+  queue: string
+  message_id: string
+  /** The message as received (usually JSON text). */
+  body: string
+  received_at: string
+  receive_count: number
+  redriven_at: string | null
+}
+
+export const listDeadLetters = (query: PageQuery & { queue?: string }) =>
+  api<Paged<DeadLetter>>(withQuery('/api/console/dead-letters', { ...query }))
+
+export const redriveDeadLetter = (id: Id) =>
+  api<DeadLetter>(`/api/console/dead-letters/${encodeURIComponent(id)}/redrive`, { method: 'POST', body: {} })

@@ -116,3 +116,24 @@ export const KeyIcon = () => (
     <path d="m11 12 8.5-8.5M16.5 6.5l2.5 2.5M14 9l2 2" />
   </Icon>
 )
+
+export const ClockIcon = () => (
+  <Icon>
+    <circle cx="12" cy="12" r="9" />
+    <path d="M12 7v5l3.5 2" />
+  </Icon>
+)
+
+export const SendIcon = () => (
+  <Icon>
+    <path d="M3.5 11.5 20.5 4l-5 16-4-6.5z" />
+    <path d="m11.5 13.5 9-9.5" />
+  </Icon>
+)
+
+export const InboxIcon = () => (
+  <Icon>
+    <path d="M4 13.5 6.5 5h11l2.5 8.5V19H4z" />
+    <path d="M4 13.5h4.5l1 2h5l1-2H20" />
+  </Icon>
+)

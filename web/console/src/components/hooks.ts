@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type DependencyList } from 'react'
 import { useSearchParams } from 'react-router-dom'
-import { ApiError } from '../api'
+import { ApiError, type Paged } from '../api'
+import { DEFAULT_PAGE_SIZE, parsePage } from '../lib/paging'
 
 export interface Loaded<T> {
   data: T | undefined
@@ -77,4 +78,71 @@ export function useQueryState<K extends string>(
     [setParams],
   )
   return [values, update]
+}
+
+/**
+ * A copy of `values` that a form edits, put back to `values` whenever they change (the address
+ * bar moving on back / forward, or a filter applied elsewhere).
+ */
+export function useDraft<T extends Record<string, string>>(values: T): [T, (patch: Partial<T>) => void] {
+  const key = JSON.stringify(values)
+  const [state, setState] = useState({ key, draft: values })
+  let current = state
+  if (state.key !== key) {
+    current = { key, draft: values }
+    setState(current)
+  }
+  const update = useCallback(
+    (patch: Partial<T>) => setState((prev) => ({ ...prev, draft: { ...prev.draft, ...patch } })),
+    [],
+  )
+  return [current.draft, update]
+}
+
+/** What <Pager> needs. */
+export interface PagerProps {
+  page: number
+  pageSize: number
+  total: number
+  onChange: (page: number) => void
+}
+
+export interface PagedList<K extends string, T> extends Loaded<Paged<T>> {
+  /** The filters from the address bar (each key of the defaults but `page`). */
+  filters: Record<K, string>
+  page: number
+  /** Applies filters from page 1. */
+  filter: (patch: Partial<Record<K, string>>) => void
+  /** Changes filters and page as given (e.g. back a page after deleting a page's last item). */
+  setQuery: (patch: Partial<Record<K | 'page', string>>) => void
+  /** The props of the list's <Pager>, once a page has arrived. */
+  pager: PagerProps | null
+}
+
+/**
+ * A paged list whose filters and page live in the address bar: loads
+ * `load(filters, {page, page_size})` now and whenever a filter or the page changes.
+ */
+export function usePagedList<K extends string, T>(
+  defaults: Record<K, string>,
+  load: (filters: Record<K, string>, paging: { page: number; page_size: number }) => Promise<Paged<T>>,
+): PagedList<K, T> {
+  const [query, setQuery] = useQueryState<K | 'page'>({ ...defaults, page: '1' } as Record<K | 'page', string>)
+  const page = parsePage(query.page)
+  const filters = {} as Record<K, string>
+  for (const key of Object.keys(defaults) as K[]) filters[key] = query[key]
+  const loaded = useLoad(
+    () => load(filters, { page, page_size: DEFAULT_PAGE_SIZE }),
+    [...Object.values<string>(filters), page],
+  )
+  const filter = useCallback(
+    (patch: Partial<Record<K, string>>) => setQuery({ ...patch, page: '1' } as Partial<Record<K | 'page', string>>),
+    [setQuery],
+  )
+  const goTo = useCallback((p: number) => setQuery({ page: String(p) } as Partial<Record<K | 'page', string>>), [setQuery])
+  const data = loaded.data
+  const pager = data
+    ? { page: data.page || page, pageSize: data.page_size || DEFAULT_PAGE_SIZE, total: data.total, onChange: goTo }
+    : null
+  return { ...loaded, filters, page, filter, setQuery, pager }
 }

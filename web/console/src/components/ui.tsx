@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react'
 import { isForbidden, type ApiError } from '../api'
 import { pageCount, pageItems, pageRange } from '../lib/paging'
+import type { Loaded, PagerProps } from './hooks'
 
 export function PageHead({ title, hint, actions }: { title: string; hint?: ReactNode; actions?: ReactNode }) {
   return (
@@ -88,17 +89,7 @@ export function Avatar({ url, name, size = 28 }: { url?: string | null; name: st
   )
 }
 
-export function Pager({
-  page,
-  pageSize,
-  total,
-  onChange,
-}: {
-  page: number
-  pageSize: number
-  total: number
-  onChange: (page: number) => void
-}) {
+export function Pager({ page, pageSize, total, onChange }: PagerProps) {
   const count = pageCount(total, pageSize)
   const { first, last } = pageRange(page, total, pageSize)
   return (
@@ -290,5 +281,117 @@ export function Field({
       )}
       {hint && <small className="muted field-hint">{hint}</small>}
     </label>
+  )
+}
+
+/**
+ * The end of a dialog's form: what is wrong (if anything), 取消 and the submit button (保存 by
+ * default; "保存中…" while `busy`).
+ */
+export function FormFooter({
+  problem,
+  busy,
+  onCancel,
+  submitText = '保存',
+  busyText = '保存中…',
+  danger = false,
+  testId,
+}: {
+  problem: string
+  busy: boolean
+  onCancel: () => void
+  submitText?: string
+  busyText?: string
+  danger?: boolean
+  /** The submit button's data-testid (its alert gets `${testId}-error`). */
+  testId?: string
+}) {
+  return (
+    <>
+      {problem && (
+        <div className="alert" role="alert" data-testid={testId && `${testId}-error`}>
+          {problem}
+        </div>
+      )}
+      <div className="modal-actions">
+        <button type="button" className="btn btn-default" onClick={onCancel}>
+          取消
+        </button>
+        <button type="submit" className={danger ? 'btn btn-danger' : 'btn btn-primary'} disabled={busy} data-testid={testId}>
+          {busy ? busyText : submitText}
+        </button>
+      </div>
+    </>
+  )
+}
+
+/**
+ * A loaded list's frame: the spinner or the error until the first answer, then `children(data)`
+ * (dimmed while the next load runs, with a failed reload's message above) and the pager of a
+ * paged list.
+ */
+export function ListFrame<T>({
+  list,
+  testId,
+  children,
+}: {
+  /** useLoad's answer, or usePagedList's (which brings the pager). */
+  list: Loaded<T> & { pager?: PagerProps | null }
+  testId: string
+  children: (data: T) => ReactNode
+}) {
+  const { data, error, loading, reload, pager } = list
+  if (data === undefined) {
+    if (error) return <LoadError error={error} onRetry={reload} />
+    return <Loading />
+  }
+  return (
+    <div className={loading ? 'is-reloading' : undefined} data-testid={testId}>
+      {error && <p className="text-danger small">{error.message}</p>}
+      {children(data)}
+      {pager && <Pager {...pager} />}
+    </div>
+  )
+}
+
+/** An on / off switch with its label. */
+export function Switch({
+  checked,
+  onChange,
+  label,
+  disabled,
+  testId,
+}: {
+  checked: boolean
+  onChange: (checked: boolean) => void
+  label: ReactNode
+  disabled?: boolean
+  testId?: string
+}) {
+  return (
+    <label className="switch switch-ok">
+      <input
+        type="checkbox"
+        role="switch"
+        checked={checked}
+        disabled={disabled}
+        data-testid={testId}
+        onChange={(e) => onChange(e.target.checked)}
+      />
+      <span className="switch-track" aria-hidden="true" />
+      {label}
+    </label>
+  )
+}
+
+/** A group's rating: ★ filled to `stars` of 5, or 未评级 for 0. */
+export function Stars({ stars }: { stars: number }) {
+  if (!(stars >= 1)) return <span className="muted">未评级</span>
+  const n = Math.min(5, Math.round(stars))
+  return (
+    <span className="stars" title={`${n} 星`} aria-label={`${n} 星`} data-stars={n}>
+      {'★'.repeat(n)}
+      <span className="stars-off">{'★'.repeat(5 - n)}</span>
+    </span>
   )
 }

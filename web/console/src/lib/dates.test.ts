@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   addDays,
+  chinaMinutes,
   chinaToday,
   dayCount,
   formatDateTime,
@@ -116,5 +117,13 @@ describe('times in RFC 3339 and +08:00', () => {
     expect(formatDateTime('2026-11-26T01:30:05Z', true)).toBe('2026-11-26 09:30:05')
     expect(formatDateTime(null)).toBe('—')
     expect(formatDateTime('soon')).toBe('soon')
+  })
+})
+
+describe('time of day', () => {
+  it('counts minutes since midnight in China', () => {
+    expect(chinaMinutes(Date.parse('2026-11-26T00:30:00Z'))).toBe(8 * 60 + 30)
+    expect(chinaMinutes(Date.parse('2026-11-26T16:00:00Z'))).toBe(0)
+    expect(chinaMinutes(Date.parse('2026-11-26T15:59:59Z'))).toBe(1439)
   })
 })

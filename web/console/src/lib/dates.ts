@@ -106,3 +106,9 @@ export function formatDateTime(value: string | null | undefined, withSeconds = f
     .slice(0, withSeconds ? 19 : 16)
     .replace('T', ' ')
 }
+
+/** Minutes since midnight in China at `now` (ms since the epoch). */
+export const chinaMinutes = (now: number = Date.now()): number => {
+  const t = new Date(now + CHINA_OFFSET_MS)
+  return t.getUTCHours() * 60 + t.getUTCMinutes()
+}

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import type { Settings } from '../api'
-import { SETTING_FIELDS, formToSettings, settingsToForm } from './settings'
+import {
+  GROUP_NUMBER_FIELDS,
+  SETTING_FIELDS,
+  formToSettings,
+  groupFieldName,
+  incomeName,
+  settingsToForm,
+  starBands,
+  thresholdName,
+} from './settings'
 import { validatePassword, validateUsername } from './operators'
 
 const settings: Settings = {
@@ -37,6 +46,104 @@ describe('settings form', () => {
     expect(formToSettings({ ...settingsToForm(settings), 'short_links.dedup_window_secs': '' }, settings)).toEqual({
       error: '相同链接复用窗口须为不小于 0 的整数',
     })
+  })
+})
+
+const groups = {
+  star_thresholds: [1, 50, 200, 500],
+  star_income_fen: [0, 10, 30, 60, 100],
+  min_members: 20,
+  cancel_after_days: 3,
+  purge_after_days: 30,
+  customer_service_reply: '客服繁忙，请稍后再试 https://t.cn/help',
+  send_gap_secs: 3,
+}
+const withGroups: Settings = { ...settings, groups }
+
+describe("groups' settings", () => {
+  it('round-trips, showing incomes in yuan', () => {
+    const form = settingsToForm(withGroups)
+    expect(form[thresholdName(1)]).toBe('50')
+    expect(form[incomeName(1)]).toBe('0.10')
+    expect(form[incomeName(4)]).toBe('1.00')
+    expect(form[groupFieldName('min_members')]).toBe('20')
+    expect(form[groupFieldName('customer_service_reply')]).toBe(groups.customer_service_reply)
+    expect(formToSettings(form, withGroups)).toEqual({ settings: withGroups })
+  })
+
+  it('reads edited values: yuan to fen, the reply trimmed', () => {
+    const form = {
+      ...settingsToForm(withGroups),
+      [incomeName(0)]: '0.05',
+      [incomeName(4)]: '2',
+      [thresholdName(3)]: '800',
+      [groupFieldName('send_gap_secs')]: '5',
+      [groupFieldName('customer_service_reply')]: '  请稍候\r\n谢谢  ',
+    }
+    expect(formToSettings(form, withGroups)).toEqual({
+      settings: {
+        ...withGroups,
+        groups: {
+          ...groups,
+          star_thresholds: [1, 50, 200, 800],
+          star_income_fen: [5, 10, 30, 60, 200],
+          send_gap_secs: 5,
+          customer_service_reply: '请稍候\n谢谢',
+        },
+      },
+    })
+  })
+
+  it('wants four ascending whole thresholds from 1', () => {
+    const at = (i: number, v: string) => formToSettings({ ...settingsToForm(withGroups), [thresholdName(i)]: v }, withGroups)
+    expect(at(0, '0')).toEqual({ error: '2 星门槛须为不小于 1 的整数' })
+    expect(at(2, '50')).toEqual({ error: '4 星门槛须大于 3 星门槛' })
+    expect(at(3, '150')).toEqual({ error: '5 星门槛须大于 4 星门槛' })
+    expect(at(1, '4.5')).toEqual({ error: '3 星门槛须为不小于 1 的整数' })
+  })
+
+  it('wants five amounts in yuan with at most two decimals', () => {
+    const at = (i: number, v: string) => formToSettings({ ...settingsToForm(withGroups), [incomeName(i)]: v }, withGroups)
+    expect(at(2, '0.333')).toEqual({ error: '3 星日收益须为不小于 0 的金额（最多两位小数）' })
+    expect(at(0, '')).toEqual({ error: '1 星日收益须为不小于 0 的金额（最多两位小数）' })
+    expect('settings' in at(0, '0')).toBe(true)
+  })
+
+  it('keeps numbers within their ranges and asks for a reply', () => {
+    const form = settingsToForm(withGroups)
+    for (const f of GROUP_NUMBER_FIELDS) {
+      expect(formToSettings({ ...form, [groupFieldName(f.key)]: String(f.max + 1) }, withGroups)).toEqual({
+        error: `${f.label}须为 ${f.min}–${f.max} 的整数`,
+      })
+    }
+    expect(formToSettings({ ...form, [groupFieldName('cancel_after_days')]: '0' }, withGroups)).toEqual({
+      error: '无会话注销天数须为 1–365 的整数',
+    })
+    expect(formToSettings({ ...form, [groupFieldName('customer_service_reply')]: ' ' }, withGroups)).toEqual({
+      error: '请填写客服话术',
+    })
+    expect(formToSettings({ ...form, [groupFieldName('customer_service_reply')]: '字'.repeat(501) }, withGroups)).toEqual({
+      error: '客服话术不能超过 500 个字',
+    })
+  })
+
+  it('leaves groups out for a server without them', () => {
+    const form = settingsToForm(settings)
+    expect(Object.keys(form).some((k) => k.startsWith('groups.'))).toBe(false)
+    expect(formToSettings(form, settings)).toEqual({ settings })
+  })
+
+  it('explains the thresholds star by star', () => {
+    expect(starBands(['1', '50', '200', '500'])).toEqual([
+      '0 → 1★',
+      '1–49 → 2★',
+      '50–199 → 3★',
+      '200–499 → 4★',
+      '≥ 500 → 5★',
+    ])
+    expect(starBands(['2', '3', '10', '11'])).toEqual(['0–1 → 1★', '2 → 2★', '3–9 → 3★', '10 → 4★', '≥ 11 → 5★'])
+    expect(starBands(['1', '50', '40', '500'])).toEqual([])
+    expect(starBands(['1', '50', ''])).toEqual([])
   })
 })
 

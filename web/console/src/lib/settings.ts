@@ -1,8 +1,11 @@
-// The settings form: one text field per setting, read back as whole numbers.
-import type { Settings } from '../api'
+// The settings form: one text field per setting, read back as whole numbers (and, for the
+// groups' settings, star thresholds, incomes in yuan and the customer-service reply).
+import type { GroupSettings, Settings } from '../api'
+import { fenToYuan, parseYuan } from './money'
+import { charCount } from './text'
 
 export interface SettingField {
-  group: keyof Settings
+  group: 'sms' | 'short_links'
   key: string
   label: string
   unit: '秒' | '次'
@@ -24,7 +27,11 @@ export const SETTING_FIELDS: SettingField[] = [
   },
 ]
 
-export const GROUP_LABELS: Record<keyof Settings, string> = { sms: '短信验证码', short_links: '短链接' }
+export const GROUP_LABELS: Record<keyof Settings, string> = {
+  sms: '短信验证码',
+  short_links: '短链接',
+  groups: '群组与机器人',
+}
 
 /** The form's key of a field: "sms.per_minute". */
 export const fieldName = (f: SettingField): string => `${f.group}.${f.key}`
@@ -37,6 +44,7 @@ export function settingsToForm(settings: Settings): SettingsForm {
     const value = (settings[f.group] as Record<string, unknown> | undefined)?.[f.key]
     form[fieldName(f)] = value === undefined || value === null ? '' : String(value)
   }
+  if (settings.groups) Object.assign(form, groupsToForm(settings.groups))
   return form
 }
 
@@ -53,5 +61,134 @@ export function formToSettings(form: SettingsForm, base: Settings): { settings: 
     group[f.key] = Number(text)
     ;(settings as unknown as Record<string, unknown>)[f.group] = group
   }
+  // A server without the groups' settings gets none back.
+  if (base.groups) {
+    const groups = formToGroups(form, base.groups)
+    if ('error' in groups) return groups
+    settings.groups = groups.groups
+  }
   return { settings }
+}
+
+// ---- The groups' settings ----
+
+/** Stars 2–5 each have a threshold of yesterday's sessions; below the first a group has 1★. */
+export const THRESHOLD_COUNT = 4
+export const STAR_LEVELS = 5
+export const MAX_REPLY_CHARS = 500
+
+export interface GroupNumberField {
+  key: 'min_members' | 'cancel_after_days' | 'purge_after_days' | 'send_gap_secs'
+  label: string
+  unit: '人' | '天' | '秒'
+  hint: string
+  min: number
+  max: number
+}
+
+export const GROUP_NUMBER_FIELDS: GroupNumberField[] = [
+  {
+    key: 'min_members',
+    label: '最少群成员数',
+    unit: '人',
+    hint: '成员少于此数的群，机器人说明原因后退出',
+    min: 0,
+    max: 500,
+  },
+  {
+    key: 'cancel_after_days',
+    label: '无会话注销天数',
+    unit: '天',
+    hint: '连续这么多天没有会话的群被注销（会话不足）',
+    min: 1,
+    max: 365,
+  },
+  {
+    key: 'purge_after_days',
+    label: '退群后删除天数',
+    unit: '天',
+    hint: '已注销或已退出的群，这么多天后删除',
+    min: 1,
+    max: 3650,
+  },
+  {
+    key: 'send_gap_secs',
+    label: '机器人发送间隔',
+    unit: '秒',
+    hint: '同一机器人两次发送之间至少间隔的秒数',
+    min: 1,
+    max: 3600,
+  },
+]
+
+/** The form's keys of the groups' settings. */
+export const thresholdName = (i: number) => `groups.star_thresholds.${i}`
+export const incomeName = (i: number) => `groups.star_income_fen.${i}`
+export const groupFieldName = (key: GroupNumberField['key'] | 'customer_service_reply') => `groups.${key}`
+
+/** The groups' settings as form fields: incomes in yuan ("0.10"). */
+export function groupsToForm(groups: GroupSettings): SettingsForm {
+  const form: SettingsForm = {}
+  const text = (v: unknown) => (v === undefined || v === null ? '' : String(v))
+  for (let i = 0; i < THRESHOLD_COUNT; i++) form[thresholdName(i)] = text(groups.star_thresholds?.[i])
+  for (let i = 0; i < STAR_LEVELS; i++) {
+    const fen = groups.star_income_fen?.[i]
+    form[incomeName(i)] = typeof fen === 'number' ? fenToYuan(fen) : ''
+  }
+  for (const f of GROUP_NUMBER_FIELDS) form[groupFieldName(f.key)] = text(groups[f.key])
+  form[groupFieldName('customer_service_reply')] = groups.customer_service_reply ?? ''
+  return form
+}
+
+/**
+ * The groups' settings a form describes, over `base`, or what is wrong: four whole thresholds
+ * ≥ 1 each above the one before, five incomes in yuan (≥ 0, two decimals at most), the numbers
+ * within their ranges and a reply of 1–500 characters.
+ */
+export function formToGroups(form: SettingsForm, base: GroupSettings): { groups: GroupSettings } | { error: string } {
+  const thresholds: number[] = []
+  for (let i = 0; i < THRESHOLD_COUNT; i++) {
+    const text = (form[thresholdName(i)] ?? '').trim()
+    const label = `${i + 2} 星门槛`
+    if (!/^\d+$/.test(text) || Number(text) < 1) return { error: `${label}须为不小于 1 的整数` }
+    const n = Number(text)
+    if (i > 0 && n <= thresholds[i - 1]) return { error: `${label}须大于 ${i + 1} 星门槛` }
+    thresholds.push(n)
+  }
+  const incomes: number[] = []
+  for (let i = 0; i < STAR_LEVELS; i++) {
+    const fen = parseYuan(form[incomeName(i)] ?? '')
+    if (fen === null) return { error: `${i + 1} 星日收益须为不小于 0 的金额（最多两位小数）` }
+    incomes.push(fen)
+  }
+  const groups: GroupSettings = { ...base, star_thresholds: thresholds, star_income_fen: incomes }
+  for (const f of GROUP_NUMBER_FIELDS) {
+    const text = (form[groupFieldName(f.key)] ?? '').trim()
+    if (!/^\d+$/.test(text) || Number(text) < f.min || Number(text) > f.max) {
+      return { error: `${f.label}须为 ${f.min}–${f.max} 的整数` }
+    }
+    groups[f.key] = Number(text)
+  }
+  const reply = (form[groupFieldName('customer_service_reply')] ?? '').replace(/\r\n/g, '\n').trim()
+  if (!reply) return { error: '请填写客服话术' }
+  if (charCount(reply) > MAX_REPLY_CHARS) return { error: `客服话术不能超过 ${MAX_REPLY_CHARS} 个字` }
+  groups.customer_service_reply = reply
+  return { groups }
+}
+
+/**
+ * What the thresholds mean, star by star ("0 → 1★", "1–49 → 2★", …, "≥ 500 → 5★"); [] while
+ * they are not four ascending whole numbers.
+ */
+export function starBands(thresholds: string[]): string[] {
+  const t = thresholds.map((v) => v.trim())
+  if (t.length !== THRESHOLD_COUNT || !t.every((v) => /^\d+$/.test(v))) return []
+  const n = t.map(Number)
+  if (n[0] < 1 || n.some((v, i) => i > 0 && v <= n[i - 1])) return []
+  const range = (lo: number, hi: number) => (lo === hi ? `${lo}` : `${lo}–${hi}`)
+  return [
+    `${range(0, n[0] - 1)} → 1★`,
+    ...n.slice(0, -1).map((lo, i) => `${range(lo, n[i + 1] - 1)} → ${i + 2}★`),
+    `≥ ${n[n.length - 1]} → 5★`,
+  ]
 }

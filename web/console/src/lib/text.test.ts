@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { charCount, compactJson, highlight, parseWords, prettyJson, validateWords } from './text'
+import { charCount, compactJson, highlight, messageBody, parseWords, prettyJson, validateWords } from './text'
 
 describe('sensitive-word lists', () => {
   it('takes one word a line, trimmed, blank lines and repeats dropped', () => {
@@ -62,5 +62,23 @@ describe('json', () => {
 
   it('is indented when expanded', () => {
     expect(prettyJson({ a: [1] })).toBe('{\n  "a": [\n    1\n  ]\n}')
+  })
+})
+
+describe('message bodies', () => {
+  it('pretty-prints JSON text and sums it up in a line', () => {
+    const body = messageBody('{"type":"joined_group","group_wxid":"g1"}', 30)
+    expect(body.json).toBe(true)
+    expect(body.pretty).toBe('{\n  "type": "joined_group",\n  "group_wxid": "g1"\n}')
+    expect(body.line).toBe('{"type":"joined_group","group…')
+  })
+
+  it('shows other text as given, one line when collapsed', () => {
+    const body = messageBody('not json\n  at all')
+    expect(body).toEqual({ json: false, pretty: 'not json\n  at all', line: 'not json at all' })
+  })
+
+  it('takes an object body as JSON', () => {
+    expect(messageBody({ a: 1 })).toEqual({ json: true, pretty: '{\n  "a": 1\n}', line: '{"a":1}' })
   })
 })

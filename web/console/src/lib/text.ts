@@ -80,3 +80,26 @@ export function prettyJson(value: unknown): string {
     return String(value)
   }
 }
+
+/**
+ * A message body as received (usually JSON text): `pretty` indented when it is JSON, else as
+ * given; `line` one line of at most `max` characters for the collapsed view.
+ */
+export function messageBody(body: unknown, max = 100): { json: boolean; pretty: string; line: string } {
+  let value: unknown = body
+  let json = typeof body !== 'string'
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body)
+      json = true
+    } catch {
+      json = false
+    }
+  }
+  if (!json) {
+    const text = String(body ?? '')
+    const flat = text.replace(/\s+/g, ' ').trim()
+    return { json, pretty: text, line: flat.length > max ? `${flat.slice(0, max - 1)}…` : flat }
+  }
+  return { json, pretty: prettyJson(value), line: compactJson(value, max) }
+}

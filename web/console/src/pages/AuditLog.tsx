@@ -1,24 +1,19 @@
 // 操作日志: every operator action that changed data, newest first.
 import { useState, type FormEvent } from 'react'
 import { listAuditLog, type AuditEntry } from '../api'
-import { useLoad, useQueryState } from '../components/hooks'
-import { Empty, LoadError, Loading, PageHead, Pager } from '../components/ui'
+import { useDraft, usePagedList } from '../components/hooks'
+import { Empty, ListFrame, PageHead } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
-import { DEFAULT_PAGE_SIZE, parsePage } from '../lib/paging'
 import { compactJson, prettyJson } from '../lib/text'
 
-const FILTER_DEFAULTS = { operator: '', action: '', page: '1' }
+const FILTER_DEFAULTS = { operator: '', action: '' }
 
 const shown = (value: unknown): string =>
   value === null || value === undefined || value === '' ? '—' : typeof value === 'object' ? compactJson(value, 60) : String(value)
 
 export default function AuditLog() {
-  const [filters, setFilters] = useQueryState(FILTER_DEFAULTS)
-  const page = parsePage(filters.page)
-  const { data, error, loading, reload } = useLoad(
-    () => listAuditLog({ operator: filters.operator, action: filters.action, page, page_size: DEFAULT_PAGE_SIZE }),
-    [filters.operator, filters.action, page],
-  )
+  const list = usePagedList(FILTER_DEFAULTS, (filters, paging) => listAuditLog({ ...filters, ...paging }))
+  const { filters, filter } = list
 
   return (
     <>
@@ -27,14 +22,11 @@ export default function AuditLog() {
         <Filters
           operator={filters.operator}
           action={filters.action}
-          onApply={(operator, action) => setFilters({ operator, action, page: '1' })}
+          onApply={(operator, action) => filter({ operator, action })}
         />
-        {!data && loading && <Loading />}
-        {!data && error && <LoadError error={error} onRetry={reload} />}
-        {data && (
-          <div className={loading ? 'is-reloading' : undefined} data-testid="audit-list">
-            {error && <p className="text-danger small">{error.message}</p>}
-            {data.items.length === 0 ? (
+        <ListFrame list={list} testId="audit-list">
+          {(data) =>
+            data.items.length === 0 ? (
               <Empty
                 text={filters.operator || filters.action ? '没有符合条件的操作记录' : '暂无操作记录'}
                 testId="audit-empty"
@@ -56,15 +48,9 @@ export default function AuditLog() {
                   ))}
                 </tbody>
               </table>
-            )}
-            <Pager
-              page={data.page || page}
-              pageSize={data.page_size || DEFAULT_PAGE_SIZE}
-              total={data.total}
-              onChange={(p) => setFilters({ page: String(p) })}
-            />
-          </div>
-        )}
+            )
+          }
+        </ListFrame>
       </section>
     </>
   )
@@ -79,32 +65,30 @@ function Filters({
   action: string
   onApply: (operator: string, action: string) => void
 }) {
-  const [op, setOp] = useState(operator)
-  const [act, setAct] = useState(action)
-  const [seen, setSeen] = useState({ operator, action })
-  // Follow the address bar (back / forward).
-  if (seen.operator !== operator || seen.action !== action) {
-    setSeen({ operator, action })
-    setOp(operator)
-    setAct(action)
-  }
+  // Follows the address bar (back / forward).
+  const [draft, setDraft] = useDraft({ operator, action })
   const onSubmit = (e: FormEvent) => {
     e.preventDefault()
-    onApply(op.trim(), act.trim())
+    onApply(draft.operator.trim(), draft.action.trim())
   }
   return (
     <form className="toolbar" onSubmit={onSubmit} role="search">
       <label className="inline-field">
         <span>操作员</span>
-        <input value={op} placeholder="用户名" data-testid="audit-operator" onChange={(e) => setOp(e.target.value)} />
+        <input
+          value={draft.operator}
+          placeholder="用户名"
+          data-testid="audit-operator"
+          onChange={(e) => setDraft({ operator: e.target.value })}
+        />
       </label>
       <label className="inline-field">
         <span>动作</span>
         <input
-          value={act}
+          value={draft.action}
           placeholder="例如 marquee.create"
           data-testid="audit-action"
-          onChange={(e) => setAct(e.target.value)}
+          onChange={(e) => setDraft({ action: e.target.value })}
         />
       </label>
       <button className="btn btn-default" type="submit" data-testid="audit-filter-submit">

@@ -1,21 +1,18 @@
-// The dashboard: daily active and new users over a chosen range (GET /api/console/dashboard),
-// and the frames of the charts later issues fill.
+// The dashboard: daily active and new users, active groups by stars and the robots' use over a
+// chosen range (GET /api/console/dashboard), and the frame of the chart a later issue fills.
 import { useState } from 'react'
 import { getDashboard } from '../api'
-import LineChart from '../components/LineChart'
-import { useLoad } from '../components/hooks'
+import LineChart, { type Series } from '../components/LineChart'
+import { useLoad, type Loaded } from '../components/hooks'
 import { LoadError, Loading } from '../components/ui'
 import { formatCount } from '../lib/chart'
+import { activeGroupsOn, robotUseSeries, starsSeries, type DaySeries } from '../lib/dashboard'
 import { chinaToday, lastDays, shortDay, validateRange, type DayRange } from '../lib/dates'
 
 const QUICK = [7, 30, 90]
 const DEFAULT_DAYS = 30
 
-const UPCOMING = [
-  { title: '活跃群组（按星级）', hint: '每日活跃群组的星级分布' },
-  { title: '机器人使用', hint: '分配 / 展示 / 激活 / 空余位置' },
-  { title: '收入与提现', hint: '每日入账收入与提现打款金额', wide: true },
-]
+const UPCOMING = [{ title: '收入与提现', hint: '每日入账收入与提现打款金额', wide: true }]
 
 const SERIES = [
   { key: 'active_users', name: '日活跃用户', color: '#1677ff' },
@@ -47,6 +44,9 @@ export default function Dashboard() {
   }
 
   const days = data?.days ?? []
+  const stars = starsSeries(days)
+  const robots = robotUseSeries(days)
+  const lastDay = days[days.length - 1]
   const totalNew = days.reduce((sum, d) => sum + d.new_users, 0)
   const avgActive = days.length ? days.reduce((sum, d) => sum + d.active_users, 0) / days.length : 0
   const peak = days.reduce((best, d) => Math.max(best, d.active_users), 0)
@@ -142,6 +142,28 @@ export default function Dashboard() {
             </p>
           )}
         </section>
+        <DayChart
+          title="活跃群组（按星级）"
+          hint={
+            data && stars.any
+              ? `${lastDay?.day ?? ''} 活跃群 ${formatCount(activeGroupsOn(lastDay))} 个`
+              : '每日活跃群组的星级分布'
+          }
+          testId="dashboard-groups-chart"
+          load={{ data, error, loading, reload }}
+          labels={days.map((d) => d.day)}
+          figures={stars}
+          ariaLabel="每日活跃群组（按星级）"
+        />
+        <DayChart
+          title="机器人使用"
+          hint="空余位置 / 分配 / 展示 / 激活（所有机器人合计）"
+          testId="dashboard-robots-chart"
+          load={{ data, error, loading, reload }}
+          labels={days.map((d) => d.day)}
+          figures={robots}
+          ariaLabel="每日机器人使用"
+        />
         {UPCOMING.map(({ title, hint, wide }) => (
           <section key={title} className={wide ? 'chart-card wide' : 'chart-card'}>
             <header>
@@ -153,5 +175,47 @@ export default function Dashboard() {
         ))}
       </div>
     </>
+  )
+}
+
+/** A chart card of one of the dashboard's per-day figures ("暂无数据" when the range has none). */
+function DayChart({
+  title,
+  hint,
+  testId,
+  load,
+  labels,
+  figures,
+  ariaLabel,
+}: {
+  title: string
+  hint: string
+  testId: string
+  load: Pick<Loaded<unknown>, 'data' | 'error' | 'loading' | 'reload'>
+  labels: string[]
+  figures: DaySeries
+  ariaLabel: string
+}) {
+  const { data, error, loading, reload } = load
+  const series: Series[] = figures.series
+  return (
+    <section className="chart-card" data-testid={testId}>
+      <header>
+        <h2>{title}</h2>
+        <span className="muted">{hint}</span>
+      </header>
+      {!data && loading && <Loading />}
+      {!data && error && <LoadError error={error} onRetry={reload} />}
+      {data !== undefined &&
+        (figures.any ? (
+          <div className={loading ? 'is-reloading' : undefined}>
+            <LineChart labels={labels} series={series} formatLabel={shortDay} height={220} ariaLabel={ariaLabel} />
+          </div>
+        ) : (
+          <div className="chart-empty" data-testid={`${testId}-empty`}>
+            暂无数据
+          </div>
+        ))}
+    </section>
   )
 }

@@ -12,7 +12,7 @@ import {
 import { useAuth } from '../auth'
 import { useLoad } from '../components/hooks'
 import { useToast } from '../components/toast'
-import { Empty, Field, LoadError, Loading, Modal, PageHead, ReadOnlyNote, Tag, useConfirm } from '../components/ui'
+import { Empty, Field, FormFooter, ListFrame, Modal, PageHead, ReadOnlyNote, Tag, useConfirm } from '../components/ui'
 import { formatDateTime, localInputAt, localInputToRfc3339, parseTime, rfc3339ToLocalInput } from '../lib/dates'
 import { charCount } from '../lib/text'
 
@@ -29,7 +29,8 @@ export default function Marquees() {
   const [confirm, confirmDialog] = useConfirm()
   const [editing, setEditing] = useState<Editing>(null)
   const [deleting, setDeleting] = useState<Marquee['id'] | null>(null)
-  const { data, error, loading, reload } = useLoad(listMarquees, [])
+  const list = useLoad(listMarquees, [])
+  const { reload } = list
 
   const onDelete = async (m: Marquee) => {
     const ok = await confirm({
@@ -66,12 +67,9 @@ export default function Marquees() {
       />
       {!writable && <ReadOnlyNote />}
       <section className="card">
-        {!data && loading && <Loading />}
-        {!data && error && <LoadError error={error} onRetry={reload} />}
-        {data && (
-          <div className={loading ? 'is-reloading' : undefined} data-testid="marquees-list">
-            {error && <p className="text-danger small">{error.message}</p>}
-            {data.length === 0 ? (
+        <ListFrame list={list} testId="marquees-list">
+          {(data) =>
+            data.length === 0 ? (
               <Empty text="暂无走马灯" testId="marquees-empty" />
             ) : (
               <table className="table" data-testid="marquees-table">
@@ -126,9 +124,9 @@ export default function Marquees() {
                   ))}
                 </tbody>
               </table>
-            )}
-          </div>
-        )}
+            )
+          }
+        </ListFrame>
       </section>
       {editing && (
         <MarqueeForm
@@ -222,19 +220,7 @@ function MarqueeForm({
             />
           </Field>
         </div>
-        {problem && (
-          <div className="alert" role="alert">
-            {problem}
-          </div>
-        )}
-        <div className="modal-actions">
-          <button type="button" className="btn btn-default" onClick={onClose}>
-            取消
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy} data-testid="marquee-submit">
-            {busy ? '保存中…' : '保存'}
-          </button>
-        </div>
+        <FormFooter problem={problem} busy={busy} onCancel={onClose} testId="marquee-submit" />
       </form>
     </Modal>
   )

@@ -13,7 +13,7 @@ import {
 import { useAuth } from '../auth'
 import { useLoad } from '../components/hooks'
 import { useToast } from '../components/toast'
-import { Empty, Field, LoadError, Loading, Modal, PageHead, Tag, useConfirm } from '../components/ui'
+import { Empty, Field, FormFooter, ListFrame, Modal, PageHead, Tag, useConfirm } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
 import { validatePassword, validateUsername } from '../lib/operators'
 
@@ -21,7 +21,8 @@ export default function Operators() {
   const { operator: me } = useAuth()
   const toast = useToast()
   const [confirm, confirmDialog] = useConfirm()
-  const { data, error, loading, reload } = useLoad(listOperators, [])
+  const list = useLoad(listOperators, [])
+  const { data, error, reload } = list
   const [adding, setAdding] = useState(false)
   const [resetting, setResetting] = useState<OperatorAccount | null>(null)
   const [busyId, setBusyId] = useState<OperatorAccount['id'] | null>(null)
@@ -79,12 +80,9 @@ export default function Operators() {
         }
       />
       <section className="card">
-        {!data && loading && <Loading />}
-        {!data && error && <LoadError error={error} onRetry={reload} />}
-        {data && (
-          <div className={loading ? 'is-reloading' : undefined} data-testid="operators-list">
-            {error && <p className="text-danger small">{error.message}</p>}
-            {data.length === 0 ? (
+        <ListFrame list={list} testId="operators-list">
+          {(data) =>
+            data.length === 0 ? (
               <Empty text="暂无操作员" testId="operators-empty" />
             ) : (
               <table className="table" data-testid="operators-table">
@@ -151,9 +149,9 @@ export default function Operators() {
                   })}
                 </tbody>
               </table>
-            )}
-          </div>
-        )}
+            )
+          }
+        </ListFrame>
       </section>
       {adding && (
         <AddOperator
@@ -225,19 +223,14 @@ function AddOperator({ onClose, onAdded }: { onClose: () => void; onAdded: () =>
             ))}
           </select>
         </Field>
-        {problem && (
-          <div className="alert" role="alert">
-            {problem}
-          </div>
-        )}
-        <div className="modal-actions">
-          <button type="button" className="btn btn-default" onClick={onClose}>
-            取消
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy} data-testid="operator-submit">
-            {busy ? '添加中…' : '添加'}
-          </button>
-        </div>
+        <FormFooter
+          problem={problem}
+          busy={busy}
+          onCancel={onClose}
+          submitText="添加"
+          busyText="添加中…"
+          testId="operator-submit"
+        />
       </form>
     </Modal>
   )
@@ -289,19 +282,14 @@ function ResetPassword({ operator, onClose }: { operator: OperatorAccount; onClo
             onChange={(e) => setAgain(e.target.value)}
           />
         </Field>
-        {problem && (
-          <div className="alert" role="alert">
-            {problem}
-          </div>
-        )}
-        <div className="modal-actions">
-          <button type="button" className="btn btn-default" onClick={onClose}>
-            取消
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy} data-testid="reset-password-submit">
-            {busy ? '提交中…' : '重置密码'}
-          </button>
-        </div>
+        <FormFooter
+          problem={problem}
+          busy={busy}
+          onCancel={onClose}
+          submitText="重置密码"
+          busyText="提交中…"
+          testId="reset-password-submit"
+        />
       </form>
     </Modal>
   )

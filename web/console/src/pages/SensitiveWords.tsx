@@ -10,26 +10,21 @@ import {
   type SensitiveWord,
 } from '../api'
 import { useAuth } from '../auth'
-import { useLoad, useQueryState } from '../components/hooks'
+import { usePagedList } from '../components/hooks'
 import { useToast } from '../components/toast'
-import { Empty, LoadError, Loading, PageHead, Pager, ReadOnlyNote, SearchBox, useConfirm } from '../components/ui'
+import { Empty, ListFrame, PageHead, ReadOnlyNote, SearchBox, useConfirm } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
-import { DEFAULT_PAGE_SIZE, parsePage } from '../lib/paging'
 import { MAX_WORDS, highlight, parseWords, validateWords } from '../lib/text'
 
-const FILTER_DEFAULTS = { q: '', page: '1' }
+const FILTER_DEFAULTS = { q: '' }
 
 export default function SensitiveWords() {
   const { operator } = useAuth()
   const writable = canWrite(operator?.role)
   const toast = useToast()
   const [confirm, confirmDialog] = useConfirm()
-  const [filters, setFilters] = useQueryState(FILTER_DEFAULTS)
-  const page = parsePage(filters.page)
-  const { data, error, loading, reload } = useLoad(
-    () => listSensitiveWords({ q: filters.q, page, page_size: DEFAULT_PAGE_SIZE }),
-    [filters.q, page],
-  )
+  const list = usePagedList(FILTER_DEFAULTS, ({ q }, paging) => listSensitiveWords({ q, ...paging }))
+  const { data, filters, filter, page, reload, setQuery } = list
   const [deleting, setDeleting] = useState<SensitiveWord['id'] | null>(null)
 
   const onDelete = async (word: SensitiveWord) => {
@@ -45,7 +40,7 @@ export default function SensitiveWords() {
       await deleteSensitiveWord(word.id)
       toast.success(`已删除「${word.word}」`)
       // The last word of a later page: show the page before.
-      if (data && data.items.length === 1 && page > 1) setFilters({ page: String(page - 1) })
+      if (data && data.items.length === 1 && page > 1) setQuery({ page: String(page - 1) })
       else reload()
     } catch (e) {
       toast.error((e as ApiError).message)
@@ -65,15 +60,12 @@ export default function SensitiveWords() {
               value={filters.q}
               placeholder="搜索敏感词"
               testId="words-search"
-              onSearch={(q) => setFilters({ q, page: '1' })}
+              onSearch={(q) => filter({ q })}
             />
           </div>
-          {!data && loading && <Loading />}
-          {!data && error && <LoadError error={error} onRetry={reload} />}
-          {data && (
-            <div className={loading ? 'is-reloading' : undefined} data-testid="words-list">
-              {error && <p className="text-danger small">{error.message}</p>}
-              {data.items.length === 0 ? (
+          <ListFrame list={list} testId="words-list">
+            {(data) =>
+              data.items.length === 0 ? (
                 <Empty text={filters.q ? '没有匹配的敏感词' : '暂无敏感词'} testId="words-empty" />
               ) : (
                 <table className="table" data-testid="words-table">
@@ -109,22 +101,16 @@ export default function SensitiveWords() {
                     ))}
                   </tbody>
                 </table>
-              )}
-              <Pager
-                page={data.page || page}
-                pageSize={data.page_size || DEFAULT_PAGE_SIZE}
-                total={data.total}
-                onChange={(p) => setFilters({ page: String(p) })}
-              />
-            </div>
-          )}
+              )
+            }
+          </ListFrame>
         </section>
         <div className="side">
           {writable && (
             <AddWords
               onAdded={() => {
                 if (page === 1 && !filters.q) reload()
-                else setFilters({ q: '', page: '1' })
+                else filter({ q: '' })
               }}
             />
           )}

@@ -9,25 +9,20 @@ import {
   type ShortLink,
 } from '../api'
 import { useAuth } from '../auth'
-import { useLoad, useQueryState } from '../components/hooks'
+import { usePagedList } from '../components/hooks'
 import { useToast } from '../components/toast'
-import { Empty, LoadError, Loading, PageHead, Pager, ReadOnlyNote, SearchBox, Tag, useConfirm } from '../components/ui'
+import { Empty, ListFrame, PageHead, ReadOnlyNote, SearchBox, Tag, useConfirm } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
-import { DEFAULT_PAGE_SIZE, parsePage } from '../lib/paging'
 
-const FILTER_DEFAULTS = { q: '', page: '1' }
+const FILTER_DEFAULTS = { q: '' }
 
 export default function ShortLinks() {
   const { operator } = useAuth()
   const writable = canWrite(operator?.role)
   const toast = useToast()
   const [confirm, confirmDialog] = useConfirm()
-  const [filters, setFilters] = useQueryState(FILTER_DEFAULTS)
-  const page = parsePage(filters.page)
-  const { data, error, loading, reload } = useLoad(
-    () => listShortLinks({ q: filters.q, page, page_size: DEFAULT_PAGE_SIZE }),
-    [filters.q, page],
-  )
+  const list = usePagedList(FILTER_DEFAULTS, ({ q }, paging) => listShortLinks({ q, ...paging }))
+  const { filters, filter, reload } = list
   const [disabling, setDisabling] = useState<ShortLink['id'] | null>(null)
 
   const onDisable = async (link: ShortLink) => {
@@ -60,15 +55,12 @@ export default function ShortLinks() {
             value={filters.q}
             placeholder="短码 / 链接"
             testId="shortlinks-search"
-            onSearch={(q) => setFilters({ q, page: '1' })}
+            onSearch={(q) => filter({ q })}
           />
         </div>
-        {!data && loading && <Loading />}
-        {!data && error && <LoadError error={error} onRetry={reload} />}
-        {data && (
-          <div className={loading ? 'is-reloading' : undefined} data-testid="shortlinks-list">
-            {error && <p className="text-danger small">{error.message}</p>}
-            {data.items.length === 0 ? (
+        <ListFrame list={list} testId="shortlinks-list">
+          {(data) =>
+            data.items.length === 0 ? (
               <Empty text={filters.q ? '没有匹配的短链接' : '暂无短链接'} testId="shortlinks-empty" />
             ) : (
               <table className="table" data-testid="shortlinks-table">
@@ -116,15 +108,9 @@ export default function ShortLinks() {
                   ))}
                 </tbody>
               </table>
-            )}
-            <Pager
-              page={data.page || page}
-              pageSize={data.page_size || DEFAULT_PAGE_SIZE}
-              total={data.total}
-              onChange={(p) => setFilters({ page: String(p) })}
-            />
-          </div>
-        )}
+            )
+          }
+        </ListFrame>
       </section>
       {confirmDialog}
     </>

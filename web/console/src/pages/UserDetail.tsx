@@ -161,6 +161,11 @@ function Profile({ detail: { user } }: { detail: Detail }) {
         </Row>
         <Row label="注册时间">{formatDateTime(user.created_at)}</Row>
         <Row label="最近登录">{formatDateTime(user.last_login_at)}</Row>
+        <Row label="群">
+          <Link to={`/groups?owner_id=${encodeURIComponent(user.id)}`} data-testid="user-groups-link">
+            查看该用户的群
+          </Link>
+        </Row>
       </dl>
     </section>
   )

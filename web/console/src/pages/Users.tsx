@@ -1,22 +1,21 @@
 // 用户: the owners, searchable by id, nickname, invite code or full phone, filtered by frozen.
 import { Link, useNavigate } from 'react-router-dom'
 import { listUsers } from '../api'
-import { useLoad, useQueryState } from '../components/hooks'
-import { Avatar, Empty, LoadError, Loading, PageHead, Pager, SearchBox, Tag } from '../components/ui'
+import { usePagedList } from '../components/hooks'
+import { Avatar, Empty, ListFrame, PageHead, SearchBox, Tag } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
-import { DEFAULT_PAGE_SIZE, parsePage } from '../lib/paging'
 
-const FILTER_DEFAULTS = { q: '', frozen: '', page: '1' }
+const FILTER_DEFAULTS = { q: '', frozen: '' }
+
+const frozenFilter = (value: string) => (value === 'true' || value === 'false' ? value : '')
 
 export default function Users() {
   const navigate = useNavigate()
-  const [filters, setFilters] = useQueryState(FILTER_DEFAULTS)
-  const page = parsePage(filters.page)
-  const frozen = filters.frozen === 'true' || filters.frozen === 'false' ? filters.frozen : ''
-  const { data, error, loading, reload } = useLoad(
-    () => listUsers({ q: filters.q, frozen, page, page_size: DEFAULT_PAGE_SIZE }),
-    [filters.q, frozen, page],
+  const list = usePagedList(FILTER_DEFAULTS, ({ q, frozen }, paging) =>
+    listUsers({ q, frozen: frozenFilter(frozen), ...paging }),
   )
+  const { filters, filter } = list
+  const frozen = frozenFilter(filters.frozen)
 
   return (
     <>
@@ -27,14 +26,14 @@ export default function Users() {
             value={filters.q}
             placeholder="ID / 昵称 / 邀请码 / 手机号"
             testId="users-search"
-            onSearch={(q) => setFilters({ q, page: '1' })}
+            onSearch={(q) => filter({ q })}
           />
           <label className="inline-field">
             <span>状态</span>
             <select
               value={frozen}
               data-testid="users-frozen"
-              onChange={(e) => setFilters({ frozen: e.target.value, page: '1' })}
+              onChange={(e) => filter({ frozen: e.target.value })}
             >
               <option value="">全部</option>
               <option value="false">正常</option>
@@ -42,12 +41,9 @@ export default function Users() {
             </select>
           </label>
         </div>
-        {!data && loading && <Loading />}
-        {!data && error && <LoadError error={error} onRetry={reload} />}
-        {data && (
-          <div className={loading ? 'is-reloading' : undefined} data-testid="users-list">
-            {error && <p className="text-danger small">{error.message}</p>}
-            {data.items.length === 0 ? (
+        <ListFrame list={list} testId="users-list">
+          {(data) =>
+            data.items.length === 0 ? (
               <Empty text={filters.q || frozen ? '没有符合条件的用户' : '暂无用户'} testId="users-empty" />
             ) : (
               <table className="table" data-testid="users-table">
@@ -97,15 +93,9 @@ export default function Users() {
                   ))}
                 </tbody>
               </table>
-            )}
-            <Pager
-              page={data.page || page}
-              pageSize={data.page_size || DEFAULT_PAGE_SIZE}
-              total={data.total}
-              onChange={(p) => setFilters({ page: String(p) })}
-            />
-          </div>
-        )}
+            )
+          }
+        </ListFrame>
       </section>
     </>
   )

@@ -1,0 +1,54 @@
+// The dashboard's series: robots' use and active groups by stars, per day, from days that may
+// predate these figures (a day without them counts 0; a range without any shows no chart).
+import type { DashboardDay, RobotsUse } from '../api'
+
+export const ROBOT_USE_SERIES: Array<{ key: keyof RobotsUse; name: string; color: string }> = [
+  { key: 'free', name: '空余位置', color: '#86909c' },
+  { key: 'distributed', name: '分配', color: '#1677ff' },
+  { key: 'displayed', name: '展示', color: '#ff7d00' },
+  { key: 'activated', name: '激活', color: '#00a870' },
+]
+
+export const STAR_SERIES = [
+  { star: '1', name: '1 星', color: '#c9cdd4' },
+  { star: '2', name: '2 星', color: '#14c9c9' },
+  { star: '3', name: '3 星', color: '#1677ff' },
+  { star: '4', name: '4 星', color: '#722ed1' },
+  { star: '5', name: '5 星', color: '#f5a623' },
+]
+
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0)
+
+export interface DaySeries {
+  /** Whether any day of the range has these figures. */
+  any: boolean
+  series: Array<{ name: string; color: string; values: number[] }>
+}
+
+export function robotUseSeries(days: DashboardDay[]): DaySeries {
+  return {
+    any: days.some((d) => d.robots && typeof d.robots === 'object'),
+    series: ROBOT_USE_SERIES.map(({ key, name, color }) => ({
+      name,
+      color,
+      values: days.map((d) => num(d.robots?.[key])),
+    })),
+  }
+}
+
+export function starsSeries(days: DashboardDay[]): DaySeries {
+  return {
+    any: days.some((d) => d.groups_by_stars && typeof d.groups_by_stars === 'object'),
+    series: STAR_SERIES.map(({ star, name, color }) => ({
+      name,
+      color,
+      values: days.map((d) => num(d.groups_by_stars?.[star])),
+    })),
+  }
+}
+
+/** The last day's active groups, all stars together (0 without figures). */
+export function activeGroupsOn(day: DashboardDay | undefined): number {
+  if (!day?.groups_by_stars) return 0
+  return STAR_SERIES.reduce((sum, { star }) => sum + num(day.groups_by_stars?.[star]), 0)
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest'
+import { groupState, historySeries, idFilterProblem, stateFilter, validateExitReason } from './groups'
+import { fenToYuan, parseYuan } from './money'
+
+describe('groups', () => {
+  it('labels states, unknown ones as given', () => {
+    expect(groupState('active')).toEqual({ label: '正常', tone: 'success' })
+    expect(groupState('cancelled').label).toBe('已注销')
+    expect(groupState('gone')).toEqual({ label: 'gone', tone: 'default' })
+    expect(stateFilter('left')).toBe('left')
+    expect(stateFilter('nope')).toBe('')
+  })
+
+  it('takes positive whole ids as filters', () => {
+    expect(idFilterProblem('', '机器人 ID')).toBe('')
+    expect(idFilterProblem(' 12 ', '机器人 ID')).toBe('')
+    expect(idFilterProblem('0', '机器人 ID')).toBe('机器人 ID须为正整数')
+    expect(idFilterProblem('abc', '群主 ID')).toBe('群主 ID须为正整数')
+  })
+
+  it('asks for a reason of at most 200 characters to force an exit', () => {
+    expect(validateExitReason('  ')).toBe('请填写退群原因')
+    expect(validateExitReason('违规广告')).toBe('')
+    expect(validateExitReason('字'.repeat(201))).toBe('退群原因不能超过 200 个字')
+  })
+
+  it('charts the history oldest first, tolerating gaps', () => {
+    const history = [
+      { day: '2026-11-02', sessions: 5, speakers: 2, stars: 2 },
+      { day: '2026-11-01', sessions: 0, speakers: 0, stars: null },
+    ]
+    expect(historySeries(history)).toEqual({ days: ['2026-11-01', '2026-11-02'], sessions: [0, 5], speakers: [0, 2] })
+    expect(historySeries(undefined)).toEqual({ days: [], sessions: [], speakers: [] })
+  })
+})
+
+describe('money', () => {
+  it('shows fen as yuan', () => {
+    expect(fenToYuan(0)).toBe('0.00')
+    expect(fenToYuan(10)).toBe('0.10')
+    expect(fenToYuan(12345)).toBe('123.45')
+    expect(fenToYuan(-5)).toBe('-0.05')
+  })
+
+  it('reads yuan as fen', () => {
+    expect(parseYuan('1')).toBe(100)
+    expect(parseYuan(' 0.1 ')).toBe(10)
+    expect(parseYuan('0.30')).toBe(30)
+    expect(parseYuan('1.005')).toBeNull()
+    expect(parseYuan('-1')).toBeNull()
+    expect(parseYuan('')).toBeNull()
+  })
+})

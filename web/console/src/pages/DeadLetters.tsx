@@ -1,0 +1,182 @@
+// 死信: messages the consumers gave up on (moved to a dead-letter queue and drained here), with
+// their bodies, and a redrive back to their queue.
+import { useState, type FormEvent } from 'react'
+import { canWrite, redriveDeadLetter, listDeadLetters, type ApiError, type DeadLetter } from '../api'
+import { useAuth } from '../auth'
+import { useDraft, usePagedList } from '../components/hooks'
+import { useToast } from '../components/toast'
+import { Empty, ListFrame, PageHead, ReadOnlyNote, Tag, useConfirm } from '../components/ui'
+import { formatDateTime } from '../lib/dates'
+import { messageBody } from '../lib/text'
+
+const FILTER_DEFAULTS = { queue: '' }
+
+export default function DeadLetters() {
+  const { operator } = useAuth()
+  const writable = canWrite(operator?.role)
+  const toast = useToast()
+  const [confirm, confirmDialog] = useConfirm()
+  const [redriving, setRedriving] = useState<DeadLetter['id'] | null>(null)
+  const list = usePagedList(FILTER_DEFAULTS, ({ queue }, paging) => listDeadLetters({ queue, ...paging }))
+  const { filters, filter, reload, data } = list
+  const queues = [...new Set((data?.items ?? []).map((d) => d.queue))].sort()
+
+  const onRedrive = async (item: DeadLetter) => {
+    const ok = await confirm({
+      title: '重新投递',
+      message: `将消息 ${item.message_id} 重新投递到队列「${item.queue}」？消费端会再次处理它。`,
+      okText: '重新投递',
+    })
+    if (!ok) return
+    setRedriving(item.id)
+    try {
+      await redriveDeadLetter(item.id)
+      toast.success('已重新投递')
+      reload()
+    } catch (e) {
+      toast.error((e as ApiError).message)
+    } finally {
+      setRedriving(null)
+    }
+  }
+
+  return (
+    <>
+      <PageHead title="死信" hint="多次处理失败而进入死信队列的消息；处理好原因后可重新投递" />
+      {!writable && <ReadOnlyNote />}
+      <section className="card">
+        <QueueFilter queue={filters.queue} queues={queues} onApply={(queue) => filter({ queue })} />
+        <ListFrame list={list} testId="dead-letters-list">
+          {(page) =>
+            page.items.length === 0 ? (
+              <Empty text={filters.queue ? '该队列没有死信' : '暂无死信'} testId="dead-letters-empty" />
+            ) : (
+              <table className="table" data-testid="dead-letters-table">
+                <thead>
+                  <tr>
+                    <th>队列</th>
+                    <th>消息 ID</th>
+                    <th>收到时间</th>
+                    <th className="num">接收次数</th>
+                    <th>消息内容</th>
+                    <th>重新投递</th>
+                    {writable && <th className="actions">操作</th>}
+                  </tr>
+                </thead>
+                <tbody>
+                  {page.items.map((item) => (
+                    <DeadLetterRow
+                      key={item.id}
+                      item={item}
+                      writable={writable}
+                      busy={redriving === item.id}
+                      onRedrive={() => onRedrive(item)}
+                    />
+                  ))}
+                </tbody>
+              </table>
+            )
+          }
+        </ListFrame>
+      </section>
+      {confirmDialog}
+    </>
+  )
+}
+
+function QueueFilter({ queue, queues, onApply }: { queue: string; queues: string[]; onApply: (queue: string) => void }) {
+  const [draft, setDraft] = useDraft({ queue })
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault()
+    onApply(draft.queue.trim())
+  }
+  return (
+    <form className="toolbar" onSubmit={onSubmit} role="search">
+      <label className="inline-field">
+        <span>队列</span>
+        <input
+          value={draft.queue}
+          list="dead-letter-queues"
+          placeholder="全部队列"
+          data-testid="dead-letters-queue"
+          onChange={(e) => setDraft({ queue: e.target.value })}
+        />
+        <datalist id="dead-letter-queues">
+          {queues.map((q) => (
+            <option key={q} value={q} />
+          ))}
+        </datalist>
+      </label>
+      <button className="btn btn-default" type="submit" data-testid="dead-letters-queue-submit">
+        筛选
+      </button>
+      {queue && (
+        <button className="btn btn-ghost" type="button" onClick={() => onApply('')}>
+          清除
+        </button>
+      )}
+    </form>
+  )
+}
+
+function DeadLetterRow({
+  item,
+  writable,
+  busy,
+  onRedrive,
+}: {
+  item: DeadLetter
+  writable: boolean
+  busy: boolean
+  onRedrive: () => void
+}) {
+  const [open, setOpen] = useState(false)
+  const body = messageBody(item.body, 100)
+  return (
+    <tr data-testid="dead-letter-row" data-message-id={item.message_id}>
+      <td>
+        <code className="code-tag">{item.queue}</code>
+      </td>
+      <td className="mono">{item.message_id}</td>
+      <td className="nowrap">{formatDateTime(item.received_at, true)}</td>
+      <td className="num">{item.receive_count}</td>
+      <td className="detail-cell">
+        {open ? (
+          <div>
+            <pre className="json" data-testid="dead-letter-body-full">
+              {body.pretty}
+            </pre>
+            <button className="btn btn-link" onClick={() => setOpen(false)}>
+              收起
+            </button>
+          </div>
+        ) : (
+          <button className="json-compact" title="点击展开" data-testid="dead-letter-body" onClick={() => setOpen(true)}>
+            {body.line || '（空）'}
+          </button>
+        )}
+      </td>
+      <td className="nowrap">
+        {item.redriven_at ? (
+          <span className="stack">
+            <Tag tone="success" testId="dead-letter-redriven">
+              已重新投递
+            </Tag>
+            <span className="muted small">{formatDateTime(item.redriven_at, true)}</span>
+          </span>
+        ) : (
+          <span className="muted">—</span>
+        )}
+      </td>
+      {writable && (
+        <td className="actions">
+          {!item.redriven_at && (
+            <button className="btn btn-link" data-testid="dead-letter-redrive" disabled={busy} onClick={onRedrive}>
+              重新投递
+            </button>
+          )}
+        </td>
+      )}
+    </tr>
+  )
+}

@@ -1,0 +1,319 @@
+// 机器人: the robots owners take into their groups — register, edit, enable / disable, and see
+// today's use (snapshot free places, distributed, displayed, activated).
+import { useState, type FormEvent } from 'react'
+import { Link } from 'react-router-dom'
+import { canWrite, createRobot, listRobots, updateRobot, type ApiError, type Robot } from '../api'
+import { useAuth } from '../auth'
+import { usePagedList } from '../components/hooks'
+import { useToast } from '../components/toast'
+import { Empty, Field, FormFooter, ListFrame, Modal, PageHead, ReadOnlyNote, SearchBox, Switch, Tag } from '../components/ui'
+import { formatDateTime } from '../lib/dates'
+import {
+  EMPTY_ROBOT_FORM,
+  MAX_CAPACITY,
+  MIN_CAPACITY,
+  formToRobotCreate,
+  formToRobotUpdate,
+  isHttpUrl,
+  robotToForm,
+  usageParts,
+  type RobotForm,
+} from '../lib/robots'
+
+const FILTER_DEFAULTS = { q: '' }
+
+/** The robot being edited: null to register one. */
+type Editing = { robot: Robot | null } | null
+
+export default function Robots() {
+  const { operator } = useAuth()
+  const writable = canWrite(operator?.role)
+  const [editing, setEditing] = useState<Editing>(null)
+  const list = usePagedList(FILTER_DEFAULTS, ({ q }, paging) => listRobots({ q, ...paging }))
+  const { filters, filter, reload } = list
+
+  return (
+    <>
+      <PageHead
+        title="机器人"
+        hint="空余位置 = 容量 − 所在的群数；今日使用按每日快照的空余位置统计（分配 / 展示 / 激活）"
+        actions={
+          writable && (
+            <button className="btn btn-primary" data-testid="robot-new" onClick={() => setEditing({ robot: null })}>
+              新增机器人
+            </button>
+          )
+        }
+      />
+      {!writable && <ReadOnlyNote />}
+      <section className="card">
+        <div className="toolbar">
+          <SearchBox
+            value={filters.q}
+            placeholder="微信 ID / 昵称 / 平台 ID"
+            testId="robots-search"
+            onSearch={(q) => filter({ q })}
+          />
+        </div>
+        <ListFrame list={list} testId="robots-list">
+          {(data) =>
+            data.items.length === 0 ? (
+              <Empty text={filters.q ? '没有匹配的机器人' : '暂无机器人'} testId="robots-empty" />
+            ) : (
+              <table className="table" data-testid="robots-table">
+                <thead>
+                  <tr>
+                    <th>二维码</th>
+                    <th>机器人</th>
+                    <th className="num">容量</th>
+                    <th className="num">群数</th>
+                    <th className="num">空余</th>
+                    <th>状态</th>
+                    <th>今日使用</th>
+                    <th>创建时间</th>
+                    {writable && <th className="actions">操作</th>}
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.items.map((r) => (
+                    <tr key={r.id} data-testid="robot-row" data-wxid={r.wxid}>
+                      <td>
+                        <QrThumb url={r.qr_code_url} />
+                      </td>
+                      <td>
+                        <div className="stack">
+                          <strong data-testid="robot-nickname">{r.nickname}</strong>
+                          <span className="mono small" data-testid="robot-wxid">
+                            {r.wxid}
+                          </span>
+                          <span className="muted small">平台 ID：{r.platform_id}</span>
+                        </div>
+                      </td>
+                      <td className="num" data-testid="robot-capacity">
+                        {r.capacity}
+                      </td>
+                      <td className="num">
+                        <Link
+                          to={`/groups?robot_id=${encodeURIComponent(r.id)}`}
+                          title="查看该机器人的群"
+                          data-testid="robot-groups"
+                        >
+                          {r.groups}
+                        </Link>
+                      </td>
+                      <td className="num" data-testid="robot-free">
+                        {r.free}
+                      </td>
+                      <td>
+                        {r.enabled ? (
+                          <Tag tone="success" testId="robot-enabled">
+                            启用
+                          </Tag>
+                        ) : (
+                          <Tag tone="danger" testId="robot-disabled">
+                            停用
+                          </Tag>
+                        )}
+                      </td>
+                      <td>
+                        <TodayUse robot={r} />
+                      </td>
+                      <td className="nowrap">{formatDateTime(r.created_at)}</td>
+                      {writable && (
+                        <td className="actions">
+                          <button className="btn btn-link" data-testid="robot-edit" onClick={() => setEditing({ robot: r })}>
+                            编辑
+                          </button>
+                        </td>
+                      )}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )
+          }
+        </ListFrame>
+      </section>
+      {editing && (
+        <RobotDialog
+          robot={editing.robot}
+          onClose={() => setEditing(null)}
+          onSaved={() => {
+            setEditing(null)
+            reload()
+          }}
+        />
+      )}
+    </>
+  )
+}
+
+function QrThumb({ url, size = 40 }: { url: string; size?: number }) {
+  const [broken, setBroken] = useState(false)
+  if (!url || broken || !isHttpUrl(url)) {
+    return (
+      <span className="qr-thumb qr-missing" style={{ width: size, height: size }} title="二维码无法显示">
+        无图
+      </span>
+    )
+  }
+  return (
+    <a href={url} target="_blank" rel="noreferrer" title="查看二维码" data-testid="robot-qr">
+      <img
+        className="qr-thumb"
+        src={url}
+        alt="二维码"
+        width={size}
+        height={size}
+        loading="lazy"
+        referrerPolicy="no-referrer"
+        onError={() => setBroken(true)}
+      />
+    </a>
+  )
+}
+
+function TodayUse({ robot }: { robot: Robot }) {
+  const today = robot.today
+  if (!today) return <span className="muted small">今日暂无快照</span>
+  const parts = usageParts(today)
+  return (
+    <div
+      className="use-cell"
+      data-testid="robot-today"
+      data-snapshot-free={today.snapshot_free}
+      data-distributed={today.distributed}
+      data-displayed={today.displayed}
+      data-activated={today.activated}
+    >
+      <div className="use-bar" role="img" aria-label={parts.map((p) => `${p.label} ${p.value}`).join('，')}>
+        {parts
+          .filter((p) => p.pct > 0)
+          .map((p) => (
+            <span key={p.key} className={`use-${p.key}`} style={{ width: `${p.pct}%` }} title={`${p.label} ${p.value}`} />
+          ))}
+      </div>
+      <div className="use-nums">
+        <span title="今日快照时的空余位置">快照 {today.snapshot_free}</span>
+        <span title="已释放（可分配）的位置">分配 {today.distributed}</span>
+        <span title="二维码展示次数">展示 {today.displayed}</span>
+        <span title="拉群激活数">激活 {today.activated}</span>
+      </div>
+    </div>
+  )
+}
+
+function RobotDialog({ robot, onClose, onSaved }: { robot: Robot | null; onClose: () => void; onSaved: () => void }) {
+  const toast = useToast()
+  const [form, setForm] = useState<RobotForm>(() => (robot ? robotToForm(robot) : EMPTY_ROBOT_FORM))
+  const [problem, setProblem] = useState('')
+  const [busy, setBusy] = useState(false)
+  const set = (patch: Partial<RobotForm>) => setForm((prev) => ({ ...prev, ...patch }))
+
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault()
+    let send: () => Promise<Robot>
+    if (robot) {
+      const parsed = formToRobotUpdate(form, robot)
+      if ('error' in parsed) return setProblem(parsed.error)
+      if (Object.keys(parsed.body).length === 0) {
+        toast.success('没有修改')
+        return onClose()
+      }
+      send = () => updateRobot(robot.id, parsed.body)
+    } else {
+      const parsed = formToRobotCreate(form)
+      if ('error' in parsed) return setProblem(parsed.error)
+      send = () => createRobot(parsed.body)
+    }
+    setProblem('')
+    setBusy(true)
+    try {
+      await send()
+      toast.success(robot ? '已保存' : '已新增机器人')
+      onSaved()
+    } catch (err) {
+      setProblem((err as ApiError).message || '保存失败')
+      toast.error((err as ApiError).message)
+      setBusy(false)
+    }
+  }
+
+  const qr = form.qr_code_url.trim()
+  return (
+    <Modal title={robot ? `编辑机器人「${robot.nickname}」` : '新增机器人'} onClose={onClose} testId="robot-form" width={560}>
+      <form onSubmit={onSubmit} noValidate>
+        <div className="field-row">
+          <Field label="平台 ID" hint={robot ? '注册后不可修改' : '机器人平台上的编号'}>
+            <input
+              value={form.platform_id}
+              disabled={!!robot}
+              autoFocus={!robot}
+              data-testid="robot-platform-id"
+              onChange={(e) => set({ platform_id: e.target.value })}
+            />
+          </Field>
+          <Field label="微信 ID" hint={robot ? '注册后不可修改' : '机器人微信号的 wxid'}>
+            <input
+              value={form.wxid}
+              disabled={!!robot}
+              data-testid="robot-wxid-input"
+              onChange={(e) => set({ wxid: e.target.value })}
+            />
+          </Field>
+        </div>
+        <Field label="昵称">
+          <input
+            value={form.nickname}
+            autoFocus={!!robot}
+            data-testid="robot-nickname-input"
+            onChange={(e) => set({ nickname: e.target.value })}
+          />
+        </Field>
+        <div className="qr-field">
+          <Field label="二维码地址" hint="群主领取机器人时看到的加好友二维码图片">
+            <input
+              type="url"
+              value={form.qr_code_url}
+              placeholder="https://…"
+              data-testid="robot-qr-url"
+              onChange={(e) => set({ qr_code_url: e.target.value })}
+            />
+          </Field>
+          {isHttpUrl(qr) && <QrThumb key={qr} url={qr} size={64} />}
+        </div>
+        <div className="field-row">
+          <Field
+            label="容量"
+            unit="个群"
+            hint={robot ? `当前在 ${robot.groups} 个群中；${MIN_CAPACITY}–${MAX_CAPACITY}` : `${MIN_CAPACITY}–${MAX_CAPACITY}`}
+          >
+            <input
+              type="number"
+              min={MIN_CAPACITY}
+              max={MAX_CAPACITY}
+              step={1}
+              inputMode="numeric"
+              value={form.capacity}
+              data-testid="robot-capacity-input"
+              onChange={(e) => set({ capacity: e.target.value })}
+            />
+          </Field>
+          <div className="field">
+            <span>状态</span>
+            <div className="switch-line">
+              <Switch
+                checked={form.enabled}
+                onChange={(enabled) => set({ enabled })}
+                label={form.enabled ? '启用' : '停用'}
+                testId="robot-enabled-switch"
+              />
+            </div>
+            <small className="muted field-hint">停用的机器人不再分配给群主</small>
+          </div>
+        </div>
+        <FormFooter problem={problem} busy={busy} onCancel={onClose} testId="robot-submit" />
+      </form>
+    </Modal>
+  )
+}
