@@ -159,12 +159,14 @@ pub async fn owner_detail(ctx: &Ctx, owner_id: i64, id: i64) -> Result<GroupDeta
     Ok(GroupDetail { history: history(ctx, &client, id, 15).await?, group })
 }
 
-/// Marks an active group exited and asks its robot to leave. Answers whether this call made
+/// Marks an active group exited and asks its robot to leave. `state_at` orders membership
+/// against the platform's events, whose times are real: it takes real time, while `exited_at`
+/// (shown, and counted for the purge) takes business time. Answers whether this call made
 /// the change (a group already exited stays as it was, with its first reason).
 pub async fn exit(ctx: &Ctx, client: &impl GenericClient, id: i64, state: &str, reason: &str) -> Result<bool> {
     let row = client
         .query_opt(
-            "UPDATE groups g SET state = $2, exit_reason = $3, exited_at = $4, state_at = $4
+            "UPDATE groups g SET state = $2, exit_reason = $3, exited_at = $4, state_at = GREATEST(g.state_at, now())
              FROM robots r WHERE g.id = $1 AND g.state = 'active' AND r.id = g.robot_id
              RETURNING r.wxid, g.group_wxid",
             &[&id, &state, &reason, &ctx.clock.now()],
@@ -287,7 +289,8 @@ pub async fn force_exit(ctx: &Ctx, by: &ConsolePrincipal, id: i64, request: Forc
     operators::audit(&tx, by.operator.id, "group.exit", Some(&id.to_string()), serde_json::json!({"reason": reason}))
         .await?;
     tx.execute(
-        "UPDATE groups SET state = 'left', exit_reason = $2, exited_at = $3, state_at = $3 WHERE id = $1 AND state = 'active'",
+        "UPDATE groups SET state = 'left', exit_reason = $2, exited_at = $3, state_at = GREATEST(state_at, now())
+         WHERE id = $1 AND state = 'active'",
         &[&id, &reason, &ctx.clock.now()],
     )
     .await
