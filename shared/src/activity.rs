@@ -71,7 +71,7 @@ pub struct DayStats {
     pub active_users: i64,
     pub new_users: i64,
     pub robots: RobotsOfDay,
-    /// Groups rated 1★ … 5★ for this day's sessions, keyed "1" … "5".
+    /// Groups holding 1★ … 5★ on this day (rated from the day before), keyed "1" … "5".
     pub groups_by_stars: BTreeMap<String, i64>,
 }
 

@@ -428,15 +428,16 @@ pub async fn purge(ctx: &Ctx) -> Result<PurgeReport> {
     Ok(PurgeReport { groups, messages, speakers, events })
 }
 
-/// Active groups by stars per day, for the dashboard.
+/// Groups by the stars they held each day (rated the night before from the previous day's
+/// sessions, so today is known too), for the dashboard.
 pub async fn stars_by_day(ctx: &Ctx, from: BusinessDay, to: BusinessDay) -> Result<HashMap<BusinessDay, [i64; 5]>> {
     let rows = ctx
         .db()?
         .client()
         .await?
         .query(
-            "SELECT day, stars, count(*) FROM group_daily WHERE day BETWEEN $1 AND $2 AND stars IS NOT NULL GROUP BY 1, 2",
-            &[&from.date(), &to.date()],
+            "SELECT day + 1, stars, count(*) FROM group_daily WHERE day BETWEEN $1 AND $2 AND stars IS NOT NULL GROUP BY 1, 2",
+            &[&from.pred().date(), &to.pred().date()],
         )
         .await
         .db("failed to count groups by stars")?;

@@ -247,7 +247,7 @@ pub async fn create(ctx: &Ctx, by: &ConsolePrincipal, new: NewRobot) -> Result<R
     )
     .await?;
     tx.commit().await.db("failed to commit the robot")?;
-    forget_snapshot(ctx).await?;
+    take_snapshot(ctx, &client, ctx.clock.today()).await?;
     one(ctx, &client, id).await
 }
 
@@ -274,20 +274,9 @@ pub async fn update(ctx: &Ctx, by: &ConsolePrincipal, id: i64, change: RobotChan
     let detail = serde_json::json!({"nickname": nickname, "capacity": cap, "enabled": change.enabled});
     operators::audit(&tx, by.operator.id, "robot.update", Some(&id.to_string()), detail).await?;
     tx.commit().await.db("failed to commit the robot")?;
-    // A disabled robot leaves today's offer at once.
-    forget_snapshot(ctx).await?;
+    // A disabled robot leaves today's offer at once (an enabled one joins it).
+    take_snapshot(ctx, &client, ctx.clock.today()).await?;
     one(ctx, &client, id).await
-}
-
-/// Drops today's cached snapshot: the next assignment reloads it from PostgreSQL.
-async fn forget_snapshot(ctx: &Ctx) -> Result<()> {
-    let mut redis = ctx.cache()?.conn();
-    let _: () = redis::cmd("DEL")
-        .arg(Counter::Snapshot.key(ctx, ctx.clock.today())?)
-        .query_async(&mut redis)
-        .await
-        .unexpected("failed to drop the snapshot cache")?;
-    Ok(())
 }
 
 /// Takes `day`'s snapshot if it was not taken (a robot's free places = capacity − its active

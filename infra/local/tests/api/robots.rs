@@ -86,6 +86,8 @@ async fn robot(app: &TestApp, admin: &str, wxid: &str, capacity: i32) -> i64 {
                       "qr_code_url": format!("https://qr.example.cn/{wxid}.png"), "capacity": capacity});
     let (status, robot) = app.console(Method::POST, "/api/console/robots", admin, Some(body)).await;
     assert_eq!(status, 200, "{robot}");
+    // Registered during the day, it is in today's snapshot at once, all places free.
+    assert_eq!(robot["data"]["today"]["snapshot_free"], capacity, "{robot}");
     let strategy = json!({"releases": [{"at": "00:00", "share_pct": 100}], "amount": 1, "display_rate": 3});
     let (status, answer) = app.console(Method::PUT, "/api/console/distribution", admin, Some(strategy)).await;
     assert_eq!(status, 200, "{answer}");

@@ -135,7 +135,7 @@ function DeadLetterRow({
   return (
     <tr data-testid="dead-letter-row" data-message-id={item.message_id}>
       <td>
-        <code className="code-tag">{item.queue}</code>
+        <code className="code-tag nowrap">{item.queue}</code>
       </td>
       <td className="mono">{item.message_id}</td>
       <td className="nowrap">{formatDateTime(item.received_at, true)}</td>
