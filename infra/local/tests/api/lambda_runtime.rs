@@ -236,6 +236,36 @@ async fn the_consumer_binary_stores_and_forwards_a_valid_event_once_and_fails_on
 }
 
 #[tokio::test]
+async fn the_robot_events_binary_counts_a_message_once_and_fails_one_for_an_unknown_group() {
+    let app = TestApp::spawn().await;
+    let db = app.db().await;
+    db.batch_execute(
+        "INSERT INTO robots (platform_id, wxid, nickname, qr_code_url, capacity) VALUES ('p1', 'wxid_r', 'r', 'https://q.cn/r.png', 5);
+         INSERT INTO groups (group_wxid, robot_id, state, state_at, member_count, joined_at)
+             SELECT 'g_known', id, 'active', now(), 30, now() FROM robots;",
+    )
+    .await
+    .unwrap();
+    // The recorded SQS event's shape, with two robot events as its bodies.
+    let mut event = recorded("sqs-tracking-events.json");
+    let message = |group: &str, msg_id: &str| {
+        json!({"id": format!("e-{msg_id}"), "type": "group_message", "robot_wxid": "wxid_r", "at": "2026-11-26T10:00:00+08:00",
+               "group_wxid": group, "sender_wxid": "m1", "msg_id": msg_id, "msg_type": "text", "text": "hi"})
+        .to_string()
+    };
+    event["Records"][0]["body"] = json!(message("g_known", "1"));
+    event["Records"][1]["body"] = json!(message("g_unknown", "2"));
+    let unknown = event["Records"][1]["messageId"].clone();
+    let consumer = instance(&app, "consume-robot-events").await;
+    for delivery in ["first", "again"] {
+        let response = answer(&consumer, &event).await;
+        assert_eq!(response, json!({"batchItemFailures": [{"itemIdentifier": unknown}]}), "{delivery} delivery");
+        let counted = app.count("SELECT sum(sessions)::bigint FROM group_daily WHERE day = '2026-11-26'").await;
+        assert_eq!(counted, 1, "{delivery} delivery");
+    }
+}
+
+#[tokio::test]
 async fn a_function_missing_a_required_variable_fails_its_cold_start_naming_it() {
     let app = TestApp::spawn().await;
     let vars = app.env.vars().filter(|(name, _)| *name != "GPET_JWT_SECRET");
