@@ -2,8 +2,12 @@
 // lives in the HttpOnly cookie `gpet_console`.
 
 import { ApiError, OK, TOKEN_EXPIRED, UNAUTHENTICATED, fetchEnvelope, unavailable } from '@gpet/common/api'
+import type { Content } from '@gpet/common/content'
+import type { GroupDay, GroupFields } from '@gpet/common/groups'
 
 export { ApiError, NETWORK_ERROR, OK, TOKEN_EXPIRED, UNAUTHENTICATED } from '@gpet/common/api'
+export type { Content, ContentKind } from '@gpet/common/content'
+export type { GroupDay, GroupState } from '@gpet/common/groups'
 
 export type Role = 'admin' | 'operator' | 'finance'
 
@@ -386,34 +390,10 @@ export const getDistribution = () => api<Distribution>('/api/console/distributio
 export const putDistribution = (body: Omit<Distribution, 'released_pct_now'>) =>
   api<Distribution>('/api/console/distribution', { method: 'PUT', body })
 
-export type GroupState = 'active' | 'cancelled' | 'left' | 'refused'
-
-export interface Group {
+export interface Group extends GroupFields {
   id: Id
-  group_wxid: string
-  name: string
-  robot_wxid: string
-  robot_nickname: string
-  state: GroupState
-  /** 0 = not rated yet. */
-  stars: number
-  member_count: number
-  sessions_today: number
-  sessions_yesterday: number
-  speakers_today: number
-  star_income_fen: number
-  joined_at: string
-  exited_at: string | null
-  exit_reason: string | null
   owner_id: Id | null
   owner_nickname: string | null
-}
-
-export interface GroupDay {
-  day: string
-  sessions: number
-  speakers: number
-  stars: number | null
 }
 
 export interface GroupDetail extends Group {
@@ -435,12 +415,6 @@ export const getGroup = (id: Id) => api<GroupDetail>(`/api/console/groups/${enco
 
 export const exitGroup = (id: Id, reason: string) =>
   api<Group>(`/api/console/groups/${encodeURIComponent(id)}/exit`, { method: 'POST', body: { reason } })
-
-/** What the robots send: a text, a link card or a mini-program card. */
-export type Content =
-  | { kind: 'text'; text: string }
-  | { kind: 'link'; title: string; desc: string; url: string; image_url?: string }
-  | { kind: 'miniprogram'; title: string; appid: string; pagepath: string; thumb_url?: string }
 
 export type CampaignState = 'scheduled' | 'sending' | 'done' | 'cancelled'
 

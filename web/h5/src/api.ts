@@ -10,8 +10,12 @@ import {
   unavailable,
   type Envelope,
 } from '@gpet/common/api'
+import type { Content, ContentKind } from '@gpet/common/content'
+import type { GroupDay, GroupFields } from '@gpet/common/groups'
 
 export { ApiError, NETWORK_ERROR, OK, TOKEN_EXPIRED, UNAUTHENTICATED } from '@gpet/common/api'
+export type { Content, ContentKind } from '@gpet/common/content'
+export type { GroupDay, GroupState } from '@gpet/common/groups'
 export const MAINTENANCE = 1503
 
 /** Another user as the app shows them (a master, say). */
@@ -158,6 +162,13 @@ export async function api<T>(path: string, options: Options = {}): Promise<T> {
   throw error
 }
 
+/**
+ * True for an error saying the session is missing or expired: the browser is already leaving
+ * for WeChat login, so the page has nothing to say.
+ */
+export const sessionGone = (e: unknown): boolean =>
+  e instanceof ApiError && (e.code === UNAUTHENTICATED || e.code === TOKEN_EXPIRED)
+
 /** The words a 2003 answer matched, or none. */
 export function sensitiveWords(error: unknown): string[] {
   const words = (dataOf(error) as { words?: unknown } | undefined)?.words
@@ -192,34 +203,8 @@ export interface RobotOffer {
   expires_at: string
 }
 
-export type GroupState = 'active' | 'cancelled' | 'left' | 'refused'
-
-export interface Group {
+export interface Group extends GroupFields {
   id: number
-  group_wxid: string
-  name: string
-  robot_wxid: string
-  robot_nickname: string
-  state: GroupState
-  /** 1–5; 0 until the group is first rated. */
-  stars: number
-  member_count: number
-  sessions_today: number
-  sessions_yesterday: number
-  speakers_today: number
-  /** What a day brings at these stars. */
-  star_income_fen: number
-  joined_at: string
-  exited_at: string | null
-  exit_reason: string | null
-}
-
-export interface GroupDay {
-  /** YYYY-MM-DD */
-  day: string
-  sessions: number
-  speakers: number
-  stars: number | null
 }
 
 export interface GroupDetail extends Group {
@@ -237,13 +222,6 @@ export interface Keyword {
   created_at: string
 }
 
-/** What a robot sends: a text, a link card or a mini-program card. */
-export type Content =
-  | { kind: 'text'; text: string }
-  | { kind: 'link'; title: string; desc: string; url: string; image_url?: string }
-  | { kind: 'miniprogram'; title: string; appid: string; pagepath: string; thumb_url?: string }
-
-export type ContentKind = Content['kind']
 
 /** How WeChat will show a content, as the server worked it out. */
 export interface Bubble {

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest'
+import { emptyContentFields, type ContentFields } from '@gpet/common/content'
 import {
   allSelected,
   broadcastSaveMessage,
   broadcastStateLabel,
-  buildContent,
   contentSummary,
   defaultSendAt,
   draftError,
-  emptyDraft,
   localFromMs,
   previewKey,
   sendAtError,
@@ -15,37 +14,9 @@ import {
   targetOutcome,
   toggleAll,
   toggleOne,
-  type Draft,
 } from './broadcast'
 
-const draft = (fields: Partial<Draft>): Draft => ({ ...emptyDraft(), ...fields })
-
-describe('buildContent', () => {
-  it('sends a text exactly as typed, newlines and spaces included', () => {
-    const text = '  今晚 8 点开团\r\n\n第二行  \n'
-    expect(buildContent(draft({ text }))).toEqual({ kind: 'text', text })
-  })
-
-  it('builds a link card, trimmed, without an empty image', () => {
-    expect(
-      buildContent(draft({ kind: 'link', title: ' 标题 ', desc: ' 描述 ', url: ' https://a.example/x ', text: 'x' })),
-    ).toEqual({ kind: 'link', title: '标题', desc: '描述', url: 'https://a.example/x' })
-    expect(
-      buildContent(draft({ kind: 'link', title: 't', url: 'https://a.example', image_url: 'https://a.example/i.png' })),
-    ).toEqual({ kind: 'link', title: 't', desc: '', url: 'https://a.example', image_url: 'https://a.example/i.png' })
-  })
-
-  it('builds a mini-program card, without an empty thumb', () => {
-    expect(
-      buildContent(draft({ kind: 'miniprogram', title: '商城', appid: ' wx1234 ', pagepath: 'pages/index?id=1' })),
-    ).toEqual({ kind: 'miniprogram', title: '商城', appid: 'wx1234', pagepath: 'pages/index?id=1' })
-    expect(
-      buildContent(
-        draft({ kind: 'miniprogram', title: '商城', appid: 'wx1', pagepath: 'p', thumb_url: 'https://a.example/t.png' }),
-      ),
-    ).toMatchObject({ thumb_url: 'https://a.example/t.png' })
-  })
-})
+const draft = (fields: Partial<ContentFields>): ContentFields => ({ ...emptyContentFields(), ...fields })
 
 describe('draftError', () => {
   it('wants a text that is not blank', () => {

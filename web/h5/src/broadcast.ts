@@ -1,40 +1,7 @@
-// The mass-message (群发) form: what the owner types becomes a Content, checked before it is sent;
-// and how tasks and their per-group outcomes are told.
-import {
-  NOT_FOUND,
-  SAME_TIME,
-  SENSITIVE_WORD,
-  type BroadcastState,
-  type Content,
-  type ContentKind,
-  type TargetState,
-} from './api'
-import { charCount } from './keywords'
-
-/** Everything the form holds; only the fields of `kind` are used. */
-export interface Draft {
-  kind: ContentKind
-  text: string
-  title: string
-  desc: string
-  url: string
-  image_url: string
-  appid: string
-  pagepath: string
-  thumb_url: string
-}
-
-export const emptyDraft = (kind: ContentKind = 'text'): Draft => ({
-  kind,
-  text: '',
-  title: '',
-  desc: '',
-  url: '',
-  image_url: '',
-  appid: '',
-  pagepath: '',
-  thumb_url: '',
-})
+// The mass-message (群发) form: its checks of what the owner types (which @gpet/common/content
+// builds into a Content); and how tasks and their per-group outcomes are told.
+import { buildContent, charCount, type Content, type ContentFields, type ContentKind } from '@gpet/common/content'
+import { NOT_FOUND, SAME_TIME, SENSITIVE_WORD, type BroadcastState, type TargetState } from './api'
 
 export const KIND_LABELS: Record<ContentKind, string> = { text: '文字', link: '链接', miniprogram: '小程序' }
 
@@ -45,37 +12,6 @@ export const DESC_MAX = 200
 export const URL_MAX = 1024
 
 const HTTP_URL = /^https?:\/\/[^\s/?#]+[^\s]*$/i
-
-/**
- * The content to send. The text goes as typed (its spaces and newlines are what WeChat shows);
- * the card fields are trimmed, an empty image left out.
- */
-export function buildContent(draft: Draft): Content {
-  switch (draft.kind) {
-    case 'link': {
-      const image = draft.image_url.trim()
-      return {
-        kind: 'link',
-        title: draft.title.trim(),
-        desc: draft.desc.trim(),
-        url: draft.url.trim(),
-        ...(image ? { image_url: image } : {}),
-      }
-    }
-    case 'miniprogram': {
-      const thumb = draft.thumb_url.trim()
-      return {
-        kind: 'miniprogram',
-        title: draft.title.trim(),
-        appid: draft.appid.trim(),
-        pagepath: draft.pagepath.trim(),
-        ...(thumb ? { thumb_url: thumb } : {}),
-      }
-    }
-    default:
-      return { kind: 'text', text: draft.text }
-  }
-}
 
 function urlError(value: string, name: string, required: boolean): string | null {
   const url = value.trim()
@@ -91,7 +27,7 @@ function titleError(value: string): string | null {
 }
 
 /** The first thing wrong with the content, or null. */
-export function draftError(draft: Draft): string | null {
+export function draftError(draft: ContentFields): string | null {
   switch (draft.kind) {
     case 'link': {
       const desc = draft.desc.trim()
@@ -117,7 +53,7 @@ export function draftError(draft: Draft): string | null {
 }
 
 /** The content to preview: a key that changes when the content does, or null while it is not valid. */
-export function previewKey(draft: Draft): string | null {
+export function previewKey(draft: ContentFields): string | null {
   return draftError(draft) === null ? JSON.stringify(buildContent(draft)) : null
 }
 

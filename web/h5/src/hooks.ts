@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { ApiError } from './api'
 import { secondsLeft } from './format'
+import { copyText } from './widgets'
 
 export type Loaded<T> = { data: T } | { error: ApiError } | null
 
@@ -72,4 +73,24 @@ export function useDebounced<T>(value: T, ms: number): T {
     return () => clearTimeout(timer)
   }, [value, ms])
   return settled
+}
+
+/** How the last copy went, said for a few seconds: '' (nothing to say), 'ok' or 'failed'. */
+export type Copied = '' | 'ok' | 'failed'
+
+const COPIED_MS = 3000
+
+/** Copies text to the clipboard (`copy(text)`) and answers how it went, for COPIED_MS. */
+export function useCopy(): [Copied, (text: string) => Promise<void>] {
+  const [copied, setCopied] = useState<Copied>('')
+  const timer = useRef<ReturnType<typeof setTimeout>>(undefined)
+  useEffect(() => () => clearTimeout(timer.current), [])
+
+  const copy = useCallback(async (text: string) => {
+    const ok = await copyText(text)
+    setCopied(ok ? 'ok' : 'failed')
+    clearTimeout(timer.current)
+    timer.current = setTimeout(() => setCopied(''), COPIED_MS)
+  }, [])
+  return [copied, copy]
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import {
-  charCount,
   keywordError,
   keywordFormError,
   keywordSaveMessage,
@@ -8,14 +7,6 @@ import {
   normalizeKeyword,
   replyError,
 } from './keywords'
-
-describe('charCount', () => {
-  it('counts characters, an emoji as one', () => {
-    expect(charCount('')).toBe(0)
-    expect(charCount('价格')).toBe(2)
-    expect(charCount('😀a')).toBe(2)
-  })
-})
 
 describe('keywordError', () => {
   it('takes 1–30 characters, once trimmed', () => {

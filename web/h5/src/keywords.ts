@@ -1,12 +1,10 @@
 // The keyword form's checks, and what its refusals say. Lengths count characters (an emoji is
 // one), as the server does.
+import { charCount } from '@gpet/common/content'
 import { SAME_TIME, SENSITIVE_WORD } from './api'
 
 export const KEYWORD_MAX = 30
 export const REPLY_MAX = 500
-
-/** Characters, not UTF-16 units: 😀 is one. */
-export const charCount = (text: string): number => [...text].length
 
 export interface KeywordDraft {
   keyword: string

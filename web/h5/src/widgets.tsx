@@ -1,5 +1,5 @@
-// Pieces the H5 pages share: the page header, the marquee, avatars, the QR code, the
-// confirmation dialog, a group's state and stars.
+// Pieces the H5 pages share: the page header, the marquee, avatars, the QR code, copying, the
+// confirmation dialog, a form's error, a group's state, stars and figures.
 import { useEffect, useMemo, useRef, type ReactNode } from 'react'
 import { useLocation, useNavigate } from 'react-router-dom'
 import type { MarqueeNotice } from './api'
@@ -130,6 +130,26 @@ export async function copyText(text: string): Promise<boolean> {
   return ok
 }
 
+/** What useCopy says of the last copy: `ok` once copied, `failed` when the browser would not. */
+export function CopyStatus({ copied, ok, failed }: { copied: '' | 'ok' | 'failed'; ok: string; failed: string }) {
+  if (!copied) return null
+  return (
+    <p className={copied === 'ok' ? 'form-notice' : 'form-error'} role="status" data-testid="copy-status">
+      {copied === 'ok' ? ok : failed}
+    </p>
+  )
+}
+
+/** What is wrong with a form (or an action), when anything is. */
+export function FormError({ error, testId = 'form-error' }: { error: string | undefined; testId?: string }) {
+  if (!error) return null
+  return (
+    <p className="form-error" role="alert" data-testid={testId}>
+      {error}
+    </p>
+  )
+}
+
 /**
  * Asks before something that cannot be undone. `busy` while the action runs (both buttons
  * wait); `error` when it failed, the dialog staying open to try again.
@@ -169,11 +189,7 @@ export function ConfirmDialog(props: {
           {props.title}
         </h2>
         {props.message && <div className="dialog-msg">{props.message}</div>}
-        {props.error && (
-          <p className="form-error" role="alert" data-testid="confirm-error">
-            {props.error}
-          </p>
-        )}
+        <FormError error={props.error} testId="confirm-error" />
         <div className="dialog-actions">
           <button type="button" className="dialog-btn" data-testid="confirm-cancel" onClick={onCancel} disabled={busy}>
             取消
@@ -223,5 +239,18 @@ export function Stars({ stars, testId = 'group-stars' }: { stars: number | null;
         {'★'.repeat(MAX_STARS - n)}
       </span>
     </span>
+  )
+}
+
+/** One figure of a group (or a day) with its label under it. */
+export function Stat(props: { value: ReactNode; label: string; testId: string; money?: boolean }) {
+  const { value, label, testId, money } = props
+  return (
+    <div className="stat">
+      <span className={money ? 'stat-value money' : 'stat-value'} data-testid={testId}>
+        {value}
+      </span>
+      <span className="stat-label">{label}</span>
+    </div>
   )
 }

@@ -1,7 +1,9 @@
-import { useCallback, useEffect, useRef, useState, type DependencyList } from 'react'
+import { useCallback, useEffect, useRef, useState, type DependencyList, type ReactNode } from 'react'
 import { useSearchParams } from 'react-router-dom'
 import { ApiError, type Paged } from '../api'
 import { DEFAULT_PAGE_SIZE, parsePage } from '../lib/paging'
+import { useToast } from './toast'
+import { useConfirm, type ConfirmOptions } from './ui'
 
 export interface Loaded<T> {
   data: T | undefined
@@ -145,4 +147,113 @@ export function usePagedList<K extends string, T>(
     ? { page: data.page || page, pageSize: data.page_size || DEFAULT_PAGE_SIZE, total: data.total, onChange: goTo }
     : null
   return { ...loaded, filters, page, filter, setQuery, pager }
+}
+
+export interface Editing<T> {
+  /** What the dialog edits (`item` null: a new one), or null while it is closed. */
+  open: { item: T | null } | null
+  /** Opens the dialog on `item`, or on a new one (null). */
+  edit: (item: T | null) => void
+  /** The dialog's props: onClose closes it; onSaved closes it and calls the hook's `onSaved`. */
+  dialog: { onClose: () => void; onSaved: () => void }
+}
+
+/** A list's dialog that creates or edits an item; `onSaved` (the list's reload, say) after a save. */
+export function useEditing<T>(onSaved: () => void): Editing<T> {
+  const [open, setOpen] = useState<{ item: T | null } | null>(null)
+  const edit = useCallback((item: T | null) => setOpen({ item }), [])
+  const onClose = () => setOpen(null)
+  return {
+    open,
+    edit,
+    dialog: {
+      onClose,
+      onSaved: () => {
+        setOpen(null)
+        onSaved()
+      },
+    },
+  }
+}
+
+export interface SubmitOptions<T> {
+  /** The toast once sent, or what makes it of the answer. */
+  done: string | ((answer: T) => string)
+  /** The problem shown when a refusal has no message. */
+  failed?: string
+  /** What follows (the dialog closed, the list reloaded…). */
+  then?: (answer: T) => void
+}
+
+export interface Submit {
+  /** What is wrong with the form ('' when nothing): the form's own check, or the server's refusal. */
+  problem: string
+  setProblem: (problem: string) => void
+  /** While `submit` waits for the server. */
+  busy: boolean
+  /**
+   * Sends (`busy` meanwhile); then toasts `done` and calls `then` with the answer; or, refused,
+   * shows and toasts the server's message (`failed` when it has none).
+   */
+  submit: <T>(send: () => Promise<T>, options: SubmitOptions<T>) => Promise<void>
+}
+
+/** A form that writes: its problem, whether it is busy, and the sending with its toasts. */
+export function useSubmit(): Submit {
+  const toast = useToast()
+  const [problem, setProblem] = useState('')
+  const [busy, setBusy] = useState(false)
+  const submit = useCallback(
+    async <T>(send: () => Promise<T>, { done, failed = '保存失败', then }: SubmitOptions<T>) => {
+      setBusy(true)
+      try {
+        const answer = await send()
+        toast.success(typeof done === 'function' ? done(answer) : done)
+        then?.(answer)
+      } catch (e) {
+        setProblem((e as ApiError).message || failed)
+        toast.error((e as ApiError).message)
+      } finally {
+        setBusy(false)
+      }
+    },
+    [toast],
+  )
+  return { problem, setProblem, busy, submit }
+}
+
+export interface ConfirmedAction<Id> {
+  /** The id of the item whose action runs (its button disabled meanwhile), or null. */
+  busyId: Id | null
+  /**
+   * Asks with `confirm` (when given) and runs `act` for the item `id`; then toasts `done` and
+   * calls `then` (the list's reload, say), or toasts the server's refusal.
+   */
+  run: (
+    id: Id,
+    options: { confirm?: ConfirmOptions; act: () => Promise<unknown>; done: string; then: () => void },
+  ) => Promise<void>
+  /** The confirmation dialog, to render in the page. */
+  dialog: ReactNode
+}
+
+/** The actions on a list's items (delete, cancel, disable…): asked first, one item busy at a time. */
+export function useConfirmedAction<Id>(): ConfirmedAction<Id> {
+  const toast = useToast()
+  const [confirm, dialog] = useConfirm()
+  const [busyId, setBusyId] = useState<Id | null>(null)
+  const run: ConfirmedAction<Id>['run'] = async (id, { confirm: ask, act, done, then }) => {
+    if (ask && !(await confirm(ask))) return
+    setBusyId(id)
+    try {
+      await act()
+      toast.success(done)
+      then()
+    } catch (e) {
+      toast.error((e as ApiError).message)
+    } finally {
+      setBusyId(null)
+    }
+  }
+  return { busyId, run, dialog }
 }

@@ -4,15 +4,41 @@ import { isForbidden, type ApiError } from '../api'
 import { pageCount, pageItems, pageRange } from '../lib/paging'
 import type { Loaded, PagerProps } from './hooks'
 
-export function PageHead({ title, hint, actions }: { title: string; hint?: ReactNode; actions?: ReactNode }) {
+/**
+ * A page's title and hint, with `actions` on the right. On a page whose content some roles may
+ * change, `writable` says whether the operator's may: it gets `create`'s button (新建…), the
+ * others the read-only note.
+ */
+export function PageHead({
+  title,
+  hint,
+  actions,
+  writable,
+  create,
+}: {
+  title: string
+  hint?: ReactNode
+  actions?: ReactNode
+  writable?: boolean
+  create?: { text: string; testId: string; onClick: () => void }
+}) {
+  const button = writable && create && (
+    <button className="btn btn-primary" data-testid={create.testId} onClick={create.onClick}>
+      {create.text}
+    </button>
+  )
+  const right = actions ?? button
   return (
-    <div className="page-head">
-      <div>
-        <h1>{title}</h1>
-        {hint && <p className="muted">{hint}</p>}
+    <>
+      <div className="page-head">
+        <div>
+          <h1>{title}</h1>
+          {hint && <p className="muted">{hint}</p>}
+        </div>
+        {right && <div className="page-actions">{right}</div>}
       </div>
-      {actions && <div className="page-actions">{actions}</div>}
-    </div>
+      {writable === false && <ReadOnlyNote />}
+    </>
   )
 }
 
@@ -207,7 +233,7 @@ export function Modal({
   )
 }
 
-interface ConfirmOptions {
+export interface ConfirmOptions {
   title: string
   message: ReactNode
   okText?: string
@@ -325,19 +351,69 @@ export function FormFooter({
   )
 }
 
+/** The items of a list's answer: the array itself, or a page's items. */
+const itemsOf = (data: unknown): unknown[] | undefined =>
+  Array.isArray(data) ? data : (data as { items?: unknown[] } | null)?.items
+
+/**
+ * The end of a page's form (not a dialog's): what is wrong (if anything) and, for roles that may
+ * write, 重置 and the submit button 保存 ("保存中…" while `busy`).
+ */
+export function SaveBar({
+  problem,
+  busy,
+  writable,
+  onReset,
+  canReset = true,
+  testId,
+}: {
+  problem: string
+  busy: boolean
+  writable: boolean
+  /** Back to what was loaded. */
+  onReset: () => void
+  /** Whether there is anything to reset (when known). */
+  canReset?: boolean
+  /** The alert's data-testid is `${testId}-error`, the submit button's `${testId}-save`. */
+  testId: string
+}) {
+  return (
+    <>
+      {problem && (
+        <div className="alert" role="alert" data-testid={`${testId}-error`}>
+          {problem}
+        </div>
+      )}
+      {writable && (
+        <div className="form-actions">
+          <button type="button" className="btn btn-default" disabled={busy || !canReset} onClick={onReset}>
+            重置
+          </button>
+          <button type="submit" className="btn btn-primary" disabled={busy} data-testid={`${testId}-save`}>
+            {busy ? '保存中…' : '保存'}
+          </button>
+        </div>
+      )}
+    </>
+  )
+}
+
 /**
  * A loaded list's frame: the spinner or the error until the first answer, then `children(data)`
- * (dimmed while the next load runs, with a failed reload's message above) and the pager of a
- * paged list.
+ * (or <Empty> as `empty` says, when there are no items), dimmed while the next load runs, with a
+ * failed reload's message above, and the pager of a paged list.
  */
 export function ListFrame<T>({
   list,
   testId,
+  empty,
   children,
 }: {
   /** useLoad's answer, or usePagedList's (which brings the pager). */
   list: Loaded<T> & { pager?: PagerProps | null }
   testId: string
+  /** What a list without items says instead of `children`. */
+  empty?: { text: string; testId: string }
   children: (data: T) => ReactNode
 }) {
   const { data, error, loading, reload, pager } = list
@@ -348,7 +424,7 @@ export function ListFrame<T>({
   return (
     <div className={loading ? 'is-reloading' : undefined} data-testid={testId}>
       {error && <p className="text-danger small">{error.message}</p>}
-      {children(data)}
+      {empty && itemsOf(data)?.length === 0 ? <Empty text={empty.text} testId={empty.testId} /> : children(data)}
       {pager && <Pager {...pager} />}
     </div>
   )

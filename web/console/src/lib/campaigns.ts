@@ -1,10 +1,8 @@
 // Ad campaigns (广告投放): the form of a campaign and its content, states, a one-line summary.
-import type { Campaign, CampaignBody, CampaignState, Content } from '../api'
+import { buildContent, charCount, emptyContentFields, type ContentFields } from '@gpet/common/content'
+import type { Campaign, CampaignBody, CampaignState, Content, ContentKind } from '../api'
 import { localInputToRfc3339, rfc3339ToLocalInput } from './dates'
 import { isHttpUrl } from './robots'
-import { charCount } from './text'
-
-export type ContentKind = Content['kind']
 
 export const CONTENT_KINDS: Array<{ value: ContentKind; label: string }> = [
   { value: 'text', label: '文字' },
@@ -25,38 +23,16 @@ export const MAX_TITLE = 64
 export const MAX_DESC = 200
 export const MAX_PAGEPATH = 256
 
-/** Every field of every kind, so switching kinds keeps what was typed. */
-export interface CampaignForm {
+/** The content's fields (every field of every kind, so switching kinds keeps what was typed). */
+export interface CampaignForm extends ContentFields {
   name: string
-  kind: ContentKind
-  text: string
-  title: string
-  desc: string
-  url: string
-  image_url: string
-  appid: string
-  pagepath: string
-  thumb_url: string
   min_stars: string
   /** A datetime-local value, China time. */
   starts_at: string
 }
 
 export function emptyCampaignForm(startsAt: string): CampaignForm {
-  return {
-    name: '',
-    kind: 'text',
-    text: '',
-    title: '',
-    desc: '',
-    url: '',
-    image_url: '',
-    appid: '',
-    pagepath: '',
-    thumb_url: '',
-    min_stars: '3',
-    starts_at: startsAt,
-  }
+  return { ...emptyContentFields(), name: '', min_stars: '3', starts_at: startsAt }
 }
 
 export function campaignToForm(c: Campaign): CampaignForm {
@@ -89,7 +65,7 @@ export function formToContent(form: CampaignForm): { content: Content } | { erro
     const text = form.text.replace(/\r\n/g, '\n')
     if (!text.trim()) return { error: '请填写文字内容' }
     if (tooLong(text, MAX_TEXT)) return { error: `文字内容不能超过 ${MAX_TEXT} 个字` }
-    return { content: { kind: 'text', text } }
+    return { content: buildContent({ ...form, text }) }
   }
   const title = form.title.trim()
   if (!title) return { error: '请填写标题' }
@@ -102,7 +78,7 @@ export function formToContent(form: CampaignForm): { content: Content } | { erro
     if (!isHttpUrl(url)) return { error: '链接地址须以 http:// 或 https:// 开头' }
     const imageUrl = form.image_url.trim()
     if (imageUrl && !isHttpUrl(imageUrl)) return { error: '图片地址须以 http:// 或 https:// 开头' }
-    return { content: { kind: 'link', title, desc, url, ...(imageUrl ? { image_url: imageUrl } : {}) } }
+    return { content: buildContent(form) }
   }
   const appid = form.appid.trim()
   if (!appid) return { error: '请填写小程序 AppID' }
@@ -112,7 +88,7 @@ export function formToContent(form: CampaignForm): { content: Content } | { erro
   if (/\s/.test(pagepath) || pagepath.length > MAX_PAGEPATH) return { error: '小程序页面路径格式不正确' }
   const thumbUrl = form.thumb_url.trim()
   if (thumbUrl && !isHttpUrl(thumbUrl)) return { error: '封面图地址须以 http:// 或 https:// 开头' }
-  return { content: { kind: 'miniprogram', title, appid, pagepath, ...(thumbUrl ? { thumb_url: thumbUrl } : {}) } }
+  return { content: buildContent(form) }
 }
 
 /** The body a campaign form describes, or the message naming the first thing wrong. */

@@ -1,6 +1,6 @@
 // Groups as the console shows them: states, filters, the forced exit's reason, the history chart.
+import { charCount } from '@gpet/common/content'
 import type { GroupDay, GroupState } from '../api'
-import { charCount } from './text'
 
 type Tone = 'success' | 'warning' | 'default' | 'danger'
 

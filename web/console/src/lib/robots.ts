@@ -1,6 +1,6 @@
 // The robot forms and the bar of a robot's use today.
+import { charCount } from '@gpet/common/content'
 import type { Robot, RobotCreate, RobotToday, RobotUpdate } from '../api'
-import { charCount } from './text'
 
 export const MIN_CAPACITY = 1
 export const MAX_CAPACITY = 500

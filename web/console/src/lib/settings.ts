@@ -1,8 +1,8 @@
 // The settings form: one text field per setting, read back as whole numbers (and, for the
 // groups' settings, star thresholds, incomes in yuan and the customer-service reply).
+import { charCount } from '@gpet/common/content'
 import type { GroupSettings, Settings } from '../api'
 import { fenToYuan, parseYuan } from './money'
-import { charCount } from './text'
 
 export interface SettingField {
   group: 'sms' | 'short_links'

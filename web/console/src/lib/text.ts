@@ -1,7 +1,5 @@
 // Text helpers of the content pages: sensitive-word lists, highlighting, compact JSON.
-
-/** Length in characters as people count them (code points, not UTF-16 units). */
-export const charCount = (text: string): number => [...text].length
+import { charCount } from '@gpet/common/content'
 
 /** The words of a textarea, one per line: trimmed, blank lines dropped, duplicates once. */
 export function parseWords(text: string): string[] {

@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from 'react'
 import { listAuditLog, type AuditEntry } from '../api'
 import { useDraft, usePagedList } from '../components/hooks'
-import { Empty, ListFrame, PageHead } from '../components/ui'
+import { ListFrame, PageHead } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
 import { compactJson, prettyJson } from '../lib/text'
 
@@ -24,32 +24,29 @@ export default function AuditLog() {
           action={filters.action}
           onApply={(operator, action) => filter({ operator, action })}
         />
-        <ListFrame list={list} testId="audit-list">
-          {(data) =>
-            data.items.length === 0 ? (
-              <Empty
-                text={filters.operator || filters.action ? '没有符合条件的操作记录' : '暂无操作记录'}
-                testId="audit-empty"
-              />
-            ) : (
-              <table className="table" data-testid="audit-table">
-                <thead>
-                  <tr>
-                    <th>时间</th>
-                    <th>操作员</th>
-                    <th>动作</th>
-                    <th>对象</th>
-                    <th>详情</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((entry) => (
-                    <AuditRow key={entry.id} entry={entry} />
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
+        <ListFrame
+          list={list}
+          testId="audit-list"
+          empty={{ text: filters.operator || filters.action ? '没有符合条件的操作记录' : '暂无操作记录', testId: 'audit-empty' }}
+        >
+          {(data) => (
+            <table className="table" data-testid="audit-table">
+              <thead>
+                <tr>
+                  <th>时间</th>
+                  <th>操作员</th>
+                  <th>动作</th>
+                  <th>对象</th>
+                  <th>详情</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.items.map((entry) => (
+                  <AuditRow key={entry.id} entry={entry} />
+                ))}
+              </tbody>
+            </table>
+          )}
         </ListFrame>
       </section>
     </>

@@ -1,11 +1,19 @@
 // 广告投放: ad campaigns the robots push into groups whose launch switch is on and whose rating
 // reaches the campaign's minimum stars; edited or cancelled until they start sending.
 import { useState, type FormEvent } from 'react'
-import { cancelCampaign, canWrite, createCampaign, listCampaigns, updateCampaign, type ApiError, type Campaign } from '../api'
+import { charCount } from '@gpet/common/content'
+import {
+  cancelCampaign,
+  canWrite,
+  createCampaign,
+  listCampaigns,
+  updateCampaign,
+  type Campaign,
+  type ContentKind,
+} from '../api'
 import { useAuth } from '../auth'
-import { usePagedList } from '../components/hooks'
-import { useToast } from '../components/toast'
-import { Empty, Field, FormFooter, ListFrame, Modal, PageHead, ReadOnlyNote, Tag, useConfirm } from '../components/ui'
+import { useConfirmedAction, useEditing, usePagedList, useSubmit } from '../components/hooks'
+import { Field, FormFooter, ListFrame, Modal, PageHead, Tag } from '../components/ui'
 import {
   CAMPAIGN_STATES,
   CONTENT_KINDS,
@@ -17,160 +25,127 @@ import {
   isScheduled,
   targetProgress,
   type CampaignForm,
-  type ContentKind,
 } from '../lib/campaigns'
 import { formatDateTime, localInputAt } from '../lib/dates'
-import { charCount } from '../lib/text'
 
 const NO_FILTERS: Record<never, string> = {}
 const TEN_MINUTES = 600_000
 
-/** The campaign being edited: null to create one. */
-type Editing = { campaign: Campaign | null } | null
-
 export default function Campaigns() {
   const { operator } = useAuth()
   const writable = canWrite(operator?.role)
-  const toast = useToast()
-  const [confirm, confirmDialog] = useConfirm()
-  const [editing, setEditing] = useState<Editing>(null)
-  const [cancelling, setCancelling] = useState<Campaign['id'] | null>(null)
+  const cancelling = useConfirmedAction<Campaign['id']>()
   const list = usePagedList(NO_FILTERS, (_, paging) => listCampaigns(paging))
   const { reload } = list
+  const editing = useEditing<Campaign>(reload)
 
-  const onCancel = async (c: Campaign) => {
-    const ok = await confirm({
-      title: '取消投放',
-      message: `确定取消「${c.name}」？取消后不会再发送，且不能恢复。`,
-      okText: '取消投放',
-      danger: true,
+  const onCancel = (c: Campaign) =>
+    cancelling.run(c.id, {
+      confirm: {
+        title: '取消投放',
+        message: `确定取消「${c.name}」？取消后不会再发送，且不能恢复。`,
+        okText: '取消投放',
+        danger: true,
+      },
+      act: () => cancelCampaign(c.id),
+      done: '已取消投放',
+      then: reload,
     })
-    if (!ok) return
-    setCancelling(c.id)
-    try {
-      await cancelCampaign(c.id)
-      toast.success('已取消投放')
-      reload()
-    } catch (e) {
-      toast.error((e as ApiError).message)
-    } finally {
-      setCancelling(null)
-    }
-  }
 
   return (
     <>
       <PageHead
         title="广告投放"
         hint="到开始时间后由机器人发送到投放开关开启、星级达到要求的群；开始发送前可修改或取消（北京时间）"
-        actions={
-          writable && (
-            <button className="btn btn-primary" data-testid="campaign-new" onClick={() => setEditing({ campaign: null })}>
-              新建投放
-            </button>
-          )
-        }
+        writable={writable}
+        create={{ text: '新建投放', testId: 'campaign-new', onClick: () => editing.edit(null) }}
       />
-      {!writable && <ReadOnlyNote />}
       <section className="card">
-        <ListFrame list={list} testId="campaigns-list">
-          {(data) =>
-            data.items.length === 0 ? (
-              <Empty text="暂无投放" testId="campaigns-empty" />
-            ) : (
-              <table className="table" data-testid="campaigns-table">
-                <thead>
-                  <tr>
-                    <th>名称</th>
-                    <th>内容</th>
-                    <th>最低星级</th>
-                    <th>开始时间</th>
-                    <th>状态</th>
-                    <th>投放进度</th>
-                    <th>创建时间</th>
-                    {writable && <th className="actions">操作</th>}
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((c) => {
-                    const state = CAMPAIGN_STATES[c.state] ?? { label: c.state, tone: 'default' as const }
-                    const targets = c.targets ?? { total: 0, sent: 0, failed: 0, pending: 0 }
-                    return (
-                      <tr key={c.id} data-testid="campaign-row" data-state={c.state}>
-                        <td>
-                          <strong data-testid="campaign-name-cell">{c.name}</strong>
-                        </td>
-                        <td className="ellipsis" title={contentSummary(c.content, 500)}>
-                          {contentSummary(c.content)}
-                        </td>
-                        <td className="nowrap">≥ {c.min_stars} 星</td>
-                        <td className="nowrap">{formatDateTime(c.starts_at)}</td>
-                        <td>
-                          <Tag tone={state.tone} testId="campaign-state">
-                            {state.label}
-                          </Tag>
-                        </td>
-                        <td>
-                          <div className="target-cell" data-testid="campaign-targets">
-                            <div className="progress" aria-hidden="true">
-                              <span style={{ width: `${targetProgress(targets)}%` }} />
-                            </div>
-                            <div className="use-nums">
-                              <span>共 {targets.total}</span>
-                              <span className="text-success" data-testid="campaign-sent">
-                                成功 {targets.sent}
-                              </span>
-                              <span className={targets.failed ? 'text-danger' : undefined} data-testid="campaign-failed">
-                                失败 {targets.failed}
-                              </span>
-                              <span data-testid="campaign-pending">待发 {targets.pending}</span>
-                            </div>
+        <ListFrame list={list} testId="campaigns-list" empty={{ text: '暂无投放', testId: 'campaigns-empty' }}>
+          {(data) => (
+            <table className="table" data-testid="campaigns-table">
+              <thead>
+                <tr>
+                  <th>名称</th>
+                  <th>内容</th>
+                  <th>最低星级</th>
+                  <th>开始时间</th>
+                  <th>状态</th>
+                  <th>投放进度</th>
+                  <th>创建时间</th>
+                  {writable && <th className="actions">操作</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {data.items.map((c) => {
+                  const state = CAMPAIGN_STATES[c.state] ?? { label: c.state, tone: 'default' as const }
+                  const targets = c.targets ?? { total: 0, sent: 0, failed: 0, pending: 0 }
+                  return (
+                    <tr key={c.id} data-testid="campaign-row" data-state={c.state}>
+                      <td>
+                        <strong data-testid="campaign-name-cell">{c.name}</strong>
+                      </td>
+                      <td className="ellipsis" title={contentSummary(c.content, 500)}>
+                        {contentSummary(c.content)}
+                      </td>
+                      <td className="nowrap">≥ {c.min_stars} 星</td>
+                      <td className="nowrap">{formatDateTime(c.starts_at)}</td>
+                      <td>
+                        <Tag tone={state.tone} testId="campaign-state">
+                          {state.label}
+                        </Tag>
+                      </td>
+                      <td>
+                        <div className="target-cell" data-testid="campaign-targets">
+                          <div className="progress" aria-hidden="true">
+                            <span style={{ width: `${targetProgress(targets)}%` }} />
                           </div>
+                          <div className="use-nums">
+                            <span>共 {targets.total}</span>
+                            <span className="text-success" data-testid="campaign-sent">
+                              成功 {targets.sent}
+                            </span>
+                            <span className={targets.failed ? 'text-danger' : undefined} data-testid="campaign-failed">
+                              失败 {targets.failed}
+                            </span>
+                            <span data-testid="campaign-pending">待发 {targets.pending}</span>
+                          </div>
+                        </div>
+                      </td>
+                      <td className="nowrap">{formatDateTime(c.created_at)}</td>
+                      {writable && (
+                        <td className="actions">
+                          {isScheduled(c) && (
+                            <>
+                              <button
+                                className="btn btn-link"
+                                data-testid="campaign-edit"
+                                onClick={() => editing.edit(c)}
+                              >
+                                编辑
+                              </button>
+                              <button
+                                className="btn btn-link danger"
+                                data-testid="campaign-cancel"
+                                disabled={cancelling.busyId === c.id}
+                                onClick={() => onCancel(c)}
+                              >
+                                取消
+                              </button>
+                            </>
+                          )}
                         </td>
-                        <td className="nowrap">{formatDateTime(c.created_at)}</td>
-                        {writable && (
-                          <td className="actions">
-                            {isScheduled(c) && (
-                              <>
-                                <button
-                                  className="btn btn-link"
-                                  data-testid="campaign-edit"
-                                  onClick={() => setEditing({ campaign: c })}
-                                >
-                                  编辑
-                                </button>
-                                <button
-                                  className="btn btn-link danger"
-                                  data-testid="campaign-cancel"
-                                  disabled={cancelling === c.id}
-                                  onClick={() => onCancel(c)}
-                                >
-                                  取消
-                                </button>
-                              </>
-                            )}
-                          </td>
-                        )}
-                      </tr>
-                    )
-                  })}
-                </tbody>
-              </table>
-            )
-          }
+                      )}
+                    </tr>
+                  )
+                })}
+              </tbody>
+            </table>
+          )}
         </ListFrame>
       </section>
-      {editing && (
-        <CampaignDialog
-          campaign={editing.campaign}
-          onClose={() => setEditing(null)}
-          onSaved={() => {
-            setEditing(null)
-            reload()
-          }}
-        />
-      )}
-      {confirmDialog}
+      {editing.open && <CampaignDialog campaign={editing.open.item} {...editing.dialog} />}
+      {cancelling.dialog}
     </>
   )
 }
@@ -184,12 +159,10 @@ function CampaignDialog({
   onClose: () => void
   onSaved: () => void
 }) {
-  const toast = useToast()
   const [form, setForm] = useState<CampaignForm>(() =>
     campaign ? campaignToForm(campaign) : emptyCampaignForm(localInputAt(Date.now() + TEN_MINUTES)),
   )
-  const [problem, setProblem] = useState('')
-  const [busy, setBusy] = useState(false)
+  const { problem, setProblem, busy, submit } = useSubmit()
   const set = (patch: Partial<CampaignForm>) => setForm((prev) => ({ ...prev, ...patch }))
   const input = (key: keyof CampaignForm, testId: string, placeholder?: string) => (
     <input
@@ -205,17 +178,10 @@ function CampaignDialog({
     const parsed = formToCampaign(form)
     if ('error' in parsed) return setProblem(parsed.error)
     setProblem('')
-    setBusy(true)
-    try {
-      if (campaign) await updateCampaign(campaign.id, parsed.body)
-      else await createCampaign(parsed.body)
-      toast.success(campaign ? '已保存' : '已创建投放')
-      onSaved()
-    } catch (err) {
-      setProblem((err as ApiError).message || '保存失败')
-      toast.error((err as ApiError).message)
-      setBusy(false)
-    }
+    await submit(() => (campaign ? updateCampaign(campaign.id, parsed.body) : createCampaign(parsed.body)), {
+      done: campaign ? '已保存' : '已创建投放',
+      then: onSaved,
+    })
   }
 
   return (

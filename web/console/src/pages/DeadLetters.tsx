@@ -1,11 +1,10 @@
 // 死信: messages the consumers gave up on (moved to a dead-letter queue and drained here), with
 // their bodies, and a redrive back to their queue.
 import { useState, type FormEvent } from 'react'
-import { canWrite, redriveDeadLetter, listDeadLetters, type ApiError, type DeadLetter } from '../api'
+import { canWrite, redriveDeadLetter, listDeadLetters, type DeadLetter } from '../api'
 import { useAuth } from '../auth'
-import { useDraft, usePagedList } from '../components/hooks'
-import { useToast } from '../components/toast'
-import { Empty, ListFrame, PageHead, ReadOnlyNote, Tag, useConfirm } from '../components/ui'
+import { useConfirmedAction, useDraft, usePagedList } from '../components/hooks'
+import { ListFrame, PageHead, Tag } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
 import { messageBody } from '../lib/text'
 
@@ -14,72 +13,62 @@ const FILTER_DEFAULTS = { queue: '' }
 export default function DeadLetters() {
   const { operator } = useAuth()
   const writable = canWrite(operator?.role)
-  const toast = useToast()
-  const [confirm, confirmDialog] = useConfirm()
-  const [redriving, setRedriving] = useState<DeadLetter['id'] | null>(null)
+  const redriving = useConfirmedAction<DeadLetter['id']>()
   const list = usePagedList(FILTER_DEFAULTS, ({ queue }, paging) => listDeadLetters({ queue, ...paging }))
   const { filters, filter, reload, data } = list
   const queues = [...new Set((data?.items ?? []).map((d) => d.queue))].sort()
 
-  const onRedrive = async (item: DeadLetter) => {
-    const ok = await confirm({
-      title: '重新投递',
-      message: `将消息 ${item.message_id} 重新投递到队列「${item.queue}」？消费端会再次处理它。`,
-      okText: '重新投递',
+  const onRedrive = (item: DeadLetter) =>
+    redriving.run(item.id, {
+      confirm: {
+        title: '重新投递',
+        message: `将消息 ${item.message_id} 重新投递到队列「${item.queue}」？消费端会再次处理它。`,
+        okText: '重新投递',
+      },
+      act: () => redriveDeadLetter(item.id),
+      done: '已重新投递',
+      then: reload,
     })
-    if (!ok) return
-    setRedriving(item.id)
-    try {
-      await redriveDeadLetter(item.id)
-      toast.success('已重新投递')
-      reload()
-    } catch (e) {
-      toast.error((e as ApiError).message)
-    } finally {
-      setRedriving(null)
-    }
-  }
 
   return (
     <>
-      <PageHead title="死信" hint="多次处理失败而进入死信队列的消息；处理好原因后可重新投递" />
-      {!writable && <ReadOnlyNote />}
+      <PageHead title="死信" hint="多次处理失败而进入死信队列的消息；处理好原因后可重新投递" writable={writable} />
       <section className="card">
         <QueueFilter queue={filters.queue} queues={queues} onApply={(queue) => filter({ queue })} />
-        <ListFrame list={list} testId="dead-letters-list">
-          {(page) =>
-            page.items.length === 0 ? (
-              <Empty text={filters.queue ? '该队列没有死信' : '暂无死信'} testId="dead-letters-empty" />
-            ) : (
-              <table className="table" data-testid="dead-letters-table">
-                <thead>
-                  <tr>
-                    <th>队列</th>
-                    <th>消息 ID</th>
-                    <th>收到时间</th>
-                    <th className="num">接收次数</th>
-                    <th>消息内容</th>
-                    <th>重新投递</th>
-                    {writable && <th className="actions">操作</th>}
-                  </tr>
-                </thead>
-                <tbody>
-                  {page.items.map((item) => (
-                    <DeadLetterRow
-                      key={item.id}
-                      item={item}
-                      writable={writable}
-                      busy={redriving === item.id}
-                      onRedrive={() => onRedrive(item)}
-                    />
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
+        <ListFrame
+          list={list}
+          testId="dead-letters-list"
+          empty={{ text: filters.queue ? '该队列没有死信' : '暂无死信', testId: 'dead-letters-empty' }}
+        >
+          {(page) => (
+            <table className="table" data-testid="dead-letters-table">
+              <thead>
+                <tr>
+                  <th>队列</th>
+                  <th>消息 ID</th>
+                  <th>收到时间</th>
+                  <th className="num">接收次数</th>
+                  <th>消息内容</th>
+                  <th>重新投递</th>
+                  {writable && <th className="actions">操作</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {page.items.map((item) => (
+                  <DeadLetterRow
+                    key={item.id}
+                    item={item}
+                    writable={writable}
+                    busy={redriving.busyId === item.id}
+                    onRedrive={() => onRedrive(item)}
+                  />
+                ))}
+              </tbody>
+            </table>
+          )}
         </ListFrame>
       </section>
-      {confirmDialog}
+      {redriving.dialog}
     </>
   )
 }

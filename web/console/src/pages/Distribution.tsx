@@ -1,12 +1,11 @@
 // 分配策略: when each robot's free places are released through the day, how many robots one
 // request is offered, and how many displays a released place allows.
 import { useEffect, useRef, useState, type FormEvent } from 'react'
-import { canWrite, getDistribution, putDistribution, type ApiError, type Distribution as Strategy } from '../api'
+import { canWrite, getDistribution, putDistribution, type Distribution as Strategy } from '../api'
 import { useAuth } from '../auth'
 import ReleaseChart from '../components/ReleaseChart'
-import { useLoad } from '../components/hooks'
-import { useToast } from '../components/toast'
-import { Field, LoadError, Loading, PageHead, ReadOnlyNote } from '../components/ui'
+import { useLoad, useSubmit } from '../components/hooks'
+import { Field, LoadError, Loading, PageHead, SaveBar } from '../components/ui'
 import { chinaMinutes } from '../lib/dates'
 import {
   MAX_AMOUNT,
@@ -43,8 +42,8 @@ export default function Distribution() {
       <PageHead
         title="分配策略"
         hint="每天（北京时间）按设定的时间点释放各机器人当日快照空余位置的一定比例，群主领取时从已释放的位置中分配"
+        writable={writable}
       />
-      {!writable && <ReadOnlyNote />}
       {!data && loading && <Loading />}
       {!data && error && <LoadError error={error} onRetry={reload} />}
       {data && (
@@ -78,11 +77,9 @@ function StrategyEditor({
   writable: boolean
   onSaved: (saved: Strategy) => void
 }) {
-  const toast = useToast()
   const [draft, setDraft] = useState<Draft>(() => toDraft(data))
   const nextKey = useRef(data.releases.length)
-  const [problem, setProblem] = useState('')
-  const [busy, setBusy] = useState(false)
+  const { problem, setProblem, busy, submit } = useSubmit()
   const [now, setNow] = useState(() => chinaMinutes())
 
   // The "now" marker moves with the clock.
@@ -105,16 +102,7 @@ function StrategyEditor({
     const parsed = formToDistribution(draft)
     if ('error' in parsed) return setProblem(parsed.error)
     setProblem('')
-    setBusy(true)
-    try {
-      const saved = await putDistribution(parsed.body)
-      toast.success('分配策略已保存')
-      onSaved(saved)
-    } catch (err) {
-      setProblem((err as ApiError).message || '保存失败')
-      toast.error((err as ApiError).message)
-      setBusy(false)
-    }
+    await submit(() => putDistribution(parsed.body), { done: '分配策略已保存', then: onSaved })
   }
 
   const total = shareTotal(draft.releases)
@@ -264,29 +252,17 @@ function StrategyEditor({
             </Field>
           </div>
         </fieldset>
-        {problem && (
-          <div className="alert" role="alert" data-testid="distribution-error">
-            {problem}
-          </div>
-        )}
-        {writable && (
-          <div className="form-actions">
-            <button
-              type="button"
-              className="btn btn-default"
-              disabled={busy || !dirty}
-              onClick={() => {
-                setDraft(toDraft(data))
-                setProblem('')
-              }}
-            >
-              重置
-            </button>
-            <button type="submit" className="btn btn-primary" disabled={busy} data-testid="distribution-save">
-              {busy ? '保存中…' : '保存'}
-            </button>
-          </div>
-        )}
+        <SaveBar
+          problem={problem}
+          busy={busy}
+          writable={writable}
+          canReset={dirty}
+          onReset={() => {
+            setDraft(toDraft(data))
+            setProblem('')
+          }}
+          testId="distribution"
+        />
       </form>
     </>
   )

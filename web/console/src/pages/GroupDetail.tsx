@@ -2,16 +2,15 @@
 // exit (强制退群) with a reason.
 import { useState, type FormEvent, type ReactNode } from 'react'
 import { Link, useParams } from 'react-router-dom'
-import { canWrite, exitGroup, getGroup, type ApiError, type GroupDetail as Detail } from '../api'
+import { charCount } from '@gpet/common/content'
+import { canWrite, exitGroup, getGroup, type GroupDetail as Detail } from '../api'
 import { useAuth } from '../auth'
 import LineChart from '../components/LineChart'
-import { useLoad } from '../components/hooks'
-import { useToast } from '../components/toast'
+import { useLoad, useSubmit } from '../components/hooks'
 import { Field, FormFooter, LoadError, Loading, Modal, Stars, Tag } from '../components/ui'
 import { formatDateTime, shortDay } from '../lib/dates'
 import { MAX_EXIT_REASON, groupState, historySeries, validateExitReason } from '../lib/groups'
 import { fenToYuan } from '../lib/money'
-import { charCount } from '../lib/text'
 
 export default function GroupDetail() {
   const { id = '' } = useParams()
@@ -161,26 +160,15 @@ function History({ group }: { group: Detail }) {
 }
 
 function ExitDialog({ group, onClose, onDone }: { group: Detail; onClose: () => void; onDone: () => void }) {
-  const toast = useToast()
   const [reason, setReason] = useState('')
-  const [problem, setProblem] = useState('')
-  const [busy, setBusy] = useState(false)
+  const { problem, setProblem, busy, submit } = useSubmit()
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault()
     const invalid = validateExitReason(reason)
     setProblem(invalid)
     if (invalid) return
-    setBusy(true)
-    try {
-      await exitGroup(group.id, reason.trim())
-      toast.success('已强制退群')
-      onDone()
-    } catch (err) {
-      setProblem((err as ApiError).message || '退群失败')
-      toast.error((err as ApiError).message)
-      setBusy(false)
-    }
+    await submit(() => exitGroup(group.id, reason.trim()), { done: '已强制退群', failed: '退群失败', then: onDone })
   }
 
   return (

@@ -4,7 +4,7 @@ import { useState, type FormEvent } from 'react'
 import { Link, useNavigate } from 'react-router-dom'
 import { listGroups } from '../api'
 import { useDraft, usePagedList } from '../components/hooks'
-import { Empty, ListFrame, PageHead, Stars, Tag } from '../components/ui'
+import { ListFrame, PageHead, Stars, Tag } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
 import { GROUP_STATES, groupState, idFilterProblem, stateFilter } from '../lib/groups'
 
@@ -32,92 +32,92 @@ export default function Groups() {
       <PageHead title="群组" hint="机器人所在或曾经所在的群；星级按昨日会话数每日评定" />
       <section className="card">
         <GroupFilters filters={filters} onApply={filter} />
-        <ListFrame list={list} testId="groups-list">
-          {(data) =>
-            data.items.length === 0 ? (
-              <Empty text={filtered ? '没有符合条件的群' : '暂无群'} testId="groups-empty" />
-            ) : (
-              <table className="table" data-testid="groups-table">
-                <thead>
-                  <tr>
-                    <th>群</th>
-                    <th>群主</th>
-                    <th>机器人</th>
-                    <th>状态</th>
-                    <th>星级</th>
-                    <th className="num">成员</th>
-                    <th className="num">今日会话</th>
-                    <th className="num">昨日会话</th>
-                    <th>退群原因</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((g) => {
-                    const state = groupState(g.state)
-                    return (
-                      <tr
-                        key={g.id}
-                        className="clickable"
-                        data-testid="group-row"
-                        data-group-wxid={g.group_wxid}
-                        onClick={(e) => {
-                          if (!(e.target as HTMLElement).closest('a')) navigate(`/groups/${g.id}`)
-                        }}
-                      >
-                        <td>
+        <ListFrame
+          list={list}
+          testId="groups-list"
+          empty={{ text: filtered ? '没有符合条件的群' : '暂无群', testId: 'groups-empty' }}
+        >
+          {(data) => (
+            <table className="table" data-testid="groups-table">
+              <thead>
+                <tr>
+                  <th>群</th>
+                  <th>群主</th>
+                  <th>机器人</th>
+                  <th>状态</th>
+                  <th>星级</th>
+                  <th className="num">成员</th>
+                  <th className="num">今日会话</th>
+                  <th className="num">昨日会话</th>
+                  <th>退群原因</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.items.map((g) => {
+                  const state = groupState(g.state)
+                  return (
+                    <tr
+                      key={g.id}
+                      className="clickable"
+                      data-testid="group-row"
+                      data-group-wxid={g.group_wxid}
+                      onClick={(e) => {
+                        if (!(e.target as HTMLElement).closest('a')) navigate(`/groups/${g.id}`)
+                      }}
+                    >
+                      <td>
+                        <div className="stack">
+                          <Link to={`/groups/${g.id}`} data-testid="group-link">
+                            {g.name || '（未命名群）'}
+                          </Link>
+                          <span className="mono small muted">{g.group_wxid}</span>
+                        </div>
+                      </td>
+                      <td>
+                        {g.owner_id !== null && g.owner_id !== undefined ? (
+                          <Link to={`/users/${g.owner_id}`}>
+                            {g.owner_nickname || '（无昵称）'}
+                            <span className="muted mono"> #{g.owner_id}</span>
+                          </Link>
+                        ) : (
+                          <span className="muted">—</span>
+                        )}
+                      </td>
+                      <td>
+                        <div className="stack">
+                          <span>{g.robot_nickname || '—'}</span>
+                          <span className="mono small muted">{g.robot_wxid}</span>
+                        </div>
+                      </td>
+                      <td>
+                        <Tag tone={state.tone} testId="group-state">
+                          {state.label}
+                        </Tag>
+                      </td>
+                      <td className="nowrap">
+                        <Stars stars={g.stars} />
+                      </td>
+                      <td className="num">{g.member_count}</td>
+                      <td className="num" data-testid="group-sessions-today">
+                        {g.sessions_today}
+                      </td>
+                      <td className="num">{g.sessions_yesterday}</td>
+                      <td>
+                        {g.exit_reason ? (
                           <div className="stack">
-                            <Link to={`/groups/${g.id}`} data-testid="group-link">
-                              {g.name || '（未命名群）'}
-                            </Link>
-                            <span className="mono small muted">{g.group_wxid}</span>
+                            <span data-testid="group-exit-reason">{g.exit_reason}</span>
+                            <span className="muted small">{formatDateTime(g.exited_at)}</span>
                           </div>
-                        </td>
-                        <td>
-                          {g.owner_id !== null && g.owner_id !== undefined ? (
-                            <Link to={`/users/${g.owner_id}`}>
-                              {g.owner_nickname || '（无昵称）'}
-                              <span className="muted mono"> #{g.owner_id}</span>
-                            </Link>
-                          ) : (
-                            <span className="muted">—</span>
-                          )}
-                        </td>
-                        <td>
-                          <div className="stack">
-                            <span>{g.robot_nickname || '—'}</span>
-                            <span className="mono small muted">{g.robot_wxid}</span>
-                          </div>
-                        </td>
-                        <td>
-                          <Tag tone={state.tone} testId="group-state">
-                            {state.label}
-                          </Tag>
-                        </td>
-                        <td className="nowrap">
-                          <Stars stars={g.stars} />
-                        </td>
-                        <td className="num">{g.member_count}</td>
-                        <td className="num" data-testid="group-sessions-today">
-                          {g.sessions_today}
-                        </td>
-                        <td className="num">{g.sessions_yesterday}</td>
-                        <td>
-                          {g.exit_reason ? (
-                            <div className="stack">
-                              <span data-testid="group-exit-reason">{g.exit_reason}</span>
-                              <span className="muted small">{formatDateTime(g.exited_at)}</span>
-                            </div>
-                          ) : (
-                            <span className="muted">—</span>
-                          )}
-                        </td>
-                      </tr>
-                    )
-                  })}
-                </tbody>
-              </table>
-            )
-          }
+                        ) : (
+                          <span className="muted">—</span>
+                        )}
+                      </td>
+                    </tr>
+                  )
+                })}
+              </tbody>
+            </table>
+          )}
         </ListFrame>
       </section>
     </>

@@ -1,25 +1,22 @@
 // 维护模式: while on, every H5 API answers 1503 with the message here; the console keeps working.
 import { useEffect, useState } from 'react'
-import { canWrite, getMaintenance, putMaintenance, type ApiError } from '../api'
+import { charCount } from '@gpet/common/content'
+import { canWrite, getMaintenance, putMaintenance } from '../api'
 import { useAuth } from '../auth'
-import { useLoad } from '../components/hooks'
-import { useToast } from '../components/toast'
-import { Field, LoadError, Loading, PageHead, ReadOnlyNote, Tag, useConfirm } from '../components/ui'
+import { useLoad, useSubmit } from '../components/hooks'
+import { Field, LoadError, Loading, PageHead, Tag, useConfirm } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
-import { charCount } from '../lib/text'
 
 const MAX_MESSAGE = 200
 
 export default function Maintenance() {
   const { operator } = useAuth()
   const writable = canWrite(operator?.role)
-  const toast = useToast()
   const [confirm, confirmDialog] = useConfirm()
   const { data, error, loading, reload, setData } = useLoad(getMaintenance, [])
   const [enabled, setEnabled] = useState(false)
   const [message, setMessage] = useState('')
-  const [problem, setProblem] = useState('')
-  const [busy, setBusy] = useState(false)
+  const { problem, setProblem, busy, submit } = useSubmit()
 
   useEffect(() => {
     if (!data) return
@@ -42,23 +39,15 @@ export default function Maintenance() {
       })
       if (!ok) return
     }
-    setBusy(true)
-    try {
-      const saved = await putMaintenance(enabled, message)
-      setData(saved)
-      toast.success(saved.enabled ? '维护模式已开启' : data.enabled ? '维护模式已关闭' : '已保存')
-    } catch (e) {
-      setProblem((e as ApiError).message || '保存失败')
-      toast.error((e as ApiError).message)
-    } finally {
-      setBusy(false)
-    }
+    await submit(() => putMaintenance(enabled, message), {
+      done: (saved) => (saved.enabled ? '维护模式已开启' : data.enabled ? '维护模式已关闭' : '已保存'),
+      then: setData,
+    })
   }
 
   return (
     <>
-      <PageHead title="维护模式" hint="开启后 H5 端显示维护页面，运营后台不受影响" />
-      {!writable && <ReadOnlyNote />}
+      <PageHead title="维护模式" hint="开启后 H5 端显示维护页面，运营后台不受影响" writable={writable} />
       {!data && loading && <Loading />}
       {!data && error && <LoadError error={error} onRetry={reload} />}
       {data && (

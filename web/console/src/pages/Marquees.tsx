@@ -1,144 +1,106 @@
 // 走马灯: notices scrolling on the H5 home page between their start and end times.
 import { useState, type FormEvent } from 'react'
+import { charCount } from '@gpet/common/content'
 import {
   canWrite,
   createMarquee,
   deleteMarquee,
   listMarquees,
   updateMarquee,
-  type ApiError,
   type Marquee,
 } from '../api'
 import { useAuth } from '../auth'
-import { useLoad } from '../components/hooks'
-import { useToast } from '../components/toast'
-import { Empty, Field, FormFooter, ListFrame, Modal, PageHead, ReadOnlyNote, Tag, useConfirm } from '../components/ui'
+import { useConfirmedAction, useEditing, useLoad, useSubmit } from '../components/hooks'
+import { Field, FormFooter, ListFrame, Modal, PageHead, Tag } from '../components/ui'
 import { formatDateTime, localInputAt, localInputToRfc3339, parseTime, rfc3339ToLocalInput } from '../lib/dates'
-import { charCount } from '../lib/text'
 
 const MAX_TEXT = 200
 const DAY_MS = 86_400_000
 
-/** The marquee being edited: null to add one. */
-type Editing = { marquee: Marquee | null } | null
-
 export default function Marquees() {
   const { operator } = useAuth()
   const writable = canWrite(operator?.role)
-  const toast = useToast()
-  const [confirm, confirmDialog] = useConfirm()
-  const [editing, setEditing] = useState<Editing>(null)
-  const [deleting, setDeleting] = useState<Marquee['id'] | null>(null)
+  const deleting = useConfirmedAction<Marquee['id']>()
   const list = useLoad(listMarquees, [])
   const { reload } = list
+  const editing = useEditing<Marquee>(reload)
 
-  const onDelete = async (m: Marquee) => {
-    const ok = await confirm({
-      title: '删除走马灯',
-      message: `确定删除「${m.text}」？`,
-      okText: '删除',
-      danger: true,
+  const onDelete = (m: Marquee) =>
+    deleting.run(m.id, {
+      confirm: { title: '删除走马灯', message: `确定删除「${m.text}」？`, okText: '删除', danger: true },
+      act: () => deleteMarquee(m.id),
+      done: '已删除',
+      then: reload,
     })
-    if (!ok) return
-    setDeleting(m.id)
-    try {
-      await deleteMarquee(m.id)
-      toast.success('已删除')
-      reload()
-    } catch (e) {
-      toast.error((e as ApiError).message)
-    } finally {
-      setDeleting(null)
-    }
-  }
 
   return (
     <>
       <PageHead
         title="走马灯"
         hint="在 H5 首页滚动展示的通知（如结算延迟），按起止时间自动上下线；时间为北京时间"
-        actions={
-          writable && (
-            <button className="btn btn-primary" data-testid="marquee-new" onClick={() => setEditing({ marquee: null })}>
-              新建走马灯
-            </button>
-          )
-        }
+        writable={writable}
+        create={{ text: '新建走马灯', testId: 'marquee-new', onClick: () => editing.edit(null) }}
       />
-      {!writable && <ReadOnlyNote />}
       <section className="card">
-        <ListFrame list={list} testId="marquees-list">
-          {(data) =>
-            data.length === 0 ? (
-              <Empty text="暂无走马灯" testId="marquees-empty" />
-            ) : (
-              <table className="table" data-testid="marquees-table">
-                <thead>
-                  <tr>
-                    <th>内容</th>
-                    <th>开始时间</th>
-                    <th>结束时间</th>
-                    <th>状态</th>
-                    <th>创建时间</th>
-                    {writable && <th className="actions">操作</th>}
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.map((m) => (
-                    <tr key={m.id} data-testid="marquee-row">
-                      <td className="wrap" data-testid="marquee-text-cell">
-                        {m.text}
-                      </td>
-                      <td className="nowrap">{formatDateTime(m.starts_at)}</td>
-                      <td className="nowrap">{formatDateTime(m.ends_at)}</td>
-                      <td>
-                        {m.live ? (
-                          <Tag tone="success" testId="marquee-live">
-                            展示中
-                          </Tag>
-                        ) : (
-                          <Tag testId="marquee-idle">{parseTime(m.ends_at) <= Date.now() ? '已结束' : '未展示'}</Tag>
-                        )}
-                      </td>
-                      <td className="nowrap">{formatDateTime(m.created_at)}</td>
-                      {writable && (
-                        <td className="actions">
-                          <button
-                            className="btn btn-link"
-                            data-testid="marquee-edit"
-                            onClick={() => setEditing({ marquee: m })}
-                          >
-                            编辑
-                          </button>
-                          <button
-                            className="btn btn-link danger"
-                            data-testid="marquee-delete"
-                            disabled={deleting === m.id}
-                            onClick={() => onDelete(m)}
-                          >
-                            删除
-                          </button>
-                        </td>
+        <ListFrame list={list} testId="marquees-list" empty={{ text: '暂无走马灯', testId: 'marquees-empty' }}>
+          {(data) => (
+            <table className="table" data-testid="marquees-table">
+              <thead>
+                <tr>
+                  <th>内容</th>
+                  <th>开始时间</th>
+                  <th>结束时间</th>
+                  <th>状态</th>
+                  <th>创建时间</th>
+                  {writable && <th className="actions">操作</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {data.map((m) => (
+                  <tr key={m.id} data-testid="marquee-row">
+                    <td className="wrap" data-testid="marquee-text-cell">
+                      {m.text}
+                    </td>
+                    <td className="nowrap">{formatDateTime(m.starts_at)}</td>
+                    <td className="nowrap">{formatDateTime(m.ends_at)}</td>
+                    <td>
+                      {m.live ? (
+                        <Tag tone="success" testId="marquee-live">
+                          展示中
+                        </Tag>
+                      ) : (
+                        <Tag testId="marquee-idle">{parseTime(m.ends_at) <= Date.now() ? '已结束' : '未展示'}</Tag>
                       )}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
+                    </td>
+                    <td className="nowrap">{formatDateTime(m.created_at)}</td>
+                    {writable && (
+                      <td className="actions">
+                        <button
+                          className="btn btn-link"
+                          data-testid="marquee-edit"
+                          onClick={() => editing.edit(m)}
+                        >
+                          编辑
+                        </button>
+                        <button
+                          className="btn btn-link danger"
+                          data-testid="marquee-delete"
+                          disabled={deleting.busyId === m.id}
+                          onClick={() => onDelete(m)}
+                        >
+                          删除
+                        </button>
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
         </ListFrame>
       </section>
-      {editing && (
-        <MarqueeForm
-          marquee={editing.marquee}
-          onClose={() => setEditing(null)}
-          onSaved={() => {
-            setEditing(null)
-            reload()
-          }}
-        />
-      )}
-      {confirmDialog}
+      {editing.open && <MarqueeForm marquee={editing.open.item} {...editing.dialog} />}
+      {deleting.dialog}
     </>
   )
 }
@@ -161,14 +123,12 @@ function MarqueeForm({
   onClose: () => void
   onSaved: () => void
 }) {
-  const toast = useToast()
   const [text, setText] = useState(marquee?.text ?? '')
   // A new marquee starts now (to the minute) and runs for a day.
   const [opened] = useState(() => Date.now())
   const [starts, setStarts] = useState(() => (marquee ? rfc3339ToLocalInput(marquee.starts_at) : localInputAt(opened)))
   const [ends, setEnds] = useState(() => (marquee ? rfc3339ToLocalInput(marquee.ends_at) : localInputAt(opened + DAY_MS)))
-  const [problem, setProblem] = useState('')
-  const [busy, setBusy] = useState(false)
+  const { problem, setProblem, busy, submit } = useSubmit()
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault()
@@ -176,17 +136,10 @@ function MarqueeForm({
     const invalid = validate(body.text, body.starts_at, body.ends_at)
     setProblem(invalid)
     if (invalid) return
-    setBusy(true)
-    try {
-      if (marquee) await updateMarquee(marquee.id, body)
-      else await createMarquee(body)
-      toast.success(marquee ? '已保存' : '已创建')
-      onSaved()
-    } catch (err) {
-      setProblem((err as ApiError).message || '保存失败')
-      toast.error((err as ApiError).message)
-      setBusy(false)
-    }
+    await submit(() => (marquee ? updateMarquee(marquee.id, body) : createMarquee(body)), {
+      done: marquee ? '已保存' : '已创建',
+      then: onSaved,
+    })
   }
 
   return (

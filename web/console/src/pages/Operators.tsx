@@ -6,61 +6,51 @@ import {
   createOperator,
   listOperators,
   updateOperator,
-  type ApiError,
   type OperatorAccount,
   type Role,
 } from '../api'
 import { useAuth } from '../auth'
-import { useLoad } from '../components/hooks'
-import { useToast } from '../components/toast'
-import { Empty, Field, FormFooter, ListFrame, Modal, PageHead, Tag, useConfirm } from '../components/ui'
+import { useConfirmedAction, useLoad, useSubmit } from '../components/hooks'
+import { Field, FormFooter, ListFrame, Modal, PageHead, Tag } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
 import { validatePassword, validateUsername } from '../lib/operators'
 
 export default function Operators() {
   const { operator: me } = useAuth()
-  const toast = useToast()
-  const [confirm, confirmDialog] = useConfirm()
   const list = useLoad(listOperators, [])
   const { data, error, reload } = list
   const [adding, setAdding] = useState(false)
   const [resetting, setResetting] = useState<OperatorAccount | null>(null)
-  const [busyId, setBusyId] = useState<OperatorAccount['id'] | null>(null)
-
-  const update = async (op: OperatorAccount, body: { role?: Role; disabled?: boolean }, done: string) => {
-    setBusyId(op.id)
-    try {
-      await updateOperator(op.id, body)
-      toast.success(done)
-      reload()
-    } catch (e) {
-      toast.error((e as ApiError).message)
-    } finally {
-      setBusyId(null)
-    }
-  }
+  const updating = useConfirmedAction<OperatorAccount['id']>()
 
   const onRole = async (op: OperatorAccount, role: Role) => {
     if (role === op.role) return
-    const ok = await confirm({
-      title: '修改角色',
-      message: `将「${op.username}」的角色从 ${ROLE_LABELS[op.role] ?? op.role} 改为 ${ROLE_LABELS[role]}？`,
+    await updating.run(op.id, {
+      confirm: {
+        title: '修改角色',
+        message: `将「${op.username}」的角色从 ${ROLE_LABELS[op.role] ?? op.role} 改为 ${ROLE_LABELS[role]}？`,
+      },
+      act: () => updateOperator(op.id, { role }),
+      done: `已将「${op.username}」改为${ROLE_LABELS[role]}`,
+      then: reload,
     })
-    if (ok) await update(op, { role }, `已将「${op.username}」改为${ROLE_LABELS[role]}`)
   }
 
-  const onToggle = async (op: OperatorAccount) => {
-    if (!op.disabled) {
-      const ok = await confirm({
-        title: '停用操作员',
-        message: `停用后「${op.username}」将无法登录运营后台。确定停用？`,
-        okText: '停用',
-        danger: true,
-      })
-      if (!ok) return
-    }
-    await update(op, { disabled: !op.disabled }, op.disabled ? `已启用「${op.username}」` : `已停用「${op.username}」`)
-  }
+  const onToggle = (op: OperatorAccount) =>
+    updating.run(op.id, {
+      // Enabling asks nothing.
+      confirm: op.disabled
+        ? undefined
+        : {
+            title: '停用操作员',
+            message: `停用后「${op.username}」将无法登录运营后台。确定停用？`,
+            okText: '停用',
+            danger: true,
+          },
+      act: () => updateOperator(op.id, { disabled: !op.disabled }),
+      done: op.disabled ? `已启用「${op.username}」` : `已停用「${op.username}」`,
+      then: reload,
+    })
 
   const isMe = (op: OperatorAccount) => String(op.id) === String(me?.id) || op.username === me?.username
   const forbidden = !!error && error.status === 403
@@ -80,77 +70,73 @@ export default function Operators() {
         }
       />
       <section className="card">
-        <ListFrame list={list} testId="operators-list">
-          {(data) =>
-            data.length === 0 ? (
-              <Empty text="暂无操作员" testId="operators-empty" />
-            ) : (
-              <table className="table" data-testid="operators-table">
-                <thead>
-                  <tr>
-                    <th>用户名</th>
-                    <th>角色</th>
-                    <th>状态</th>
-                    <th>创建时间</th>
-                    <th>最近登录</th>
-                    <th className="actions">操作</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.map((op) => {
-                    const self = isMe(op)
-                    const busy = busyId === op.id
-                    return (
-                      <tr key={op.id} data-testid="operator-row" data-username={op.username}>
-                        <td>
-                          <strong>{op.username}</strong>
-                          {self && <span className="muted">（我）</span>}
-                        </td>
-                        <td>
-                          <select
-                            value={op.role}
-                            aria-label={`${op.username} 的角色`}
-                            data-testid="operator-role-select"
-                            disabled={self || busy}
-                            title={self ? '不能修改自己的角色' : undefined}
-                            onChange={(e) => onRole(op, e.target.value as Role)}
-                          >
-                            {ROLES.map((r) => (
-                              <option key={r} value={r}>
-                                {ROLE_LABELS[r]}
-                              </option>
-                            ))}
-                          </select>
-                        </td>
-                        <td>{op.disabled ? <Tag tone="danger">已停用</Tag> : <Tag tone="success">正常</Tag>}</td>
-                        <td className="nowrap">{formatDateTime(op.created_at)}</td>
-                        <td className="nowrap">{formatDateTime(op.last_login_at)}</td>
-                        <td className="actions">
-                          <button
-                            className={op.disabled ? 'btn btn-link' : 'btn btn-link danger'}
-                            data-testid="operator-toggle"
-                            disabled={self || busy}
-                            title={self ? '不能停用自己' : undefined}
-                            onClick={() => onToggle(op)}
-                          >
-                            {op.disabled ? '启用' : '停用'}
-                          </button>
-                          <button
-                            className="btn btn-link"
-                            data-testid="operator-reset-password"
-                            disabled={busy}
-                            onClick={() => setResetting(op)}
-                          >
-                            重置密码
-                          </button>
-                        </td>
-                      </tr>
-                    )
-                  })}
-                </tbody>
-              </table>
-            )
-          }
+        <ListFrame list={list} testId="operators-list" empty={{ text: '暂无操作员', testId: 'operators-empty' }}>
+          {(data) => (
+            <table className="table" data-testid="operators-table">
+              <thead>
+                <tr>
+                  <th>用户名</th>
+                  <th>角色</th>
+                  <th>状态</th>
+                  <th>创建时间</th>
+                  <th>最近登录</th>
+                  <th className="actions">操作</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.map((op) => {
+                  const self = isMe(op)
+                  const busy = updating.busyId === op.id
+                  return (
+                    <tr key={op.id} data-testid="operator-row" data-username={op.username}>
+                      <td>
+                        <strong>{op.username}</strong>
+                        {self && <span className="muted">（我）</span>}
+                      </td>
+                      <td>
+                        <select
+                          value={op.role}
+                          aria-label={`${op.username} 的角色`}
+                          data-testid="operator-role-select"
+                          disabled={self || busy}
+                          title={self ? '不能修改自己的角色' : undefined}
+                          onChange={(e) => onRole(op, e.target.value as Role)}
+                        >
+                          {ROLES.map((r) => (
+                            <option key={r} value={r}>
+                              {ROLE_LABELS[r]}
+                            </option>
+                          ))}
+                        </select>
+                      </td>
+                      <td>{op.disabled ? <Tag tone="danger">已停用</Tag> : <Tag tone="success">正常</Tag>}</td>
+                      <td className="nowrap">{formatDateTime(op.created_at)}</td>
+                      <td className="nowrap">{formatDateTime(op.last_login_at)}</td>
+                      <td className="actions">
+                        <button
+                          className={op.disabled ? 'btn btn-link' : 'btn btn-link danger'}
+                          data-testid="operator-toggle"
+                          disabled={self || busy}
+                          title={self ? '不能停用自己' : undefined}
+                          onClick={() => onToggle(op)}
+                        >
+                          {op.disabled ? '启用' : '停用'}
+                        </button>
+                        <button
+                          className="btn btn-link"
+                          data-testid="operator-reset-password"
+                          disabled={busy}
+                          onClick={() => setResetting(op)}
+                        >
+                          重置密码
+                        </button>
+                      </td>
+                    </tr>
+                  )
+                })}
+              </tbody>
+            </table>
+          )}
         </ListFrame>
       </section>
       {adding && (
@@ -163,34 +149,27 @@ export default function Operators() {
         />
       )}
       {resetting && <ResetPassword operator={resetting} onClose={() => setResetting(null)} />}
-      {confirmDialog}
+      {updating.dialog}
     </>
   )
 }
 
 function AddOperator({ onClose, onAdded }: { onClose: () => void; onAdded: () => void }) {
-  const toast = useToast()
   const [username, setUsername] = useState('')
   const [password, setPassword] = useState('')
   const [role, setRole] = useState<Role>('operator')
-  const [problem, setProblem] = useState('')
-  const [busy, setBusy] = useState(false)
+  const { problem, setProblem, busy, submit } = useSubmit()
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault()
     const invalid = validateUsername(username) || validatePassword(password)
     setProblem(invalid)
     if (invalid) return
-    setBusy(true)
-    try {
-      const created = await createOperator({ username: username.trim(), password, role })
-      toast.success(`已添加操作员「${created.username}」`)
-      onAdded()
-    } catch (err) {
-      setProblem((err as ApiError).message || '添加失败')
-      toast.error((err as ApiError).message)
-      setBusy(false)
-    }
+    await submit(() => createOperator({ username: username.trim(), password, role }), {
+      done: (created) => `已添加操作员「${created.username}」`,
+      failed: '添加失败',
+      then: onAdded,
+    })
   }
 
   return (
@@ -237,27 +216,20 @@ function AddOperator({ onClose, onAdded }: { onClose: () => void; onAdded: () =>
 }
 
 function ResetPassword({ operator, onClose }: { operator: OperatorAccount; onClose: () => void }) {
-  const toast = useToast()
   const [password, setPassword] = useState('')
   const [again, setAgain] = useState('')
-  const [problem, setProblem] = useState('')
-  const [busy, setBusy] = useState(false)
+  const { problem, setProblem, busy, submit } = useSubmit()
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault()
     const invalid = validatePassword(password) || (password !== again ? '两次输入的密码不一致' : '')
     setProblem(invalid)
     if (invalid) return
-    setBusy(true)
-    try {
-      await updateOperator(operator.id, { password })
-      toast.success(`已重置「${operator.username}」的密码`)
-      onClose()
-    } catch (err) {
-      setProblem((err as ApiError).message || '重置失败')
-      toast.error((err as ApiError).message)
-      setBusy(false)
-    }
+    await submit(() => updateOperator(operator.id, { password }), {
+      done: `已重置「${operator.username}」的密码`,
+      failed: '重置失败',
+      then: onClose,
+    })
   }
 
   return (

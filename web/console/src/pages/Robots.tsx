@@ -2,11 +2,11 @@
 // today's use (snapshot free places, distributed, displayed, activated).
 import { useState, type FormEvent } from 'react'
 import { Link } from 'react-router-dom'
-import { canWrite, createRobot, listRobots, updateRobot, type ApiError, type Robot } from '../api'
+import { canWrite, createRobot, listRobots, updateRobot, type Robot } from '../api'
 import { useAuth } from '../auth'
-import { usePagedList } from '../components/hooks'
+import { useEditing, usePagedList, useSubmit } from '../components/hooks'
 import { useToast } from '../components/toast'
-import { Empty, Field, FormFooter, ListFrame, Modal, PageHead, ReadOnlyNote, SearchBox, Switch, Tag } from '../components/ui'
+import { Field, FormFooter, ListFrame, Modal, PageHead, SearchBox, Switch, Tag } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
 import {
   EMPTY_ROBOT_FORM,
@@ -22,30 +22,21 @@ import {
 
 const FILTER_DEFAULTS = { q: '' }
 
-/** The robot being edited: null to register one. */
-type Editing = { robot: Robot | null } | null
-
 export default function Robots() {
   const { operator } = useAuth()
   const writable = canWrite(operator?.role)
-  const [editing, setEditing] = useState<Editing>(null)
   const list = usePagedList(FILTER_DEFAULTS, ({ q }, paging) => listRobots({ q, ...paging }))
   const { filters, filter, reload } = list
+  const editing = useEditing<Robot>(reload)
 
   return (
     <>
       <PageHead
         title="机器人"
         hint="空余位置 = 容量 − 所在的群数；今日使用按每日快照的空余位置统计（分配 / 展示 / 激活）"
-        actions={
-          writable && (
-            <button className="btn btn-primary" data-testid="robot-new" onClick={() => setEditing({ robot: null })}>
-              新增机器人
-            </button>
-          )
-        }
+        writable={writable}
+        create={{ text: '新增机器人', testId: 'robot-new', onClick: () => editing.edit(null) }}
       />
-      {!writable && <ReadOnlyNote />}
       <section className="card">
         <div className="toolbar">
           <SearchBox
@@ -55,95 +46,86 @@ export default function Robots() {
             onSearch={(q) => filter({ q })}
           />
         </div>
-        <ListFrame list={list} testId="robots-list">
-          {(data) =>
-            data.items.length === 0 ? (
-              <Empty text={filters.q ? '没有匹配的机器人' : '暂无机器人'} testId="robots-empty" />
-            ) : (
-              <table className="table" data-testid="robots-table">
-                <thead>
-                  <tr>
-                    <th>二维码</th>
-                    <th>机器人</th>
-                    <th className="num">容量</th>
-                    <th className="num">群数</th>
-                    <th className="num">空余</th>
-                    <th>状态</th>
-                    <th>今日使用</th>
-                    <th>创建时间</th>
-                    {writable && <th className="actions">操作</th>}
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((r) => (
-                    <tr key={r.id} data-testid="robot-row" data-wxid={r.wxid}>
-                      <td>
-                        <QrThumb url={r.qr_code_url} />
-                      </td>
-                      <td>
-                        <div className="stack">
-                          <strong data-testid="robot-nickname">{r.nickname}</strong>
-                          <span className="mono small" data-testid="robot-wxid">
-                            {r.wxid}
-                          </span>
-                          <span className="muted small">平台 ID：{r.platform_id}</span>
-                        </div>
-                      </td>
-                      <td className="num" data-testid="robot-capacity">
-                        {r.capacity}
-                      </td>
-                      <td className="num">
-                        <Link
-                          to={`/groups?robot_id=${encodeURIComponent(r.id)}`}
-                          title="查看该机器人的群"
-                          data-testid="robot-groups"
-                        >
-                          {r.groups}
-                        </Link>
-                      </td>
-                      <td className="num" data-testid="robot-free">
-                        {r.free}
-                      </td>
-                      <td>
-                        {r.enabled ? (
-                          <Tag tone="success" testId="robot-enabled">
-                            启用
-                          </Tag>
-                        ) : (
-                          <Tag tone="danger" testId="robot-disabled">
-                            停用
-                          </Tag>
-                        )}
-                      </td>
-                      <td>
-                        <TodayUse robot={r} />
-                      </td>
-                      <td className="nowrap">{formatDateTime(r.created_at)}</td>
-                      {writable && (
-                        <td className="actions">
-                          <button className="btn btn-link" data-testid="robot-edit" onClick={() => setEditing({ robot: r })}>
-                            编辑
-                          </button>
-                        </td>
+        <ListFrame
+          list={list}
+          testId="robots-list"
+          empty={{ text: filters.q ? '没有匹配的机器人' : '暂无机器人', testId: 'robots-empty' }}
+        >
+          {(data) => (
+            <table className="table" data-testid="robots-table">
+              <thead>
+                <tr>
+                  <th>二维码</th>
+                  <th>机器人</th>
+                  <th className="num">容量</th>
+                  <th className="num">群数</th>
+                  <th className="num">空余</th>
+                  <th>状态</th>
+                  <th>今日使用</th>
+                  <th>创建时间</th>
+                  {writable && <th className="actions">操作</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {data.items.map((r) => (
+                  <tr key={r.id} data-testid="robot-row" data-wxid={r.wxid}>
+                    <td>
+                      <QrThumb url={r.qr_code_url} />
+                    </td>
+                    <td>
+                      <div className="stack">
+                        <strong data-testid="robot-nickname">{r.nickname}</strong>
+                        <span className="mono small" data-testid="robot-wxid">
+                          {r.wxid}
+                        </span>
+                        <span className="muted small">平台 ID：{r.platform_id}</span>
+                      </div>
+                    </td>
+                    <td className="num" data-testid="robot-capacity">
+                      {r.capacity}
+                    </td>
+                    <td className="num">
+                      <Link
+                        to={`/groups?robot_id=${encodeURIComponent(r.id)}`}
+                        title="查看该机器人的群"
+                        data-testid="robot-groups"
+                      >
+                        {r.groups}
+                      </Link>
+                    </td>
+                    <td className="num" data-testid="robot-free">
+                      {r.free}
+                    </td>
+                    <td>
+                      {r.enabled ? (
+                        <Tag tone="success" testId="robot-enabled">
+                          启用
+                        </Tag>
+                      ) : (
+                        <Tag tone="danger" testId="robot-disabled">
+                          停用
+                        </Tag>
                       )}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
+                    </td>
+                    <td>
+                      <TodayUse robot={r} />
+                    </td>
+                    <td className="nowrap">{formatDateTime(r.created_at)}</td>
+                    {writable && (
+                      <td className="actions">
+                        <button className="btn btn-link" data-testid="robot-edit" onClick={() => editing.edit(r)}>
+                          编辑
+                        </button>
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
         </ListFrame>
       </section>
-      {editing && (
-        <RobotDialog
-          robot={editing.robot}
-          onClose={() => setEditing(null)}
-          onSaved={() => {
-            setEditing(null)
-            reload()
-          }}
-        />
-      )}
+      {editing.open && <RobotDialog robot={editing.open.item} {...editing.dialog} />}
     </>
   )
 }
@@ -206,8 +188,7 @@ function TodayUse({ robot }: { robot: Robot }) {
 function RobotDialog({ robot, onClose, onSaved }: { robot: Robot | null; onClose: () => void; onSaved: () => void }) {
   const toast = useToast()
   const [form, setForm] = useState<RobotForm>(() => (robot ? robotToForm(robot) : EMPTY_ROBOT_FORM))
-  const [problem, setProblem] = useState('')
-  const [busy, setBusy] = useState(false)
+  const { problem, setProblem, busy, submit } = useSubmit()
   const set = (patch: Partial<RobotForm>) => setForm((prev) => ({ ...prev, ...patch }))
 
   const onSubmit = async (e: FormEvent) => {
@@ -227,16 +208,7 @@ function RobotDialog({ robot, onClose, onSaved }: { robot: Robot | null; onClose
       send = () => createRobot(parsed.body)
     }
     setProblem('')
-    setBusy(true)
-    try {
-      await send()
-      toast.success(robot ? '已保存' : '已新增机器人')
-      onSaved()
-    } catch (err) {
-      setProblem((err as ApiError).message || '保存失败')
-      toast.error((err as ApiError).message)
-      setBusy(false)
-    }
+    await submit(send, { done: robot ? '已保存' : '已新增机器人', then: onSaved })
   }
 
   const qr = form.qr_code_url.trim()

@@ -10,9 +10,8 @@ import {
   type SensitiveWord,
 } from '../api'
 import { useAuth } from '../auth'
-import { usePagedList } from '../components/hooks'
-import { useToast } from '../components/toast'
-import { Empty, ListFrame, PageHead, ReadOnlyNote, SearchBox, useConfirm } from '../components/ui'
+import { useConfirmedAction, usePagedList, useSubmit } from '../components/hooks'
+import { ListFrame, PageHead, SearchBox } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
 import { MAX_WORDS, highlight, parseWords, validateWords } from '../lib/text'
 
@@ -21,38 +20,25 @@ const FILTER_DEFAULTS = { q: '' }
 export default function SensitiveWords() {
   const { operator } = useAuth()
   const writable = canWrite(operator?.role)
-  const toast = useToast()
-  const [confirm, confirmDialog] = useConfirm()
   const list = usePagedList(FILTER_DEFAULTS, ({ q }, paging) => listSensitiveWords({ q, ...paging }))
   const { data, filters, filter, page, reload, setQuery } = list
-  const [deleting, setDeleting] = useState<SensitiveWord['id'] | null>(null)
+  const deleting = useConfirmedAction<SensitiveWord['id']>()
 
-  const onDelete = async (word: SensitiveWord) => {
-    const ok = await confirm({
-      title: '删除敏感词',
-      message: `确定删除敏感词「${word.word}」？`,
-      okText: '删除',
-      danger: true,
+  const onDelete = (word: SensitiveWord) =>
+    deleting.run(word.id, {
+      confirm: { title: '删除敏感词', message: `确定删除敏感词「${word.word}」？`, okText: '删除', danger: true },
+      act: () => deleteSensitiveWord(word.id),
+      done: `已删除「${word.word}」`,
+      then: () => {
+        // The last word of a later page: show the page before.
+        if (data && data.items.length === 1 && page > 1) setQuery({ page: String(page - 1) })
+        else reload()
+      },
     })
-    if (!ok) return
-    setDeleting(word.id)
-    try {
-      await deleteSensitiveWord(word.id)
-      toast.success(`已删除「${word.word}」`)
-      // The last word of a later page: show the page before.
-      if (data && data.items.length === 1 && page > 1) setQuery({ page: String(page - 1) })
-      else reload()
-    } catch (e) {
-      toast.error((e as ApiError).message)
-    } finally {
-      setDeleting(null)
-    }
-  }
 
   return (
     <>
-      <PageHead title="敏感词" hint="昵称、关键词、群发内容等用户文字命中敏感词时将被拒绝" />
-      {!writable && <ReadOnlyNote />}
+      <PageHead title="敏感词" hint="昵称、关键词、群发内容等用户文字命中敏感词时将被拒绝" writable={writable} />
       <div className="split">
         <section className="card">
           <div className="toolbar">
@@ -63,46 +49,46 @@ export default function SensitiveWords() {
               onSearch={(q) => filter({ q })}
             />
           </div>
-          <ListFrame list={list} testId="words-list">
-            {(data) =>
-              data.items.length === 0 ? (
-                <Empty text={filters.q ? '没有匹配的敏感词' : '暂无敏感词'} testId="words-empty" />
-              ) : (
-                <table className="table" data-testid="words-table">
-                  <thead>
-                    <tr>
-                      <th>敏感词</th>
-                      <th>添加人</th>
-                      <th>添加时间</th>
-                      {writable && <th className="actions">操作</th>}
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {data.items.map((w) => (
-                      <tr key={w.id} data-testid="word-row">
-                        <td>
-                          <span className="word">{w.word}</span>
+          <ListFrame
+            list={list}
+            testId="words-list"
+            empty={{ text: filters.q ? '没有匹配的敏感词' : '暂无敏感词', testId: 'words-empty' }}
+          >
+            {(data) => (
+              <table className="table" data-testid="words-table">
+                <thead>
+                  <tr>
+                    <th>敏感词</th>
+                    <th>添加人</th>
+                    <th>添加时间</th>
+                    {writable && <th className="actions">操作</th>}
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.items.map((w) => (
+                    <tr key={w.id} data-testid="word-row">
+                      <td>
+                        <span className="word">{w.word}</span>
+                      </td>
+                      <td>{w.created_by ?? <span className="muted">—</span>}</td>
+                      <td className="nowrap">{formatDateTime(w.created_at)}</td>
+                      {writable && (
+                        <td className="actions">
+                          <button
+                            className="btn btn-link danger"
+                            data-testid="word-delete"
+                            disabled={deleting.busyId === w.id}
+                            onClick={() => onDelete(w)}
+                          >
+                            删除
+                          </button>
                         </td>
-                        <td>{w.created_by ?? <span className="muted">—</span>}</td>
-                        <td className="nowrap">{formatDateTime(w.created_at)}</td>
-                        {writable && (
-                          <td className="actions">
-                            <button
-                              className="btn btn-link danger"
-                              data-testid="word-delete"
-                              disabled={deleting === w.id}
-                              onClick={() => onDelete(w)}
-                            >
-                              删除
-                            </button>
-                          </td>
-                        )}
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )
-            }
+                      )}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
           </ListFrame>
         </section>
         <div className="side">
@@ -117,16 +103,14 @@ export default function SensitiveWords() {
           <TryText />
         </div>
       </div>
-      {confirmDialog}
+      {deleting.dialog}
     </>
   )
 }
 
 function AddWords({ onAdded }: { onAdded: () => void }) {
-  const toast = useToast()
   const [text, setText] = useState('')
-  const [problem, setProblem] = useState('')
-  const [busy, setBusy] = useState(false)
+  const { problem, setProblem, busy, submit } = useSubmit()
   const words = parseWords(text)
 
   const onSubmit = async (e: FormEvent) => {
@@ -134,18 +118,15 @@ function AddWords({ onAdded }: { onAdded: () => void }) {
     const invalid = validateWords(words)
     setProblem(invalid)
     if (invalid) return
-    setBusy(true)
-    try {
-      const { added, skipped } = await addSensitiveWords(words)
-      toast.success(skipped ? `已添加 ${added} 个，${skipped} 个已存在而跳过` : `已添加 ${added} 个敏感词`)
-      setText('')
-      onAdded()
-    } catch (err) {
-      setProblem((err as ApiError).message || '添加失败')
-      toast.error((err as ApiError).message)
-    } finally {
-      setBusy(false)
-    }
+    await submit(() => addSensitiveWords(words), {
+      done: ({ added, skipped }) =>
+        skipped ? `已添加 ${added} 个，${skipped} 个已存在而跳过` : `已添加 ${added} 个敏感词`,
+      failed: '添加失败',
+      then: () => {
+        setText('')
+        onAdded()
+      },
+    })
   }
 
   return (

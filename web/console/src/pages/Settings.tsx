@@ -1,11 +1,11 @@
 // 系统设置: SMS code limits, the short-link reuse window and the groups' settings (star
 // thresholds and incomes, limits, the customer-service reply); the server checks the ranges.
 import { useEffect, useState, type FormEvent } from 'react'
-import { canWrite, getSettings, putSettings, type ApiError } from '../api'
+import { charCount } from '@gpet/common/content'
+import { canWrite, getSettings, putSettings } from '../api'
 import { useAuth } from '../auth'
-import { useLoad } from '../components/hooks'
-import { useToast } from '../components/toast'
-import { Field, LoadError, Loading, PageHead, ReadOnlyNote } from '../components/ui'
+import { useLoad, useSubmit } from '../components/hooks'
+import { Field, LoadError, Loading, PageHead, SaveBar } from '../components/ui'
 import {
   GROUP_LABELS,
   GROUP_NUMBER_FIELDS,
@@ -22,18 +22,15 @@ import {
   thresholdName,
   type SettingsForm,
 } from '../lib/settings'
-import { charCount } from '../lib/text'
 
 const GROUPS = [...new Set(SETTING_FIELDS.map((f) => f.group))]
 
 export default function Settings() {
   const { operator } = useAuth()
   const writable = canWrite(operator?.role)
-  const toast = useToast()
   const { data, error, loading, reload, setData } = useLoad(getSettings, [])
   const [form, setForm] = useState<SettingsForm>({})
-  const [problem, setProblem] = useState('')
-  const [busy, setBusy] = useState(false)
+  const { problem, setProblem, busy, submit } = useSubmit()
 
   useEffect(() => {
     if (data) setForm(settingsToForm(data))
@@ -45,23 +42,13 @@ export default function Settings() {
     const parsed = formToSettings(form, data)
     if ('error' in parsed) return setProblem(parsed.error)
     setProblem('')
-    setBusy(true)
-    try {
-      setData(await putSettings(parsed.settings))
-      toast.success('设置已保存')
-    } catch (err) {
-      // A 1403 names the field out of range.
-      setProblem((err as ApiError).message || '保存失败')
-      toast.error((err as ApiError).message)
-    } finally {
-      setBusy(false)
-    }
+    // A refusal (1403) names the field out of range.
+    await submit(() => putSettings(parsed.settings), { done: '设置已保存', then: setData })
   }
 
   return (
     <>
-      <PageHead title="系统设置" hint="修改后立即生效" />
-      {!writable && <ReadOnlyNote />}
+      <PageHead title="系统设置" hint="修改后立即生效" writable={writable} />
       {!data && loading && <Loading />}
       {!data && error && <LoadError error={error} onRetry={reload} />}
       {data && (
@@ -94,29 +81,16 @@ export default function Settings() {
               onChange={(key, value) => setForm((prev) => ({ ...prev, [key]: value }))}
             />
           )}
-          {problem && (
-            <div className="alert" role="alert" data-testid="settings-error">
-              {problem}
-            </div>
-          )}
-          {writable && (
-            <div className="form-actions">
-              <button
-                type="button"
-                className="btn btn-default"
-                disabled={busy}
-                onClick={() => {
-                  setForm(settingsToForm(data))
-                  setProblem('')
-                }}
-              >
-                重置
-              </button>
-              <button type="submit" className="btn btn-primary" disabled={busy} data-testid="settings-save">
-                {busy ? '保存中…' : '保存'}
-              </button>
-            </div>
-          )}
+          <SaveBar
+            problem={problem}
+            busy={busy}
+            writable={writable}
+            onReset={() => {
+              setForm(settingsToForm(data))
+              setProblem('')
+            }}
+            testId="settings"
+          />
         </form>
       )}
     </>

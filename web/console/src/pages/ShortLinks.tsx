@@ -9,9 +9,9 @@ import {
   type ShortLink,
 } from '../api'
 import { useAuth } from '../auth'
-import { usePagedList } from '../components/hooks'
+import { useConfirmedAction, usePagedList } from '../components/hooks'
 import { useToast } from '../components/toast'
-import { Empty, ListFrame, PageHead, ReadOnlyNote, SearchBox, Tag, useConfirm } from '../components/ui'
+import { ListFrame, PageHead, ReadOnlyNote, SearchBox, Tag } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
 
 const FILTER_DEFAULTS = { q: '' }
@@ -19,31 +19,22 @@ const FILTER_DEFAULTS = { q: '' }
 export default function ShortLinks() {
   const { operator } = useAuth()
   const writable = canWrite(operator?.role)
-  const toast = useToast()
-  const [confirm, confirmDialog] = useConfirm()
   const list = usePagedList(FILTER_DEFAULTS, ({ q }, paging) => listShortLinks({ q, ...paging }))
   const { filters, filter, reload } = list
-  const [disabling, setDisabling] = useState<ShortLink['id'] | null>(null)
+  const disabling = useConfirmedAction<ShortLink['id']>()
 
-  const onDisable = async (link: ShortLink) => {
-    const ok = await confirm({
-      title: '停用短链接',
-      message: `停用后访问 ${link.short_url} 将显示“链接不存在”，且不能恢复。确定停用？`,
-      okText: '停用',
-      danger: true,
+  const onDisable = (link: ShortLink) =>
+    disabling.run(link.id, {
+      confirm: {
+        title: '停用短链接',
+        message: `停用后访问 ${link.short_url} 将显示“链接不存在”，且不能恢复。确定停用？`,
+        okText: '停用',
+        danger: true,
+      },
+      act: () => disableShortLink(link.id),
+      done: '已停用',
+      then: reload,
     })
-    if (!ok) return
-    setDisabling(link.id)
-    try {
-      await disableShortLink(link.id)
-      toast.success('已停用')
-      reload()
-    } catch (e) {
-      toast.error((e as ApiError).message)
-    } finally {
-      setDisabling(null)
-    }
-  }
 
   return (
     <>
@@ -58,61 +49,61 @@ export default function ShortLinks() {
             onSearch={(q) => filter({ q })}
           />
         </div>
-        <ListFrame list={list} testId="shortlinks-list">
-          {(data) =>
-            data.items.length === 0 ? (
-              <Empty text={filters.q ? '没有匹配的短链接' : '暂无短链接'} testId="shortlinks-empty" />
-            ) : (
-              <table className="table" data-testid="shortlinks-table">
-                <thead>
-                  <tr>
-                    <th>短码</th>
-                    <th>短链接</th>
-                    <th>目标地址</th>
-                    <th className="num">访问次数</th>
-                    <th>状态</th>
-                    <th>创建时间</th>
-                    {writable && <th className="actions">操作</th>}
+        <ListFrame
+          list={list}
+          testId="shortlinks-list"
+          empty={{ text: filters.q ? '没有匹配的短链接' : '暂无短链接', testId: 'shortlinks-empty' }}
+        >
+          {(data) => (
+            <table className="table" data-testid="shortlinks-table">
+              <thead>
+                <tr>
+                  <th>短码</th>
+                  <th>短链接</th>
+                  <th>目标地址</th>
+                  <th className="num">访问次数</th>
+                  <th>状态</th>
+                  <th>创建时间</th>
+                  {writable && <th className="actions">操作</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {data.items.map((link) => (
+                  <tr key={link.id} data-testid="shortlink-row">
+                    <td className="mono">{link.code}</td>
+                    <td className="mono nowrap">
+                      <a href={link.short_url} target="_blank" rel="noreferrer">
+                        {link.short_url}
+                      </a>
+                    </td>
+                    <td className="ellipsis" title={link.url}>
+                      {link.url}
+                    </td>
+                    <td className="num">{link.visits}</td>
+                    <td>{link.disabled ? <Tag tone="danger">已停用</Tag> : <Tag tone="success">正常</Tag>}</td>
+                    <td className="nowrap">{formatDateTime(link.created_at)}</td>
+                    {writable && (
+                      <td className="actions">
+                        {!link.disabled && (
+                          <button
+                            className="btn btn-link danger"
+                            data-testid="shortlink-disable"
+                            disabled={disabling.busyId === link.id}
+                            onClick={() => onDisable(link)}
+                          >
+                            停用
+                          </button>
+                        )}
+                      </td>
+                    )}
                   </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((link) => (
-                    <tr key={link.id} data-testid="shortlink-row">
-                      <td className="mono">{link.code}</td>
-                      <td className="mono nowrap">
-                        <a href={link.short_url} target="_blank" rel="noreferrer">
-                          {link.short_url}
-                        </a>
-                      </td>
-                      <td className="ellipsis" title={link.url}>
-                        {link.url}
-                      </td>
-                      <td className="num">{link.visits}</td>
-                      <td>{link.disabled ? <Tag tone="danger">已停用</Tag> : <Tag tone="success">正常</Tag>}</td>
-                      <td className="nowrap">{formatDateTime(link.created_at)}</td>
-                      {writable && (
-                        <td className="actions">
-                          {!link.disabled && (
-                            <button
-                              className="btn btn-link danger"
-                              data-testid="shortlink-disable"
-                              disabled={disabling === link.id}
-                              onClick={() => onDisable(link)}
-                            >
-                              停用
-                            </button>
-                          )}
-                        </td>
-                      )}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
+                ))}
+              </tbody>
+            </table>
+          )}
         </ListFrame>
       </section>
-      {confirmDialog}
+      {disabling.dialog}
     </>
   )
 }

@@ -2,13 +2,12 @@
 // and freeze / unfreeze.
 import { useState, type ReactNode } from 'react'
 import { Link, useParams } from 'react-router-dom'
-import { canWrite, freezeUser, getUser, unfreezeUser, type ApiError, type Person, type UserDetail as Detail } from '../api'
+import { charCount } from '@gpet/common/content'
+import { canWrite, freezeUser, getUser, unfreezeUser, type Person, type UserDetail as Detail } from '../api'
 import { useAuth } from '../auth'
-import { useLoad } from '../components/hooks'
-import { useToast } from '../components/toast'
-import { Avatar, Field, LoadError, Loading, Modal, Tag, useConfirm } from '../components/ui'
+import { useConfirmedAction, useLoad, useSubmit } from '../components/hooks'
+import { Avatar, Field, LoadError, Loading, Modal, Tag } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
-import { charCount } from '../lib/text'
 
 const MAX_REASON = 200
 
@@ -16,30 +15,22 @@ export default function UserDetail() {
   const { id = '' } = useParams()
   const { operator } = useAuth()
   const writable = canWrite(operator?.role)
-  const toast = useToast()
-  const [confirm, confirmDialog] = useConfirm()
   const [freezing, setFreezing] = useState(false)
-  const [busy, setBusy] = useState(false)
+  const unfreezing = useConfirmedAction<string>()
   const { data, error, loading, reload } = useLoad(() => getUser(id), [id])
 
   const onUnfreeze = async () => {
     if (!data) return
-    const ok = await confirm({
-      title: '解冻用户',
-      message: `确定解冻「${data.user.nickname}」？解冻后该用户恢复正常使用。`,
-      okText: '解冻',
+    await unfreezing.run(id, {
+      confirm: {
+        title: '解冻用户',
+        message: `确定解冻「${data.user.nickname}」？解冻后该用户恢复正常使用。`,
+        okText: '解冻',
+      },
+      act: () => unfreezeUser(id),
+      done: '已解冻',
+      then: reload,
     })
-    if (!ok) return
-    setBusy(true)
-    try {
-      await unfreezeUser(id)
-      toast.success('已解冻')
-      reload()
-    } catch (e) {
-      toast.error((e as ApiError).message)
-    } finally {
-      setBusy(false)
-    }
   }
 
   return (
@@ -74,7 +65,12 @@ export default function UserDetail() {
             {writable && (
               <div className="page-actions">
                 {data.user.frozen ? (
-                  <button className="btn btn-primary" data-testid="unfreeze-button" disabled={busy} onClick={onUnfreeze}>
+                  <button
+                    className="btn btn-primary"
+                    data-testid="unfreeze-button"
+                    disabled={unfreezing.busyId !== null}
+                    onClick={onUnfreeze}
+                  >
                     解冻
                   </button>
                 ) : (
@@ -103,7 +99,7 @@ export default function UserDetail() {
           userId={id}
         />
       )}
-      {confirmDialog}
+      {unfreezing.dialog}
     </>
   )
 }
@@ -240,26 +236,15 @@ function FreezeDialog({
   onClose: () => void
   onFrozen: () => void
 }) {
-  const toast = useToast()
   const [reason, setReason] = useState('')
-  const [problem, setProblem] = useState('')
-  const [busy, setBusy] = useState(false)
+  const { problem, setProblem, busy, submit: send } = useSubmit()
 
   const submit = async () => {
     const text = reason.trim()
     if (!text) return setProblem('请填写冻结原因')
     if (charCount(text) > MAX_REASON) return setProblem(`冻结原因不能超过 ${MAX_REASON} 个字`)
     setProblem('')
-    setBusy(true)
-    try {
-      await freezeUser(userId, text)
-      toast.success('已冻结')
-      onFrozen()
-    } catch (e) {
-      setProblem((e as ApiError).message || '冻结失败')
-      toast.error((e as ApiError).message)
-      setBusy(false)
-    }
+    await send(() => freezeUser(userId, text), { done: '已冻结', failed: '冻结失败', then: onFrozen })
   }
 
   return (

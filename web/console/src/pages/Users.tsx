@@ -2,7 +2,7 @@
 import { Link, useNavigate } from 'react-router-dom'
 import { listUsers } from '../api'
 import { usePagedList } from '../components/hooks'
-import { Avatar, Empty, ListFrame, PageHead, SearchBox, Tag } from '../components/ui'
+import { Avatar, ListFrame, PageHead, SearchBox, Tag } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
 
 const FILTER_DEFAULTS = { q: '', frozen: '' }
@@ -41,60 +41,60 @@ export default function Users() {
             </select>
           </label>
         </div>
-        <ListFrame list={list} testId="users-list">
-          {(data) =>
-            data.items.length === 0 ? (
-              <Empty text={filters.q || frozen ? '没有符合条件的用户' : '暂无用户'} testId="users-empty" />
-            ) : (
-              <table className="table" data-testid="users-table">
-                <thead>
-                  <tr>
-                    <th>ID</th>
-                    <th>用户</th>
-                    <th>手机号</th>
-                    <th>实名</th>
-                    <th>邀请码</th>
-                    <th>师傅 ID</th>
-                    <th>状态</th>
-                    <th>注册时间</th>
-                    <th>最近登录</th>
+        <ListFrame
+          list={list}
+          testId="users-list"
+          empty={{ text: filters.q || frozen ? '没有符合条件的用户' : '暂无用户', testId: 'users-empty' }}
+        >
+          {(data) => (
+            <table className="table" data-testid="users-table">
+              <thead>
+                <tr>
+                  <th>ID</th>
+                  <th>用户</th>
+                  <th>手机号</th>
+                  <th>实名</th>
+                  <th>邀请码</th>
+                  <th>师傅 ID</th>
+                  <th>状态</th>
+                  <th>注册时间</th>
+                  <th>最近登录</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.items.map((u) => (
+                  <tr
+                    key={u.id}
+                    className="clickable"
+                    data-testid="user-row"
+                    onClick={(e) => {
+                      if (!(e.target as HTMLElement).closest('a')) navigate(`/users/${u.id}`)
+                    }}
+                  >
+                    <td className="mono">{u.id}</td>
+                    <td>
+                      <Link to={`/users/${u.id}`} className="user-cell" data-testid="user-link">
+                        <Avatar url={u.avatar_url} name={u.nickname} />
+                        <span>{u.nickname || '（无昵称）'}</span>
+                      </Link>
+                    </td>
+                    <td className="mono">{u.phone ?? <span className="muted">未绑定</span>}</td>
+                    <td>{u.identity_verified ? <Tag tone="success">已实名</Tag> : <span className="muted">未实名</span>}</td>
+                    <td className="mono">{u.invite_code}</td>
+                    <td className="mono">{u.master_id ?? <span className="muted">—</span>}</td>
+                    <td>
+                      <span className="tags">
+                        {u.frozen ? <Tag tone="danger">已冻结</Tag> : <Tag tone="success">正常</Tag>}
+                        {u.snapshot && <Tag tone="warning">快照</Tag>}
+                      </span>
+                    </td>
+                    <td className="nowrap">{formatDateTime(u.created_at)}</td>
+                    <td className="nowrap">{formatDateTime(u.last_login_at)}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((u) => (
-                    <tr
-                      key={u.id}
-                      className="clickable"
-                      data-testid="user-row"
-                      onClick={(e) => {
-                        if (!(e.target as HTMLElement).closest('a')) navigate(`/users/${u.id}`)
-                      }}
-                    >
-                      <td className="mono">{u.id}</td>
-                      <td>
-                        <Link to={`/users/${u.id}`} className="user-cell" data-testid="user-link">
-                          <Avatar url={u.avatar_url} name={u.nickname} />
-                          <span>{u.nickname || '（无昵称）'}</span>
-                        </Link>
-                      </td>
-                      <td className="mono">{u.phone ?? <span className="muted">未绑定</span>}</td>
-                      <td>{u.identity_verified ? <Tag tone="success">已实名</Tag> : <span className="muted">未实名</span>}</td>
-                      <td className="mono">{u.invite_code}</td>
-                      <td className="mono">{u.master_id ?? <span className="muted">—</span>}</td>
-                      <td>
-                        <span className="tags">
-                          {u.frozen ? <Tag tone="danger">已冻结</Tag> : <Tag tone="success">正常</Tag>}
-                          {u.snapshot && <Tag tone="warning">快照</Tag>}
-                        </span>
-                      </td>
-                      <td className="nowrap">{formatDateTime(u.created_at)}</td>
-                      <td className="nowrap">{formatDateTime(u.last_login_at)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )
-          }
+                ))}
+              </tbody>
+            </table>
+          )}
         </ListFrame>
       </section>
     </>

@@ -4,27 +4,24 @@ import {
   ApiError,
   CODE_EXPIRED,
   PROFILE_COMPLETE,
-  TOKEN_EXPIRED,
-  UNAUTHENTICATED,
   WRONG_CODE,
   bindPhone,
   getMe,
   sendPhoneCode,
+  sessionGone,
 } from '../api'
 import { sendCodeLabel } from '../format'
 import { useCountdown, useLoad } from '../hooks'
 import { CheckIcon } from '../icons'
 import { track } from '../track'
 import { codeError, maskPhone, phoneError, safeRedirect } from '../validate'
-import { PageHeader } from '../widgets'
+import { FormError, PageHeader } from '../widgets'
 import { LoadError, Loading } from './states'
 
 /** The message of an error, or '' for a lost session (the browser is leaving for login). */
 const messageOf = (e: unknown): string => {
-  if (e instanceof ApiError) {
-    return e.code === UNAUTHENTICATED || e.code === TOKEN_EXPIRED ? '' : e.message
-  }
-  return '操作失败，请稍后再试'
+  if (sessionGone(e)) return ''
+  return e instanceof ApiError ? e.message : '操作失败，请稍后再试'
 }
 
 /** /bind-phone?redirect=<H5 path>: binds a phone with an SMS code, then goes to `redirect`. */
@@ -165,11 +162,7 @@ function BindPhoneForm({ redirect, onAlreadyBound }: { redirect: string; onAlrea
             {notice}
           </p>
         )}
-        {error && (
-          <p className="form-error" role="alert" data-testid="form-error">
-            {error}
-          </p>
-        )}
+        <FormError error={error} />
         <button className="btn btn-primary btn-block" type="submit" data-testid="bind-submit" disabled={submitting}>
           {submitting ? '正在绑定…' : '绑定手机号'}
         </button>

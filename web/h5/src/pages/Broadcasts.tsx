@@ -1,12 +1,10 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react'
 import { Link } from 'react-router-dom'
+import { buildContent, charCount, emptyContentFields, type ContentFields, type ContentKind } from '@gpet/common/content'
 import {
   ApiError,
-  TOKEN_EXPIRED,
-  UNAUTHENTICATED,
   type Broadcast,
   type Bubble,
-  type ContentKind,
   type Group,
   cancelBroadcast,
   createBroadcast,
@@ -14,6 +12,7 @@ import {
   getGroups,
   previewBroadcast,
   sensitiveWords,
+  sessionGone,
 } from '../api'
 import {
   KIND_LABELS,
@@ -21,28 +20,23 @@ import {
   allSelected,
   broadcastSaveMessage,
   broadcastStateLabel,
-  buildContent,
   contentSummary,
   defaultSendAt,
   draftError,
-  emptyDraft,
   previewKey,
   sendAtError,
   sendAtFromLocal,
   targetOutcome,
   toggleAll,
   toggleOne,
-  type Draft,
 } from '../broadcast'
 import { formatDateTime } from '../format'
 import { useDebounced, useLoad } from '../hooks'
 import { RobotIcon } from '../icons'
-import { charCount } from '../keywords'
 import { track } from '../track'
-import { ConfirmDialog, PageHeader } from '../widgets'
+import { ConfirmDialog, FormError, PageHeader } from '../widgets'
 import { LoadError, Loading } from './states'
 
-const sessionGone = (e: unknown) => e instanceof ApiError && (e.code === UNAUTHENTICATED || e.code === TOKEN_EXPIRED)
 const KINDS: ContentKind[] = ['text', 'link', 'miniprogram']
 const PREVIEW_DELAY_MS = 300
 const PAGE_SIZE = 20
@@ -70,7 +64,7 @@ export default function Broadcasts() {
 // --- Compose ----------------------------------------------------------------------------
 
 function Composer({ groups, onCreated }: { groups: Group[]; onCreated: () => void }) {
-  const [draft, setDraft] = useState<Draft>(() => emptyDraft())
+  const [draft, setDraft] = useState<ContentFields>(() => emptyContentFields())
   const [selected, setSelected] = useState<number[]>([])
   const [later, setLater] = useState(false)
   const [sendAt, setSendAt] = useState('')
@@ -79,7 +73,7 @@ function Composer({ groups, onCreated }: { groups: Group[]; onCreated: () => voi
   const [submitting, setSubmitting] = useState(false)
   const ids = groups.map((g) => g.id)
 
-  const edit = (fields: Partial<Draft>) => {
+  const edit = (fields: Partial<ContentFields>) => {
     setDraft((d) => ({ ...d, ...fields }))
     setNotice('')
   }
@@ -101,7 +95,7 @@ function Composer({ groups, onCreated }: { groups: Group[]; onCreated: () => voi
         ...(at ? { send_at: at } : {}),
       })
       track('broadcast_created', { kind: draft.kind, groups: chosen.length, scheduled: later })
-      setDraft(emptyDraft(draft.kind))
+      setDraft(emptyContentFields(draft.kind))
       setNotice(
         later
           ? `已创建定时群发，将于 ${formatDateTime(task.send_at)} 发送到 ${chosen.length} 个群`
@@ -222,11 +216,7 @@ function Composer({ groups, onCreated }: { groups: Group[]; onCreated: () => voi
           {notice}
         </p>
       )}
-      {error && (
-        <p className="form-error" role="alert" data-testid="form-error">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <button
         className="btn btn-primary btn-block"
         type="submit"
@@ -239,8 +229,8 @@ function Composer({ groups, onCreated }: { groups: Group[]; onCreated: () => voi
   )
 }
 
-function ContentFields({ draft, edit }: { draft: Draft; edit: (fields: Partial<Draft>) => void }) {
-  const input = (field: keyof Draft, label: string, testId: string, placeholder: string, type = 'text') => (
+function ContentFields({ draft, edit }: { draft: ContentFields; edit: (fields: Partial<ContentFields>) => void }) {
+  const input = (field: keyof ContentFields, label: string, testId: string, placeholder: string, type = 'text') => (
     <label className="field">
       <span className="field-label">{label}</span>
       <input
@@ -306,7 +296,7 @@ type PreviewState =
   | { kind: 'error'; message: string }
 
 /** What WeChat will show, as the server renders it, asked for once typing pauses. */
-function usePreview(draft: Draft): PreviewState {
+function usePreview(draft: ContentFields): PreviewState {
   const key = useDebounced(previewKey(draft), PREVIEW_DELAY_MS)
   const [state, setState] = useState<PreviewState>({ kind: 'idle' })
   const latest = useRef(0)
@@ -338,7 +328,7 @@ function usePreview(draft: Draft): PreviewState {
   return state
 }
 
-function Preview({ draft }: { draft: Draft }) {
+function Preview({ draft }: { draft: ContentFields }) {
   const preview = usePreview(draft)
   const bubble = preview.kind === 'ready' || preview.kind === 'loading' ? preview.bubble : null
 

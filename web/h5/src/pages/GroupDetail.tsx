@@ -1,12 +1,12 @@
 import { useCallback, useMemo, useState } from 'react'
 import { useParams } from 'react-router-dom'
-import { ApiError, TOKEN_EXPIRED, UNAUTHENTICATED, type GroupDay, getGroup, leaveGroup } from '../api'
+import { ApiError, type GroupDay, getGroup, leaveGroup, sessionGone } from '../api'
 import { barChart } from '../chart'
 import { formatDate, formatDay, formatFen } from '../format'
 import { starsLabel } from '../groups'
 import { useLoad } from '../hooks'
 import { track } from '../track'
-import { ConfirmDialog, GroupStateBadge, PageHeader, Stars } from '../widgets'
+import { ConfirmDialog, GroupStateBadge, PageHeader, Stars, Stat } from '../widgets'
 import NotFound from './NotFound'
 import { LoadError, Loading } from './states'
 
@@ -39,7 +39,7 @@ function GroupDetailPage({ id }: { id: number }) {
       set({ ...group, ...left, history: group.history })
       setConfirming(false)
     } catch (e) {
-      if (e instanceof ApiError && (e.code === UNAUTHENTICATED || e.code === TOKEN_EXPIRED)) return
+      if (sessionGone(e)) return
       setLeaveError(e instanceof ApiError ? e.message : '操作失败，请稍后再试')
     } finally {
       setLeaving(false)
@@ -64,30 +64,10 @@ function GroupDetailPage({ id }: { id: number }) {
           </span>
         </div>
         <div className="stats">
-          <div className="stat">
-            <span className="stat-value" data-testid="sessions-today">
-              {group.sessions_today}
-            </span>
-            <span className="stat-label">今日会话</span>
-          </div>
-          <div className="stat">
-            <span className="stat-value" data-testid="speakers-today">
-              {group.speakers_today}
-            </span>
-            <span className="stat-label">今日发言人</span>
-          </div>
-          <div className="stat">
-            <span className="stat-value" data-testid="sessions-yesterday">
-              {group.sessions_yesterday}
-            </span>
-            <span className="stat-label">昨日会话</span>
-          </div>
-          <div className="stat">
-            <span className="stat-value money" data-testid="group-income">
-              {formatFen(group.star_income_fen)}
-            </span>
-            <span className="stat-label">日收益</span>
-          </div>
+          <Stat value={group.sessions_today} label="今日会话" testId="sessions-today" />
+          <Stat value={group.speakers_today} label="今日发言人" testId="speakers-today" />
+          <Stat value={group.sessions_yesterday} label="昨日会话" testId="sessions-yesterday" />
+          <Stat value={formatFen(group.star_income_fen)} label="日收益" testId="group-income" money />
         </div>
         <div className="row">
           <span className="muted">机器人</span>

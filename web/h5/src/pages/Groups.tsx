@@ -3,7 +3,7 @@ import { type Group, getGroups } from '../api'
 import { formatDate, formatFen } from '../format'
 import { useLoad } from '../hooks'
 import { ChevronIcon } from '../icons'
-import { GroupStateBadge, PageHeader, Stars } from '../widgets'
+import { GroupStateBadge, PageHeader, Stars, Stat } from '../widgets'
 import { LoadError, Loading } from './states'
 
 /** /groups: the owner's groups, their state, stars, sessions and income. */
@@ -63,24 +63,9 @@ function GroupRow({ group: g }: { group: Group }) {
         <span className="muted">{g.member_count} 人</span>
       </div>
       <div className="stats">
-        <div className="stat">
-          <span className="stat-value" data-testid="sessions-today">
-            {g.sessions_today}
-          </span>
-          <span className="stat-label">今日会话</span>
-        </div>
-        <div className="stat">
-          <span className="stat-value" data-testid="sessions-yesterday">
-            {g.sessions_yesterday}
-          </span>
-          <span className="stat-label">昨日会话</span>
-        </div>
-        <div className="stat">
-          <span className="stat-value money" data-testid="group-income">
-            {formatFen(g.star_income_fen)}
-          </span>
-          <span className="stat-label">当前星级日收益</span>
-        </div>
+        <Stat value={g.sessions_today} label="今日会话" testId="sessions-today" />
+        <Stat value={g.sessions_yesterday} label="昨日会话" testId="sessions-yesterday" />
+        <Stat value={formatFen(g.star_income_fen)} label="当前星级日收益" testId="group-income" money />
       </div>
       {g.state !== 'active' && (
         <p className="exit-reason" data-testid="exit-reason">

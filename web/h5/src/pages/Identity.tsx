@@ -5,18 +5,17 @@ import {
   PHONE_MISSING,
   PROFILE_COMPLETE,
   SENSITIVE_WORD,
-  TOKEN_EXPIRED,
-  UNAUTHENTICATED,
   type Me,
   getMe,
   sensitiveWords,
+  sessionGone,
   verifyIdentity,
 } from '../api'
 import { useLoad } from '../hooks'
 import { CheckIcon } from '../icons'
 import { track } from '../track'
 import { bindPhonePath, idNumberError, nameError, normalizeIdNumber, normalizeName } from '../validate'
-import { PageHeader } from '../widgets'
+import { FormError, PageHeader } from '../widgets'
 import { LoadError, Loading } from './states'
 
 /** /identity: real name and resident ID, once; needs a phone first. */
@@ -81,7 +80,7 @@ function IdentityForm(props: { onDone: (me: Me) => void; onAlreadyVerified: () =
         setError('提交失败，请稍后再试')
         return
       }
-      if (e.code === UNAUTHENTICATED || e.code === TOKEN_EXPIRED) return
+      if (sessionGone(e)) return
       if (e.code === PHONE_MISSING) {
         navigate(bindPhonePath('/identity'), { replace: true })
         return
@@ -131,11 +130,7 @@ function IdentityForm(props: { onDone: (me: Me) => void; onAlreadyVerified: () =
             {idHint}
           </p>
         )}
-        {error && (
-          <p className="form-error" role="alert" data-testid="form-error">
-            {error}
-          </p>
-        )}
+        <FormError error={error} />
         <button className="btn btn-primary btn-block" type="submit" data-testid="identity-submit" disabled={submitting}>
           {submitting ? '正在提交…' : '提交认证'}
         </button>

@@ -1,11 +1,10 @@
-import { useEffect, useRef, useState } from 'react'
 import { Navigate } from 'react-router-dom'
 import { type Me, type Person, type Referral, getMe, getReferral } from '../api'
 import { formatDate, formatFen } from '../format'
-import { useLoad } from '../hooks'
+import { useCopy, useLoad } from '../hooks'
 import { track } from '../track'
 import { bindPhonePath } from '../validate'
-import { PageHeader, PersonRow, QrCode, copyText } from '../widgets'
+import { CopyStatus, PageHeader, PersonRow, QrCode } from '../widgets'
 import { LoadError, Loading } from './states'
 
 /** The profile first: without a phone the page leads to binding one instead. */
@@ -73,16 +72,11 @@ export default function Invite() {
 }
 
 function InviteCard({ referral }: { referral: Referral }) {
-  const [copied, setCopied] = useState<'' | 'ok' | 'failed'>('')
-  const timer = useRef<ReturnType<typeof setTimeout>>(undefined)
-  useEffect(() => () => clearTimeout(timer.current), [])
+  const [copied, copy] = useCopy()
 
-  const onCopy = async () => {
+  const onCopy = () => {
     track('click', { button: 'copy_invite_link' })
-    const ok = await copyText(referral.invite_url)
-    setCopied(ok ? 'ok' : 'failed')
-    clearTimeout(timer.current)
-    timer.current = setTimeout(() => setCopied(''), 3000)
+    return copy(referral.invite_url)
   }
 
   return (
@@ -104,11 +98,7 @@ function InviteCard({ referral }: { referral: Referral }) {
           复制链接
         </button>
       </div>
-      {copied && (
-        <p className={copied === 'ok' ? 'form-notice' : 'form-error'} role="status" data-testid="copy-status">
-          {copied === 'ok' ? '已复制，快去发给好友吧' : '复制失败，请长按链接手动复制'}
-        </p>
-      )}
+      <CopyStatus copied={copied} ok="已复制，快去发给好友吧" failed="复制失败，请长按链接手动复制" />
     </section>
   )
 }

@@ -1,9 +1,8 @@
 import { useCallback, useState, type FormEvent } from 'react'
 import { Link } from 'react-router-dom'
+import { charCount } from '@gpet/common/content'
 import {
   ApiError,
-  TOKEN_EXPIRED,
-  UNAUTHENTICATED,
   type Group,
   type Keyword,
   addKeyword,
@@ -11,23 +10,22 @@ import {
   getGroups,
   getKeywords,
   sensitiveWords,
+  sessionGone,
 } from '../api'
 import { formatDate } from '../format'
 import { useLoad } from '../hooks'
 import {
   KEYWORD_MAX,
   REPLY_MAX,
-  charCount,
   keywordFormError,
   keywordSaveMessage,
   keywordScope,
   normalizeKeyword,
 } from '../keywords'
 import { track } from '../track'
-import { ConfirmDialog, PageHeader } from '../widgets'
+import { ConfirmDialog, FormError, PageHeader } from '../widgets'
 import { LoadError, Loading } from './states'
 
-const sessionGone = (e: unknown) => e instanceof ApiError && (e.code === UNAUTHENTICATED || e.code === TOKEN_EXPIRED)
 
 /** A select's value for a group filter or scope: '' is all groups. */
 const groupValue = (id: number | null) => (id === null ? '' : String(id))
@@ -168,11 +166,7 @@ function KeywordForm({ groups, onAdded }: { groups: Group[]; onAdded: () => void
           {notice}
         </p>
       )}
-      {error && (
-        <p className="form-error" role="alert" data-testid="form-error">
-          {error}
-        </p>
-      )}
+      <FormError error={error} />
       <button className="btn btn-primary btn-block" type="submit" data-testid="keyword-submit" disabled={submitting}>
         {submitting ? '正在保存…' : '添加关键词'}
       </button>

@@ -1,12 +1,13 @@
-import { useEffect, useRef, useState } from 'react'
+import { useState } from 'react'
 import { Link } from 'react-router-dom'
-import { ApiError, TOKEN_EXPIRED, UNAUTHENTICATED, type RobotOffer, assignRobots } from '../api'
+import { ApiError, type RobotOffer, assignRobots, sessionGone } from '../api'
 import { formatDateTime } from '../format'
 import { ROBOT_STEPS, assignErrorMessage } from '../groups'
+import { useCopy } from '../hooks'
 import { RobotIcon } from '../icons'
 import { track } from '../track'
 import { bindPhonePath } from '../validate'
-import { PageHeader, QrCode, copyText } from '../widgets'
+import { CopyStatus, PageHeader, QrCode } from '../widgets'
 
 /** /robots: asks for a robot and shows how to bring it into a group. */
 export default function Robots() {
@@ -24,7 +25,7 @@ export default function Robots() {
       track('robot_assigned', { robots: answer.robots.length })
     } catch (e) {
       if (e instanceof ApiError) {
-        if (e.code !== UNAUTHENTICATED && e.code !== TOKEN_EXPIRED) setError(assignErrorMessage(e.code, e.message))
+        if (!sessionGone(e)) setError(assignErrorMessage(e.code, e.message))
       } else {
         setError({ text: '领取失败，请稍后再试', needsPhone: false })
       }
@@ -43,14 +44,7 @@ export default function Robots() {
           <div className="robot-intro-icon">
             <RobotIcon size={40} />
           </div>
-          <ol className="steps">
-            {ROBOT_STEPS.map((step, i) => (
-              <li key={i}>
-                <span className="step-no">{i + 1}</span>
-                <span>{step}</span>
-              </li>
-            ))}
-          </ol>
+          <Steps />
         </section>
       ) : robots.length === 0 ? (
         <p className="empty card" data-testid="robots-empty">
@@ -90,16 +84,11 @@ export default function Robots() {
 
 function RobotCard({ robot }: { robot: RobotOffer }) {
   const [imageFailed, setImageFailed] = useState(!robot.qr_code_url)
-  const [copied, setCopied] = useState<'' | 'ok' | 'failed'>('')
-  const timer = useRef<ReturnType<typeof setTimeout>>(undefined)
-  useEffect(() => () => clearTimeout(timer.current), [])
+  const [copied, copy] = useCopy()
 
-  const onCopy = async () => {
+  const onCopy = () => {
     track('click', { button: 'copy_pairing_code' })
-    const ok = await copyText(robot.pairing_code)
-    setCopied(ok ? 'ok' : 'failed')
-    clearTimeout(timer.current)
-    timer.current = setTimeout(() => setCopied(''), 3000)
+    return copy(robot.pairing_code)
   }
 
   return (
@@ -134,20 +123,23 @@ function RobotCard({ robot }: { robot: RobotOffer }) {
       <p className="pairing-expiry" data-testid="pairing-expires">
         有效期至 {formatDateTime(robot.expires_at)}
       </p>
-      {copied && (
-        <p className={copied === 'ok' ? 'form-notice' : 'form-error'} role="status" data-testid="copy-status">
-          {copied === 'ok' ? '配对码已复制，添加好友时粘贴到验证信息里' : '复制失败，请长按配对码手动复制'}
-        </p>
-      )}
+      <CopyStatus copied={copied} ok="配对码已复制，添加好友时粘贴到验证信息里" failed="复制失败，请长按配对码手动复制" />
 
-      <ol className="steps" data-testid="robot-steps">
-        {ROBOT_STEPS.map((step, i) => (
-          <li key={i}>
-            <span className="step-no">{i + 1}</span>
-            <span>{step}</span>
-          </li>
-        ))}
-      </ol>
+      <Steps testId="robot-steps" />
     </section>
+  )
+}
+
+/** The steps from a robot's QR code to an active group, numbered. */
+function Steps({ testId }: { testId?: string }) {
+  return (
+    <ol className="steps" data-testid={testId}>
+      {ROBOT_STEPS.map((step, i) => (
+        <li key={i}>
+          <span className="step-no">{i + 1}</span>
+          <span>{step}</span>
+        </li>
+      ))}
+    </ol>
   )
 }
