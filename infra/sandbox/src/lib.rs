@@ -16,6 +16,16 @@
 //!   /sandbox/config/gpet` (where gpet is).
 //! - [`launch`]: `POST /launch/v1/switches`; own routes `GET /sandbox/launch`, `PUT
 //!   /sandbox/launch/{group_wxid}`.
+//! - [`wechat_pay`]: WeChat Pay API v3 transfer bills, `POST
+//!   /v3/fund-app/mch-transfer/transfer-bills`, `GET
+//!   /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}`, `GET
+//!   /v3/fund-app/mch-transfer/bills?bill_date=` (signed `WECHATPAY2-SHA256-RSA2048` both ways),
+//!   and signed, encrypted result notifications to each bill's `notify_url`; own routes under
+//!   `/sandbox/pay/` (config, faults, bills, confirm page, forced states, names, conflicts).
+//! - [`ads`]: the ad system calling gpet's signed `/api/callbacks/ad-click`; own routes `POST
+//!   /sandbox/ads/click`, `GET /sandbox/ads/clicks`.
+//! - [`mail`]: `POST /mail/v1/send` (key in `X-Mail-Key`); own routes `GET /sandbox/mail`, `GET`/`POST
+//!   /sandbox/mail/faults`.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -31,10 +41,13 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod ads;
 pub mod launch;
+pub mod mail;
 pub mod robot;
 pub mod sms;
 pub mod wechat_oauth;
+pub mod wechat_pay;
 
 mod html;
 
@@ -57,6 +70,18 @@ pub struct SandboxConfig {
     pub gpet_base_url: Option<String>,
     /// Whether chatty groups post `group_message` events every few seconds (demo data).
     pub chatter: bool,
+    /// WeChat Pay's merchant number (商户号) gpet pays from.
+    pub pay_mch_id: String,
+    /// The merchant's APIv3 key (32 ASCII bytes): notifications are encrypted with it.
+    pub pay_api_v3_key: String,
+    /// The merchant's API public key (PEM, SPKI) gpet signs its WeChat Pay requests with the
+    /// private half of. `None`: requests still need a well-formed `Authorization` header, but
+    /// their signatures are not checked.
+    pub pay_merchant_public_key_pem: Option<String>,
+    /// The ad system's MD5 signing secret for the ad-click callback.
+    pub ad_secret: String,
+    /// The key the mail API expects in `X-Mail-Key`.
+    pub mail_key: String,
 }
 
 impl Default for SandboxConfig {
@@ -69,6 +94,11 @@ impl Default for SandboxConfig {
             robot_secret: "sandbox-robot-secret".to_owned(),
             gpet_base_url: None,
             chatter: false,
+            pay_mch_id: wechat_pay::DEFAULT_MCH_ID.to_owned(),
+            pay_api_v3_key: wechat_pay::DEFAULT_API_V3_KEY.to_owned(),
+            pay_merchant_public_key_pem: None,
+            ad_secret: "sandbox-ad-secret".to_owned(),
+            mail_key: "sandbox-mail-key".to_owned(),
         }
     }
 }
@@ -86,15 +116,23 @@ struct Inner {
     sms: Mutex<sms::SmsState>,
     robot: Mutex<robot::RobotState>,
     launch: Mutex<launch::LaunchState>,
+    pay: Mutex<wechat_pay::PayState>,
+    /// WeChat Pay's keys: made or read once at start, never changed.
+    pay_keys: wechat_pay::PayKeys,
+    ads: Mutex<ads::AdsState>,
+    mail: Mutex<mail::MailState>,
     gpet_base_url: Mutex<String>,
     /// The client the sandbox calls gpet with.
     http: reqwest::Client,
 }
 
 impl SandboxState {
-    /// Fresh state with the demo data seeded; `base_url` is how browsers reach the sandbox
-    /// (no trailing slash needed).
-    pub fn new(config: SandboxConfig, base_url: impl Into<String>) -> Self {
+    /// Fresh state with the demo data seeded and WeChat Pay's platform key pair generated;
+    /// `base_url` is how browsers reach the sandbox (no trailing slash needed). Fails when the
+    /// WeChat Pay settings of `config` are unusable (a merchant key that is not an RSA public
+    /// key, an APIv3 key that is not 32 bytes).
+    pub fn new(config: SandboxConfig, base_url: impl Into<String>) -> anyhow::Result<Self> {
+        let pay_keys = wechat_pay::PayKeys::new(&config)?;
         let base_url = base_url.into().trim_end_matches('/').to_owned();
         let gpet_base_url =
             config.gpet_base_url.as_deref().unwrap_or(robot::DEFAULT_GPET_BASE_URL).trim_end_matches('/').to_owned();
@@ -102,7 +140,7 @@ impl SandboxState {
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
-        Self {
+        Ok(Self {
             inner: Arc::new(Inner {
                 config,
                 base_url,
@@ -110,10 +148,14 @@ impl SandboxState {
                 sms: Mutex::new(sms::SmsState::new()),
                 robot: Mutex::new(robot::RobotState::new()),
                 launch: Mutex::new(launch::LaunchState::new()),
+                pay: Mutex::new(wechat_pay::PayState::new()),
+                pay_keys,
+                ads: Mutex::new(ads::AdsState::new()),
+                mail: Mutex::new(mail::MailState::new()),
                 gpet_base_url: Mutex::new(gpet_base_url),
                 http,
             }),
-        }
+        })
     }
 
     pub fn config(&self) -> &SandboxConfig {
@@ -156,6 +198,22 @@ impl SandboxState {
     fn launch(&self) -> MutexGuard<'_, launch::LaunchState> {
         self.inner.launch.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    fn pay(&self) -> MutexGuard<'_, wechat_pay::PayState> {
+        self.inner.pay.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn pay_keys(&self) -> &wechat_pay::PayKeys {
+        &self.inner.pay_keys
+    }
+
+    fn ads(&self) -> MutexGuard<'_, ads::AdsState> {
+        self.inner.ads.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn mail(&self) -> MutexGuard<'_, mail::MailState> {
+        self.inner.mail.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// Every route of the sandbox, logging one line per request.
@@ -166,6 +224,9 @@ pub fn router(state: SandboxState) -> Router {
         .merge(sms::routes())
         .merge(robot::routes())
         .merge(launch::routes())
+        .merge(wechat_pay::routes())
+        .merge(ads::routes())
+        .merge(mail::routes())
         .fallback(not_found)
         .layer(middleware::from_fn(log_request))
         .with_state(state)
@@ -229,7 +290,8 @@ pub async fn spawn_on(addr: SocketAddr, config: SandboxConfig) -> anyhow::Result
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let base_url = config.public_base_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-    let state = SandboxState::new(config, base_url);
+    // RSA key generation takes a while: off the async threads.
+    let state = tokio::task::spawn_blocking(move || SandboxState::new(config, base_url)).await??;
     let base_url = state.base_url().to_owned();
     let chatter = state.config().chatter.then(|| tokio::spawn(robot::chatter_loop(state.clone())));
     let app = router(state.clone());
@@ -311,6 +373,33 @@ async fn index(axum::extract::State(state): axum::extract::State<SandboxState>) 
 <ul>
 <li>POST /launch/v1/switches <code>{{"group_wxids": [...]}}</code> → <code>{{"errcode": 0, "switches": {{"&lt;wxid&gt;": bool}}}}</code>; every group is on unless set</li>
 <li><a href="/sandbox/launch">GET /sandbox/launch</a> — the switches set; PUT /sandbox/launch/{{group_wxid}} <code>{{"on": bool}}</code></li>
+</ul>
+<h2>WeChat Pay (微信支付 APIv3 商家转账)</h2>
+<p>mchid <code>{mch_id}</code>; requests signed <code>Authorization: WECHATPAY2-SHA256-RSA2048 …</code> ({verifies}); answers and notifications signed with the platform key <code>{platform_serial}</code>; user_name RSA-OAEP(SHA-1) with the same key</p>
+<ul>
+<li>POST /v3/fund-app/mch-transfer/transfer-bills — a bill in WAIT_USER_CONFIRM (or as the next fault says)</li>
+<li>GET /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{{out_bill_no}}</li>
+<li>GET /v3/fund-app/mch-transfer/bills?bill_date=YYYY-MM-DD — bills created that day (Beijing time)</li>
+<li><a href="/sandbox/pay/config">GET /sandbox/pay/config</a> — the platform public key, serial and APIv3 key for the local setup</li>
+<li><a href="/sandbox/pay/bills">GET /sandbox/pay/bills?out_bill_no=</a> — bills and notification deliveries</li>
+<li><a href="/sandbox/pay/faults">GET /sandbox/pay/faults</a> — POST <code>{{"next": [fault…]}}</code> replaces the queue (accept, timeout_after_accept, system_error, processing_then_fail, not_enough, name_mismatch, auto_confirm); DELETE clears</li>
+<li>POST /sandbox/pay/confirm <code>{{"out_bill_no", "cancel"?}}</code>; GET /sandbox/pay/confirm/{{out_bill_no}} — the user's confirm page</li>
+<li>POST /sandbox/pay/bills/{{out_bill_no}}/state <code>{{"state", "fail_reason"?}}</code> — force a state</li>
+<li><a href="/sandbox/pay/names">GET /sandbox/pay/names</a> — PUT /sandbox/pay/names/{{openid}} <code>{{"name"}}</code>: a real name that must match user_name</li>
+<li><a href="/sandbox/pay/conflicts">GET /sandbox/pay/conflicts</a> — out_bill_no reused with other parameters</li>
+</ul>
+<h2>Ad system (广告系统)</h2>
+<p>calls <code>{gpet_base_url}{ad_callback}</code>, form-encoded, signed with MD5 and secret <code>{ad_secret}</code></p>
+<ul>
+<li>POST /sandbox/ads/click <code>{{"group_wxid", "amount_fen", "campaign_id"?, "trans_id"?, "repeat"?, "tamper"?: "signature"|"stale"}}</code></li>
+<li><a href="/sandbox/ads/clicks">GET /sandbox/ads/clicks</a> — the calls made and gpet's answers</li>
+</ul>
+<h2>Mail (邮件)</h2>
+<p>key <code>{mail_key}</code> in header <code>X-Mail-Key</code></p>
+<ul>
+<li>POST /mail/v1/send <code>{{"to", "subject", "text"}}</code> → <code>{{"id"}}</code></li>
+<li><a href="/sandbox/mail">GET /sandbox/mail</a> — messages sent, newest last</li>
+<li><a href="/sandbox/mail/faults">GET /sandbox/mail/faults</a> — POST <code>{{"fail_next": n}}</code> fails the next n sends with 500</li>
 </ul>"#,
         app_id = html::escape(&config.app_id),
         sms_key = html::escape(&config.sms_key),
@@ -321,6 +410,16 @@ async fn index(axum::extract::State(state): axum::extract::State<SandboxState>) 
         gpet_base_url = html::escape(&state.gpet_base_url()),
         callback = robot::CALLBACK_PATH,
         authorize = html::escape(&authorize),
+        mch_id = html::escape(&config.pay_mch_id),
+        verifies = if state.pay_keys().verifies_signatures() {
+            "signatures checked"
+        } else {
+            "signatures not checked: no merchant key given"
+        },
+        platform_serial = wechat_pay::PLATFORM_SERIAL,
+        ad_callback = ads::CALLBACK_PATH,
+        ad_secret = html::escape(&config.ad_secret),
+        mail_key = html::escape(&config.mail_key),
     );
     Html(html::page("gpet sandbox", "", &body))
 }

@@ -27,6 +27,11 @@ async fn main() -> anyhow::Result<()> {
         robot_secret: std::env::var("GPET_ROBOT_SECRET").unwrap_or(defaults.robot_secret),
         gpet_base_url: std::env::var("GPET_SANDBOX_GPET_URL").ok().filter(|url| !url.is_empty()),
         chatter: std::env::var("GPET_SANDBOX_CHATTER").is_ok_and(|value| value == "1"),
+        pay_mch_id: defaults.pay_mch_id,
+        pay_api_v3_key: defaults.pay_api_v3_key,
+        pay_merchant_public_key_pem: merchant_public_key_pem()?,
+        ad_secret: std::env::var("GPET_SANDBOX_AD_SECRET").unwrap_or(defaults.ad_secret),
+        mail_key: std::env::var("GPET_SANDBOX_MAIL_KEY").unwrap_or(defaults.mail_key),
     };
 
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
@@ -36,4 +41,21 @@ async fn main() -> anyhow::Result<()> {
 
     tokio::signal::ctrl_c().await?;
     sandbox.shutdown().await
+}
+
+/// The merchant's public key PEM, from `GPET_SANDBOX_PAY_MERCHANT_PUBLIC_KEY_PEM` or else the
+/// file `GPET_SANDBOX_PAY_MERCHANT_PUBLIC_KEY_FILE` names; `None` (signatures not checked) when
+/// neither is set.
+fn merchant_public_key_pem() -> anyhow::Result<Option<String>> {
+    let set = |name: &str| std::env::var(name).ok().filter(|value| !value.trim().is_empty());
+    if let Some(pem) = set("GPET_SANDBOX_PAY_MERCHANT_PUBLIC_KEY_PEM") {
+        // A PEM squeezed into one line of a .env file keeps its line breaks as `\n`.
+        return Ok(Some(pem.replace("\\n", "\n")));
+    }
+    match set("GPET_SANDBOX_PAY_MERCHANT_PUBLIC_KEY_FILE") {
+        Some(path) => std::fs::read_to_string(&path)
+            .map(Some)
+            .with_context(|| format!("cannot read GPET_SANDBOX_PAY_MERCHANT_PUBLIC_KEY_FILE={path:?}")),
+        None => Ok(None),
+    }
 }

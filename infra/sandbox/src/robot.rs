@@ -569,7 +569,7 @@ async fn emit(state: &SandboxState, mut events: Vec<Value>, signing: Signing) ->
     Ok(Delivery { ids, status, answer })
 }
 
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
