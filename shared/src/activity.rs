@@ -73,6 +73,10 @@ pub struct DayStats {
     pub robots: RobotsOfDay,
     /// Groups holding 1★ … 5★ on this day (rated from the day before), keyed "1" … "5".
     pub groups_by_stars: BTreeMap<String, i64>,
+    /// Income credited by the day's settlement (groups, ads, commission).
+    pub income_fen: i64,
+    /// Withdrawals paid out that day.
+    pub payouts_fen: i64,
 }
 
 /// Robots' use of a day, summed over robots.
@@ -121,6 +125,11 @@ pub async fn dashboard(ctx: &Ctx, from: BusinessDay, to: BusinessDay) -> Result<
                     (SELECT count(*) FROM users u WHERE NOT u.snapshot
                        AND u.created_at >= d.day::timestamp AT TIME ZONE 'Asia/Shanghai'
                        AND u.created_at < (d.day + 1)::timestamp AT TIME ZONE 'Asia/Shanghai') AS new_users
+                    , coalesce((SELECT sum(s.group_income_fen + s.ad_income_fen + s.commission_fen)
+                                FROM settlement_steps s WHERE s.day = d.day), 0)::bigint AS income_fen,
+                    coalesce((SELECT sum(w.amount_fen) FROM withdrawals w WHERE w.state = 'success'
+                                AND w.finished_at >= d.day::timestamp AT TIME ZONE 'Asia/Shanghai'
+                                AND w.finished_at < (d.day + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'), 0)::bigint AS payouts_fen
              FROM (SELECT generate_series($1::date, $2::date, interval '1 day')::date AS day) AS d
              LEFT JOIN daily_activity a ON a.day = d.day
              ORDER BY d.day",
@@ -153,6 +162,8 @@ pub async fn dashboard(ctx: &Ctx, from: BusinessDay, to: BusinessDay) -> Result<
                 activated: used.activated,
             },
             groups_by_stars: (1..=5).map(|s| (s.to_string(), by_stars[s - 1])).collect(),
+            income_fen: row.get("income_fen"),
+            payouts_fen: row.get("payouts_fen"),
         });
     }
     Ok(Dashboard { from: from.to_string(), to: to.to_string(), days })

@@ -96,6 +96,12 @@ pub struct Needs {
     pub robot: bool,
     /// The launch system's API.
     pub launch: bool,
+    /// WeChat Pay (transfer bills) and its notifications.
+    pub pay: bool,
+    /// The mail API alerts go through.
+    pub mail: bool,
+    /// The ad system's callback secret.
+    pub ads: bool,
 }
 
 /// The parts a function uses, as a type: `Ctx::from_env::<U>` builds only `U::NEEDS`, and since
@@ -121,9 +127,23 @@ impl Needs {
         sms: false,
         robot: false,
         launch: false,
+        pay: false,
+        mail: false,
+        ads: false,
     };
-    pub const ALL: Needs =
-        Needs { db: true, cache: true, queues: true, auth: true, wechat: true, sms: true, robot: true, launch: true };
+    pub const ALL: Needs = Needs {
+        db: true,
+        cache: true,
+        queues: true,
+        auth: true,
+        wechat: true,
+        sms: true,
+        robot: true,
+        launch: true,
+        pay: true,
+        mail: true,
+        ads: true,
+    };
 }
 
 #[derive(Clone)]
@@ -254,6 +274,83 @@ pub struct LaunchConfig {
 impl LaunchConfig {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self { base_url: env.url("GPET_LAUNCH_BASE_URL")? })
+    }
+}
+
+#[derive(Clone)]
+pub struct PayConfig {
+    /// WeChat Pay's API v3 (api.mch.weixin.qq.com).
+    pub base_url: Url,
+    pub mch_id: String,
+    /// The appid the payees' openids belong to.
+    pub app_id: String,
+    /// The merchant's API private key (PKCS#8 PEM) and its certificate serial number.
+    pub private_key_pem: SecretString,
+    pub serial_no: String,
+    /// Decrypts notifications (32 bytes).
+    pub api_v3_key: SecretString,
+    /// WeChat Pay's public key (SPKI PEM) and its id: checks answers and notifications, encrypts
+    /// the payee's name.
+    pub public_key_pem: String,
+    pub public_key_id: String,
+    /// Where WeChat Pay posts the transfer results.
+    pub notify_url: Url,
+    /// Local runs only: the sandbox's page where a user confirms a receipt.
+    pub confirm_page_base: Option<Url>,
+}
+
+impl PayConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let api_v3_key = env.secret("GPET_WECHAT_PAY_API_V3_KEY", 32)?;
+        if api_v3_key.expose_secret().len() != 32 {
+            return Err(ConfigError::Invalid { name: "GPET_WECHAT_PAY_API_V3_KEY", reason: "must be 32 bytes".into() });
+        }
+        Ok(Self {
+            base_url: env.url("GPET_WECHAT_PAY_BASE_URL")?,
+            mch_id: env.required("GPET_WECHAT_PAY_MCH_ID")?.to_owned(),
+            app_id: env.required("GPET_WECHAT_APP_ID")?.to_owned(),
+            private_key_pem: env.secret("GPET_WECHAT_PAY_PRIVATE_KEY_PEM", 100)?,
+            serial_no: env.required("GPET_WECHAT_PAY_SERIAL_NO")?.to_owned(),
+            api_v3_key,
+            public_key_pem: env.required("GPET_WECHAT_PAY_PUBLIC_KEY_PEM")?.to_owned(),
+            public_key_id: env.required("GPET_WECHAT_PAY_PUBLIC_KEY_ID")?.to_owned(),
+            notify_url: env
+                .url("GPET_PUBLIC_BASE_URL")?
+                .join("api/callbacks/wechat-pay/transfer")
+                .map_err(|e| ConfigError::Invalid { name: "GPET_PUBLIC_BASE_URL", reason: e.to_string() })?,
+            confirm_page_base: env.optional_url("GPET_WECHAT_PAY_CONFIRM_PAGE_BASE")?,
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct MailConfig {
+    /// The mail API.
+    pub base_url: Url,
+    pub key: SecretString,
+    /// Who gets the alerts (comma-separated).
+    pub alert_to: String,
+}
+
+impl MailConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            base_url: env.url("GPET_MAIL_BASE_URL")?,
+            key: env.secret("GPET_MAIL_KEY", 1)?,
+            alert_to: env.required("GPET_ALERT_MAIL_TO")?.to_owned(),
+        })
+    }
+}
+
+#[derive(Clone)]
+pub struct AdsConfig {
+    /// MD5_SECRET_KEY of the old system: the ad-click callback's signing key.
+    pub md5_secret: SecretString,
+}
+
+impl AdsConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self { md5_secret: env.secret("GPET_AD_MD5_SECRET", 8)? })
     }
 }
 

@@ -5,11 +5,15 @@ use crate::auth::Auth;
 use crate::cache::Cache;
 use crate::clock::Clock;
 use crate::config::{
-    AuthConfig, CacheConfig, DbConfig, Env, LaunchConfig, QueueConfig, RobotConfig, SmsConfig, Uses, WechatConfig,
+    AdsConfig, AuthConfig, CacheConfig, DbConfig, Env, LaunchConfig, MailConfig, PayConfig, QueueConfig, RobotConfig,
+    SmsConfig, Uses, WechatConfig,
 };
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::partners::{self, launch::LaunchSystem, robot::RobotPlatform, sms::SmsGateway, wechat::WechatOauth};
+use crate::partners::{
+    self, launch::LaunchSystem, mail::Mailer, robot::RobotPlatform, sms::SmsGateway, wechat::WechatOauth,
+    wechat_pay::WechatPay,
+};
 use crate::queue::Queues;
 use crate::robot_events::RobotDirectory;
 use crate::sensitive_words::MatcherCache;
@@ -24,6 +28,9 @@ pub struct Ctx {
     sms: Option<SmsGateway>,
     robot: Option<RobotPlatform>,
     launch: Option<LaunchSystem>,
+    pay: Option<WechatPay>,
+    mail: Option<Mailer>,
+    ads: Option<AdsConfig>,
     /// The sensitive-word matcher, built once per list version.
     pub(crate) sensitive_words: MatcherCache,
     /// Robot WeChat ids, for the robot-events consumer.
@@ -42,6 +49,9 @@ impl Ctx {
         let sms = U::NEEDS.sms.then(|| SmsConfig::from_env(env)).transpose()?;
         let robot = U::NEEDS.robot.then(|| RobotConfig::from_env(env)).transpose()?;
         let launch = U::NEEDS.launch.then(|| LaunchConfig::from_env(env)).transpose()?;
+        let pay = U::NEEDS.pay.then(|| PayConfig::from_env(env)).transpose()?;
+        let mail = U::NEEDS.mail.then(|| MailConfig::from_env(env)).transpose()?;
+        let ads = U::NEEDS.ads.then(|| AdsConfig::from_env(env)).transpose()?;
         let http = || partners::http_client();
         Ok(Ctx {
             clock,
@@ -60,6 +70,9 @@ impl Ctx {
             sms: sms.map(|c| Ok::<_, anyhow::Error>(SmsGateway::new(http()?, c))).transpose()?,
             robot: robot.map(|c| Ok::<_, anyhow::Error>(RobotPlatform::new(http()?, c))).transpose()?,
             launch: launch.map(|c| Ok::<_, anyhow::Error>(LaunchSystem::new(http()?, c))).transpose()?,
+            pay: pay.map(|c| WechatPay::new(http()?, c)).transpose()?,
+            mail: mail.map(|c| Ok::<_, anyhow::Error>(Mailer::new(http()?, c))).transpose()?,
+            ads,
             sensitive_words: MatcherCache::default(),
             robot_ids: RobotDirectory::default(),
         })
@@ -95,6 +108,18 @@ impl Ctx {
 
     pub fn launch(&self) -> Result<&LaunchSystem> {
         self.launch.as_ref().ok_or_else(|| missing("launch system"))
+    }
+
+    pub fn pay(&self) -> Result<&WechatPay> {
+        self.pay.as_ref().ok_or_else(|| missing("WeChat Pay"))
+    }
+
+    pub fn mail(&self) -> Result<&Mailer> {
+        self.mail.as_ref().ok_or_else(|| missing("mail"))
+    }
+
+    pub fn ads(&self) -> Result<&AdsConfig> {
+        self.ads.as_ref().ok_or_else(|| missing("ad system secret"))
     }
 }
 

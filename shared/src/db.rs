@@ -38,6 +38,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_foundation", include_str!("../../migrations/0001_foundation.sql")),
     ("0002_owners_operations", include_str!("../../migrations/0002_owners_operations.sql")),
     ("0003_robots_groups", include_str!("../../migrations/0003_robots_groups.sql")),
+    ("0004_money", include_str!("../../migrations/0004_money.sql")),
 ];
 
 /// Applies what is missing, each migration in its own transaction, under an advisory lock so

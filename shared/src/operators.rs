@@ -50,6 +50,8 @@ impl Role {
 
 /// Who may change content (users, words, notices, links, settings): not finance.
 pub const CONTENT_EDITORS: &[Role] = &[Role::Admin, Role::Operator];
+/// Who handles money: withdrawals, settlement, reconciliation, the money settings.
+pub const FINANCE: &[Role] = &[Role::Admin, Role::Finance];
 /// Who manages operators.
 pub const ADMINS: &[Role] = &[Role::Admin];
 

@@ -11,16 +11,25 @@ pub enum Queue {
     TrackingEvents,
     BiEvents,
     RobotEvents,
+    Payouts,
     TrackingEventsDlq,
     RobotEventsDlq,
+    PayoutsDlq,
 }
 
 impl Queue {
-    pub const ALL: [Queue; 5] =
-        [Queue::TrackingEvents, Queue::BiEvents, Queue::RobotEvents, Queue::TrackingEventsDlq, Queue::RobotEventsDlq];
+    pub const ALL: [Queue; 7] = [
+        Queue::TrackingEvents,
+        Queue::BiEvents,
+        Queue::RobotEvents,
+        Queue::Payouts,
+        Queue::TrackingEventsDlq,
+        Queue::RobotEventsDlq,
+        Queue::PayoutsDlq,
+    ];
 
     /// The dead-letter queues of our consumers, shown in the console.
-    pub const DEAD_LETTERS: [Queue; 2] = [Queue::RobotEventsDlq, Queue::TrackingEventsDlq];
+    pub const DEAD_LETTERS: [Queue; 3] = [Queue::RobotEventsDlq, Queue::TrackingEventsDlq, Queue::PayoutsDlq];
 
     /// The name in every environment (and in the outbox's `queue` column).
     pub fn name(self) -> &'static str {
@@ -28,8 +37,10 @@ impl Queue {
             Queue::TrackingEvents => "gpet-tracking-events",
             Queue::BiEvents => "gpet-bi-events",
             Queue::RobotEvents => "gpet-robot-events",
+            Queue::Payouts => "gpet-payouts",
             Queue::TrackingEventsDlq => "gpet-tracking-events-dlq",
             Queue::RobotEventsDlq => "gpet-robot-events-dlq",
+            Queue::PayoutsDlq => "gpet-payouts-dlq",
         }
     }
 
@@ -43,8 +54,10 @@ impl Queue {
             Queue::TrackingEvents => "GPET_TRACKING_QUEUE_URL",
             Queue::BiEvents => "GPET_BI_QUEUE_URL",
             Queue::RobotEvents => "GPET_ROBOT_EVENTS_QUEUE_URL",
+            Queue::Payouts => "GPET_PAYOUTS_QUEUE_URL",
             Queue::TrackingEventsDlq => "GPET_TRACKING_DLQ_URL",
             Queue::RobotEventsDlq => "GPET_ROBOT_EVENTS_DLQ_URL",
+            Queue::PayoutsDlq => "GPET_PAYOUTS_DLQ_URL",
         }
     }
 
@@ -53,6 +66,7 @@ impl Queue {
         match self {
             Queue::TrackingEventsDlq => Some(Queue::TrackingEvents),
             Queue::RobotEventsDlq => Some(Queue::RobotEvents),
+            Queue::PayoutsDlq => Some(Queue::Payouts),
             _ => None,
         }
     }

@@ -78,7 +78,7 @@ pub struct Apprentice {
     pub nickname: String,
     pub avatar_url: String,
     pub bound_at: Option<DateTime<Utc>>,
-    /// What the master earned from this apprentice (settlement comes with money).
+    /// The commission (both kinds) the master earned from this apprentice, all time.
     pub contributed_fen: i64,
 }
 
@@ -93,6 +93,10 @@ pub struct Referral {
     pub apprentices: Vec<Apprentice>,
     /// Apprentices of the apprentices.
     pub grand_apprentices: i64,
+    /// Commission earned from all apprentices, all time.
+    pub total_contributed_fen: i64,
+    /// Commission earned from the grand-apprentices, all time.
+    pub grand_contributed_fen: i64,
 }
 
 /// Apprentices shown on a page at most; the counts are exact.
@@ -138,7 +142,13 @@ pub async fn referral(ctx: &Ctx, user_id: i64) -> Result<Referral> {
     let (master, grand_master) = masters(&client, user_id).await?;
     let apprentices = client
         .query(
-            "SELECT id, nickname, avatar_url, bound_at FROM users WHERE master_id = $1 ORDER BY bound_at DESC, id DESC LIMIT $2",
+            "SELECT u.id, u.nickname, u.avatar_url, u.bound_at, coalesce(c.fen, 0)::bigint AS contributed_fen
+             FROM users u LEFT JOIN (
+                 SELECT e.source_user_id, sum(e.amount_fen) AS fen FROM ledger_entries e
+                 WHERE e.account_id = (SELECT id FROM accounts WHERE user_id = $1 AND kind = 'available')
+                   AND e.kind IN ('master_commission', 'master_ad_commission') GROUP BY e.source_user_id) c
+               ON c.source_user_id = u.id
+             WHERE u.master_id = $1 ORDER BY u.bound_at DESC, u.id DESC LIMIT $2",
             &[&user_id, &APPRENTICES_SHOWN],
         )
         .await
@@ -149,9 +159,18 @@ pub async fn referral(ctx: &Ctx, user_id: i64) -> Result<Referral> {
             nickname: r.get("nickname"),
             avatar_url: r.get("avatar_url"),
             bound_at: r.get("bound_at"),
-            contributed_fen: 0,
+            contributed_fen: r.get("contributed_fen"),
         })
         .collect();
+    let sums = client
+        .query_one(
+            "SELECT coalesce(sum(amount_fen) FILTER (WHERE kind IN ('master_commission', 'master_ad_commission')), 0)::bigint,
+                    coalesce(sum(amount_fen) FILTER (WHERE kind IN ('grand_master_commission', 'grand_master_ad_commission')), 0)::bigint
+             FROM ledger_entries WHERE account_id = (SELECT id FROM accounts WHERE user_id = $1 AND kind = 'available')",
+            &[&user_id],
+        )
+        .await
+        .db("failed to total the commission")?;
     Ok(Referral {
         invite_code,
         invite_url,
@@ -159,6 +178,8 @@ pub async fn referral(ctx: &Ctx, user_id: i64) -> Result<Referral> {
         grand_master,
         apprentices,
         grand_apprentices: grand_apprentices(&client, user_id).await?,
+        total_contributed_fen: sums.get(0),
+        grand_contributed_fen: sums.get(1),
     })
 }
 

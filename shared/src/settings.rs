@@ -92,7 +92,7 @@ impl Default for GroupSettings {
     fn default() -> Self {
         Self {
             star_thresholds: [1, 50, 200, 500],
-            star_income_fen: [10, 30, 60, 100, 150],
+            star_income_fen: [0, 10, 30, 60, 100],
             min_members: 20,
             cancel_after_days: 3,
             purge_after_days: 30,
@@ -137,6 +137,57 @@ impl Subject for GroupSettings {
             return Err(Error::bad_request("groups.customer_service_reply 须为 1 到 500 个字"));
         }
         Ok(())
+    }
+}
+
+/// Money: the four commission rates (basis points of the apprentice's income of that kind) and
+/// the withdrawal limits (*defaults* of SPEC.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoneySettings {
+    /// FATHER_SETTLE_RATE: the master's share of an apprentice's group income.
+    pub master_rate_bp: u32,
+    /// FATHER_AD_SETTLE_RATE: the master's share of an apprentice's ad income.
+    pub master_ad_rate_bp: u32,
+    /// GRAND_FATHER_SETTLE_RATE.
+    pub grand_master_rate_bp: u32,
+    /// GRAND_FATHER_AD_SETTLE_RATE.
+    pub grand_master_ad_rate_bp: u32,
+    pub withdraw_min_fen: u32,
+    pub withdraw_max_fen: u32,
+    /// Payouts failing in a row before the alert.
+    pub payout_fail_alert_after: u32,
+    /// Whether WeChat Pay's NOT_ENOUGH mails an alert.
+    pub merchant_low_balance_alert: bool,
+}
+
+impl Default for MoneySettings {
+    fn default() -> Self {
+        Self {
+            master_rate_bp: 1000,
+            master_ad_rate_bp: 1000,
+            grand_master_rate_bp: 500,
+            grand_master_ad_rate_bp: 500,
+            withdraw_min_fen: 100,
+            withdraw_max_fen: 50_000,
+            payout_fail_alert_after: 3,
+            merchant_low_balance_alert: true,
+        }
+    }
+}
+
+impl Subject for MoneySettings {
+    const KEY: &'static str = "money";
+
+    fn validate(&self) -> Result<()> {
+        within("money.master_rate_bp", self.master_rate_bp, 0, 5000)?;
+        within("money.master_ad_rate_bp", self.master_ad_rate_bp, 0, 5000)?;
+        within("money.grand_master_rate_bp", self.grand_master_rate_bp, 0, 5000)?;
+        within("money.grand_master_ad_rate_bp", self.grand_master_ad_rate_bp, 0, 5000)?;
+        // WeChat Pay's transfer bills: at least 0.10 yuan; above 2,000 yuan the payee's name is mandatory.
+        within("money.withdraw_min_fen", self.withdraw_min_fen, 10, 200_000)?;
+        within("money.withdraw_max_fen", self.withdraw_max_fen, self.withdraw_min_fen, 200_000)?;
+        within("money.payout_fail_alert_after", self.payout_fail_alert_after, 1, 100)
     }
 }
 
@@ -260,10 +311,16 @@ pub struct AllSettings {
     pub sms: SmsSettings,
     pub short_links: ShortLinkSettings,
     pub groups: GroupSettings,
+    pub money: MoneySettings,
 }
 
 pub async fn load_all(client: &impl GenericClient) -> Result<AllSettings> {
-    Ok(AllSettings { sms: load(client).await?, short_links: load(client).await?, groups: load(client).await? })
+    Ok(AllSettings {
+        sms: load(client).await?,
+        short_links: load(client).await?,
+        groups: load(client).await?,
+        money: load(client).await?,
+    })
 }
 
 /// A change of the settings page: the subjects present are saved whole, the others kept.
@@ -273,6 +330,8 @@ pub struct SettingsChange {
     pub sms: Option<SmsSettings>,
     pub short_links: Option<ShortLinkSettings>,
     pub groups: Option<GroupSettings>,
+    /// Finance and admins only.
+    pub money: Option<MoneySettings>,
 }
 
 async fn save_some<S: Subject>(client: &impl GenericClient, by: &ConsolePrincipal, value: &Option<S>) -> Result<()> {
@@ -288,11 +347,18 @@ pub async fn save_all(
     by: &ConsolePrincipal,
     change: &SettingsChange,
 ) -> Result<AllSettings> {
-    by.require(operators::CONTENT_EDITORS)?;
+    let content = change.sms.is_some() || change.short_links.is_some() || change.groups.is_some();
+    if change.money.is_some() {
+        by.require(operators::FINANCE)?;
+    }
+    if content || change.money.is_none() {
+        by.require(operators::CONTENT_EDITORS)?;
+    }
     let tx = client.transaction().await.db("failed to begin")?;
     save_some(&tx, by, &change.sms).await?;
     save_some(&tx, by, &change.short_links).await?;
     save_some(&tx, by, &change.groups).await?;
+    save_some(&tx, by, &change.money).await?;
     let saved = load_all(&tx).await?;
     tx.commit().await.db("failed to commit settings")?;
     Ok(saved)
@@ -320,7 +386,7 @@ mod tests {
         let g = GroupSettings::default();
         let stars: Vec<i16> = [0, 1, 49, 50, 199, 200, 499, 500, 100_000].iter().map(|s| g.stars(*s)).collect();
         assert_eq!(stars, [1, 2, 2, 3, 3, 4, 4, 5, 5]);
-        assert_eq!((g.income_fen(0), g.income_fen(1), g.income_fen(5)), (0, 10, 150));
+        assert_eq!((g.income_fen(0), g.income_fen(1), g.income_fen(2), g.income_fen(5)), (0, 0, 10, 100));
     }
 
     #[test]

@@ -127,3 +127,37 @@ pub fn optional_json_body<T: DeserializeOwned + Default>(req: &Request, limit: u
     let bytes: &[u8] = req.body().as_ref();
     if bytes.iter().all(u8::is_ascii_whitespace) { Ok(T::default()) } else { json_body(req, limit) }
 }
+
+/// A day from the path (`YYYY-MM-DD`, a business day); anything else is 1403.
+pub fn path_day(req: &Request, name: &str) -> gpet::Result<gpet::clock::BusinessDay> {
+    let value = path_param(req, name).unwrap_or_default();
+    gpet::clock::BusinessDay::parse(&value).map_err(Error::bad_request)
+}
+
+/// A partner's parameters, form-encoded in the body or in the query string (the body wins),
+/// decoded, in key order.
+pub fn form_params(req: &Request) -> gpet::Result<std::collections::BTreeMap<String, String>> {
+    let bytes: &[u8] = req.body().as_ref();
+    if bytes.len() > BODY_LIMIT {
+        return Err(Error::bad_request("请求体过大").with_status(413));
+    }
+    let mut params: std::collections::BTreeMap<String, String> = query(req).into_iter().collect();
+    for (k, v) in url::form_urlencoded::parse(bytes) {
+        params.insert(k.into_owned(), v.into_owned());
+    }
+    Ok(params)
+}
+
+/// A CSV download (UTF-8), or the envelope when it failed.
+pub fn csv(result: gpet::Result<String>, filename: &str) -> Response<Body> {
+    match result {
+        Ok(body) => Response::builder()
+            .status(200)
+            .header("content-type", "text/csv; charset=utf-8")
+            .header("content-disposition", format!("attachment; filename=\"{filename}\""))
+            .header("cache-control", "no-store")
+            .body(Body::Text(body))
+            .expect("a CSV response with valid parts builds"),
+        Err(e) => error(&e),
+    }
+}

@@ -46,6 +46,10 @@ pub async fn seed(ctx: &Ctx, sandbox_url: &str, admin_password: &str) -> anyhow:
     if !robots_seeded {
         robots_and_groups(ctx).await?;
     }
+    let money_seeded = client.query_opt("SELECT 1 FROM settings WHERE key = 'demo_money_seeded'", &[]).await?.is_some();
+    if !money_seeded {
+        money(ctx).await?;
+    }
     chatter(ctx, sandbox_url).await?;
     tracing::info!("demo data seeded");
     Ok(())
@@ -412,6 +416,98 @@ async fn robots_and_groups(ctx: &Ctx) -> anyhow::Result<()> {
     transaction.commit().await?;
     // Today's snapshot and counters, as the day's first assignment would take them.
     gpet::robots::take_snapshot(ctx, &client, ctx.clock.today()).await?;
+    Ok(())
+}
+
+/// Money for the wallet, withdrawal and finance pages: two weeks of ad clicks, the settlement
+/// of each of those days (run as the job runs it, so incomes and commissions are real ledger
+/// entries), past withdrawals paid and failed, and today's withdrawal of 张伟 sent to the
+/// sandbox's WeChat Pay, waiting for him to confirm it.
+async fn money(ctx: &Ctx) -> anyhow::Result<()> {
+    use gpet::ledger::{self, Account};
+    let today = ctx.clock.today();
+    let client = ctx.db()?.client().await?;
+    client
+        .execute(
+            "INSERT INTO ad_clicks (trans_id, group_id, owner_id, campaign_id, amount_fen, day)
+             SELECT 'seed-' || g.id || '-' || d::date || '-' || n, g.id, g.owner_id, 'demo-campaign',
+                    5 + (g.id * 7 + n * 13 + extract(day FROM d)::int * 3) % 60, d::date
+             FROM groups g, generate_series($1::date, $2::date, interval '1 day') AS d, generate_series(1, 2) AS n
+             WHERE g.owner_id IS NOT NULL AND g.state = 'active' AND (g.id + n + extract(day FROM d)::int) % 3 = 0
+             ON CONFLICT DO NOTHING",
+            &[&(today.date() - chrono::Days::new(14)), &today.date()],
+        )
+        .await?;
+    let mut day = gpet::clock::BusinessDay::from_date(today.date() - chrono::Days::new(14));
+    while day < today {
+        gpet::settlement::run(ctx, day, std::time::Duration::from_secs(600)).await?;
+        day = day.succ();
+    }
+    // Past withdrawals (older than the sandbox's records, so without payout attempts): paid,
+    // and one failed with its reason, for 张伟 and the first seeded owners with money.
+    let owners: Vec<(i64, i64)> = client
+        .query(
+            "SELECT u.id, a.balance_fen FROM users u JOIN accounts a ON a.user_id = u.id AND a.kind = 'available'
+             WHERE (u.openid = 'o_demo_zhangwei' OR u.openid LIKE 'o_seed_%') AND a.balance_fen >= 400
+             ORDER BY u.openid = 'o_demo_zhangwei' DESC, u.id LIMIT 8",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    for (n, (user_id, balance)) in owners.iter().enumerate() {
+        for (k, (back, share, failed)) in [(9u64, 4, false), (5, 5, true), (2, 5, false)].iter().enumerate() {
+            let amount = (balance / share).min(50_000);
+            let wd_day = today.date() - chrono::Days::new(*back + n as u64 % 2);
+            let at = gpet::clock::BusinessDay::from_date(wd_day).start() + chrono::Duration::hours(10 + k as i64);
+            let mut db = ctx.db()?.client().await?;
+            let tx = db.transaction().await?;
+            let id: i64 = tx
+                .query_one(
+                    "WITH next AS (SELECT nextval('withdrawals_id_seq') AS id)
+                     INSERT INTO withdrawals (id, user_id, amount_fen, day, state, out_bill_no, openid, user_name,
+                         created_at, updated_at, finished_at, result_code, wechat_state, fail_code, failure_reason)
+                     SELECT next.id, u.id, $2, $3, CASE WHEN $5 THEN 'failed' ELSE 'success' END, 'GW' || next.id || 'A1',
+                         u.openid, coalesce(u.identity_name, u.nickname), $4::timestamptz, $4::timestamptz + interval '3 minutes',
+                         $4::timestamptz + interval '3 minutes',
+                         CASE WHEN $5 THEN 3001 ELSE 3200 END, CASE WHEN $5 THEN 'FAIL' ELSE 'SUCCESS' END,
+                         CASE WHEN $5 THEN 'NAME_NOT_CORRECT' END,
+                         CASE WHEN $5 THEN '实名信息与微信实名不一致，金额已退回余额' END
+                     FROM next, users u WHERE u.id = $1 RETURNING id",
+                    &[user_id, &amount, &wd_day, &at, failed],
+                )
+                .await?
+                .get(0);
+            let hold =
+                ledger::transfer(Account::Available(*user_id), Account::Held(*user_id), amount, "withdrawal_hold")
+                    .map(|l| l.withdrawal(id));
+            ledger::post(&tx, &format!("wd:{id}:1:hold"), "withdrawal_hold", wd_day, &hold).await?;
+            let (to, kind) = if *failed {
+                (Account::Available(*user_id), "withdrawal_release")
+            } else {
+                (Account::Payouts, "withdrawal_paid")
+            };
+            let end = ledger::transfer(Account::Held(*user_id), to, amount, kind).map(|l| l.withdrawal(id));
+            let what = if *failed { "release" } else { "paid" };
+            ledger::post(&tx, &format!("wd:{id}:1:{what}"), kind, wd_day, &end).await?;
+            tx.commit().await?;
+        }
+    }
+    client.execute("INSERT INTO settings (key, value) VALUES ('demo_money_seeded', 'true')", &[]).await?;
+    // Today's: through the product, to the sandbox's WeChat Pay (waiting for 张伟 to confirm).
+    let zhangwei: Option<i64> =
+        client.query_opt("SELECT id FROM users WHERE openid = 'o_demo_zhangwei'", &[]).await?.map(|r| r.get(0));
+    if let Some(user_id) = zhangwei {
+        let available = ledger::balances(&client, user_id).await?.available_fen;
+        if available >= 200 {
+            let new = gpet::withdrawals::NewWithdrawal { amount_fen: (available / 4).clamp(100, 50_000) };
+            if let Err(e) = gpet::withdrawals::request(ctx, user_id, &new).await {
+                tracing::warn!(error = %e, "the demo withdrawal of today was not made");
+            }
+        }
+    }
+    gpet::ledger::audit(ctx).await?;
     Ok(())
 }
 

@@ -2,9 +2,11 @@
 //! in local runs and tests).
 
 pub mod launch;
+pub mod mail;
 pub mod robot;
 pub mod sms;
 pub mod wechat;
+pub mod wechat_pay;
 
 use std::time::Duration;
 

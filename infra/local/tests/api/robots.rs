@@ -235,7 +235,7 @@ async fn an_owner_pairs_a_robot_activates_a_group_and_its_sessions_are_counted_e
     let (_, groups) = app.get("/api/groups", &cookies).await;
     let group = &groups["data"]["items"][0];
     assert_eq!((group["stars"].as_i64(), group["sessions_yesterday"].as_i64()), (Some(2), Some(4)), "{groups}");
-    assert_eq!(group["star_income_fen"], 30);
+    assert_eq!(group["star_income_fen"], 10, "2★ earns 0.10 yuan a day (SPEC)");
     let id = group["id"].as_i64().unwrap();
     let (_, detail) = app.get(&format!("/api/groups/{id}"), &cookies).await;
     let history = detail["data"]["history"].as_array().unwrap();

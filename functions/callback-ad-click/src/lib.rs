@@ -1,0 +1,18 @@
+//! POST /api/callbacks/ad-click: ad-click income from the ad system: MD5-signed parameters (form or query), timestamp within 5 minutes, each `trans_id` recorded once.
+
+use gpet::ads::{self, Credited};
+use gpet::{Ctx, Envelope, Needs, Uses};
+use gpet_lambda::{Body, Request, Response, http};
+
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, ads: true, ..Needs::NONE };
+}
+
+#[utoipa::path(post, path = "/api/callbacks/ad-click", tag = "callbacks",
+    responses((status = 200, body = Envelope<Credited>), (status = 400, description = "1403 missing or bad parameters"), (status = 401, description = "1403 bad signature or stale timestamp"), (status = 404, description = "1404 unknown group")))]
+pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
+    http::reply(async { ads::click(ctx, &http::form_params(&req)?).await }.await)
+}

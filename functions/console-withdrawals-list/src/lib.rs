@@ -1,0 +1,28 @@
+//! GET /api/console/withdrawals: withdrawals filtered by `state`, `day`, `user_id`, paged; `format=csv` exports them all.
+
+use gpet::paging::{Page, PageRequest};
+use gpet::withdrawals::{self, Filter, Withdrawal};
+use gpet::{Ctx, Envelope, Needs, Uses};
+use gpet_lambda::{Body, Request, Response, http};
+
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
+}
+
+#[utoipa::path(get, path = "/api/console/withdrawals", tag = "console", params(("state" = Option<String>, Query), ("day" = Option<String>, Query), ("user_id" = Option<i64>, Query), ("format" = Option<String>, Query, description = "csv"), ("page" = Option<i64>, Query), ("page_size" = Option<i64>, Query)),
+    responses((status = 200, body = Envelope<Page<Withdrawal>>), (status = 400, description = "1403 with what was wrong"), (status = 401, description = "1401 not logged in, 1406 token expired"), (status = 403, description = "1401: this role may not")))]
+pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
+    let query = http::query(&req);
+    let (by, filter) = match (http::operator(ctx, &req).await, Filter::parse(&query)) {
+        (Ok(by), Ok(filter)) => (by, filter),
+        (Err(e), _) | (_, Err(e)) => return http::error(&e),
+    };
+    if query.get("format").map(String::as_str) == Some("csv") {
+        let day = filter.day.map(|d| d.to_string()).unwrap_or_else(|| "all".into());
+        return http::csv(withdrawals::csv(ctx, &by, &filter).await, &format!("withdrawals-{day}.csv"));
+    }
+    http::reply(async { withdrawals::search(ctx, &by, &filter, PageRequest::parse(&query)?).await }.await)
+}

@@ -1,0 +1,219 @@
+//! The owner's account: balances, income today (unsettled) and in total, the last 15 days by
+//! kind, and the flows (流水) of the last 15 days with their source.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use serde::Serialize;
+
+use crate::clock::shanghai;
+use crate::context::Ctx;
+use crate::db::QueryContext;
+use crate::error::Result;
+use crate::ledger;
+use crate::paging::{Page, PageRequest};
+use crate::settings::{self, GroupSettings, MoneySettings};
+
+/// Days of history shown.
+pub const DAYS: i64 = 15;
+
+/// The entry kinds that are income, as credited by settlement.
+pub const INCOME_KINDS: [&str; 6] = [
+    "group_income",
+    "ad_income",
+    "master_commission",
+    "grand_master_commission",
+    "master_ad_commission",
+    "grand_master_ad_commission",
+];
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DailyIncome {
+    pub day: String,
+    pub group_fen: i64,
+    pub ad_fen: i64,
+    pub commission_fen: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WithdrawRules {
+    pub min_fen: i64,
+    pub max_fen: i64,
+    pub withdrawn_today: bool,
+    pub phone_bound: bool,
+    pub identity_bound: bool,
+    pub frozen: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AccountSummary {
+    pub available_fen: i64,
+    pub held_fen: i64,
+    /// Today's ad clicks and today's group income as today's sessions so far would rate it:
+    /// not settled yet.
+    pub today_income_fen: i64,
+    /// Every income credited by settlement.
+    pub total_income_fen: i64,
+    /// Withdrawn and paid.
+    pub paid_fen: i64,
+    /// The last 15 settled days, oldest first, every day present.
+    pub daily: Vec<DailyIncome>,
+    pub withdraw: WithdrawRules,
+}
+
+pub async fn summary(ctx: &Ctx, user_id: i64) -> Result<AccountSummary> {
+    let client = ctx.db()?.client().await?;
+    let balances = ledger::balances(&client, user_id).await?;
+    let today = ctx.clock.today();
+    let groups: GroupSettings = settings::load(&client).await?;
+    let money: MoneySettings = settings::load(&client).await?;
+    let sessions: Vec<i64> = client
+        .query(
+            "SELECT coalesce(gd.sessions, 0)::bigint FROM groups g
+             LEFT JOIN group_daily gd ON gd.group_id = g.id AND gd.day = $2
+             WHERE g.owner_id = $1 AND g.state = 'active'",
+            &[&user_id, &today.date()],
+        )
+        .await
+        .db("failed to load today's sessions")?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let projected: i64 = sessions.iter().map(|s| groups.income_fen(groups.stars(*s))).sum();
+    let ads_today: i64 = client
+        .query_one(
+            "SELECT coalesce(sum(amount_fen), 0)::bigint FROM ad_clicks WHERE day = $1 AND owner_id = $2",
+            &[&today.date(), &user_id],
+        )
+        .await
+        .db("failed to sum today's clicks")?
+        .get(0);
+    let first = today.date() - chrono::Days::new(DAYS as u64);
+    let rows = client
+        .query(
+            "SELECT e.day,
+                    coalesce(sum(e.amount_fen) FILTER (WHERE e.kind = 'group_income'), 0)::bigint,
+                    coalesce(sum(e.amount_fen) FILTER (WHERE e.kind = 'ad_income'), 0)::bigint,
+                    coalesce(sum(e.amount_fen) FILTER (WHERE e.kind LIKE '%commission'), 0)::bigint
+             FROM ledger_entries e JOIN accounts a ON a.id = e.account_id
+             WHERE a.user_id = $1 AND a.kind = 'available' AND e.day >= $2 AND e.kind = ANY($3)
+             GROUP BY e.day",
+            &[&user_id, &first, &INCOME_KINDS.as_slice()],
+        )
+        .await
+        .db("failed to load the daily income")?;
+    let by_day: std::collections::HashMap<NaiveDate, (i64, i64, i64)> =
+        rows.iter().map(|r| (r.get(0), (r.get(1), r.get(2), r.get(3)))).collect();
+    let daily = (1..=DAYS)
+        .rev()
+        .map(|back| {
+            let day = today.date() - chrono::Days::new(back as u64);
+            let (g, a, c) = by_day.get(&day).copied().unwrap_or_default();
+            DailyIncome { day: day.to_string(), group_fen: g, ad_fen: a, commission_fen: c }
+        })
+        .collect();
+    let totals = client
+        .query_one(
+            "SELECT (SELECT coalesce(sum(e.amount_fen), 0)::bigint FROM ledger_entries e JOIN accounts a ON a.id = e.account_id
+                     WHERE a.user_id = $1 AND a.kind = 'available' AND e.kind = ANY($2)),
+                    (SELECT coalesce(sum(amount_fen), 0)::bigint FROM withdrawals WHERE user_id = $1 AND state = 'success'),
+                    EXISTS (SELECT 1 FROM withdrawals WHERE user_id = $1 AND day = $3 AND state NOT IN ('failed', 'rejected')),
+                    u.phone IS NOT NULL, u.identity_name IS NOT NULL, u.frozen
+             FROM users u WHERE u.id = $1",
+            &[&user_id, &INCOME_KINDS.as_slice(), &today.date()],
+        )
+        .await
+        .db("failed to total the account")?;
+    Ok(AccountSummary {
+        available_fen: balances.available_fen,
+        held_fen: balances.held_fen,
+        today_income_fen: projected + ads_today,
+        total_income_fen: totals.get(0),
+        paid_fen: totals.get(1),
+        daily,
+        withdraw: WithdrawRules {
+            min_fen: i64::from(money.withdraw_min_fen),
+            max_fen: i64::from(money.withdraw_max_fen),
+            withdrawn_today: totals.get(2),
+            phone_bound: totals.get(3),
+            identity_bound: totals.get(4),
+            frozen: totals.get(5),
+        },
+    })
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Flow {
+    pub id: i64,
+    pub at: DateTime<FixedOffset>,
+    /// The business day the money belongs to.
+    pub day: String,
+    pub kind: String,
+    /// + into the balance, − out of it.
+    pub amount_fen: i64,
+    pub title: String,
+    pub group_id: Option<i64>,
+    pub group_name: Option<String>,
+    pub source_user_id: Option<i64>,
+    pub source_nickname: Option<String>,
+    pub withdrawal_id: Option<i64>,
+}
+
+/// The owner's words for an entry kind.
+pub fn title(kind: &str) -> &'static str {
+    match kind {
+        "group_income" => "群收益",
+        "ad_income" => "广告收益",
+        "master_commission" => "徒弟分成",
+        "grand_master_commission" => "徒孙分成",
+        "master_ad_commission" => "徒弟广告分成",
+        "grand_master_ad_commission" => "徒孙广告分成",
+        "withdrawal_hold" => "提现冻结",
+        "withdrawal_release" => "提现退回",
+        _ => "其他",
+    }
+}
+
+/// The flows of the available balance in the last 15 days, newest first.
+pub async fn flows(ctx: &Ctx, user_id: i64, page: PageRequest) -> Result<Page<Flow>> {
+    let client = ctx.db()?.client().await?;
+    let since = ctx.clock.today().date() - chrono::Days::new(DAYS as u64);
+    let account: i64 = client
+        .query_one("SELECT id FROM accounts WHERE user_id = $1 AND kind = 'available'", &[&user_id])
+        .await
+        .db("failed to find the account")?
+        .get(0);
+    let rows = client
+        .query(
+            "SELECT e.id, e.created_at, e.day, e.kind, e.amount_fen, e.group_id, g.name, e.source_user_id, s.nickname, e.withdrawal_id
+             FROM ledger_entries e LEFT JOIN groups g ON g.id = e.group_id LEFT JOIN users s ON s.id = e.source_user_id
+             WHERE e.account_id = $1 AND e.day >= $2
+             ORDER BY e.id DESC LIMIT $3 OFFSET $4",
+            &[&account, &since, &page.page_size, &page.offset()],
+        )
+        .await
+        .db("failed to load flows")?;
+    let total: i64 = client
+        .query_one("SELECT count(*) FROM ledger_entries WHERE account_id = $1 AND day >= $2", &[&account, &since])
+        .await
+        .db("failed to count flows")?
+        .get(0);
+    let items = rows
+        .iter()
+        .map(|r| {
+            let kind: String = r.get(3);
+            Flow {
+                id: r.get(0),
+                at: r.get::<_, DateTime<Utc>>(1).with_timezone(&shanghai()),
+                day: r.get::<_, NaiveDate>(2).to_string(),
+                title: title(&kind).to_owned(),
+                kind,
+                amount_fen: r.get(4),
+                group_id: r.get(5),
+                group_name: r.get(6),
+                source_user_id: r.get(7),
+                source_nickname: r.get(8),
+                withdrawal_id: r.get(9),
+            }
+        })
+        .collect();
+    Ok(Page::new(items, total, page))
+}

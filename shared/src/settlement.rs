@@ -1,0 +1,348 @@
+//! Daily settlement (结算) of day D: every group active at some time during D earns the income
+//! of its stars on D, the ad income recorded on D is credited, and the platform pays on top the
+//! master's and grand-master's commission per apprentice and kind, floor(total × rate).
+//!
+//! A run walks fixed steps of owners by id range (fixed, with the rules, when the day is first
+//! started). A step is one database transaction: its ledger transaction (idempotency key
+//! `settle:{day}:{step}`) and its row in settlement_steps commit together. So whoever runs a
+//! step first credits it, a second runner at the same time waits on the key and skips it, and a
+//! run killed half-way leaves whole steps done and the rest to the next run.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::alerts;
+use crate::clock::{BusinessDay, shanghai};
+use crate::context::Ctx;
+use crate::db::QueryContext;
+use crate::error::{Error, Result};
+use crate::ledger;
+use crate::paging::{Page, PageRequest};
+use crate::settings::{self, GroupSettings, MoneySettings};
+
+/// Steps a run is cut into (fewer for small user tables: a step covers at least STEP_MIN ids).
+const STEPS: i64 = 50;
+const STEP_MIN: i64 = 1_000;
+
+/// The rules a run settles by, fixed when it is first started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rules {
+    pub star_thresholds: [u32; 4],
+    pub star_income_fen: [u32; 5],
+    pub master_rate_bp: u32,
+    pub master_ad_rate_bp: u32,
+    pub grand_master_rate_bp: u32,
+    pub grand_master_ad_rate_bp: u32,
+}
+
+impl Rules {
+    pub fn of(groups: &GroupSettings, money: &MoneySettings) -> Self {
+        Rules {
+            star_thresholds: groups.star_thresholds,
+            star_income_fen: groups.star_income_fen,
+            master_rate_bp: money.master_rate_bp,
+            master_ad_rate_bp: money.master_ad_rate_bp,
+            grand_master_rate_bp: money.grand_master_rate_bp,
+            grand_master_ad_rate_bp: money.grand_master_ad_rate_bp,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SettlementRun {
+    #[schema(value_type = String)]
+    pub day: BusinessDay,
+    /// running, done, failed.
+    pub state: String,
+    pub steps_total: i32,
+    pub steps_done: i64,
+    pub progress_pct: i64,
+    pub groups_credited: i64,
+    pub users_credited: i64,
+    pub group_income_fen: i64,
+    pub ad_income_fen: i64,
+    pub commission_fen: i64,
+    pub total_fen: i64,
+    pub started_at: DateTime<FixedOffset>,
+    pub finished_at: Option<DateTime<FixedOffset>>,
+    pub error: Option<String>,
+    /// How many times the day was started.
+    pub runs: i32,
+}
+
+const RUN_SQL: &str = "SELECT r.day, r.state, r.steps_total, r.started_at, r.finished_at, r.error, r.runs,
+        count(s.step), coalesce(sum(s.groups_credited), 0)::bigint, coalesce(sum(s.users_credited), 0)::bigint,
+        coalesce(sum(s.group_income_fen), 0)::bigint, coalesce(sum(s.ad_income_fen), 0)::bigint,
+        coalesce(sum(s.commission_fen), 0)::bigint
+     FROM settlement_runs r LEFT JOIN settlement_steps s ON s.day = r.day";
+
+fn run_of(r: &tokio_postgres::Row) -> SettlementRun {
+    let steps_total: i32 = r.get(2);
+    let steps_done: i64 = r.get(7);
+    let (group, ad, commission): (i64, i64, i64) = (r.get(10), r.get(11), r.get(12));
+    SettlementRun {
+        day: BusinessDay::from_date(r.get(0)),
+        state: r.get(1),
+        steps_total,
+        steps_done,
+        progress_pct: if steps_total == 0 { 100 } else { steps_done * 100 / i64::from(steps_total) },
+        groups_credited: r.get(8),
+        users_credited: r.get(9),
+        group_income_fen: group,
+        ad_income_fen: ad,
+        commission_fen: commission,
+        total_fen: group + ad + commission,
+        started_at: r.get::<_, DateTime<Utc>>(3).with_timezone(&shanghai()),
+        finished_at: r.get::<_, Option<DateTime<Utc>>>(4).map(|t| t.with_timezone(&shanghai())),
+        error: r.get(5),
+        runs: r.get(6),
+    }
+}
+
+pub async fn get(ctx: &Ctx, day: BusinessDay) -> Result<SettlementRun> {
+    let client = ctx.db()?.client().await?;
+    let sql = format!("{RUN_SQL} WHERE r.day = $1 GROUP BY r.day");
+    let row = client.query_opt(&sql, &[&day.date()]).await.db("failed to load the run")?;
+    row.as_ref().map(run_of).ok_or_else(|| Error::not_found("这一天还没有结算"))
+}
+
+pub async fn list(ctx: &Ctx, page: PageRequest) -> Result<Page<SettlementRun>> {
+    let client = ctx.db()?.client().await?;
+    let sql = format!("{RUN_SQL} GROUP BY r.day ORDER BY r.day DESC LIMIT $1 OFFSET $2");
+    let rows = client.query(&sql, &[&page.page_size, &page.offset()]).await.db("failed to list runs")?;
+    let total: i64 =
+        client.query_one("SELECT count(*) FROM settlement_runs", &[]).await.db("failed to count runs")?.get(0);
+    Ok(Page::new(rows.iter().map(run_of).collect(), total, page))
+}
+
+/// Starts (or continues, harmlessly) the settlement of `day`, working for at most `budget`;
+/// answers the run, `running` when steps remain for the next call.
+#[tracing::instrument(skip(ctx), fields(day = %day))]
+pub async fn run(ctx: &Ctx, day: BusinessDay, budget: Duration) -> Result<SettlementRun> {
+    if day >= ctx.clock.today() {
+        return Err(Error::bad_request(format!("只能结算今天之前的日子，{day} 还没有过完")));
+    }
+    let started = Instant::now();
+    let (width, steps, rules) = start(ctx, day).await?;
+    match settle_steps(ctx, day, width, steps, &rules, started, budget).await {
+        Ok(()) => {}
+        Err(e) => {
+            let message = e.to_string();
+            tracing::error!(error = %message, "settlement failed");
+            let client = ctx.db()?.client().await?;
+            client
+                .execute(
+                    "UPDATE settlement_runs SET state = 'failed', error = $2, updated_at = now() WHERE day = $1 AND state <> 'done'",
+                    &[&day.date(), &message],
+                )
+                .await
+                .db("failed to record the failure")?;
+            let text =
+                format!("{day} 的结算失败：{message}\n可在运营后台「结算」重新运行（已完成的步骤不会重复入账）。");
+            alerts::raise(
+                ctx,
+                &format!("settlement-failed:{day}:{}", Utc::now().timestamp() / 3600),
+                &format!("[gpet] 结算失败 {day}"),
+                &text,
+            )
+            .await?;
+            return Err(e);
+        }
+    }
+    get(ctx, day).await
+}
+
+/// The run's fixed shape: created on the first start, counted on every start.
+async fn start(ctx: &Ctx, day: BusinessDay) -> Result<(i64, i32, Rules)> {
+    let client = ctx.db()?.client().await?;
+    let max_id: i64 =
+        client.query_one("SELECT coalesce(max(id), 0) FROM users", &[]).await.db("failed to size the run")?.get(0);
+    let width = ((max_id + 1) / STEPS + 1).max(STEP_MIN);
+    let steps = i32::try_from((max_id + width) / width).unwrap_or(i32::MAX);
+    let rules = Rules::of(&settings::load(&client).await?, &settings::load(&client).await?);
+    let rules_json = serde_json::to_value(&rules).expect("rules serialize");
+    let row = client
+        .query_one(
+            "INSERT INTO settlement_runs (day, state, step_width, steps_total, rules) VALUES ($1, 'running', $2, $3, $4)
+             ON CONFLICT (day) DO UPDATE SET runs = settlement_runs.runs + 1, updated_at = now(),
+                 state = CASE WHEN settlement_runs.state = 'done' THEN 'done' ELSE 'running' END,
+                 error = CASE WHEN settlement_runs.state = 'done' THEN settlement_runs.error END
+             RETURNING step_width, steps_total, rules",
+            &[&day.date(), &width, &steps, &rules_json],
+        )
+        .await
+        .db("failed to start the run")?;
+    let rules: Rules = serde_json::from_value(row.get(2))
+        .map_err(|e| Error::Unexpected(anyhow::Error::new(e).context("a run's rules are unreadable")))?;
+    Ok((row.get(0), row.get(1), rules))
+}
+
+async fn settle_steps(
+    ctx: &Ctx,
+    day: BusinessDay,
+    width: i64,
+    steps: i32,
+    rules: &Rules,
+    started: Instant,
+    budget: Duration,
+) -> Result<()> {
+    let mut client = ctx.db()?.client().await?;
+    let done: HashSet<i32> = client
+        .query("SELECT step FROM settlement_steps WHERE day = $1", &[&day.date()])
+        .await
+        .db("failed to load the steps done")?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for step in (0..steps).filter(|s| !done.contains(s)) {
+        if started.elapsed() > budget {
+            tracing::info!(step, "budget spent; the next call continues");
+            return Ok(());
+        }
+        settle_step(&mut client, day, step, width, rules).await?;
+    }
+    let finished = client
+        .execute(
+            "UPDATE settlement_runs SET state = 'done', finished_at = coalesce(finished_at, now()), updated_at = now(), error = NULL
+             WHERE day = $1 AND (SELECT count(*) FROM settlement_steps WHERE day = $1) = steps_total",
+            &[&day.date()],
+        )
+        .await
+        .db("failed to finish the run")?;
+    tracing::info!(finished, "settlement steps walked");
+    Ok(())
+}
+
+/// One step: the owners with ids in [step × width, (step + 1) × width).
+async fn settle_step(
+    client: &mut deadpool_postgres::Client,
+    day: BusinessDay,
+    step: i32,
+    width: i64,
+    rules: &Rules,
+) -> Result<()> {
+    let tx = client.transaction().await.db("failed to begin a step")?;
+    let key = format!("settle:{day}:{step}");
+    let Some(txn_id) = ledger::post(&tx, &key, "settlement", day.date(), &[]).await? else {
+        return Ok(()); // another run did it (or is doing it and has now committed)
+    };
+    let (lo, hi) = (i64::from(step) * width, (i64::from(step) + 1) * width);
+    let thresholds: Vec<i32> = rules.star_thresholds.iter().map(|t| *t as i32).collect();
+    let incomes: Vec<i64> = rules.star_income_fen.iter().map(|f| i64::from(*f)).collect();
+    let rates: Vec<i64> =
+        [rules.master_rate_bp, rules.master_ad_rate_bp, rules.grand_master_rate_bp, rules.grand_master_ad_rate_bp]
+            .iter()
+            .map(|r| i64::from(*r))
+            .collect();
+    let date: NaiveDate = day.date();
+    let (start, end) = (day.start(), day.succ().start());
+    tx.execute(CREDIT_SQL, &[&txn_id, &date, &lo, &hi, &start, &end, &thresholds, &incomes, &rates])
+        .await
+        .db("failed to credit a settlement step")?;
+    let totals = tx
+        .query_one(
+            "SELECT count(DISTINCT group_id) FILTER (WHERE kind = 'group_income' AND amount_fen > 0),
+                    count(DISTINCT account_id) FILTER (WHERE amount_fen > 0),
+                    coalesce(sum(amount_fen) FILTER (WHERE kind = 'group_income' AND amount_fen > 0), 0)::bigint,
+                    coalesce(sum(amount_fen) FILTER (WHERE kind = 'ad_income' AND amount_fen > 0), 0)::bigint,
+                    coalesce(sum(amount_fen) FILTER (WHERE kind LIKE '%commission' AND amount_fen > 0), 0)::bigint
+             FROM ledger_entries WHERE txn_id = $1",
+            &[&txn_id],
+        )
+        .await
+        .db("failed to total a step")?;
+    let (groups, users, group_fen, ad_fen, commission_fen): (i64, i64, i64, i64, i64) =
+        (totals.get(0), totals.get(1), totals.get(2), totals.get(3), totals.get(4));
+    tx.execute(
+        "INSERT INTO settlement_steps (day, step, txn_id, groups_credited, users_credited, group_income_fen, ad_income_fen, commission_fen)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[&date, &step, &txn_id, &groups, &users, &group_fen, &ad_fen, &commission_fen],
+    )
+    .await
+    .db("failed to record a step")?;
+    tx.execute("UPDATE settlement_runs SET updated_at = now() WHERE day = $1", &[&date])
+        .await
+        .db("failed to touch the run")?;
+    tx.commit().await.db("failed to commit a step")?;
+    tracing::debug!(step, groups, users, group_fen, ad_fen, commission_fen, "step settled");
+    Ok(())
+}
+
+/// Credits one step in one statement: the owners' group and ad income, their masters' and
+/// grand-masters' commission on it, and the platform's paying legs; the ledger's trigger checks
+/// that they balance. $1 txn, $2 day, [$3, $4) owner ids, [$5, $6) the day's instants, $7
+/// thresholds for 2★…5★, $8 income at 1★…5★, $9 the four rates in basis points.
+const CREDIT_SQL: &str = "
+WITH g AS (
+    SELECT gr.id AS group_id, gr.owner_id,
+           ($8::bigint[])[coalesce(gd.stars::int,
+               1 + (coalesce(gd.sessions, 0) >= ($7::int[])[1])::int + (coalesce(gd.sessions, 0) >= ($7::int[])[2])::int
+                 + (coalesce(gd.sessions, 0) >= ($7::int[])[3])::int + (coalesce(gd.sessions, 0) >= ($7::int[])[4])::int)] AS fen
+    FROM groups gr LEFT JOIN group_daily gd ON gd.group_id = gr.id AND gd.day = $2
+    WHERE gr.owner_id >= $3 AND gr.owner_id < $4 AND gr.joined_at < $6 AND (gr.exited_at IS NULL OR gr.exited_at >= $5)
+), a AS (
+    SELECT group_id, owner_id, sum(amount_fen)::bigint AS fen FROM ad_clicks
+    WHERE day = $2 AND owner_id >= $3 AND owner_id < $4 GROUP BY group_id, owner_id
+), own AS (
+    SELECT owner_id AS user_id, 'group_income' AS kind, fen, group_id, NULL::bigint AS source FROM g WHERE fen > 0
+    UNION ALL
+    SELECT owner_id, 'ad_income', fen, group_id, NULL FROM a WHERE fen > 0
+), totals AS (
+    SELECT user_id,
+           coalesce(sum(fen) FILTER (WHERE kind = 'group_income'), 0)::bigint AS gi,
+           coalesce(sum(fen) FILTER (WHERE kind = 'ad_income'), 0)::bigint AS ai
+    FROM own GROUP BY user_id
+), commission AS (
+    SELECT u.master_id AS user_id, 'master_commission' AS kind, t.gi * ($9::bigint[])[1] / 10000 AS fen, NULL::bigint AS group_id, t.user_id AS source
+    FROM totals t JOIN users u ON u.id = t.user_id WHERE u.master_id IS NOT NULL
+    UNION ALL
+    SELECT u.master_id, 'master_ad_commission', t.ai * ($9::bigint[])[2] / 10000, NULL, t.user_id
+    FROM totals t JOIN users u ON u.id = t.user_id WHERE u.master_id IS NOT NULL
+    UNION ALL
+    SELECT u.grand_master_id, 'grand_master_commission', t.gi * ($9::bigint[])[3] / 10000, NULL, t.user_id
+    FROM totals t JOIN users u ON u.id = t.user_id WHERE u.grand_master_id IS NOT NULL
+    UNION ALL
+    SELECT u.grand_master_id, 'grand_master_ad_commission', t.ai * ($9::bigint[])[4] / 10000, NULL, t.user_id
+    FROM totals t JOIN users u ON u.id = t.user_id WHERE u.grand_master_id IS NOT NULL
+), credits AS (
+    SELECT * FROM own
+    UNION ALL
+    SELECT * FROM commission WHERE fen > 0
+), legs AS (
+    SELECT acc.id AS account_id, c.fen AS amount, c.kind, c.group_id, c.source
+    FROM credits c JOIN accounts acc ON acc.user_id = c.user_id AND acc.kind = 'available'
+    UNION ALL
+    SELECT p.id, -t.total, p.kind, NULL, NULL
+    FROM (SELECT CASE WHEN kind IN ('group_income', 'ad_income') THEN kind ELSE 'commission' END AS payer, sum(fen)::bigint AS total
+          FROM credits GROUP BY 1) t
+    JOIN accounts p ON p.user_id IS NULL AND p.kind = t.payer
+)
+INSERT INTO ledger_entries (txn_id, account_id, amount_fen, kind, day, group_id, source_user_id)
+SELECT $1, account_id, amount, kind, $2, group_id, source FROM legs";
+
+/// The settlement job (02:00): yesterday, then any of the last week's days left unfinished.
+pub async fn job(ctx: &Ctx) -> Result<Vec<SettlementRun>> {
+    let yesterday = ctx.clock.today().pred();
+    let budget = Duration::from_secs(13 * 60);
+    let started = Instant::now();
+    let mut runs = vec![run(ctx, yesterday, budget).await?];
+    let client = ctx.db()?.client().await?;
+    let unfinished: Vec<NaiveDate> = client
+        .query(
+            "SELECT day FROM settlement_runs WHERE state <> 'done' AND day >= $1 AND day < $2 ORDER BY day",
+            &[&(yesterday.date() - chrono::Days::new(7)), &yesterday.date()],
+        )
+        .await
+        .db("failed to find unfinished runs")?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for day in unfinished {
+        let left = budget.saturating_sub(started.elapsed());
+        runs.push(run(ctx, BusinessDay::from_date(day), left).await?);
+    }
+    Ok(runs)
+}
