@@ -14,6 +14,10 @@ import Login from './pages/Login'
 import Maintenance from './pages/Maintenance'
 import NotFound from './pages/NotFound'
 import Robots from './pages/Robots'
+import Wallet from './pages/Wallet'
+import Withdraw from './pages/Withdraw'
+import WithdrawalDetail from './pages/WithdrawalDetail'
+import Withdrawals from './pages/Withdrawals'
 import { track } from './track'
 
 export default function App() {
@@ -63,6 +67,10 @@ export default function App() {
         <Route path="/groups/:id" element={<GroupDetail />} />
         <Route path="/keywords" element={<Keywords />} />
         <Route path="/broadcasts" element={<Broadcasts />} />
+        <Route path="/wallet" element={<Wallet />} />
+        <Route path="/withdraw" element={<Withdraw />} />
+        <Route path="/withdrawals" element={<Withdrawals />} />
+        <Route path="/withdrawals/:id" element={<WithdrawalDetail />} />
         <Route path="*" element={<NotFound />} />
       </Routes>
     </>

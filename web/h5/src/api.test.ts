@@ -7,6 +7,11 @@ import {
   assignRobots,
   cancelBroadcast,
   createBroadcast,
+  createWithdrawal,
+  getAccount,
+  getFlows,
+  getWithdrawal,
+  getWithdrawals,
   deleteKeyword,
   getBroadcasts,
   getGroup,
@@ -250,5 +255,32 @@ describe('robots, groups, keywords and mass messages', () => {
     const bodies = vi.mocked(fetch).mock.calls.map(([, init]) => JSON.parse(init?.body as string))
     expect(bodies[0]).toEqual({ content, group_ids: [1, 2] })
     expect(bodies[1]).toEqual({ content, group_ids: [1], send_at: '2026-11-26T20:30:00+08:00' })
+  })
+})
+
+describe('money', () => {
+  it('calls each endpoint with its method and path', async () => {
+    const calls = stubFetch(...Array.from({ length: 6 }, () => ({ code: 1200, data: {} })))
+    await getAccount()
+    await getFlows()
+    await getFlows(3, 10)
+    await getWithdrawals(2)
+    await getWithdrawal(42)
+    await createWithdrawal(1234)
+    expect(calls()).toEqual([
+      'GET /api/account',
+      'GET /api/account/flows?page=1&page_size=20',
+      'GET /api/account/flows?page=3&page_size=10',
+      'GET /api/withdrawals?page=2&page_size=20',
+      'GET /api/withdrawals/42',
+      'POST /api/withdrawals',
+    ])
+    expect(JSON.parse(vi.mocked(fetch).mock.calls[5][1]?.body as string)).toEqual({ amount_fen: 1234 })
+  })
+
+  it("throws a refused withdrawal's code and message", async () => {
+    stubFetch({ code: 3003, msg: '今日已提现' })
+    await expect(createWithdrawal(100)).rejects.toMatchObject({ code: 3003, message: '今日已提现' })
+    expect(assign).not.toHaveBeenCalled()
   })
 })

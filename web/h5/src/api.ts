@@ -69,6 +69,10 @@ export interface Referral {
   apprentices: Apprentice[]
   /** How many apprentices the apprentices have. */
   grand_apprentices: number
+  /** Commission earned from all apprentices, all time (the list may show only some of them). */
+  total_contributed_fen: number
+  /** Commission earned from the grand-apprentices, all time. */
+  grand_contributed_fen: number
 }
 
 export interface CodeSent {
@@ -90,6 +94,11 @@ export const SMS_TOO_OFTEN = 2304
 export const NO_ROBOT = 1600
 export const SEND_FAILED = 1602
 export const SAME_TIME = 2005
+/** Codes of a withdrawal. */
+export const IDENTITY_MISSING = 2002
+export const INSUFFICIENT_BALANCE = 3002
+export const WITHDRAWN_TODAY = 3003
+export const WITHDRAWAL_REFUSED = 3004
 
 interface Options {
   method?: string
@@ -303,6 +312,113 @@ export const getBroadcasts = (page = 1, pageSize = 20) =>
   api<BroadcastPage>(`/api/broadcasts?page=${page}&page_size=${pageSize}`)
 
 export const cancelBroadcast = (id: number) => api<Broadcast>(`/api/broadcasts/${id}`, { method: 'DELETE' })
+
+// --- Money: the account, its flows, withdrawals ---------------------------------------------
+
+/** A page of a list: `page` is 1-based. */
+export interface Page<T> {
+  items: T[]
+  total: number
+  page: number
+  page_size: number
+}
+
+/** One settled day of income, by where it came from. */
+export interface DailyIncome {
+  day: string
+  group_fen: number
+  ad_fen: number
+  commission_fen: number
+}
+
+/** Whether the owner may withdraw now, and how much at a time. */
+export interface WithdrawRules {
+  min_fen: number
+  max_fen: number
+  withdrawn_today: boolean
+  phone_bound: boolean
+  identity_bound: boolean
+  frozen: boolean
+}
+
+export interface Account {
+  available_fen: number
+  /** Held by withdrawals in progress. */
+  held_fen: number
+  /** Today's income so far, projected: not settled yet. */
+  today_income_fen: number
+  total_income_fen: number
+  /** Withdrawn and paid. */
+  paid_fen: number
+  /** The last 15 days, oldest first, every day present. */
+  daily: DailyIncome[]
+  withdraw: WithdrawRules
+}
+
+export type FlowKind =
+  | 'group_income'
+  | 'ad_income'
+  | 'master_commission'
+  | 'grand_master_commission'
+  | 'master_ad_commission'
+  | 'grand_master_ad_commission'
+  | 'withdrawal_hold'
+  | 'withdrawal_release'
+
+/** A movement of the available balance (流水). */
+export interface Flow {
+  id: number
+  at: string
+  /** The business day the money belongs to. */
+  day: string
+  kind: FlowKind
+  /** + into the available balance, − out of it. */
+  amount_fen: number
+  /** The server's Chinese label of the kind. */
+  title: string
+  group_id: number | null
+  group_name: string | null
+  source_user_id: number | null
+  source_nickname: string | null
+  withdrawal_id: number | null
+}
+
+export type WithdrawalState = 'pending' | 'submitted' | 'waiting_user' | 'success' | 'failed' | 'rejected'
+
+export interface Withdrawal {
+  id: number
+  user_id: number
+  amount_fen: number
+  state: WithdrawalState
+  out_bill_no: string
+  attempt: number
+  /** The business day it was asked for. */
+  day: string
+  created_at: string
+  updated_at: string
+  finished_at: string | null
+  /** Why it failed or was rejected, for the owner. */
+  failure_reason: string | null
+  result_code: number | null
+  wechat_state: string | null
+  /** While waiting_user: what WeChat's confirm page needs. */
+  package_info: string | null
+  /** While waiting_user, in the local sandbox only: the page where the owner confirms. */
+  confirm_url: string | null
+}
+
+export const getAccount = () => api<Account>('/api/account')
+
+export const getFlows = (page = 1, pageSize = 20) =>
+  api<Page<Flow>>(`/api/account/flows?page=${page}&page_size=${pageSize}`)
+
+export const createWithdrawal = (amount_fen: number) =>
+  api<Withdrawal>('/api/withdrawals', { method: 'POST', body: { amount_fen } })
+
+export const getWithdrawals = (page = 1, pageSize = 20) =>
+  api<Page<Withdrawal>>(`/api/withdrawals?page=${page}&page_size=${pageSize}`)
+
+export const getWithdrawal = (id: number) => api<Withdrawal>(`/api/withdrawals/${id}`)
 
 /** Ends the session; a session that is already gone counts as logged out. */
 export async function logout(): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { barChart, labelIndexes, niceMax } from './chart'
+import { barChart, labelIndexes, niceMax, stackedBarChart } from './chart'
 
 describe('niceMax', () => {
   it('rounds up to 1, 2, 4, 6, 8 × a power of ten', () => {
@@ -127,5 +127,62 @@ describe('barChart', () => {
     const chart = barChart([], options)
     expect(chart.bars).toEqual([])
     expect(chart.max).toBe(1)
+  })
+})
+
+describe('stackedBarChart', () => {
+  const options = { width: 200, height: 120, top: 10, right: 0, bottom: 10, left: 0, gap: 0.5, maxLabels: 15 }
+
+  it('sizes each bar by the sum of its parts and stacks them from the baseline', () => {
+    const chart = stackedBarChart(
+      [
+        { label: 'a', values: [50, 30, 20] },
+        { label: 'b', values: [10, 0, 15] },
+      ],
+      options,
+    )
+    expect(chart.max).toBe(100)
+    expect(chart.bars.map((b) => b.value)).toEqual([100, 25])
+    const [a, b] = chart.bars
+    expect(a.segments).toEqual([
+      { series: 0, value: 50, y: 60, height: 50 },
+      { series: 1, value: 30, y: 30, height: 30 },
+      { series: 2, value: 20, y: 10, height: 20 },
+    ])
+    // The empty part is left out; the others still meet.
+    expect(b.segments.map((s) => s.series)).toEqual([0, 2])
+    expect(b.segments[0]).toMatchObject({ y: 100, height: 10 })
+    expect(b.segments[1]).toMatchObject({ y: 85, height: 15 })
+  })
+
+  it('fills every bar exactly, rounding included', () => {
+    const chart = stackedBarChart(
+      [
+        { label: 'a', values: [333, 333, 334] },
+        { label: 'b', values: [1, 1, 1] },
+        { label: 'c', values: [7, 0, 0] },
+      ],
+      { width: 343, height: 160 },
+    )
+    for (const bar of chart.bars) {
+      const filled = bar.segments.reduce((n, s) => n + s.height, 0)
+      expect(Math.abs(filled - bar.height)).toBeLessThan(0.02)
+      expect(bar.segments.at(-1)?.y).toBe(bar.y)
+      expect(bar.segments[0].y + bar.segments[0].height).toBeCloseTo(chart.baseline, 2)
+    }
+  })
+
+  it('keeps a tiny bar visible and filled, and ignores bad parts', () => {
+    const chart = stackedBarChart(
+      [
+        { label: 'a', values: [10000, 0, 0] },
+        { label: 'b', values: [0, 1, -5] },
+        { label: 'c', values: [NaN, 0, 0] },
+      ],
+      options,
+    )
+    expect(chart.bars[1].height).toBe(1)
+    expect(chart.bars[1].segments).toEqual([{ series: 1, value: 1, y: 109, height: 1 }])
+    expect(chart.bars[2]).toMatchObject({ value: 0, height: 0, segments: [] })
   })
 })

@@ -1,5 +1,6 @@
-// The geometry of a small bar chart (a group's daily sessions), worked out apart from drawing:
-// the page only turns it into SVG rectangles and text.
+// The geometry of small bar charts (a group's daily sessions; the wallet's daily income, stacked
+// by where it came from), worked out apart from drawing: the pages only turn it into SVG
+// rectangles and text.
 
 export interface ChartPoint {
   /** Shown under the bar when there is room (a day, 11-26). */
@@ -43,8 +44,9 @@ export interface Tick {
 export interface BarChart {
   width: number
   height: number
-  /** The y of the zero line. */
+  /** The y of the zero line, and of the top of the plot. */
   baseline: number
+  top: number
   /** The plot's left and right edges. */
   left: number
   right: number
@@ -121,5 +123,60 @@ export function barChart(points: ChartPoint[], options: ChartOptions): BarChart 
 
   const tickValues = max === 1 ? [0, 1] : [0, max / 2, max]
   const ticks = tickValues.map((value) => ({ value, y: round2(baseline - (value / max) * plotHeight) }))
-  return { width, height, baseline, left, right: width - right, max, ticks, bars }
+  return { width, height, baseline, top, left, right: width - right, max, ticks, bars }
+}
+
+/** One bar made of parts stacked from the baseline up (a day's income by kind). */
+export interface StackPoint {
+  label: string
+  /** The parts, bottom first; one per series, in the same order for every point. */
+  values: number[]
+}
+
+export interface Segment {
+  /** The index of the part in its point's values. */
+  series: number
+  value: number
+  y: number
+  height: number
+}
+
+export interface StackedBar extends Bar {
+  /** The parts above zero, bottom first, filling the bar exactly. */
+  segments: Segment[]
+}
+
+export interface StackedBarChart extends Omit<BarChart, 'bars'> {
+  bars: StackedBar[]
+}
+
+/**
+ * Lays out one bar per point as barChart does for the sum of its parts, and splits each bar into
+ * its parts: parts at or below zero (or not numbers) are left out; the top part ends where the
+ * bar does, so a tiny bar kept visible is still filled.
+ */
+export function stackedBarChart(points: StackPoint[], options: ChartOptions): StackedBarChart {
+  const clean = points.map((p) => p.values.map((v) => (Number.isFinite(v) && v > 0 ? v : 0)))
+  const chart = barChart(
+    points.map((p, i) => ({ label: p.label, value: clean[i].reduce((a, b) => a + b, 0) })),
+    options,
+  )
+  const plotHeight = chart.baseline - chart.top
+  const bars = chart.bars.map((bar, i) => {
+    const values = clean[i]
+    let last = values.length - 1
+    while (last >= 0 && values[last] <= 0) last--
+    const segments: Segment[] = []
+    let sum = 0
+    let below = chart.baseline
+    values.forEach((value, series) => {
+      if (value <= 0) return
+      sum += value
+      const y = series === last ? bar.y : round2(chart.baseline - (sum / chart.max) * plotHeight)
+      segments.push({ series, value, y, height: round2(below - y) })
+      below = y
+    })
+    return { ...bar, segments }
+  })
+  return { ...chart, bars }
 }

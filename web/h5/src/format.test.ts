@@ -4,6 +4,7 @@ import {
   formatDateTime,
   formatDay,
   formatFen,
+  formatSignedFen,
   inviteErrorMessage,
   marqueeSeconds,
   secondsLeft,
@@ -19,6 +20,15 @@ describe('formatFen', () => {
     expect(formatFen(12345)).toBe('¥123.45')
     expect(formatFen(-5)).toBe('-¥0.05')
     expect(formatFen(900719925474099)).toBe('¥9007199254740.99')
+  })
+})
+
+describe('formatSignedFen', () => {
+  it('marks money in with + and money out with -', () => {
+    expect(formatSignedFen(120)).toBe('+¥1.20')
+    expect(formatSignedFen(-50)).toBe('-¥0.50')
+    expect(formatSignedFen(-100000)).toBe('-¥1000.00')
+    expect(formatSignedFen(0)).toBe('¥0.00')
   })
 })
 

@@ -9,6 +9,12 @@ export function formatFen(fen: number): string {
   return `${n < 0 ? '-' : ''}¥${yuan}.${cents}`
 }
 
+/** A movement of money, + in and - out: 120 → +¥1.20, -50 → -¥0.50, 0 → ¥0.00. */
+export function formatSignedFen(fen: number): string {
+  const n = Math.round(fen)
+  return n > 0 ? `+${formatFen(n)}` : formatFen(n)
+}
+
 const SHANGHAI_OFFSET_MS = 8 * 3600 * 1000
 
 /** An RFC 3339 time as its Beijing-time date, 2026-11-26; '—' when there is none. */

@@ -1,7 +1,8 @@
 // Small hooks the pages share.
 import { useCallback, useEffect, useRef, useState } from 'react'
-import type { ApiError } from './api'
+import { type ApiError, type Page, sessionGone } from './api'
 import { secondsLeft } from './format'
+import { mergePage } from './paging'
 import { copyText } from './widgets'
 
 export type Loaded<T> = { data: T } | { error: ApiError } | null
@@ -93,4 +94,98 @@ export function useCopy(): [Copied, (text: string) => Promise<void>] {
     timer.current = setTimeout(() => setCopied(''), COPIED_MS)
   }, [])
   return [copied, copy]
+}
+
+export interface Pages<T> {
+  items: T[]
+  /** Whether a first answer came (an empty list is then really empty). */
+  loaded: boolean
+  more: boolean
+  loading: boolean
+  /** Why the last page did not load; '' when it did. */
+  error: string
+  /** Loads the next page, or the page that failed. */
+  loadMore: () => void
+}
+
+/** A list loaded a page of `size` rows at a time, the first on mount. */
+export function usePages<T extends { id: number }>(
+  load: (page: number, size: number) => Promise<Page<T>>,
+  size = 20,
+): Pages<T> {
+  const [list, setList] = useState({
+    items: [] as T[],
+    page: 0,
+    loaded: false,
+    more: false,
+    loading: true,
+    error: '',
+    failedPage: 0,
+  })
+  const loadRef = useRef(load)
+  loadRef.current = load
+  const alive = useRef(true)
+
+  const loadPage = useCallback(
+    (page: number) => {
+      setList((l) => ({ ...l, loading: true, error: '' }))
+      loadRef.current(page, size).then(
+        (answer) => {
+          if (!alive.current) return
+          setList((l) => ({ ...mergePage(l.items, answer, page), page, loaded: true, loading: false, error: '', failedPage: 0 }))
+        },
+        (e: unknown) => {
+          if (!alive.current || sessionGone(e)) return
+          const error = e instanceof Error && e.message ? e.message : '加载失败，请稍后再试'
+          setList((l) => ({ ...l, loading: false, error, failedPage: page }))
+        },
+      )
+    },
+    [size],
+  )
+  useEffect(() => {
+    alive.current = true
+    loadPage(1)
+    return () => {
+      alive.current = false
+    }
+  }, [loadPage])
+
+  const next = list.failedPage || list.page + 1
+  const loadMore = useCallback(() => loadPage(next), [loadPage, next])
+  return { items: list.items, loaded: list.loaded, more: list.more, loading: list.loading, error: list.error, loadMore }
+}
+
+/**
+ * While `active`, asks `poll` again `ms` after each answer (never two at once; not while the
+ * page is hidden) and hands each answer to `onValue`. Stops when the session is gone.
+ */
+export function usePoll<T>(poll: () => Promise<T>, onValue: (value: T) => void, ms: number, active: boolean) {
+  const pollRef = useRef(poll)
+  pollRef.current = poll
+  const onValueRef = useRef(onValue)
+  onValueRef.current = onValue
+
+  useEffect(() => {
+    if (!active) return
+    let stopped = false
+    let timer: ReturnType<typeof setTimeout>
+    const next = () => {
+      timer = setTimeout(async () => {
+        if (typeof document !== 'undefined' && document.hidden) return next()
+        try {
+          const value = await pollRef.current()
+          if (!stopped) onValueRef.current(value)
+        } catch (e) {
+          if (sessionGone(e)) return
+        }
+        if (!stopped) next()
+      }, ms)
+    }
+    next()
+    return () => {
+      stopped = true
+      clearTimeout(timer)
+    }
+  }, [active, ms])
 }

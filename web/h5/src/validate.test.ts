@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   bindPhonePath,
+  identityPath,
   codeError,
   idCheckChar,
   idChecksumOk,
@@ -131,5 +132,16 @@ describe('bindPhonePath', () => {
     expect(bindPhonePath('/identity')).toBe('/bind-phone?redirect=/identity')
     const back = new URLSearchParams(bindPhonePath('/invite?tab=1&x=a b').split('?').slice(1).join('?'))
     expect(back.get('redirect')).toBe('/invite?tab=1&x=a b')
+  })
+})
+
+describe('identityPath', () => {
+  it('carries the page to go on to, and survives a trip through phone binding', () => {
+    expect(identityPath('/')).toBe('/identity')
+    expect(identityPath('/withdraw')).toBe('/identity?redirect=/withdraw')
+    const viaPhone = new URL(bindPhonePath(identityPath('/withdraw')), 'https://h5.example')
+    const identity = new URL(safeRedirect(viaPhone.searchParams.get('redirect')), 'https://h5.example')
+    expect(identity.pathname).toBe('/identity')
+    expect(safeRedirect(identity.searchParams.get('redirect'))).toBe('/withdraw')
   })
 })

@@ -103,3 +103,8 @@ export function safeRedirect(requested: string | null | undefined): string {
 export function bindPhonePath(redirect: string): string {
   return `/bind-phone?redirect=${encodeURIComponent(redirect).replace(/%2F/gi, '/')}`
 }
+
+/** The identity page, going on to `redirect` once verified (plain /identity for home). */
+export function identityPath(redirect: string): string {
+  return redirect === '/' ? '/identity' : `/identity?redirect=${encodeURIComponent(redirect).replace(/%2F/gi, '/')}`
+}

@@ -1,5 +1,5 @@
 // Pieces the H5 pages share: the page header, the marquee, avatars, the QR code, copying, the
-// confirmation dialog, a form's error, a group's state, stars and figures.
+// confirmation dialog, a form's error, a group's and a withdrawal's state, stars and figures.
 import { useEffect, useMemo, useRef, type ReactNode } from 'react'
 import { useLocation, useNavigate } from 'react-router-dom'
 import type { MarqueeNotice } from './api'
@@ -7,6 +7,7 @@ import { marqueeSeconds } from './format'
 import { MAX_STARS, clampStars, groupStateLook, starsLabel, starsText } from './groups'
 import { BackIcon, SpeakerIcon } from './icons'
 import { qrPath } from './qr'
+import { withdrawalLook } from './withdrawals'
 
 /** A sub-page's title bar; back goes to the previous page, or home when there is none. */
 export function PageHeader({ title }: { title: string }) {
@@ -215,6 +216,16 @@ export function GroupStateBadge({ state }: { state: string }) {
   const look = groupStateLook(state)
   return (
     <span className={`badge state-${look.tone}`} data-testid="group-state" data-state={state}>
+      {look.label}
+    </span>
+  )
+}
+
+/** A withdrawal's state as a coloured badge. */
+export function WithdrawalStateBadge({ state }: { state: string }) {
+  const look = withdrawalLook(state)
+  return (
+    <span className={`badge state-${look.tone}`} data-testid="withdrawal-state" data-state={state}>
       {look.label}
     </span>
   )

@@ -146,7 +146,16 @@ export default function Home() {
           <NavEntry to="/broadcasts" icon={<MegaphoneIcon />} title="群发消息" testId="nav-broadcasts" />
         </nav>
       </section>
-      <Feature icon={<WalletIcon />} title="我的钱包" desc="查看余额与收益明细，提现到微信零钱" />
+      <Link className="card feature feature-link" to="/wallet" data-testid="wallet-entry">
+        <div className="feature-icon">
+          <WalletIcon />
+        </div>
+        <div className="feature-main">
+          <h2>我的钱包</h2>
+          <p>查看余额与收益明细，提现到微信零钱</p>
+        </div>
+        <ChevronIcon />
+      </Link>
 
       {logoutError && (
         <p className="form-error" role="alert">
@@ -157,19 +166,6 @@ export default function Home() {
         {loggingOut ? '正在退出…' : '退出登录'}
       </button>
     </div>
-  )
-}
-
-function Feature({ icon, title, desc }: { icon: ReactNode; title: string; desc: string }) {
-  return (
-    <section className="card feature" aria-disabled="true">
-      <div className="feature-icon">{icon}</div>
-      <div className="feature-main">
-        <h2>{title}</h2>
-        <p>{desc}</p>
-      </div>
-      <span className="tag">即将上线</span>
-    </section>
   )
 }
 

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react'
-import { Link, Navigate, useNavigate } from 'react-router-dom'
+import { Link, Navigate, useNavigate, useSearchParams } from 'react-router-dom'
 import {
   ApiError,
   PHONE_MISSING,
@@ -14,18 +14,28 @@ import {
 import { useLoad } from '../hooks'
 import { CheckIcon } from '../icons'
 import { track } from '../track'
-import { bindPhonePath, idNumberError, nameError, normalizeIdNumber, normalizeName } from '../validate'
+import {
+  bindPhonePath,
+  idNumberError,
+  identityPath,
+  nameError,
+  normalizeIdNumber,
+  normalizeName,
+  safeRedirect,
+} from '../validate'
 import { FormError, PageHeader } from '../widgets'
 import { LoadError, Loading } from './states'
 
-/** /identity: real name and resident ID, once; needs a phone first. */
+/** /identity?redirect=<H5 path>: real name and resident ID, once; needs a phone first. */
 export default function Identity() {
+  const [params] = useSearchParams()
+  const redirect = safeRedirect(params.get('redirect'))
   const { state, reload, set } = useLoad(getMe)
 
   if (state === null) return <Loading />
   if ('error' in state) return <LoadError error={state.error} onRetry={reload} />
   const me = state.data
-  if (!me.phone) return <Navigate to={bindPhonePath('/identity')} replace />
+  if (!me.phone) return <Navigate to={bindPhonePath(identityPath(redirect))} replace />
   if (me.identity) {
     return (
       <div className="page">
@@ -47,17 +57,17 @@ export default function Identity() {
               </span>
             </div>
           </section>
-          <Link className="btn btn-primary state-action" to="/" replace>
-            返回首页
+          <Link className="btn btn-primary state-action" to={redirect} replace data-testid="identity-back">
+            {redirect === '/' ? '返回首页' : '继续'}
           </Link>
         </div>
       </div>
     )
   }
-  return <IdentityForm onDone={set} onAlreadyVerified={reload} />
+  return <IdentityForm redirect={redirect} onDone={set} onAlreadyVerified={reload} />
 }
 
-function IdentityForm(props: { onDone: (me: Me) => void; onAlreadyVerified: () => void }) {
+function IdentityForm(props: { redirect: string; onDone: (me: Me) => void; onAlreadyVerified: () => void }) {
   const navigate = useNavigate()
   const [name, setName] = useState('')
   const [idNumber, setIdNumber] = useState('')
@@ -82,7 +92,7 @@ function IdentityForm(props: { onDone: (me: Me) => void; onAlreadyVerified: () =
       }
       if (sessionGone(e)) return
       if (e.code === PHONE_MISSING) {
-        navigate(bindPhonePath('/identity'), { replace: true })
+        navigate(bindPhonePath(identityPath(props.redirect)), { replace: true })
         return
       }
       const words = e.code === SENSITIVE_WORD ? sensitiveWords(e).filter((w) => !e.message.includes(w)) : []

@@ -4,7 +4,7 @@ import { formatDate, formatFen } from '../format'
 import { useCopy, useLoad } from '../hooks'
 import { track } from '../track'
 import { bindPhonePath } from '../validate'
-import { CopyStatus, PageHeader, PersonRow, QrCode } from '../widgets'
+import { CopyStatus, PageHeader, PersonRow, QrCode, Stat } from '../widgets'
 import { LoadError, Loading } from './states'
 
 /** The profile first: without a phone the page leads to binding one instead. */
@@ -38,6 +38,17 @@ export default function Invite() {
         <MasterRow label="师爷" person={referral.grand_master} testId="grand-master" empty="暂无师爷" />
       </section>
 
+      <section className="card" data-testid="referral-earnings">
+        <h2 className="card-title">
+          分成收益
+          <span className="card-title-extra">累计已结算</span>
+        </h2>
+        <div className="stats stats-last">
+          <Stat value={formatFen(referral.total_contributed_fen)} label="徒弟贡献" testId="total-contributed" money />
+          <Stat value={formatFen(referral.grand_contributed_fen)} label="徒孙贡献" testId="grand-contributed" money />
+        </div>
+      </section>
+
       <section className="card" data-testid="apprentices">
         <h2 className="card-title">
           我的徒弟
@@ -57,7 +68,7 @@ export default function Invite() {
                   <div className="person-meta">拜师于 {formatDate(a.bound_at)}</div>
                 </PersonRow>
                 <div className="person-side">
-                  <div className="money" data-testid="apprentice-contributed">
+                  <div className="money" data-testid="apprentice-contributed" data-fen={a.contributed_fen}>
                     {formatFen(a.contributed_fen)}
                   </div>
                   <div className="person-meta">贡献收益</div>

@@ -1,0 +1,130 @@
+import { useCallback } from 'react'
+import { Link, useParams } from 'react-router-dom'
+import { type Withdrawal, getWithdrawal } from '../api'
+import { formatDateTime, formatFen } from '../format'
+import { useLoad, usePoll } from '../hooks'
+import { REFUNDED_NOTE, failureText, isOpen, isRefunded, timeline } from '../withdrawals'
+import { PageHeader, WithdrawalStateBadge } from '../widgets'
+import NotFound from './NotFound'
+import { LoadError, Loading } from './states'
+
+/** How often an open withdrawal is asked again. */
+const POLL_MS = 3000
+
+/** /withdrawals/:id — one page per withdrawal: a new id starts afresh. */
+export default function WithdrawalDetailRoute() {
+  const { id } = useParams()
+  const withdrawalId = Number(id)
+  if (!/^\d+$/.test(id ?? '') || !Number.isSafeInteger(withdrawalId)) return <NotFound />
+  return <WithdrawalDetailPage key={withdrawalId} id={withdrawalId} />
+}
+
+function WithdrawalDetailPage({ id }: { id: number }) {
+  const load = useCallback(() => getWithdrawal(id), [id])
+  const { state, reload, set } = useLoad(load)
+  const open = state !== null && 'data' in state && isOpen(state.data.state)
+  // Until it ends, the state moves on by itself (WeChat, the owner's confirmation).
+  usePoll(load, set, POLL_MS, open)
+
+  if (state === null) return <Loading />
+  if ('error' in state) return <LoadError error={state.error} onRetry={reload} />
+  const w = state.data
+
+  return (
+    <div className="page withdrawal-detail">
+      <PageHeader title="提现详情" />
+      <section className="card withdrawal-summary" data-testid="withdrawal-detail" data-id={w.id} data-state={w.state}>
+        <div className="balance-label">提现金额</div>
+        <div className="balance-value" data-testid="withdrawal-amount" data-fen={w.amount_fen}>
+          {formatFen(w.amount_fen)}
+        </div>
+        <WithdrawalStateBadge state={w.state} />
+        {open && (
+          <p className="muted withdrawal-polling" data-testid="withdrawal-polling">
+            状态自动刷新中…
+          </p>
+        )}
+      </section>
+
+      {isRefunded(w.state) && (
+        <section className="card failure-card" role="alert" data-testid="withdrawal-failure">
+          <p className="failure-reason" data-testid="withdrawal-failure-reason">
+            {failureText(w)}
+          </p>
+          <p className="failure-note" data-testid="withdrawal-refunded">
+            {REFUNDED_NOTE}
+          </p>
+          <Link className="link" to="/wallet">
+            查看钱包
+          </Link>
+        </section>
+      )}
+
+      {w.state === 'waiting_user' && <ConfirmReceipt withdrawal={w} />}
+
+      <section className="card" data-testid="withdrawal-timeline">
+        <h2 className="card-title">进度</h2>
+        <ol className="timeline">
+          {timeline(w).map((step) => (
+            <li
+              key={step.key}
+              className={`timeline-step timeline-${step.status}`}
+              data-testid="timeline-step"
+              data-step={step.key}
+              data-status={step.status}
+            >
+              <span className="timeline-dot" aria-hidden="true" />
+              <span className="timeline-label">{step.label}</span>
+              {step.at && <span className="timeline-time">{formatDateTime(step.at)}</span>}
+            </li>
+          ))}
+        </ol>
+      </section>
+
+      <section className="card" data-testid="withdrawal-info">
+        <div className="row">
+          <span className="muted">到账方式</span>
+          <span>微信零钱</span>
+        </div>
+        <div className="row">
+          <span className="muted">申请时间</span>
+          <span data-testid="withdrawal-created">{formatDateTime(w.created_at)}</span>
+        </div>
+        {w.finished_at && (
+          <div className="row">
+            <span className="muted">完成时间</span>
+            <span data-testid="withdrawal-finished">{formatDateTime(w.finished_at)}</span>
+          </div>
+        )}
+        <div className="row">
+          <span className="muted">单号</span>
+          <span className="mono row-text" data-testid="withdrawal-bill">
+            {w.out_bill_no}
+          </span>
+        </div>
+      </section>
+
+      <Link className="btn btn-outline btn-block" to="/withdrawals" data-testid="withdrawals-link">
+        全部提现记录
+      </Link>
+    </div>
+  )
+}
+
+/** WeChat pays only once the owner accepts the transfer in WeChat. */
+function ConfirmReceipt({ withdrawal: w }: { withdrawal: Withdrawal }) {
+  return (
+    <section className="card confirm-card" data-testid="withdrawal-confirm">
+      <p className="confirm-title" data-testid="withdrawal-confirm-hint">
+        请在微信中确认收款
+      </p>
+      <p className="muted">微信已受理转账，确认收款后即到账微信零钱；24 小时内未确认，金额将退回可提现余额。</p>
+      {w.confirm_url && (
+        // The local sandbox's stand-in for WeChat's confirm page.
+        <a className="btn btn-primary btn-block" href={w.confirm_url} data-testid="confirm-receipt">
+          去确认收款
+        </a>
+      )}
+    </section>
+  )
+}

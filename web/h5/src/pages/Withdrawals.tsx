@@ -1,0 +1,87 @@
+import { Link } from 'react-router-dom'
+import { type Withdrawal, getWithdrawals } from '../api'
+import { formatDateTime, formatFen } from '../format'
+import { usePages } from '../hooks'
+import { ChevronIcon } from '../icons'
+import { failureText, isRefunded } from '../withdrawals'
+import { PageHeader, WithdrawalStateBadge } from '../widgets'
+import { Loading } from './states'
+
+/** /withdrawals: the owner's withdrawals, newest first, a page at a time. */
+export default function Withdrawals() {
+  const list = usePages(getWithdrawals)
+  const { items, loaded, loading, error, more } = list
+
+  if (!loaded && loading) return <Loading />
+  return (
+    <div className="page withdrawals-page">
+      <PageHeader title="提现记录" />
+      {loaded && items.length === 0 && (
+        <section className="card empty-card" data-testid="withdrawals-empty">
+          <p className="empty">还没有提现记录</p>
+          <Link className="btn btn-primary" to="/withdraw" data-testid="withdrawals-empty-withdraw">
+            去提现
+          </Link>
+        </section>
+      )}
+      {items.length > 0 && (
+        <ul className="card withdrawal-list" data-testid="withdrawal-list">
+          {items.map((w) => (
+            <li key={w.id}>
+              <WithdrawalRow withdrawal={w} />
+            </li>
+          ))}
+        </ul>
+      )}
+      {error && (
+        <div className="empty">
+          <p className="form-error" role="alert" data-testid="withdrawals-error">
+            {error}
+          </p>
+          <button type="button" className="btn btn-small btn-outline" onClick={list.loadMore}>
+            重试
+          </button>
+        </div>
+      )}
+      {items.length > 0 && more && !error && (
+        <button
+          type="button"
+          className="btn btn-outline btn-block load-more"
+          data-testid="withdrawals-more"
+          disabled={loading}
+          onClick={list.loadMore}
+        >
+          {loading ? '加载中…' : '加载更多'}
+        </button>
+      )}
+    </div>
+  )
+}
+
+function WithdrawalRow({ withdrawal: w }: { withdrawal: Withdrawal }) {
+  return (
+    <Link
+      className="withdrawal-row"
+      to={`/withdrawals/${w.id}`}
+      data-testid="withdrawal-row"
+      data-id={w.id}
+      data-state={w.state}
+    >
+      <div className="withdrawal-main">
+        <div className="withdrawal-head">
+          <span className="withdrawal-amount" data-testid="withdrawal-amount" data-fen={w.amount_fen}>
+            {formatFen(w.amount_fen)}
+          </span>
+          <WithdrawalStateBadge state={w.state} />
+        </div>
+        <div className="person-meta">申请时间 {formatDateTime(w.created_at)}</div>
+        {isRefunded(w.state) && (
+          <div className="withdrawal-reason" data-testid="withdrawal-reason">
+            {failureText(w)}
+          </div>
+        )}
+      </div>
+      <ChevronIcon />
+    </Link>
+  )
+}
