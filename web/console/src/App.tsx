@@ -8,16 +8,20 @@ import DeadLetters from './pages/DeadLetters'
 import Distribution from './pages/Distribution'
 import GroupDetail from './pages/GroupDetail'
 import Groups from './pages/Groups'
+import LedgerAudit from './pages/LedgerAudit'
 import Login from './pages/Login'
 import Maintenance from './pages/Maintenance'
 import Marquees from './pages/Marquees'
 import Operators from './pages/Operators'
+import Reconciliation from './pages/Reconciliation'
 import Robots from './pages/Robots'
 import SensitiveWords from './pages/SensitiveWords'
 import Settings from './pages/Settings'
+import Settlements from './pages/Settlements'
 import ShortLinks from './pages/ShortLinks'
 import UserDetail from './pages/UserDetail'
 import Users from './pages/Users'
+import Withdrawals from './pages/Withdrawals'
 
 export default function App() {
   return (
@@ -34,6 +38,10 @@ export default function App() {
           <Route index element={<Dashboard />} />
           <Route path="users" element={<Users />} />
           <Route path="users/:id" element={<UserDetail />} />
+          <Route path="withdrawals" element={<Withdrawals />} />
+          <Route path="settlements" element={<Settlements />} />
+          <Route path="reconciliation" element={<Reconciliation />} />
+          <Route path="ledger-audit" element={<LedgerAudit />} />
           <Route path="robots" element={<Robots />} />
           <Route path="distribution" element={<Distribution />} />
           <Route path="groups" element={<Groups />} />

@@ -1,10 +1,12 @@
 import { useState, type ReactNode } from 'react'
 import { NavLink, Outlet, useNavigate } from 'react-router-dom'
-import { ROLE_LABELS, isAdmin, logout } from './api'
+import { ROLE_LABELS, canFinance, isAdmin, logout, type Role } from './api'
 import { useAuth } from './auth'
 import { ToastProvider } from './components/toast'
 import {
+  CalendarIcon,
   ChatIcon,
+  CheckIcon,
   ClockIcon,
   DashboardIcon,
   InboxIcon,
@@ -16,6 +18,7 @@ import {
   MegaphoneIcon,
   MoneyIcon,
   RobotIcon,
+  ScaleIcon,
   SendIcon,
   SettingsIcon,
   ShieldIcon,
@@ -28,11 +31,16 @@ interface Entry {
   label: string
   icon: ReactNode
   testId: string
-  adminOnly?: boolean
+  /** Whether the operator's role sees the entry (default: every role); the API refuses the others. */
+  allowed?: (role: Role | undefined) => boolean
 }
 
-/** Menu entries still to be built: shown greyed out. */
-const UPCOMING = [{ label: '资金', icon: <MoneyIcon /> }]
+const MONEY: Entry[] = [
+  { to: '/withdrawals', label: '提现管理', icon: <MoneyIcon />, testId: 'nav-withdrawals', allowed: canFinance },
+  { to: '/settlements', label: '结算', icon: <CalendarIcon />, testId: 'nav-settlements', allowed: canFinance },
+  { to: '/reconciliation', label: '对账', icon: <ScaleIcon />, testId: 'nav-reconciliation', allowed: canFinance },
+  { to: '/ledger-audit', label: '账本校验', icon: <CheckIcon />, testId: 'nav-ledger-audit', allowed: canFinance },
+]
 
 const ROBOTS: Entry[] = [
   { to: '/robots', label: '机器人', icon: <RobotIcon />, testId: 'nav-robots' },
@@ -52,7 +60,7 @@ const SYSTEM: Entry[] = [
   { to: '/settings', label: '系统设置', icon: <SettingsIcon />, testId: 'nav-settings' },
   { to: '/audit-log', label: '操作日志', icon: <ListIcon />, testId: 'nav-audit-log' },
   { to: '/dead-letters', label: '死信', icon: <InboxIcon />, testId: 'nav-dead-letters' },
-  { to: '/operators', label: '操作员', icon: <KeyIcon />, testId: 'nav-operators', adminOnly: true },
+  { to: '/operators', label: '操作员', icon: <KeyIcon />, testId: 'nav-operators', allowed: isAdmin },
 ]
 
 const menuLink = ({ to, label, icon, testId }: Entry) => (
@@ -66,7 +74,8 @@ export default function Layout() {
   const { operator, setOperator } = useAuth()
   const navigate = useNavigate()
   const [busy, setBusy] = useState(false)
-  const admin = isAdmin(operator?.role)
+  const visible = (entries: Entry[]) => entries.filter((entry) => entry.allowed?.(operator?.role) ?? true)
+  const money = visible(MONEY)
 
   const onLogout = async () => {
     setBusy(true)
@@ -92,19 +101,14 @@ export default function Layout() {
             <UsersIcon />
             用户
           </NavLink>
-          {UPCOMING.map(({ label, icon }) => (
-            <span key={label} className="menu-item disabled" aria-disabled="true" title="即将上线">
-              {icon}
-              {label}
-              <small>即将上线</small>
-            </span>
-          ))}
+          {money.length > 0 && <div className="menu-group">资金</div>}
+          {money.map(menuLink)}
           <div className="menu-group">机器人与群</div>
           {ROBOTS.map(menuLink)}
           <div className="menu-group">内容</div>
           {CONTENT.map(menuLink)}
           <div className="menu-group">系统</div>
-          {SYSTEM.filter((entry) => admin || !entry.adminOnly).map(menuLink)}
+          {visible(SYSTEM).map(menuLink)}
         </nav>
       </aside>
       <div className="main">

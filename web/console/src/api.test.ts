@@ -2,20 +2,28 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   NETWORK_ERROR,
   cancelCampaign,
+  canFinance,
   canWrite,
   checkSensitiveText,
   exitGroup,
+  exportWithdrawals,
   getMe,
+  getReconciliation,
   isAdmin,
   isForbidden,
   listGroups,
   listOperators,
   listUsers,
+  listWithdrawals,
   login,
   logout,
   onUnauthorized,
   putDistribution,
+  putSettings,
   redriveDeadLetter,
+  rejectWithdrawal,
+  retryWithdrawal,
+  runSettlement,
   unfreezeUser,
   updateRobot,
   withQuery,
@@ -164,5 +172,90 @@ describe('roles', () => {
     expect(canWrite(undefined)).toBe(false)
     expect(isAdmin('admin')).toBe(true)
     expect(isAdmin('operator')).toBe(false)
+  })
+
+  it('lets admin and finance handle money', () => {
+    expect(canFinance('admin')).toBe(true)
+    expect(canFinance('finance')).toBe(true)
+    expect(canFinance('operator')).toBe(false)
+    expect(canFinance(undefined)).toBe(false)
+  })
+})
+
+describe('money api', () => {
+  const ok = () => stubFetch({ code: 1200, data: {} })
+
+  it('filters withdrawals by state, day and user', async () => {
+    const fetchMock = stubFetch({ code: 1200, data: { items: [], total: 0, page: 1, page_size: 20 } })
+    await listWithdrawals({ state: 'failed', day: '2026-11-25', user_id: '', page: 1, page_size: 20 })
+    expect(fetchMock.mock.calls[0][0]).toBe('/api/console/withdrawals?state=failed&day=2026-11-25&page=1&page_size=20')
+  })
+
+  it('retries, rejects with a reason and runs a settlement by POST', async () => {
+    const fetchMock = ok()
+    await retryWithdrawal(3)
+    expect(fetchMock.mock.calls[0][0]).toBe('/api/console/withdrawals/3/retry')
+    expect(fetchMock.mock.calls[0][1]).toMatchObject({ method: 'POST' })
+    await rejectWithdrawal(3, '账户异常')
+    expect(fetchMock.mock.calls[1][0]).toBe('/api/console/withdrawals/3/reject')
+    expect(fetchMock.mock.calls[1][1]).toMatchObject({ method: 'POST', body: '{"reason":"账户异常"}' })
+    await runSettlement('2026-11-25')
+    expect(fetchMock.mock.calls[2][0]).toBe('/api/console/settlements/2026-11-25/run')
+    expect(fetchMock.mock.calls[2][1]).toMatchObject({ method: 'POST' })
+    await getReconciliation('2026-11-25')
+    expect(fetchMock.mock.calls[3][0]).toBe('/api/console/payouts/reconciliation/2026-11-25')
+  })
+
+  it('puts only the sections given', async () => {
+    const fetchMock = ok()
+    await putSettings({ money: { master_rate_bp: 1000 } as never })
+    expect(fetchMock.mock.calls[0][0]).toBe('/api/console/settings')
+    expect(fetchMock.mock.calls[0][1]).toMatchObject({ method: 'PUT', body: '{"money":{"master_rate_bp":1000}}' })
+  })
+
+  it('downloads the CSV export with the same filters and the session', async () => {
+    const csv = '\ufeffid,user_id\r\n1,2\r\n'
+    const fetchMock = vi.fn(
+      async (_path: string, _init?: RequestInit) =>
+        new Response(csv, { headers: { 'content-type': 'text/csv; charset=utf-8' } }),
+    )
+    vi.stubGlobal('fetch', fetchMock)
+    const blob = await exportWithdrawals({ state: 'success', day: '2026-11-25', user_id: '' })
+    expect(await blob.text()).toContain('1,2')
+    expect(fetchMock.mock.calls[0][0]).toBe('/api/console/withdrawals?state=success&day=2026-11-25&format=csv')
+    expect(fetchMock.mock.calls[0][1]).toMatchObject({ credentials: 'same-origin' })
+  })
+
+  it("throws the server's message when the export is refused", async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response(JSON.stringify({ code: 1401, msg: '需要财务权限', data: null }), { status: 403 })),
+    )
+    await expect(exportWithdrawals({})).rejects.toMatchObject({ code: 1401, status: 403, message: '需要财务权限' })
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(
+        async () =>
+          new Response(JSON.stringify({ code: 1403, msg: '日期格式不正确', data: null }), {
+            status: 400,
+            headers: { 'content-type': 'application/json' },
+          }),
+      ),
+    )
+    await expect(exportWithdrawals({ day: 'x' })).rejects.toMatchObject({ code: 1403, message: '日期格式不正确' })
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('Bad Gateway', { status: 502 })))
+    await expect(exportWithdrawals({})).rejects.toMatchObject({ code: 1500 })
+  })
+
+  it('reports a lost session met by the export', async () => {
+    const listener = vi.fn()
+    const off = onUnauthorized(listener)
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response(JSON.stringify({ code: 1406, msg: '登录已过期', data: null }), { status: 401 })),
+    )
+    await expect(exportWithdrawals({})).rejects.toMatchObject({ code: 1406 })
+    off()
+    expect(listener).toHaveBeenCalledTimes(1)
   })
 })

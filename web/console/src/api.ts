@@ -1,7 +1,16 @@
 // The console's API client. Every answer is the envelope `{code, msg, data}`; the session
 // lives in the HttpOnly cookie `gpet_console`.
 
-import { ApiError, OK, TOKEN_EXPIRED, UNAUTHENTICATED, fetchEnvelope, unavailable } from '@gpet/common/api'
+import {
+  ApiError,
+  NETWORK_ERROR,
+  OK,
+  TOKEN_EXPIRED,
+  UNAUTHENTICATED,
+  fetchEnvelope,
+  unavailable,
+  type Envelope,
+} from '@gpet/common/api'
 import type { Content } from '@gpet/common/content'
 import type { GroupDay, GroupFields } from '@gpet/common/groups'
 
@@ -20,6 +29,9 @@ export const canWrite = (role: Role | undefined): boolean => role === 'admin' ||
 
 /** Whether the role manages operators. */
 export const isAdmin = (role: Role | undefined): boolean => role === 'admin'
+
+/** Whether the role handles money (withdrawals, settlement, reconciliation, the money settings). */
+export const canFinance = (role: Role | undefined): boolean => role === 'admin' || role === 'finance'
 
 export interface Operator {
   id: number | string
@@ -53,12 +65,35 @@ export async function api<T>(path: string, { method = 'GET', body, session = tru
   const { status, env } = await fetchEnvelope<T>(path, { method, body })
   if (!env) throw unavailable()
   if (env.code === OK) return env.data
+  throw refusal(status, env, session)
+}
+
+/** The error of an envelope that is not 1200 (telling the session's listeners when it is gone). */
+function refusal(status: number, env: Envelope<unknown>, session = true): ApiError {
   // A role refusal comes as HTTP 403 with code 1401: the session is fine, only this is refused.
-  if (status === FORBIDDEN) throw new ApiError(env.code, env.msg || '当前角色无权执行此操作', FORBIDDEN)
+  if (status === FORBIDDEN) return new ApiError(env.code, env.msg || '当前角色无权执行此操作', FORBIDDEN)
   if (session && (env.code === UNAUTHENTICATED || env.code === TOKEN_EXPIRED)) {
     unauthorizedListeners.forEach((listener) => listener())
   }
-  throw new ApiError(env.code, env.msg, status)
+  return new ApiError(env.code, env.msg, status)
+}
+
+/**
+ * Downloads a file the API answers (a CSV export) as a Blob, with the session cookie like every
+ * other call; a refusal comes as the usual envelope and is thrown as ApiError.
+ */
+export async function download(path: string): Promise<Blob> {
+  let res: Response
+  try {
+    res = await fetch(path, { credentials: 'same-origin' })
+  } catch {
+    throw new ApiError(NETWORK_ERROR, '网络异常，请检查网络后重试')
+  }
+  const type = res.headers.get('content-type') ?? ''
+  if (res.ok && !type.includes('json')) return res.blob()
+  const env = (await res.json().catch(() => null)) as Envelope<unknown> | null
+  if (typeof env?.code !== 'number') throw unavailable()
+  throw refusal(res.status, env)
 }
 
 type QueryValue = string | number | boolean | null | undefined
@@ -124,6 +159,10 @@ export interface DashboardDay {
   robots?: RobotsUse | null
   /** Active groups per star rating ("1"…"5"); absent on days before ratings. */
   groups_by_stars?: Partial<Record<string, number>> | null
+  /** Income credited by the settlement of the day (group + ad + commission); absent before money. */
+  income_fen?: number | null
+  /** Withdrawals paid out that day. */
+  payouts_fen?: number | null
 }
 
 export interface Dashboard {
@@ -274,7 +313,31 @@ export interface Settings {
   }
   /** Absent from a server that predates groups. */
   groups?: GroupSettings
+  /** Absent from a server that predates money. */
+  money?: MoneySettings
 }
+
+/** The commission rates (basis points: 1000 = 10 %) and the withdrawal limits. */
+export interface MoneySettings {
+  /** The master's share of an apprentice's group income. */
+  master_rate_bp: number
+  /** The master's share of an apprentice's ad income. */
+  master_ad_rate_bp: number
+  grand_master_rate_bp: number
+  grand_master_ad_rate_bp: number
+  withdraw_min_fen: number
+  withdraw_max_fen: number
+  /** Payouts failing in a row before the alert mail. */
+  payout_fail_alert_after: number
+  /** Whether WeChat Pay's "not enough" mails an alert. */
+  merchant_low_balance_alert: boolean
+}
+
+/**
+ * A change of the settings: the sections given are saved whole, the others kept. The content
+ * sections are for admin and operator, `money` for admin and finance.
+ */
+export type SettingsChange = Partial<Settings>
 
 export interface GroupSettings {
   /** The sessions from which a group earns 2★, 3★, 4★ and 5★ (ascending). */
@@ -290,8 +353,8 @@ export interface GroupSettings {
 
 export const getSettings = () => api<Settings>('/api/console/settings')
 
-export const putSettings = (settings: Settings) =>
-  api<Settings>('/api/console/settings', { method: 'PUT', body: settings })
+export const putSettings = (change: SettingsChange) =>
+  api<Settings>('/api/console/settings', { method: 'PUT', body: change })
 
 export interface AuditEntry {
   id: Id
@@ -464,3 +527,134 @@ export const listDeadLetters = (query: PageQuery & { queue?: string }) =>
 
 export const redriveDeadLetter = (id: Id) =>
   api<DeadLetter>(`/api/console/dead-letters/${encodeURIComponent(id)}/redrive`, { method: 'POST', body: {} })
+
+// ---- Issue 5: money (finance and admin) ----
+
+export type WithdrawalState = 'pending' | 'submitted' | 'waiting_user' | 'success' | 'failed' | 'rejected'
+
+export interface Withdrawal {
+  id: Id
+  user_id: Id
+  nickname: string
+  amount_fen: number
+  state: WithdrawalState
+  /** "GW{id}A{attempt}": WeChat Pay's order number of the current attempt. */
+  out_bill_no: string
+  /** 1, 2, … (a retry is a new attempt under a new out_bill_no). */
+  attempt: number
+  /** The business day it was asked for. */
+  day: string
+  created_at: string
+  updated_at: string
+  finished_at: string | null
+  /** Chinese text, as the owner sees it. */
+  failure_reason: string | null
+  result_code: number | null
+  wechat_state: string | null
+}
+
+export interface WithdrawalFilters {
+  state?: string
+  day?: string
+  user_id?: string
+}
+
+export const listWithdrawals = (query: PageQuery & WithdrawalFilters) =>
+  api<Paged<Withdrawal>>(withQuery('/api/console/withdrawals', { ...query }))
+
+/** Every withdrawal the filters select, as the server's CSV (UTF-8 with BOM). */
+export const exportWithdrawals = ({ state, day, user_id }: WithdrawalFilters) =>
+  download(withQuery('/api/console/withdrawals', { state, day, user_id, format: 'csv' }))
+
+export const retryWithdrawal = (id: Id) =>
+  api<Withdrawal>(`/api/console/withdrawals/${encodeURIComponent(id)}/retry`, { method: 'POST', body: {} })
+
+export const rejectWithdrawal = (id: Id, reason: string) =>
+  api<Withdrawal>(`/api/console/withdrawals/${encodeURIComponent(id)}/reject`, { method: 'POST', body: { reason } })
+
+export type SettlementState = 'running' | 'done' | 'failed'
+
+export interface SettlementRun {
+  day: string
+  state: SettlementState
+  steps_total: number
+  steps_done: number
+  /** 0…100 */
+  progress_pct: number
+  groups_credited: number
+  users_credited: number
+  group_income_fen: number
+  ad_income_fen: number
+  commission_fen: number
+  total_fen: number
+  started_at: string
+  finished_at: string | null
+  error: string | null
+  /** How many times the run was started. */
+  runs: number
+}
+
+export const listSettlements = (query: PageQuery) =>
+  api<Paged<SettlementRun>>(withQuery('/api/console/settlements', { ...query }))
+
+/** A day's run; 1404 when the day was never settled. */
+export const getSettlement = (day: string) => api<SettlementRun>(`/api/console/settlements/${encodeURIComponent(day)}`)
+
+/** Starts or continues a day's settlement; answers within ~25 s, `running` while steps remain. */
+export const runSettlement = (day: string) =>
+  api<SettlementRun>(`/api/console/settlements/${encodeURIComponent(day)}/run`, { method: 'POST', body: {} })
+
+export type DifferenceKind = 'missing_at_wechat' | 'missing_here' | 'amount' | 'state'
+
+/** One side of a difference: our withdrawal's state, or WeChat Pay's bill state. */
+export interface BillSide {
+  amount_fen: number
+  state: string
+}
+
+export interface Difference {
+  out_bill_no: string
+  kind: DifferenceKind
+  ours: BillSide | null
+  theirs: BillSide | null
+  note: string
+}
+
+export interface Reconciliation {
+  day: string
+  /** Our payout orders of the day. */
+  ours: number
+  /** WeChat Pay's bills of the day. */
+  theirs: number
+  matched: number
+  ours_total_fen: number
+  theirs_total_fen: number
+  differences: Difference[]
+}
+
+export const getReconciliation = (day: string) =>
+  api<Reconciliation>(`/api/console/payouts/reconciliation/${encodeURIComponent(day)}`)
+
+export interface AuditCheck {
+  name: string
+  ok: boolean
+  detail: string
+}
+
+export interface LedgerAudit {
+  id: Id
+  at: string
+  ok: boolean
+  checks: AuditCheck[]
+  accounts: number
+  entries: number
+  transactions: number
+}
+
+export interface LedgerAudits {
+  latest: LedgerAudit | null
+  /** The last 30, newest first. */
+  history: LedgerAudit[]
+}
+
+export const getLedgerAudit = () => api<LedgerAudits>('/api/console/ledger/audit')

@@ -137,3 +137,24 @@ export const InboxIcon = () => (
     <path d="M4 13.5h4.5l1 2h5l1-2H20" />
   </Icon>
 )
+
+export const CalendarIcon = () => (
+  <Icon>
+    <rect x="3.5" y="5" width="17" height="15" rx="2" />
+    <path d="M3.5 10h17M8 3v4M16 3v4M8 14h3" />
+  </Icon>
+)
+
+export const ScaleIcon = () => (
+  <Icon>
+    <path d="M12 4v16M7 20h10M5 7h14M12 4l-1 3h2z" />
+    <path d="m5 7-3 6a3 3 0 0 0 6 0zM19 7l-3 6a3 3 0 0 0 6 0z" />
+  </Icon>
+)
+
+export const CheckIcon = () => (
+  <Icon>
+    <path d="M12 3 4.5 6v5.5c0 4.5 3.2 8 7.5 9.5 4.3-1.5 7.5-5 7.5-9.5V6z" />
+    <path d="m8.5 12 2.5 2.5 4.5-5" />
+  </Icon>
+)

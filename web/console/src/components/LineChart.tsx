@@ -18,6 +18,8 @@ interface Props {
   formatLabel?: (label: string) => string
   /** The tooltip's title (default: the label). */
   formatTitle?: (label: string) => string
+  /** A value in the tooltip (default: a count, "1,234"; the axis always shows counts). */
+  formatValue?: (value: number) => string
   emptyText?: string
   ariaLabel?: string
 }
@@ -32,6 +34,7 @@ export default function LineChart({
   height = 260,
   formatLabel = (l) => l,
   formatTitle = (l) => l,
+  formatValue = formatCount,
   emptyText = '暂无数据',
   ariaLabel = '折线图',
 }: Props) {
@@ -186,7 +189,7 @@ export default function LineChart({
               <div key={s.name} className={hidden.has(s.name) ? 'tip-row off' : 'tip-row'}>
                 <span className="legend-swatch" style={{ background: s.color }} />
                 <span>{s.name}</span>
-                <b>{formatCount(s.values[hover] ?? 0)}</b>
+                <b>{formatValue(s.values[hover] ?? 0)}</b>
               </div>
             ))}
           </div>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState, type DependencyList, type ReactNode } from 'react'
 import { useSearchParams } from 'react-router-dom'
-import { ApiError, type Paged } from '../api'
+import { ApiError, getDashboard, type Paged } from '../api'
+import { chinaToday, isDay } from '../lib/dates'
 import { DEFAULT_PAGE_SIZE, parsePage } from '../lib/paging'
 import { useToast } from './toast'
 import { useConfirm, type ConfirmOptions } from './ui'
@@ -256,4 +257,24 @@ export function useConfirmedAction<Id>(): ConfirmedAction<Id> {
     }
   }
   return { busyId, run, dialog }
+}
+
+/**
+ * Today by the business clock (which a local setup can move): the last day of the dashboard's
+ * default range; China's day by this computer's clock if that cannot be had. Undefined until
+ * known.
+ */
+export function useBusinessToday(): string | undefined {
+  const [today, setToday] = useState<string | undefined>(undefined)
+  useEffect(() => {
+    let current = true
+    getDashboard().then(
+      ({ to }) => current && setToday(isDay(to) ? to : chinaToday()),
+      () => current && setToday(chinaToday()),
+    )
+    return () => {
+      current = false
+    }
+  }, [])
+  return today
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { DashboardDay } from '../api'
-import { activeGroupsOn, robotUseSeries, starsSeries } from './dashboard'
+import { activeGroupsOn, moneySeries, moneyTotals, robotUseSeries, starsSeries } from './dashboard'
 
 const days: DashboardDay[] = [
   { day: '2026-11-01', active_users: 3, new_users: 1 },
@@ -37,5 +37,31 @@ describe('dashboard series', () => {
     expect(robotUseSeries(old).any).toBe(false)
     expect(starsSeries(old).any).toBe(false)
     expect(starsSeries([]).series[0].values).toEqual([])
+  })
+})
+
+describe('income and payouts', () => {
+  const money: DashboardDay[] = [
+    { day: '2026-11-01', active_users: 3, new_users: 1 },
+    { day: '2026-11-02', active_users: 5, new_users: 2, income_fen: 12345, payouts_fen: 5000 },
+    { day: '2026-11-03', active_users: 5, new_users: 2, income_fen: 55, payouts_fen: null },
+  ]
+
+  it('charts daily income and payouts in yuan, 0 on days without them', () => {
+    const { any, series } = moneySeries(money)
+    expect(any).toBe(true)
+    expect(series.map((s) => s.name)).toEqual(['入账收入', '提现到账'])
+    expect(series[0].values).toEqual([0, 123.45, 0.55])
+    expect(series[1].values).toEqual([0, 50, 0])
+  })
+
+  it('totals the range in fen', () => {
+    expect(moneyTotals(money)).toEqual({ income_fen: 12400, payouts_fen: 5000 })
+    expect(moneyTotals([])).toEqual({ income_fen: 0, payouts_fen: 0 })
+  })
+
+  it('says when the days predate money', () => {
+    expect(moneySeries(money.slice(0, 1)).any).toBe(false)
+    expect(moneySeries(days).any).toBe(false)
   })
 })

@@ -1,5 +1,6 @@
-// The dashboard's series: robots' use and active groups by stars, per day, from days that may
-// predate these figures (a day without them counts 0; a range without any shows no chart).
+// The dashboard's series: robots' use, active groups by stars, income and payouts, per day,
+// from days that may predate these figures (a day without them counts 0; a range without any
+// shows no chart).
 import type { DashboardDay, RobotsUse } from '../api'
 
 export const ROBOT_USE_SERIES: Array<{ key: keyof RobotsUse; name: string; color: string }> = [
@@ -51,4 +52,29 @@ export function starsSeries(days: DashboardDay[]): DaySeries {
 export function activeGroupsOn(day: DashboardDay | undefined): number {
   if (!day?.groups_by_stars) return 0
   return STAR_SERIES.reduce((sum, { star }) => sum + num(day.groups_by_stars?.[star]), 0)
+}
+
+export const MONEY_SERIES: Array<{ key: 'income_fen' | 'payouts_fen'; name: string; color: string }> = [
+  { key: 'income_fen', name: '入账收入', color: '#00a870' },
+  { key: 'payouts_fen', name: '提现到账', color: '#ff7d00' },
+]
+
+/** Daily income credited and payouts made, in yuan (the chart's unit), 0 on days without them. */
+export function moneySeries(days: DashboardDay[]): DaySeries {
+  return {
+    any: days.some((d) => MONEY_SERIES.some(({ key }) => typeof d[key] === 'number')),
+    series: MONEY_SERIES.map(({ key, name, color }) => ({
+      name,
+      color,
+      values: days.map((d) => num(d[key]) / 100),
+    })),
+  }
+}
+
+/** The range's income and payouts, in fen. */
+export function moneyTotals(days: DashboardDay[]): { income_fen: number; payouts_fen: number } {
+  return {
+    income_fen: days.reduce((sum, d) => sum + num(d.income_fen), 0),
+    payouts_fen: days.reduce((sum, d) => sum + num(d.payouts_fen), 0),
+  }
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { groupState, historySeries, idFilterProblem, stateFilter, validateExitReason } from './groups'
-import { fenToYuan, parseYuan } from './money'
 
 describe('groups', () => {
   it('labels states, unknown ones as given', () => {
@@ -31,23 +30,5 @@ describe('groups', () => {
     ]
     expect(historySeries(history)).toEqual({ days: ['2026-11-01', '2026-11-02'], sessions: [0, 5], speakers: [0, 2] })
     expect(historySeries(undefined)).toEqual({ days: [], sessions: [], speakers: [] })
-  })
-})
-
-describe('money', () => {
-  it('shows fen as yuan', () => {
-    expect(fenToYuan(0)).toBe('0.00')
-    expect(fenToYuan(10)).toBe('0.10')
-    expect(fenToYuan(12345)).toBe('123.45')
-    expect(fenToYuan(-5)).toBe('-0.05')
-  })
-
-  it('reads yuan as fen', () => {
-    expect(parseYuan('1')).toBe(100)
-    expect(parseYuan(' 0.1 ')).toBe(10)
-    expect(parseYuan('0.30')).toBe(30)
-    expect(parseYuan('1.005')).toBeNull()
-    expect(parseYuan('-1')).toBeNull()
-    expect(parseYuan('')).toBeNull()
   })
 })

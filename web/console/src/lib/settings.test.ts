@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import type { Settings } from '../api'
+import type { MoneySettings, Settings } from '../api'
 import {
   GROUP_NUMBER_FIELDS,
+  RATE_FIELDS,
   SETTING_FIELDS,
+  formToMoney,
   formToSettings,
   groupFieldName,
   incomeName,
+  moneyToForm,
   settingsToForm,
   starBands,
   thresholdName,
@@ -144,6 +147,95 @@ describe("groups' settings", () => {
     expect(starBands(['2', '3', '10', '11'])).toEqual(['0–1 → 1★', '2 → 2★', '3–9 → 3★', '10 → 4★', '≥ 11 → 5★'])
     expect(starBands(['1', '50', '40', '500'])).toEqual([])
     expect(starBands(['1', '50', ''])).toEqual([])
+  })
+})
+
+const money: MoneySettings = {
+  master_rate_bp: 1000,
+  master_ad_rate_bp: 1000,
+  grand_master_rate_bp: 500,
+  grand_master_ad_rate_bp: 500,
+  withdraw_min_fen: 100,
+  withdraw_max_fen: 50000,
+  payout_fail_alert_after: 3,
+  merchant_low_balance_alert: true,
+}
+
+describe('money settings', () => {
+  it('leaves money out of the content form (another role saves it)', () => {
+    const all: Settings = { ...withGroups, money }
+    const parsed = formToSettings(settingsToForm(all), all)
+    expect(parsed).toEqual({ settings: withGroups })
+    expect('settings' in parsed && 'money' in parsed.settings).toBe(false)
+  })
+
+  it('shows rates in percent and limits in yuan, and round-trips', () => {
+    const form = moneyToForm(money)
+    expect(form).toEqual({
+      master_rate_bp: '10',
+      master_ad_rate_bp: '10',
+      grand_master_rate_bp: '5',
+      grand_master_ad_rate_bp: '5',
+      withdraw_min: '1.00',
+      withdraw_max: '500.00',
+      payout_fail_alert_after: '3',
+      merchant_low_balance_alert: true,
+    })
+    expect(formToMoney(form, money)).toEqual({ money })
+  })
+
+  it('sends percent as basis points and yuan as fen', () => {
+    const form = {
+      ...moneyToForm(money),
+      master_rate_bp: '12.5',
+      grand_master_ad_rate_bp: '0.01',
+      withdraw_min: '0.1',
+      withdraw_max: '2000',
+      payout_fail_alert_after: ' 5 ',
+      merchant_low_balance_alert: false,
+    }
+    expect(formToMoney(form, money)).toEqual({
+      money: {
+        ...money,
+        master_rate_bp: 1250,
+        grand_master_ad_rate_bp: 1,
+        withdraw_min_fen: 10,
+        withdraw_max_fen: 200000,
+        payout_fail_alert_after: 5,
+        merchant_low_balance_alert: false,
+      },
+    })
+  })
+
+  it('keeps rates within 0–50% with two decimals', () => {
+    for (const f of RATE_FIELDS) {
+      const at = (v: string) => formToMoney({ ...moneyToForm(money), [f.key]: v }, money)
+      const error = { error: `${f.label}须为 0–50% 的比例（最多两位小数）` }
+      expect(at('50.01')).toEqual(error)
+      expect(at('1.234')).toEqual(error)
+      expect(at('')).toEqual(error)
+      expect('money' in at('50')).toBe(true)
+      expect('money' in at('0')).toBe(true)
+    }
+  })
+
+  it('keeps the withdrawal limits within 0.10–2000 yuan, the maximum not below the minimum', () => {
+    const at = (patch: Record<string, string>) => formToMoney({ ...moneyToForm(money), ...patch }, money)
+    expect(at({ withdraw_min: '0.09' })).toEqual({ error: '单笔提现下限须为 0.10–2000.00 元' })
+    expect(at({ withdraw_min: '1.001' })).toEqual({ error: '单笔提现下限须为 0.10–2000.00 元' })
+    expect(at({ withdraw_max: '2000.01' })).toEqual({ error: '单笔提现上限须为 0.10–2000.00 元' })
+    expect(at({ withdraw_min: '10', withdraw_max: '9.99' })).toEqual({ error: '单笔提现上限不能低于下限' })
+    expect(formToMoney({ ...moneyToForm(money), withdraw_min: '10', withdraw_max: '10' }, money)).toEqual({
+      money: { ...money, withdraw_min_fen: 1000, withdraw_max_fen: 1000 },
+    })
+  })
+
+  it('wants the failure alert after 1–100 payouts', () => {
+    const at = (v: string) => formToMoney({ ...moneyToForm(money), payout_fail_alert_after: v }, money)
+    expect(at('0')).toEqual({ error: '连续打款失败告警须为 1–100 的整数' })
+    expect(at('101')).toEqual({ error: '连续打款失败告警须为 1–100 的整数' })
+    expect(at('2.5')).toEqual({ error: '连续打款失败告警须为 1–100 的整数' })
+    expect('money' in at('100')).toBe(true)
   })
 })
 

@@ -1,8 +1,10 @@
-// The settings form: one text field per setting, read back as whole numbers (and, for the
-// groups' settings, star thresholds, incomes in yuan and the customer-service reply).
+// The settings forms: one text field per setting, read back as whole numbers (and, for the
+// groups' settings, star thresholds, incomes in yuan and the customer-service reply); the money
+// settings in a form of their own, as admin and finance change them (rates in percent, limits
+// in yuan).
 import { charCount } from '@gpet/common/content'
-import type { GroupSettings, Settings } from '../api'
-import { fenToYuan, parseYuan } from './money'
+import type { GroupSettings, MoneySettings, Settings, SettingsChange } from '../api'
+import { bpToPercent, fenToYuan, parseYuan, percentToBp } from './money'
 
 export interface SettingField {
   group: 'sms' | 'short_links'
@@ -31,6 +33,7 @@ export const GROUP_LABELS: Record<keyof Settings, string> = {
   sms: '短信验证码',
   short_links: '短链接',
   groups: '群组与机器人',
+  money: '资金',
 }
 
 /** The form's key of a field: "sms.per_minute". */
@@ -49,11 +52,13 @@ export function settingsToForm(settings: Settings): SettingsForm {
 }
 
 /**
- * The settings a form describes, over `base` (keeping any field this form does not show), or
- * the message naming the first field that is not a whole number ≥ 0.
+ * The content sections a form describes (not `money`, which other roles change), over `base`
+ * (keeping any field this form does not show), or the message naming the first field that is
+ * not a whole number ≥ 0.
  */
-export function formToSettings(form: SettingsForm, base: Settings): { settings: Settings } | { error: string } {
-  const settings = JSON.parse(JSON.stringify(base)) as Settings
+export function formToSettings(form: SettingsForm, base: Settings): { settings: SettingsChange } | { error: string } {
+  const { sms, short_links } = JSON.parse(JSON.stringify(base)) as Settings
+  const settings: SettingsChange = { sms, short_links }
   for (const f of SETTING_FIELDS) {
     const text = (form[fieldName(f)] ?? '').trim()
     if (!/^\d+$/.test(text)) return { error: `${f.label}须为不小于 0 的整数` }
@@ -191,4 +196,76 @@ export function starBands(thresholds: string[]): string[] {
     ...n.slice(0, -1).map((lo, i) => `${range(lo, n[i + 1] - 1)} → ${i + 2}★`),
     `≥ ${n[n.length - 1]} → 5★`,
   ]
+}
+
+// ---- The money settings ----
+
+export type RateKey = 'master_rate_bp' | 'master_ad_rate_bp' | 'grand_master_rate_bp' | 'grand_master_ad_rate_bp'
+
+export const RATE_FIELDS: Array<{ key: RateKey; label: string; hint: string }> = [
+  { key: 'master_rate_bp', label: '徒弟群收益分成', hint: '师傅获得徒弟群收益的比例' },
+  { key: 'master_ad_rate_bp', label: '徒弟广告收益分成', hint: '师傅获得徒弟广告收益的比例' },
+  { key: 'grand_master_rate_bp', label: '徒孙群收益分成', hint: '师爷获得徒孙群收益的比例' },
+  { key: 'grand_master_ad_rate_bp', label: '徒孙广告收益分成', hint: '师爷获得徒孙广告收益的比例' },
+]
+
+/** The server's ranges: rates up to 50 %; a withdrawal of 0.10–2,000 yuan (WeChat Pay's bounds without the payee's name). */
+export const MAX_RATE_BP = 5000
+export const MIN_WITHDRAW_FEN = 10
+export const MAX_WITHDRAW_FEN = 200_000
+export const MIN_ALERT_AFTER = 1
+export const MAX_ALERT_AFTER = 100
+
+/** The money settings as a form: rates in percent ("10"), limits in yuan ("1.00"). */
+export type MoneyForm = Record<RateKey, string> & {
+  withdraw_min: string
+  withdraw_max: string
+  payout_fail_alert_after: string
+  merchant_low_balance_alert: boolean
+}
+
+export function moneyToForm(money: MoneySettings): MoneyForm {
+  const yuan = (fen: unknown) => (typeof fen === 'number' ? fenToYuan(fen) : '')
+  const percent = (bp: unknown) => (typeof bp === 'number' ? bpToPercent(bp) : '')
+  return {
+    master_rate_bp: percent(money.master_rate_bp),
+    master_ad_rate_bp: percent(money.master_ad_rate_bp),
+    grand_master_rate_bp: percent(money.grand_master_rate_bp),
+    grand_master_ad_rate_bp: percent(money.grand_master_ad_rate_bp),
+    withdraw_min: yuan(money.withdraw_min_fen),
+    withdraw_max: yuan(money.withdraw_max_fen),
+    payout_fail_alert_after: money.payout_fail_alert_after === undefined ? '' : String(money.payout_fail_alert_after),
+    merchant_low_balance_alert: !!money.merchant_low_balance_alert,
+  }
+}
+
+/**
+ * The money settings a form describes, over `base`, or what is wrong: rates of 0–50 % with at
+ * most two decimals (sent as basis points), a minimum of 0.10–2,000 yuan and a maximum from the
+ * minimum to 2,000 yuan (sent as fen), and the alert's count of 1–100.
+ */
+export function formToMoney(form: MoneyForm, base: MoneySettings): { money: MoneySettings } | { error: string } {
+  const money: MoneySettings = { ...base }
+  for (const f of RATE_FIELDS) {
+    const bp = percentToBp(form[f.key])
+    if (bp === null || bp > MAX_RATE_BP) {
+      return { error: `${f.label}须为 0–${MAX_RATE_BP / 100}% 的比例（最多两位小数）` }
+    }
+    money[f.key] = bp
+  }
+  const range = `${fenToYuan(MIN_WITHDRAW_FEN)}–${fenToYuan(MAX_WITHDRAW_FEN)} 元`
+  const min = parseYuan(form.withdraw_min)
+  if (min === null || min < MIN_WITHDRAW_FEN || min > MAX_WITHDRAW_FEN) return { error: `单笔提现下限须为 ${range}` }
+  const max = parseYuan(form.withdraw_max)
+  if (max === null || max < MIN_WITHDRAW_FEN || max > MAX_WITHDRAW_FEN) return { error: `单笔提现上限须为 ${range}` }
+  if (max < min) return { error: '单笔提现上限不能低于下限' }
+  const after = form.payout_fail_alert_after.trim()
+  if (!/^\d+$/.test(after) || Number(after) < MIN_ALERT_AFTER || Number(after) > MAX_ALERT_AFTER) {
+    return { error: `连续打款失败告警须为 ${MIN_ALERT_AFTER}–${MAX_ALERT_AFTER} 的整数` }
+  }
+  money.withdraw_min_fen = min
+  money.withdraw_max_fen = max
+  money.payout_fail_alert_after = Number(after)
+  money.merchant_low_balance_alert = form.merchant_low_balance_alert
+  return { money }
 }

@@ -1,18 +1,17 @@
-// The dashboard: daily active and new users, active groups by stars and the robots' use over a
-// chosen range (GET /api/console/dashboard), and the frame of the chart a later issue fills.
-import { useState } from 'react'
+// The dashboard: daily active and new users, active groups by stars, the robots' use, and the
+// income credited and payouts made over a chosen range (GET /api/console/dashboard).
+import { useState, type ReactNode } from 'react'
 import { getDashboard } from '../api'
 import LineChart, { type Series } from '../components/LineChart'
 import { useLoad, type Loaded } from '../components/hooks'
 import { LoadError, Loading } from '../components/ui'
 import { formatCount } from '../lib/chart'
-import { activeGroupsOn, robotUseSeries, starsSeries, type DaySeries } from '../lib/dashboard'
+import { activeGroupsOn, moneySeries, moneyTotals, robotUseSeries, starsSeries, type DaySeries } from '../lib/dashboard'
 import { chinaToday, lastDays, shortDay, validateRange, type DayRange } from '../lib/dates'
+import { formatFen, formatYuan } from '../lib/money'
 
 const QUICK = [7, 30, 90]
 const DEFAULT_DAYS = 30
-
-const UPCOMING = [{ title: '收入与提现', hint: '每日入账收入与提现打款金额', wide: true }]
 
 const SERIES = [
   { key: 'active_users', name: '日活跃用户', color: '#1677ff' },
@@ -46,6 +45,8 @@ export default function Dashboard() {
   const days = data?.days ?? []
   const stars = starsSeries(days)
   const robots = robotUseSeries(days)
+  const money = moneySeries(days)
+  const moneyTotal = moneyTotals(days)
   const lastDay = days[days.length - 1]
   const totalNew = days.reduce((sum, d) => sum + d.new_users, 0)
   const avgActive = days.length ? days.reduce((sum, d) => sum + d.active_users, 0) / days.length : 0
@@ -164,21 +165,37 @@ export default function Dashboard() {
           figures={robots}
           ariaLabel="每日机器人使用"
         />
-        {UPCOMING.map(({ title, hint, wide }) => (
-          <section key={title} className={wide ? 'chart-card wide' : 'chart-card'}>
-            <header>
-              <h2>{title}</h2>
-              <span className="muted">{hint}</span>
-            </header>
-            <div className="chart-empty">暂无数据</div>
-          </section>
-        ))}
+        <DayChart
+          title="收入与提现"
+          hint="每日结算入账的收入（群收益 + 广告收益 + 分成）与提现到账金额，单位元"
+          testId="dashboard-money-chart"
+          load={{ data, error, loading, reload }}
+          labels={days.map((d) => d.day)}
+          figures={money}
+          ariaLabel="每日收入与提现"
+          formatValue={formatYuan}
+          wide
+        >
+          <div className="stats" data-testid="dashboard-money-stats">
+            <div>
+              <span className="muted">收入合计</span>
+              <strong data-testid="dashboard-income-total">{formatFen(moneyTotal.income_fen)}</strong>
+            </div>
+            <div>
+              <span className="muted">提现合计</span>
+              <strong data-testid="dashboard-payouts-total">{formatFen(moneyTotal.payouts_fen)}</strong>
+            </div>
+          </div>
+        </DayChart>
       </div>
     </>
   )
 }
 
-/** A chart card of one of the dashboard's per-day figures ("暂无数据" when the range has none). */
+/**
+ * A chart card of one of the dashboard's per-day figures ("暂无数据" when the range has none),
+ * with `children` (its totals) above the chart.
+ */
 function DayChart({
   title,
   hint,
@@ -187,6 +204,9 @@ function DayChart({
   labels,
   figures,
   ariaLabel,
+  formatValue,
+  wide = false,
+  children,
 }: {
   title: string
   hint: string
@@ -195,11 +215,14 @@ function DayChart({
   labels: string[]
   figures: DaySeries
   ariaLabel: string
+  formatValue?: (value: number) => string
+  wide?: boolean
+  children?: ReactNode
 }) {
   const { data, error, loading, reload } = load
   const series: Series[] = figures.series
   return (
-    <section className="chart-card" data-testid={testId}>
+    <section className={wide ? 'chart-card wide' : 'chart-card'} data-testid={testId}>
       <header>
         <h2>{title}</h2>
         <span className="muted">{hint}</span>
@@ -209,7 +232,15 @@ function DayChart({
       {data !== undefined &&
         (figures.any ? (
           <div className={loading ? 'is-reloading' : undefined}>
-            <LineChart labels={labels} series={series} formatLabel={shortDay} height={220} ariaLabel={ariaLabel} />
+            {children}
+            <LineChart
+              labels={labels}
+              series={series}
+              formatLabel={shortDay}
+              formatValue={formatValue}
+              height={220}
+              ariaLabel={ariaLabel}
+            />
           </div>
         ) : (
           <div className="chart-empty" data-testid={`${testId}-empty`}>

@@ -1,99 +1,235 @@
 // 系统设置: SMS code limits, the short-link reuse window and the groups' settings (star
-// thresholds and incomes, limits, the customer-service reply); the server checks the ranges.
+// thresholds and incomes, limits, the customer-service reply), changed by admin and operator;
+// and 资金 (commission rates, withdrawal limits, payout alerts), changed by admin and finance.
+// Each form saves only its own sections (the PUT is partial); the server checks the ranges.
 import { useEffect, useState, type FormEvent } from 'react'
 import { charCount } from '@gpet/common/content'
-import { canWrite, getSettings, putSettings } from '../api'
+import { canFinance, canWrite, getSettings, putSettings, type MoneySettings, type Settings as AllSettings } from '../api'
 import { useAuth } from '../auth'
 import { useLoad, useSubmit } from '../components/hooks'
-import { Field, LoadError, Loading, PageHead, SaveBar } from '../components/ui'
+import { Field, LoadError, Loading, PageHead, ReadOnlyNote, SaveBar, Switch } from '../components/ui'
 import {
   GROUP_LABELS,
   GROUP_NUMBER_FIELDS,
+  MAX_ALERT_AFTER,
+  MAX_RATE_BP,
   MAX_REPLY_CHARS,
+  MAX_WITHDRAW_FEN,
+  MIN_ALERT_AFTER,
+  MIN_WITHDRAW_FEN,
+  RATE_FIELDS,
   SETTING_FIELDS,
   STAR_LEVELS,
   THRESHOLD_COUNT,
   fieldName,
+  formToMoney,
   formToSettings,
   groupFieldName,
   incomeName,
+  moneyToForm,
   settingsToForm,
   starBands,
   thresholdName,
+  type MoneyForm,
   type SettingsForm,
 } from '../lib/settings'
+import { fenToYuan } from '../lib/money'
 
 const GROUPS = [...new Set(SETTING_FIELDS.map((f) => f.group))]
 
 export default function Settings() {
+  const { data, error, loading, reload, setData } = useLoad(getSettings, [])
+  return (
+    <>
+      <PageHead title="系统设置" hint="修改后立即生效" />
+      {!data && loading && <Loading />}
+      {!data && error && <LoadError error={error} onRetry={reload} />}
+      {data && <ContentSettings data={data} onSaved={setData} />}
+      {data?.money && <MoneySettingsForm money={data.money} onSaved={setData} />}
+    </>
+  )
+}
+
+/** The content sections: SMS, short links, groups (admin and operator). */
+function ContentSettings({ data, onSaved }: { data: AllSettings; onSaved: (settings: AllSettings) => void }) {
   const { operator } = useAuth()
   const writable = canWrite(operator?.role)
-  const { data, error, loading, reload, setData } = useLoad(getSettings, [])
-  const [form, setForm] = useState<SettingsForm>({})
+  const [form, setForm] = useState<SettingsForm>(() => settingsToForm(data))
   const { problem, setProblem, busy, submit } = useSubmit()
 
+  // Put back when these sections change on the server, not when the money form saves.
+  const saved = JSON.stringify([data.sms, data.short_links, data.groups])
   useEffect(() => {
-    if (data) setForm(settingsToForm(data))
-  }, [data])
+    setForm(settingsToForm(data))
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [saved])
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault()
-    if (!data) return
     const parsed = formToSettings(form, data)
     if ('error' in parsed) return setProblem(parsed.error)
     setProblem('')
     // A refusal (1403) names the field out of range.
-    await submit(() => putSettings(parsed.settings), { done: '设置已保存', then: setData })
+    await submit(() => putSettings(parsed.settings), { done: '设置已保存', then: onSaved })
   }
 
   return (
-    <>
-      <PageHead title="系统设置" hint="修改后立即生效" writable={writable} />
-      {!data && loading && <Loading />}
-      {!data && error && <LoadError error={error} onRetry={reload} />}
-      {data && (
-        <form className="card form-card" onSubmit={onSubmit} noValidate data-testid="settings-form">
-          {GROUPS.map((group) => (
-            <fieldset key={group} className="form-group">
-              <legend>{GROUP_LABELS[group]}</legend>
-              <div className="settings-grid">
-                {SETTING_FIELDS.filter((f) => f.group === group).map((f) => (
-                  <Field key={fieldName(f)} label={f.label} unit={f.unit} hint={f.hint}>
-                    <input
-                      type="number"
-                      min={0}
-                      step={1}
-                      inputMode="numeric"
-                      value={form[fieldName(f)] ?? ''}
-                      disabled={!writable || busy}
-                      data-testid={`settings-${f.group}-${f.key}`}
-                      onChange={(e) => setForm((prev) => ({ ...prev, [fieldName(f)]: e.target.value }))}
-                    />
-                  </Field>
-                ))}
-              </div>
-            </fieldset>
-          ))}
-          {data.groups && (
-            <GroupSettingsFields
-              form={form}
-              disabled={!writable || busy}
-              onChange={(key, value) => setForm((prev) => ({ ...prev, [key]: value }))}
-            />
-          )}
-          <SaveBar
-            problem={problem}
-            busy={busy}
-            writable={writable}
-            onReset={() => {
-              setForm(settingsToForm(data))
-              setProblem('')
-            }}
-            testId="settings"
-          />
-        </form>
+    <form className="card form-card" onSubmit={onSubmit} noValidate data-testid="settings-form">
+      {!writable && <ReadOnlyNote />}
+      {GROUPS.map((group) => (
+        <fieldset key={group} className="form-group">
+          <legend>{GROUP_LABELS[group]}</legend>
+          <div className="settings-grid">
+            {SETTING_FIELDS.filter((f) => f.group === group).map((f) => (
+              <Field key={fieldName(f)} label={f.label} unit={f.unit} hint={f.hint}>
+                <input
+                  type="number"
+                  min={0}
+                  step={1}
+                  inputMode="numeric"
+                  value={form[fieldName(f)] ?? ''}
+                  disabled={!writable || busy}
+                  data-testid={`settings-${f.group}-${f.key}`}
+                  onChange={(e) => setForm((prev) => ({ ...prev, [fieldName(f)]: e.target.value }))}
+                />
+              </Field>
+            ))}
+          </div>
+        </fieldset>
+      ))}
+      {data.groups && (
+        <GroupSettingsFields
+          form={form}
+          disabled={!writable || busy}
+          onChange={(key, value) => setForm((prev) => ({ ...prev, [key]: value }))}
+        />
       )}
-    </>
+      <SaveBar
+        problem={problem}
+        busy={busy}
+        writable={writable}
+        onReset={() => {
+          setForm(settingsToForm(data))
+          setProblem('')
+        }}
+        testId="settings"
+      />
+    </form>
+  )
+}
+
+/** 资金: the commission rates in percent (sent as basis points), the withdrawal limits in yuan (sent as fen), the alerts (admin and finance). */
+function MoneySettingsForm({ money, onSaved }: { money: MoneySettings; onSaved: (settings: AllSettings) => void }) {
+  const { operator } = useAuth()
+  const writable = canFinance(operator?.role)
+  const [form, setForm] = useState<MoneyForm>(() => moneyToForm(money))
+  const { problem, setProblem, busy, submit } = useSubmit()
+  const disabled = !writable || busy
+  const set = (patch: Partial<MoneyForm>) => setForm((prev) => ({ ...prev, ...patch }))
+
+  const saved = JSON.stringify(money)
+  useEffect(() => {
+    setForm(moneyToForm(money))
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [saved])
+
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault()
+    const parsed = formToMoney(form, money)
+    if ('error' in parsed) return setProblem(parsed.error)
+    setProblem('')
+    await submit(() => putSettings({ money: parsed.money }), { done: '资金设置已保存', then: onSaved })
+  }
+
+  const yuanRange = `${fenToYuan(MIN_WITHDRAW_FEN)}–${fenToYuan(MAX_WITHDRAW_FEN)} 元`
+  return (
+    <form className="card form-card" onSubmit={onSubmit} noValidate data-testid="settings-money-form">
+      {!writable && <ReadOnlyNote />}
+      <fieldset className="form-group" data-testid="settings-money">
+        <legend>{GROUP_LABELS.money}</legend>
+        <div className="settings-grid">
+          {RATE_FIELDS.map((f) => (
+            <Field key={f.key} label={f.label} unit="%" hint={`${f.hint}（0–${MAX_RATE_BP / 100}%，最多两位小数）`}>
+              <input
+                type="number"
+                min={0}
+                max={MAX_RATE_BP / 100}
+                step="0.01"
+                inputMode="decimal"
+                value={form[f.key]}
+                disabled={disabled}
+                data-testid={`settings-money-${f.key}`}
+                onChange={(e) => set({ [f.key]: e.target.value })}
+              />
+            </Field>
+          ))}
+          <Field label="单笔提现下限" unit="元" hint={`用户每次至少提现的金额（${yuanRange}）`}>
+            <input
+              type="number"
+              min={0}
+              step="0.01"
+              inputMode="decimal"
+              value={form.withdraw_min}
+              disabled={disabled}
+              data-testid="settings-money-withdraw_min"
+              onChange={(e) => set({ withdraw_min: e.target.value })}
+            />
+          </Field>
+          <Field label="单笔提现上限" unit="元" hint={`用户每次最多提现的金额，不低于下限（${yuanRange}）`}>
+            <input
+              type="number"
+              min={0}
+              step="0.01"
+              inputMode="decimal"
+              value={form.withdraw_max}
+              disabled={disabled}
+              data-testid="settings-money-withdraw_max"
+              onChange={(e) => set({ withdraw_max: e.target.value })}
+            />
+          </Field>
+          <Field
+            label="连续打款失败告警"
+            unit="次"
+            hint={`连续这么多笔打款失败时发送告警邮件（${MIN_ALERT_AFTER}–${MAX_ALERT_AFTER}）`}
+          >
+            <input
+              type="number"
+              min={MIN_ALERT_AFTER}
+              max={MAX_ALERT_AFTER}
+              step={1}
+              inputMode="numeric"
+              value={form.payout_fail_alert_after}
+              disabled={disabled}
+              data-testid="settings-money-payout_fail_alert_after"
+              onChange={(e) => set({ payout_fail_alert_after: e.target.value })}
+            />
+          </Field>
+          <div className="field">
+            <span>商户余额不足告警</span>
+            <div className="switch-line">
+              <Switch
+                checked={form.merchant_low_balance_alert}
+                disabled={disabled}
+                onChange={(merchant_low_balance_alert) => set({ merchant_low_balance_alert })}
+                label={form.merchant_low_balance_alert ? '开启' : '关闭'}
+                testId="settings-money-merchant_low_balance_alert"
+              />
+            </div>
+            <small className="muted field-hint">微信支付商户运营账户余额不足导致打款失败时发送告警邮件</small>
+          </div>
+        </div>
+      </fieldset>
+      <SaveBar
+        problem={problem}
+        busy={busy}
+        writable={writable}
+        onReset={() => {
+          setForm(moneyToForm(money))
+          setProblem('')
+        }}
+        testId="settings-money"
+      />
+    </form>
   )
 }
 

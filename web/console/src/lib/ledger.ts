@@ -1,0 +1,23 @@
+// The ledger's invariant checks: the latest's verdict, its failed checks, the history.
+import type { LedgerAudit } from '../api'
+import { parseTime } from './dates'
+
+/** The verdict of a check run: 正常 (green), 异常 (red), or 暂无 when none ran yet. */
+export function auditVerdict(audit: Pick<LedgerAudit, 'ok'> | null | undefined): {
+  label: string
+  tone: 'success' | 'danger' | 'default'
+} {
+  if (!audit) return { label: '暂无校验', tone: 'default' }
+  return audit.ok ? { label: '校验通过', tone: 'success' } : { label: '校验失败', tone: 'danger' }
+}
+
+/** The names of the checks that failed (a run marked failed with none named keeps its verdict). */
+export const failedChecks = (audit: Pick<LedgerAudit, 'checks'>): string[] =>
+  (audit.checks ?? []).filter((c) => !c.ok).map((c) => c.name)
+
+/** The history newest first, at most `max`. */
+export function auditHistory(history: LedgerAudit[] | null | undefined, max = 30): LedgerAudit[] {
+  const rows = Array.isArray(history) ? [...history] : []
+  rows.sort((a, b) => (parseTime(b.at) || 0) - (parseTime(a.at) || 0))
+  return rows.slice(0, max)
+}

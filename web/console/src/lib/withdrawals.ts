@@ -1,0 +1,76 @@
+// Withdrawals as the finance pages show them: states, which actions a state allows, the
+// rejection's reason and the export's file name.
+import { charCount } from '@gpet/common/content'
+import type { Withdrawal, WithdrawalFilters, WithdrawalState } from '../api'
+import { isDay } from './dates'
+import { idFilterProblem } from './groups'
+
+type Tone = 'default' | 'primary' | 'warning' | 'success' | 'danger'
+
+export const WITHDRAWAL_STATES: Array<{ value: WithdrawalState; label: string; tone: Tone }> = [
+  { value: 'pending', label: '待打款', tone: 'default' },
+  { value: 'submitted', label: '打款中', tone: 'primary' },
+  { value: 'waiting_user', label: '待用户确认', tone: 'warning' },
+  { value: 'success', label: '已到账', tone: 'success' },
+  { value: 'failed', label: '打款失败', tone: 'danger' },
+  { value: 'rejected', label: '已驳回', tone: 'default' },
+]
+
+/** The label and tag tone of a state (an unknown state shown as given). */
+export function withdrawalState(state: string): { label: string; tone: Tone } {
+  const known = WITHDRAWAL_STATES.find((s) => s.value === state)
+  return known ? { label: known.label, tone: known.tone } : { label: state || '—', tone: 'default' }
+}
+
+/** A state filter from the address bar: a known state, else '' (all). */
+export const withdrawalStateFilter = (value: string): WithdrawalState | '' =>
+  WITHDRAWAL_STATES.some((s) => s.value === value) ? (value as WithdrawalState) : ''
+
+/** Only a failed payout is retried (under a new order number, the money held again). */
+export const canRetry = (w: Pick<Withdrawal, 'state'>): boolean => w.state === 'failed'
+
+/** A withdrawal not sent to WeChat Pay, or failed there, may be rejected (the hold released). */
+export const canReject = (w: Pick<Withdrawal, 'state'>): boolean => w.state === 'pending' || w.state === 'failed'
+
+export const MAX_REJECT_REASON = 200
+
+/** What is wrong with a rejection's reason (the owner reads it as "运营驳回：…"), or ''. */
+export function validateRejectReason(reason: string): string {
+  const text = reason.trim()
+  if (!text) return '请填写驳回原因'
+  if (charCount(text) > MAX_REJECT_REASON) return `驳回原因不能超过 ${MAX_REJECT_REASON} 个字`
+  return ''
+}
+
+/** The filters as the address bar and the form hold them (a type, so that it is a record of strings). */
+export type WithdrawalFilterForm = {
+  state: string
+  day: string
+  user_id: string
+}
+
+/** The filters a form describes, or what is wrong with them. */
+export function parseWithdrawalFilters(form: WithdrawalFilterForm): { filters: WithdrawalFilterForm } | { error: string } {
+  const day = form.day.trim()
+  if (day && !isDay(day)) return { error: '日期格式不正确' }
+  const invalid = idFilterProblem(form.user_id, '用户 ID')
+  if (invalid) return { error: invalid }
+  return { filters: { state: withdrawalStateFilter(form.state), day, user_id: form.user_id.trim() } }
+}
+
+/** The filters to send: the malformed ones of the address bar dropped (the form says why). */
+export function queryFilters(form: WithdrawalFilterForm): WithdrawalFilters {
+  return {
+    state: withdrawalStateFilter(form.state),
+    day: isDay(form.day.trim()) ? form.day.trim() : '',
+    user_id: idFilterProblem(form.user_id, '') ? '' : form.user_id.trim(),
+  }
+}
+
+/** The export's file name, naming its filters: "withdrawals-2026-11-25-failed-user12.csv". */
+export function csvFilename(filters: WithdrawalFilters): string {
+  const parts = ['withdrawals', filters.day || 'all']
+  if (filters.state) parts.push(filters.state)
+  if (filters.user_id) parts.push(`user${filters.user_id}`)
+  return `${parts.join('-')}.csv`
+}
