@@ -45,6 +45,10 @@ pub struct Withdrawal {
     pub wechat_state: Option<String>,
     /// While waiting for the user: what opens WeChat's confirmation.
     pub package_info: Option<String>,
+    /// While waiting for the user: with `package_info`, what WeChat's JSSDK
+    /// `requestMerchantTransfer` takes to show the confirmation.
+    pub mch_id: Option<String>,
+    pub app_id: Option<String>,
     /// Local sandbox only: the page where the user confirms.
     pub confirm_url: Option<String>,
 }
@@ -72,14 +76,21 @@ pub(crate) fn of_row(r: &tokio_postgres::Row, with_nickname: bool) -> Withdrawal
         result_code: r.get(12),
         wechat_state: r.get(13),
         package_info: r.get(14),
+        mch_id: None,
+        app_id: None,
         confirm_url: None,
     }
 }
 
-/// Adds, in local runs, the sandbox page where the user confirms the receipt.
+/// Adds what the user needs to confirm the receipt in WeChat (and, in local runs, the sandbox's
+/// page for it).
 fn with_confirm_page(ctx: &Ctx, mut w: Withdrawal) -> Withdrawal {
-    if w.state == "waiting_user" {
-        w.confirm_url = ctx.pay().ok().and_then(|pay| pay.confirm_page(&w.out_bill_no));
+    if w.state == "waiting_user"
+        && let Ok(pay) = ctx.pay()
+    {
+        w.confirm_url = pay.confirm_page(&w.out_bill_no);
+        w.mch_id = Some(pay.mch_id().to_owned());
+        w.app_id = Some(pay.app_id().to_owned());
     }
     w
 }

@@ -144,6 +144,14 @@ impl WechatPay {
         )
     }
 
+    pub fn mch_id(&self) -> &str {
+        &self.config.mch_id
+    }
+
+    pub fn app_id(&self) -> &str {
+        &self.config.app_id
+    }
+
     /// Local runs: the sandbox page where the payee confirms `out_bill_no`.
     pub fn confirm_page(&self, out_bill_no: &str) -> Option<String> {
         let base = self.config.confirm_page_base.as_ref()?;
