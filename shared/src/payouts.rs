@@ -21,7 +21,7 @@ use crate::db::QueryContext;
 use crate::error::{Code, Error, Result};
 use crate::partners::wechat_pay::{Bill, PayError, Transfer};
 use crate::settings::{self, MoneySettings};
-use crate::withdrawals;
+use crate::withdrawals::{self, Move};
 
 /// What the payouts queue carries.
 #[derive(Debug, Deserialize)]
@@ -45,6 +45,17 @@ struct Payout {
     out_bill_no: String,
     openid: String,
     user_name: String,
+}
+
+impl Payout {
+    async fn post(
+        &self,
+        client: &impl deadpool_postgres::GenericClient,
+        day: chrono::NaiveDate,
+        step: Move,
+    ) -> Result<()> {
+        withdrawals::post_move(client, (self.id, self.attempt), self.user_id, self.amount_fen, day, step).await
+    }
 }
 
 const PAYOUT_SQL: &str =
@@ -240,7 +251,7 @@ pub async fn apply(ctx: &Ctx, bill: &Bill) -> Result<()> {
     let day = ctx.clock.today().date();
     let final_state = match bill.state.as_str() {
         "SUCCESS" => {
-            withdrawals::paid(&tx, payout.id, payout.attempt, payout.user_id, payout.amount_fen, day).await?;
+            payout.post(&tx, day, Move::Paid).await?;
             tx.execute(
                 "UPDATE withdrawals SET state = 'success', result_code = $2, wechat_state = 'SUCCESS', transfer_bill_no = coalesce($3, transfer_bill_no),
                      package_info = NULL, last_error = NULL, next_check_at = NULL, finished_at = now(), updated_at = now()
@@ -252,7 +263,7 @@ pub async fn apply(ctx: &Ctx, bill: &Bill) -> Result<()> {
             Some(true)
         }
         "FAIL" | "CANCELLED" => {
-            withdrawals::release(&tx, payout.id, payout.attempt, payout.user_id, payout.amount_fen, day).await?;
+            payout.post(&tx, day, Move::Release).await?;
             let code = if bill.state == "FAIL" { Code::TransferFailed } else { Code::WithdrawalFailed };
             tx.execute(
                 "UPDATE withdrawals SET state = 'failed', result_code = $2, wechat_state = $3, fail_code = $4, failure_reason = $5,

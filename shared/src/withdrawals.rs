@@ -13,7 +13,7 @@ use crate::clock::shanghai;
 use crate::context::Ctx;
 use crate::db::{QueryContext, violated_constraint};
 use crate::error::{Code, Error, Result};
-use crate::ledger::{self, Account, Leg};
+use crate::ledger::{self, Account};
 use crate::operators::{self, ConsolePrincipal};
 use crate::outbox;
 use crate::paging::{Page, PageRequest};
@@ -170,7 +170,48 @@ pub(crate) fn payout_message(id: i64, attempt: i32) -> serde_json::Value {
     serde_json::json!({ "withdrawal_id": id, "attempt": attempt })
 }
 
-/// available → held, and the attempt's order number on record.
+/// The ledger's moves of a withdrawal's attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    /// available → held, when asked (or retried).
+    Hold,
+    /// held → available: failed, cancelled or rejected.
+    Release,
+    /// held → the platform's payouts account: in the user's wallet.
+    Paid,
+}
+
+impl Move {
+    fn name(self) -> &'static str {
+        match self {
+            Move::Hold => "hold",
+            Move::Release => "release",
+            Move::Paid => "paid",
+        }
+    }
+}
+
+/// Posts `step` for attempt `attempt` of withdrawal `id`, once (its idempotency key names the
+/// withdrawal, the attempt and the move).
+pub async fn post_move(
+    client: &impl GenericClient,
+    (id, attempt): (i64, i32),
+    user_id: i64,
+    amount: i64,
+    day: chrono::NaiveDate,
+    step: Move,
+) -> Result<()> {
+    let (from, to, kind) = match step {
+        Move::Hold => (Account::Available(user_id), Account::Held(user_id), "withdrawal_hold"),
+        Move::Release => (Account::Held(user_id), Account::Available(user_id), "withdrawal_release"),
+        Move::Paid => (Account::Held(user_id), Account::Payouts, "withdrawal_paid"),
+    };
+    let legs = ledger::transfer(from, to, amount, kind).map(|l| l.withdrawal(id));
+    ledger::post(client, &format!("wd:{id}:{attempt}:{}", step.name()), kind, day, &legs).await?;
+    Ok(())
+}
+
+/// Holds the money and puts the attempt's order number on record.
 async fn hold(
     client: &impl GenericClient,
     id: i64,
@@ -179,9 +220,7 @@ async fn hold(
     amount: i64,
     day: chrono::NaiveDate,
 ) -> Result<()> {
-    let legs = ledger::transfer(Account::Available(user_id), Account::Held(user_id), amount, "withdrawal_hold")
-        .map(|l| l.withdrawal(id));
-    ledger::post(client, &format!("wd:{id}:{attempt}:hold"), "withdrawal_hold", day, &legs).await?;
+    post_move(client, (id, attempt), user_id, amount, day, Move::Hold).await?;
     client
         .execute(
             "INSERT INTO payout_attempts (out_bill_no, withdrawal_id, attempt, amount_fen, state) VALUES ($1, $2, $3, $4, 'pending')",
@@ -189,36 +228,6 @@ async fn hold(
         )
         .await
         .db("failed to record the attempt")?;
-    Ok(())
-}
-
-/// held → available: a failed, cancelled or rejected attempt gives the money back.
-pub(crate) async fn release(
-    client: &impl GenericClient,
-    id: i64,
-    attempt: i32,
-    user_id: i64,
-    amount: i64,
-    day: chrono::NaiveDate,
-) -> Result<()> {
-    let legs = ledger::transfer(Account::Held(user_id), Account::Available(user_id), amount, "withdrawal_release")
-        .map(|l| l.withdrawal(id));
-    ledger::post(client, &format!("wd:{id}:{attempt}:release"), "withdrawal_release", day, &legs).await?;
-    Ok(())
-}
-
-/// held → the platform's payouts account: the money is in the user's wallet.
-pub(crate) async fn paid(
-    client: &impl GenericClient,
-    id: i64,
-    attempt: i32,
-    user_id: i64,
-    amount: i64,
-    day: chrono::NaiveDate,
-) -> Result<()> {
-    let legs: [Leg; 2] =
-        ledger::transfer(Account::Held(user_id), Account::Payouts, amount, "withdrawal_paid").map(|l| l.withdrawal(id));
-    ledger::post(client, &format!("wd:{id}:{attempt}:paid"), "withdrawal_paid", day, &legs).await?;
     Ok(())
 }
 
@@ -344,18 +353,23 @@ fn csv_field(value: &str) -> String {
     if value.contains([',', '"', '\r', '\n']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
 }
 
+/// Locks a withdrawal for an operator's action: its user, amount, state and attempt.
+async fn lock(client: &impl GenericClient, id: i64) -> Result<(i64, i64, String, i32)> {
+    let row = client
+        .query_opt("SELECT user_id, amount_fen, state, attempt FROM withdrawals WHERE id = $1 FOR UPDATE", &[&id])
+        .await
+        .db("failed to lock the withdrawal")?
+        .ok_or_else(|| Error::not_found("提现记录不存在"))?;
+    Ok((row.get(0), row.get(1), row.get(2), row.get(3)))
+}
+
 /// Retries a failed withdrawal: the money is held again and paid under a new order number.
 #[tracing::instrument(skip(ctx, by))]
 pub async fn retry(ctx: &Ctx, by: &ConsolePrincipal, id: i64) -> Result<Withdrawal> {
     by.require(operators::FINANCE)?;
     let mut client = ctx.db()?.client().await?;
     let tx = client.transaction().await.db("failed to begin")?;
-    let row = tx
-        .query_opt("SELECT user_id, amount_fen, state, attempt FROM withdrawals WHERE id = $1 FOR UPDATE", &[&id])
-        .await
-        .db("failed to lock the withdrawal")?
-        .ok_or_else(|| Error::not_found("提现记录不存在"))?;
-    let (user_id, amount, state, attempt): (i64, i64, String, i32) = (row.get(0), row.get(1), row.get(2), row.get(3));
+    let (user_id, amount, state, attempt) = lock(&tx, id).await?;
     if state != "failed" {
         return Err(Error::bad_request("只有失败的提现可以重试"));
     }
@@ -409,17 +423,12 @@ pub async fn reject(ctx: &Ctx, by: &ConsolePrincipal, id: i64, rejection: &Rejec
     }
     let mut client = ctx.db()?.client().await?;
     let tx = client.transaction().await.db("failed to begin")?;
-    let row = tx
-        .query_opt("SELECT user_id, amount_fen, state, attempt FROM withdrawals WHERE id = $1 FOR UPDATE", &[&id])
-        .await
-        .db("failed to lock the withdrawal")?
-        .ok_or_else(|| Error::not_found("提现记录不存在"))?;
-    let (user_id, amount, state, attempt): (i64, i64, String, i32) = (row.get(0), row.get(1), row.get(2), row.get(3));
+    let (user_id, amount, state, attempt) = lock(&tx, id).await?;
     if state != "pending" && state != "failed" {
         return Err(Error::bad_request("只有待处理或失败的提现可以驳回"));
     }
     if state == "pending" {
-        release(&tx, id, attempt, user_id, amount, ctx.clock.today().date()).await?;
+        post_move(&tx, (id, attempt), user_id, amount, ctx.clock.today().date(), Move::Release).await?;
         tx.execute(
             "UPDATE payout_attempts SET state = 'rejected', updated_at = now() WHERE out_bill_no = $1",
             &[&out_bill_no(id, attempt)],

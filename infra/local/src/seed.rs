@@ -424,7 +424,8 @@ async fn robots_and_groups(ctx: &Ctx) -> anyhow::Result<()> {
 /// entries), past withdrawals paid and failed, and today's withdrawal of 张伟 sent to the
 /// sandbox's WeChat Pay, waiting for him to confirm it.
 async fn money(ctx: &Ctx) -> anyhow::Result<()> {
-    use gpet::ledger::{self, Account};
+    use gpet::ledger;
+    use gpet::withdrawals::Move;
     let today = ctx.clock.today();
     let client = ctx.db()?.client().await?;
     client
@@ -479,18 +480,10 @@ async fn money(ctx: &Ctx) -> anyhow::Result<()> {
                 )
                 .await?
                 .get(0);
-            let hold =
-                ledger::transfer(Account::Available(*user_id), Account::Held(*user_id), amount, "withdrawal_hold")
-                    .map(|l| l.withdrawal(id));
-            ledger::post(&tx, &format!("wd:{id}:1:hold"), "withdrawal_hold", wd_day, &hold).await?;
-            let (to, kind) = if *failed {
-                (Account::Available(*user_id), "withdrawal_release")
-            } else {
-                (Account::Payouts, "withdrawal_paid")
-            };
-            let end = ledger::transfer(Account::Held(*user_id), to, amount, kind).map(|l| l.withdrawal(id));
-            let what = if *failed { "release" } else { "paid" };
-            ledger::post(&tx, &format!("wd:{id}:1:{what}"), kind, wd_day, &end).await?;
+            let end = if *failed { Move::Release } else { Move::Paid };
+            for step in [Move::Hold, end] {
+                gpet::withdrawals::post_move(&tx, (id, 1), *user_id, amount, wd_day, step).await?;
+            }
             tx.commit().await?;
         }
     }
