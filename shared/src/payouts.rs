@@ -212,7 +212,7 @@ async fn unknown(ctx: &Ctx, payout: &Payout, error: &str) -> Result<()> {
 /// What the user reads for WeChat Pay's fail reasons.
 pub fn failure_reason(state: &str, fail_reason: Option<&str>) -> String {
     if state == "CANCELLED" {
-        return "转账已取消：未在 24 小时内于微信中确认收款，金额已退回余额".to_owned();
+        return "转账已取消：未在 24 小时内于微信中确认收款".to_owned();
     }
     let why = match fail_reason.unwrap_or("") {
         "NAME_NOT_CORRECT" | "REAL_NAME_CHECK_FAIL" => "实名信息与微信实名不一致",
@@ -222,9 +222,9 @@ pub fn failure_reason(state: &str, fail_reason: Option<&str>) -> String {
         "TRANSFER_RISK" | "BLOCK_B2C_USERLIMITAMOUNT_MONTH" => "微信支付风控拦截",
         "PARAM_ERROR" | "INVALID_REQUEST" => "转账参数有误",
         "" => "微信支付转账失败",
-        other => return format!("微信支付转账失败（{other}），金额已退回余额"),
+        other => return format!("微信支付转账失败（{other}）"),
     };
-    format!("{why}，金额已退回余额")
+    why.to_owned()
 }
 
 /// Applies a bill's state to its withdrawal, once: the notification, the consumer and the
@@ -563,7 +563,7 @@ mod tests {
 
     #[test]
     fn reasons_read_for_people() {
-        assert_eq!(failure_reason("FAIL", Some("NAME_NOT_CORRECT")), "实名信息与微信实名不一致，金额已退回余额");
+        assert_eq!(failure_reason("FAIL", Some("NAME_NOT_CORRECT")), "实名信息与微信实名不一致");
         assert!(failure_reason("CANCELLED", None).contains("确认收款"));
         assert!(failure_reason("FAIL", Some("SOMETHING_NEW")).contains("SOMETHING_NEW"));
         assert!(comparable("success", "SUCCESS"));

@@ -474,7 +474,7 @@ async fn money(ctx: &Ctx) -> anyhow::Result<()> {
                          $4::timestamptz + interval '3 minutes',
                          CASE WHEN $5 THEN 3001 ELSE 3200 END, CASE WHEN $5 THEN 'FAIL' ELSE 'SUCCESS' END,
                          CASE WHEN $5 THEN 'NAME_NOT_CORRECT' END,
-                         CASE WHEN $5 THEN '实名信息与微信实名不一致，金额已退回余额' END
+                         CASE WHEN $5 THEN '实名信息与微信实名不一致' END
                      FROM next, users u WHERE u.id = $1 RETURNING id",
                     &[user_id, &amount, &wd_day, &at, failed],
                 )

@@ -1,0 +1,373 @@
+// The console's money pages (issue 5) against a running product and sandbox, as the finance
+// operator: withdrawals filtered, exported as CSV, one rejected with a reason and one retried
+// under a new order number; the settlement runs with their totals; the reconciliation of today
+// with WeChat Pay; the ledger audit; the dashboard's income chart. The operations role sees none
+// of it.
+import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { after, before, test } from 'node:test'
+import {
+  BASE,
+  businessClock,
+  consoleApi,
+  consoleToken,
+  eventually,
+  h5Api,
+  launch,
+  ownerWithGroup,
+  runJob,
+  screenshot,
+  setClockOffset,
+} from './browser.mjs'
+import {
+  addDays,
+  clockEarlyOn,
+  consoleFen,
+  consoleLogin,
+  earn,
+  h5Fen,
+  idNumber,
+  offerRobots,
+  payBill,
+  payFaults,
+  settle,
+  textOf,
+  unsettledDay,
+} from './money.mjs'
+
+let browser
+let admin
+let finance
+/** The owner of the withdrawals: their H5 page, id, nickname; the day settled; two refused payouts. */
+let owner
+let me
+let earning
+let run
+let refusedA
+let refusedB
+
+const EARNED_FEN = 10 + 3000
+const REASON = '账户存在异常，请联系客服'
+
+const CSV_HEADER = '\ufeffid,user_id,nickname,amount_yuan,state,out_bill_no,day,created_at,failure_reason'
+const NAME_MISMATCH = '实名信息与微信实名不一致'
+
+before(
+  async () => {
+    browser = await launch()
+    admin = await consoleToken()
+    finance = await consoleToken('caiwu')
+    await offerRobots(admin)
+    // On a day nobody has settled yet, a new owner with a phone, a real name and a group earns
+    // ¥30.10; the next day that day is settled, and two withdrawals fail at WeChat Pay.
+    const { offset_seconds: offset } = await businessClock()
+    try {
+      earning = await unsettledDay(admin, offset)
+      owner = await ownerWithGroup(browser, '/')
+      await h5Api(owner.page, 'POST', '/api/me/identity', { name: '王小财', id_number: idNumber() })
+      me = await h5Api(owner.page, 'GET', '/api/me')
+      await earn(owner.group, [3000])
+      await eventually(
+        async () => (await h5Api(owner.page, 'GET', '/api/account')).today_income_fen === EARNED_FEN,
+        "the owner's income of the day",
+      )
+      await clockEarlyOn(addDays(earning.day, 1))
+      run = await settle(admin, earning.day)
+      assert.equal(run.state, 'done')
+      assert.equal((await h5Api(owner.page, 'GET', '/api/account')).available_fen, EARNED_FEN)
+      await payFaults(['name_mismatch', 'name_mismatch'])
+      const refused = async (amount) => {
+        const w = await h5Api(owner.page, 'POST', '/api/withdrawals', { amount_fen: amount })
+        return eventually(async () => {
+          const now = await h5Api(owner.page, 'GET', `/api/withdrawals/${w.id}`)
+          return now.state === 'failed' && now
+        }, `withdrawal ${w.id} to fail`)
+      }
+      // A failed one does not count as the day's withdrawal: the owner may ask again.
+      refusedA = await refused(1000)
+      refusedB = await refused(800)
+      assert.equal(refusedA.failure_reason, NAME_MISMATCH)
+      assert.equal(refusedB.day, refusedA.day)
+    } finally {
+      await setClockOffset(offset)
+      await payFaults([])
+    }
+  },
+  { timeout: 90_000 },
+)
+after(async () => {
+  await owner?.done()
+  await browser?.close()
+})
+
+const TIMEOUT = { timeout: 60_000 }
+
+const isApi = (response, path, method = 'GET') =>
+  new URL(response.url()).pathname === path && response.request().method() === method
+
+test('withdrawals: filters, CSV export, a failed one rejected with a reason, another retried', TIMEOUT, async () => {
+  const { page, done } = await consoleLogin(browser, 'caiwu')
+  // 资金: the four pages of finance.
+  const menu = page.getByTestId('menu')
+  assert.match(await menu.innerText(), /资金\s*提现管理\s*结算\s*对账\s*账本校验/)
+  await page.getByTestId('nav-withdrawals').click()
+  await page.getByTestId('withdrawals-table').waitFor()
+
+  // By state: only failed ones, ours among them.
+  const filtered = page.waitForResponse(
+    (r) => isApi(r, '/api/console/withdrawals') && new URL(r.url()).searchParams.get('state') === 'failed',
+  )
+  await page.getByTestId('withdrawals-state').selectOption('failed')
+  const byState = (await (await filtered).json()).data
+  assert.ok(byState.total >= 2, `${byState.total} failed`)
+  const rows = page.getByTestId('withdrawal-row')
+  const shown = await eventually(async () => {
+    const now = await rows.evaluateAll((els) => els.map((e) => [Number(e.dataset.id), e.dataset.state]))
+    return now.length === Math.min(byState.total, 20) && now.every(([, state]) => state === 'failed') && now
+  }, 'only failed withdrawals')
+  assert.deepEqual(
+    shown.map(([id]) => id),
+    byState.items.map((w) => w.id),
+  )
+  assert.ok(shown.some(([id]) => id === refusedA.id) && shown.some(([id]) => id === refusedB.id), 'ours are listed')
+
+  // By day and user, all states: exactly the owner's two, newest first.
+  await page.getByTestId('withdrawals-state').selectOption('')
+  await page.getByTestId('withdrawals-day').fill(refusedA.day)
+  await page.getByTestId('withdrawals-user-id').fill(String(me.id))
+  const mine = page.waitForResponse(
+    (r) => isApi(r, '/api/console/withdrawals') && new URL(r.url()).searchParams.get('user_id') === String(me.id),
+  )
+  await page.getByTestId('withdrawals-filter-submit').click()
+  const query = new URL((await mine).url()).searchParams
+  assert.deepEqual([query.get('day'), query.get('state')], [refusedA.day, null])
+  await eventually(
+    async () => (await rows.count()) === 2 && (await rows.first().getAttribute('data-id')) === String(refusedB.id),
+    "the owner's two rows",
+  )
+  const rowA = page.locator(`[data-testid="withdrawal-row"][data-id="${refusedA.id}"]`)
+  const rowB = page.locator(`[data-testid="withdrawal-row"][data-id="${refusedB.id}"]`)
+  const columns = ['amount', 'state', 'out-bill-no', 'attempt', 'failure']
+  const cells = (row) => Promise.all(columns.map((c) => textOf(row.getByTestId(`withdrawal-${c}`))))
+  assert.deepEqual(await cells(rowA), ['¥10.00', '打款失败', `GW${refusedA.id}A1`, '1', NAME_MISMATCH])
+  assert.deepEqual(await cells(rowB), ['¥8.00', '打款失败', `GW${refusedB.id}A1`, '1', NAME_MISMATCH])
+  assert.ok((await rowA.getByTestId('withdrawal-user').innerText()).includes(`#${me.id}`))
+  await screenshot(page, 'console-withdrawals')
+
+  // 导出 CSV with the same filters: the header and the owner's two rows.
+  const downloading = page.waitForEvent('download')
+  await page.getByTestId('withdrawals-export').click()
+  const download = await downloading
+  assert.equal(download.suggestedFilename(), `withdrawals-${refusedA.day}-user${me.id}.csv`)
+  const csv = await readFile(await download.path(), 'utf8')
+  const lines = csv.split('\r\n')
+  assert.equal(lines[0], CSV_HEADER)
+  assert.equal(lines.length, 4, csv)
+  assert.equal(lines[3], '')
+  for (const [line, w, yuan] of [
+    [lines[1], refusedA, '10.00'],
+    [lines[2], refusedB, '8.00'],
+  ]) {
+    assert.ok(line.startsWith(`${w.id},${me.id},`), line)
+    assert.ok(line.includes(`,${yuan},failed,GW${w.id}A1,${w.day},`), line)
+    assert.ok(line.endsWith(`,${NAME_MISMATCH}`), line)
+  }
+  await page.getByTestId('toast').filter({ hasText: '已导出' }).waitFor()
+
+  // 驳回 B: a reason is required; then rejected, the owner reads why.
+  await rowB.getByTestId('withdrawal-reject').click()
+  const dialog = page.getByTestId('withdrawal-reject-dialog')
+  await dialog.waitFor()
+  await dialog.getByTestId('withdrawal-reject-confirm').click()
+  await dialog.getByTestId('withdrawal-reject-confirm-error').filter({ hasText: '请填写驳回原因' }).waitFor()
+  await dialog.getByTestId('withdrawal-reject-reason').fill(REASON)
+  const rejected = page.waitForResponse((r) => isApi(r, `/api/console/withdrawals/${refusedB.id}/reject`, 'POST'))
+  await dialog.getByTestId('withdrawal-reject-confirm').click()
+  const answer = await (await rejected).json()
+  assert.equal(answer.code, 1200, answer.msg)
+  assert.deepEqual([answer.data.state, answer.data.failure_reason], ['rejected', `运营驳回：${REASON}`])
+  await dialog.waitFor({ state: 'detached' })
+  await page.getByTestId('toast').filter({ hasText: '已驳回' }).waitFor()
+  await page.locator(`[data-testid="withdrawal-row"][data-id="${refusedB.id}"][data-state="rejected"]`).waitFor()
+  assert.deepEqual(await cells(rowB), ['¥8.00', '已驳回', `GW${refusedB.id}A1`, '1', `运营驳回：${REASON}`])
+  assert.equal(await rowB.locator('button').count(), 0, 'a rejected withdrawal has no action')
+
+  // 重试 A: held again and sent under a new number (attempt 2), waiting for the owner.
+  await rowA.getByTestId('withdrawal-retry').click()
+  const confirm = page.getByTestId('confirm-dialog')
+  await confirm.waitFor()
+  assert.match(await confirm.innerText(), /¥10\.00[\s\S]*第 2 次/)
+  const retried = page.waitForResponse((r) => isApi(r, `/api/console/withdrawals/${refusedA.id}/retry`, 'POST'))
+  await confirm.getByTestId('confirm-ok').click()
+  const again = (await (await retried).json()).data
+  assert.deepEqual([again.attempt, again.out_bill_no, again.failure_reason], [2, `GW${refusedA.id}A2`, null])
+  await page.getByTestId('toast').filter({ hasText: '已重新发起打款' }).waitFor()
+  await eventually(async () => {
+    await page.reload()
+    await rowA.waitFor()
+    return (await rowA.getAttribute('data-state')) === 'waiting_user'
+  }, 'the retried payout to wait for the owner')
+  assert.deepEqual(await cells(rowA), ['¥10.00', '待用户确认', `GW${refusedA.id}A2`, '2', '—'])
+  const bill = await payBill(`GW${refusedA.id}A2`)
+  assert.deepEqual([bill.state, bill.transfer_amount], ['WAIT_USER_CONFIRM', 1000])
+  const account = await h5Api(owner.page, 'GET', '/api/account')
+  assert.deepEqual([account.available_fen, account.held_fen], [EARNED_FEN - 1000, 1000])
+  await screenshot(page, 'console-withdrawals-handled')
+  await done()
+
+  // The owner sees the rejection and its reason.
+  await owner.page.goto(`${BASE}/withdrawals/${refusedB.id}`)
+  await owner.page.locator('[data-testid="withdrawal-detail"][data-state="rejected"]').waitFor()
+  assert.equal((await owner.page.getByTestId('withdrawal-state').innerText()).trim(), '已驳回')
+  assert.equal(await textOf(owner.page.getByTestId('withdrawal-failure-reason')), `运营驳回：${REASON}`)
+  assert.equal((await owner.page.getByTestId('withdrawal-amount').innerText()).trim(), h5Fen(800))
+  await screenshot(owner.page, 'h5-withdrawal-rejected')
+})
+
+test('settlements: the runs with their totals, the day settled among them; today cannot be run', TIMEOUT, async () => {
+  const { page, done } = await consoleLogin(browser, 'caiwu')
+  await page.getByTestId('nav-settlements').click()
+  const list = await consoleApi(finance, 'GET', '/api/console/settlements?page=1&page_size=20')
+  assert.ok(list.total >= 1)
+  const rows = page.getByTestId('settlement-row')
+  await rows.first().waitFor()
+  assert.equal(await rows.count(), list.items.length)
+  assert.deepEqual(
+    await rows.evaluateAll((els) => els.map((e) => e.dataset.day)),
+    list.items.map((r) => r.day),
+  )
+  // The day of our owner: done, its totals as the API has them (ours among them).
+  const settled = await consoleApi(finance, 'GET', `/api/console/settlements/${earning.day}`)
+  assert.equal(settled.state, 'done')
+  assert.ok(settled.ad_income_fen >= 3000 && settled.group_income_fen >= 10, JSON.stringify(settled))
+  const row = page.locator(`[data-testid="settlement-row"][data-day="${earning.day}"]`)
+  assert.equal(await row.getAttribute('data-state'), 'done')
+  const text = await row.innerText()
+  for (const fen of [settled.group_income_fen, settled.ad_income_fen, settled.commission_fen, settled.total_fen]) {
+    assert.ok(text.includes(consoleFen(fen)), `${consoleFen(fen)} in "${text}"`)
+  }
+  assert.match(text, /已完成/)
+  assert.ok(text.includes(`${settled.users_credited} / ${settled.groups_credited}`))
+  await row.click()
+  const detail = page.locator(`[data-testid="settlement-detail"][data-day="${earning.day}"]`)
+  await detail.waitFor()
+  assert.equal((await detail.getByTestId('settlement-total').innerText()).trim(), consoleFen(settled.total_fen))
+  assert.equal((await detail.getByTestId('settlement-users').innerText()).trim(), String(settled.users_credited))
+  assert.equal((await detail.getByTestId('settlement-state').innerText()).trim(), '已完成')
+  await screenshot(page, 'console-settlements')
+
+  // Today has not ended: refused before anything is asked.
+  const { business_day: today } = await businessClock()
+  await page.getByTestId('settlement-day').fill(today)
+  await page.getByTestId('settlement-run').click()
+  await page.getByTestId('settlement-run-error').filter({ hasText: '只能结算今天之前的日期' }).waitFor()
+  await done()
+})
+
+test("reconciliation: today's payout orders against WeChat Pay's bills", TIMEOUT, async () => {
+  const { business_day: today } = await businessClock()
+  const recon = await consoleApi(finance, 'GET', `/api/console/payouts/reconciliation/${today}`)
+  // Ours of today: both refused orders and the retry, each matched at WeChat Pay.
+  assert.ok(recon.ours >= 3 && recon.theirs >= 3, JSON.stringify(recon))
+  const different = new Set(recon.differences.map((d) => d.out_bill_no))
+  for (const no of [`GW${refusedA.id}A1`, `GW${refusedB.id}A1`, `GW${refusedA.id}A2`]) {
+    assert.ok(!different.has(no), `${no} differs: ${JSON.stringify(recon.differences)}`)
+  }
+
+  const { page, done } = await consoleLogin(browser, 'caiwu')
+  await page.getByTestId('nav-reconciliation').click()
+  await page.getByTestId('reconciliation-form').waitFor()
+  await page.getByTestId('reconciliation-day').fill(today)
+  const result = page.locator(`[data-testid="reconciliation-result"][data-day="${today}"]`)
+  await result.waitFor()
+  const shown = async (id) => (await result.getByTestId(id).innerText()).trim()
+  assert.equal(await shown('reconciliation-ours'), `${recon.ours} 单`)
+  assert.equal(await shown('reconciliation-theirs'), `${recon.theirs} 单`)
+  assert.equal(await shown('reconciliation-matched'), `${recon.matched} 单`)
+  assert.equal(await shown('reconciliation-ours-total'), consoleFen(recon.ours_total_fen))
+  assert.equal(await shown('reconciliation-theirs-total'), consoleFen(recon.theirs_total_fen))
+  assert.equal(await shown('reconciliation-difference-count'), `${recon.differences.length} 处`)
+  if (recon.differences.length === 0) {
+    assert.equal(recon.matched, recon.ours)
+    await result.getByTestId('reconciliation-clean').filter({ hasText: '无差异' }).waitFor()
+  } else {
+    const listed = await result
+      .getByTestId('reconciliation-difference')
+      .evaluateAll((els) => els.map((e) => [e.querySelector('td').textContent.trim(), e.dataset.kind]))
+    assert.deepEqual(
+      listed,
+      recon.differences.map((d) => [d.out_bill_no, d.kind]),
+    )
+  }
+  await screenshot(page, 'console-reconciliation')
+  await done()
+})
+
+test('ledger audit: the checks pass after the job runs', TIMEOUT, async () => {
+  await runJob('ledger-audit')
+  const { latest } = await consoleApi(finance, 'GET', '/api/console/ledger/audit')
+  assert.equal(latest.ok, true, JSON.stringify(latest.checks))
+  assert.ok(latest.checks.length >= 1 && latest.entries > 0)
+
+  const { page, done } = await consoleLogin(browser, 'caiwu')
+  await page.getByTestId('nav-ledger-audit').click()
+  const status = page.getByTestId('ledger-status')
+  await status.waitFor()
+  assert.equal(await status.getAttribute('data-ok'), 'true')
+  const text = await status.innerText()
+  assert.match(text, /校验通过/)
+  assert.ok(text.includes(`分录 ${latest.entries}`), text)
+  const checks = await page
+    .getByTestId('ledger-check')
+    .evaluateAll((els) => els.map((e) => [e.dataset.name, e.dataset.ok]))
+  assert.deepEqual(
+    checks,
+    latest.checks.map((c) => [c.name, 'true']),
+  )
+  assert.ok((await page.getByTestId('ledger-history-row').count()) >= 1)
+  await screenshot(page, 'console-ledger-audit')
+  await done()
+})
+
+test("dashboard: the income and payouts chart, with the day's settled income", TIMEOUT, async () => {
+  const dashboard = await consoleApi(finance, 'GET', '/api/console/dashboard')
+  const income = dashboard.days.reduce((n, d) => n + d.income_fen, 0)
+  const payouts = dashboard.days.reduce((n, d) => n + d.payouts_fen, 0)
+  assert.ok(income > 0, 'no income in the range')
+  const ours = dashboard.days.find((d) => d.day === earning.day)
+  if (ours) assert.equal(ours.income_fen, run.total_fen, `income of ${earning.day}`)
+
+  const { page, done } = await consoleLogin(browser, 'caiwu')
+  const card = page.getByTestId('dashboard-money-chart')
+  const svg = card.getByTestId('line-chart')
+  await svg.waitFor()
+  assert.deepEqual(
+    (await card.getByTestId('chart-legend-item').allInnerTexts()).map((t) => t.trim()),
+    ['入账收入', '提现到账'],
+  )
+  assert.equal(await svg.getByTestId('chart-series').count(), 2)
+  assert.equal((await card.getByTestId('dashboard-income-total').innerText()).trim(), consoleFen(income))
+  assert.equal((await card.getByTestId('dashboard-payouts-total').innerText()).trim(), consoleFen(payouts))
+  await screenshot(page, 'console-dashboard-money')
+  await svg.hover()
+  await card.getByTestId('chart-tooltip').waitFor()
+  await done()
+})
+
+test('the operations role sees no 资金 menu and is refused the finance pages', TIMEOUT, async () => {
+  const { page, done } = await consoleLogin(browser, 'yunying')
+  assert.equal((await page.getByTestId('operator-role').innerText()).trim(), '运营')
+  const menu = await page.getByTestId('menu').innerText()
+  assert.ok(!menu.includes('资金'), menu)
+  for (const id of ['nav-withdrawals', 'nav-settlements', 'nav-reconciliation', 'nav-ledger-audit']) {
+    assert.equal(await page.getByTestId(id).count(), 0, id)
+  }
+  await screenshot(page, 'console-operator-menu')
+  // Typed in the address bar: 无权限, and the API refuses the role.
+  await page.goto(`${BASE}/console/withdrawals`)
+  await page.getByTestId('forbidden').waitFor()
+  const operator = await consoleToken('yunying')
+  await assert.rejects(consoleApi(operator, 'GET', '/api/console/withdrawals'), /HTTP 403/)
+  await assert.rejects(consoleApi(operator, 'POST', `/api/console/withdrawals/${refusedA.id}/retry`, {}), /HTTP 403/)
+  await done()
+})
