@@ -27,6 +27,32 @@ export class ApiError extends Error {
   }
 }
 
+/** A page of a list, as both apps' paged lists answer it: `page` is 1-based. */
+export interface Page<T> {
+  items: T[]
+  total: number
+  page: number
+  page_size: number
+}
+
+/**
+ * fetch() on the same origin, with the session cookie. Throws ApiError(NETWORK_ERROR) when the
+ * server could not be reached.
+ */
+export async function fetchSameOrigin(path: string, init: RequestInit = {}): Promise<Response> {
+  try {
+    return await fetch(path, { ...init, credentials: 'same-origin' })
+  } catch {
+    throw new ApiError(NETWORK_ERROR, '网络异常，请检查网络后重试')
+  }
+}
+
+/** The envelope of an answer, or null when the answer is not one. */
+export async function readEnvelope<T>(res: Response): Promise<Envelope<T> | null> {
+  const env = (await res.json().catch(() => null)) as Envelope<T> | null
+  return typeof env?.code === 'number' ? env : null
+}
+
 /**
  * Sends one same-origin request (a JSON body when `body` is given) and answers the HTTP status
  * with the envelope, or null when the answer is not one. Throws ApiError(NETWORK_ERROR) when
@@ -36,19 +62,12 @@ export async function fetchEnvelope<T>(
   path: string,
   { method = 'GET', body }: { method?: string; body?: unknown } = {},
 ): Promise<{ status: number; env: Envelope<T> | null }> {
-  let res: Response
-  try {
-    res = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-  } catch {
-    throw new ApiError(NETWORK_ERROR, '网络异常，请检查网络后重试')
-  }
-  const env = (await res.json().catch(() => null)) as Envelope<T> | null
-  return { status: res.status, env: typeof env?.code === 'number' ? env : null }
+  const res = await fetchSameOrigin(path, {
+    method,
+    headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  return { status: res.status, env: await readEnvelope<T>(res) }
 }
 
 /** The error for an answer that is not an envelope (a proxy's error page, say). */

@@ -3,20 +3,25 @@
 
 import {
   ApiError,
-  NETWORK_ERROR,
   OK,
   TOKEN_EXPIRED,
   UNAUTHENTICATED,
   fetchEnvelope,
+  fetchSameOrigin,
+  readEnvelope,
   unavailable,
   type Envelope,
+  type Page,
 } from '@gpet/common/api'
 import type { Content } from '@gpet/common/content'
 import type { GroupDay, GroupFields } from '@gpet/common/groups'
+import type { WithdrawalFields } from '@gpet/common/withdrawals'
 
 export { ApiError, NETWORK_ERROR, OK, TOKEN_EXPIRED, UNAUTHENTICATED } from '@gpet/common/api'
 export type { Content, ContentKind } from '@gpet/common/content'
+export type { Page } from '@gpet/common/api'
 export type { GroupDay, GroupState } from '@gpet/common/groups'
+export type { WithdrawalState } from '@gpet/common/withdrawals'
 
 export type Role = 'admin' | 'operator' | 'finance'
 
@@ -83,16 +88,11 @@ function refusal(status: number, env: Envelope<unknown>, session = true): ApiErr
  * other call; a refusal comes as the usual envelope and is thrown as ApiError.
  */
 export async function download(path: string): Promise<Blob> {
-  let res: Response
-  try {
-    res = await fetch(path, { credentials: 'same-origin' })
-  } catch {
-    throw new ApiError(NETWORK_ERROR, '网络异常，请检查网络后重试')
-  }
+  const res = await fetchSameOrigin(path)
   const type = res.headers.get('content-type') ?? ''
   if (res.ok && !type.includes('json')) return res.blob()
-  const env = (await res.json().catch(() => null)) as Envelope<unknown> | null
-  if (typeof env?.code !== 'number') throw unavailable()
+  const env = await readEnvelope(res)
+  if (!env) throw unavailable()
   throw refusal(res.status, env)
 }
 
@@ -130,14 +130,7 @@ export interface Person {
   avatar_url: string | null
 }
 
-/** A page of a list: `page` is 1-based. */
-export interface Paged<T> {
-  items: T[]
-  total: number
-  page: number
-  page_size: number
-}
-
+/** Which page of a list to answer (the answer is a Page). */
 export interface PageQuery {
   page?: number
   page_size?: number
@@ -210,7 +203,7 @@ export interface UserDetail {
 }
 
 export const listUsers = (query: PageQuery & { q?: string; frozen?: '' | 'true' | 'false' }) =>
-  api<Paged<UserRow>>(withQuery('/api/console/users', { ...query }))
+  api<Page<UserRow>>(withQuery('/api/console/users', { ...query }))
 
 export const getUser = (id: Id) => api<UserDetail>(`/api/console/users/${encodeURIComponent(id)}`)
 
@@ -228,11 +221,11 @@ export interface SensitiveWord {
 }
 
 export const listSensitiveWords = (query: PageQuery & { q?: string }) =>
-  api<Paged<SensitiveWord>>(withQuery('/api/console/sensitive-words', { ...query }))
+  api<Page<SensitiveWord>>(withQuery('/api/console/sensitive-words', { ...query }))
 
 /** The words of the list that `text` contains (the "试一试" box). */
 export const checkSensitiveText = (text: string) =>
-  api<Paged<SensitiveWord> & { check?: { words: string[] } }>(
+  api<Page<SensitiveWord> & { check?: { words: string[] } }>(
     withQuery('/api/console/sensitive-words', { text, page_size: 1 }),
   ).then((data) => data.check?.words ?? [])
 
@@ -281,7 +274,7 @@ export interface ShortLink {
 }
 
 export const listShortLinks = (query: PageQuery & { q?: string }) =>
-  api<Paged<ShortLink>>(withQuery('/api/console/short-links', { ...query }))
+  api<Page<ShortLink>>(withQuery('/api/console/short-links', { ...query }))
 
 export const createShortLink = (url: string) =>
   api<ShortLink>('/api/console/short-links', { method: 'POST', body: { url } })
@@ -367,7 +360,7 @@ export interface AuditEntry {
 }
 
 export const listAuditLog = (query: PageQuery & { operator?: string; action?: string }) =>
-  api<Paged<AuditEntry>>(withQuery('/api/console/audit-log', { ...query }))
+  api<Page<AuditEntry>>(withQuery('/api/console/audit-log', { ...query }))
 
 export interface OperatorAccount {
   id: Id
@@ -425,7 +418,7 @@ export interface RobotCreate {
 export type RobotUpdate = Partial<Pick<Robot, 'nickname' | 'qr_code_url' | 'capacity' | 'enabled'>>
 
 export const listRobots = (query: PageQuery & { q?: string }) =>
-  api<Paged<Robot>>(withQuery('/api/console/robots', { ...query }))
+  api<Page<Robot>>(withQuery('/api/console/robots', { ...query }))
 
 export const createRobot = (body: RobotCreate) => api<Robot>('/api/console/robots', { method: 'POST', body })
 
@@ -472,7 +465,7 @@ export interface GroupQuery extends PageQuery {
   owner_id?: string
 }
 
-export const listGroups = (query: GroupQuery) => api<Paged<Group>>(withQuery('/api/console/groups', { ...query }))
+export const listGroups = (query: GroupQuery) => api<Page<Group>>(withQuery('/api/console/groups', { ...query }))
 
 export const getGroup = (id: Id) => api<GroupDetail>(`/api/console/groups/${encodeURIComponent(id)}`)
 
@@ -501,7 +494,8 @@ export interface CampaignBody {
   starts_at: string
 }
 
-export const listCampaigns = (query: PageQuery) => api<Paged<Campaign>>(withQuery('/api/console/campaigns', { ...query }))
+export const listCampaigns = (query: PageQuery) =>
+  api<Page<Campaign>>(withQuery('/api/console/campaigns', { ...query }))
 
 export const createCampaign = (body: CampaignBody) => api<Campaign>('/api/console/campaigns', { method: 'POST', body })
 
@@ -523,34 +517,17 @@ export interface DeadLetter {
 }
 
 export const listDeadLetters = (query: PageQuery & { queue?: string }) =>
-  api<Paged<DeadLetter>>(withQuery('/api/console/dead-letters', { ...query }))
+  api<Page<DeadLetter>>(withQuery('/api/console/dead-letters', { ...query }))
 
 export const redriveDeadLetter = (id: Id) =>
   api<DeadLetter>(`/api/console/dead-letters/${encodeURIComponent(id)}/redrive`, { method: 'POST', body: {} })
 
 // ---- Issue 5: money (finance and admin) ----
 
-export type WithdrawalState = 'pending' | 'submitted' | 'waiting_user' | 'success' | 'failed' | 'rejected'
-
-export interface Withdrawal {
+export interface Withdrawal extends WithdrawalFields {
   id: Id
   user_id: Id
   nickname: string
-  amount_fen: number
-  state: WithdrawalState
-  /** "GW{id}A{attempt}": WeChat Pay's order number of the current attempt. */
-  out_bill_no: string
-  /** 1, 2, … (a retry is a new attempt under a new out_bill_no). */
-  attempt: number
-  /** The business day it was asked for. */
-  day: string
-  created_at: string
-  updated_at: string
-  finished_at: string | null
-  /** Chinese text, as the owner sees it. */
-  failure_reason: string | null
-  result_code: number | null
-  wechat_state: string | null
 }
 
 export interface WithdrawalFilters {
@@ -560,7 +537,7 @@ export interface WithdrawalFilters {
 }
 
 export const listWithdrawals = (query: PageQuery & WithdrawalFilters) =>
-  api<Paged<Withdrawal>>(withQuery('/api/console/withdrawals', { ...query }))
+  api<Page<Withdrawal>>(withQuery('/api/console/withdrawals', { ...query }))
 
 /** Every withdrawal the filters select, as the server's CSV (UTF-8 with BOM). */
 export const exportWithdrawals = ({ state, day, user_id }: WithdrawalFilters) =>
@@ -595,7 +572,7 @@ export interface SettlementRun {
 }
 
 export const listSettlements = (query: PageQuery) =>
-  api<Paged<SettlementRun>>(withQuery('/api/console/settlements', { ...query }))
+  api<Page<SettlementRun>>(withQuery('/api/console/settlements', { ...query }))
 
 /** A day's run; 1404 when the day was never settled. */
 export const getSettlement = (day: string) => api<SettlementRun>(`/api/console/settlements/${encodeURIComponent(day)}`)

@@ -9,13 +9,17 @@ import {
   fetchEnvelope,
   unavailable,
   type Envelope,
+  type Page,
 } from '@gpet/common/api'
 import type { Content, ContentKind } from '@gpet/common/content'
 import type { GroupDay, GroupFields } from '@gpet/common/groups'
+import type { WithdrawalFields } from '@gpet/common/withdrawals'
 
 export { ApiError, NETWORK_ERROR, OK, TOKEN_EXPIRED, UNAUTHENTICATED } from '@gpet/common/api'
+export type { Page } from '@gpet/common/api'
 export type { Content, ContentKind } from '@gpet/common/content'
 export type { GroupDay, GroupState } from '@gpet/common/groups'
+export type { WithdrawalState } from '@gpet/common/withdrawals'
 export const MAINTENANCE = 1503
 
 /** Another user as the app shows them (a master, say). */
@@ -315,14 +319,6 @@ export const cancelBroadcast = (id: number) => api<Broadcast>(`/api/broadcasts/$
 
 // --- Money: the account, its flows, withdrawals ---------------------------------------------
 
-/** A page of a list: `page` is 1-based. */
-export interface Page<T> {
-  items: T[]
-  total: number
-  page: number
-  page_size: number
-}
-
 /** One settled day of income, by where it came from. */
 export interface DailyIncome {
   day: string
@@ -383,24 +379,9 @@ export interface Flow {
   withdrawal_id: number | null
 }
 
-export type WithdrawalState = 'pending' | 'submitted' | 'waiting_user' | 'success' | 'failed' | 'rejected'
-
-export interface Withdrawal {
+export interface Withdrawal extends WithdrawalFields {
   id: number
   user_id: number
-  amount_fen: number
-  state: WithdrawalState
-  out_bill_no: string
-  attempt: number
-  /** The business day it was asked for. */
-  day: string
-  created_at: string
-  updated_at: string
-  finished_at: string | null
-  /** Why it failed or was rejected, for the owner. */
-  failure_reason: string | null
-  result_code: number | null
-  wechat_state: string | null
   /** While waiting_user: what WeChat's confirm page needs. */
   package_info: string | null
   /** While waiting_user, in the local sandbox only: the page where the owner confirms. */

@@ -1,11 +1,6 @@
 // How robots, groups and their states are told to the owner.
 import { NO_ROBOT, PHONE_MISSING, type GroupState } from './api'
-
-export interface StateLook {
-  label: string
-  /** The badge's colour: ok (green), muted (grey), danger (red). */
-  tone: 'ok' | 'muted' | 'danger'
-}
+import { lookOf, type StateLook } from './badge'
 
 const GROUP_STATES: Record<GroupState, StateLook> = {
   active: { label: '运营中', tone: 'ok' },
@@ -15,9 +10,7 @@ const GROUP_STATES: Record<GroupState, StateLook> = {
 }
 
 /** A group's state as its badge shows it; an unknown state is shown as it came. */
-export function groupStateLook(state: string): StateLook {
-  return GROUP_STATES[state as GroupState] ?? { label: state, tone: 'muted' }
-}
+export const groupStateLook = (state: string): StateLook => lookOf(GROUP_STATES, state)
 
 export const MAX_STARS = 5
 

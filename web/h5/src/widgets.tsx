@@ -1,8 +1,12 @@
 // Pieces the H5 pages share: the page header, the marquee, avatars, the QR code, copying, the
-// confirmation dialog, a form's error, a group's and a withdrawal's state, stars and figures.
+// confirmation dialog, a form's error, a group's and a withdrawal's state, stars and figures,
+// the end of a list loaded a page at a time, the frame of a bar chart.
 import { useEffect, useMemo, useRef, type ReactNode } from 'react'
-import { useLocation, useNavigate } from 'react-router-dom'
+import { Link, useLocation, useNavigate } from 'react-router-dom'
 import type { MarqueeNotice } from './api'
+import type { StateLook } from './badge'
+import type { Bar, BarChart } from './chart'
+import type { Pages } from './hooks'
 import { marqueeSeconds } from './format'
 import { MAX_STARS, clampStars, groupStateLook, starsLabel, starsText } from './groups'
 import { BackIcon, SpeakerIcon } from './icons'
@@ -211,25 +215,35 @@ export function ConfirmDialog(props: {
   )
 }
 
-/** A group's state as a coloured badge. */
-export function GroupStateBadge({ state }: { state: string }) {
-  const look = groupStateLook(state)
+/** A list with nothing in it yet: what to do about it, and the link that does it. */
+export function EmptyCard(props: { text: string; testId: string; link: { to: string; text: string; testId: string } }) {
+  const { text, testId, link } = props
   return (
-    <span className={`badge state-${look.tone}`} data-testid="group-state" data-state={state}>
+    <section className="card empty-card" data-testid={testId}>
+      <p className="empty">{text}</p>
+      <Link className="btn btn-primary" to={link.to} data-testid={link.testId}>
+        {link.text}
+      </Link>
+    </section>
+  )
+}
+
+/** A state as a coloured badge. */
+function StateBadge({ state, look, testId }: { state: string; look: StateLook; testId: string }) {
+  return (
+    <span className={`badge state-${look.tone}`} data-testid={testId} data-state={state}>
       {look.label}
     </span>
   )
 }
 
-/** A withdrawal's state as a coloured badge. */
-export function WithdrawalStateBadge({ state }: { state: string }) {
-  const look = withdrawalLook(state)
-  return (
-    <span className={`badge state-${look.tone}`} data-testid="withdrawal-state" data-state={state}>
-      {look.label}
-    </span>
-  )
-}
+export const GroupStateBadge = ({ state }: { state: string }) => (
+  <StateBadge state={state} look={groupStateLook(state)} testId="group-state" />
+)
+
+export const WithdrawalStateBadge = ({ state }: { state: string }) => (
+  <StateBadge state={state} look={withdrawalLook(state)} testId="withdrawal-state" />
+)
 
 /** A group's stars: ★ for each earned (the test id's text), grey ones for the rest; 待评星 at 0. */
 export function Stars({ stars, testId = 'group-stars' }: { stars: number | null; testId?: string }) {
@@ -263,5 +277,87 @@ export function Stat(props: { value: ReactNode; label: string; testId: string; m
       </span>
       <span className="stat-label">{label}</span>
     </div>
+  )
+}
+
+/** The end of a list loaded a page at a time: why a page failed, with 重试; else 加载更多 while there are more. */
+export function LoadMore({
+  list,
+  testId,
+}: {
+  list: Pick<Pages<unknown>, 'items' | 'more' | 'loading' | 'error' | 'loadMore'>
+  /** The error's data-testid is `${testId}-error`, the button's `${testId}-more`. */
+  testId: string
+}) {
+  const { items, more, loading, error, loadMore } = list
+  if (error) {
+    return (
+      <div className="empty">
+        <p className="form-error" role="alert" data-testid={`${testId}-error`}>
+          {error}
+        </p>
+        <button type="button" className="btn btn-small btn-outline" onClick={loadMore}>
+          重试
+        </button>
+      </div>
+    )
+  }
+  if (items.length === 0 || !more) return null
+  return (
+    <button
+      type="button"
+      className="btn btn-outline btn-block load-more"
+      data-testid={`${testId}-more`}
+      disabled={loading}
+      onClick={loadMore}
+    >
+      {loading ? '加载中…' : '加载更多'}
+    </button>
+  )
+}
+
+/** A bar chart's SVG: the scale's lines with their values (as `scale` writes them), and `children` (the bars). */
+export function BarChartFrame({
+  chart,
+  label,
+  testId,
+  scale = String,
+  children,
+}: {
+  chart: Pick<BarChart, 'width' | 'height' | 'left' | 'right' | 'ticks'>
+  /** What the chart says, for screen readers. */
+  label: string
+  testId: string
+  scale?: (value: number) => string
+  children: ReactNode
+}) {
+  return (
+    <svg
+      className="chart"
+      data-testid={testId}
+      viewBox={`0 0 ${chart.width} ${chart.height}`}
+      role="img"
+      aria-label={label}
+    >
+      {chart.ticks.map((t) => (
+        <g key={t.value}>
+          <line className="chart-grid" x1={chart.left} x2={chart.right} y1={t.y} y2={t.y} />
+          <text className="chart-scale" x={chart.left - 4} y={t.y} textAnchor="end" dominantBaseline="middle">
+            {scale(t.value)}
+          </text>
+        </g>
+      ))}
+      {children}
+    </svg>
+  )
+}
+
+/** A bar's label under the chart, when it has room for one. */
+export function BarLabel({ bar, chart }: { bar: Bar; chart: Pick<BarChart, 'height'> }) {
+  if (!bar.labeled) return null
+  return (
+    <text className="chart-label" x={bar.center} y={chart.height - 4} textAnchor="middle">
+      {bar.label}
+    </text>
   )
 }

@@ -1,13 +1,8 @@
 // How a withdrawal is told to the owner: its state, its steps so far, why it failed.
 import type { Withdrawal, WithdrawalState } from './api'
+import { lookOf, type StateLook } from './badge'
 
-export interface WithdrawalLook {
-  label: string
-  /** The badge's colour: ok (green), warn (orange), info (blue), danger (red). */
-  tone: 'ok' | 'warn' | 'info' | 'danger' | 'muted'
-}
-
-const STATES: Record<WithdrawalState, WithdrawalLook> = {
+const STATES: Record<WithdrawalState, StateLook> = {
   pending: { label: '待处理', tone: 'warn' },
   submitted: { label: '处理中', tone: 'info' },
   waiting_user: { label: '待确认收款', tone: 'warn' },
@@ -17,9 +12,7 @@ const STATES: Record<WithdrawalState, WithdrawalLook> = {
 }
 
 /** A withdrawal's state as its badge shows it; an unknown state is shown as it came. */
-export function withdrawalLook(state: string): WithdrawalLook {
-  return STATES[state as WithdrawalState] ?? { label: state, tone: 'muted' }
-}
+export const withdrawalLook = (state: string): StateLook => lookOf(STATES, state)
 
 /** Whether the withdrawal may still change by itself (the detail page keeps asking). */
 export const isOpen = (state: string): boolean =>

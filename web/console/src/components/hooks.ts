@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useRef, useState, type DependencyList, type ReactNode } from 'react'
-import { useSearchParams } from 'react-router-dom'
-import { ApiError, getDashboard, type Paged } from '../api'
+import { useCallback, useEffect, useRef, useState, type DependencyList, type MouseEvent, type ReactNode } from 'react'
+import { useNavigate, useSearchParams } from 'react-router-dom'
+import { ApiError, getDashboard, type Page } from '../api'
 import { chinaToday, isDay } from '../lib/dates'
 import { DEFAULT_PAGE_SIZE, parsePage } from '../lib/paging'
 import { useToast } from './toast'
@@ -102,6 +102,56 @@ export function useDraft<T extends Record<string, string>>(values: T): [T, (patc
   return [current.draft, update]
 }
 
+export interface FilterForm<T> {
+  /** The form's copy of the filters. */
+  draft: T
+  setDraft: (patch: Partial<T>) => void
+  /** What is wrong with the filters last applied ('' when nothing). */
+  problem: string
+  /** Applies `next` when it is well formed, else shows what is wrong. */
+  apply: (next: T) => void
+  /** Changes the draft and applies it at once (a select's choice). */
+  pick: (patch: Partial<T>) => void
+  /** Clears every filter; undefined while none is on. */
+  clear: (() => void) | undefined
+}
+
+/**
+ * A list's filter form on `filters` (from the address bar, which the draft follows): `parse`
+ * answers the filters to apply, or what is wrong with the form.
+ */
+export function useFilterForm<T extends Record<string, string>>(
+  filters: T,
+  defaults: T,
+  parse: (form: T) => { filters: T } | { error: string },
+  onApply: (filters: T) => void,
+): FilterForm<T> {
+  const [draft, setDraft] = useDraft(filters)
+  const [problem, setProblem] = useState('')
+  const apply = (next: T) => {
+    const parsed = parse(next)
+    setProblem('error' in parsed ? parsed.error : '')
+    if ('filters' in parsed) onApply(parsed.filters)
+  }
+  const pick = (patch: Partial<T>) => {
+    setDraft(patch)
+    apply({ ...draft, ...patch })
+  }
+  const clear = () => {
+    setProblem('')
+    onApply(defaults)
+  }
+  return { draft, setDraft, problem, apply, pick, clear: Object.values(filters).some(Boolean) ? clear : undefined }
+}
+
+/** A clickable row's onClick: it opens `to`, unless the click was on a link of the row. */
+export function useRowLink(): (to: string) => (e: MouseEvent) => void {
+  const navigate = useNavigate()
+  return (to) => (e) => {
+    if (!(e.target as HTMLElement).closest('a')) navigate(to)
+  }
+}
+
 /** What <Pager> needs. */
 export interface PagerProps {
   page: number
@@ -110,7 +160,7 @@ export interface PagerProps {
   onChange: (page: number) => void
 }
 
-export interface PagedList<K extends string, T> extends Loaded<Paged<T>> {
+export interface PagedList<K extends string, T> extends Loaded<Page<T>> {
   /** The filters from the address bar (each key of the defaults but `page`). */
   filters: Record<K, string>
   page: number
@@ -128,7 +178,7 @@ export interface PagedList<K extends string, T> extends Loaded<Paged<T>> {
  */
 export function usePagedList<K extends string, T>(
   defaults: Record<K, string>,
-  load: (filters: Record<K, string>, paging: { page: number; page_size: number }) => Promise<Paged<T>>,
+  load: (filters: Record<K, string>, paging: { page: number; page_size: number }) => Promise<Page<T>>,
 ): PagedList<K, T> {
   const [query, setQuery] = useQueryState<K | 'page'>({ ...defaults, page: '1' } as Record<K | 'page', string>)
   const page = parsePage(query.page)

@@ -1,8 +1,10 @@
-// The console's small building blocks: page states, tags, the pager, dialogs.
+// The console's small building blocks: page states, tags, tables, filters, the pager, dialogs,
+// form fields.
 import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react'
 import { isForbidden, type ApiError } from '../api'
 import { pageCount, pageItems, pageRange } from '../lib/paging'
-import type { Loaded, PagerProps } from './hooks'
+import type { Look, Tone } from '../lib/states'
+import type { FilterForm, Loaded, PagerProps } from './hooks'
 
 /**
  * A page's title and hint, with `actions` on the right. On a page whose content some roles may
@@ -85,13 +87,114 @@ export const ReadOnlyNote = () => (
   </div>
 )
 
-type Tone = 'default' | 'success' | 'warning' | 'danger' | 'primary'
-
 export const Tag = ({ tone = 'default', children, testId }: { tone?: Tone; children: ReactNode; testId?: string }) => (
   <span className={`tag tag-${tone}`} data-testid={testId}>
     {children}
   </span>
 )
+
+/** A state (or a kind) as its tag: its label in its tone. */
+export const StateTag = ({ look, testId }: { look: Look; testId?: string }) => (
+  <Tag tone={look.tone} testId={testId}>
+    {look.label}
+  </Tag>
+)
+
+/** Figures side by side, each a label over its value. */
+export function Stats({
+  items,
+  wrap = false,
+  testId,
+}: {
+  items: Array<{ label: string; value: ReactNode; testId?: string }>
+  /** Onto more lines when they do not fit. */
+  wrap?: boolean
+  testId?: string
+}) {
+  return (
+    <div className={wrap ? 'stats stats-wrap' : 'stats'} data-testid={testId}>
+      {items.map(({ label, value, testId: valueTestId }) => (
+        <div key={label}>
+          <span className="muted">{label}</span>
+          <strong data-testid={valueTestId}>{value}</strong>
+        </div>
+      ))}
+    </div>
+  )
+}
+
+/** A column's heading, with its cells' class (num, actions) if any; false for a column not shown. */
+export type Column = string | { label: string; className: string } | false
+
+/** A column of numbers (right-aligned). */
+export const numeric = (label: string): Column => ({ label, className: 'num' })
+
+/** The column of the rows' actions. */
+export const ACTIONS: Column = { label: '操作', className: 'actions' }
+
+/** An action on a list's row (编辑, 删除…): a link-styled button, red when `danger`. */
+export function RowAction({
+  children,
+  onClick,
+  testId,
+  danger = false,
+  disabled,
+  title,
+}: {
+  children: ReactNode
+  onClick: () => void
+  testId: string
+  danger?: boolean
+  disabled?: boolean
+  title?: string
+}) {
+  return (
+    <button
+      type="button"
+      className={danger ? 'btn btn-link danger' : 'btn btn-link'}
+      data-testid={testId}
+      disabled={disabled}
+      title={title}
+      onClick={onClick}
+    >
+      {children}
+    </button>
+  )
+}
+
+/** A table: the headings of `columns`, and `row(item)` (a keyed <tr>) for each of `items`. */
+export function Table<T>({
+  columns,
+  items,
+  row,
+  testId,
+}: {
+  columns: Column[]
+  items: T[]
+  row: (item: T, index: number) => ReactNode
+  testId: string
+}) {
+  return (
+    <table className="table" data-testid={testId}>
+      <thead>
+        <tr>
+          {columns.map(
+            (c, i) =>
+              c &&
+              (typeof c === 'string' ? (
+                <th key={i}>{c}</th>
+              ) : (
+                <th key={i} className={c.className}>
+                  {c.label}
+                </th>
+              )),
+          )}
+        </tr>
+      </thead>
+      <tbody>{items.map(row)}</tbody>
+    </table>
+  )
+}
 
 export function Avatar({ url, name, size = 28 }: { url?: string | null; name: string; size?: number }) {
   const [broken, setBroken] = useState(false)
@@ -184,6 +287,168 @@ export function SearchBox({
         搜索
       </button>
     </form>
+  )
+}
+
+/** A toolbar's field: its label before the input. */
+export const InlineField = ({ label, children }: { label: string; children: ReactNode }) => (
+  <label className="inline-field">
+    <span>{label}</span>
+    {children}
+  </label>
+)
+
+/**
+ * A list's filter form: its fields, the button that applies them, 清除 (given `onClear`, while a
+ * filter is on), and what is wrong with the fields.
+ */
+export function FilterBar({
+  onSubmit,
+  submitText = '筛选',
+  submitTestId,
+  onClear,
+  problem = '',
+  problemTestId,
+  testId,
+  children,
+}: {
+  onSubmit: () => void
+  submitText?: string
+  submitTestId: string
+  onClear?: () => void
+  problem?: string
+  problemTestId?: string
+  testId?: string
+  children: ReactNode
+}) {
+  return (
+    <>
+      <form
+        className="toolbar"
+        onSubmit={(e) => {
+          e.preventDefault()
+          onSubmit()
+        }}
+        role="search"
+        data-testid={testId}
+      >
+        {children}
+        <button className="btn btn-default" type="submit" data-testid={submitTestId}>
+          {submitText}
+        </button>
+        {onClear && (
+          <button className="btn btn-ghost" type="button" onClick={onClear}>
+            清除
+          </button>
+        )}
+      </form>
+      {problem && (
+        <div className="alert" role="alert" data-testid={problemTestId}>
+          {problem}
+        </div>
+      )}
+    </>
+  )
+}
+
+/** A filter's select: 全部 (the value '', also shown for a value not among them) and then `options`. */
+export function FilterSelect({
+  value,
+  options,
+  onChange,
+  testId,
+}: {
+  value: string
+  options: ReadonlyArray<{ value: string; label: string }>
+  onChange: (value: string) => void
+  testId: string
+}) {
+  return (
+    <select
+      value={options.some((o) => o.value === value) ? value : ''}
+      data-testid={testId}
+      onChange={(e) => onChange(e.target.value)}
+    >
+      <option value="">全部</option>
+      {options.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+    </select>
+  )
+}
+
+/** The 状态 filter of a filter form: picking a state applies the form at once. */
+export function StateFilter({
+  form,
+  states,
+  testId,
+}: {
+  form: Pick<FilterForm<{ state: string }>, 'draft' | 'pick'>
+  states: ReadonlyArray<{ value: string; label: string }>
+  testId: string
+}) {
+  return (
+    <InlineField label="状态">
+      <FilterSelect
+        value={form.draft.state}
+        options={states}
+        testId={testId}
+        onChange={(state) => form.pick({ state })}
+      />
+    </InlineField>
+  )
+}
+
+/** An id typed into a filter (checked when the filters are applied). */
+export function IdInput({
+  value,
+  onChange,
+  testId,
+}: {
+  value: string
+  onChange: (value: string) => void
+  testId: string
+}) {
+  return (
+    <input
+      className="id-input"
+      inputMode="numeric"
+      value={value}
+      data-testid={testId}
+      onChange={(e) => onChange(e.target.value)}
+    />
+  )
+}
+
+export interface NumberInputProps {
+  value: string
+  onChange: (value: string) => void
+  min: number
+  max?: number
+  step?: number | string
+  disabled?: boolean
+  /** Its aria-label, where no <Field> labels it. */
+  label?: string
+  testId: string
+}
+
+/** A number typed into a form: whole numbers (and the numeric keyboard) unless `step` is finer. */
+export function NumberInput({ value, onChange, min, max, step = 1, disabled, label, testId }: NumberInputProps) {
+  return (
+    <input
+      type="number"
+      min={min}
+      max={max}
+      step={step}
+      inputMode={step === 1 ? 'numeric' : 'decimal'}
+      value={value}
+      aria-label={label}
+      disabled={disabled}
+      data-testid={testId}
+      onChange={(e) => onChange(e.target.value)}
+    />
   )
 }
 
@@ -307,6 +572,20 @@ export function Field({
       )}
       {hint && <small className="muted field-hint">{hint}</small>}
     </label>
+  )
+}
+
+/** A form's field of a number from `min` to `max`, its hint naming that range. */
+export function RangeField({
+  label,
+  unit,
+  hint,
+  ...input
+}: { label: string; unit: string; hint: string } & NumberInputProps & { max: number }) {
+  return (
+    <Field label={label} unit={unit} hint={`${hint}（${input.min}–${input.max}）`}>
+      <NumberInput {...input} />
+    </Field>
   )
 }
 

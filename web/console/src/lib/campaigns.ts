@@ -3,6 +3,7 @@ import { buildContent, charCount, emptyContentFields, type ContentFields } from 
 import type { Campaign, CampaignBody, CampaignState, Content, ContentKind } from '../api'
 import { localInputToRfc3339, rfc3339ToLocalInput } from './dates'
 import { isHttpUrl } from './robots'
+import { lookOf, type Look } from './states'
 
 export const CONTENT_KINDS: Array<{ value: ContentKind; label: string }> = [
   { value: 'text', label: '文字' },
@@ -10,12 +11,15 @@ export const CONTENT_KINDS: Array<{ value: ContentKind; label: string }> = [
   { value: 'miniprogram', label: '小程序卡片' },
 ]
 
-export const CAMPAIGN_STATES: Record<CampaignState, { label: string; tone: 'primary' | 'warning' | 'success' | 'default' }> = {
+export const CAMPAIGN_STATES: Record<CampaignState, Look> = {
   scheduled: { label: '待投放', tone: 'primary' },
   sending: { label: '投放中', tone: 'warning' },
   done: { label: '已完成', tone: 'success' },
   cancelled: { label: '已取消', tone: 'default' },
 }
+
+/** The label and tag tone of a state (an unknown state shown as given). */
+export const campaignState = (state: string): Look => lookOf(CAMPAIGN_STATES, state)
 
 export const MAX_NAME = 64
 export const MAX_TEXT = 1000

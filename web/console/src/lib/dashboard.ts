@@ -26,27 +26,30 @@ export interface DaySeries {
   series: Array<{ name: string; color: string; values: number[] }>
 }
 
-export function robotUseSeries(days: DashboardDay[]): DaySeries {
+/** The series of `lines` over `days` (a day without its figure counts 0), and whether any day has them. */
+function daySeries<L extends { name: string; color: string }>(
+  days: DashboardDay[],
+  lines: L[],
+  has: (day: DashboardDay) => unknown,
+  value: (day: DashboardDay, line: L) => unknown,
+): DaySeries {
   return {
-    any: days.some((d) => d.robots && typeof d.robots === 'object'),
-    series: ROBOT_USE_SERIES.map(({ key, name, color }) => ({
-      name,
-      color,
-      values: days.map((d) => num(d.robots?.[key])),
+    any: days.some(has),
+    series: lines.map((line) => ({
+      name: line.name,
+      color: line.color,
+      values: days.map((d) => num(value(d, line))),
     })),
   }
 }
 
-export function starsSeries(days: DashboardDay[]): DaySeries {
-  return {
-    any: days.some((d) => d.groups_by_stars && typeof d.groups_by_stars === 'object'),
-    series: STAR_SERIES.map(({ star, name, color }) => ({
-      name,
-      color,
-      values: days.map((d) => num(d.groups_by_stars?.[star])),
-    })),
-  }
-}
+const isObject = (v: unknown): boolean => !!v && typeof v === 'object'
+
+export const robotUseSeries = (days: DashboardDay[]): DaySeries =>
+  daySeries(days, ROBOT_USE_SERIES, (d) => isObject(d.robots), (d, { key }) => d.robots?.[key])
+
+export const starsSeries = (days: DashboardDay[]): DaySeries =>
+  daySeries(days, STAR_SERIES, (d) => isObject(d.groups_by_stars), (d, { star }) => d.groups_by_stars?.[star])
 
 /** The last day's active groups, all stars together (0 without figures). */
 export function activeGroupsOn(day: DashboardDay | undefined): number {
@@ -60,16 +63,13 @@ export const MONEY_SERIES: Array<{ key: 'income_fen' | 'payouts_fen'; name: stri
 ]
 
 /** Daily income credited and payouts made, in yuan (the chart's unit), 0 on days without them. */
-export function moneySeries(days: DashboardDay[]): DaySeries {
-  return {
-    any: days.some((d) => MONEY_SERIES.some(({ key }) => typeof d[key] === 'number')),
-    series: MONEY_SERIES.map(({ key, name, color }) => ({
-      name,
-      color,
-      values: days.map((d) => num(d[key]) / 100),
-    })),
-  }
-}
+export const moneySeries = (days: DashboardDay[]): DaySeries =>
+  daySeries(
+    days,
+    MONEY_SERIES,
+    (d) => MONEY_SERIES.some(({ key }) => typeof d[key] === 'number'),
+    (d, { key }) => num(d[key]) / 100,
+  )
 
 /** The range's income and payouts, in fen. */
 export function moneyTotals(days: DashboardDay[]): { income_fen: number; payouts_fen: number } {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { groupState, historySeries, idFilterProblem, stateFilter, validateExitReason } from './groups'
+import {
+  groupState,
+  historySeries,
+  idFilter,
+  idFilterProblem,
+  parseGroupFilters,
+  stateFilter,
+  validateExitReason,
+} from './groups'
 
 describe('groups', () => {
   it('labels states, unknown ones as given', () => {
@@ -15,6 +23,19 @@ describe('groups', () => {
     expect(idFilterProblem(' 12 ', '机器人 ID')).toBe('')
     expect(idFilterProblem('0', '机器人 ID')).toBe('机器人 ID须为正整数')
     expect(idFilterProblem('abc', '群主 ID')).toBe('群主 ID须为正整数')
+    expect(idFilter(' 12 ')).toBe('12')
+    expect(idFilter('-1')).toBe('')
+  })
+
+  it('checks the filters of the form', () => {
+    expect(parseGroupFilters({ q: ' 宠物 ', state: 'left', robot_id: ' 3 ', owner_id: '' })).toEqual({
+      filters: { q: '宠物', state: 'left', robot_id: '3', owner_id: '' },
+    })
+    expect(parseGroupFilters({ q: '', state: 'nope', robot_id: '', owner_id: '' })).toEqual({
+      filters: { q: '', state: '', robot_id: '', owner_id: '' },
+    })
+    expect(parseGroupFilters({ q: '', state: '', robot_id: 'x', owner_id: 'y' })).toEqual({ error: '机器人 ID须为正整数' })
+    expect(parseGroupFilters({ q: '', state: '', robot_id: '', owner_id: '0' })).toEqual({ error: '群主 ID须为正整数' })
   })
 
   it('asks for a reason of at most 200 characters to force an exit', () => {

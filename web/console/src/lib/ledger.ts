@@ -1,12 +1,10 @@
 // The ledger's invariant checks: the latest's verdict, its failed checks, the history.
 import type { LedgerAudit } from '../api'
 import { parseTime } from './dates'
+import type { Look } from './states'
 
 /** The verdict of a check run: 正常 (green), 异常 (red), or 暂无 when none ran yet. */
-export function auditVerdict(audit: Pick<LedgerAudit, 'ok'> | null | undefined): {
-  label: string
-  tone: 'success' | 'danger' | 'default'
-} {
+export function auditVerdict(audit: Pick<LedgerAudit, 'ok'> | null | undefined): Look {
   if (!audit) return { label: '暂无校验', tone: 'default' }
   return audit.ok ? { label: '校验通过', tone: 'success' } : { label: '校验失败', tone: 'danger' }
 }

@@ -2,11 +2,10 @@
 // both sides' states in Chinese, and the summary figures.
 import type { BillSide, DifferenceKind, Reconciliation } from '../api'
 import { formatFen } from './money'
+import { lookOf, type Look } from './states'
 import { withdrawalState } from './withdrawals'
 
-type Tone = 'danger' | 'warning' | 'default'
-
-export const DIFFERENCE_KINDS: Record<DifferenceKind, { label: string; tone: Tone }> = {
+export const DIFFERENCE_KINDS: Record<DifferenceKind, Look> = {
   missing_at_wechat: { label: '微信无此单', tone: 'danger' },
   missing_here: { label: '本地无此单', tone: 'danger' },
   amount: { label: '金额不符', tone: 'warning' },
@@ -14,9 +13,7 @@ export const DIFFERENCE_KINDS: Record<DifferenceKind, { label: string; tone: Ton
 }
 
 /** The label and tag tone of a kind of difference (an unknown kind shown as given). */
-export function differenceKind(kind: string): { label: string; tone: Tone } {
-  return DIFFERENCE_KINDS[kind as DifferenceKind] ?? { label: kind || '—', tone: 'default' }
-}
+export const differenceKind = (kind: string): Look => lookOf(DIFFERENCE_KINDS, kind)
 
 /** WeChat Pay's transfer-bill states. */
 export const WECHAT_STATES: Record<string, string> = {

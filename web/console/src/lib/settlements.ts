@@ -2,19 +2,16 @@
 // may be asked for.
 import type { SettlementRun, SettlementState } from '../api'
 import { addDays, isDay } from './dates'
+import { lookOf, type Look } from './states'
 
-type Tone = 'primary' | 'success' | 'danger' | 'default'
-
-export const SETTLEMENT_STATES: Record<SettlementState, { label: string; tone: Tone }> = {
+export const SETTLEMENT_STATES: Record<SettlementState, Look> = {
   running: { label: '结算中', tone: 'primary' },
   done: { label: '已完成', tone: 'success' },
   failed: { label: '失败', tone: 'danger' },
 }
 
 /** The label and tag tone of a state (an unknown state shown as given). */
-export function settlementState(state: string): { label: string; tone: Tone } {
-  return SETTLEMENT_STATES[state as SettlementState] ?? { label: state || '—', tone: 'default' }
-}
+export const settlementState = (state: string): Look => lookOf(SETTLEMENT_STATES, state)
 
 const count = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : 0)
 

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { compactJson, highlight, messageBody, parseWords, prettyJson, validateWords } from './text'
+import { compactJson, highlight, messageBody, parseWords, prettyJson, validateReason, validateWords } from './text'
+
+describe('validateReason', () => {
+  it('asks for a reason, trimmed, of at most `max` characters', () => {
+    expect(validateReason(' \n ', '冻结原因', 200)).toBe('请填写冻结原因')
+    expect(validateReason(' 违规推广 ', '冻结原因', 4)).toBe('')
+    expect(validateReason('违规推广了', '冻结原因', 4)).toBe('冻结原因不能超过 4 个字')
+  })
+})
 
 describe('sensitive-word lists', () => {
   it('takes one word a line, trimmed, blank lines and repeats dropped', () => {

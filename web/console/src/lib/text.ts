@@ -1,4 +1,4 @@
-// Text helpers of the content pages: sensitive-word lists, highlighting, compact JSON.
+// Text helpers: the reason of an action, sensitive-word lists, highlighting, compact JSON.
 import { charCount } from '@gpet/common/content'
 
 /** The words of a textarea, one per line: trimmed, blank lines dropped, duplicates once. */
@@ -9,6 +9,14 @@ export function parseWords(text: string): string[] {
     if (word) seen.add(word)
   }
   return [...seen]
+}
+
+/** What is wrong with the reason `name` of an action (required, at most `max` characters), or ''. */
+export function validateReason(reason: string, name: string, max: number): string {
+  const text = reason.trim()
+  if (!text) return `请填写${name}`
+  if (charCount(text) > max) return `${name}不能超过 ${max} 个字`
+  return ''
 }
 
 export const MAX_WORDS = 1000

@@ -1,13 +1,12 @@
 // Withdrawals as the finance pages show them: states, which actions a state allows, the
 // rejection's reason and the export's file name.
-import { charCount } from '@gpet/common/content'
 import type { Withdrawal, WithdrawalFilters, WithdrawalState } from '../api'
 import { isDay } from './dates'
-import { idFilterProblem } from './groups'
+import { idFilter, idFilterProblem } from './groups'
+import { knownState, lookOf, type Look, type StateOption } from './states'
+import { validateReason } from './text'
 
-type Tone = 'default' | 'primary' | 'warning' | 'success' | 'danger'
-
-export const WITHDRAWAL_STATES: Array<{ value: WithdrawalState; label: string; tone: Tone }> = [
+export const WITHDRAWAL_STATES: Array<StateOption<WithdrawalState>> = [
   { value: 'pending', label: '待打款', tone: 'default' },
   { value: 'submitted', label: '打款中', tone: 'primary' },
   { value: 'waiting_user', label: '待用户确认', tone: 'warning' },
@@ -17,14 +16,10 @@ export const WITHDRAWAL_STATES: Array<{ value: WithdrawalState; label: string; t
 ]
 
 /** The label and tag tone of a state (an unknown state shown as given). */
-export function withdrawalState(state: string): { label: string; tone: Tone } {
-  const known = WITHDRAWAL_STATES.find((s) => s.value === state)
-  return known ? { label: known.label, tone: known.tone } : { label: state || '—', tone: 'default' }
-}
+export const withdrawalState = (state: string): Look => lookOf(WITHDRAWAL_STATES, state)
 
 /** A state filter from the address bar: a known state, else '' (all). */
-export const withdrawalStateFilter = (value: string): WithdrawalState | '' =>
-  WITHDRAWAL_STATES.some((s) => s.value === value) ? (value as WithdrawalState) : ''
+export const withdrawalStateFilter = (value: string): WithdrawalState | '' => knownState(WITHDRAWAL_STATES, value)
 
 /** Only a failed payout is retried (under a new order number, the money held again). */
 export const canRetry = (w: Pick<Withdrawal, 'state'>): boolean => w.state === 'failed'
@@ -35,12 +30,7 @@ export const canReject = (w: Pick<Withdrawal, 'state'>): boolean => w.state === 
 export const MAX_REJECT_REASON = 200
 
 /** What is wrong with a rejection's reason (the owner reads it as "运营驳回：…"), or ''. */
-export function validateRejectReason(reason: string): string {
-  const text = reason.trim()
-  if (!text) return '请填写驳回原因'
-  if (charCount(text) > MAX_REJECT_REASON) return `驳回原因不能超过 ${MAX_REJECT_REASON} 个字`
-  return ''
-}
+export const validateRejectReason = (reason: string): string => validateReason(reason, '驳回原因', MAX_REJECT_REASON)
 
 /** The filters as the address bar and the form hold them (a type, so that it is a record of strings). */
 export type WithdrawalFilterForm = {
@@ -63,7 +53,7 @@ export function queryFilters(form: WithdrawalFilterForm): WithdrawalFilters {
   return {
     state: withdrawalStateFilter(form.state),
     day: isDay(form.day.trim()) ? form.day.trim() : '',
-    user_id: idFilterProblem(form.user_id, '') ? '' : form.user_id.trim(),
+    user_id: idFilter(form.user_id),
   }
 }
 

@@ -1,8 +1,8 @@
 // 操作日志: every operator action that changed data, newest first.
-import { useState, type FormEvent } from 'react'
+import { useState } from 'react'
 import { listAuditLog, type AuditEntry } from '../api'
 import { useDraft, usePagedList } from '../components/hooks'
-import { ListFrame, PageHead } from '../components/ui'
+import { FilterBar, InlineField, ListFrame, PageHead, Table } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
 import { compactJson, prettyJson } from '../lib/text'
 
@@ -30,22 +30,12 @@ export default function AuditLog() {
           empty={{ text: filters.operator || filters.action ? '没有符合条件的操作记录' : '暂无操作记录', testId: 'audit-empty' }}
         >
           {(data) => (
-            <table className="table" data-testid="audit-table">
-              <thead>
-                <tr>
-                  <th>时间</th>
-                  <th>操作员</th>
-                  <th>动作</th>
-                  <th>对象</th>
-                  <th>详情</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.items.map((entry) => (
-                  <AuditRow key={entry.id} entry={entry} />
-                ))}
-              </tbody>
-            </table>
+            <Table
+              testId="audit-table"
+              columns={['时间', '操作员', '动作', '对象', '详情']}
+              items={data.items}
+              row={(entry) => <AuditRow key={entry.id} entry={entry} />}
+            />
           )}
         </ListFrame>
       </section>
@@ -64,39 +54,29 @@ function Filters({
 }) {
   // Follows the address bar (back / forward).
   const [draft, setDraft] = useDraft({ operator, action })
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault()
-    onApply(draft.operator.trim(), draft.action.trim())
-  }
   return (
-    <form className="toolbar" onSubmit={onSubmit} role="search">
-      <label className="inline-field">
-        <span>操作员</span>
+    <FilterBar
+      onSubmit={() => onApply(draft.operator.trim(), draft.action.trim())}
+      submitTestId="audit-filter-submit"
+      onClear={operator || action ? () => onApply('', '') : undefined}
+    >
+      <InlineField label="操作员">
         <input
           value={draft.operator}
           placeholder="用户名"
           data-testid="audit-operator"
           onChange={(e) => setDraft({ operator: e.target.value })}
         />
-      </label>
-      <label className="inline-field">
-        <span>动作</span>
+      </InlineField>
+      <InlineField label="动作">
         <input
           value={draft.action}
           placeholder="例如 marquee.create"
           data-testid="audit-action"
           onChange={(e) => setDraft({ action: e.target.value })}
         />
-      </label>
-      <button className="btn btn-default" type="submit" data-testid="audit-filter-submit">
-        筛选
-      </button>
-      {(operator || action) && (
-        <button className="btn btn-ghost" type="button" onClick={() => onApply('', '')}>
-          清除
-        </button>
-      )}
-    </form>
+      </InlineField>
+    </FilterBar>
   )
 }
 

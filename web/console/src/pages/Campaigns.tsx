@@ -13,11 +13,11 @@ import {
 } from '../api'
 import { useAuth } from '../auth'
 import { useConfirmedAction, useEditing, usePagedList, useSubmit } from '../components/hooks'
-import { Field, FormFooter, ListFrame, Modal, PageHead, Tag } from '../components/ui'
+import { ACTIONS, Field, FormFooter, ListFrame, Modal, PageHead, RowAction, StateTag, Table } from '../components/ui'
 import {
-  CAMPAIGN_STATES,
   CONTENT_KINDS,
   MAX_TEXT,
+  campaignState,
   campaignToForm,
   contentSummary,
   emptyCampaignForm,
@@ -63,84 +63,64 @@ export default function Campaigns() {
       <section className="card">
         <ListFrame list={list} testId="campaigns-list" empty={{ text: '暂无投放', testId: 'campaigns-empty' }}>
           {(data) => (
-            <table className="table" data-testid="campaigns-table">
-              <thead>
-                <tr>
-                  <th>名称</th>
-                  <th>内容</th>
-                  <th>最低星级</th>
-                  <th>开始时间</th>
-                  <th>状态</th>
-                  <th>投放进度</th>
-                  <th>创建时间</th>
-                  {writable && <th className="actions">操作</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {data.items.map((c) => {
-                  const state = CAMPAIGN_STATES[c.state] ?? { label: c.state, tone: 'default' as const }
-                  const targets = c.targets ?? { total: 0, sent: 0, failed: 0, pending: 0 }
-                  return (
-                    <tr key={c.id} data-testid="campaign-row" data-state={c.state}>
-                      <td>
-                        <strong data-testid="campaign-name-cell">{c.name}</strong>
-                      </td>
-                      <td className="ellipsis" title={contentSummary(c.content, 500)}>
-                        {contentSummary(c.content)}
-                      </td>
-                      <td className="nowrap">≥ {c.min_stars} 星</td>
-                      <td className="nowrap">{formatDateTime(c.starts_at)}</td>
-                      <td>
-                        <Tag tone={state.tone} testId="campaign-state">
-                          {state.label}
-                        </Tag>
-                      </td>
-                      <td>
-                        <div className="target-cell" data-testid="campaign-targets">
-                          <div className="progress" aria-hidden="true">
-                            <span style={{ width: `${targetProgress(targets)}%` }} />
-                          </div>
-                          <div className="use-nums">
-                            <span>共 {targets.total}</span>
-                            <span className="text-success" data-testid="campaign-sent">
-                              成功 {targets.sent}
-                            </span>
-                            <span className={targets.failed ? 'text-danger' : undefined} data-testid="campaign-failed">
-                              失败 {targets.failed}
-                            </span>
-                            <span data-testid="campaign-pending">待发 {targets.pending}</span>
-                          </div>
+            <Table
+              testId="campaigns-table"
+              columns={['名称', '内容', '最低星级', '开始时间', '状态', '投放进度', '创建时间', writable && ACTIONS]}
+              items={data.items}
+              row={(c) => {
+                const targets = c.targets ?? { total: 0, sent: 0, failed: 0, pending: 0 }
+                return (
+                  <tr key={c.id} data-testid="campaign-row" data-state={c.state}>
+                    <td>
+                      <strong data-testid="campaign-name-cell">{c.name}</strong>
+                    </td>
+                    <td className="ellipsis" title={contentSummary(c.content, 500)}>
+                      {contentSummary(c.content)}
+                    </td>
+                    <td className="nowrap">≥ {c.min_stars} 星</td>
+                    <td className="nowrap">{formatDateTime(c.starts_at)}</td>
+                    <td>
+                      <StateTag look={campaignState(c.state)} testId="campaign-state" />
+                    </td>
+                    <td>
+                      <div className="target-cell" data-testid="campaign-targets">
+                        <div className="progress" aria-hidden="true">
+                          <span style={{ width: `${targetProgress(targets)}%` }} />
                         </div>
+                        <div className="use-nums">
+                          <span>共 {targets.total}</span>
+                          <span className="text-success" data-testid="campaign-sent">
+                            成功 {targets.sent}
+                          </span>
+                          <span className={targets.failed ? 'text-danger' : undefined} data-testid="campaign-failed">
+                            失败 {targets.failed}
+                          </span>
+                          <span data-testid="campaign-pending">待发 {targets.pending}</span>
+                        </div>
+                      </div>
+                    </td>
+                    <td className="nowrap">{formatDateTime(c.created_at)}</td>
+                    {writable && (
+                      <td className="actions">
+                        {isScheduled(c) && (
+                          <>
+                            <RowAction testId="campaign-edit" onClick={() => editing.edit(c)}>编辑</RowAction>
+                            <RowAction
+                              testId="campaign-cancel"
+                              danger
+                              disabled={cancelling.busyId === c.id}
+                              onClick={() => onCancel(c)}
+                            >
+                              取消
+                            </RowAction>
+                          </>
+                        )}
                       </td>
-                      <td className="nowrap">{formatDateTime(c.created_at)}</td>
-                      {writable && (
-                        <td className="actions">
-                          {isScheduled(c) && (
-                            <>
-                              <button
-                                className="btn btn-link"
-                                data-testid="campaign-edit"
-                                onClick={() => editing.edit(c)}
-                              >
-                                编辑
-                              </button>
-                              <button
-                                className="btn btn-link danger"
-                                data-testid="campaign-cancel"
-                                disabled={cancelling.busyId === c.id}
-                                onClick={() => onCancel(c)}
-                              >
-                                取消
-                              </button>
-                            </>
-                          )}
-                        </td>
-                      )}
-                    </tr>
-                  )
-                })}
-              </tbody>
-            </table>
+                    )}
+                  </tr>
+                )
+              }}
+            />
           )}
         </ListFrame>
       </section>

@@ -4,7 +4,7 @@ import { useState, type ReactNode } from 'react'
 import { getDashboard } from '../api'
 import LineChart, { type Series } from '../components/LineChart'
 import { useLoad, type Loaded } from '../components/hooks'
-import { LoadError, Loading } from '../components/ui'
+import { LoadError, Loading, Stats } from '../components/ui'
 import { formatCount } from '../lib/chart'
 import { activeGroupsOn, moneySeries, moneyTotals, robotUseSeries, starsSeries, type DaySeries } from '../lib/dashboard'
 import { chinaToday, lastDays, shortDay, validateRange, type DayRange } from '../lib/dates'
@@ -51,6 +51,8 @@ export default function Dashboard() {
   const totalNew = days.reduce((sum, d) => sum + d.new_users, 0)
   const avgActive = days.length ? days.reduce((sum, d) => sum + d.active_users, 0) / days.length : 0
   const peak = days.reduce((best, d) => Math.max(best, d.active_users), 0)
+  // What every per-day chart shows its figures over.
+  const range = { load: { data, error, loading, reload }, labels: days.map((d) => d.day) }
 
   return (
     <>
@@ -110,27 +112,21 @@ export default function Dashboard() {
             </span>
           </header>
           {data && (
-            <div className="stats" data-testid="dashboard-stats">
-              <div>
-                <span className="muted">日均活跃</span>
-                <strong>{formatCount(Math.round(avgActive * 10) / 10)}</strong>
-              </div>
-              <div>
-                <span className="muted">最高日活</span>
-                <strong>{formatCount(peak)}</strong>
-              </div>
-              <div>
-                <span className="muted">新增用户合计</span>
-                <strong>{formatCount(totalNew)}</strong>
-              </div>
-            </div>
+            <Stats
+              testId="dashboard-stats"
+              items={[
+                { label: '日均活跃', value: formatCount(Math.round(avgActive * 10) / 10) },
+                { label: '最高日活', value: formatCount(peak) },
+                { label: '新增用户合计', value: formatCount(totalNew) },
+              ]}
+            />
           )}
           {!data && loading && <Loading />}
           {!data && error && <LoadError error={error} onRetry={reload} />}
           {data && (
             <div className={loading ? 'is-reloading' : undefined}>
               <LineChart
-                labels={days.map((d) => d.day)}
+                labels={range.labels}
                 series={SERIES.map(({ key, name, color }) => ({ name, color, values: days.map((d) => d[key]) }))}
                 formatLabel={shortDay}
                 ariaLabel="日活跃用户与新增用户"
@@ -144,6 +140,7 @@ export default function Dashboard() {
           )}
         </section>
         <DayChart
+          {...range}
           title="活跃群组（按星级）"
           hint={
             data && stars.any
@@ -151,41 +148,34 @@ export default function Dashboard() {
               : '每日活跃群组的星级分布'
           }
           testId="dashboard-groups-chart"
-          load={{ data, error, loading, reload }}
-          labels={days.map((d) => d.day)}
           figures={stars}
           ariaLabel="每日活跃群组（按星级）"
         />
         <DayChart
+          {...range}
           title="机器人使用"
           hint="空余位置 / 分配 / 展示 / 激活（所有机器人合计）"
           testId="dashboard-robots-chart"
-          load={{ data, error, loading, reload }}
-          labels={days.map((d) => d.day)}
           figures={robots}
           ariaLabel="每日机器人使用"
         />
         <DayChart
+          {...range}
           title="收入与提现"
           hint="每日结算入账的收入（群收益 + 广告收益 + 分成）与提现到账金额，单位元"
           testId="dashboard-money-chart"
-          load={{ data, error, loading, reload }}
-          labels={days.map((d) => d.day)}
           figures={money}
           ariaLabel="每日收入与提现"
           formatValue={formatYuan}
           wide
         >
-          <div className="stats" data-testid="dashboard-money-stats">
-            <div>
-              <span className="muted">收入合计</span>
-              <strong data-testid="dashboard-income-total">{formatFen(moneyTotal.income_fen)}</strong>
-            </div>
-            <div>
-              <span className="muted">提现合计</span>
-              <strong data-testid="dashboard-payouts-total">{formatFen(moneyTotal.payouts_fen)}</strong>
-            </div>
-          </div>
+          <Stats
+            testId="dashboard-money-stats"
+            items={[
+              { label: '收入合计', value: formatFen(moneyTotal.income_fen), testId: 'dashboard-income-total' },
+              { label: '提现合计', value: formatFen(moneyTotal.payouts_fen), testId: 'dashboard-payouts-total' },
+            ]}
+          />
         </DayChart>
       </div>
     </>

@@ -1,10 +1,10 @@
 // 死信: messages the consumers gave up on (moved to a dead-letter queue and drained here), with
 // their bodies, and a redrive back to their queue.
-import { useState, type FormEvent } from 'react'
+import { useState } from 'react'
 import { canWrite, redriveDeadLetter, listDeadLetters, type DeadLetter } from '../api'
 import { useAuth } from '../auth'
 import { useConfirmedAction, useDraft, usePagedList } from '../components/hooks'
-import { ListFrame, PageHead, Tag } from '../components/ui'
+import { ACTIONS, FilterBar, InlineField, ListFrame, PageHead, RowAction, Table, Tag, numeric } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
 import { messageBody } from '../lib/text'
 
@@ -41,30 +41,20 @@ export default function DeadLetters() {
           empty={{ text: filters.queue ? '该队列没有死信' : '暂无死信', testId: 'dead-letters-empty' }}
         >
           {(page) => (
-            <table className="table" data-testid="dead-letters-table">
-              <thead>
-                <tr>
-                  <th>队列</th>
-                  <th>消息 ID</th>
-                  <th>收到时间</th>
-                  <th className="num">接收次数</th>
-                  <th>消息内容</th>
-                  <th>重新投递</th>
-                  {writable && <th className="actions">操作</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {page.items.map((item) => (
-                  <DeadLetterRow
-                    key={item.id}
-                    item={item}
-                    writable={writable}
-                    busy={redriving.busyId === item.id}
-                    onRedrive={() => onRedrive(item)}
-                  />
-                ))}
-              </tbody>
-            </table>
+            <Table
+              testId="dead-letters-table"
+              columns={['队列', '消息 ID', '收到时间', numeric('接收次数'), '消息内容', '重新投递', writable && ACTIONS]}
+              items={page.items}
+              row={(item) => (
+                <DeadLetterRow
+                  key={item.id}
+                  item={item}
+                  writable={writable}
+                  busy={redriving.busyId === item.id}
+                  onRedrive={() => onRedrive(item)}
+                />
+              )}
+            />
           )}
         </ListFrame>
       </section>
@@ -75,14 +65,13 @@ export default function DeadLetters() {
 
 function QueueFilter({ queue, queues, onApply }: { queue: string; queues: string[]; onApply: (queue: string) => void }) {
   const [draft, setDraft] = useDraft({ queue })
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault()
-    onApply(draft.queue.trim())
-  }
   return (
-    <form className="toolbar" onSubmit={onSubmit} role="search">
-      <label className="inline-field">
-        <span>队列</span>
+    <FilterBar
+      onSubmit={() => onApply(draft.queue.trim())}
+      submitTestId="dead-letters-queue-submit"
+      onClear={queue ? () => onApply('') : undefined}
+    >
+      <InlineField label="队列">
         <input
           value={draft.queue}
           list="dead-letter-queues"
@@ -95,16 +84,8 @@ function QueueFilter({ queue, queues, onApply }: { queue: string; queues: string
             <option key={q} value={q} />
           ))}
         </datalist>
-      </label>
-      <button className="btn btn-default" type="submit" data-testid="dead-letters-queue-submit">
-        筛选
-      </button>
-      {queue && (
-        <button className="btn btn-ghost" type="button" onClick={() => onApply('')}>
-          清除
-        </button>
-      )}
-    </form>
+      </InlineField>
+    </FilterBar>
   )
 }
 
@@ -160,9 +141,7 @@ function DeadLetterRow({
       {writable && (
         <td className="actions">
           {!item.redriven_at && (
-            <button className="btn btn-link" data-testid="dead-letter-redrive" disabled={busy} onClick={onRedrive}>
-              重新投递
-            </button>
+            <RowAction testId="dead-letter-redrive" disabled={busy} onClick={onRedrive}>重新投递</RowAction>
           )}
         </td>
       )}

@@ -5,7 +5,7 @@ import { canWrite, getDistribution, putDistribution, type Distribution as Strate
 import { useAuth } from '../auth'
 import ReleaseChart from '../components/ReleaseChart'
 import { useLoad, useSubmit } from '../components/hooks'
-import { Field, LoadError, Loading, PageHead, SaveBar } from '../components/ui'
+import { LoadError, Loading, NumberInput, PageHead, RangeField, RowAction, SaveBar, Stats } from '../components/ui'
 import { chinaMinutes } from '../lib/dates'
 import {
   MAX_AMOUNT,
@@ -114,26 +114,18 @@ function StrategyEditor({
     <>
       <section className="card" data-testid="release-overview">
         <div className="release-head">
-          <div className="stats">
-            <div>
-              <span className="muted">当前已释放</span>
-              <strong data-testid="released-pct-now">
-                {typeof data.released_pct_now === 'number' ? `${data.released_pct_now}%` : '—'}
-              </strong>
-            </div>
-            <div>
-              <span className="muted">全天合计</span>
-              <strong>{data.releases.reduce((s, r) => s + r.share_pct, 0)}%</strong>
-            </div>
-            <div>
-              <span className="muted">每次分配</span>
-              <strong>{data.amount} 个</strong>
-            </div>
-            <div>
-              <span className="muted">展示倍率</span>
-              <strong>× {data.display_rate}</strong>
-            </div>
-          </div>
+          <Stats
+            items={[
+              {
+                label: '当前已释放',
+                value: typeof data.released_pct_now === 'number' ? `${data.released_pct_now}%` : '—',
+                testId: 'released-pct-now',
+              },
+              { label: '全天合计', value: `${data.releases.reduce((s, r) => s + r.share_pct, 0)}%` },
+              { label: '每次分配', value: `${data.amount} 个` },
+              { label: '展示倍率', value: `× ${data.display_rate}` },
+            ]}
+          />
           {dirty && <span className="tag tag-warning">预览：未保存的修改</span>}
         </div>
         <ReleaseChart releases={preview} nowMinute={now} />
@@ -164,32 +156,28 @@ function StrategyEditor({
                   </td>
                   <td>
                     <div className="input-unit">
-                      <input
-                        type="number"
+                      <NumberInput
                         min={1}
                         max={100}
-                        step={1}
-                        inputMode="numeric"
                         value={r.share}
-                        aria-label={`第 ${i + 1} 个释放比例`}
+                        label={`第 ${i + 1} 个释放比例`}
                         disabled={disabled}
-                        data-testid="release-share"
-                        onChange={(e) => setRow(r.key, { share: e.target.value })}
+                        testId="release-share"
+                        onChange={(share) => setRow(r.key, { share })}
                       />
                       <em>%</em>
                     </div>
                   </td>
                   {writable && (
                     <td className="actions">
-                      <button
-                        type="button"
-                        className="btn btn-link danger"
+                      <RowAction
+                        testId="release-remove"
+                        danger
                         disabled={busy}
-                        data-testid="release-remove"
                         onClick={() => removeRow(r.key)}
                       >
                         删除
-                      </button>
+                      </RowAction>
                     </td>
                   )}
                 </tr>
@@ -216,40 +204,28 @@ function StrategyEditor({
         <fieldset className="form-group">
           <legend>分配与展示</legend>
           <div className="settings-grid">
-            <Field
+            <RangeField
               label="每次分配数量"
               unit="个"
-              hint={`群主每次领取时提供的机器人数（${MIN_AMOUNT}–${MAX_AMOUNT}）`}
-            >
-              <input
-                type="number"
-                min={MIN_AMOUNT}
-                max={MAX_AMOUNT}
-                step={1}
-                inputMode="numeric"
-                value={draft.amount}
-                disabled={disabled}
-                data-testid="distribution-amount"
-                onChange={(e) => setDraft({ ...draft, amount: e.target.value })}
-              />
-            </Field>
-            <Field
+              hint="群主每次领取时提供的机器人数"
+              min={MIN_AMOUNT}
+              max={MAX_AMOUNT}
+              value={draft.amount}
+              disabled={disabled}
+              testId="distribution-amount"
+              onChange={(amount) => setDraft({ ...draft, amount })}
+            />
+            <RangeField
               label="展示倍率"
               unit="次"
-              hint={`每个已释放位置允许展示二维码的次数（${MIN_DISPLAY_RATE}–${MAX_DISPLAY_RATE}）`}
-            >
-              <input
-                type="number"
-                min={MIN_DISPLAY_RATE}
-                max={MAX_DISPLAY_RATE}
-                step={1}
-                inputMode="numeric"
-                value={draft.display_rate}
-                disabled={disabled}
-                data-testid="distribution-display-rate"
-                onChange={(e) => setDraft({ ...draft, display_rate: e.target.value })}
-              />
-            </Field>
+              hint="每个已释放位置允许展示二维码的次数"
+              min={MIN_DISPLAY_RATE}
+              max={MAX_DISPLAY_RATE}
+              value={draft.display_rate}
+              disabled={disabled}
+              testId="distribution-display-rate"
+              onChange={(display_rate) => setDraft({ ...draft, display_rate })}
+            />
           </div>
         </fieldset>
         <SaveBar

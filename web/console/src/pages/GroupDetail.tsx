@@ -1,13 +1,13 @@
 // One group: its owner, robot, state and rating, 30 days of sessions and speakers, and a forced
 // exit (强制退群) with a reason.
-import { useState, type FormEvent, type ReactNode } from 'react'
+import { useState, type ReactNode } from 'react'
 import { Link, useParams } from 'react-router-dom'
-import { charCount } from '@gpet/common/content'
 import { canWrite, exitGroup, getGroup, type GroupDetail as Detail } from '../api'
 import { useAuth } from '../auth'
 import LineChart from '../components/LineChart'
-import { useLoad, useSubmit } from '../components/hooks'
-import { Field, FormFooter, LoadError, Loading, Modal, Stars, Tag } from '../components/ui'
+import { ReasonDialog } from '../components/ReasonDialog'
+import { useLoad } from '../components/hooks'
+import { LoadError, Loading, Stars, StateTag } from '../components/ui'
 import { formatDateTime, shortDay } from '../lib/dates'
 import { MAX_EXIT_REASON, groupState, historySeries, validateExitReason } from '../lib/groups'
 import { fenToYuan } from '../lib/money'
@@ -18,7 +18,6 @@ export default function GroupDetail() {
   const writable = canWrite(operator?.role)
   const [exiting, setExiting] = useState(false)
   const { data, error, loading, reload } = useLoad(() => getGroup(id), [id])
-  const state = data && groupState(data.state)
 
   return (
     <>
@@ -29,15 +28,13 @@ export default function GroupDetail() {
       </nav>
       {!data && loading && <Loading />}
       {!data && error && <LoadError error={error} onRetry={reload} />}
-      {data && state && (
+      {data && (
         <div className={loading ? 'is-reloading' : undefined}>
           <div className="page-head">
             <div>
               <h1 data-testid="group-name">{data.name || '（未命名群）'}</h1>
               <span className="tags">
-                <Tag tone={state.tone} testId="group-state">
-                  {state.label}
-                </Tag>
+                <StateTag look={groupState(data.state)} testId="group-state" />
                 <Stars stars={data.stars} />
               </span>
             </div>
@@ -64,8 +61,21 @@ export default function GroupDetail() {
         </div>
       )}
       {exiting && data && (
-        <ExitDialog
-          group={data}
+        <ReasonDialog
+          title={`强制退群「${data.name || data.group_wxid}」`}
+          testId="group-exit-dialog"
+          note="机器人将退出该群，群主可在 H5 看到退群原因。此操作不可撤销。"
+          reason={{
+            label: '退群原因',
+            max: MAX_EXIT_REASON,
+            placeholder: '例如：群内发布违规广告',
+            testId: 'group-exit-reason-input',
+            validate: validateExitReason,
+          }}
+          send={(reason) => exitGroup(data.id, reason)}
+          done="已强制退群"
+          failed="退群失败"
+          confirm={{ text: '确认退群', testId: 'group-exit-confirm' }}
           onClose={() => setExiting(false)}
           onDone={() => {
             setExiting(false)
@@ -156,45 +166,5 @@ function History({ group }: { group: Detail }) {
       emptyText="暂无会话记录"
       ariaLabel="近 30 天会话与发言人"
     />
-  )
-}
-
-function ExitDialog({ group, onClose, onDone }: { group: Detail; onClose: () => void; onDone: () => void }) {
-  const [reason, setReason] = useState('')
-  const { problem, setProblem, busy, submit } = useSubmit()
-
-  const onSubmit = async (e: FormEvent) => {
-    e.preventDefault()
-    const invalid = validateExitReason(reason)
-    setProblem(invalid)
-    if (invalid) return
-    await submit(() => exitGroup(group.id, reason.trim()), { done: '已强制退群', failed: '退群失败', then: onDone })
-  }
-
-  return (
-    <Modal title={`强制退群「${group.name || group.group_wxid}」`} onClose={onClose} testId="group-exit-dialog">
-      <form onSubmit={onSubmit} noValidate>
-        <p className="muted small dialog-note">机器人将退出该群，群主可在 H5 看到退群原因。此操作不可撤销。</p>
-        <Field label="退群原因" hint={`${charCount(reason.trim())} / ${MAX_EXIT_REASON}`}>
-          <textarea
-            rows={3}
-            value={reason}
-            autoFocus
-            placeholder="例如：群内发布违规广告"
-            data-testid="group-exit-reason-input"
-            onChange={(e) => setReason(e.target.value)}
-          />
-        </Field>
-        <FormFooter
-          problem={problem}
-          busy={busy}
-          onCancel={onClose}
-          submitText="确认退群"
-          busyText="提交中…"
-          danger
-          testId="group-exit-confirm"
-        />
-      </form>
-    </Modal>
   )
 }

@@ -3,7 +3,7 @@
 import { Fragment, useState } from 'react'
 import { getLedgerAudit, type LedgerAudit as Audit } from '../api'
 import { useLoad } from '../components/hooks'
-import { Empty, ListFrame, PageHead, Tag } from '../components/ui'
+import { Empty, ListFrame, PageHead, StateTag, Table, Tag, numeric } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
 import { auditHistory, auditVerdict, failedChecks } from '../lib/ledger'
 
@@ -51,26 +51,20 @@ function Latest({ audit }: { audit: Audit }) {
 function Checks({ audit }: { audit: Audit }) {
   if (!audit.checks?.length) return <Empty text="本次没有校验项" testId="ledger-checks-empty" />
   return (
-    <table className="table" data-testid="ledger-checks">
-      <thead>
-        <tr>
-          <th>校验项</th>
-          <th>结果</th>
-          <th>详情</th>
+    <Table
+      testId="ledger-checks"
+      columns={['校验项', '结果', '详情']}
+      items={audit.checks}
+      row={(c) => (
+        <tr key={c.name} data-testid="ledger-check" data-name={c.name} data-ok={c.ok}>
+          <td>{c.name}</td>
+          <td>
+            <Tag tone={c.ok ? 'success' : 'danger'}>{c.ok ? '通过' : '不通过'}</Tag>
+          </td>
+          <td className="wrap">{c.detail || <span className="muted">—</span>}</td>
         </tr>
-      </thead>
-      <tbody>
-        {audit.checks.map((c) => (
-          <tr key={c.name} data-testid="ledger-check" data-name={c.name} data-ok={c.ok}>
-            <td>{c.name}</td>
-            <td>
-              <Tag tone={c.ok ? 'success' : 'danger'}>{c.ok ? '通过' : '不通过'}</Tag>
-            </td>
-            <td className="wrap">{c.detail || <span className="muted">—</span>}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      )}
+    />
   )
 }
 
@@ -78,51 +72,48 @@ function History({ history }: { history: Audit[] }) {
   const [open, setOpen] = useState<Audit['id'] | null>(null)
   if (history.length === 0) return <Empty text="暂无校验记录" testId="ledger-history-empty" />
   return (
-    <table className="table" data-testid="ledger-history">
-      <thead>
-        <tr>
-          <th>时间</th>
-          <th>结果</th>
-          <th>未通过的校验项</th>
-          <th className="num">账户</th>
-          <th className="num">分录</th>
-          <th className="num">交易</th>
-          <th className="actions">详情</th>
-        </tr>
-      </thead>
-      <tbody>
-        {history.map((a) => {
-          const verdict = auditVerdict(a)
-          const failed = failedChecks(a)
-          const expanded = open === a.id
-          return (
-            <Fragment key={a.id}>
-              <tr data-testid="ledger-history-row" data-ok={a.ok}>
-                <td className="nowrap">{formatDateTime(a.at, true)}</td>
-                <td>
-                  <Tag tone={verdict.tone}>{verdict.label}</Tag>
-                </td>
-                <td className="wrap">{failed.length ? failed.join('、') : <span className="muted">—</span>}</td>
-                <td className="num">{a.accounts}</td>
-                <td className="num">{a.entries}</td>
-                <td className="num">{a.transactions}</td>
-                <td className="actions">
-                  <button className="btn btn-link" onClick={() => setOpen(expanded ? null : a.id)}>
-                    {expanded ? '收起' : '查看'}
-                  </button>
+    <Table
+      testId="ledger-history"
+      columns={[
+        '时间',
+        '结果',
+        '未通过的校验项',
+        numeric('账户'),
+        numeric('分录'),
+        numeric('交易'),
+        { label: '详情', className: 'actions' },
+      ]}
+      items={history}
+      row={(a) => {
+        const failed = failedChecks(a)
+        const expanded = open === a.id
+        return (
+          <Fragment key={a.id}>
+            <tr data-testid="ledger-history-row" data-ok={a.ok}>
+              <td className="nowrap">{formatDateTime(a.at, true)}</td>
+              <td>
+                <StateTag look={auditVerdict(a)} />
+              </td>
+              <td className="wrap">{failed.length ? failed.join('、') : <span className="muted">—</span>}</td>
+              <td className="num">{a.accounts}</td>
+              <td className="num">{a.entries}</td>
+              <td className="num">{a.transactions}</td>
+              <td className="actions">
+                <button className="btn btn-link" onClick={() => setOpen(expanded ? null : a.id)}>
+                  {expanded ? '收起' : '查看'}
+                </button>
+              </td>
+            </tr>
+            {expanded && (
+              <tr className="expanded-row">
+                <td colSpan={7}>
+                  <Checks audit={a} />
                 </td>
               </tr>
-              {expanded && (
-                <tr className="expanded-row">
-                  <td colSpan={7}>
-                    <Checks audit={a} />
-                  </td>
-                </tr>
-              )}
-            </Fragment>
-          )
-        })}
-      </tbody>
-    </table>
+            )}
+          </Fragment>
+        )
+      }}
+    />
   )
 }

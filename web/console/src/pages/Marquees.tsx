@@ -11,7 +11,7 @@ import {
 } from '../api'
 import { useAuth } from '../auth'
 import { useConfirmedAction, useEditing, useLoad, useSubmit } from '../components/hooks'
-import { Field, FormFooter, ListFrame, Modal, PageHead, Tag } from '../components/ui'
+import { ACTIONS, Field, FormFooter, ListFrame, Modal, PageHead, RowAction, Table, Tag } from '../components/ui'
 import { formatDateTime, localInputAt, localInputToRfc3339, parseTime, rfc3339ToLocalInput } from '../lib/dates'
 
 const MAX_TEXT = 200
@@ -44,58 +44,43 @@ export default function Marquees() {
       <section className="card">
         <ListFrame list={list} testId="marquees-list" empty={{ text: '暂无走马灯', testId: 'marquees-empty' }}>
           {(data) => (
-            <table className="table" data-testid="marquees-table">
-              <thead>
-                <tr>
-                  <th>内容</th>
-                  <th>开始时间</th>
-                  <th>结束时间</th>
-                  <th>状态</th>
-                  <th>创建时间</th>
-                  {writable && <th className="actions">操作</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {data.map((m) => (
-                  <tr key={m.id} data-testid="marquee-row">
-                    <td className="wrap" data-testid="marquee-text-cell">
-                      {m.text}
-                    </td>
-                    <td className="nowrap">{formatDateTime(m.starts_at)}</td>
-                    <td className="nowrap">{formatDateTime(m.ends_at)}</td>
-                    <td>
-                      {m.live ? (
-                        <Tag tone="success" testId="marquee-live">
-                          展示中
-                        </Tag>
-                      ) : (
-                        <Tag testId="marquee-idle">{parseTime(m.ends_at) <= Date.now() ? '已结束' : '未展示'}</Tag>
-                      )}
-                    </td>
-                    <td className="nowrap">{formatDateTime(m.created_at)}</td>
-                    {writable && (
-                      <td className="actions">
-                        <button
-                          className="btn btn-link"
-                          data-testid="marquee-edit"
-                          onClick={() => editing.edit(m)}
-                        >
-                          编辑
-                        </button>
-                        <button
-                          className="btn btn-link danger"
-                          data-testid="marquee-delete"
-                          disabled={deleting.busyId === m.id}
-                          onClick={() => onDelete(m)}
-                        >
-                          删除
-                        </button>
-                      </td>
+            <Table
+              testId="marquees-table"
+              columns={['内容', '开始时间', '结束时间', '状态', '创建时间', writable && ACTIONS]}
+              items={data}
+              row={(m) => (
+                <tr key={m.id} data-testid="marquee-row">
+                  <td className="wrap" data-testid="marquee-text-cell">
+                    {m.text}
+                  </td>
+                  <td className="nowrap">{formatDateTime(m.starts_at)}</td>
+                  <td className="nowrap">{formatDateTime(m.ends_at)}</td>
+                  <td>
+                    {m.live ? (
+                      <Tag tone="success" testId="marquee-live">
+                        展示中
+                      </Tag>
+                    ) : (
+                      <Tag testId="marquee-idle">{parseTime(m.ends_at) <= Date.now() ? '已结束' : '未展示'}</Tag>
                     )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                  </td>
+                  <td className="nowrap">{formatDateTime(m.created_at)}</td>
+                  {writable && (
+                    <td className="actions">
+                      <RowAction testId="marquee-edit" onClick={() => editing.edit(m)}>编辑</RowAction>
+                      <RowAction
+                        testId="marquee-delete"
+                        danger
+                        disabled={deleting.busyId === m.id}
+                        onClick={() => onDelete(m)}
+                      >
+                        删除
+                      </RowAction>
+                    </td>
+                  )}
+                </tr>
+              )}
+            />
           )}
         </ListFrame>
       </section>

@@ -11,9 +11,15 @@ import {
 } from '../api'
 import { useAuth } from '../auth'
 import { useConfirmedAction, useLoad, useSubmit } from '../components/hooks'
-import { Field, FormFooter, ListFrame, Modal, PageHead, Tag } from '../components/ui'
+import { ACTIONS, Field, FormFooter, ListFrame, Modal, PageHead, RowAction, Table, Tag } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
 import { validatePassword, validateUsername } from '../lib/operators'
+
+const ROLE_OPTIONS = ROLES.map((r) => (
+  <option key={r} value={r}>
+    {ROLE_LABELS[r]}
+  </option>
+))
 
 export default function Operators() {
   const { operator: me } = useAuth()
@@ -72,70 +78,56 @@ export default function Operators() {
       <section className="card">
         <ListFrame list={list} testId="operators-list" empty={{ text: '暂无操作员', testId: 'operators-empty' }}>
           {(data) => (
-            <table className="table" data-testid="operators-table">
-              <thead>
-                <tr>
-                  <th>用户名</th>
-                  <th>角色</th>
-                  <th>状态</th>
-                  <th>创建时间</th>
-                  <th>最近登录</th>
-                  <th className="actions">操作</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.map((op) => {
-                  const self = isMe(op)
-                  const busy = updating.busyId === op.id
-                  return (
-                    <tr key={op.id} data-testid="operator-row" data-username={op.username}>
-                      <td>
-                        <strong>{op.username}</strong>
-                        {self && <span className="muted">（我）</span>}
-                      </td>
-                      <td>
-                        <select
-                          value={op.role}
-                          aria-label={`${op.username} 的角色`}
-                          data-testid="operator-role-select"
-                          disabled={self || busy}
-                          title={self ? '不能修改自己的角色' : undefined}
-                          onChange={(e) => onRole(op, e.target.value as Role)}
-                        >
-                          {ROLES.map((r) => (
-                            <option key={r} value={r}>
-                              {ROLE_LABELS[r]}
-                            </option>
-                          ))}
-                        </select>
-                      </td>
-                      <td>{op.disabled ? <Tag tone="danger">已停用</Tag> : <Tag tone="success">正常</Tag>}</td>
-                      <td className="nowrap">{formatDateTime(op.created_at)}</td>
-                      <td className="nowrap">{formatDateTime(op.last_login_at)}</td>
-                      <td className="actions">
-                        <button
-                          className={op.disabled ? 'btn btn-link' : 'btn btn-link danger'}
-                          data-testid="operator-toggle"
-                          disabled={self || busy}
-                          title={self ? '不能停用自己' : undefined}
-                          onClick={() => onToggle(op)}
-                        >
-                          {op.disabled ? '启用' : '停用'}
-                        </button>
-                        <button
-                          className="btn btn-link"
-                          data-testid="operator-reset-password"
-                          disabled={busy}
-                          onClick={() => setResetting(op)}
-                        >
-                          重置密码
-                        </button>
-                      </td>
-                    </tr>
-                  )
-                })}
-              </tbody>
-            </table>
+            <Table
+              testId="operators-table"
+              columns={['用户名', '角色', '状态', '创建时间', '最近登录', ACTIONS]}
+              items={data}
+              row={(op) => {
+                const self = isMe(op)
+                const busy = updating.busyId === op.id
+                return (
+                  <tr key={op.id} data-testid="operator-row" data-username={op.username}>
+                    <td>
+                      <strong>{op.username}</strong>
+                      {self && <span className="muted">（我）</span>}
+                    </td>
+                    <td>
+                      <select
+                        value={op.role}
+                        aria-label={`${op.username} 的角色`}
+                        data-testid="operator-role-select"
+                        disabled={self || busy}
+                        title={self ? '不能修改自己的角色' : undefined}
+                        onChange={(e) => onRole(op, e.target.value as Role)}
+                      >
+                        {ROLE_OPTIONS}
+                      </select>
+                    </td>
+                    <td>{op.disabled ? <Tag tone="danger">已停用</Tag> : <Tag tone="success">正常</Tag>}</td>
+                    <td className="nowrap">{formatDateTime(op.created_at)}</td>
+                    <td className="nowrap">{formatDateTime(op.last_login_at)}</td>
+                    <td className="actions">
+                      <RowAction
+                        testId="operator-toggle"
+                        danger={!op.disabled}
+                        disabled={self || busy}
+                        title={self ? '不能停用自己' : undefined}
+                        onClick={() => onToggle(op)}
+                      >
+                        {op.disabled ? '启用' : '停用'}
+                      </RowAction>
+                      <RowAction
+                        testId="operator-reset-password"
+                        disabled={busy}
+                        onClick={() => setResetting(op)}
+                      >
+                        重置密码
+                      </RowAction>
+                    </td>
+                  </tr>
+                )
+              }}
+            />
           )}
         </ListFrame>
       </section>
@@ -195,11 +187,7 @@ function AddOperator({ onClose, onAdded }: { onClose: () => void; onAdded: () =>
         </Field>
         <Field label="角色">
           <select value={role} data-testid="operator-role" onChange={(e) => setRole(e.target.value as Role)}>
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {ROLE_LABELS[r]}
-              </option>
-            ))}
+            {ROLE_OPTIONS}
           </select>
         </Field>
         <FormFooter

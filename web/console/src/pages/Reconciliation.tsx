@@ -4,7 +4,7 @@
 import { type FormEvent } from 'react'
 import { getReconciliation, type Reconciliation as Answer } from '../api'
 import { useBusinessToday, useDraft, useLoad, useQueryState } from '../components/hooks'
-import { LoadError, Loading, PageHead, Tag } from '../components/ui'
+import { InlineField, LoadError, Loading, PageHead, StateTag, Table } from '../components/ui'
 import { addDays, isDay } from '../lib/dates'
 import { formatFen } from '../lib/money'
 import { differenceKind, reconciliationSummary, sideText } from '../lib/reconciliation'
@@ -38,8 +38,7 @@ function Result({ day, today, onDay }: { day: string; today: string; onDay: (day
   return (
     <>
       <form className="toolbar" onSubmit={onSubmit} noValidate data-testid="reconciliation-form">
-        <label className="inline-field">
-          <span>对账日期</span>
+        <InlineField label="对账日期">
           <input
             type="date"
             value={draft.day}
@@ -50,7 +49,7 @@ function Result({ day, today, onDay }: { day: string; today: string; onDay: (day
               if (isDay(e.target.value)) onDay(e.target.value)
             }}
           />
-        </label>
+        </InlineField>
         <button className="btn btn-default" type="submit" disabled={loading} data-testid="reconciliation-submit">
           {loading ? '对账中…' : '重新对账'}
         </button>
@@ -111,38 +110,25 @@ function Differences({ answer }: { answer: Answer }) {
     )
   }
   return (
-    <table className="table" data-testid="reconciliation-differences">
-      <thead>
-        <tr>
-          <th>商户单号</th>
-          <th>差异</th>
-          <th>本地</th>
-          <th>微信</th>
-          <th>说明</th>
+    <Table
+      testId="reconciliation-differences"
+      columns={['商户单号', '差异', '本地', '微信', '说明']}
+      items={answer.differences}
+      row={(d, i) => (
+        <tr key={`${d.out_bill_no}-${d.kind}-${i}`} data-testid="reconciliation-difference" data-kind={d.kind}>
+          <td className="mono">{d.out_bill_no}</td>
+          <td>
+            <StateTag look={differenceKind(d.kind)} testId="reconciliation-kind" />
+          </td>
+          <td className="nowrap" data-testid="reconciliation-ours-side">
+            {sideText(d.ours, 'ours')}
+          </td>
+          <td className="nowrap" data-testid="reconciliation-theirs-side">
+            {sideText(d.theirs, 'theirs')}
+          </td>
+          <td className="wrap">{d.note || <span className="muted">—</span>}</td>
         </tr>
-      </thead>
-      <tbody>
-        {answer.differences.map((d, i) => {
-          const kind = differenceKind(d.kind)
-          return (
-            <tr key={`${d.out_bill_no}-${d.kind}-${i}`} data-testid="reconciliation-difference" data-kind={d.kind}>
-              <td className="mono">{d.out_bill_no}</td>
-              <td>
-                <Tag tone={kind.tone} testId="reconciliation-kind">
-                  {kind.label}
-                </Tag>
-              </td>
-              <td className="nowrap" data-testid="reconciliation-ours-side">
-                {sideText(d.ours, 'ours')}
-              </td>
-              <td className="nowrap" data-testid="reconciliation-theirs-side">
-                {sideText(d.theirs, 'theirs')}
-              </td>
-              <td className="wrap">{d.note || <span className="muted">—</span>}</td>
-            </tr>
-          )
-        })}
-      </tbody>
-    </table>
+      )}
+    />
   )
 }

@@ -6,7 +6,21 @@ import { canWrite, createRobot, listRobots, updateRobot, type Robot } from '../a
 import { useAuth } from '../auth'
 import { useEditing, usePagedList, useSubmit } from '../components/hooks'
 import { useToast } from '../components/toast'
-import { Field, FormFooter, ListFrame, Modal, PageHead, SearchBox, Switch, Tag } from '../components/ui'
+import {
+  ACTIONS,
+  Field,
+  FormFooter,
+  ListFrame,
+  Modal,
+  NumberInput,
+  PageHead,
+  RowAction,
+  SearchBox,
+  Switch,
+  Table,
+  Tag,
+  numeric,
+} from '../components/ui'
 import { formatDateTime } from '../lib/dates'
 import {
   EMPTY_ROBOT_FORM,
@@ -52,76 +66,74 @@ export default function Robots() {
           empty={{ text: filters.q ? '没有匹配的机器人' : '暂无机器人', testId: 'robots-empty' }}
         >
           {(data) => (
-            <table className="table" data-testid="robots-table">
-              <thead>
-                <tr>
-                  <th>二维码</th>
-                  <th>机器人</th>
-                  <th className="num">容量</th>
-                  <th className="num">群数</th>
-                  <th className="num">空余</th>
-                  <th>状态</th>
-                  <th>今日使用</th>
-                  <th>创建时间</th>
-                  {writable && <th className="actions">操作</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {data.items.map((r) => (
-                  <tr key={r.id} data-testid="robot-row" data-wxid={r.wxid}>
-                    <td>
-                      <QrThumb url={r.qr_code_url} />
-                    </td>
-                    <td>
-                      <div className="stack">
-                        <strong data-testid="robot-nickname">{r.nickname}</strong>
-                        <span className="mono small" data-testid="robot-wxid">
-                          {r.wxid}
-                        </span>
-                        <span className="muted small">平台 ID：{r.platform_id}</span>
-                      </div>
-                    </td>
-                    <td className="num" data-testid="robot-capacity">
-                      {r.capacity}
-                    </td>
-                    <td className="num">
-                      <Link
-                        to={`/groups?robot_id=${encodeURIComponent(r.id)}`}
-                        title="查看该机器人的群"
-                        data-testid="robot-groups"
-                      >
-                        {r.groups}
-                      </Link>
-                    </td>
-                    <td className="num" data-testid="robot-free">
-                      {r.free}
-                    </td>
-                    <td>
-                      {r.enabled ? (
-                        <Tag tone="success" testId="robot-enabled">
-                          启用
-                        </Tag>
-                      ) : (
-                        <Tag tone="danger" testId="robot-disabled">
-                          停用
-                        </Tag>
-                      )}
-                    </td>
-                    <td>
-                      <TodayUse robot={r} />
-                    </td>
-                    <td className="nowrap">{formatDateTime(r.created_at)}</td>
-                    {writable && (
-                      <td className="actions">
-                        <button className="btn btn-link" data-testid="robot-edit" onClick={() => editing.edit(r)}>
-                          编辑
-                        </button>
-                      </td>
+            <Table
+              testId="robots-table"
+              columns={[
+                '二维码',
+                '机器人',
+                numeric('容量'),
+                numeric('群数'),
+                numeric('空余'),
+                '状态',
+                '今日使用',
+                '创建时间',
+                writable && ACTIONS,
+              ]}
+              items={data.items}
+              row={(r) => (
+                <tr key={r.id} data-testid="robot-row" data-wxid={r.wxid}>
+                  <td>
+                    <QrThumb url={r.qr_code_url} />
+                  </td>
+                  <td>
+                    <div className="stack">
+                      <strong data-testid="robot-nickname">{r.nickname}</strong>
+                      <span className="mono small" data-testid="robot-wxid">
+                        {r.wxid}
+                      </span>
+                      <span className="muted small">平台 ID：{r.platform_id}</span>
+                    </div>
+                  </td>
+                  <td className="num" data-testid="robot-capacity">
+                    {r.capacity}
+                  </td>
+                  <td className="num">
+                    <Link
+                      to={`/groups?robot_id=${encodeURIComponent(r.id)}`}
+                      title="查看该机器人的群"
+                      data-testid="robot-groups"
+                    >
+                      {r.groups}
+                    </Link>
+                  </td>
+                  <td className="num" data-testid="robot-free">
+                    {r.free}
+                  </td>
+                  <td>
+                    {r.enabled ? (
+                      <Tag tone="success" testId="robot-enabled">
+                        启用
+                      </Tag>
+                    ) : (
+                      <Tag tone="danger" testId="robot-disabled">
+                        停用
+                      </Tag>
                     )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                  </td>
+                  <td>
+                    <TodayUse robot={r} />
+                  </td>
+                  <td className="nowrap">{formatDateTime(r.created_at)}</td>
+                  {writable && (
+                    <td className="actions">
+                      <RowAction testId="robot-edit" onClick={() => editing.edit(r)}>
+                        编辑
+                      </RowAction>
+                    </td>
+                  )}
+                </tr>
+              )}
+            />
           )}
         </ListFrame>
       </section>
@@ -260,15 +272,12 @@ function RobotDialog({ robot, onClose, onSaved }: { robot: Robot | null; onClose
             unit="个群"
             hint={robot ? `当前在 ${robot.groups} 个群中；${MIN_CAPACITY}–${MAX_CAPACITY}` : `${MIN_CAPACITY}–${MAX_CAPACITY}`}
           >
-            <input
-              type="number"
+            <NumberInput
               min={MIN_CAPACITY}
               max={MAX_CAPACITY}
-              step={1}
-              inputMode="numeric"
               value={form.capacity}
-              data-testid="robot-capacity-input"
-              onChange={(e) => set({ capacity: e.target.value })}
+              testId="robot-capacity-input"
+              onChange={(capacity) => set({ capacity })}
             />
           </Field>
           <div className="field">

@@ -11,7 +11,7 @@ import {
 } from '../api'
 import { useAuth } from '../auth'
 import { useConfirmedAction, usePagedList, useSubmit } from '../components/hooks'
-import { ListFrame, PageHead, SearchBox } from '../components/ui'
+import { ACTIONS, ListFrame, PageHead, RowAction, SearchBox, Table } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
 import { MAX_WORDS, highlight, parseWords, validateWords } from '../lib/text'
 
@@ -55,39 +55,32 @@ export default function SensitiveWords() {
             empty={{ text: filters.q ? '没有匹配的敏感词' : '暂无敏感词', testId: 'words-empty' }}
           >
             {(data) => (
-              <table className="table" data-testid="words-table">
-                <thead>
-                  <tr>
-                    <th>敏感词</th>
-                    <th>添加人</th>
-                    <th>添加时间</th>
-                    {writable && <th className="actions">操作</th>}
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((w) => (
-                    <tr key={w.id} data-testid="word-row">
-                      <td>
-                        <span className="word">{w.word}</span>
+              <Table
+                testId="words-table"
+                columns={['敏感词', '添加人', '添加时间', writable && ACTIONS]}
+                items={data.items}
+                row={(w) => (
+                  <tr key={w.id} data-testid="word-row">
+                    <td>
+                      <span className="word">{w.word}</span>
+                    </td>
+                    <td>{w.created_by ?? <span className="muted">—</span>}</td>
+                    <td className="nowrap">{formatDateTime(w.created_at)}</td>
+                    {writable && (
+                      <td className="actions">
+                        <RowAction
+                          testId="word-delete"
+                          danger
+                          disabled={deleting.busyId === w.id}
+                          onClick={() => onDelete(w)}
+                        >
+                          删除
+                        </RowAction>
                       </td>
-                      <td>{w.created_by ?? <span className="muted">—</span>}</td>
-                      <td className="nowrap">{formatDateTime(w.created_at)}</td>
-                      {writable && (
-                        <td className="actions">
-                          <button
-                            className="btn btn-link danger"
-                            data-testid="word-delete"
-                            disabled={deleting.busyId === w.id}
-                            onClick={() => onDelete(w)}
-                          >
-                            删除
-                          </button>
-                        </td>
-                      )}
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                    )}
+                  </tr>
+                )}
+              />
             )}
           </ListFrame>
         </section>

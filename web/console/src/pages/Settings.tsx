@@ -7,7 +7,7 @@ import { charCount } from '@gpet/common/content'
 import { canFinance, canWrite, getSettings, putSettings, type MoneySettings, type Settings as AllSettings } from '../api'
 import { useAuth } from '../auth'
 import { useLoad, useSubmit } from '../components/hooks'
-import { Field, LoadError, Loading, PageHead, ReadOnlyNote, SaveBar, Switch } from '../components/ui'
+import { Field, LoadError, Loading, NumberInput, PageHead, RangeField, ReadOnlyNote, SaveBar, Switch } from '../components/ui'
 import {
   GROUP_LABELS,
   GROUP_NUMBER_FIELDS,
@@ -50,19 +50,34 @@ export default function Settings() {
   )
 }
 
+/**
+ * A form of some sections of the settings, with its sending (useSubmit): its values as `toForm`
+ * makes them of what was loaded, made again when `saved` (those sections, as JSON) change on the
+ * server; `reset` puts them back.
+ */
+function useSectionForm<F>(toForm: () => F, saved: string) {
+  const [form, setForm] = useState<F>(toForm)
+  useEffect(() => {
+    setForm(toForm())
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [saved])
+  const sending = useSubmit()
+  const reset = () => {
+    setForm(toForm())
+    sending.setProblem('')
+  }
+  return { form, setForm, reset, ...sending }
+}
+
 /** The content sections: SMS, short links, groups (admin and operator). */
 function ContentSettings({ data, onSaved }: { data: AllSettings; onSaved: (settings: AllSettings) => void }) {
   const { operator } = useAuth()
   const writable = canWrite(operator?.role)
-  const [form, setForm] = useState<SettingsForm>(() => settingsToForm(data))
-  const { problem, setProblem, busy, submit } = useSubmit()
-
   // Put back when these sections change on the server, not when the money form saves.
-  const saved = JSON.stringify([data.sms, data.short_links, data.groups])
-  useEffect(() => {
-    setForm(settingsToForm(data))
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [saved])
+  const { form, setForm, reset, problem, setProblem, busy, submit } = useSectionForm(
+    () => settingsToForm(data),
+    JSON.stringify([data.sms, data.short_links, data.groups]),
+  )
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault()
@@ -82,15 +97,12 @@ function ContentSettings({ data, onSaved }: { data: AllSettings; onSaved: (setti
           <div className="settings-grid">
             {SETTING_FIELDS.filter((f) => f.group === group).map((f) => (
               <Field key={fieldName(f)} label={f.label} unit={f.unit} hint={f.hint}>
-                <input
-                  type="number"
+                <NumberInput
                   min={0}
-                  step={1}
-                  inputMode="numeric"
                   value={form[fieldName(f)] ?? ''}
                   disabled={!writable || busy}
-                  data-testid={`settings-${f.group}-${f.key}`}
-                  onChange={(e) => setForm((prev) => ({ ...prev, [fieldName(f)]: e.target.value }))}
+                  testId={`settings-${f.group}-${f.key}`}
+                  onChange={(value) => setForm((prev) => ({ ...prev, [fieldName(f)]: value }))}
                 />
               </Field>
             ))}
@@ -104,16 +116,7 @@ function ContentSettings({ data, onSaved }: { data: AllSettings; onSaved: (setti
           onChange={(key, value) => setForm((prev) => ({ ...prev, [key]: value }))}
         />
       )}
-      <SaveBar
-        problem={problem}
-        busy={busy}
-        writable={writable}
-        onReset={() => {
-          setForm(settingsToForm(data))
-          setProblem('')
-        }}
-        testId="settings"
-      />
+      <SaveBar problem={problem} busy={busy} writable={writable} onReset={reset} testId="settings" />
     </form>
   )
 }
@@ -122,16 +125,12 @@ function ContentSettings({ data, onSaved }: { data: AllSettings; onSaved: (setti
 function MoneySettingsForm({ money, onSaved }: { money: MoneySettings; onSaved: (settings: AllSettings) => void }) {
   const { operator } = useAuth()
   const writable = canFinance(operator?.role)
-  const [form, setForm] = useState<MoneyForm>(() => moneyToForm(money))
-  const { problem, setProblem, busy, submit } = useSubmit()
+  const { form, setForm, reset, problem, setProblem, busy, submit } = useSectionForm(
+    () => moneyToForm(money),
+    JSON.stringify(money),
+  )
   const disabled = !writable || busy
   const set = (patch: Partial<MoneyForm>) => setForm((prev) => ({ ...prev, ...patch }))
-
-  const saved = JSON.stringify(money)
-  useEffect(() => {
-    setForm(moneyToForm(money))
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [saved])
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault()
@@ -142,68 +141,53 @@ function MoneySettingsForm({ money, onSaved }: { money: MoneySettings; onSaved: 
   }
 
   const yuanRange = `${fenToYuan(MIN_WITHDRAW_FEN)}–${fenToYuan(MAX_WITHDRAW_FEN)} 元`
+  // The rates in percent and the limits in yuan, to two decimals.
+  const decimals: Array<{
+    key: Exclude<keyof MoneyForm, 'merchant_low_balance_alert'>
+    label: string
+    unit: string
+    hint: string
+    max?: number
+  }> = [
+    ...RATE_FIELDS.map((f) => ({
+      ...f,
+      unit: '%',
+      hint: `${f.hint}（0–${MAX_RATE_BP / 100}%，最多两位小数）`,
+      max: MAX_RATE_BP / 100,
+    })),
+    { key: 'withdraw_min', label: '单笔提现下限', unit: '元', hint: `用户每次至少提现的金额（${yuanRange}）` },
+    { key: 'withdraw_max', label: '单笔提现上限', unit: '元', hint: `用户每次最多提现的金额，不低于下限（${yuanRange}）` },
+  ]
   return (
     <form className="card form-card" onSubmit={onSubmit} noValidate data-testid="settings-money-form">
       {!writable && <ReadOnlyNote />}
       <fieldset className="form-group" data-testid="settings-money">
         <legend>{GROUP_LABELS.money}</legend>
         <div className="settings-grid">
-          {RATE_FIELDS.map((f) => (
-            <Field key={f.key} label={f.label} unit="%" hint={`${f.hint}（0–${MAX_RATE_BP / 100}%，最多两位小数）`}>
-              <input
-                type="number"
+          {decimals.map((f) => (
+            <Field key={f.key} label={f.label} unit={f.unit} hint={f.hint}>
+              <NumberInput
                 min={0}
-                max={MAX_RATE_BP / 100}
+                max={f.max}
                 step="0.01"
-                inputMode="decimal"
                 value={form[f.key]}
                 disabled={disabled}
-                data-testid={`settings-money-${f.key}`}
-                onChange={(e) => set({ [f.key]: e.target.value })}
+                testId={`settings-money-${f.key}`}
+                onChange={(value) => set({ [f.key]: value })}
               />
             </Field>
           ))}
-          <Field label="单笔提现下限" unit="元" hint={`用户每次至少提现的金额（${yuanRange}）`}>
-            <input
-              type="number"
-              min={0}
-              step="0.01"
-              inputMode="decimal"
-              value={form.withdraw_min}
-              disabled={disabled}
-              data-testid="settings-money-withdraw_min"
-              onChange={(e) => set({ withdraw_min: e.target.value })}
-            />
-          </Field>
-          <Field label="单笔提现上限" unit="元" hint={`用户每次最多提现的金额，不低于下限（${yuanRange}）`}>
-            <input
-              type="number"
-              min={0}
-              step="0.01"
-              inputMode="decimal"
-              value={form.withdraw_max}
-              disabled={disabled}
-              data-testid="settings-money-withdraw_max"
-              onChange={(e) => set({ withdraw_max: e.target.value })}
-            />
-          </Field>
-          <Field
+          <RangeField
             label="连续打款失败告警"
             unit="次"
-            hint={`连续这么多笔打款失败时发送告警邮件（${MIN_ALERT_AFTER}–${MAX_ALERT_AFTER}）`}
-          >
-            <input
-              type="number"
-              min={MIN_ALERT_AFTER}
-              max={MAX_ALERT_AFTER}
-              step={1}
-              inputMode="numeric"
-              value={form.payout_fail_alert_after}
-              disabled={disabled}
-              data-testid="settings-money-payout_fail_alert_after"
-              onChange={(e) => set({ payout_fail_alert_after: e.target.value })}
-            />
-          </Field>
+            hint="连续这么多笔打款失败时发送告警邮件"
+            min={MIN_ALERT_AFTER}
+            max={MAX_ALERT_AFTER}
+            value={form.payout_fail_alert_after}
+            disabled={disabled}
+            testId="settings-money-payout_fail_alert_after"
+            onChange={(payout_fail_alert_after) => set({ payout_fail_alert_after })}
+          />
           <div className="field">
             <span>商户余额不足告警</span>
             <div className="switch-line">
@@ -219,16 +203,7 @@ function MoneySettingsForm({ money, onSaved }: { money: MoneySettings; onSaved: 
           </div>
         </div>
       </fieldset>
-      <SaveBar
-        problem={problem}
-        busy={busy}
-        writable={writable}
-        onReset={() => {
-          setForm(moneyToForm(money))
-          setProblem('')
-        }}
-        testId="settings-money"
-      />
+      <SaveBar problem={problem} busy={busy} writable={writable} onReset={reset} testId="settings-money" />
     </form>
   )
 }
@@ -247,16 +222,12 @@ function GroupSettingsFields({
   const bands = starBands(thresholds)
   const reply = form[groupFieldName('customer_service_reply')] ?? ''
   const number = (key: string, testId: string, props: { min: number; max?: number; step?: number | string }) => (
-    <input
-      type="number"
-      inputMode={props.step === undefined ? 'numeric' : 'decimal'}
-      min={props.min}
-      max={props.max}
-      step={props.step ?? 1}
+    <NumberInput
+      {...props}
       value={form[key] ?? ''}
       disabled={disabled}
-      data-testid={testId}
-      onChange={(e) => onChange(key, e.target.value)}
+      testId={testId}
+      onChange={(value) => onChange(key, value)}
     />
   )
   return (
@@ -288,9 +259,18 @@ function GroupSettingsFields({
       </div>
       <div className="settings-grid">
         {GROUP_NUMBER_FIELDS.map((f) => (
-          <Field key={f.key} label={f.label} unit={f.unit} hint={`${f.hint}（${f.min}–${f.max}）`}>
-            {number(groupFieldName(f.key), `settings-groups-${f.key}`, { min: f.min, max: f.max })}
-          </Field>
+          <RangeField
+            key={f.key}
+            label={f.label}
+            unit={f.unit}
+            hint={f.hint}
+            min={f.min}
+            max={f.max}
+            value={form[groupFieldName(f.key)] ?? ''}
+            disabled={disabled}
+            testId={`settings-groups-${f.key}`}
+            onChange={(value) => onChange(groupFieldName(f.key), value)}
+          />
         ))}
       </div>
       <Field

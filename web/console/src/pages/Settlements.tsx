@@ -14,7 +14,7 @@ import {
 import { useAuth } from '../auth'
 import { useBusinessToday, useDraft, useLoad, usePagedList, useQueryState } from '../components/hooks'
 import { useToast } from '../components/toast'
-import { ListFrame, LoadError, Loading, PageHead, Tag } from '../components/ui'
+import { InlineField, ListFrame, LoadError, Loading, PageHead, StateTag, Stats, Table, numeric } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
 import { formatFen } from '../lib/money'
 import {
@@ -56,66 +56,63 @@ export default function Settlements() {
         <h2 className="card-title">结算记录</h2>
         <ListFrame list={list} testId="settlements-list" empty={{ text: '暂无结算记录', testId: 'settlements-empty' }}>
           {(data) => (
-            <table className="table" data-testid="settlements-table">
-              <thead>
-                <tr>
-                  <th>日期</th>
-                  <th>状态</th>
-                  <th>进度</th>
-                  <th className="num">群收益</th>
-                  <th className="num">广告收益</th>
-                  <th className="num">分成</th>
-                  <th className="num">合计</th>
-                  <th className="num">入账用户 / 群</th>
-                  <th className="num">运行次数</th>
-                  <th>完成时间</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.items.map((run) => {
-                  const state = settlementState(run.state)
-                  const progress = runProgress(run)
-                  return (
-                    <tr
-                      key={run.day}
-                      className={run.day === day ? 'clickable selected' : 'clickable'}
-                      data-testid="settlement-row"
-                      data-day={run.day}
-                      data-state={run.state}
-                      title="查看并运行该日结算"
-                      onClick={() => setQuery({ day: run.day })}
-                    >
-                      <td className="mono nowrap">{run.day}</td>
-                      <td>
-                        <Tag tone={state.tone}>{state.label}</Tag>
-                      </td>
-                      <td>
-                        <div className="run-cell">
-                          <div className="progress" aria-hidden="true">
-                            <span style={{ width: `${progress.pct}%` }} />
-                          </div>
-                          <div className="use-nums">
-                            <span>{progress.pct}%</span>
-                            {progress.steps && <span>{progress.steps} 步</span>}
-                          </div>
+            <Table
+              testId="settlements-table"
+              columns={[
+                '日期',
+                '状态',
+                '进度',
+                numeric('群收益'),
+                numeric('广告收益'),
+                numeric('分成'),
+                numeric('合计'),
+                numeric('入账用户 / 群'),
+                numeric('运行次数'),
+                '完成时间',
+              ]}
+              items={data.items}
+              row={(run) => {
+                const progress = runProgress(run)
+                return (
+                  <tr
+                    key={run.day}
+                    className={run.day === day ? 'clickable selected' : 'clickable'}
+                    data-testid="settlement-row"
+                    data-day={run.day}
+                    data-state={run.state}
+                    title="查看并运行该日结算"
+                    onClick={() => setQuery({ day: run.day })}
+                  >
+                    <td className="mono nowrap">{run.day}</td>
+                    <td>
+                      <StateTag look={settlementState(run.state)} />
+                    </td>
+                    <td>
+                      <div className="run-cell">
+                        <div className="progress" aria-hidden="true">
+                          <span style={{ width: `${progress.pct}%` }} />
                         </div>
-                      </td>
-                      <td className="num nowrap">{formatFen(run.group_income_fen)}</td>
-                      <td className="num nowrap">{formatFen(run.ad_income_fen)}</td>
-                      <td className="num nowrap">{formatFen(run.commission_fen)}</td>
-                      <td className="num nowrap">
-                        <strong>{formatFen(run.total_fen)}</strong>
-                      </td>
-                      <td className="num nowrap">
-                        {run.users_credited} / {run.groups_credited}
-                      </td>
-                      <td className="num">{run.runs}</td>
-                      <td className="nowrap">{formatDateTime(run.finished_at)}</td>
-                    </tr>
-                  )
-                })}
-              </tbody>
-            </table>
+                        <div className="use-nums">
+                          <span>{progress.pct}%</span>
+                          {progress.steps && <span>{progress.steps} 步</span>}
+                        </div>
+                      </div>
+                    </td>
+                    <td className="num nowrap">{formatFen(run.group_income_fen)}</td>
+                    <td className="num nowrap">{formatFen(run.ad_income_fen)}</td>
+                    <td className="num nowrap">{formatFen(run.commission_fen)}</td>
+                    <td className="num nowrap">
+                      <strong>{formatFen(run.total_fen)}</strong>
+                    </td>
+                    <td className="num nowrap">
+                      {run.users_credited} / {run.groups_credited}
+                    </td>
+                    <td className="num">{run.runs}</td>
+                    <td className="nowrap">{formatDateTime(run.finished_at)}</td>
+                  </tr>
+                )
+              }}
+            />
           )}
         </ListFrame>
       </section>
@@ -163,8 +160,7 @@ function RunCard({
   return (
     <section className="card" data-testid="settlement-card">
       <form className="toolbar" onSubmit={onSubmit} noValidate data-testid="settlement-form">
-        <label className="inline-field">
-          <span>结算日期</span>
+        <InlineField label="结算日期">
           <input
             type="date"
             value={draft.day}
@@ -178,7 +174,7 @@ function RunCard({
               if (!validateRunDay(next, today)) onDay(next)
             }}
           />
-        </label>
+        </InlineField>
         {writable && (
           <button className="btn btn-primary" type="submit" disabled={runner.running} data-testid="settlement-run">
             {runner.running ? `${runner.day} 结算中…` : '运行结算'}
@@ -208,15 +204,12 @@ function RunCard({
 }
 
 function RunDetail({ run }: { run: SettlementRun }) {
-  const state = settlementState(run.state)
   const progress = runProgress(run)
   return (
     <div className="run-detail" data-testid="settlement-detail" data-day={run.day} data-state={run.state}>
       <div className="status-line">
         <strong className="mono">{run.day}</strong>
-        <Tag tone={state.tone} testId="settlement-state">
-          {state.label}
-        </Tag>
+        <StateTag look={settlementState(run.state)} testId="settlement-state" />
         <span className="muted" data-testid="settlement-runs">
           已运行 {run.runs} 次
         </span>
@@ -237,14 +230,15 @@ function RunDetail({ run }: { run: SettlementRun }) {
           {progress.pct}%{progress.steps && `（${progress.steps} 步）`}
         </span>
       </div>
-      <div className="stats stats-wrap" data-testid="settlement-totals">
-        {TOTALS.map(({ key, label, money, testId }) => (
-          <div key={key}>
-            <span className="muted">{label}</span>
-            <strong data-testid={testId}>{money ? formatFen(run[key] as number) : String(run[key] ?? 0)}</strong>
-          </div>
-        ))}
-      </div>
+      <Stats
+        wrap
+        testId="settlement-totals"
+        items={TOTALS.map(({ key, label, money, testId }) => ({
+          label,
+          value: money ? formatFen(run[key] as number) : String(run[key] ?? 0),
+          testId,
+        }))}
+      />
       <dl className="desc">
         <dt>开始时间</dt>
         <dd>{formatDateTime(run.started_at, true)}</dd>

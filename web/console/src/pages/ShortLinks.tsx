@@ -11,7 +11,7 @@ import {
 import { useAuth } from '../auth'
 import { useConfirmedAction, usePagedList } from '../components/hooks'
 import { useToast } from '../components/toast'
-import { ListFrame, PageHead, ReadOnlyNote, SearchBox, Tag } from '../components/ui'
+import { ACTIONS, ListFrame, PageHead, ReadOnlyNote, RowAction, SearchBox, Table, Tag, numeric } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
 
 const FILTER_DEFAULTS = { q: '' }
@@ -55,51 +55,41 @@ export default function ShortLinks() {
           empty={{ text: filters.q ? '没有匹配的短链接' : '暂无短链接', testId: 'shortlinks-empty' }}
         >
           {(data) => (
-            <table className="table" data-testid="shortlinks-table">
-              <thead>
-                <tr>
-                  <th>短码</th>
-                  <th>短链接</th>
-                  <th>目标地址</th>
-                  <th className="num">访问次数</th>
-                  <th>状态</th>
-                  <th>创建时间</th>
-                  {writable && <th className="actions">操作</th>}
+            <Table
+              testId="shortlinks-table"
+              columns={['短码', '短链接', '目标地址', numeric('访问次数'), '状态', '创建时间', writable && ACTIONS]}
+              items={data.items}
+              row={(link) => (
+                <tr key={link.id} data-testid="shortlink-row">
+                  <td className="mono">{link.code}</td>
+                  <td className="mono nowrap">
+                    <a href={link.short_url} target="_blank" rel="noreferrer">
+                      {link.short_url}
+                    </a>
+                  </td>
+                  <td className="ellipsis" title={link.url}>
+                    {link.url}
+                  </td>
+                  <td className="num">{link.visits}</td>
+                  <td>{link.disabled ? <Tag tone="danger">已停用</Tag> : <Tag tone="success">正常</Tag>}</td>
+                  <td className="nowrap">{formatDateTime(link.created_at)}</td>
+                  {writable && (
+                    <td className="actions">
+                      {!link.disabled && (
+                        <RowAction
+                          testId="shortlink-disable"
+                          danger
+                          disabled={disabling.busyId === link.id}
+                          onClick={() => onDisable(link)}
+                        >
+                          停用
+                        </RowAction>
+                      )}
+                    </td>
+                  )}
                 </tr>
-              </thead>
-              <tbody>
-                {data.items.map((link) => (
-                  <tr key={link.id} data-testid="shortlink-row">
-                    <td className="mono">{link.code}</td>
-                    <td className="mono nowrap">
-                      <a href={link.short_url} target="_blank" rel="noreferrer">
-                        {link.short_url}
-                      </a>
-                    </td>
-                    <td className="ellipsis" title={link.url}>
-                      {link.url}
-                    </td>
-                    <td className="num">{link.visits}</td>
-                    <td>{link.disabled ? <Tag tone="danger">已停用</Tag> : <Tag tone="success">正常</Tag>}</td>
-                    <td className="nowrap">{formatDateTime(link.created_at)}</td>
-                    {writable && (
-                      <td className="actions">
-                        {!link.disabled && (
-                          <button
-                            className="btn btn-link danger"
-                            data-testid="shortlink-disable"
-                            disabled={disabling.busyId === link.id}
-                            onClick={() => onDisable(link)}
-                          >
-                            停用
-                          </button>
-                        )}
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              )}
+            />
           )}
         </ListFrame>
       </section>

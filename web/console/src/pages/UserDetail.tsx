@@ -8,6 +8,7 @@ import { useAuth } from '../auth'
 import { useConfirmedAction, useLoad, useSubmit } from '../components/hooks'
 import { Avatar, Field, LoadError, Loading, Modal, Tag } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
+import { validateReason } from '../lib/text'
 
 const MAX_REASON = 200
 
@@ -240,11 +241,10 @@ function FreezeDialog({
   const { problem, setProblem, busy, submit: send } = useSubmit()
 
   const submit = async () => {
-    const text = reason.trim()
-    if (!text) return setProblem('请填写冻结原因')
-    if (charCount(text) > MAX_REASON) return setProblem(`冻结原因不能超过 ${MAX_REASON} 个字`)
-    setProblem('')
-    await send(() => freezeUser(userId, text), { done: '已冻结', failed: '冻结失败', then: onFrozen })
+    const invalid = validateReason(reason, '冻结原因', MAX_REASON)
+    setProblem(invalid)
+    if (invalid) return
+    await send(() => freezeUser(userId, reason.trim()), { done: '已冻结', failed: '冻结失败', then: onFrozen })
   }
 
   return (

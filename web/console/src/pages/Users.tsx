@@ -1,16 +1,21 @@
 // 用户: the owners, searchable by id, nickname, invite code or full phone, filtered by frozen.
-import { Link, useNavigate } from 'react-router-dom'
+import { Link } from 'react-router-dom'
 import { listUsers } from '../api'
-import { usePagedList } from '../components/hooks'
-import { Avatar, ListFrame, PageHead, SearchBox, Tag } from '../components/ui'
+import { usePagedList, useRowLink } from '../components/hooks'
+import { Avatar, FilterSelect, InlineField, ListFrame, PageHead, SearchBox, Table, Tag } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
 
 const FILTER_DEFAULTS = { q: '', frozen: '' }
 
+const FROZEN_OPTIONS = [
+  { value: 'false', label: '正常' },
+  { value: 'true', label: '已冻结' },
+]
+
 const frozenFilter = (value: string) => (value === 'true' || value === 'false' ? value : '')
 
 export default function Users() {
-  const navigate = useNavigate()
+  const openRow = useRowLink()
   const list = usePagedList(FILTER_DEFAULTS, ({ q, frozen }, paging) =>
     listUsers({ q, frozen: frozenFilter(frozen), ...paging }),
   )
@@ -28,18 +33,14 @@ export default function Users() {
             testId="users-search"
             onSearch={(q) => filter({ q })}
           />
-          <label className="inline-field">
-            <span>状态</span>
-            <select
+          <InlineField label="状态">
+            <FilterSelect
               value={frozen}
-              data-testid="users-frozen"
-              onChange={(e) => filter({ frozen: e.target.value })}
-            >
-              <option value="">全部</option>
-              <option value="false">正常</option>
-              <option value="true">已冻结</option>
-            </select>
-          </label>
+              options={FROZEN_OPTIONS}
+              testId="users-frozen"
+              onChange={(value) => filter({ frozen: value })}
+            />
+          </InlineField>
         </div>
         <ListFrame
           list={list}
@@ -47,53 +48,39 @@ export default function Users() {
           empty={{ text: filters.q || frozen ? '没有符合条件的用户' : '暂无用户', testId: 'users-empty' }}
         >
           {(data) => (
-            <table className="table" data-testid="users-table">
-              <thead>
-                <tr>
-                  <th>ID</th>
-                  <th>用户</th>
-                  <th>手机号</th>
-                  <th>实名</th>
-                  <th>邀请码</th>
-                  <th>师傅 ID</th>
-                  <th>状态</th>
-                  <th>注册时间</th>
-                  <th>最近登录</th>
+            <Table
+              testId="users-table"
+              columns={['ID', '用户', '手机号', '实名', '邀请码', '师傅 ID', '状态', '注册时间', '最近登录']}
+              items={data.items}
+              row={(u) => (
+                <tr
+                  key={u.id}
+                  className="clickable"
+                  data-testid="user-row"
+                  onClick={openRow(`/users/${u.id}`)}
+                >
+                  <td className="mono">{u.id}</td>
+                  <td>
+                    <Link to={`/users/${u.id}`} className="user-cell" data-testid="user-link">
+                      <Avatar url={u.avatar_url} name={u.nickname} />
+                      <span>{u.nickname || '（无昵称）'}</span>
+                    </Link>
+                  </td>
+                  <td className="mono">{u.phone ?? <span className="muted">未绑定</span>}</td>
+                  <td>{u.identity_verified ? <Tag tone="success">已实名</Tag> : <span className="muted">未实名</span>}</td>
+                  <td className="mono">{u.invite_code}</td>
+                  <td className="mono">{u.master_id ?? <span className="muted">—</span>}</td>
+                  <td>
+                    <span className="tags">
+                      {u.frozen ? <Tag tone="danger">已冻结</Tag> : <Tag tone="success">正常</Tag>}
+                      {u.snapshot && <Tag tone="warning">快照</Tag>}
+                    </span>
+                  </td>
+                  <td className="nowrap">{formatDateTime(u.created_at)}</td>
+                  <td className="nowrap">{formatDateTime(u.last_login_at)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {data.items.map((u) => (
-                  <tr
-                    key={u.id}
-                    className="clickable"
-                    data-testid="user-row"
-                    onClick={(e) => {
-                      if (!(e.target as HTMLElement).closest('a')) navigate(`/users/${u.id}`)
-                    }}
-                  >
-                    <td className="mono">{u.id}</td>
-                    <td>
-                      <Link to={`/users/${u.id}`} className="user-cell" data-testid="user-link">
-                        <Avatar url={u.avatar_url} name={u.nickname} />
-                        <span>{u.nickname || '（无昵称）'}</span>
-                      </Link>
-                    </td>
-                    <td className="mono">{u.phone ?? <span className="muted">未绑定</span>}</td>
-                    <td>{u.identity_verified ? <Tag tone="success">已实名</Tag> : <span className="muted">未实名</span>}</td>
-                    <td className="mono">{u.invite_code}</td>
-                    <td className="mono">{u.master_id ?? <span className="muted">—</span>}</td>
-                    <td>
-                      <span className="tags">
-                        {u.frozen ? <Tag tone="danger">已冻结</Tag> : <Tag tone="success">正常</Tag>}
-                        {u.snapshot && <Tag tone="warning">快照</Tag>}
-                      </span>
-                    </td>
-                    <td className="nowrap">{formatDateTime(u.created_at)}</td>
-                    <td className="nowrap">{formatDateTime(u.last_login_at)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              )}
+            />
           )}
         </ListFrame>
       </section>

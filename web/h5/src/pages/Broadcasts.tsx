@@ -34,7 +34,7 @@ import { formatDateTime } from '../format'
 import { useDebounced, useLoad } from '../hooks'
 import { RobotIcon } from '../icons'
 import { track } from '../track'
-import { ConfirmDialog, FormError, PageHeader } from '../widgets'
+import { ConfirmDialog, FormError, LoadMore, PageHeader } from '../widgets'
 import { LoadError, Loading } from './states'
 
 const KINDS: ContentKind[] = ['text', 'link', 'miniprogram']
@@ -525,27 +525,10 @@ function BroadcastList() {
     <section className="card" data-testid="broadcasts">
       <h2 className="card-title">群发记录</h2>
       {body}
-      {list.error && (
-        <div className="empty">
-          <p className="form-error" role="alert" data-testid="broadcasts-error">
-            {list.error}
-          </p>
-          <button type="button" className="btn btn-small btn-outline" onClick={() => loadPage(list.failedPage || 1)}>
-            重试
-          </button>
-        </div>
-      )}
-      {list.items.length > 0 && list.more && !list.error && (
-        <button
-          type="button"
-          className="btn btn-outline btn-block load-more"
-          data-testid="broadcasts-more"
-          disabled={list.loading}
-          onClick={() => loadPage(list.page + 1)}
-        >
-          {list.loading ? '加载中…' : '加载更多'}
-        </button>
-      )}
+      <LoadMore
+        list={{ ...list, loadMore: () => loadPage(list.error ? list.failedPage || 1 : list.page + 1) }}
+        testId="broadcasts"
+      />
       {cancelling && (
         <ConfirmDialog
           title="取消这次群发？"

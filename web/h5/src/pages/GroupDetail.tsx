@@ -1,21 +1,17 @@
 import { useCallback, useMemo, useState } from 'react'
-import { useParams } from 'react-router-dom'
 import { ApiError, type GroupDay, getGroup, leaveGroup, sessionGone } from '../api'
 import { barChart } from '../chart'
 import { formatDate, formatDay, formatFen } from '../format'
 import { starsLabel } from '../groups'
 import { useLoad } from '../hooks'
 import { track } from '../track'
-import { ConfirmDialog, GroupStateBadge, PageHeader, Stars, Stat } from '../widgets'
-import NotFound from './NotFound'
+import { BarChartFrame, BarLabel, ConfirmDialog, GroupStateBadge, PageHeader, Stars, Stat } from '../widgets'
+import { ById } from './NotFound'
 import { LoadError, Loading } from './states'
 
-/** /groups/:id — one page per group: a new id starts afresh. */
+/** /groups/:id */
 export default function GroupDetailRoute() {
-  const { id } = useParams()
-  const groupId = Number(id)
-  if (!/^\d+$/.test(id ?? '') || !Number.isSafeInteger(groupId)) return <NotFound />
-  return <GroupDetailPage key={groupId} id={groupId} />
+  return <ById page={GroupDetailPage} />
 }
 
 function GroupDetailPage({ id }: { id: number }) {
@@ -161,21 +157,7 @@ function SessionsChart({ history }: { history: GroupDay[] }) {
   )
   const total = history.reduce((n, d) => n + d.sessions, 0)
   return (
-    <svg
-      className="chart"
-      data-testid="sessions-chart"
-      viewBox={`0 0 ${chart.width} ${chart.height}`}
-      role="img"
-      aria-label={`近 ${history.length} 天共 ${total} 次会话`}
-    >
-      {chart.ticks.map((t) => (
-        <g key={t.value}>
-          <line className="chart-grid" x1={chart.left} x2={chart.right} y1={t.y} y2={t.y} />
-          <text className="chart-scale" x={chart.left - 4} y={t.y} textAnchor="end" dominantBaseline="middle">
-            {t.value}
-          </text>
-        </g>
-      ))}
+    <BarChartFrame chart={chart} testId="sessions-chart" label={`近 ${history.length} 天共 ${total} 次会话`}>
       {chart.bars.map((b, i) => (
         <g key={i}>
           <rect
@@ -190,13 +172,9 @@ function SessionsChart({ history }: { history: GroupDay[] }) {
           >
             <title>{`${b.label}：${b.value} 次会话`}</title>
           </rect>
-          {b.labeled && (
-            <text className="chart-label" x={b.center} y={chart.height - 4} textAnchor="middle">
-              {b.label}
-            </text>
-          )}
+          <BarLabel bar={b} chart={chart} />
         </g>
       ))}
-    </svg>
+    </BarChartFrame>
   )
 }

@@ -3,7 +3,7 @@ import { type Group, getGroups } from '../api'
 import { formatDate, formatFen } from '../format'
 import { useLoad } from '../hooks'
 import { ChevronIcon } from '../icons'
-import { GroupStateBadge, PageHeader, Stars, Stat } from '../widgets'
+import { EmptyCard, GroupStateBadge, PageHeader, Stars, Stat } from '../widgets'
 import { LoadError, Loading } from './states'
 
 /** /groups: the owner's groups, their state, stars, sessions and income. */
@@ -19,12 +19,11 @@ export default function Groups() {
     <div className="page groups-page">
       <PageHeader title="我的群" />
       {groups.length === 0 ? (
-        <section className="card empty-card" data-testid="groups-empty">
-          <p className="empty">还没有群。领取机器人并拉进你的群，群就会出现在这里</p>
-          <Link className="btn btn-primary" to="/robots" data-testid="groups-empty-robots">
-            去领取机器人
-          </Link>
-        </section>
+        <EmptyCard
+          text="还没有群。领取机器人并拉进你的群，群就会出现在这里"
+          testId="groups-empty"
+          link={{ to: '/robots', text: '去领取机器人', testId: 'groups-empty-robots' }}
+        />
       ) : (
         <>
           <div className="list-head">

@@ -120,20 +120,13 @@ export default function Home() {
         </div>
       </section>
 
-      <Link className="card feature feature-link" to="/invite" data-testid="invite-entry">
-        <div className="feature-icon">
-          <GiftIcon />
-        </div>
-        <div className="feature-main">
-          <h2>邀请好友</h2>
-          <p>
-            {home
-              ? `已有 ${home.apprentices} 位徒弟，好友收益你也有分成`
-              : '邀请好友成为徒弟，一起赚取额外奖励'}
-          </p>
-        </div>
-        <ChevronIcon />
-      </Link>
+      <FeatureLink
+        to="/invite"
+        icon={<GiftIcon />}
+        title="邀请好友"
+        desc={home ? `已有 ${home.apprentices} 位徒弟，好友收益你也有分成` : '邀请好友成为徒弟，一起赚取额外奖励'}
+        testId="invite-entry"
+      />
       <section className="card group-nav" data-testid="group-nav">
         <h2 className="card-title">
           群运营
@@ -146,16 +139,13 @@ export default function Home() {
           <NavEntry to="/broadcasts" icon={<MegaphoneIcon />} title="群发消息" testId="nav-broadcasts" />
         </nav>
       </section>
-      <Link className="card feature feature-link" to="/wallet" data-testid="wallet-entry">
-        <div className="feature-icon">
-          <WalletIcon />
-        </div>
-        <div className="feature-main">
-          <h2>我的钱包</h2>
-          <p>查看余额与收益明细，提现到微信零钱</p>
-        </div>
-        <ChevronIcon />
-      </Link>
+      <FeatureLink
+        to="/wallet"
+        icon={<WalletIcon />}
+        title="我的钱包"
+        desc="查看余额与收益明细，提现到微信零钱"
+        testId="wallet-entry"
+      />
 
       {logoutError && (
         <p className="form-error" role="alert">
@@ -166,6 +156,20 @@ export default function Home() {
         {loggingOut ? '正在退出…' : '退出登录'}
       </button>
     </div>
+  )
+}
+
+/** A card that leads to a feature's page: its icon, name and a line about it. */
+function FeatureLink(props: { to: string; icon: ReactNode; title: string; desc: string; testId: string }) {
+  return (
+    <Link className="card feature feature-link" to={props.to} data-testid={props.testId}>
+      <div className="feature-icon">{props.icon}</div>
+      <div className="feature-main">
+        <h2>{props.title}</h2>
+        <p>{props.desc}</p>
+      </div>
+      <ChevronIcon />
+    </Link>
   )
 }
 

@@ -5,7 +5,7 @@ import { stackedBarChart } from '../chart'
 import { formatFen, formatSignedFen } from '../format'
 import { useLoad, usePages } from '../hooks'
 import { INCOME_SERIES, flowSource, flowTitle, flowWhen, incomeStacks, incomeTotals, scaleYuan } from '../wallet'
-import { PageHeader, Stat } from '../widgets'
+import { BarChartFrame, BarLabel, LoadMore, PageHeader, Stat } from '../widgets'
 import { LoadError, Loading } from './states'
 
 /** /wallet: the balances, the last 15 days of income, and the flows (流水). */
@@ -70,21 +70,12 @@ function IncomeChart({ daily }: { daily: DailyIncome[] }) {
   const totals = useMemo(() => incomeTotals(daily), [daily])
   return (
     <>
-      <svg
-        className="chart"
-        data-testid="income-chart"
-        viewBox={`0 0 ${chart.width} ${chart.height}`}
-        role="img"
-        aria-label={`近 ${daily.length} 天共收益 ${formatFen(totals.total)}`}
+      <BarChartFrame
+        chart={chart}
+        testId="income-chart"
+        label={`近 ${daily.length} 天共收益 ${formatFen(totals.total)}`}
+        scale={scaleYuan}
       >
-        {chart.ticks.map((t) => (
-          <g key={t.value}>
-            <line className="chart-grid" x1={chart.left} x2={chart.right} y1={t.y} y2={t.y} />
-            <text className="chart-scale" x={chart.left - 4} y={t.y} textAnchor="end" dominantBaseline="middle">
-              {scaleYuan(t.value)}
-            </text>
-          </g>
-        ))}
         {chart.bars.map((b, i) => (
           <g key={i} data-testid="income-bar" data-day={daily[i]?.day} data-fen={b.value}>
             <title>{`${b.label}：${formatFen(b.value)}`}</title>
@@ -101,14 +92,10 @@ function IncomeChart({ daily }: { daily: DailyIncome[] }) {
                 height={s.height}
               />
             ))}
-            {b.labeled && (
-              <text className="chart-label" x={b.center} y={chart.height - 4} textAnchor="middle">
-                {b.label}
-              </text>
-            )}
+            <BarLabel bar={b} chart={chart} />
           </g>
         ))}
-      </svg>
+      </BarChartFrame>
       <ul className="legend" data-testid="income-legend">
         {INCOME_SERIES.map((s, i) => (
           <li key={s.name} data-testid="income-legend-item" data-series={s.name}>
@@ -126,7 +113,7 @@ function IncomeChart({ daily }: { daily: DailyIncome[] }) {
 
 function FlowList() {
   const flows = usePages(getFlows)
-  const { items, loaded, loading, error, more } = flows
+  const { items, loaded, loading } = flows
 
   return (
     <section className="card" data-testid="flows">
@@ -151,27 +138,7 @@ function FlowList() {
           ))}
         </ul>
       )}
-      {error && (
-        <div className="empty">
-          <p className="form-error" role="alert" data-testid="flows-error">
-            {error}
-          </p>
-          <button type="button" className="btn btn-small btn-outline" onClick={flows.loadMore}>
-            重试
-          </button>
-        </div>
-      )}
-      {items.length > 0 && more && !error && (
-        <button
-          type="button"
-          className="btn btn-outline btn-block load-more"
-          data-testid="flows-more"
-          disabled={loading}
-          onClick={flows.loadMore}
-        >
-          {loading ? '加载中…' : '加载更多'}
-        </button>
-      )}
+      <LoadMore list={flows} testId="flows" />
     </section>
   )
 }

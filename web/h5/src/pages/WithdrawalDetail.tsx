@@ -1,22 +1,19 @@
 import { useCallback } from 'react'
-import { Link, useParams } from 'react-router-dom'
+import { Link } from 'react-router-dom'
 import { type Withdrawal, getWithdrawal } from '../api'
 import { formatDateTime, formatFen } from '../format'
 import { useLoad, usePoll } from '../hooks'
 import { REFUNDED_NOTE, failureText, isOpen, isRefunded, timeline } from '../withdrawals'
 import { PageHeader, WithdrawalStateBadge } from '../widgets'
-import NotFound from './NotFound'
+import { ById } from './NotFound'
 import { LoadError, Loading } from './states'
 
 /** How often an open withdrawal is asked again. */
 const POLL_MS = 3000
 
-/** /withdrawals/:id — one page per withdrawal: a new id starts afresh. */
+/** /withdrawals/:id */
 export default function WithdrawalDetailRoute() {
-  const { id } = useParams()
-  const withdrawalId = Number(id)
-  if (!/^\d+$/.test(id ?? '') || !Number.isSafeInteger(withdrawalId)) return <NotFound />
-  return <WithdrawalDetailPage key={withdrawalId} id={withdrawalId} />
+  return <ById page={WithdrawalDetailPage} />
 }
 
 function WithdrawalDetailPage({ id }: { id: number }) {

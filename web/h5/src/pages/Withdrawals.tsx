@@ -4,25 +4,24 @@ import { formatDateTime, formatFen } from '../format'
 import { usePages } from '../hooks'
 import { ChevronIcon } from '../icons'
 import { failureText, isRefunded } from '../withdrawals'
-import { PageHeader, WithdrawalStateBadge } from '../widgets'
+import { EmptyCard, LoadMore, PageHeader, WithdrawalStateBadge } from '../widgets'
 import { Loading } from './states'
 
 /** /withdrawals: the owner's withdrawals, newest first, a page at a time. */
 export default function Withdrawals() {
   const list = usePages(getWithdrawals)
-  const { items, loaded, loading, error, more } = list
+  const { items, loaded, loading } = list
 
   if (!loaded && loading) return <Loading />
   return (
     <div className="page withdrawals-page">
       <PageHeader title="提现记录" />
       {loaded && items.length === 0 && (
-        <section className="card empty-card" data-testid="withdrawals-empty">
-          <p className="empty">还没有提现记录</p>
-          <Link className="btn btn-primary" to="/withdraw" data-testid="withdrawals-empty-withdraw">
-            去提现
-          </Link>
-        </section>
+        <EmptyCard
+          text="还没有提现记录"
+          testId="withdrawals-empty"
+          link={{ to: '/withdraw', text: '去提现', testId: 'withdrawals-empty-withdraw' }}
+        />
       )}
       {items.length > 0 && (
         <ul className="card withdrawal-list" data-testid="withdrawal-list">
@@ -33,27 +32,7 @@ export default function Withdrawals() {
           ))}
         </ul>
       )}
-      {error && (
-        <div className="empty">
-          <p className="form-error" role="alert" data-testid="withdrawals-error">
-            {error}
-          </p>
-          <button type="button" className="btn btn-small btn-outline" onClick={list.loadMore}>
-            重试
-          </button>
-        </div>
-      )}
-      {items.length > 0 && more && !error && (
-        <button
-          type="button"
-          className="btn btn-outline btn-block load-more"
-          data-testid="withdrawals-more"
-          disabled={loading}
-          onClick={list.loadMore}
-        >
-          {loading ? '加载中…' : '加载更多'}
-        </button>
-      )}
+      <LoadMore list={list} testId="withdrawals" />
     </div>
   )
 }
