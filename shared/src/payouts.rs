@@ -45,6 +45,7 @@ struct Payout {
     out_bill_no: String,
     openid: String,
     user_name: String,
+    package_info: Option<String>,
 }
 
 impl Payout {
@@ -59,7 +60,7 @@ impl Payout {
 }
 
 const PAYOUT_SQL: &str =
-    "SELECT id, user_id, amount_fen, state, attempt, out_bill_no, openid, user_name FROM withdrawals";
+    "SELECT id, user_id, amount_fen, state, attempt, out_bill_no, openid, user_name, package_info FROM withdrawals";
 
 fn payout_of(r: &tokio_postgres::Row) -> Payout {
     Payout {
@@ -71,6 +72,7 @@ fn payout_of(r: &tokio_postgres::Row) -> Payout {
         out_bill_no: r.get(5),
         openid: r.get(6),
         user_name: r.get(7),
+        package_info: r.get(8),
     }
 }
 
@@ -116,6 +118,9 @@ async fn pay(ctx: &Ctx, id: i64, attempt: i32) -> Result<()> {
                 )
                 .await
                 .db("failed to claim the payout")?;
+            if claimed == 0 {
+                return Ok(()); // rejected meanwhile, or another delivery claimed it
+            }
             client
                 .execute(
                     "UPDATE payout_attempts SET state = 'submitted', updated_at = now() WHERE out_bill_no = $1",
@@ -124,7 +129,7 @@ async fn pay(ctx: &Ctx, id: i64, attempt: i32) -> Result<()> {
                 .await
                 .db("failed to mark the attempt")?;
             drop(client);
-            if claimed == 1 { send(ctx, &payout).await } else { Ok(()) }
+            send(ctx, &payout).await
         }
         "submitted" => {
             drop(client);
@@ -187,10 +192,20 @@ async fn send(ctx: &Ctx, payout: &Payout) -> Result<()> {
 /// again under the same number.
 async fn settle_unknown(ctx: &Ctx, payout: &Payout) -> Result<()> {
     match ctx.pay()?.query(&payout.out_bill_no).await {
-        Ok(Some(bill)) => apply(ctx, &bill).await,
+        Ok(Some(bill)) => learn(ctx, payout, &bill).await,
         Ok(None) => send(ctx, payout).await,
         Err(e) => unknown(ctx, payout, &e.to_string()).await,
     }
+}
+
+/// Applies a queried bill. A query does not show what the user's confirmation needs
+/// (package_info): when we never had it (the create's answer was lost), the create is sent
+/// again — same number, identical parameters — and its answer carries it.
+async fn learn(ctx: &Ctx, payout: &Payout, bill: &Bill) -> Result<()> {
+    if bill.state == "WAIT_USER_CONFIRM" && bill.package_info.is_none() && payout.package_info.is_none() {
+        return send(ctx, payout).await;
+    }
+    apply(ctx, bill).await
 }
 
 /// Records an unknown outcome: the reconcile job queries it again in a minute.
@@ -285,7 +300,7 @@ pub async fn apply(ctx: &Ctx, bill: &Bill) -> Result<()> {
         }
         "WAIT_USER_CONFIRM" => {
             tx.execute(
-                "UPDATE withdrawals SET state = 'waiting_user', wechat_state = $2, package_info = $3,
+                "UPDATE withdrawals SET state = 'waiting_user', wechat_state = $2, package_info = coalesce($3, package_info),
                      transfer_bill_no = coalesce($4, transfer_bill_no), last_error = NULL,
                      next_check_at = now() + interval '10 minutes', updated_at = now()
                  WHERE id = $1",
@@ -420,7 +435,7 @@ pub async fn reconcile(ctx: &Ctx) -> Result<ReconcileReport> {
         }
         report.queried += 1;
         match ctx.pay()?.query(&payout.out_bill_no).await {
-            Ok(Some(bill)) => apply(ctx, &bill).await?,
+            Ok(Some(bill)) => learn(ctx, &payout, &bill).await?,
             Ok(None) if payout.state == "submitted" => {
                 report.resent += 1;
                 send(ctx, &payout).await?;

@@ -130,6 +130,7 @@ impl TestApp {
             robot_secret: setup::SANDBOX_ROBOT_SECRET.into(),
             gpet_base_url: Some(base_url.clone()),
             chatter: false,
+            ..SandboxConfig::default()
         })
         .await
         .expect("the sandbox starts");
@@ -366,4 +367,202 @@ pub fn set_cookie<'a>(response: &'a reqwest::Response, name: &str) -> Option<&'a
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find(|v| v.starts_with(&format!("{name}=")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Money (issue 5): jobs, the sandbox's partners, queues drained until empty, owners with robots,
+// groups and money, and the ledger audit every money test ends with.
+
+impl TestApp {
+    /// Runs a scheduled job through the local host (`POST /_local/jobs/{name}`), as its schedule
+    /// would: the job's report.
+    pub async fn run_job(&self, name: &str) -> serde_json::Value {
+        let response = self.http.post(self.url(&format!("/_local/jobs/{name}"))).send().await.unwrap();
+        let (status, body) = json_of(response).await;
+        assert_eq!(status, 200, "job {name}: {body}");
+        body["data"].clone()
+    }
+
+    /// A call to one of the sandbox's routes: status and JSON answer.
+    pub async fn sandbox_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.sandbox.base_url));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        json_of(request.send().await.unwrap()).await
+    }
+
+    /// The sandbox's robot platform posts these events, signed, to our callback (accepted).
+    pub async fn robot_events(&self, events: serde_json::Value) {
+        let (status, answer) = self
+            .sandbox_call(reqwest::Method::POST, "/sandbox/robot/events", Some(serde_json::json!({ "events": events })))
+            .await;
+        assert_eq!((status, answer["status"].as_u64()), (200, Some(200)), "{answer}");
+    }
+
+    /// Runs the consumer `function` on `queue` until the queue holds nothing, visible or in flight
+    /// (a message that failed comes back after 1 s and is handled again).
+    pub async fn drain(&self, queue: gpet::queue::Queue, function: &str) -> usize {
+        use aws_sdk_sqs::types::QueueAttributeName as A;
+        let consumer = match gpet_local::registry::find(function).expect("a registered consumer").handler {
+            gpet_local::registry::Handler::Sqs(f) => f,
+            _ => panic!("{function} is not a queue consumer"),
+        };
+        let url = self.queue_url(queue);
+        let mut handled = 0;
+        loop {
+            let n = gpet_local::queues::poll_once(&self.ctx, &self.sqs, function, &url, 10, 1, consumer).await.unwrap();
+            handled += n;
+            if n > 0 {
+                continue;
+            }
+            let attributes = self
+                .sqs
+                .get_queue_attributes()
+                .queue_url(&url)
+                .attribute_names(A::ApproximateNumberOfMessages)
+                .attribute_names(A::ApproximateNumberOfMessagesNotVisible)
+                .send()
+                .await
+                .unwrap();
+            let left: i64 = attributes.attributes().unwrap().values().map(|v| v.parse::<i64>().unwrap()).sum();
+            if left == 0 {
+                return handled;
+            }
+        }
+    }
+
+    /// The subjects of the mails the sandbox's mail API received, oldest first.
+    pub async fn mail_subjects(&self) -> Vec<String> {
+        let (status, mail) = self.sandbox_call(reqwest::Method::GET, "/sandbox/mail", None).await;
+        assert_eq!(status, 200, "{mail}");
+        mail["messages"].as_array().unwrap().iter().map(|m| m["subject"].as_str().unwrap().to_owned()).collect()
+    }
+
+    /// The ledger audit, both ways: `gpet::ledger::check` on a snapshot, and the ledger-audit job
+    /// (stored, mailed when wrong). Every check must hold: no money created or lost.
+    pub async fn assert_books_balance(&self) {
+        let mut client = self.db().await;
+        let (checks, _) = gpet::ledger::check(&mut client).await.unwrap();
+        let failed: Vec<_> = checks.iter().filter(|c| !c.ok).collect();
+        assert!(checks.len() >= 7 && failed.is_empty(), "ledger checks failed: {failed:?}");
+        let report = self.run_job("ledger-audit").await;
+        let checks = report["checks"].as_array().expect("the audit lists its checks");
+        let failed: Vec<_> = checks.iter().filter(|c| c["ok"] != true).collect();
+        assert!(report["ok"] == true && checks.len() >= 7 && failed.is_empty(), "the ledger audit failed: {report}");
+    }
+
+    /// A user's available and held balances.
+    pub async fn balances(&self, user_id: i64) -> (i64, i64) {
+        let b = gpet::ledger::balances(&self.db().await, user_id).await.unwrap();
+        (b.available_fen, b.held_fen)
+    }
+
+    /// Credits `fen` to the user's available balance the way the platform pays income: one
+    /// ledger transaction from the platform's ad-income account, posted by `gpet::ledger::post`.
+    pub async fn fund(&self, user_ids: &[i64], fen: i64) {
+        use gpet::ledger::{Account, transfer};
+        let legs: Vec<gpet::ledger::Leg> = user_ids
+            .iter()
+            .flat_map(|u| transfer(Account::AdIncome, Account::Available(*u), fen, "ad_income"))
+            .collect();
+        let mut client = self.db().await;
+        let tx = client.transaction().await.unwrap();
+        let key = format!("test-funding:{}", uuid::Uuid::new_v4());
+        let posted = gpet::ledger::post(&tx, &key, "test_funding", self.ctx.clock.today().date(), &legs).await.unwrap();
+        assert!(posted.is_some());
+        tx.commit().await.unwrap();
+    }
+
+    /// The user id of `openid`.
+    pub async fn user_id(&self, openid: &str) -> i64 {
+        self.db().await.query_one("SELECT id FROM users WHERE openid = $1", &[&openid]).await.unwrap().get(0)
+    }
+
+    /// A robot registered through the console by `operator`, and the demo strategy: every place
+    /// released at 00:00, one robot offered per owner.
+    pub async fn register_robot(&self, operator: &str, wxid: &str, capacity: i32) {
+        let body = serde_json::json!({"platform_id": format!("p-{wxid}"), "wxid": wxid, "nickname": format!("小宠 {wxid}"),
+                          "qr_code_url": format!("https://qr.example.cn/{wxid}.png"), "capacity": capacity});
+        let (status, robot) = self.console(reqwest::Method::POST, "/api/console/robots", operator, Some(body)).await;
+        assert_eq!(status, 200, "{robot}");
+        let strategy =
+            serde_json::json!({"releases": [{"at": "00:00", "share_pct": 100}], "amount": 1, "display_rate": 3});
+        let (status, answer) =
+            self.console(reqwest::Method::PUT, "/api/console/distribution", operator, Some(strategy)).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+
+    /// An owner logged in by WeChat as `openid` (through the invite `invite` when given), with
+    /// `phone` bound, offered a robot and paired with it as `wxid`: cookies and user id.
+    pub async fn paired_owner(
+        &self,
+        openid: &str,
+        phone: &str,
+        wxid: &str,
+        robot_wxid: &str,
+        invite: Option<&str>,
+    ) -> (Cookies, i64) {
+        let (response, cookies, _) = self.login_invited(openid, "/", invite).await;
+        assert_eq!(response.status(), 302);
+        assert!(cookies.get(gpet::sessions::COOKIE).is_some(), "{openid} is logged in");
+        self.bind_phone(&cookies, phone).await;
+        let (status, offer) = self.h5_post("/api/robots/assign", &cookies, serde_json::json!(null)).await;
+        assert_eq!(status, 200, "{offer}");
+        let code = offer["data"]["robots"][0]["pairing_code"].as_str().unwrap().to_owned();
+        self.robot_events(
+            serde_json::json!([{"type": "friend_added", "robot_wxid": robot_wxid, "user_wxid": wxid, "text": code}]),
+        )
+        .await;
+        self.drain(gpet::queue::Queue::RobotEvents, "consume-robot-events").await;
+        let paired = self.count(&format!("SELECT count(*) FROM owner_wxids WHERE wxid = '{wxid}'")).await;
+        assert_eq!(paired, 1, "{wxid} paired");
+        (cookies, self.user_id(openid).await)
+    }
+
+    /// A logged-in owner with a phone and an identity (name `name`), `fen` on their balance:
+    /// someone who may withdraw. Cookies and user id.
+    pub async fn payee(&self, openid: &str, phone: &str, name: &str, fen: i64) -> (Cookies, i64) {
+        let cookies = self.logged_in(openid).await;
+        self.bind_phone(&cookies, phone).await;
+        let claim = serde_json::json!({"name": name, "id_number": "11010519491231002X"});
+        let (status, answer) = self.h5_post("/api/me/identity", &cookies, claim).await;
+        assert_eq!(status, 200, "{answer}");
+        let id = self.user_id(openid).await;
+        if fen > 0 {
+            self.fund(&[id], fen).await;
+        }
+        (cookies, id)
+    }
+}
+
+/// Robot events of the contract, stamped at `at` (RFC 3339).
+pub mod robot_event {
+    use serde_json::{Value, json};
+
+    pub fn joined(robot: &str, group: &str, inviter: &str, members: i32, at: &str) -> Value {
+        json!({"id": format!("join-{group}-{at}"), "type": "joined_group", "robot_wxid": robot, "group_wxid": group,
+               "group_name": format!("群 {group}"), "inviter_wxid": inviter, "member_count": members, "at": at})
+    }
+
+    pub fn left(robot: &str, group: &str, at: &str) -> Value {
+        json!({"id": format!("left-{group}-{at}"), "type": "left_group", "robot_wxid": robot, "group_wxid": group,
+               "reason": "removed", "at": at})
+    }
+
+    /// `n` sessions (distinct messages of a member) in `group`, at `at`.
+    pub fn chat(robot: &str, group: &str, n: usize, at: &str) -> Vec<Value> {
+        (0..n)
+            .map(|i| {
+                json!({"id": format!("msg-{group}-{at}-{i}"), "type": "group_message", "robot_wxid": robot,
+                       "group_wxid": group, "sender_wxid": format!("wxid_member_{}", i % 3), "msg_id": format!("{group}-{at}-{i}"),
+                       "msg_type": "text", "text": "今天天气不错", "at": at})
+            })
+            .collect()
+    }
 }
