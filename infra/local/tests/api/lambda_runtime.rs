@@ -300,14 +300,14 @@ async fn every_function_binary_answers_its_route_with_only_the_parts_it_names() 
         for trigger in &function.triggers {
             let event = match trigger {
                 gpet_local::template::Trigger::Http { method, path } => {
-                    let raw = path.replace("{id}", "1").replace("{code}", "1000");
+                    let raw = path.replace("{id}", "1").replace("{code}", "1000").replace("{day}", "2026-11-01");
                     let mut event =
                         get_me(Some(if path.starts_with("/api/console/") { &operator } else { &owner }), None);
                     event["routeKey"] = json!(format!("{method} {path}"));
                     event["rawPath"] = json!(raw);
                     event["requestContext"]["http"]["method"] = json!(method);
                     event["requestContext"]["http"]["path"] = json!(raw);
-                    event["pathParameters"] = json!({"id": "1", "code": "1000"});
+                    event["pathParameters"] = json!({"id": "1", "code": "1000", "day": "2026-11-01"});
                     if path.starts_with("/api/callbacks/robot-events") {
                         // A partner's signed call, as the platform makes it.
                         let body = json!({"events": [{"id": "e1", "type": "member_count", "robot_wxid": "r",
@@ -320,6 +320,21 @@ async fn every_function_binary_answers_its_route_with_only_the_parts_it_names() 
                             json!(gpet::partners::robot::signature(&secret, &ts, body.as_bytes()));
                         event["body"] = json!(body);
                     }
+                    if path.starts_with("/api/callbacks/ad-click") {
+                        // The ad system's signed form (for a group that does not exist: 1404).
+                        let mut params: std::collections::BTreeMap<String, String> =
+                            [("trans_id", "T1"), ("group_wxid", "g_none@chatroom"), ("amount_fen", "10")]
+                                .into_iter()
+                                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                                .collect();
+                        params.insert("ts".into(), chrono::Utc::now().timestamp().to_string());
+                        let sign = gpet::ads::sign(&params, gpet_local::setup::SANDBOX_AD_SECRET);
+                        params.insert("sign".into(), sign);
+                        let form: String =
+                            url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&params).finish();
+                        event["headers"]["content-type"] = json!("application/x-www-form-urlencoded");
+                        event["body"] = json!(form);
+                    }
                     event
                 }
                 gpet_local::template::Trigger::Schedule { .. } => recorded("scheduler-outbox-relay.json"),
@@ -328,8 +343,11 @@ async fn every_function_binary_answers_its_route_with_only_the_parts_it_names() 
             let instance = instance(&app, &function.binary).await;
             let response = answer(&instance, &event).await;
             let status = response["statusCode"].as_u64().unwrap_or(200);
-            // 401 would mean the call never reached the function's own work.
-            assert!(![401, 500].contains(&status), "{}: {response}\n{}", function.binary, instance.output());
+            // 401 would mean the call never reached the function's own work — but for WeChat Pay's
+            // notification, whose signature only WeChat Pay can make, it means the function's pay
+            // part was built and checked it.
+            let refused = if function.binary == "callback-wechat-pay-transfer" { vec![500] } else { vec![401, 500] };
+            assert!(!refused.contains(&status), "{}: {response}\n{}", function.binary, instance.output());
             checked += 1;
         }
     }
