@@ -66,7 +66,7 @@ before(
       owner = await ownerWithGroup(browser, '/')
       await h5Api(owner.page, 'POST', '/api/me/identity', { name: '王小财', id_number: idNumber() })
       me = await h5Api(owner.page, 'GET', '/api/me')
-      await earn(owner.group, [3000])
+      await earn(owner.group, [3000], owner.page)
       await eventually(
         async () => (await h5Api(owner.page, 'GET', '/api/account')).today_income_fen === EARNED_FEN,
         "the owner's income of the day",

@@ -135,7 +135,7 @@ test(
 
       // A day of income: sessions and two ad clicks, shown at once as today's estimate, nothing
       // available yet.
-      await earn(group, ADS_FEN)
+      await earn(group, ADS_FEN, page)
       const estimate = page.getByTestId('today-income').filter({ hasText: h5Fen(EARNED_FEN) })
       await reloadUntil(page, estimate, "today's estimate")
       assert.deepEqual(await walletFigures(page), ['¥0.00', '¥0.00', h5Fen(EARNED_FEN), '¥0.00', '¥0.00'])
@@ -344,7 +344,7 @@ test("an apprentice's income pays the master 10% and the grand-master 5%", { tim
     const name = apprentice.me.nickname
 
     // The apprentice earns ¥0.10 (group) and ¥20.00 (ads); the day is settled the next day.
-    await earn(group, [2000])
+    await earn(group, [2000], apprentice.page)
     await clockEarlyOn(addDays(earning.day, 1))
     assert.equal((await settle(admin, earning.day)).state, 'done')
     assert.equal((await h5Api(apprentice.page, 'GET', '/api/account')).available_fen, 2010)

@@ -89,9 +89,10 @@ export async function settle(token, day) {
 
 /**
  * Income on the business day now: 4 sessions in `group` (2★, ¥0.10 at the default settings) and
- * an ad click per amount of `ads` (fen) through the sandbox's ad system, each recorded once.
+ * an ad click per amount of `ads` (fen) through the sandbox's ad system, each recorded once. It
+ * answers once the owner on `page` sees the 4 sessions counted (the consumer runs apart).
  */
-export async function earn(group, ads) {
+export async function earn(group, ads, page) {
   const id = uniqueId()
   const { robotWxid: robot, wxid } = group
   // The platform stamps an event with the real time; on a moved business clock the chat happens
@@ -104,6 +105,10 @@ export async function earn(group, ads) {
     groupMessage(robot, wxid, 'wxid_e2e_member_b', `${id}4`, 'text', '我家猫今天很乖'),
   ]
   await emitRobotEvents(chat.map((event) => ({ ...event, at })))
+  await eventually(
+    async () => (await h5Api(page, 'GET', `/api/groups/${group.id}`)).sessions_today >= 4,
+    'the sessions to be counted',
+  )
   for (const amount of ads) {
     const click = await sandboxApi('POST', '/sandbox/ads/click', {
       group_wxid: wxid,
