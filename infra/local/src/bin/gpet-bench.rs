@@ -27,7 +27,8 @@
 //!      similar table with a unique index; then the same day again (every step skipped);
 //!   j. withdrawal requests (POST /api/withdrawals) through the local host, closed loop at 50
 //!      in flight, each request a distinct user with a phone, an identity and a balance, against
-//!      GET /_local/clock at the same concurrency; every answer must be 1200 (pending) and every
+//!      GET /_local/clock at the same concurrency and the local SQS's own SendMessageBatch rate
+//!      (each request publishes its payout there); every answer must be 1200 (pending) and every
 //!      user's held money the amount asked.
 //!
 //! A table goes to stdout and the same figures, as JSON, to <target>/bench/figures.json.
@@ -132,10 +133,14 @@ const SETTLE_AIM: Duration = Duration::from_secs(30);
 /// j. Requests in flight, and how many (each one a distinct user: once a day each), after a
 /// warm-up of WITHDRAW_WARMUP more.
 const WITHDRAW_CONCURRENCY: usize = 50;
-const WITHDRAW_REQUESTS: usize = 5_000;
-const WITHDRAW_WARMUP: usize = 500;
-/// The anchor's length (GET /_local/clock at the same concurrency).
+const WITHDRAW_REQUESTS: usize = 2_000;
+const WITHDRAW_WARMUP: usize = 200;
+/// The anchors' length (GET /_local/clock, and the local SQS's own SendMessageBatch, at the
+/// same concurrency).
 const WITHDRAW_ANCHOR_SECONDS: u64 = 10;
+/// A request publishes its payout to the local SQS (moto, ~75 messages/s here) while the others
+/// wait: an answer may take seconds, and is still measured rather than abandoned.
+const WITHDRAW_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn var(name: &str) -> anyhow::Result<String> {
     std::env::var(name)
@@ -1718,16 +1723,17 @@ async fn orphans(db: &tokio_postgres::Client) -> anyhow::Result<()> {
 }
 
 /// What the day's settlement must credit, computed from the data by one query written apart
-/// from the settlement's: every group active at some time during the day earns its stars'
-/// income (its rating, else its sessions' stars), the ad clicks of the day their owner, and each
-/// owner's master and grand-master floor(income × rate) per kind. Answers group, ad and
-/// commission fen, then the entries crediting users (groups, (group, owner) ad pairs and
-/// commissions of at least a fen) and the groups credited.
+/// from the settlement's: every group active at some time during the day (by its membership, or
+/// by sessions on the day; never a refused one) earns its stars' income (its rating, else its
+/// sessions' stars), the ad clicks of the day their owner, and each owner's master and
+/// grand-master floor(income × rate) per kind. Answers group, ad and commission fen, then the
+/// entries crediting users (groups, (group, owner) ad pairs and commissions of at least a fen),
+/// the groups credited and the users credited.
 async fn settlement_expected(
     db: &tokio_postgres::Client,
     day: gpet::BusinessDay,
     rules: &gpet::settlement::Rules,
-) -> anyhow::Result<[i64; 5]> {
+) -> anyhow::Result<[i64; 6]> {
     let [t1, t2, t3, t4] = rules.star_thresholds.map(|t| t as i32);
     let income: Vec<i64> = rules.star_income_fen.iter().map(|f| i64::from(*f)).collect();
     let rates =
@@ -1742,7 +1748,9 @@ async fn settlement_expected(
                                                             WHEN coalesce(d.sessions, 0) >= $4::int THEN 3
                                                             WHEN coalesce(d.sessions, 0) >= $3::int THEN 2 ELSE 1 END)] AS fen
                  FROM groups g LEFT JOIN group_daily d ON d.group_id = g.id AND d.day = $8::date
-                 WHERE g.owner_id IS NOT NULL AND g.joined_at < $2::timestamptz AND coalesce(g.exited_at, $1::timestamptz) >= $1
+                 WHERE g.owner_id IS NOT NULL AND g.state <> 'refused'
+                   AND ((g.joined_at < $2::timestamptz AND coalesce(g.exited_at, $1::timestamptz) >= $1)
+                        OR coalesce(d.sessions, 0) > 0)
              ), per_owner AS (
                  SELECT owner_id, sum(fen) AS gi, count(*) FILTER (WHERE fen > 0) AS entries FROM active GROUP BY owner_id
              ), ads AS (
@@ -1753,22 +1761,40 @@ async fn settlement_expected(
                         coalesce(p.entries, 0) + coalesce(a.entries, 0) AS entries
                  FROM per_owner p FULL JOIN ads a USING (owner_id)
              ), paid AS (
-                 SELECT e.gi, e.ai, e.entries,
+                 SELECT e.owner_id, u.master_id, u.grand_master_id, e.gi, e.ai, e.entries,
                         CASE WHEN u.master_id IS NULL THEN 0 ELSE floor(e.gi * $9::bigint / 10000.0) END AS mg,
                         CASE WHEN u.master_id IS NULL THEN 0 ELSE floor(e.ai * $10::bigint / 10000.0) END AS ma,
                         CASE WHEN u.grand_master_id IS NULL THEN 0 ELSE floor(e.gi * $11::bigint / 10000.0) END AS gg,
                         CASE WHEN u.grand_master_id IS NULL THEN 0 ELSE floor(e.ai * $12::bigint / 10000.0) END AS ga
                  FROM earners e JOIN users u ON u.id = e.owner_id
+             ), credited AS (
+                 SELECT owner_id AS user_id FROM paid WHERE entries > 0
+                 UNION SELECT master_id FROM paid WHERE mg > 0 OR ma > 0
+                 UNION SELECT grand_master_id FROM paid WHERE gg > 0 OR ga > 0
              )
              SELECT sum(gi)::bigint, sum(ai)::bigint, sum(mg + ma + gg + ga)::bigint,
                     (sum(entries) + count(*) FILTER (WHERE mg > 0) + count(*) FILTER (WHERE ma > 0)
                         + count(*) FILTER (WHERE gg > 0) + count(*) FILTER (WHERE ga > 0))::bigint,
-                    (SELECT count(*) FROM active WHERE fen > 0)
+                    (SELECT count(*) FROM active WHERE fen > 0),
+                    (SELECT count(*) FROM credited)
              FROM paid",
-            &[&day.start(), &day.succ().start(), &t1, &t2, &t3, &t4, &income, &day.date(), &rates[0], &rates[1], &rates[2], &rates[3]],
+            &[
+                &day.start(),
+                &day.succ().start(),
+                &t1,
+                &t2,
+                &t3,
+                &t4,
+                &income,
+                &day.date(),
+                &rates[0],
+                &rates[1],
+                &rates[2],
+                &rates[3],
+            ],
         )
         .await?;
-    Ok([row.get(0), row.get(1), row.get(2), row.get(3), row.get(4)])
+    Ok(std::array::from_fn(|i| row.get(i)))
 }
 
 /// i. Generates day D (yesterday) for SETTLE_GROUPS active groups (see the constants), checks
@@ -1830,7 +1856,8 @@ async fn settlement(stack: &Stack) -> anyhow::Result<Value> {
         .iter()
         .map(|r| r.get(1))
         .collect();
-    let [group_fen, ad_fen, commission_fen, credits, groups_paid] = settlement_expected(&db, day, &rules).await?;
+    let [group_fen, ad_fen, commission_fen, credits, groups_paid, users_paid] =
+        settlement_expected(&db, day, &rules).await?;
     let expected_total = group_fen + ad_fen + commission_fen;
 
     eprintln!("settlement: settlement::run({day}) over {owners} owners, {groups} groups, {clicks} ad clicks");
@@ -1848,11 +1875,18 @@ async fn settlement(stack: &Stack) -> anyhow::Result<Value> {
         .await?;
     let (entries_credited, entries, ledger_credited): (i64, i64, i64) =
         (ledger_row.get(0), ledger_row.get(1), ledger_row.get(2));
-    let found = [run.group_income_fen, run.ad_income_fen, run.commission_fen, entries_credited, run.groups_credited];
-    let wanted = [group_fen, ad_fen, commission_fen, credits, groups_paid];
+    let found = [
+        run.group_income_fen,
+        run.ad_income_fen,
+        run.commission_fen,
+        entries_credited,
+        run.groups_credited,
+        run.users_credited,
+    ];
+    let wanted = [group_fen, ad_fen, commission_fen, credits, groups_paid, users_paid];
     anyhow::ensure!(
         found == wanted && run.total_fen == expected_total && ledger_credited == expected_total,
-        "the settlement credited (group, ad, commission fen, credit entries, groups) {found:?} and {ledger_credited} fen \
+        "the settlement credited (group, ad, commission fen, credit entries, groups, users) {found:?} and {ledger_credited} fen \
          in the ledger; the data calls for {wanted:?}, {expected_total} fen"
     );
     // The steps' transactions start one after another: the gaps are the steps' times.
@@ -1942,7 +1976,7 @@ async fn settlement(stack: &Stack) -> anyhow::Result<Value> {
         "audit_ok": true,
         "audit_seconds": secs(audit),
         "ledger": { "accounts": accounts, "entries": all_entries, "transactions": transactions },
-        "second_run_seconds": secs(second),
+        "second_run_ms": ms(second),
         "second_run_state": rerun.state,
         "anchor": {
             "statement": "INSERT INTO bench_entries … SELECT … FROM generate_series (bigserial primary key)",
@@ -1964,9 +1998,11 @@ async fn settlement(stack: &Stack) -> anyhow::Result<Value> {
 ///    session minted as h's owners are); then POST /api/withdrawals once per user (WITHDRAW_WARMUP
 ///    of them first as a warm-up), WITHDRAW_CONCURRENCY in flight, each asking an amount between
 ///    the day's limits; against GET /_local/clock at the same concurrency for
-///    WITHDRAW_ANCHOR_SECONDS. Every answer must be 1200 with the withdrawal pending for the
-///    amount asked, every user's held money that amount and the rest still available, and the
-///    ledger audit clean. The payouts consumer does not run: the payouts stay queued.
+///    WITHDRAW_ANCHOR_SECONDS, and the local SQS's own SendMessageBatch (one message, as the
+///    outbox sends a withdrawal's payout) into a queue of the bench's. Every answer must be 1200
+///    with the withdrawal pending for the amount asked, every user's held money that amount and
+///    the rest still available, and the ledger audit clean. The payouts consumer does not run:
+///    the payouts stay queued.
 async fn withdrawal_requests(stack: &Stack) -> anyhow::Result<Value> {
     use gpet::ledger::{Account, Leg};
 
@@ -2021,7 +2057,7 @@ async fn withdrawal_requests(stack: &Stack) -> anyhow::Result<Value> {
                 .post(url.as_str())
                 .bearer_auth(&tokens[i])
                 .json(&json!({ "amount_fen": amount }))
-                .timeout(REQUEST_TIMEOUT)
+                .timeout(WITHDRAW_TIMEOUT)
                 .send();
             Box::pin(async move {
                 let response =
@@ -2048,6 +2084,39 @@ async fn withdrawal_requests(stack: &Stack) -> anyhow::Result<Value> {
     let warm = closed_loop_each(WITHDRAW_CONCURRENCY, 0..WITHDRAW_WARMUP, withdraw.clone()).await;
     let anchor =
         closed_loop(WITHDRAW_CONCURRENCY, Duration::from_secs(WITHDRAW_ANCHOR_SECONDS), clock.request(&http)).await;
+    let queue = stack
+        .sqs
+        .create_queue()
+        .queue_name(format!("{}sqs-anchor", stack.local.queue_prefix))
+        .send()
+        .await
+        .context("cannot create the SQS anchor's queue")?
+        .queue_url()
+        .context("the SQS anchor's queue has no URL")?
+        .to_owned();
+    let send = {
+        let (sqs, queue) = (stack.sqs.clone(), Arc::new(queue.clone()));
+        move |i: usize| -> Request {
+            let entry = aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                .id(i.to_string())
+                .message_body(json!({ "withdrawal_id": i, "attempt": 1 }).to_string())
+                .build();
+            let (sqs, queue) = (sqs.clone(), queue.clone());
+            Box::pin(async move {
+                let entry = entry.map_err(|e| format!("no entry: {e}"))?;
+                let out = sqs
+                    .send_message_batch()
+                    .queue_url(queue.as_str())
+                    .entries(entry)
+                    .send()
+                    .await
+                    .map_err(|e| format!("not sent: {e}"))?;
+                if out.failed().is_empty() { Ok(()) } else { Err("refused".to_owned()) }
+            })
+        }
+    };
+    let sqs_anchor = closed_loop(WITHDRAW_CONCURRENCY, Duration::from_secs(WITHDRAW_ANCHOR_SECONDS), send).await;
+    let _ = stack.sqs.delete_queue().queue_url(&queue).send().await;
     let measured = closed_loop_each(WITHDRAW_CONCURRENCY, WITHDRAW_WARMUP..users, withdraw).await;
     let failures: BTreeMap<String, usize> =
         warm.failures.iter().chain(&measured.failures).fold(BTreeMap::new(), |mut all, (why, n)| {
@@ -2092,10 +2161,16 @@ async fn withdrawal_requests(stack: &Stack) -> anyhow::Result<Value> {
         "warmup_requests": WITHDRAW_WARMUP,
         "anchor_seconds": WITHDRAW_ANCHOR_SECONDS,
         "anchor": "GET /_local/clock",
-        "routes": [measured.to_json("POST /api/withdrawals"), anchor.to_json("GET /_local/clock")],
+        "sqs_anchor": "SendMessageBatch of one message to the local SQS (moto), as the outbox publishes a payout",
+        "routes": [
+            measured.to_json("POST /api/withdrawals"),
+            anchor.to_json("GET /_local/clock"),
+            sqs_anchor.to_json("SQS SendMessageBatch"),
+        ],
         "answers_1200": measured.ok(),
         "answers_other": measured.errors(),
         "ratio_to_static": ratio(measured.per_second(), anchor.per_second()),
+        "ratio_to_sqs": ratio(measured.per_second(), sqs_anchor.per_second()),
         "ratio_p50": ratio(ms(percentile(&measured.latencies, 0.5)), ms(percentile(&anchor.latencies, 0.5))),
         "held_fen": held,
         "asked_fen": asked,
@@ -2472,7 +2547,7 @@ fn print_settlement(i: &Value) {
         rate(&i["groups_per_s"]),
         rate(&(i["entries"].as_f64().zip(i["seconds"].as_f64()).map(|(n, s)| n / s).into()))
     );
-    println!("{:<44} {:>9}", "the same day again (every step done)", num(&i["second_run_seconds"]));
+    println!("{:<44} {:>9}", "the same day again (every step done), ms", num(&i["second_run_ms"]));
     let a = &i["anchor"];
     println!(
         "{:<44} {:>9} {:>12} {:>12} {:>10}",
@@ -2534,11 +2609,16 @@ fn print_withdrawals(j: &Value) {
         );
     }
     println!(
-        "withdrawals/s vs /_local/clock/s: {}   p50 vs /_local/clock p50: {}   answers: {} × 1200 pending, {} other",
+        "withdrawals/s vs /_local/clock/s: {}   vs SQS SendMessageBatch/s: {}   p50 vs /_local/clock p50: {}   answers: {} × 1200 pending, {} other",
         times(&j["ratio_to_static"]),
+        times(&j["ratio_to_sqs"]),
         times(&j["ratio_p50"]),
         j["answers_1200"],
         j["answers_other"]
+    );
+    println!(
+        "(a withdrawal holds the money in one transaction, then publishes its payout from the outbox to SQS, holding a\n \
+         database connection meanwhile: the local SQS is moto, whose own rate at this concurrency is the SQS line above)"
     );
     println!(
         "cross-check: held {} fen for {} fen asked, {} withdrawals pending, ledger audit ok: {}",
