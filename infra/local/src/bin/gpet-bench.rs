@@ -2169,7 +2169,7 @@ async fn withdrawal_requests(stack: &Stack) -> anyhow::Result<Value> {
         ],
         "answers_1200": measured.ok(),
         "answers_other": measured.errors(),
-        "ratio_to_static": ratio(measured.per_second(), anchor.per_second()),
+        "ratio_to_static": fine_ratio(measured.per_second(), anchor.per_second()),
         "ratio_to_sqs": ratio(measured.per_second(), sqs_anchor.per_second()),
         "ratio_p50": ratio(ms(percentile(&measured.latencies, 0.5)), ms(percentile(&anchor.latencies, 0.5))),
         "held_fen": held,
@@ -2610,7 +2610,7 @@ fn print_withdrawals(j: &Value) {
     }
     println!(
         "withdrawals/s vs /_local/clock/s: {}   vs SQS SendMessageBatch/s: {}   p50 vs /_local/clock p50: {}   answers: {} × 1200 pending, {} other",
-        times(&j["ratio_to_static"]),
+        j["ratio_to_static"].as_f64().map_or("-".to_owned(), |r| format!("{r:.3}x")),
         times(&j["ratio_to_sqs"]),
         times(&j["ratio_p50"]),
         j["answers_1200"],
