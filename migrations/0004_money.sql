@@ -164,6 +164,8 @@ CREATE TABLE settlement_runs (
     steps_total     integer NOT NULL CHECK (steps_total >= 0),
     rules           jsonb NOT NULL,
     runs            integer NOT NULL DEFAULT 1,
+    -- Counted once, when the last step is done (from settlement_payees, then cleared).
+    users_credited  bigint,
     error           text,
     started_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now(),
@@ -175,7 +177,6 @@ CREATE TABLE settlement_steps (
     step            integer NOT NULL,
     txn_id          bigint NOT NULL UNIQUE REFERENCES ledger_txns (id),
     groups_credited bigint NOT NULL,
-    users_credited  bigint NOT NULL,
     group_income_fen bigint NOT NULL,
     ad_income_fen   bigint NOT NULL,
     commission_fen  bigint NOT NULL,
@@ -183,11 +184,12 @@ CREATE TABLE settlement_steps (
     PRIMARY KEY (day, step)
 );
 
--- The users a day's settlement credited, each once whichever steps credited them.
+-- The users each step of a running settlement credited (a master can be credited by several
+-- steps): counted once into settlement_runs.users_credited when the run is done, then deleted.
+-- No key, so that a step's insert costs a heap append, not a unique check per user.
 CREATE TABLE settlement_payees (
     day             date NOT NULL,
-    user_id         bigint NOT NULL,
-    PRIMARY KEY (day, user_id)
+    user_id         bigint NOT NULL
 );
 
 -- Withdrawals and their payouts. out_bill_no is derived from the withdrawal and its attempt and

@@ -161,6 +161,10 @@ max_connections = 300
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+# A settlement's working set (groups, their day's rows, accounts, the new ledger entries) is
+# hundreds of MB: the default 128MB of shared buffers would have it evicted mid-run.
+shared_buffers = 1GB
+max_wal_size = 4GB
 EOF
   chown postgres:postgres "$PGDATA/gpet.conf"
 

@@ -74,7 +74,8 @@ pub struct SettlementRun {
 }
 
 const RUN_SQL: &str = "SELECT r.day, r.state, r.steps_total, r.started_at, r.finished_at, r.error, r.runs,
-        count(s.step), coalesce(sum(s.groups_credited), 0)::bigint, coalesce(sum(s.users_credited), 0)::bigint,
+        count(s.step), coalesce(sum(s.groups_credited), 0)::bigint,
+        coalesce(r.users_credited, (SELECT count(DISTINCT p.user_id) FROM settlement_payees p WHERE p.day = r.day)),
         coalesce(sum(s.group_income_fen), 0)::bigint, coalesce(sum(s.ad_income_fen), 0)::bigint,
         coalesce(sum(s.commission_fen), 0)::bigint
      FROM settlement_runs r LEFT JOIN settlement_steps s ON s.day = r.day";
@@ -214,14 +215,24 @@ async fn settle_steps(
         }
         settle_step(&mut client, day, step, width, rules).await?;
     }
-    let finished = client
+    // Done when every step is: the users credited are counted once (a master paid by several
+    // steps is one user) and their notes cleared, in one transaction; a finished run keeps its count.
+    let tx = client.transaction().await.db("failed to begin finishing the run")?;
+    let finished = tx
         .execute(
-            "UPDATE settlement_runs SET state = 'done', finished_at = coalesce(finished_at, now()), updated_at = now(), error = NULL
+            "UPDATE settlement_runs SET state = 'done', finished_at = coalesce(finished_at, now()), updated_at = now(), error = NULL,
+                 users_credited = coalesce(users_credited, (SELECT count(DISTINCT user_id) FROM settlement_payees WHERE day = $1))
              WHERE day = $1 AND (SELECT count(*) FROM settlement_steps WHERE day = $1) = steps_total",
             &[&day.date()],
         )
         .await
         .db("failed to finish the run")?;
+    if finished > 0 {
+        tx.execute("DELETE FROM settlement_payees WHERE day = $1", &[&day.date()])
+            .await
+            .db("failed to clear the run's payees")?;
+    }
+    tx.commit().await.db("failed to finish the run")?;
     tracing::info!(finished, "settlement steps walked");
     Ok(())
 }
@@ -256,12 +267,12 @@ async fn settle_step(
         .query_one(CREDIT_SQL, &[&txn_id, &date, &lo, &hi, &start, &end, &thresholds, &incomes, &rates])
         .await
         .db("failed to credit a settlement step")?;
-    let (groups, users, group_fen, ad_fen, commission_fen): (i64, i64, i64, i64, i64) =
-        (totals.get(0), totals.get(1), totals.get(2), totals.get(3), totals.get(4));
+    let (groups, group_fen, ad_fen, commission_fen): (i64, i64, i64, i64) =
+        (totals.get(0), totals.get(1), totals.get(2), totals.get(3));
     tx.execute(
-        "INSERT INTO settlement_steps (day, step, txn_id, groups_credited, users_credited, group_income_fen, ad_income_fen, commission_fen)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        &[&date, &step, &txn_id, &groups, &users, &group_fen, &ad_fen, &commission_fen],
+        "INSERT INTO settlement_steps (day, step, txn_id, groups_credited, group_income_fen, ad_income_fen, commission_fen)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[&date, &step, &txn_id, &groups, &group_fen, &ad_fen, &commission_fen],
     )
     .await
     .db("failed to record a step")?;
@@ -269,14 +280,14 @@ async fn settle_step(
         .await
         .db("failed to touch the run")?;
     tx.commit().await.db("failed to commit a step")?;
-    tracing::debug!(step, groups, users, group_fen, ad_fen, commission_fen, "step settled");
+    tracing::debug!(step, groups, group_fen, ad_fen, commission_fen, "step settled");
     Ok(())
 }
 
 /// Credits one step in one statement: the owners' group and ad income, their masters' and
 /// grand-masters' commission on it, and the platform's paying legs; the ledger's trigger checks
-/// that they balance. Answers the step's totals from the entries inserted: groups credited, users
-/// credited, group income, ad income and commission fen. $1 txn, $2 day, [$3, $4) owner ids,
+/// that they balance, and notes the payees in settlement_payees. Answers the step's totals from
+/// the entries inserted: groups credited, group income, ad income and commission fen. $1 txn, $2 day, [$3, $4) owner ids,
 /// [$5, $6) the day's instants, $7 thresholds for 2★…5★, $8 income at 1★…5★, $9 the four rates
 /// in basis points.
 ///
@@ -332,16 +343,15 @@ WITH g AS (
     FROM (SELECT CASE WHEN kind IN ('group_income', 'ad_income') THEN kind ELSE 'commission' END AS payer, sum(fen)::bigint AS total
           FROM credits GROUP BY 1) t
     JOIN accounts p ON p.user_id IS NULL AND p.kind = t.payer
-), first_credits AS (
-    -- Who is credited on D for the first time in this run: summed over the steps, the users credited.
-    INSERT INTO settlement_payees (day, user_id) SELECT $2, user_id FROM payees ON CONFLICT DO NOTHING RETURNING 1
+), noted AS (
+    -- Counted once over the steps when the run is done.
+    INSERT INTO settlement_payees (day, user_id) SELECT $2, user_id FROM payees
 ), posted AS (
     INSERT INTO ledger_entries (txn_id, account_id, amount_fen, kind, day, group_id, source_user_id)
     SELECT $1, account_id, amount, kind, $2, group_id, source FROM legs
     RETURNING account_id, amount_fen, kind, group_id
 )
 SELECT count(DISTINCT group_id) FILTER (WHERE kind = 'group_income' AND amount_fen > 0),
-       (SELECT count(*) FROM first_credits),
        coalesce(sum(amount_fen) FILTER (WHERE kind = 'group_income' AND amount_fen > 0), 0)::bigint,
        coalesce(sum(amount_fen) FILTER (WHERE kind = 'ad_income' AND amount_fen > 0), 0)::bigint,
        coalesce(sum(amount_fen) FILTER (WHERE kind LIKE '%commission' AND amount_fen > 0), 0)::bigint

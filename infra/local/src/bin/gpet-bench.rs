@@ -37,7 +37,8 @@
 //! function's answer, an ingestion count, an assignment, a settlement's total, a withdrawal).
 //!
 //! GPET_BENCH_ONLY=i,j (letters, comma-separated) runs only those sections, e.g. while working
-//! on one of them; the table and the JSON then hold only theirs.
+//! on one of them; the table and the JSON then hold only theirs. GPET_BENCH_KEEP_DB=1 keeps the
+//! bench's database (its name is printed) for looking at plans afterwards.
 
 use std::collections::{BTreeMap, HashSet};
 use std::future::Future;
@@ -294,7 +295,9 @@ impl Stack {
 
     async fn clean_up(self) {
         self.server.abort();
-        if let Ok(admin) = gpet::db::connect_once(&self.admin_url).await {
+        if std::env::var("GPET_BENCH_KEEP_DB").is_ok_and(|v| v == "1") {
+            eprintln!("kept the bench's database: {}", self.database);
+        } else if let Ok(admin) = gpet::db::connect_once(&self.admin_url).await {
             let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.database);
             if let Err(e) = admin.batch_execute(&drop).await {
                 eprintln!("warning: {} not dropped: {e}", self.database);

@@ -470,7 +470,9 @@ struct Books {
     entries: Vec<NamedEntry>,
     txns: Vec<(String, String, String)>,
     balances: Vec<(String, String, i64)>,
-    steps: Vec<(i32, i64, i64, i64, i64, i64)>,
+    steps: Vec<(i32, i64, i64, i64, i64)>,
+    /// Each run's users credited, and the notes of its payees left (none once done).
+    users: Vec<(Option<i64>, i64)>,
 }
 
 async fn books(app: &TestApp) -> Books {
@@ -509,16 +511,27 @@ async fn books(app: &TestApp) -> Books {
         .collect();
     let steps = db
         .query(
-            "SELECT step, groups_credited, users_credited, group_income_fen, ad_income_fen, commission_fen
+            "SELECT step, groups_credited, group_income_fen, ad_income_fen, commission_fen
              FROM settlement_steps ORDER BY day, step",
             &[],
         )
         .await
         .unwrap()
         .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
         .collect();
-    Books { entries, txns, balances, steps }
+    let users = db
+        .query(
+            "SELECT r.users_credited, (SELECT count(*) FROM settlement_payees p WHERE p.day = r.day)
+             FROM settlement_runs r ORDER BY r.day",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    Books { entries, txns, balances, steps, users }
 }
 
 async fn run_day(app: &TestApp, token: &str, day: BusinessDay) -> (u16, Value) {
