@@ -287,9 +287,9 @@ async fn settle_step(
 /// Credits one step in one statement: the owners' group and ad income, their masters' and
 /// grand-masters' commission on it, and the platform's paying legs; the ledger's trigger checks
 /// that they balance, and notes the payees in settlement_payees. Answers the step's totals from
-/// the entries inserted: groups credited, group income, ad income and commission fen. $1 txn, $2 day, [$3, $4) owner ids,
-/// [$5, $6) the day's instants, $7 thresholds for 2★…5★, $8 income at 1★…5★, $9 the four rates
-/// in basis points.
+/// the entries inserted: groups credited, group income, ad income and commission fen. $1 txn,
+/// $2 day, [$3, $4) owner ids, [$5, $6) the day's instants, $7 thresholds for 2★…5★, $8 income
+/// at 1★…5★, $9 the four rates in basis points.
 ///
 /// A step is ~20,000 groups of ~5,000 owners in a table of millions: the day's row of each group
 /// and each payee's account are looked up by index (a lateral subquery, a join from the few
