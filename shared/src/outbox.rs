@@ -15,6 +15,8 @@ use crate::queue::{BATCH, Queue};
 const CHUNK: i64 = 100;
 /// A relay run stops claiming after this long (its Lambda has a minute).
 const RUN_BUDGET: Duration = Duration::from_secs(40);
+/// How long a request waits for the queue to take what it wrote.
+const PUBLISH_WAIT: Duration = Duration::from_secs(2);
 
 pub async fn enqueue(client: &impl GenericClient, queue: Queue, bodies: &[serde_json::Value]) -> Result<Vec<i64>> {
     let rows = client
@@ -64,10 +66,15 @@ pub async fn relay(ctx: &Ctx) -> Result<RelayReport> {
     Ok(report)
 }
 
-/// Publishes just these rows now (the request that wrote them, right after its commit); what
-/// fails stays for the relay.
-pub async fn publish(ctx: &Ctx, ids: &[i64]) -> Result<RelayReport> {
-    Ok(publish_chunk(ctx, Some(ids), 0).await?.0)
+/// Publishes just these rows now (the request that wrote them, right after its commit), waiting
+/// PUBLISH_WAIT at most: the request's answer is due once its change is committed, and what is
+/// not sent by then, or fails, the relay publishes within a minute.
+pub async fn publish(ctx: &Ctx, ids: &[i64]) {
+    match tokio::time::timeout(PUBLISH_WAIT, publish_chunk(ctx, Some(ids), 0)).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "left in the outbox for the relay"),
+        Err(_) => tracing::warn!("the queue is slow: left in the outbox for the relay"),
+    }
 }
 
 /// Claims and sends up to CHUNK rows after id `after`; answers the report and, when the chunk

@@ -133,9 +133,7 @@ pub async fn record_from_h5(ctx: &Ctx, user_id: Option<i64>, batch: TrackBatch) 
         })
         .collect();
     let ids = outbox::enqueue(&ctx.db()?.client().await?, Queue::TrackingEvents, &bodies).await?;
-    if let Err(e) = outbox::publish(ctx, &ids).await {
-        tracing::warn!(error = %e, "tracking events left for the relay");
-    }
+    outbox::publish(ctx, &ids).await;
     Ok(Accepted { accepted: ids.len() })
 }
 

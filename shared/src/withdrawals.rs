@@ -159,22 +159,13 @@ pub async fn request(ctx: &Ctx, user_id: i64, new: &NewWithdrawal) -> Result<Wit
     let outbox_ids = outbox::enqueue(&tx, Queue::Payouts, &[payout_message(id, 1)]).await?;
     tx.commit().await.db("failed to commit the withdrawal")?;
     drop(client);
-    publish_soon(ctx, &outbox_ids).await;
+    outbox::publish(ctx, &outbox_ids).await;
     tracing::info!(id, amount, "withdrawal held and queued");
     get_any(ctx, id).await
 }
 
-/// Publishes the payout message now, waiting 2 s at most: the answer is due once the money is
-/// held, and what is not published now the outbox relay publishes within a minute.
-async fn publish_soon(ctx: &Ctx, outbox_ids: &[i64]) {
-    match tokio::time::timeout(std::time::Duration::from_secs(2), outbox::publish(ctx, outbox_ids)).await {
-        Ok(Ok(_)) => {}
-        Ok(Err(e)) => tracing::warn!(error = %e, "the payout stays in the outbox for the relay"),
-        Err(_) => tracing::warn!("the queue is slow: the payout stays in the outbox for the relay"),
-    }
-}
-
-pub(crate) fn payout_message(id: i64, attempt: i32) -> serde_json::Value {
+/// The payouts queue's message for attempt `attempt` of withdrawal `id`.
+pub fn payout_message(id: i64, attempt: i32) -> serde_json::Value {
     serde_json::json!({ "withdrawal_id": id, "attempt": attempt })
 }
 
@@ -409,7 +400,7 @@ pub async fn retry(ctx: &Ctx, by: &ConsolePrincipal, id: i64) -> Result<Withdraw
     .await?;
     tx.commit().await.db("failed to commit the retry")?;
     drop(client);
-    publish_soon(ctx, &outbox_ids).await;
+    outbox::publish(ctx, &outbox_ids).await;
     get_any(ctx, id).await
 }
 

@@ -139,8 +139,8 @@ const WITHDRAW_WARMUP: usize = 200;
 /// The anchors' length (GET /_local/clock, and the local SQS's own SendMessageBatch, at the
 /// same concurrency).
 const WITHDRAW_ANCHOR_SECONDS: u64 = 10;
-/// A request publishes its payout to the local SQS (moto, ~75 messages/s here) while the others
-/// wait: an answer may take seconds, and is still measured rather than abandoned.
+/// A request publishes its payout to the local SQS (moto, tens of messages a second here) while
+/// the others wait: an answer may take seconds, and is still measured rather than abandoned.
 const WITHDRAW_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn var(name: &str) -> anyhow::Result<String> {
@@ -2102,7 +2102,7 @@ async fn withdrawal_requests(stack: &Stack) -> anyhow::Result<Value> {
         move |i: usize| -> Request {
             let entry = aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
                 .id(i.to_string())
-                .message_body(json!({ "withdrawal_id": i, "attempt": 1 }).to_string())
+                .message_body(gpet::withdrawals::payout_message(i as i64, 1).to_string())
                 .build();
             let (sqs, queue) = (sqs.clone(), queue.clone());
             Box::pin(async move {

@@ -64,6 +64,8 @@ async fn faults(app: &TestApp, next: &[&str]) {
 
 /// The payouts consumer, until the queue is empty.
 async fn pay(app: &TestApp) -> usize {
+    // What a request did not publish within its wait, the relay sends (as its schedule would).
+    app.run_job("outbox-relay").await;
     app.drain(Queue::Payouts, "consume-payouts").await
 }
 
@@ -300,8 +302,10 @@ async fn two_hundred_users_withdrawing_at_once_are_all_held_and_paid_exactly() {
     assert_eq!(app.count("SELECT count(DISTINCT out_bill_no) FROM withdrawals WHERE state = 'pending'").await, 200);
     app.assert_books_balance().await;
 
-    // Every payout sent once, each under its own number.
-    assert_eq!(pay(app).await, 200);
+    // Every payout sent once, each under its own number. The queue delivers at least once: a
+    // publish cut off by its request's wait may reach the queue and be sent again by the relay.
+    let messages = pay(app).await;
+    assert!(messages >= 200, "{messages} payout messages for 200 withdrawals");
     assert_eq!(app.count("SELECT count(*) FROM withdrawals WHERE state = 'waiting_user'").await, 200);
     let sent = bills(app, None).await;
     assert_eq!(sent.len(), 200);
