@@ -1,12 +1,14 @@
 //! The context a domain operation runs in: connections and clients made once per instance (in a
 //! Lambda's `main`, before `run`), and the business clock.
 
+use std::time::{Duration, Instant};
+
 use crate::auth::Auth;
 use crate::cache::Cache;
 use crate::clock::Clock;
 use crate::config::{
-    AdsConfig, AuthConfig, CacheConfig, DbConfig, Env, LaunchConfig, MailConfig, PayConfig, QueueConfig, RobotConfig,
-    SmsConfig, Uses, WechatConfig,
+    AdsConfig, AuthConfig, CacheConfig, DbConfig, Env, LaunchConfig, MailConfig, MerchantConfig, PayConfig,
+    QueueConfig, RobotConfig, Secret, SecretValue, Secrets, SmsConfig, Uses, WebConfig, WechatConfig,
 };
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -28,54 +30,134 @@ pub struct Ctx {
     sms: Option<SmsGateway>,
     robot: Option<RobotPlatform>,
     launch: Option<LaunchSystem>,
+    merchant: Option<MerchantConfig>,
     pay: Option<WechatPay>,
     mail: Option<Mailer>,
     ads: Option<AdsConfig>,
+    web: Option<WebConfig>,
+    /// The deploy's part: the secrets it fetched (the first operator's, and the ones it checks).
+    deploy: Option<Secrets>,
     /// The sensitive-word matcher, built once per list version.
     pub(crate) sensitive_words: MatcherCache,
     /// Robot WeChat ids, for the robot-events consumer.
     pub(crate) robot_ids: RobotDirectory,
 }
 
+/// What a cold start spent, part by part (the secrets are fetched first, then PostgreSQL and
+/// Redis connect at the same time).
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct ColdStart {
+    pub secrets_ms: f64,
+    pub postgres_ms: f64,
+    pub redis_ms: f64,
+    pub total_ms: f64,
+}
+
+fn ms(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e5).round() / 100.0
+}
+
 impl Ctx {
-    /// Builds the parts `U` uses from `env`; the first missing or bad variable fails the whole
-    /// start with its name. `U::NEEDS` is a constant, so the parts not used are not compiled in.
-    pub async fn from_env<U: Uses>(env: &Env, clock: Clock, db_pool_size: usize) -> anyhow::Result<Ctx> {
-        let db = U::NEEDS.db.then(|| DbConfig::from_env(env)).transpose()?;
-        let cache = U::NEEDS.cache.then(|| CacheConfig::from_env(env)).transpose()?;
-        let queues = U::NEEDS.queues.then(|| QueueConfig::from_env(env)).transpose()?;
-        let auth = U::NEEDS.auth.then(|| AuthConfig::from_env(env)).transpose()?;
-        let wechat = U::NEEDS.wechat.then(|| WechatConfig::from_env(env)).transpose()?;
-        let sms = U::NEEDS.sms.then(|| SmsConfig::from_env(env)).transpose()?;
-        let robot = U::NEEDS.robot.then(|| RobotConfig::from_env(env)).transpose()?;
-        let launch = U::NEEDS.launch.then(|| LaunchConfig::from_env(env)).transpose()?;
-        let pay = U::NEEDS.pay.then(|| PayConfig::from_env(env)).transpose()?;
-        let mail = U::NEEDS.mail.then(|| MailConfig::from_env(env)).transpose()?;
-        let ads = U::NEEDS.ads.then(|| AdsConfig::from_env(env)).transpose()?;
-        let http = || partners::http_client();
-        Ok(Ctx {
-            clock,
-            db: db.map(|c| Db::connect(&c, db_pool_size)).transpose()?,
-            cache: match cache {
-                Some(c) => Some(Cache::connect(&c).await?),
-                None => None,
+    /// Builds the parts `U` uses: reads their variables (the first missing or bad one fails the
+    /// whole start with its name), fetches their secrets from Secrets Manager at once, then opens
+    /// PostgreSQL and Redis concurrently. `U::NEEDS` is a constant, so the parts not used are not
+    /// compiled in.
+    pub async fn load<U: Uses>(env: &Env, clock: Clock, db_pool_size: usize) -> anyhow::Result<(Ctx, ColdStart)> {
+        let needs = U::NEEDS;
+        let started = Instant::now();
+        let arns = crate::config::secret_arns(env, &needs)?;
+        let queue_config = (!needs.queues().is_empty()).then(|| QueueConfig::load(env, needs.queues())).transpose()?;
+        let launch = needs.launch.then(|| LaunchConfig::load(env)).transpose()?;
+        let merchant = (needs.merchant || needs.pay).then(|| MerchantConfig::load(env)).transpose()?;
+        let web = needs.web.then(|| WebConfig::load(env)).transpose()?;
+
+        let sdk = match (arns.is_empty(), &queue_config) {
+            (true, None) => None,
+            _ => Some(crate::aws::sdk_config(env).await),
+        };
+        let secrets = match &sdk {
+            Some(sdk) if !arns.is_empty() => crate::aws::fetch_secrets(sdk, &arns).await?,
+            _ => Secrets::default(),
+        };
+        let secrets_done = Instant::now();
+
+        let db = needs.db.then(|| DbConfig::load(env, &secrets)).transpose()?;
+        let cache = needs.cache.then(|| CacheConfig::load(env, &secrets)).transpose()?;
+        let auth = needs.auth.then(|| AuthConfig::load(env, &secrets)).transpose()?;
+        let wechat = needs.wechat.then(|| WechatConfig::load(env, &secrets)).transpose()?;
+        let sms = needs.sms.then(|| SmsConfig::load(env, &secrets)).transpose()?;
+        let robot = needs.robot.then(|| RobotConfig::load(env, &secrets)).transpose()?;
+        let pay = needs.pay.then(|| PayConfig::load(env, &secrets)).transpose()?;
+        let mail = needs.mail.then(|| MailConfig::load(env, &secrets)).transpose()?;
+        let ads = needs.ads.then(|| AdsConfig::load(&secrets)).transpose()?;
+
+        let db = db.map(|c| Db::connect(&c, db_pool_size)).transpose()?;
+        let (postgres, redis) = tokio::join!(
+            async {
+                match &db {
+                    Some(db) => {
+                        let start = Instant::now();
+                        db.warm().await.map(|_| Some(start.elapsed()))
+                    }
+                    None => Ok(None),
+                }
             },
-            queues: match queues {
-                Some(c) => Some(Queues::connect(&c).await),
-                None => None,
+            async {
+                match &cache {
+                    Some(config) => {
+                        let start = Instant::now();
+                        Cache::connect(config).await.map(|c| Some((c, start.elapsed())))
+                    }
+                    None => Ok(None),
+                }
+            }
+        );
+        let postgres = postgres?;
+        let (cache, redis) = match redis? {
+            Some((cache, took)) => (Some(cache), Some(took)),
+            None => (None, None),
+        };
+        let timings = ColdStart {
+            secrets_ms: ms(secrets_done - started),
+            postgres_ms: postgres.map(ms).unwrap_or_default(),
+            redis_ms: redis.map(ms).unwrap_or_default(),
+            total_ms: ms(started.elapsed()),
+        };
+
+        // The HTTP client (and its TLS roots) only where a partner is called.
+        let http = || partners::http_client();
+        let deploy = needs.deploy.then(|| {
+            let mut fetched = Secrets::default();
+            for (part, _) in &arns {
+                if let Ok(value) = secrets.get(*part) {
+                    fetched.insert(value.clone());
+                }
+            }
+            fetched
+        });
+        let ctx = Ctx {
+            clock,
+            db,
+            cache,
+            queues: match (queue_config, &sdk) {
+                (Some(config), Some(sdk)) => Some(Queues::new(sdk, config, env.optional("AWS_ENDPOINT_URL_SQS"))),
+                _ => None,
             },
             auth: auth.as_ref().map(Auth::new),
-            // The HTTP client (and its TLS roots) only where a partner is called.
             wechat: wechat.map(|c| Ok::<_, anyhow::Error>(WechatOauth::new(http()?, c))).transpose()?,
             sms: sms.map(|c| Ok::<_, anyhow::Error>(SmsGateway::new(http()?, c))).transpose()?,
             robot: robot.map(|c| Ok::<_, anyhow::Error>(RobotPlatform::new(http()?, c))).transpose()?,
             launch: launch.map(|c| Ok::<_, anyhow::Error>(LaunchSystem::new(http()?, c))).transpose()?,
+            merchant,
             pay: pay.map(|c| WechatPay::new(http()?, c)).transpose()?,
             mail: mail.map(|c| Ok::<_, anyhow::Error>(Mailer::new(http()?, c))).transpose()?,
             ads,
+            web,
+            deploy,
             sensitive_words: MatcherCache::default(),
             robot_ids: RobotDirectory::default(),
-        })
+        };
+        Ok((ctx, timings))
     }
 
     pub fn db(&self) -> Result<&Db> {
@@ -110,6 +192,11 @@ impl Ctx {
         self.launch.as_ref().ok_or_else(|| missing("launch system"))
     }
 
+    /// WeChat Pay's merchant identity (no key): what a user's confirmation names.
+    pub fn merchant(&self) -> Result<&MerchantConfig> {
+        self.merchant.as_ref().ok_or_else(|| missing("WeChat Pay merchant"))
+    }
+
     pub fn pay(&self) -> Result<&WechatPay> {
         self.pay.as_ref().ok_or_else(|| missing("WeChat Pay"))
     }
@@ -120,6 +207,19 @@ impl Ctx {
 
     pub fn ads(&self) -> Result<&AdsConfig> {
         self.ads.as_ref().ok_or_else(|| missing("ad system secret"))
+    }
+
+    pub fn web(&self) -> Result<&WebConfig> {
+        self.web.as_ref().ok_or_else(|| missing("site address"))
+    }
+
+    /// The deploy's secrets: the first operator's, and each one checked before migrating.
+    pub fn deploy_secret(&self, part: Secret) -> Result<&SecretValue> {
+        self.deploy
+            .as_ref()
+            .ok_or_else(|| missing("deploy secrets"))?
+            .get(part)
+            .map_err(|e| Error::Unexpected(e.into()))
     }
 }
 

@@ -37,7 +37,7 @@ pub async fn drain(ctx: &Ctx) -> Result<usize> {
             let received = queues
                 .client()
                 .receive_message()
-                .queue_url(queues.url(queue))
+                .queue_url(queues.url(queue)?)
                 .max_number_of_messages(10)
                 .wait_time_seconds(0)
                 .visibility_timeout(30)
@@ -78,7 +78,7 @@ pub async fn drain(ctx: &Ctx) -> Result<usize> {
             queues
                 .client()
                 .delete_message_batch()
-                .queue_url(queues.url(queue))
+                .queue_url(queues.url(queue)?)
                 .set_entries(Some(done))
                 .send()
                 .await
@@ -150,7 +150,7 @@ pub async fn redrive(ctx: &Ctx, by: &ConsolePrincipal, id: i64) -> Result<DeadLe
     queues
         .client()
         .send_message()
-        .queue_url(queues.url(source))
+        .queue_url(queues.url(source)?)
         .message_body(&letter.body)
         .send()
         .await

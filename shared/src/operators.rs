@@ -67,6 +67,17 @@ pub struct Operator {
 pub struct ConsolePrincipal {
     pub operator: Operator,
     pub session_id: Uuid,
+    /// Their password was made for them (the first admin's from the deploy, or reset by an
+    /// admin): nothing but choosing a new one is allowed until they do.
+    pub must_change_password: bool,
+}
+
+/// The operator and whether they must choose a new password first (`GET /api/console/me`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Me {
+    #[serde(flatten)]
+    pub operator: Operator,
+    pub must_change_password: bool,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -81,6 +92,8 @@ pub struct ConsoleLogin {
     pub token: String,
     pub expires_at: chrono::DateTime<chrono::Utc>,
     pub operator: Operator,
+    /// The console must lead them to choose a new password before anything else.
+    pub must_change_password: bool,
 }
 
 fn operator_from_row(row: &tokio_postgres::Row) -> Result<Operator> {
@@ -132,7 +145,7 @@ pub async fn login(ctx: &Ctx, credentials: Credentials) -> Result<ConsoleLogin> 
     let mut client = ctx.db()?.client().await?;
     let row = client
         .query_opt(
-            "SELECT id, username, role, password_hash, disabled FROM operators WHERE username = $1",
+            "SELECT id, username, role, password_hash, disabled, must_change_password FROM operators WHERE username = $1",
             &[&username],
         )
         .await
@@ -160,6 +173,7 @@ pub async fn login(ctx: &Ctx, credentials: Credentials) -> Result<ConsoleLogin> 
         return Err(Error::unauthenticated("该账号已停用，请联系管理员"));
     }
     let operator = operator_from_row(&row)?;
+    let must_change_password: bool = row.get("must_change_password");
     let session_id = Uuid::new_v4();
     let tx = client.transaction().await.db("failed to begin")?;
     tx.execute(
@@ -177,7 +191,7 @@ pub async fn login(ctx: &Ctx, credentials: Credentials) -> Result<ConsoleLogin> 
     let IssuedToken { token, expires_at } =
         ctx.auth()?.tokens.issue(Audience::Console, operator.id, session_id, TOKEN_TTL)?;
     tracing::info!(operator_id = operator.id, "console login");
-    Ok(ConsoleLogin { token, expires_at, operator })
+    Ok(ConsoleLogin { token, expires_at, operator, must_change_password })
 }
 
 /// The `Set-Cookie` carrying a console login's token, for as long as the token lives.
@@ -189,9 +203,19 @@ pub fn clear_cookie(ctx: &Ctx) -> Result<String> {
     Ok(ctx.auth()?.cookies.clear(COOKIE, "/"))
 }
 
-/// A valid token of a live session of an enabled operator.
-#[tracing::instrument(skip_all)]
+/// A valid token of a live session of an enabled operator who has chosen their password.
 pub async fn authenticate(ctx: &Ctx, token: Option<&str>) -> Result<ConsolePrincipal> {
+    let principal = authenticate_before_password_change(ctx, token).await?;
+    if principal.must_change_password {
+        return Err(Error::forbidden("请先修改初始密码"));
+    }
+    Ok(principal)
+}
+
+/// A valid token of a live session of an enabled operator, who may still have to choose their
+/// password (what `me` and the password change itself accept).
+#[tracing::instrument(skip_all)]
+pub async fn authenticate_before_password_change(ctx: &Ctx, token: Option<&str>) -> Result<ConsolePrincipal> {
     let token = token.ok_or_else(|| Error::unauthenticated("请先登录"))?;
     let claims = ctx.auth()?.tokens.verify(Audience::Console, token)?;
     let row = ctx
@@ -199,14 +223,105 @@ pub async fn authenticate(ctx: &Ctx, token: Option<&str>) -> Result<ConsolePrinc
         .client()
         .await?
         .query_opt(
-            "SELECT o.id, o.username, o.role FROM operator_sessions s JOIN operators o ON o.id = s.operator_id
+            "SELECT o.id, o.username, o.role, o.must_change_password
+             FROM operator_sessions s JOIN operators o ON o.id = s.operator_id
              WHERE s.id = $1 AND o.id = $2 AND s.ended_at IS NULL AND s.expires_at > now() AND NOT o.disabled",
             &[&claims.sid, &claims.subject_id()?],
         )
         .await
         .db("failed to load an operator session")?
         .ok_or_else(|| Error::unauthenticated("登录已失效，请重新登录"))?;
-    Ok(ConsolePrincipal { operator: operator_from_row(&row)?, session_id: claims.sid })
+    Ok(ConsolePrincipal {
+        operator: operator_from_row(&row)?,
+        session_id: claims.sid,
+        must_change_password: row.get("must_change_password"),
+    })
+}
+
+/// `POST /api/console/me/password`: the operator's current password and the one they choose.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// An operator chooses their own password: the current one must match, the new one differ.
+/// Their other sessions end; this one goes on, and the console opens to them.
+#[tracing::instrument(skip_all, fields(operator_id = by.operator.id))]
+pub async fn change_own_password(ctx: &Ctx, by: &ConsolePrincipal, change: PasswordChange) -> Result<Me> {
+    check_password(&change.new_password)?;
+    if change.new_password == change.current_password {
+        return Err(Error::bad_request("新密码不能与当前密码相同"));
+    }
+    let mut client = ctx.db()?.client().await?;
+    let stored: String = client
+        .query_one("SELECT password_hash FROM operators WHERE id = $1", &[&by.operator.id])
+        .await
+        .db("failed to load an operator")?
+        .get(0);
+    let (current, new) = (change.current_password, change.new_password);
+    // Argon2 takes tens of milliseconds of CPU: off the async threads.
+    let hash = tokio::task::spawn_blocking(move || {
+        if passwords::verify(&current, Some(&stored)) { passwords::hash(&new).map(Some) } else { Ok(None) }
+    })
+    .await
+    .unexpected("password hashing panicked")??
+    .ok_or_else(|| Error::bad_request("当前密码不正确"))?;
+    let tx = client.transaction().await.db("failed to begin")?;
+    tx.execute(
+        "UPDATE operators SET password_hash = $2, must_change_password = false, updated_at = now() WHERE id = $1",
+        &[&by.operator.id, &hash],
+    )
+    .await
+    .db("failed to change a password")?;
+    tx.execute(
+        "UPDATE operator_sessions SET ended_at = now() WHERE operator_id = $1 AND id <> $2 AND ended_at IS NULL",
+        &[&by.operator.id, &by.session_id],
+    )
+    .await
+    .db("failed to end the other sessions")?;
+    audit(&tx, by.operator.id, "operator.password", Some(&by.operator.id.to_string()), serde_json::json!({})).await?;
+    tx.commit().await.db("failed to commit a password change")?;
+    Ok(Me { operator: by.operator.clone(), must_change_password: false })
+}
+
+/// The first operator of a new stack: an admin named and passworded by the deploy's secret, who
+/// must choose their own password at first login. Only when no operator exists at all; answers
+/// whether it was made.
+pub async fn ensure_first_admin(client: &mut tokio_postgres::Client, username: &str, password: &str) -> Result<bool> {
+    check_password(password)?;
+    let password = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
+        .await
+        .unexpected("password hashing panicked")??;
+    let tx = client.transaction().await.db("failed to begin")?;
+    // Two deploys racing find one another's admin.
+    tx.batch_execute("SELECT pg_advisory_xact_lock(7291003)").await.db("failed to lock")?;
+    let made =
+        tx.execute(
+            "INSERT INTO operators (username, password_hash, role, must_change_password)
+             SELECT $1, $2, 'admin', true WHERE NOT EXISTS (SELECT 1 FROM operators)",
+            &[&username.trim().to_lowercase(), &hash],
+        )
+        .await
+        .map_err(|e| match violated_constraint(&e) {
+            Some("operators_username_check") => {
+                Error::bad_request("首个管理员的用户名须为 2–32 位小写字母、数字或 _.-")
+            }
+            _ => Error::Unexpected(anyhow::Error::new(e).context("failed to create the first admin")),
+        })? == 1;
+    if made {
+        // The deploy's doing, not an operator's.
+        tx.execute(
+            "INSERT INTO audit_log (operator_id, action, target) VALUES (NULL, 'operator.first_admin', $1)",
+            &[&username],
+        )
+        .await
+        .db("failed to write the audit log")?;
+    }
+    tx.commit().await.db("failed to commit the first admin")?;
+    Ok(made)
 }
 
 impl ConsolePrincipal {
@@ -336,7 +451,8 @@ pub async fn add(
 pub struct OperatorChange {
     pub role: Option<Role>,
     pub disabled: Option<bool>,
-    /// A new password; the operator's sessions end with it.
+    /// A new password; the operator's sessions end with it, and (unless it is the admin's own)
+    /// they must choose their own at their next login.
     pub password: Option<String>,
 }
 
@@ -366,10 +482,12 @@ pub async fn change(
         .query_opt(
             &format!(
                 "UPDATE operators SET role = COALESCE($2, role), disabled = COALESCE($3, disabled),
-                     password_hash = COALESCE($4, password_hash), updated_at = now()
+                     password_hash = COALESCE($4, password_hash),
+                     must_change_password = must_change_password OR ($4 IS NOT NULL AND id <> $5),
+                     updated_at = now()
                  WHERE id = $1 RETURNING {OPERATOR_ROW_COLUMNS}"
             ),
-            &[&id, &change.role.map(Role::as_str), &change.disabled, &hash],
+            &[&id, &change.role.map(Role::as_str), &change.disabled, &hash, &by.operator.id],
         )
         .await
         .db("failed to change an operator")?

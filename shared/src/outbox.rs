@@ -18,7 +18,13 @@ const RUN_BUDGET: Duration = Duration::from_secs(40);
 /// How long a request waits for the queue to take what it wrote.
 const PUBLISH_WAIT: Duration = Duration::from_secs(2);
 
+/// The queues messages reach through the outbox: the relay may send to these, and only these.
+pub const QUEUES: [Queue; 2] = [Queue::TrackingEvents, Queue::Payouts];
+
 pub async fn enqueue(client: &impl GenericClient, queue: Queue, bodies: &[serde_json::Value]) -> Result<Vec<i64>> {
+    if !QUEUES.contains(&queue) {
+        return Err(crate::Error::Unexpected(anyhow::anyhow!("{} is not relayed from the outbox", queue.name())));
+    }
     let rows = client
         .query(
             "INSERT INTO outbox (queue, body) SELECT $1, unnest($2::jsonb[]) RETURNING id",
@@ -98,7 +104,7 @@ async fn publish_chunk(ctx: &Ctx, only: Option<&[i64]>, after: i64) -> Result<(R
     let mut sent: Vec<i64> = Vec::new();
     let mut failed: Vec<i64> = Vec::new();
     let mut last_error = String::new();
-    for queue in Queue::ALL {
+    for queue in QUEUES {
         let entries: Vec<(String, String)> = rows
             .iter()
             .filter(|r| r.get::<_, &str>(1) == queue.name())
@@ -120,7 +126,8 @@ async fn publish_chunk(ctx: &Ctx, only: Option<&[i64]>, after: i64) -> Result<(R
             }
         }
     }
-    let unknown: Vec<i64> = rows.iter().filter(|r| Queue::from_name(r.get(1)).is_none()).map(|r| r.get(0)).collect();
+    let unknown: Vec<i64> =
+        rows.iter().filter(|r| !QUEUES.iter().any(|q| q.name() == r.get::<_, &str>(1))).map(|r| r.get(0)).collect();
     if !unknown.is_empty() {
         last_error = "unknown queue".into();
         failed.extend(unknown);

@@ -6,7 +6,8 @@ use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use crate::config::QueueConfig;
 
 /// The queues gpet writes to or reads from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
 pub enum Queue {
     TrackingEvents,
     BiEvents,
@@ -82,12 +83,24 @@ pub struct Queues {
 pub const BATCH: usize = 10;
 
 impl Queues {
-    pub async fn connect(config: &QueueConfig) -> Self {
-        Self { client: client(config.endpoint.as_ref()).await, config: config.clone() }
+    /// `endpoint`: SQS's own endpoint when it differs from the other services' (the SDKs'
+    /// `AWS_ENDPOINT_URL_SQS`).
+    pub fn new(sdk: &aws_config::SdkConfig, config: QueueConfig, endpoint: Option<&str>) -> Self {
+        let client = match endpoint {
+            Some(url) => {
+                aws_sdk_sqs::Client::from_conf(aws_sdk_sqs::config::Builder::from(sdk).endpoint_url(url).build())
+            }
+            None => client(sdk),
+        };
+        Self { client, config }
     }
 
-    pub fn url(&self, queue: Queue) -> &str {
-        self.config.url(queue)
+    /// The URL of a queue this function was given; another one is a programming error (its
+    /// `Needs` did not name the queue), caught by the tests that run every function.
+    pub fn url(&self, queue: Queue) -> Result<&str, crate::Error> {
+        self.config.url(queue).ok_or_else(|| {
+            crate::Error::Unexpected(anyhow::anyhow!("queue {} is not configured for this function", queue.name()))
+        })
     }
 
     pub fn client(&self) -> &aws_sdk_sqs::Client {
@@ -108,7 +121,7 @@ impl Queues {
         let out = self
             .client
             .send_message_batch()
-            .queue_url(self.url(queue))
+            .queue_url(self.url(queue)?)
             .set_entries(Some(batch))
             .send()
             .await
@@ -120,19 +133,8 @@ impl Queues {
     }
 }
 
-/// In AWS the SDK's own credential chain; with a local endpoint, static test credentials so
-/// that no AWS variable is needed locally.
-pub async fn client(endpoint: Option<&url::Url>) -> aws_sdk_sqs::Client {
-    match endpoint {
-        Some(endpoint) => {
-            let config = aws_sdk_sqs::Config::builder()
-                .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
-                .endpoint_url(endpoint.as_str().trim_end_matches('/'))
-                .region(aws_sdk_sqs::config::Region::new("us-east-1"))
-                .credentials_provider(aws_sdk_sqs::config::Credentials::new("test", "test", None, None, "local"))
-                .build();
-            aws_sdk_sqs::Client::from_conf(config)
-        }
-        None => aws_sdk_sqs::Client::new(&aws_config::load_from_env().await),
-    }
+/// An SQS client of the instance's SDK configuration (locally, the endpoint of the local
+/// AWS-API server).
+pub fn client(sdk: &aws_config::SdkConfig) -> aws_sdk_sqs::Client {
+    aws_sdk_sqs::Client::new(sdk)
 }

@@ -43,7 +43,9 @@ impl Counter {
             Counter::Displayed => "DISPLAY",
             Counter::Activated => "ACTIVATED",
         };
-        Ok(ctx.cache()?.key(format!("GPET:ROBOT_{name}_{}", day.compact())))
+        // The day is the hash tag: the assignment script touches a day's four counters at once,
+        // and in cluster mode its keys must share a slot.
+        Ok(ctx.cache()?.key(format!("GPET:ROBOT_{name}_{{{}}}", day.compact())))
     }
 }
 

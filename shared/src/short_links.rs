@@ -107,12 +107,15 @@ fn link_from_row(ctx: &Ctx, row: &tokio_postgres::Row) -> Result<ShortLink> {
     })
 }
 
+/// Every short-link key carries the `{short}` hash tag: a redirect reads a code's cache and
+/// counts its visit in one script, and the fold renames the visits away, so in cluster mode they
+/// must share a slot. (The visits hash is one key for every code anyway.)
 fn cache_key(ctx: &Ctx, code: &str) -> Result<String> {
-    Ok(ctx.cache()?.key(format!("GPET:TMP_SHORT_CACHE:{code}")))
+    Ok(ctx.cache()?.key(format!("GPET:TMP_SHORT_CACHE:{{short}}:{code}")))
 }
 
 fn visits_key(ctx: &Ctx) -> Result<String> {
-    Ok(ctx.cache()?.key("GPET:SHORTEN_VISITS"))
+    Ok(ctx.cache()?.key("GPET:SHORTEN_VISITS:{short}"))
 }
 
 /// A new link, or the recent one for the same URL. An advisory lock on the URL keeps two
@@ -277,8 +280,11 @@ pub async fn fold_visits(ctx: &Ctx) -> Result<i64> {
     let folding = format!("{key}:folding:{}", uuid::Uuid::new_v4());
     let mut redis = ctx.cache()?.conn();
     let renamed: redis::RedisResult<()> = redis::cmd("RENAME").arg(&key).arg(&folding).query_async(&mut redis).await;
-    if renamed.is_err() {
-        return Ok(0); // nothing counted since the last fold
+    match renamed {
+        Ok(()) => {}
+        // Nothing counted since the last fold.
+        Err(e) if e.to_string().contains("no such key") => return Ok(0),
+        Err(e) => return Err(Error::Unexpected(anyhow::Error::new(e).context("failed to set the visits aside"))),
     }
     let counts: Vec<(String, i64)> =
         redis::cmd("HGETALL").arg(&folding).query_async(&mut redis).await.unexpected("failed to read visits")?;

@@ -86,11 +86,11 @@ pub(crate) fn of_row(r: &tokio_postgres::Row, with_nickname: bool) -> Withdrawal
 /// page for it).
 fn with_confirm_page(ctx: &Ctx, mut w: Withdrawal) -> Withdrawal {
     if w.state == "waiting_user"
-        && let Ok(pay) = ctx.pay()
+        && let Ok(merchant) = ctx.merchant()
     {
-        w.confirm_url = pay.confirm_page(&w.out_bill_no);
-        w.mch_id = Some(pay.mch_id().to_owned());
-        w.app_id = Some(pay.app_id().to_owned());
+        w.confirm_url = merchant.confirm_page(&w.out_bill_no);
+        w.mch_id = Some(merchant.mch_id.clone());
+        w.app_id = Some(merchant.app_id.clone());
     }
     w
 }

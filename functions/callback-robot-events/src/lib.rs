@@ -1,5 +1,7 @@
 //! POST /api/callbacks/robot-events: robot platform events, signed (HMAC-SHA256 of `timestamp.body`); each is put on the robot-events queue.
 
+use gpet::config::QueueSet;
+use gpet::queue::Queue;
 use gpet::robot_events::{self, Accepted};
 use gpet::{Ctx, Envelope, Needs, Uses};
 use gpet_lambda::{Body, Request, Response, http};
@@ -8,7 +10,7 @@ use gpet_lambda::{Body, Request, Response, http};
 pub struct Parts;
 
 impl Uses for Parts {
-    const NEEDS: Needs = Needs { queues: true, robot: true, ..Needs::NONE };
+    const NEEDS: Needs = Needs { sends: QueueSet::of(&[Queue::RobotEvents]), robot: true, ..Needs::NONE };
 }
 
 /// Up to 100 events of at most a few KiB each.

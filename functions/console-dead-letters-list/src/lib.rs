@@ -1,7 +1,9 @@
 //! GET /api/console/dead-letters: messages our consumers gave up on (collected from the dead-letter queues).
 
+use gpet::config::QueueSet;
 use gpet::dead_letters::{self, DeadLetter};
 use gpet::paging::{self, Page, PageRequest};
+use gpet::queue::Queue;
 use gpet::{Ctx, Envelope, Needs, Uses};
 use gpet_lambda::{Body, Request, Response, http};
 
@@ -9,7 +11,7 @@ use gpet_lambda::{Body, Request, Response, http};
 pub struct Parts;
 
 impl Uses for Parts {
-    const NEEDS: Needs = Needs { db: true, auth: true, queues: true, ..Needs::NONE };
+    const NEEDS: Needs = Needs { db: true, auth: true, receives: QueueSet::of(&Queue::DEAD_LETTERS), ..Needs::NONE };
 }
 
 #[utoipa::path(get, path = "/api/console/dead-letters", tag = "console", params(("queue" = Option<String>, Query), ("page" = Option<i64>, Query), ("page_size" = Option<i64>, Query)),

@@ -1,6 +1,8 @@
 //! POST /api/console/dead-letters/{id}/redrive: sends a dead letter back to the queue it came from.
 
+use gpet::config::QueueSet;
 use gpet::dead_letters::{self, DeadLetter};
+use gpet::queue::Queue;
 use gpet::{Ctx, Envelope, Needs, Uses};
 use gpet_lambda::{Body, Request, Response, http};
 
@@ -8,7 +10,12 @@ use gpet_lambda::{Body, Request, Response, http};
 pub struct Parts;
 
 impl Uses for Parts {
-    const NEEDS: Needs = Needs { db: true, auth: true, queues: true, ..Needs::NONE };
+    const NEEDS: Needs = Needs {
+        db: true,
+        auth: true,
+        sends: QueueSet::of(&[Queue::TrackingEvents, Queue::RobotEvents, Queue::Payouts]),
+        ..Needs::NONE
+    };
 }
 
 #[utoipa::path(post, path = "/api/console/dead-letters/{id}/redrive", tag = "console", params(("id" = i64, Path)),

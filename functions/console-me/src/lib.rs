@@ -1,6 +1,7 @@
-//! GET /api/console/me: the operator and their role.
+//! GET /api/console/me: the operator, their role, and whether they must choose a new password
+//! before anything else.
 
-use gpet::operators::Operator;
+use gpet::operators::Me;
 use gpet::{Ctx, Envelope, Needs, Uses};
 use gpet_lambda::{Body, Request, Response, http};
 
@@ -12,12 +13,12 @@ impl Uses for Parts {
 }
 
 #[utoipa::path(get, path = "/api/console/me", tag = "console",
-    responses((status = 200, body = Envelope<Operator>), (status = 401, description = "1401 not logged in, 1406 expired")))]
+    responses((status = 200, body = Envelope<Me>), (status = 401, description = "1401 not logged in, 1406 expired")))]
 pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
     http::reply(
         async {
-            let me = http::operator(ctx, &req).await?;
-            Ok(me.operator)
+            let me = http::operator_before_password_change(ctx, &req).await?;
+            Ok(Me { operator: me.operator, must_change_password: me.must_change_password })
         }
         .await,
     )

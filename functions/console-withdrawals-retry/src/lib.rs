@@ -1,5 +1,7 @@
 //! POST /api/console/withdrawals/{id}/retry: retries a failed payout: the money is held again and paid under a new order number.
 
+use gpet::config::QueueSet;
+use gpet::queue::Queue;
 use gpet::withdrawals::{self, Withdrawal};
 use gpet::{Ctx, Envelope, Needs, Uses};
 use gpet_lambda::{Body, Request, Response, http};
@@ -8,7 +10,7 @@ use gpet_lambda::{Body, Request, Response, http};
 pub struct Parts;
 
 impl Uses for Parts {
-    const NEEDS: Needs = Needs { db: true, auth: true, queues: true, ..Needs::NONE };
+    const NEEDS: Needs = Needs { db: true, auth: true, sends: QueueSet::of(&[Queue::Payouts]), ..Needs::NONE };
 }
 
 #[utoipa::path(post, path = "/api/console/withdrawals/{id}/retry", tag = "console", params(("id" = i64, Path)),

@@ -1,6 +1,8 @@
 //! tracking-events consumer: stores each event once and forwards it to BI's queue.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use gpet::config::QueueSet;
+use gpet::queue::Queue;
 use gpet::{Ctx, Needs, Uses, tracking};
 use gpet_lambda::sqs;
 
@@ -8,7 +10,7 @@ use gpet_lambda::sqs;
 pub struct Parts;
 
 impl Uses for Parts {
-    const NEEDS: Needs = Needs { db: true, queues: true, ..Needs::NONE };
+    const NEEDS: Needs = Needs { db: true, sends: QueueSet::of(&[Queue::BiEvents]), ..Needs::NONE };
 }
 
 pub async fn handle(ctx: &Ctx, event: SqsEvent) -> SqsBatchResponse {

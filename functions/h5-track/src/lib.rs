@@ -1,5 +1,7 @@
 //! POST /api/track: a batch of tracking events from the H5 app, logged in or not.
 
+use gpet::config::QueueSet;
+use gpet::queue::Queue;
 use gpet::tracking::{self, Accepted, MAX_EVENT_BYTES, MAX_EVENTS, TrackBatch};
 use gpet::{Ctx, Envelope, Needs, Uses, sessions};
 use gpet_lambda::{Body, Request, Response, http};
@@ -8,7 +10,8 @@ use gpet_lambda::{Body, Request, Response, http};
 pub struct Parts;
 
 impl Uses for Parts {
-    const NEEDS: Needs = Needs { db: true, cache: true, auth: true, queues: true, ..Needs::NONE };
+    const NEEDS: Needs =
+        Needs { db: true, cache: true, auth: true, sends: QueueSet::of(&[Queue::TrackingEvents]), ..Needs::NONE };
 }
 
 /// 50 events of at most 4 KiB, and room for the JSON around them.

@@ -1,5 +1,7 @@
 //! POST /api/withdrawals: withdraws `amount_fen` to the WeChat wallet: 1200 once the money is held; the payout follows.
 
+use gpet::config::QueueSet;
+use gpet::queue::Queue;
 use gpet::withdrawals::{self, NewWithdrawal, Withdrawal};
 use gpet::{Ctx, Envelope, Needs, Uses};
 use gpet_lambda::{Body, Request, Response, http};
@@ -8,7 +10,8 @@ use gpet_lambda::{Body, Request, Response, http};
 pub struct Parts;
 
 impl Uses for Parts {
-    const NEEDS: Needs = Needs { db: true, cache: true, auth: true, queues: true, ..Needs::NONE };
+    const NEEDS: Needs =
+        Needs { db: true, cache: true, auth: true, sends: QueueSet::of(&[Queue::Payouts]), ..Needs::NONE };
 }
 
 #[utoipa::path(post, path = "/api/withdrawals", tag = "h5", request_body = NewWithdrawal,

@@ -8,7 +8,7 @@ use gpet_lambda::{Body, Request, Response, http};
 pub struct Parts;
 
 impl Uses for Parts {
-    const NEEDS: Needs = Needs { db: true, cache: true, auth: true, pay: true, ..Needs::NONE };
+    const NEEDS: Needs = Needs { db: true, cache: true, auth: true, merchant: true, ..Needs::NONE };
 }
 
 #[utoipa::path(get, path = "/api/withdrawals/{id}", tag = "h5", params(("id" = i64, Path)),

@@ -9,7 +9,7 @@ use gpet_lambda::{Body, Request, Response, http};
 pub struct Parts;
 
 impl Uses for Parts {
-    const NEEDS: Needs = Needs { db: true, cache: true, auth: true, pay: true, ..Needs::NONE };
+    const NEEDS: Needs = Needs { db: true, cache: true, auth: true, merchant: true, ..Needs::NONE };
 }
 
 #[utoipa::path(get, path = "/api/withdrawals", tag = "h5", params(("page" = Option<i64>, Query), ("page_size" = Option<i64>, Query)),

@@ -109,9 +109,19 @@ pub async fn owner(ctx: &Ctx, req: &Request) -> gpet::Result<gpet::sessions::Pri
     gpet::sessions::authenticate(ctx, token(ctx, req, gpet::sessions::COOKIE)?.as_deref()).await
 }
 
-/// The operator making a console request.
+/// The operator making a console request (refused while they must choose a new password).
 pub async fn operator(ctx: &Ctx, req: &Request) -> gpet::Result<gpet::operators::ConsolePrincipal> {
     gpet::operators::authenticate(ctx, token(ctx, req, gpet::operators::COOKIE)?.as_deref()).await
+}
+
+/// The operator making a console request, who may still have to choose a new password (`me` and
+/// the password change).
+pub async fn operator_before_password_change(
+    ctx: &Ctx,
+    req: &Request,
+) -> gpet::Result<gpet::operators::ConsolePrincipal> {
+    gpet::operators::authenticate_before_password_change(ctx, token(ctx, req, gpet::operators::COOKIE)?.as_deref())
+        .await
 }
 
 /// A numeric id from the path: anything else is a 404, as no such thing exists.

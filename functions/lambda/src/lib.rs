@@ -2,6 +2,7 @@
 //! runtime loops for HTTP, scheduled and queue functions, and the HTTP envelope. The domain
 //! crate knows nothing of this; the local host calls the same handlers in-process.
 
+pub mod custom_resource;
 pub mod http;
 pub mod sqs;
 
@@ -28,6 +29,8 @@ pub fn invocation_span(function: &str, request_id: &str) -> tracing::Span {
     tracing::info_span!("invocation", function, request_id, cold_start)
 }
 
+pub use custom_resource::custom_resource_main;
+
 fn init_tracing() {
     tracing_subscriber::fmt()
         .json()
@@ -38,12 +41,27 @@ fn init_tracing() {
         .init();
 }
 
-/// Everything built once per instance, before the first event. A missing or bad variable
-/// fails the start with its name (Lambda reports an init error).
+fn log_cold_start(function: &str, took: &gpet::context::ColdStart) {
+    tracing::info!(
+        function,
+        secrets_ms = took.secrets_ms,
+        postgres_ms = took.postgres_ms,
+        redis_ms = took.redis_ms,
+        init_ms = took.total_ms,
+        "cold start"
+    );
+}
+
+/// Everything built once per instance, before the first event: the variables read, the
+/// secrets fetched, PostgreSQL and Redis connected. A missing or bad variable or secret fails the
+/// start with its name (Lambda reports an init error). One line tells what the start spent.
 async fn cold_start<U: Uses>(function: &'static str) -> Result<&'static Ctx, Error> {
     init_tracing();
-    match Ctx::from_env::<U>(&Env::from_process(), Clock::system(), LAMBDA_POOL_SIZE).await {
-        Ok(ctx) => Ok(Box::leak(Box::new(ctx))),
+    match Ctx::load::<U>(&Env::from_process(), Clock::system(), LAMBDA_POOL_SIZE).await {
+        Ok((ctx, took)) => {
+            log_cold_start(function, &took);
+            Ok(Box::leak(Box::new(ctx)))
+        }
         Err(e) => {
             tracing::error!(function, error = format!("{e:#}"), "cold start failed");
             Err(e.into())

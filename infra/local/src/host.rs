@@ -2,7 +2,7 @@
 //! the schedules on the business clock, the local controls, and the two web apps.
 
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -323,37 +323,29 @@ async fn job_run(State(host): State<Arc<Host>>, axum::extract::Path(name): axum:
     }
 }
 
-/// `/console/…` from web/console/dist, everything else from web/h5/dist; a path without a file
-/// is the app's own route and gets its index.html.
+/// The web apps from web/{h5,console}/dist by `gpet::web::address`: a file of the app, or one
+/// of its pages (its index.html), as CloudFront and the shell function serve them deployed.
 async fn serve_static(web_root: Option<&Path>, path: &str) -> Response {
+    use gpet::web::{Address, App};
     let Some(root) = web_root else {
         return (axum::http::StatusCode::NOT_FOUND, "web apps not served").into_response();
     };
-    if path == "/console" {
-        return (axum::http::StatusCode::FOUND, [("location", "/console/")]).into_response();
-    }
-    let (dir, rest) = match path.strip_prefix("/console/") {
-        Some(rest) => (root.join("console/dist"), rest),
-        None => (root.join("h5/dist"), path.trim_start_matches('/')),
-    };
-    let relative = Path::new(rest);
-    if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
-        return (axum::http::StatusCode::BAD_REQUEST, "bad path").into_response();
-    }
-    let file = dir.join(relative);
-    let (file, cache) = if !rest.is_empty() && tokio::fs::metadata(&file).await.is_ok_and(|m| m.is_file()) {
-        let immutable = rest.starts_with("assets/");
-        (file, if immutable { "public, max-age=31536000, immutable" } else { "no-cache" })
-    } else if relative.extension().is_some() {
-        return (axum::http::StatusCode::NOT_FOUND, "not found").into_response();
-    } else {
-        (dir.join("index.html"), "no-cache")
+    let dist = |app: App| root.join(if app == App::Console { "console/dist" } else { "h5/dist" });
+    let (file, cache) = match gpet::web::address(path) {
+        Address::Redirect(to) => return (axum::http::StatusCode::FOUND, [("location", to)]).into_response(),
+        Address::Invalid => return (axum::http::StatusCode::BAD_REQUEST, "bad path").into_response(),
+        Address::File { app, file } => {
+            let immutable = file.starts_with("assets/");
+            (dist(app).join(file), if immutable { "public, max-age=31536000, immutable" } else { "no-cache" })
+        }
+        Address::Page(app) => (dist(app).join("index.html"), "no-cache"),
     };
     match tokio::fs::read(&file).await {
         Ok(bytes) => ([("content-type", content_type(&file)), ("cache-control", cache)], bytes).into_response(),
-        Err(_) => {
+        Err(_) if file.ends_with("index.html") => {
             (axum::http::StatusCode::NOT_FOUND, "web app not built: run `npm --prefix web run build`").into_response()
         }
+        Err(_) => (axum::http::StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
 

@@ -5,8 +5,10 @@
 pub mod host;
 pub mod queues;
 pub mod registry;
+pub mod rendered;
 pub mod runtime_api;
 pub mod schedule;
 pub mod seed;
 pub mod setup;
+pub mod stack;
 pub mod template;

@@ -10,15 +10,11 @@ use anyhow::Context as _;
 use gpet::Clock;
 use gpet_local::host::Host;
 use gpet_local::registry::{self, Handler};
-use gpet_local::setup::{Local, prepare_database};
+use gpet_local::setup::{Local, Services, demo_admin_password, prepare_database};
 use gpet_local::template::{Template, Trigger};
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
-fn required(name: &str) -> anyhow::Result<String> {
-    var(name).with_context(|| format!("{name} is not set (source .local/env, written by infra/scripts/services.sh)"))
 }
 
 #[tokio::main]
@@ -30,10 +26,12 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().map(String::as_str).unwrap_or("serve");
 
-    let admin_url = required("GPET_PG_ADMIN_URL")?;
-    let database_url = var("GPET_DATABASE_URL")
-        .unwrap_or_else(|| format!("{}/gpet", admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(base, _)| base)));
-    prepare_database(&admin_url, &database_url).await?;
+    let services = Services::from_process()?;
+    let database_url = match var("GPET_DATABASE_URL") {
+        Some(url) => url,
+        None => services.database_url("gpet")?,
+    };
+    prepare_database(&services, &database_url).await?;
     if command == "migrate" {
         return Ok(());
     }
@@ -42,26 +40,25 @@ async fn main() -> anyhow::Result<()> {
     let port: u16 = var("GPET_PORT").unwrap_or_else(|| "3000".into()).parse().context("GPET_PORT")?;
     let sandbox_url = var("GPET_SANDBOX_URL").unwrap_or_else(|| "http://127.0.0.1:3900".into());
     let local = Local {
+        services,
         database_url,
-        redis_url: required("GPET_REDIS_URL")?,
         // Two local stacks (dev and the browser tests) can share the services.
         redis_prefix: var("GPET_REDIS_PREFIX").unwrap_or_default(),
-        sqs_endpoint: required("GPET_SQS_ENDPOINT")?,
-        queue_prefix: var("GPET_QUEUE_PREFIX").unwrap_or_default(),
+        resource_prefix: var("GPET_QUEUE_PREFIX").unwrap_or_default(),
         sandbox_url: sandbox_url.clone(),
         public_base_url: var("GPET_PUBLIC_BASE_URL").unwrap_or_else(|| format!("http://127.0.0.1:{port}")),
     };
     let template = Template::load(&PathBuf::from(var("GPET_TEMPLATE").unwrap_or_else(|| "template.yaml".into())))?;
-    let (ctx, queue_urls, _) = local.start(&template, Clock::system(), 16).await?;
+    let started = local.start(&template, Clock::system(), 16).await?;
+    let (ctx, queue_urls) = (started.ctx.clone(), started.queue_urls.clone());
     if args.iter().any(|a| a == "--seed") {
-        let password = var("GPET_DEMO_ADMIN_PASSWORD").unwrap_or_else(|| "gpet-admin".into());
-        gpet_local::seed::seed(&ctx, &sandbox_url, &password).await?;
+        gpet_local::seed::seed(&ctx, &sandbox_url, &demo_admin_password()).await?;
     }
 
     let web_root = PathBuf::from(var("GPET_WEB_ROOT").unwrap_or_else(|| "web".into()));
     let host = Arc::new(Host::new(ctx.clone(), &template, Some(web_root))?);
     host.clone().spawn_schedules();
-    let sqs = gpet::queue::client(Some(&url::Url::parse(&local.sqs_endpoint)?)).await;
+    let sqs = gpet::queue::client(&local.services.aws().await);
     for f in &template.functions {
         for trigger in &f.triggers {
             if let (Trigger::Sqs { queue, batch_size }, Some(Handler::Sqs(consumer))) =

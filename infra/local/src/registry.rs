@@ -3,39 +3,66 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use futures::future::BoxFuture;
-use gpet::Ctx;
+use gpet::{Ctx, Needs, Uses};
 use gpet_lambda::{Body, Request, Response};
 
 pub type HttpFn = for<'a> fn(&'a Ctx, Request) -> BoxFuture<'a, Response<Body>>;
 pub type JobFn = for<'a> fn(&'a Ctx) -> BoxFuture<'a, gpet::Result<serde_json::Value>>;
 pub type SqsFn = for<'a> fn(&'a Ctx, SqsEvent) -> BoxFuture<'a, SqsBatchResponse>;
+/// A CloudFormation custom resource's handler: request type and resource properties.
+pub type DeployFn =
+    for<'a> fn(&'a Ctx, &'a str, &'a serde_json::Value) -> BoxFuture<'a, gpet::Result<serde_json::Value>>;
 
 #[derive(Clone, Copy)]
 pub enum Handler {
     Http(HttpFn),
     Job(JobFn),
     Sqs(SqsFn),
+    Deploy(DeployFn),
 }
 
 #[derive(Clone, Copy)]
 pub struct Entry {
     pub binary: &'static str,
     pub handler: Handler,
+    /// The parts its binary builds: what its variables, secrets and queues must be.
+    pub needs: Needs,
 }
 
 macro_rules! http {
     ($name:literal, $krate:ident) => {
-        Entry { binary: $name, handler: Handler::Http(|ctx, req| Box::pin($krate::handle(ctx, req))) }
+        Entry {
+            binary: $name,
+            handler: Handler::Http(|ctx, req| Box::pin($krate::handle(ctx, req))),
+            needs: <$krate::Parts as Uses>::NEEDS,
+        }
     };
 }
 macro_rules! job {
     ($name:literal, $krate:ident) => {
-        Entry { binary: $name, handler: Handler::Job(|ctx| Box::pin($krate::run(ctx))) }
+        Entry {
+            binary: $name,
+            handler: Handler::Job(|ctx| Box::pin($krate::run(ctx))),
+            needs: <$krate::Parts as Uses>::NEEDS,
+        }
+    };
+}
+macro_rules! deploy {
+    ($name:literal, $krate:ident) => {
+        Entry {
+            binary: $name,
+            handler: Handler::Deploy(|ctx, kind, properties| Box::pin($krate::handle(ctx, kind, properties))),
+            needs: <$krate::Parts as Uses>::NEEDS,
+        }
     };
 }
 macro_rules! sqs {
     ($name:literal, $krate:ident) => {
-        Entry { binary: $name, handler: Handler::Sqs(|ctx, event| Box::pin($krate::handle(ctx, event))) }
+        Entry {
+            binary: $name,
+            handler: Handler::Sqs(|ctx, event| Box::pin($krate::handle(ctx, event))),
+            needs: <$krate::Parts as Uses>::NEEDS,
+        }
     };
 }
 
@@ -134,6 +161,9 @@ pub fn entries() -> Vec<Entry> {
         job!("job-broadcast-dispatch", job_broadcast_dispatch),
         job!("job-campaign-dispatch", job_campaign_dispatch),
         sqs!("consume-robot-events", consume_robot_events),
+        http!("console-me-password", console_me_password),
+        http!("h5-web-shell", h5_web_shell),
+        deploy!("job-migrate", job_migrate),
     ]
 }
 
@@ -160,6 +190,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
             console_auth_login::handle,
             console_auth_logout::handle,
             console_me::handle,
+            console_me_password::handle,
             h5_me_phone_code::handle,
             h5_me_phone::handle,
             h5_me_identity::handle,

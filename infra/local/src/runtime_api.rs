@@ -20,7 +20,9 @@ use tokio::sync::{Notify, oneshot, watch};
 const PAYLOAD_LIMIT: usize = 6 * 1024 * 1024;
 /// What is kept of a function's stdout and stderr (its logs); the rest is dropped.
 const OUTPUT_LIMIT: usize = 1024 * 1024;
-const INVOKE_TIMEOUT: Duration = Duration::from_secs(20);
+/// An invocation's deadline: generous, since a cold start under qemu (an arm64 binary on x86)
+/// runs several times slower than natively.
+const INVOKE_TIMEOUT: Duration = Duration::from_secs(60);
 
 #[derive(Debug)]
 pub enum Outcome {
@@ -107,7 +109,7 @@ async fn next(State(inner): State<Arc<Inner>>) -> Response {
     loop {
         let notified = inner.arrived.notified();
         if let Some((id, body)) = inner.queue.lock().expect("not poisoned").pop_front() {
-            let deadline = chrono::Utc::now().timestamp_millis() + 30_000;
+            let deadline = chrono::Utc::now().timestamp_millis() + INVOKE_TIMEOUT.as_millis() as i64;
             return (
                 [
                     ("lambda-runtime-aws-request-id", id),
@@ -168,12 +170,29 @@ pub struct LambdaProcess {
 
 impl LambdaProcess {
     pub async fn spawn<'a>(binary: &Path, vars: impl IntoIterator<Item = (&'a str, &'a str)>) -> anyhow::Result<Self> {
+        Self::spawn_through(None, binary, vars).await
+    }
+
+    /// Runs `binary` through `wrapper` (for an arm64 binary, `qemu-aarch64-static -L <sysroot>`).
+    pub async fn spawn_through<'a>(
+        wrapper: Option<&[String]>,
+        binary: &Path,
+        vars: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> anyhow::Result<Self> {
         let api = RuntimeApi::start().await?;
         let name = binary.file_name().and_then(|n| n.to_str()).unwrap_or("function").to_owned();
         let started = Instant::now();
-        let mut child = tokio::process::Command::new(binary)
+        let mut command = match wrapper {
+            Some([program, args @ ..]) => {
+                let mut command = tokio::process::Command::new(program);
+                command.args(args).arg(binary);
+                command
+            }
+            _ => tokio::process::Command::new(binary),
+        };
+        // What the Lambda runtime sets, then the function's own variables (the caller's region wins).
+        let mut child = command
             .env_clear()
-            .envs(vars)
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
             .env("AWS_LAMBDA_FUNCTION_NAME", &name)
@@ -182,6 +201,7 @@ impl LambdaProcess {
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "local")
             .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{name}"))
             .env("AWS_REGION", "us-east-1")
+            .envs(vars)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

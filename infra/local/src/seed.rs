@@ -169,6 +169,7 @@ async fn owners_and_operations(ctx: &Ctx) -> anyhow::Result<()> {
     let by = operators::ConsolePrincipal {
         operator: operators::Operator { id: admin, username: "admin".into(), role: Role::Admin },
         session_id: uuid::Uuid::nil(),
+        must_change_password: false,
     };
     for (url, visits) in [("https://example.com/activity/double12", 318i64), ("https://example.com/help/withdraw", 76)]
     {

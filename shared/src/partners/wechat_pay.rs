@@ -138,24 +138,10 @@ impl WechatPay {
             .expect("RSA signing works");
         format!(
             "WECHATPAY2-SHA256-RSA2048 mchid=\"{}\",nonce_str=\"{nonce}\",signature=\"{}\",timestamp=\"{timestamp}\",serial_no=\"{}\"",
-            self.config.mch_id,
+            self.config.merchant.mch_id,
             B64.encode(sig),
             self.config.serial_no
         )
-    }
-
-    pub fn mch_id(&self) -> &str {
-        &self.config.mch_id
-    }
-
-    pub fn app_id(&self) -> &str {
-        &self.config.app_id
-    }
-
-    /// Local runs: the sandbox page where the payee confirms `out_bill_no`.
-    pub fn confirm_page(&self, out_bill_no: &str) -> Option<String> {
-        let base = self.config.confirm_page_base.as_ref()?;
-        base.join(&format!("sandbox/pay/confirm/{out_bill_no}")).ok().map(String::from)
     }
 
     /// Checks `Wechatpay-Signature` over `timestamp\nnonce\nbody\n` with WeChat Pay's key.
@@ -230,7 +216,7 @@ impl WechatPay {
     /// Creates (or, for an order number WeChat Pay knows, shows again) a transfer bill.
     pub async fn create(&self, transfer: &Transfer<'_>) -> Result<Bill, PayError> {
         let body = serde_json::json!({
-            "appid": self.config.app_id,
+            "appid": self.config.merchant.app_id,
             "out_bill_no": transfer.out_bill_no,
             "transfer_scene_id": "1000",
             "openid": transfer.openid,

@@ -50,12 +50,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use futures::future::BoxFuture;
-use gpet::Clock;
-use gpet_local::host::Host;
 use gpet_local::registry::{self, Handler};
 use gpet_local::runtime_api::{LambdaProcess, Outcome};
-use gpet_local::setup::{self, Local};
-use gpet_local::template::Template;
+use gpet_local::setup::Local;
+use gpet_local::stack::{LocalStack, project_root};
 use serde_json::{Value, json};
 
 const HELLO: &str = "lambda-hello";
@@ -143,17 +141,6 @@ const WITHDRAW_ANCHOR_SECONDS: u64 = 10;
 /// the others wait: an answer may take seconds, and is still measured rather than abandoned.
 const WITHDRAW_TIMEOUT: Duration = Duration::from_secs(60);
 
-fn var(name: &str) -> anyhow::Result<String> {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .with_context(|| format!("{name} is not set: run through infra/scripts/bench.sh (`make bench`)"))
-}
-
-fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// The directory of the binaries built with this one (target/release when run by bench.sh).
 fn binaries_dir() -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe().context("cannot find gpet-bench's own path")?;
@@ -185,80 +172,41 @@ async fn main() -> anyhow::Result<()> {
 
 // --- the stack under test ----------------------------------------------------------------------
 
-/// A database of its own (migrated), its own queues and Redis prefix, a sandbox, the local host
-/// on a port of its own, and one logged-in demo user.
+/// A stack of its own (gpet_local::stack: database, queues, secrets, Redis prefix, sandbox, the
+/// local host on a port of its own), and one logged-in demo user.
 struct Stack {
-    admin_url: String,
-    database: String,
+    inner: LocalStack,
     local: Local,
     /// The host's context: the bench's operator is made through the domain.
     ctx: Arc<gpet::Ctx>,
     env: gpet::Env,
-    queue_urls: Vec<String>,
     sqs: aws_sdk_sqs::Client,
     base_url: String,
     /// `gpet_h5=…`: the demo user's session, as the browser sends it.
     session_cookie: String,
-    _sandbox: gpet_sandbox::Sandbox,
-    server: tokio::task::JoinHandle<()>,
 }
 
 impl Stack {
     async fn start() -> anyhow::Result<Stack> {
-        let admin_url = var("GPET_PG_ADMIN_URL")?;
-        let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
-        let database = format!("gpet_bench_{id}");
-        let (base, _) = admin_url.rsplit_once('/').context("GPET_PG_ADMIN_URL has no database path")?;
-        let database_url = format!("{base}/{database}");
-        setup::prepare_database(&admin_url, &database_url).await?;
-
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let base_url = format!("http://{}", listener.local_addr()?);
-        let sandbox = gpet_sandbox::spawn(gpet_sandbox::SandboxConfig {
-            app_id: setup::SANDBOX_APP_ID.into(),
-            app_secret: setup::SANDBOX_APP_SECRET.into(),
-            public_base_url: None,
-            sms_key: setup::SANDBOX_SMS_KEY.into(),
-            robot_secret: setup::SANDBOX_ROBOT_SECRET.into(),
-            gpet_base_url: Some(base_url.clone()),
-            chatter: false,
-            ..Default::default()
-        })
-        .await?;
-        let local = Local {
-            database_url,
-            redis_url: var("GPET_REDIS_URL")?,
-            redis_prefix: format!("bench:{id}:"),
-            sqs_endpoint: var("GPET_SQS_ENDPOINT")?,
-            queue_prefix: format!("bench{id}-"),
-            sandbox_url: sandbox.base_url.clone(),
-            public_base_url: base_url.clone(),
-        };
-        let template = Template::load(&project_root().join("template.yaml"))?;
-        let (ctx, queue_urls, env) = local.start(&template, Clock::system(), 16).await?;
-        let host = Arc::new(Host::new(ctx.clone(), &template, None)?);
-        let router = host.router();
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
-        let sqs = gpet::queue::client(Some(&url::Url::parse(&local.sqs_endpoint)?)).await;
+        let inner = LocalStack::spawn("bench", 16).await?;
         let mut stack = Stack {
-            admin_url,
-            database,
-            local,
-            ctx,
-            env,
-            queue_urls: queue_urls.values().cloned().collect(),
-            sqs,
-            base_url,
+            local: inner.local.clone(),
+            ctx: inner.ctx().clone(),
+            env: inner.started.env.clone(),
+            sqs: inner.sqs.clone(),
+            base_url: inner.base_url.clone(),
             session_cookie: String::new(),
-            _sandbox: sandbox,
-            server,
+            inner,
         };
         stack.session_cookie = stack.log_in(DEMO_OPENID).await.context("the demo user cannot log in")?;
         let db = stack.ctx.db()?.client().await?;
         gpet::operators::create(&db, BENCH_OPERATOR, BENCH_OPERATOR_PASSWORD, gpet::operators::Role::Operator).await?;
         Ok(stack)
+    }
+
+    /// A connection of its own to the stack's database, as the application role.
+    async fn connect(&self) -> anyhow::Result<tokio_postgres::Client> {
+        self.local.services.connect(&self.local.database_url).await
     }
 
     /// The WeChat login through the sandbox, as a browser does it; answers the session cookie.
@@ -294,30 +242,11 @@ impl Stack {
     }
 
     async fn clean_up(self) {
-        self.server.abort();
         if std::env::var("GPET_BENCH_KEEP_DB").is_ok_and(|v| v == "1") {
-            eprintln!("kept the bench's database: {}", self.database);
-        } else if let Ok(admin) = gpet::db::connect_once(&self.admin_url).await {
-            let drop = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.database);
-            if let Err(e) = admin.batch_execute(&drop).await {
-                eprintln!("warning: {} not dropped: {e}", self.database);
-            }
+            eprintln!("kept the bench's database: {}", self.inner.database());
+            return;
         }
-        for url in &self.queue_urls {
-            let _ = self.sqs.delete_queue().queue_url(url).send().await;
-        }
-        if let Ok(client) = redis::Client::open(self.local.redis_url.as_str())
-            && let Ok(mut conn) = client.get_multiplexed_async_connection().await
-        {
-            let keys: Vec<String> = redis::cmd("KEYS")
-                .arg(format!("{}*", self.local.redis_prefix))
-                .query_async(&mut conn)
-                .await
-                .unwrap_or_default();
-            if !keys.is_empty() {
-                let _: redis::RedisResult<()> = redis::cmd("DEL").arg(keys).query_async(&mut conn).await;
-            }
-        }
+        self.inner.clean_up().await;
     }
 }
 
@@ -656,7 +585,7 @@ async fn short_link_redirects(stack: &Stack) -> anyhow::Result<Value> {
     let length = Duration::from_secs(CLOSED_LOOP_SECONDS);
     let anchor_load = closed_loop(CONCURRENCY, length, anchor.request(&http)).await;
     let redirects = closed_loop(CONCURRENCY, length, redirect.request(&http)).await;
-    let (redis_command, redis_get) = redis_get_rate(&stack.local.redis_url).await;
+    let (redis_command, redis_get) = redis_get_rate(&stack.local.services).await;
 
     let listed = http
         .get(format!("{}/api/console/short-links", stack.base_url))
@@ -822,8 +751,8 @@ async fn closed_loop_while(
 
 /// Redis's own GET rate at the same concurrency, from redis-benchmark (keys it never set: GET
 /// answers nil, writes nothing). The command line, and the rate or why there is none.
-async fn redis_get_rate(redis_url: &str) -> (String, Result<f64, String>) {
-    let (host, port) = match url::Url::parse(redis_url) {
+async fn redis_get_rate(services: &gpet_local::setup::Services) -> (String, Result<f64, String>) {
+    let (host, port) = match url::Url::parse(&services.redis_url) {
         Ok(url) => (url.host_str().unwrap_or("127.0.0.1").to_owned(), url.port().unwrap_or(6379)),
         Err(_) => return (String::new(), Err("GPET_REDIS_URL is not a URL".into())),
     };
@@ -839,9 +768,20 @@ async fn redis_get_rate(redis_url: &str) -> (String, Result<f64, String>) {
         "-c".to_owned(),
         CONCURRENCY.to_string(),
         "-q".to_owned(),
+        // Over TLS as the application's ACL user, as gpet reaches it.
+        "--tls".to_owned(),
+        "--cacert".to_owned(),
+        std::env::var("GPET_TLS_CA_FILE").unwrap_or_default(),
+        "--user".to_owned(),
+        services.redis_user.clone(),
     ];
     let command = format!("redis-benchmark {}", args.join(" "));
-    let output = match tokio::process::Command::new("redis-benchmark").args(&args).output().await {
+    let output = match tokio::process::Command::new("redis-benchmark")
+        .args(&args)
+        .env("REDISCLI_AUTH", &services.redis_password)
+        .output()
+        .await
+    {
         Ok(output) => output,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return (command, Err("redis-benchmark is not installed".into()));
@@ -1225,10 +1165,10 @@ where
 }
 
 /// Connections of their own (not the host's pool), for the anchors.
-async fn connections(url: &str, n: usize) -> anyhow::Result<Arc<Vec<tokio_postgres::Client>>> {
+async fn connections(stack: &Stack, n: usize) -> anyhow::Result<Arc<Vec<tokio_postgres::Client>>> {
     let mut clients = Vec::with_capacity(n);
     for _ in 0..n {
-        clients.push(gpet::db::connect_once(url).await?);
+        clients.push(stack.connect().await?);
     }
     Ok(Arc::new(clients))
 }
@@ -1266,7 +1206,7 @@ async fn check_exact(db: &tokio_postgres::Client, want: [i64; 4], what: &str) ->
 ///    single-row INSERTs and batched ones (`unnest`, binary COPY) into a table keyed like
 ///    group_messages.
 async fn group_message_ingestion(stack: &Stack) -> anyhow::Result<Value> {
-    let db = gpet::db::connect_once(&stack.local.database_url).await?;
+    let db = stack.connect().await?;
     let setting = |name: &'static str| {
         let db = &db;
         async move { anyhow::Ok(db.query_one("SELECT current_setting($1)", &[&name]).await?.get::<_, String>(0)) }
@@ -1389,7 +1329,7 @@ async fn group_message_ingestion(stack: &Stack) -> anyhow::Result<Value> {
         }
     }
 
-    let anchors = insert_anchors(&db, &stack.local.database_url, stack.ctx.clock.today().date()).await?;
+    let anchors = insert_anchors(&db, stack, stack.ctx.clock.today().date()).await?;
     let single = anchors["single_row"]["rows_per_s"].as_f64().unwrap_or_default();
     let unnest = anchors["unnest"]["rows_per_s"].as_f64().unwrap_or_default();
     let copy = anchors["copy"]["rows_per_s"].as_f64().unwrap_or_default();
@@ -1428,14 +1368,14 @@ async fn anchor_rows(db: &tokio_postgres::Client) -> anyhow::Result<i64> {
 /// prepared INSERTs in autocommit for SINGLE_ROW_SECONDS on SQS_WORKERS connections, then
 /// ANCHOR_ROWS rows as `INSERT … SELECT FROM unnest` and as binary COPY of ANCHOR_BATCH rows
 /// each on LARGE_WORKERS connections.
-async fn insert_anchors(db: &tokio_postgres::Client, url: &str, day: chrono::NaiveDate) -> anyhow::Result<Value> {
+async fn insert_anchors(db: &tokio_postgres::Client, stack: &Stack, day: chrono::NaiveDate) -> anyhow::Result<Value> {
     use tokio_postgres::binary_copy::BinaryCopyInWriter;
     use tokio_postgres::types::Type;
 
     eprintln!("ingestion anchors: single-row INSERTs, INSERT … unnest, binary COPY into a similar table");
 
     db.batch_execute("TRUNCATE bench_msgs").await?;
-    let clients = connections(url, SQS_WORKERS).await?;
+    let clients = connections(stack, SQS_WORKERS).await?;
     let next = Arc::new(AtomicUsize::new(0));
     let end = Instant::now() + Duration::from_secs(SINGLE_ROW_SECONDS);
     let started = Instant::now();
@@ -1470,7 +1410,7 @@ async fn insert_anchors(db: &tokio_postgres::Client, url: &str, day: chrono::Nai
             .collect::<Vec<_>>()
     };
     db.batch_execute("TRUNCATE bench_msgs").await?;
-    let clients = connections(url, LARGE_WORKERS).await?;
+    let clients = connections(stack, LARGE_WORKERS).await?;
     let unnest_time = drain(LARGE_WORKERS, make("u"), {
         let clients = clients.clone();
         move |worker, (groups, msg_ids): (Vec<i64>, Vec<String>)| {
@@ -1810,7 +1750,7 @@ async fn settlement_expected(
 ///    The data stays in the bench's database (the ledger is append-only), dropped at the end.
 async fn settlement(stack: &Stack) -> anyhow::Result<Value> {
     let day = stack.ctx.clock.today().pred();
-    let db = gpet::db::connect_once(&stack.local.database_url).await?;
+    let db = stack.connect().await?;
     eprintln!("settlement: generating {SETTLE_GROUPS} active groups for {day}");
     let (start, end) = (day.start().to_rfc3339(), day.succ().start().to_rfc3339());
     let generating = Instant::now();
@@ -2090,7 +2030,7 @@ async fn withdrawal_requests(stack: &Stack) -> anyhow::Result<Value> {
     let queue = stack
         .sqs
         .create_queue()
-        .queue_name(format!("{}sqs-anchor", stack.local.queue_prefix))
+        .queue_name(format!("{}sqs-anchor", stack.local.resource_prefix))
         .send()
         .await
         .context("cannot create the SQS anchor's queue")?

@@ -20,7 +20,7 @@ async fn an_owner_logs_in_through_wechat_and_sees_their_profile() {
     assert_eq!((status, me["code"].as_i64()), (200, Some(1200)), "{me}");
     assert_eq!(me["data"]["nickname"], "李娜");
     assert_eq!(me["data"]["snapshot"], false);
-    assert!(me["data"]["avatar_url"].as_str().unwrap().starts_with(&app.sandbox.base_url));
+    assert!(me["data"]["avatar_url"].as_str().unwrap().starts_with(&app.sandbox().base_url));
     let invite = me["data"]["invite_code"].as_str().unwrap();
     assert_eq!(invite.len(), 6, "{invite}");
 
@@ -155,8 +155,12 @@ async fn forged_foreign_and_malformed_tokens_are_1401_with_a_message() {
     let cookies = app.logged_in("o_demo_zhaolei").await;
     let (_, me) = app.get("/api/me", &cookies).await;
     let user_id = me["data"]["id"].as_i64().unwrap();
-    let other_key =
-        gpet::auth::Tokens::new(&secrecy::SecretString::from("another-secret-entirely-0123456789abcdef".to_owned()));
+    // Another key under our key id: only our key verifies what it names.
+    let stranger = gpet::config::AuthKey {
+        id: gpet_local::setup::LOCAL_AUTH_KEY_ID.into(),
+        key: secrecy::SecretString::from("another-secret-entirely-0123456789abcdef".to_owned()),
+    };
+    let other_key = gpet::auth::Tokens::new(&[&stranger]);
     let forged = other_key.issue(Audience::H5, user_id, uuid::Uuid::new_v4(), Duration::hours(1)).unwrap().token;
     let console = app
         .ctx

@@ -4,13 +4,11 @@
 
 use std::sync::Arc;
 
-use gpet::{Clock, Ctx, Env};
-use gpet_local::host::Host;
+use gpet::{Ctx, Env};
 use gpet_local::queues::QueueUrls;
-use gpet_local::setup::{self, Local};
+use gpet_local::setup::Local;
+use gpet_local::stack::LocalStack;
 use gpet_local::template::Template;
-use gpet_sandbox::{Sandbox, SandboxConfig};
-use tokio::sync::OnceCell;
 
 /// Every log line of the test process at `info` and above, JSON as in Lambda: tests look here
 /// for what must never be logged.
@@ -44,115 +42,74 @@ fn capture_logs() {
     });
 }
 
-pub fn var(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run the tests through `make test` (it starts PostgreSQL, Redis and the SQS server and sources .local/env)")
-    })
-}
-
 pub fn project_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("the project root exists")
+    gpet_local::stack::project_root()
 }
 
 pub fn template() -> Template {
     Template::load(&project_root().join("template.yaml")).expect("template.yaml parses")
 }
 
-fn admin_url() -> String {
-    var("GPET_PG_ADMIN_URL")
-}
-
-fn with_database(url: &str, name: &str) -> String {
-    let (base, _) = url.rsplit_once('/').expect("a database URL has a path");
-    format!("{base}/{name}")
-}
-
-/// A database migrated once per schema version (its name carries a hash of the migrations),
-/// under an advisory lock so that concurrent test processes build it once.
-async fn template_database() -> &'static str {
-    static NAME: OnceCell<String> = OnceCell::const_new();
-    NAME.get_or_init(|| async {
-        let mut hash: u64 = 0xcbf29ce484222325;
-        for (version, sql) in gpet::db::MIGRATIONS {
-            for b in version.bytes().chain(sql.bytes()) {
-                hash = (hash ^ b as u64).wrapping_mul(0x100000001b3);
-            }
-        }
-        let name = format!("gpet_tpl_{:012x}", hash & 0xffff_ffff_ffff);
-        let admin = gpet::db::connect_once(&admin_url()).await.expect("PostgreSQL answers");
-        admin.batch_execute("SELECT pg_advisory_lock(7291002)").await.unwrap();
-        let exists = admin.query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name]).await.unwrap().is_some();
-        if !exists {
-            admin.batch_execute(&format!("CREATE DATABASE {name}")).await.unwrap();
-            let mut client = gpet::db::connect_once(&with_database(&admin_url(), &name)).await.unwrap();
-            gpet::db::migrate(&mut client).await.expect("migrations apply");
-        }
-        admin.batch_execute("SELECT pg_advisory_unlock(7291002)").await.unwrap();
-        name
+/// template.yaml rendered by the SAM transform for `region`, once per test process.
+pub fn rendered(region: &str) -> &'static gpet_local::rendered::Rendered {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+    static RENDERED: Mutex<BTreeMap<String, &'static gpet_local::rendered::Rendered>> = Mutex::new(BTreeMap::new());
+    let mut all = RENDERED.lock().unwrap();
+    all.entry(region.to_owned()).or_insert_with(|| {
+        Box::leak(Box::new(
+            gpet_local::rendered::Rendered::load(&project_root(), region).expect("the template renders"),
+        ))
     })
-    .await
 }
 
 pub struct TestApp {
     pub base_url: String,
     pub ctx: Arc<Ctx>,
-    pub sandbox: Sandbox,
     pub env: Env,
     pub queue_urls: QueueUrls,
     pub template: Template,
     pub local: Local,
     pub sqs: aws_sdk_sqs::Client,
     pub http: reqwest::Client,
-    database: String,
-    server: tokio::task::JoinHandle<()>,
+    pub stack: LocalStack,
 }
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
         capture_logs();
-        let template_db = template_database().await;
-        let id = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
-        let database = format!("gpet_test_{id}");
-        let admin = gpet::db::connect_once(&admin_url()).await.unwrap();
-        admin
-            .batch_execute(&format!("CREATE DATABASE {database} TEMPLATE {template_db}"))
-            .await
-            .expect("test database");
-        let database_url = with_database(&admin_url(), &database);
-
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base_url = format!("http://{}", listener.local_addr().unwrap());
-        let sandbox = gpet_sandbox::spawn(SandboxConfig {
-            app_id: setup::SANDBOX_APP_ID.into(),
-            app_secret: setup::SANDBOX_APP_SECRET.into(),
-            public_base_url: None,
-            sms_key: setup::SANDBOX_SMS_KEY.into(),
-            robot_secret: setup::SANDBOX_ROBOT_SECRET.into(),
-            gpet_base_url: Some(base_url.clone()),
-            chatter: false,
-            ..SandboxConfig::default()
-        })
-        .await
-        .expect("the sandbox starts");
-        let local = Local {
-            database_url: database_url.clone(),
-            redis_url: var("GPET_REDIS_URL"),
-            redis_prefix: format!("t:{id}:"),
-            sqs_endpoint: var("GPET_SQS_ENDPOINT"),
-            queue_prefix: format!("t{id}-"),
-            sandbox_url: sandbox.base_url.clone(),
-            public_base_url: base_url.clone(),
-        };
-        let template = template();
-        let (ctx, queue_urls, env) = local.start(&template, Clock::system(), 8).await.expect("the context builds");
-        let host = Arc::new(Host::new(ctx.clone(), &template, None).expect("the host builds"));
-        let router = host.router();
-        let server = tokio::spawn(async move {
-            axum::serve(listener, router).await.unwrap();
+        let stack = LocalStack::spawn("t", 8).await.unwrap_or_else(|e| {
+            panic!("the test's stack does not start: {e:#}\n(run the tests through `make test`: it starts PostgreSQL, Redis and the AWS-API server and sources .local/env)")
         });
-        let sqs = gpet::queue::client(Some(&url::Url::parse(&local.sqs_endpoint).unwrap())).await;
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        TestApp { base_url, ctx, sandbox, env, queue_urls, template, local, sqs, http, database, server }
+        TestApp {
+            base_url: stack.base_url.clone(),
+            ctx: stack.ctx().clone(),
+            env: stack.started.env.clone(),
+            queue_urls: stack.started.queue_urls.clone(),
+            template: stack.template.clone(),
+            local: stack.local.clone(),
+            sqs: stack.sqs.clone(),
+            http,
+            stack,
+        }
+    }
+
+    pub fn sandbox(&self) -> &gpet_sandbox::Sandbox {
+        &self.stack.sandbox
+    }
+
+    /// WeChat Pay's client configuration as the functions load it (variables and secret).
+    pub async fn pay_config(&self) -> gpet::config::PayConfig {
+        let arn = self.stack.started.secret_arns[&gpet::config::Secret::WechatPay].clone();
+        let sdk = self.local.services.aws().await;
+        let secrets = gpet::aws::fetch_secrets(&sdk, &[(gpet::config::Secret::WechatPay, arn)]).await.unwrap();
+        gpet::config::PayConfig::load(&self.env, &secrets).unwrap()
+    }
+
+    /// A connection of its own to the test's database, as the application role.
+    pub async fn connect(&self) -> tokio_postgres::Client {
+        self.local.services.connect(&self.local.database_url).await.expect("PostgreSQL answers")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -269,7 +226,7 @@ impl TestApp {
 
     /// The codes the sandbox's SMS gateway delivered to `phone`, oldest first.
     pub async fn sms_codes(&self, phone: &str) -> Vec<String> {
-        let url = format!("{}/sandbox/sms?phone={phone}", self.sandbox.base_url);
+        let url = format!("{}/sandbox/sms?phone={phone}", self.sandbox().base_url);
         let body: serde_json::Value = self.http.get(url).send().await.unwrap().json().await.unwrap();
         body["messages"].as_array().unwrap().iter().map(|m| m["code"].as_str().unwrap().to_owned()).collect()
     }
@@ -288,34 +245,13 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        self.server.abort();
-        let database = self.database.clone();
-        let prefix = self.local.redis_prefix.clone();
-        let queues: Vec<String> = self.queue_urls.values().cloned().collect();
-        let sqs = self.sqs.clone();
         // The test's runtime is going away: clean up on a runtime of our own.
-        std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            rt.block_on(async move {
-                if let Ok(admin) = gpet::db::connect_once(&admin_url()).await {
-                    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {database} WITH (FORCE)")).await;
-                }
-                if let Ok(client) = redis::Client::open(var("GPET_REDIS_URL"))
-                    && let Ok(mut conn) = client.get_multiplexed_async_connection().await
-                {
-                    let keys: Vec<String> =
-                        redis::cmd("KEYS").arg(format!("{prefix}*")).query_async(&mut conn).await.unwrap_or_default();
-                    if !keys.is_empty() {
-                        let _: redis::RedisResult<()> = redis::cmd("DEL").arg(keys).query_async(&mut conn).await;
-                    }
-                }
-                for url in queues {
-                    let _ = sqs.delete_queue().queue_url(url).send().await;
-                }
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(self.stack.clean_up());
             });
-        })
-        .join()
-        .unwrap();
+        });
     }
 }
 
@@ -390,7 +326,7 @@ impl TestApp {
         path: &str,
         body: Option<serde_json::Value>,
     ) -> (u16, serde_json::Value) {
-        let mut request = self.http.request(method, format!("{}{path}", self.sandbox.base_url));
+        let mut request = self.http.request(method, format!("{}{path}", self.sandbox().base_url));
         if let Some(body) = body {
             request = request.json(&body);
         }

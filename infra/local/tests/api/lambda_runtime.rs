@@ -1,6 +1,8 @@
 //! The built function binaries, run as Lambda instances against the Runtime API emulator and fed
-//! recorded AWS events (tests/events/): what is deployed is what is tested. They get the same
-//! variables the in-process host gets (`app.env`), so they share the test's database and queues.
+//! recorded AWS events (tests/events/): what is deployed is what is tested. Each gets exactly the
+//! variables the rendered template gives it (with the test stack's values: its database, queues
+//! and secrets in the local Secrets Manager), reaches PostgreSQL and Redis over TLS, and fetches
+//! its secrets at its cold start, as in AWS.
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +13,7 @@ use gpet::tracking::BiEvent;
 use gpet_local::runtime_api::{LambdaProcess, Outcome};
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, rendered};
 
 /// A built binary of the workspace. The test executable is `<target>/<profile>/deps/api-…`;
 /// cargo puts the binaries in `<target>/<profile>/`, wherever CARGO_TARGET_DIR points.
@@ -33,8 +35,19 @@ fn recorded(file: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// The environment `name` gets deployed (from the rendered template), with the test's values.
+fn deployed_env(app: &TestApp, name: &str) -> Vec<(String, String)> {
+    app.stack.function_env(rendered("us-east-1"), name).unwrap_or_else(|e| panic!("{e:#}"))
+}
+
 async fn instance(app: &TestApp, name: &str) -> LambdaProcess {
-    LambdaProcess::spawn(&binary(name), app.env.vars()).await.expect("the binary starts")
+    spawn(name, &deployed_env(app, name)).await
+}
+
+async fn spawn(name: &str, vars: &[(String, String)]) -> LambdaProcess {
+    LambdaProcess::spawn(&binary(name), vars.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .await
+        .expect("the binary starts")
 }
 
 /// What the function answered; panics with its logs when it failed or did not answer.
@@ -265,22 +278,111 @@ async fn the_robot_events_binary_counts_a_message_once_and_fails_one_for_an_unkn
     }
 }
 
-#[tokio::test]
-async fn a_function_missing_a_required_variable_fails_its_cold_start_naming_it() {
-    let app = TestApp::spawn().await;
-    let vars = app.env.vars().filter(|(name, _)| *name != "GPET_JWT_SECRET");
-    let me = LambdaProcess::spawn(&binary("h5-me"), vars).await.unwrap();
-
+/// A cold start that cannot complete ends the process (Lambda's Runtime.ExitError) with the
+/// variable's or the secret's name in its log, never a value.
+async fn fails_to_start_naming(app: &TestApp, vars: &[(String, String)], named: &[&str]) {
+    let me = spawn("h5-me", vars).await;
     let error = me.invoke(&get_me(None, None)).await.expect_err("no answer without its configuration");
-    // gpet_lambda's cold start returns from main before the runtime loop: the process ends, as
-    // Lambda's Runtime.ExitError, rather than posting /runtime/init/error.
     let status = me.exit_status().unwrap_or_else(|| panic!("the process still runs after: {error:#}"));
     assert!(!status.success(), "{status}");
     let output = me.output();
-    assert!(output.contains("GPET_JWT_SECRET"), "the logs name the variable:\n{output}");
-    for (name, value) in app.env.vars().filter(|(name, _)| ["GPET_COOKIE_KEY", "GPET_DATABASE_URL"].contains(name)) {
-        assert!(!output.contains(value), "{name}'s value is in the logs:\n{output}");
+    for name in named {
+        assert!(output.contains(name), "the logs name {name}:\n{output}");
     }
+    let s = &app.local.services;
+    for secret in [&s.pg_password, &s.redis_password, &gpet_local::setup::LOCAL_AUTH_KEY.to_owned()] {
+        assert!(!output.contains(secret.as_str()), "a secret's value is in the logs:\n{output}");
+    }
+}
+
+#[tokio::test]
+async fn a_function_without_a_variable_a_secret_or_a_secret_field_fails_its_cold_start_naming_it() {
+    let app = TestApp::spawn().await;
+    let env = deployed_env(&app, "h5-me");
+    let without = |name: &str| env.iter().filter(|(k, _)| k != name).cloned().collect::<Vec<_>>();
+    let with = |name: &str, value: &str| {
+        let mut vars = without(name);
+        vars.push((name.to_owned(), value.to_owned()));
+        vars
+    };
+    fails_to_start_naming(&app, &without("GPET_AUTH_SECRET_ARN"), &["GPET_AUTH_SECRET_ARN"]).await;
+    fails_to_start_naming(
+        &app,
+        &with("GPET_DATABASE_URL", "postgres://gpet:hunter2@127.0.0.1/x"),
+        &["GPET_DATABASE_URL"],
+    )
+    .await;
+
+    // A secret that does not exist, and one without a field its part needs.
+    let sdk = app.local.services.aws().await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let arn = app.stack.started.secret_arns[&gpet::config::Secret::Auth].replace("gpet/auth", "gpet/nosuch");
+    fails_to_start_naming(&app, &with("GPET_AUTH_SECRET_ARN", &arn), &["auth", "gpet/nosuch"]).await;
+    let name = format!("{}gpet/auth-without-key", app.local.resource_prefix);
+    let created = secrets.create_secret().name(&name).secret_string(r#"{"kid":"x"}"#).send().await.unwrap();
+    let arn = created.arn().unwrap().to_owned();
+    fails_to_start_naming(&app, &with("GPET_AUTH_SECRET_ARN", &arn), &["auth", "`key`"]).await;
+    secrets.delete_secret().secret_id(&arn).force_delete_without_recovery(true).send().await.unwrap();
+
+    // A CA bundle that is not PEM is named; the stores' certificates do not verify against a
+    // CA that did not sign them, so the start fails rather than talk to an unverified server.
+    fails_to_start_naming(&app, &with("GPET_TLS_CA_PEM", "not a bundle"), &["GPET_TLS_CA_PEM"]).await;
+    fails_to_start_naming(&app, &with("GPET_TLS_CA_PEM", &another_ca()), &["certificate"]).await;
+}
+
+/// A CA of its own (made with openssl), which signed nothing the local stores present.
+fn another_ca() -> String {
+    let dir = std::env::temp_dir().join(format!("gpet-ca-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (key, cert) = (dir.join("ca.key"), dir.join("ca.pem"));
+    let made = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"])
+        .args(["-subj", "/CN=not-the-local-ca", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl runs");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let pem = std::fs::read_to_string(&cert).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    pem
+}
+
+#[tokio::test]
+async fn a_rotated_auth_key_still_opens_the_previous_keys_tokens_in_a_new_instance() {
+    let app = TestApp::spawn().await;
+    let (_, bearer, cookie) = logged_in_user(&app, "o_demo_lina").await;
+    // The operator rotates the auth secret: a new key, the previous one kept for its tokens.
+    let arn = app.stack.started.secret_arns[&gpet::config::Secret::Auth].clone();
+    let sdk = app.local.services.aws().await;
+    let rotated = json!({"kid": "local2", "key": "the-rotated-auth-key-0123456789-0123456789",
+                         "previous_kid": gpet_local::setup::LOCAL_AUTH_KEY_ID, "previous_key": gpet_local::setup::LOCAL_AUTH_KEY});
+    aws_sdk_secretsmanager::Client::new(&sdk)
+        .put_secret_value()
+        .secret_id(&arn)
+        .secret_string(rotated.to_string())
+        .send()
+        .await
+        .unwrap();
+    // A new instance (no redeploy) picks the new secret up and still accepts the old tokens.
+    let me = instance(&app, "h5-me").await;
+    for (what, event) in [("bearer", get_me(Some(&bearer), None)), ("cookie", get_me(None, Some(&cookie)))] {
+        let (status, body) = http_answer(&me, &event).await;
+        assert_eq!((status, body["data"]["nickname"].as_str()), (200, Some("李娜")), "{what}: {body}");
+    }
+    // Once the previous key is dropped, they are refused.
+    let done = json!({"kid": "local2", "key": "the-rotated-auth-key-0123456789-0123456789"});
+    aws_sdk_secretsmanager::Client::new(&sdk)
+        .put_secret_value()
+        .secret_id(&arn)
+        .secret_string(done.to_string())
+        .send()
+        .await
+        .unwrap();
+    let me = instance(&app, "h5-me").await;
+    let (status, _) = http_answer(&me, &get_me(Some(&bearer), None)).await;
+    assert_eq!(status, 401);
 }
 
 /// Each binary builds only the parts its `Uses` names, while the in-process host gives every
@@ -300,7 +402,11 @@ async fn every_function_binary_answers_its_route_with_only_the_parts_it_names() 
         for trigger in &function.triggers {
             let event = match trigger {
                 gpet_local::template::Trigger::Http { method, path } => {
-                    let raw = path.replace("{id}", "1").replace("{code}", "1000").replace("{day}", "2026-11-01");
+                    let raw = path
+                        .replace("{id}", "1")
+                        .replace("{code}", "1000")
+                        .replace("{day}", "2026-11-01")
+                        .replace("{proxy+}", "groups/1");
                     let mut event =
                         get_me(Some(if path.starts_with("/api/console/") { &operator } else { &owner }), None);
                     event["routeKey"] = json!(format!("{method} {path}"));
@@ -352,4 +458,228 @@ async fn every_function_binary_answers_its_route_with_only_the_parts_it_names() 
         }
     }
     assert!(checked >= 40, "only {checked} functions checked");
+}
+
+/// The arm64 `bootstrap` that `sam build` makes (the artifact deployed), run under qemu-user
+/// through the Runtime API with the environment the template gives it: `make test` builds it and
+/// names it in GPET_ARM64_BOOTSTRAP.
+#[tokio::test]
+async fn the_arm64_artifact_sam_builds_answers_under_qemu_as_deployed() {
+    let bootstrap = std::env::var("GPET_ARM64_BOOTSTRAP").unwrap_or_else(|_| {
+        panic!("GPET_ARM64_BOOTSTRAP is not set: `make test` builds H5MeFunction with `sam build` and sets it")
+    });
+    let app = TestApp::spawn().await;
+    let (_, bearer, _) = logged_in_user(&app, "o_demo_lina").await;
+    let qemu = ["qemu-aarch64-static".to_owned(), "-L".to_owned(), "/usr/aarch64-linux-gnu".to_owned()];
+    let env = deployed_env(&app, "h5-me");
+    let me = LambdaProcess::spawn_through(
+        Some(&qemu),
+        Path::new(&bootstrap),
+        env.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )
+    .await
+    .expect("qemu starts the bootstrap");
+    let (status, body) = http_answer(&me, &get_me(Some(&bearer), None)).await;
+    assert_eq!((status, body["data"]["nickname"].as_str()), (200, Some("李娜")), "{body}");
+    let (status, _) = http_answer(&me, &get_me(None, None)).await;
+    assert_eq!(status, 401);
+    let output = me.output();
+    assert!(output.contains("\"cold start\""), "the cold start is logged:\n{output}");
+}
+
+/// CloudFormation's side of a custom resource: it invokes the function with a request, and reads
+/// the answer the function PUTs to the request's pre-signed URL (here a local server).
+struct CloudFormation {
+    url: String,
+    answers: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl CloudFormation {
+    async fn start() -> CloudFormation {
+        let answers = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = answers.clone();
+        let app = axum::Router::new().route(
+            "/response",
+            axum::routing::put(move |headers: axum::http::HeaderMap, body: String| {
+                let kept = kept.clone();
+                async move {
+                    // Signed without a content type: the function must send none.
+                    let typed = headers.get("content-type").is_some_and(|v| !v.is_empty());
+                    kept.lock()
+                        .unwrap()
+                        .push(json!({"typed": typed, "answer": serde_json::from_str::<Value>(&body).unwrap()}));
+                    ""
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/response", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        CloudFormation { url, answers, server }
+    }
+
+    fn request(&self, kind: &str, deploy_id: &str) -> Value {
+        let mut request = json!({
+            "RequestType": kind, "ServiceToken": "arn:aws:lambda:ap-east-1:123456789012:function:job-migrate",
+            "ResponseURL": self.url, "StackId": "arn:aws:cloudformation:ap-east-1:123456789012:stack/gpet/1",
+            "RequestId": uuid::Uuid::new_v4().to_string(), "ResourceType": "Custom::DatabaseMigration",
+            "LogicalResourceId": "DatabaseMigration", "ResourceProperties": {"ServiceToken": "x", "DeployId": deploy_id}
+        });
+        if kind != "Create" {
+            request["PhysicalResourceId"] = json!("gpet-database");
+            request["OldResourceProperties"] = json!({"ServiceToken": "x", "DeployId": "older"});
+        }
+        request
+    }
+
+    /// Sends `kind` to the migrator and answers what it told CloudFormation.
+    async fn ask(&self, migrator: &LambdaProcess, kind: &str, deploy_id: &str) -> Value {
+        answer(migrator, &self.request(kind, deploy_id)).await;
+        let last = self.answers.lock().unwrap().pop().expect("the migrator answered CloudFormation");
+        assert_eq!(last["typed"], false, "no content type on the pre-signed PUT");
+        last["answer"].clone()
+    }
+}
+
+impl Drop for CloudFormation {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+#[tokio::test]
+async fn the_deploys_migrator_applies_the_schema_once_leaves_it_on_rollback_and_refuses_a_newer_one() {
+    let app = TestApp::spawn().await;
+    let services = &app.local.services;
+    let empty = format!("{}_deploy", app.stack.database());
+    services
+        .admin("postgres")
+        .await
+        .unwrap()
+        .batch_execute(&format!("CREATE DATABASE {empty} OWNER \"{}\"", services.pg_user))
+        .await
+        .unwrap();
+    let database_url = services.database_url(&empty).unwrap();
+    let mut env = deployed_env(&app, "job-migrate");
+    env.retain(|(k, _)| k != "GPET_DATABASE_URL");
+    env.push(("GPET_DATABASE_URL".into(), database_url.clone()));
+    let cloudformation = CloudFormation::start().await;
+    let migrator = spawn("job-migrate", &env).await;
+
+    let created = cloudformation.ask(&migrator, "Create", "deploy-1").await;
+    assert_eq!(created["Status"], "SUCCESS", "{created}");
+    assert_eq!(created["PhysicalResourceId"], "gpet-database");
+    assert_eq!(created["LogicalResourceId"], "DatabaseMigration");
+    assert_eq!(created["Data"]["first_admin_created"], "true", "{created}");
+    let db = services.connect(&database_url).await.unwrap();
+    let versions: i64 = db.query_one("SELECT count(*) FROM schema_migrations", &[]).await.unwrap().get(0);
+    assert_eq!(versions as usize, gpet::db::MIGRATIONS.len());
+    let admins: Vec<(String, bool)> = db
+        .query("SELECT username, must_change_password FROM operators", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(admins, [("admin".to_owned(), true)]);
+
+    // The same deploy again is CloudFormation rolling back to it: nothing is applied.
+    let again = cloudformation.ask(&migrator, "Update", "deploy-1").await;
+    assert_eq!(
+        (again["Status"].as_str(), again["Data"]["rollback"].as_str()),
+        (Some("SUCCESS"), Some("true")),
+        "{again}"
+    );
+    let next = cloudformation.ask(&migrator, "Update", "deploy-2").await;
+    assert_eq!((next["Status"].as_str(), next["Data"]["applied"].as_str()), (Some("SUCCESS"), Some("[]")), "{next}");
+    assert_eq!(next["Data"]["first_admin_created"], "false", "one first admin, ever");
+
+    // A schema newer than the code (deployed by a later version) is refused, with why.
+    db.execute("INSERT INTO schema_migrations (version) VALUES ('9999_from_a_newer_version')", &[]).await.unwrap();
+    let refused = cloudformation.ask(&migrator, "Update", "deploy-3").await;
+    assert_eq!(refused["Status"], "FAILED", "{refused}");
+    assert!(refused["Reason"].as_str().unwrap().contains("newer than this code"), "{refused}");
+    let deleted = cloudformation.ask(&migrator, "Delete", "deploy-3").await;
+    assert_eq!(deleted["Status"], "SUCCESS", "a delete leaves the data: {deleted}");
+    drop(db);
+    services
+        .admin("postgres")
+        .await
+        .unwrap()
+        .batch_execute(&format!("DROP DATABASE {empty} WITH (FORCE)"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_deploy_with_a_missing_secret_fails_naming_it_and_applies_nothing() {
+    let app = TestApp::spawn().await;
+    let mut env = deployed_env(&app, "job-migrate");
+    let missing = app.stack.started.secret_arns[&gpet::config::Secret::Robot].replace("gpet/robot", "gpet/robot-gone");
+    for (name, value) in env.iter_mut() {
+        if name == "GPET_PREFLIGHT_SECRETS" {
+            let robot = &app.stack.started.secret_arns[&gpet::config::Secret::Robot];
+            *value = value.replace(robot.as_str(), &missing);
+        }
+    }
+    let before = app.count("SELECT count(*) FROM deploys").await;
+    let cloudformation = CloudFormation::start().await;
+    let migrator = spawn("job-migrate", &env).await;
+    let failed = cloudformation.ask(&migrator, "Update", "deploy-with-a-hole").await;
+    assert_eq!(failed["Status"], "FAILED", "{failed}");
+    let reason = failed["Reason"].as_str().unwrap();
+    assert!(reason.contains("robot") && reason.contains("robot-gone"), "the secret is named: {reason}");
+    assert!(!reason.contains(&app.local.services.pg_password), "{reason}");
+    assert_eq!(app.count("SELECT count(*) FROM deploys").await, before, "nothing applied");
+}
+
+#[tokio::test]
+async fn the_first_admin_made_by_the_deploy_must_choose_a_password_before_anything_else() {
+    let app = TestApp::spawn().await;
+    let cloudformation = CloudFormation::start().await;
+    let migrator = instance(&app, "job-migrate").await;
+    let made = cloudformation.ask(&migrator, "Update", "first-deploy").await;
+    assert_eq!(
+        (made["Status"].as_str(), made["Data"]["first_admin_created"].as_str()),
+        (Some("SUCCESS"), Some("true"))
+    );
+
+    let login = json!({"username": "admin", "password": gpet_local::setup::demo_admin_password()});
+    let (status, answer) =
+        crate::helpers::json_of(app.http.post(app.url("/api/console/auth/login")).json(&login).send().await.unwrap())
+            .await;
+    assert_eq!((status, answer["data"]["must_change_password"].as_bool()), (200, Some(true)), "{answer}");
+    let token = answer["data"]["token"].as_str().unwrap().to_owned();
+    let (status, refused) = app.console(reqwest::Method::GET, "/api/console/users", &token, None).await;
+    assert_eq!(
+        (status, refused["code"].as_i64(), refused["msg"].as_str()),
+        (403, Some(1401), Some("请先修改初始密码"))
+    );
+    let (status, me) = app.console(reqwest::Method::GET, "/api/console/me", &token, None).await;
+    assert_eq!((status, me["data"]["must_change_password"].as_bool()), (200, Some(true)), "{me}");
+
+    let change = |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+    let path = "/api/console/me/password";
+    let password = gpet_local::setup::demo_admin_password();
+    for (body, expected) in [
+        (change("not-the-password", "a-new-password-1"), "当前密码不正确"),
+        (change(&password, "short"), "密码长度须为 8–128 位"),
+        (change(&password, &password), "新密码不能与当前密码相同"),
+    ] {
+        let (status, answer) = app.console(reqwest::Method::POST, path, &token, Some(body)).await;
+        assert_eq!((status, answer["msg"].as_str()), (400, Some(expected)), "{answer}");
+    }
+    let (status, changed) =
+        app.console(reqwest::Method::POST, path, &token, Some(change(&password, "a-new-password-1"))).await;
+    assert_eq!((status, changed["data"]["must_change_password"].as_bool()), (200, Some(false)), "{changed}");
+    let (status, users) = app.console(reqwest::Method::GET, "/api/console/users", &token, None).await;
+    assert_eq!(status, 200, "the console opens with the same session: {users}");
+    let old = json!({"username": "admin", "password": password});
+    let (status, _) =
+        crate::helpers::json_of(app.http.post(app.url("/api/console/auth/login")).json(&old).send().await.unwrap())
+            .await;
+    assert_eq!(status, 401, "the generated password no longer opens the console");
 }

@@ -4,6 +4,7 @@
 mod auth;
 mod console;
 mod console_admin;
+mod deploy_template;
 mod helpers;
 mod lambda_runtime;
 mod local_host;

@@ -714,7 +714,7 @@ async fn a_backend_waits_for_a_lock(app: &TestApp) {
 /// Locks the available account of `name` in a transaction of its own: the settlement step that
 /// credits them waits.
 async fn lock_account(app: &TestApp, name: &str) -> tokio_postgres::Client {
-    let lock = gpet::db::connect_once(&app.local.database_url).await.unwrap();
+    let lock = app.connect().await;
     let user = app.user_id(&openid(name)).await;
     lock.batch_execute(&format!(
         "BEGIN; SELECT 1 FROM accounts WHERE user_id = {user} AND kind = 'available' FOR UPDATE;"

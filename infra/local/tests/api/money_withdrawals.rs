@@ -683,7 +683,7 @@ async fn a_notification_that_does_not_verify_is_refused_and_changes_nothing() {
     until_state(&app, &cookies, id, "waiting_user").await;
     let entries = app.count("SELECT count(*) FROM ledger_entries").await;
     let bill = bills(&app, Some(&no)).await[0].clone();
-    let api_v3_key = app.env.optional("GPET_WECHAT_PAY_API_V3_KEY").unwrap().to_owned();
+    let api_v3_key = app.stack.started.pay.api_v3_key.clone();
     let stranger = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
     let (body, headers) = forged_notification(&api_v3_key, &bill, &stranger);
     let callback = app.url("/api/callbacks/wechat-pay/transfer");
@@ -842,7 +842,7 @@ async fn the_reconciliation_of_a_day_lists_matched_bills_and_every_difference() 
     assert_eq!(app.console(Method::POST, &path, &finance, Some(json!({"reason": "不符"}))).await.0, 200);
 
     // A bill someone else made under our merchant number (not one of ours).
-    let config = gpet::config::PayConfig::from_env(&app.env).unwrap();
+    let config = app.pay_config().await;
     let other = gpet::partners::wechat_pay::WechatPay::new(reqwest::Client::new(), config).unwrap();
     let transfer = gpet::partners::wechat_pay::Transfer {
         out_bill_no: "GWSTRAY1A1",
@@ -949,7 +949,7 @@ async fn a_rejection_racing_the_payouts_consumer_sends_nothing_and_leaves_no_pay
 
     // The operator rejects while the consumer picks the payout up: the rejection holds the
     // withdrawal and waits (on the user's held account, which the test holds for a moment)...
-    let hold = gpet::db::connect_once(&app.local.database_url).await.unwrap();
+    let hold = app.connect().await;
     hold.batch_execute(&format!("BEGIN; SELECT 1 FROM accounts WHERE user_id = {me} AND kind = 'held' FOR UPDATE;"))
         .await
         .unwrap();

@@ -53,14 +53,14 @@ async fn emit(app: &TestApp, events: Value) -> Value {
 }
 
 async fn emit_with(app: &TestApp, query: &str, events: Value) -> Value {
-    let url = format!("{}/sandbox/robot/events{query}", app.sandbox.base_url);
+    let url = format!("{}/sandbox/robot/events{query}", app.sandbox().base_url);
     let answer: Value =
         app.http.post(url).json(&json!({ "events": events })).send().await.unwrap().json().await.unwrap();
     answer
 }
 
 async fn sandbox(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> Value {
-    let mut request = app.http.request(method, format!("{}{path}", app.sandbox.base_url));
+    let mut request = app.http.request(method, format!("{}{path}", app.sandbox().base_url));
     if let Some(body) = body {
         request = request.json(&body);
     }

@@ -133,8 +133,8 @@ async fn events_survive_a_queue_outage_and_the_relay_delivers_them_later() {
     let app = TestApp::spawn().await;
     // The same product, but its SQS endpoint is down.
     let mut env = app.env.clone();
-    env.set("GPET_SQS_ENDPOINT", "http://127.0.0.1:9");
-    let outage = Ctx::from_env::<Everything>(&env, Clock::system(), 2).await.unwrap();
+    env.set("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:9");
+    let (outage, _) = Ctx::load::<Everything>(&env, Clock::system(), 2).await.unwrap();
     let request = lambda_http::Request::new(lambda_http::Body::Text(batch(5)));
     let response = h5_track::handle(&outage, request).await;
     assert_eq!(response.status(), 200, "the request is accepted while the queue is down");

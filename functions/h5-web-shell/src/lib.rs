@@ -1,0 +1,47 @@
+//! GET /_shell/{proxy+}: a page of the H5 app or the console that S3 has no file for (a deep
+//! link, a reload). CloudFront falls over to here with the page's path behind `/_shell`; the
+//! answer is the app's current index.html, so the app's own router shows the page. Not cached
+//! anywhere: a new deploy's index.html shows at once.
+
+use gpet::web::{self, Shell};
+use gpet::{Ctx, Needs, Uses};
+use gpet_lambda::{Body, Request, Response};
+
+/// The parts of the context this function uses.
+pub struct Parts;
+
+impl Uses for Parts {
+    const NEEDS: Needs = Needs { web: true, ..Needs::NONE };
+}
+
+fn html(status: u16, page: String) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "text/html; charset=utf-8")
+        .header("cache-control", "no-cache")
+        .body(Body::Text(page))
+        .expect("a page with valid parts builds")
+}
+
+pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
+    let path = req.uri().path().strip_prefix("/_shell").unwrap_or("/");
+    let path = if path.is_empty() { "/" } else { path };
+    match web::shell(ctx, path).await {
+        Ok(Shell::Page(page)) => html(200, page),
+        Ok(Shell::Redirect(to)) => Response::builder()
+            .status(301)
+            .header("location", to)
+            .body(Body::Empty)
+            .expect("a redirect with valid parts builds"),
+        Ok(Shell::NotFound) => Response::builder()
+            .status(404)
+            .header("content-type", "text/plain; charset=utf-8")
+            .body(Body::Text("not found".into()))
+            .expect("a 404 with valid parts builds"),
+        Ok(Shell::Unavailable) => html(503, web::MAINTENANCE_HTML.to_owned()),
+        Err(e) => {
+            gpet_lambda::log_failure(&e);
+            html(503, web::MAINTENANCE_HTML.to_owned())
+        }
+    }
+}
