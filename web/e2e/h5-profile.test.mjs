@@ -1,5 +1,6 @@
 // The owners' profile pages against a running product and sandbox (`make dev`): binding a phone
-// with an SMS code, the invite link making a master and an apprentice, maintenance mode.
+// with an SMS code, the invite link making a master and an apprentice, maintenance mode, the API
+// being down.
 import assert from 'node:assert/strict'
 import { randomInt } from 'node:crypto'
 import { after, before, test } from 'node:test'
@@ -257,5 +258,37 @@ test("maintenance mode shows the operator's message, and the app is back after",
   await reloadUntil(page, page.getByTestId('nickname'))
   assert.equal(await page.getByTestId('maintenance').count(), 0)
   await screenshot(page, 'h5-maintenance-over')
+  await context.close()
+})
+
+test('the API being down shows the maintenance page; a network failure the network error', TIMEOUT, async () => {
+  const context = await phoneContext(browser)
+  const page = await context.newPage()
+  await page.goto(`${BASE}/`)
+  await loginAs(page, `o_e2e_down_${unique()}`)
+  await page.waitForURL((url) => url.href.startsWith(BASE) && url.pathname === '/')
+  await page.getByTestId('nickname').waitFor()
+  const api = `${BASE}/api/**`
+
+  // API Gateway's own answer when no function answers: 503 without our envelope.
+  await page.route(api, (route) =>
+    route.fulfill({ status: 503, contentType: 'application/json', body: '{"message":"Service Unavailable"}' }),
+  )
+  await page.reload()
+  await page.getByTestId('maintenance').waitFor()
+  assert.equal((await page.getByTestId('maintenance-msg').innerText()).trim(), '系统维护中，请稍后再试')
+  await screenshot(page, 'h5-api-down')
+  await page.unroute(api)
+
+  // No answer at all is not maintenance.
+  await page.route(api, (route) => route.abort('internetdisconnected'))
+  await page.reload()
+  await page.getByTestId('load-error').waitFor()
+  assert.match(await page.getByTestId('load-error-msg').innerText(), /网络异常/)
+  assert.equal(await page.getByTestId('maintenance').count(), 0)
+  await page.unroute(api)
+
+  await page.reload()
+  await page.getByTestId('nickname').waitFor()
   await context.close()
 })

@@ -13,6 +13,7 @@ import Login from './pages/Login'
 import Maintenance from './pages/Maintenance'
 import Marquees from './pages/Marquees'
 import Operators from './pages/Operators'
+import Password from './pages/Password'
 import Reconciliation from './pages/Reconciliation'
 import Robots from './pages/Robots'
 import SensitiveWords from './pages/SensitiveWords'
@@ -55,6 +56,7 @@ export default function App() {
           <Route path="audit-log" element={<AuditLog />} />
           <Route path="dead-letters" element={<DeadLetters />} />
           <Route path="operators" element={<Operators />} />
+          <Route path="password" element={<Password />} />
         </Route>
         <Route path="*" element={<Navigate to="/" replace />} />
       </Routes>

@@ -1,8 +1,9 @@
-import { useState, type ReactNode } from 'react'
-import { NavLink, Outlet, useNavigate } from 'react-router-dom'
+import { startTransition, useState, type ReactNode } from 'react'
+import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom'
 import { ROLE_LABELS, canFinance, isAdmin, logout, type Role } from './api'
 import { useAuth } from './auth'
 import { ToastProvider } from './components/toast'
+import { PASSWORD_PATH, passwordPath } from './lib/password'
 import {
   CalendarIcon,
   ChatIcon,
@@ -33,6 +34,8 @@ interface Entry {
   testId: string
   /** Whether the operator's role sees the entry (default: every role); the API refuses the others. */
   allowed?: (role: Role | undefined) => boolean
+  /** Active only on its own path, not below it (the dashboard's "/"). */
+  end?: boolean
 }
 
 const MONEY: Entry[] = [
@@ -63,26 +66,47 @@ const SYSTEM: Entry[] = [
   { to: '/operators', label: '操作员', icon: <KeyIcon />, testId: 'nav-operators', allowed: isAdmin },
 ]
 
-const menuLink = ({ to, label, icon, testId }: Entry) => (
-  <NavLink key={to} to={to} className="menu-item" data-testid={testId}>
-    {icon}
-    {label}
-  </NavLink>
-)
+/**
+ * A menu entry: its link, or (`locked`, while the operator must first choose a new password)
+ * the same entry greyed out and inert.
+ */
+function MenuLink({ to, label, icon, testId, end, locked }: Entry & { locked: boolean }) {
+  if (locked) {
+    return (
+      <span className="menu-item disabled" aria-disabled="true" title="请先修改密码" data-testid={testId}>
+        {icon}
+        {label}
+      </span>
+    )
+  }
+  return (
+    <NavLink to={to} end={end} className="menu-item" data-testid={testId}>
+      {icon}
+      {label}
+    </NavLink>
+  )
+}
 
 export default function Layout() {
   const { operator, setOperator } = useAuth()
   const navigate = useNavigate()
+  const { pathname, search } = useLocation()
   const [busy, setBusy] = useState(false)
   const visible = (entries: Entry[]) => entries.filter((entry) => entry.allowed?.(operator?.role) ?? true)
   const money = visible(MONEY)
+  // Until a password made for them is changed, nothing but 修改密码 and 退出 is open.
+  const locked = !!operator?.must_change_password
+  const menuLink = (entry: Entry) => <MenuLink key={entry.to} {...entry} locked={locked} />
+  const onPasswordPage = pathname.replace(/\/+$/, '') === PASSWORD_PATH
 
   const onLogout = async () => {
     setBusy(true)
     // Whatever the server says, this browser is done with the session.
     await logout().catch(() => undefined)
     navigate('/login', { replace: true })
-    setOperator(null)
+    // In the router's transition too: rendered apart, the page would see no operator first and
+    // send the login page back to it (?next=) as if the session had expired.
+    startTransition(() => setOperator(null))
   }
 
   return (
@@ -93,14 +117,8 @@ export default function Layout() {
           <span>群宠运营后台</span>
         </div>
         <nav className="menu" data-testid="menu">
-          <NavLink to="/" end className="menu-item" data-testid="nav-dashboard">
-            <DashboardIcon />
-            仪表盘
-          </NavLink>
-          <NavLink to="/users" className="menu-item" data-testid="nav-users">
-            <UsersIcon />
-            用户
-          </NavLink>
+          {menuLink({ to: '/', label: '仪表盘', icon: <DashboardIcon />, testId: 'nav-dashboard', end: true })}
+          {menuLink({ to: '/users', label: '用户', icon: <UsersIcon />, testId: 'nav-users' })}
           {money.length > 0 && <div className="menu-group">资金</div>}
           {money.map(menuLink)}
           <div className="menu-group">机器人与群</div>
@@ -125,6 +143,15 @@ export default function Layout() {
                 {ROLE_LABELS[operator.role] ?? operator.role}
               </span>
             )}
+            <button
+              className="btn btn-ghost"
+              data-testid="change-password"
+              disabled={onPasswordPage}
+              onClick={() => navigate(passwordPath(pathname + search))}
+            >
+              <KeyIcon />
+              修改密码
+            </button>
             <button className="btn btn-ghost" onClick={onLogout} disabled={busy}>
               <LogoutIcon />
               退出

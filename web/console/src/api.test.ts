@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   NETWORK_ERROR,
   cancelCampaign,
+  changePassword,
   canFinance,
   canWrite,
   checkSensitiveText,
@@ -46,17 +47,46 @@ const admin = { id: 1, username: 'admin', role: 'admin' }
 
 describe('console api', () => {
   it('answers data of a 1200 envelope, sending the session cookie', async () => {
-    const fetchMock = stubFetch({ code: 1200, data: admin })
-    await expect(getMe()).resolves.toEqual(admin)
+    const fetchMock = stubFetch({ code: 1200, data: { ...admin, must_change_password: false } })
+    await expect(getMe()).resolves.toEqual({ ...admin, must_change_password: false })
     expect(fetchMock).toHaveBeenCalledWith('/api/console/me', expect.objectContaining({ credentials: 'same-origin' }))
   })
 
-  it('logs in with a JSON body and answers the operator', async () => {
-    const fetchMock = stubFetch({ code: 1200, data: { token: 't', operator: admin } })
-    await expect(login('admin', 'secret')).resolves.toEqual(admin)
+  it('tells from me whether the operator must choose a new password', async () => {
+    stubFetch({ code: 1200, data: { ...admin, must_change_password: true } })
+    await expect(getMe()).resolves.toEqual({ ...admin, must_change_password: true })
+    // A server that predates the flag.
+    stubFetch({ code: 1200, data: admin })
+    await expect(getMe()).resolves.toEqual({ ...admin, must_change_password: false })
+  })
+
+  it('logs in with a JSON body and answers the operator with the flag', async () => {
+    const fetchMock = stubFetch({ code: 1200, data: { token: 't', operator: admin, must_change_password: true } })
+    await expect(login('admin', 'secret')).resolves.toEqual({ ...admin, must_change_password: true })
     const [path, init] = fetchMock.mock.calls[0]
     expect(path).toBe('/api/console/auth/login')
     expect(init).toMatchObject({ method: 'POST', body: '{"username":"admin","password":"secret"}' })
+    stubFetch({ code: 1200, data: { token: 't', operator: admin } })
+    await expect(login('admin', 'secret')).resolves.toEqual({ ...admin, must_change_password: false })
+  })
+
+  it('changes the own password, keeping the session', async () => {
+    const listener = vi.fn()
+    const off = onUnauthorized(listener)
+    const fetchMock = stubFetch({ code: 1200, data: { ...admin, must_change_password: false } })
+    await expect(changePassword('old-pass-1', 'new-pass-1')).resolves.toEqual({ ...admin, must_change_password: false })
+    expect(fetchMock.mock.calls[0][0]).toBe('/api/console/me/password')
+    expect(fetchMock.mock.calls[0][1]).toMatchObject({
+      method: 'POST',
+      body: '{"current_password":"old-pass-1","new_password":"new-pass-1"}',
+    })
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response(JSON.stringify({ code: 1403, msg: '当前密码不正确', data: null }), { status: 400 })),
+    )
+    await expect(changePassword('nope-nope', 'new-pass-1')).rejects.toMatchObject({ code: 1403, message: '当前密码不正确' })
+    off()
+    expect(listener).not.toHaveBeenCalled()
   })
 
   it('reports a lost session to the listeners', async () => {

@@ -109,16 +109,42 @@ export function withQuery(path: string, params: Record<string, QueryValue>): str
   return qs ? `${path}?${qs}` : path
 }
 
-export const getMe = () => api<Operator>('/api/console/me')
+/**
+ * The logged-in operator. `must_change_password`: their password was made for them (the first
+ * admin's, or one an admin reset); every route but `me`, logout and the password change answers
+ * HTTP 403 until they choose their own.
+ */
+export interface Me extends Operator {
+  must_change_password: boolean
+}
+
+/** A `me` answer as the console keeps it (a server that predates the flag answers without it). */
+const asMe = (operator: Operator, mustChange: boolean | undefined): Me => ({
+  ...operator,
+  must_change_password: mustChange === true,
+})
+
+export const getMe = () =>
+  api<Operator & { must_change_password?: boolean }>('/api/console/me').then((me) => asMe(me, me.must_change_password))
 
 export const login = (username: string, password: string) =>
-  api<{ token: string; operator: Operator }>('/api/console/auth/login', {
+  api<{ token: string; operator: Operator; must_change_password?: boolean }>('/api/console/auth/login', {
     method: 'POST',
     body: { username, password },
     session: false,
-  }).then(({ operator }) => operator)
+  }).then(({ operator, must_change_password }) => asMe(operator, must_change_password))
 
 export const logout = () => api<unknown>('/api/console/auth/logout', { method: 'POST', session: false })
+
+/**
+ * The operator chooses their own password. A refusal is 1403 with the reason (当前密码不正确,
+ * the length, the same as now); their other sessions end, this one goes on.
+ */
+export const changePassword = (currentPassword: string, newPassword: string) =>
+  api<Operator & { must_change_password?: boolean }>('/api/console/me/password', {
+    method: 'POST',
+    body: { current_password: currentPassword, new_password: newPassword },
+  }).then((me) => asMe(me, me.must_change_password))
 
 // ---- Issue 3: the operations pages ----
 

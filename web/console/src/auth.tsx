@@ -1,11 +1,12 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react'
 import { Navigate, useLocation } from 'react-router-dom'
-import { ApiError, TOKEN_EXPIRED, UNAUTHENTICATED, getMe, onUnauthorized, type Operator } from './api'
+import { ApiError, TOKEN_EXPIRED, UNAUTHENTICATED, getMe, onUnauthorized, type Me } from './api'
+import { PASSWORD_PATH, passwordPath } from './lib/password'
 
 interface Auth {
   /** undefined while the session is being checked, null when there is none. */
-  operator: Operator | null | undefined
-  setOperator: (operator: Operator | null) => void
+  operator: Me | null | undefined
+  setOperator: (operator: Me | null) => void
 }
 
 const AuthContext = createContext<Auth | null>(null)
@@ -17,7 +18,7 @@ export function useAuth(): Auth {
 }
 
 export function AuthProvider({ children }: { children: ReactNode }) {
-  const [operator, setOperator] = useState<Operator | null | undefined>(undefined)
+  const [operator, setOperator] = useState<Me | null | undefined>(undefined)
   const [error, setError] = useState('')
 
   const load = useCallback(() => {
@@ -44,14 +45,20 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   return <AuthContext.Provider value={{ operator, setOperator }}>{children}</AuthContext.Provider>
 }
 
-/** Shows its children to a logged-in operator; sends anyone else to login and back. */
+/**
+ * Shows its children to a logged-in operator; sends anyone else to login and back. An operator
+ * who must choose a new password is kept on 修改密码 (and sent on afterwards).
+ */
 export function RequireAuth({ children }: { children: ReactNode }) {
   const { operator } = useAuth()
   const { pathname, search } = useLocation()
   if (operator === undefined) return <div className="fullpage muted">加载中…</div>
+  const next = pathname + search
   if (operator === null) {
-    const next = pathname + search
     return <Navigate to={next === '/' ? '/login' : `/login?${new URLSearchParams({ next })}`} replace />
+  }
+  if (operator.must_change_password && pathname.replace(/\/+$/, '') !== PASSWORD_PATH) {
+    return <Navigate to={passwordPath(next)} replace />
   }
   return children
 }

@@ -6,6 +6,7 @@ import {
   api,
   assignRobots,
   cancelBroadcast,
+  classify,
   createBroadcast,
   createWithdrawal,
   getAccount,
@@ -131,8 +132,14 @@ describe('api', () => {
   })
 
   it('turns an answer that is not an envelope into a friendly error', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => new Response('<html>502 Bad Gateway</html>', { status: 502 })))
-    await expect(getMe()).rejects.toMatchObject({ code: 1500, message: '服务暂时不可用，请稍后再试' })
+    const listener = vi.fn()
+    const off = onMaintenance(listener)
+    for (const status of [200, 403, 404, 500]) {
+      vi.stubGlobal('fetch', vi.fn(async () => new Response('<html>error</html>', { status })))
+      await expect(getMe()).rejects.toMatchObject({ code: 1500, message: '服务暂时不可用，请稍后再试' })
+    }
+    off()
+    expect(listener).not.toHaveBeenCalled()
   })
 
   it('tells the maintenance listeners about 1503', async () => {
@@ -167,13 +174,75 @@ describe('api', () => {
     expect(assign).not.toHaveBeenCalled()
   })
 
-  it('takes a 503 page from the CDN for maintenance too', async () => {
-    const listener = vi.fn()
-    const off = onMaintenance(listener)
-    vi.stubGlobal('fetch', vi.fn(async () => new Response('<html>系统维护中</html>', { status: 503 })))
-    await expect(getMe()).rejects.toMatchObject({ code: 1503 })
+})
+
+describe('when the API is down', () => {
+  /** Stubs fetch with one answer (`body` as is, JSON unless a string) of HTTP `status`. */
+  const answer = (status: number, body: unknown) =>
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response(typeof body === 'string' ? body : JSON.stringify(body), { status })),
+    )
+
+  /** What getMe() throws, and the messages the maintenance listeners were told meanwhile. */
+  async function outcome() {
+    const told: string[] = []
+    const off = onMaintenance((msg) => told.push(msg))
+    const error = await getMe().then(
+      () => null,
+      (e: unknown) => e,
+    )
     off()
-    expect(listener).toHaveBeenCalledWith('系统维护中，请稍后再试')
+    return { error, told }
+  }
+
+  it('shows maintenance for an envelope of 1503, whatever its status', async () => {
+    for (const status of [503, 200]) {
+      answer(status, { code: 1503, msg: '系统升级中', data: null })
+      const { error, told } = await outcome()
+      expect(error).toMatchObject({ code: 1503, message: '系统升级中' })
+      expect(told).toEqual(['系统升级中'])
+    }
+  })
+
+  it("shows maintenance for API Gateway's own 502, 503 and 504 (no envelope)", async () => {
+    for (const [status, body] of [
+      [502, '{"message":"Internal Server Error"}'],
+      [503, '{"message":"Service Unavailable"}'],
+      [504, '{"message":"Endpoint request timed out"}'],
+      [503, ''],
+      [504, '<html>504 Gateway Timeout</html>'],
+    ] as const) {
+      answer(status, body)
+      const { error, told } = await outcome()
+      expect(error, `HTTP ${status} ${body}`).toMatchObject({ code: 1503 })
+      expect(told).toEqual(['系统维护中，请稍后再试'])
+    }
+  })
+
+  it("gives a 502 carrying our envelope of another code that code's message, not maintenance", async () => {
+    answer(502, { code: 1500, msg: '服务内部错误', data: null })
+    const { error, told } = await outcome()
+    expect(error).toMatchObject({ code: 1500, message: '服务内部错误' })
+    expect(told).toEqual([])
+    answer(504, { code: 1601, msg: '机器人平台暂时不可用', data: null })
+    expect(await outcome()).toMatchObject({ error: { code: 1601, message: '机器人平台暂时不可用' }, told: [] })
+  })
+
+  it('is a network error, not maintenance, when fetch itself fails', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))))
+    const { error, told } = await outcome()
+    expect(error).toMatchObject({ code: NETWORK_ERROR, message: '网络异常，请检查网络后重试' })
+    expect(told).toEqual([])
+    expect(assign).not.toHaveBeenCalled()
+  })
+
+  it('classifies an answer by its envelope first, then its status', () => {
+    const env = { code: 1403, msg: '参数错误', data: null }
+    expect(classify(502, env)).toBe(env)
+    expect(classify(503, null)).toMatchObject({ code: 1503 })
+    expect(classify(500, null)).toBeNull()
+    expect(classify(200, null)).toBeNull()
   })
 })
 

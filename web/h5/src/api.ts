@@ -129,11 +129,30 @@ export function onMaintenance(listener: (msg: string) => void): () => void {
   return () => maintenanceListeners.delete(listener)
 }
 
+/**
+ * HTTP statuses that, without our envelope, mean the API itself is down (API Gateway's own
+ * error: no function answered), which the app shows as maintenance. CloudFront passes every
+ * error through as the origin sent it, so it is the app that decides.
+ */
+export const API_DOWN_STATUSES: readonly number[] = [502, 503, 504]
+
+/**
+ * The envelope of an answer as the app acts on it: our envelope as sent (whatever the HTTP
+ * status: a 502 carrying 1500 is that error); none but a 502/503/504 is the API being down,
+ * taken as maintenance (1503) with the default text; anything else is null (the service is
+ * unavailable).
+ */
+export function classify<T>(status: number, env: Envelope<T> | null): Envelope<T> | null {
+  if (env) return env
+  if (API_DOWN_STATUSES.includes(status)) return { code: MAINTENANCE, msg: '系统维护中，请稍后再试', data: null as T }
+  return null
+}
+
 async function send<T>(path: string, { method = 'GET', body }: Options): Promise<Envelope<T>> {
+  // A request that never got an answer (offline, DNS, reset) throws NETWORK_ERROR from here: a
+  // network failure, not maintenance.
   const answer = await fetchEnvelope<T>(path, { method, body })
-  let env = answer.env
-  // Behind CloudFront a 503 arrives as the static maintenance page, not as our envelope.
-  if (answer.status === 503 && !env) env = { code: MAINTENANCE, msg: '系统维护中，请稍后再试', data: null as T }
+  const env = classify(answer.status, answer.env)
   if (!env) throw unavailable()
   if (env.code === MAINTENANCE) {
     const message = maintenanceMessage(env)

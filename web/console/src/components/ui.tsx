@@ -547,15 +547,20 @@ export function useConfirm(): [(options: ConfirmOptions) => Promise<boolean>, Re
   return [confirm, dialog]
 }
 
-/** A labelled field of a form. */
+/** A labelled field of a form; `error` (what is wrong with it) shows in red in place of the hint. */
 export function Field({
   label,
   hint,
+  error,
+  errorTestId,
   children,
   unit,
 }: {
   label: string
   hint?: ReactNode
+  error?: string
+  /** The error's data-testid. */
+  errorTestId?: string
   children: ReactNode
   unit?: string
 }) {
@@ -570,7 +575,13 @@ export function Field({
       ) : (
         children
       )}
-      {hint && <small className="muted field-hint">{hint}</small>}
+      {error ? (
+        <small className="field-hint text-danger" data-testid={errorTestId}>
+          {error}
+        </small>
+      ) : (
+        hint && <small className="muted field-hint">{hint}</small>
+      )}
     </label>
   )
 }

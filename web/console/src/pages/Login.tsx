@@ -3,6 +3,7 @@ import { Navigate, useNavigate, useSearchParams } from 'react-router-dom'
 import { ApiError, login } from '../api'
 import { useAuth } from '../auth'
 import { Logo } from '../icons'
+import { passwordPath } from '../lib/password'
 import { safeNext, validateLogin } from '../login'
 
 export default function Login() {
@@ -14,7 +15,10 @@ export default function Login() {
   const [error, setError] = useState('')
   const [busy, setBusy] = useState(false)
 
-  if (operator) return <Navigate to={next} replace />
+  // An operator whose password was made for them chooses their own first, then goes on.
+  const onward = (mustChange: boolean) => (mustChange ? passwordPath(next) : next)
+
+  if (operator) return <Navigate to={onward(operator.must_change_password)} replace />
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault()
@@ -23,8 +27,9 @@ export default function Login() {
     if (invalid) return
     setBusy(true)
     try {
-      setOperator(await login(username.trim(), password))
-      navigate(next, { replace: true })
+      const me = await login(username.trim(), password)
+      setOperator(me)
+      navigate(onward(me.must_change_password), { replace: true })
     } catch (e) {
       setError((e as ApiError).message || '登录失败，请稍后再试')
       setBusy(false)

@@ -140,7 +140,7 @@ export default function Operators() {
           }}
         />
       )}
-      {resetting && <ResetPassword operator={resetting} onClose={() => setResetting(null)} />}
+      {resetting && <ResetPassword operator={resetting} self={isMe(resetting)} onClose={() => setResetting(null)} />}
       {updating.dialog}
     </>
   )
@@ -203,7 +203,12 @@ function AddOperator({ onClose, onAdded }: { onClose: () => void; onAdded: () =>
   )
 }
 
-function ResetPassword({ operator, onClose }: { operator: OperatorAccount; onClose: () => void }) {
+/**
+ * An admin sets an operator's password: the operator's sessions end and, at their next login,
+ * they must choose their own before anything else (an admin resetting their own only logs in
+ * again with it).
+ */
+function ResetPassword({ operator, self, onClose }: { operator: OperatorAccount; self: boolean; onClose: () => void }) {
   const [password, setPassword] = useState('')
   const [again, setAgain] = useState('')
   const { problem, setProblem, busy, submit } = useSubmit()
@@ -214,7 +219,9 @@ function ResetPassword({ operator, onClose }: { operator: OperatorAccount; onClo
     setProblem(invalid)
     if (invalid) return
     await submit(() => updateOperator(operator.id, { password }), {
-      done: `已重置「${operator.username}」的密码`,
+      done: self
+        ? '已重置你的密码，请用新密码重新登录'
+        : `已重置「${operator.username}」的密码，其下次登录时须设置新密码`,
       failed: '重置失败',
       then: onClose,
     })
@@ -223,6 +230,11 @@ function ResetPassword({ operator, onClose }: { operator: OperatorAccount; onClo
   return (
     <Modal title={`重置「${operator.username}」的密码`} onClose={onClose} testId="reset-password-dialog">
       <form onSubmit={onSubmit} noValidate>
+        <p className="muted small dialog-note" data-testid="reset-password-note">
+          {self
+            ? '重置后你的所有登录将退出，请用新密码重新登录。'
+            : `重置后「${operator.username}」当前的登录将退出；其下次登录时须先设置新密码，才能继续使用运营后台。`}
+        </p>
         <Field label="新密码" hint="8–128 位">
           <input
             type="password"
