@@ -1,13 +1,35 @@
 //! Alerts by mail to the operators on duty: once per key (the key names the condition and its
-//! period), recorded whether or not the mail went out.
+//! period), recorded whether or not the mail went out. Every occurrence is also a log line whose
+//! `alert` field names its kind: CloudWatch counts those (metric filters) and sounds the alarms.
 
 use crate::context::Ctx;
 use crate::db::QueryContext;
 use crate::error::Result;
 
-/// Mails `subject` unless an alert with `key` was raised before; answers whether this call
-/// raised it.
-pub async fn raise(ctx: &Ctx, key: &str, subject: &str, text: &str) -> Result<bool> {
+/// What went wrong, as the log line's `alert` field (template.yaml's metric filters match it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alert {
+    SettlementFailed,
+    LedgerAuditFailed,
+    PayoutsFailing,
+    MerchantBalanceLow,
+}
+
+impl Alert {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Alert::SettlementFailed => "settlement_failed",
+            Alert::LedgerAuditFailed => "ledger_audit_failed",
+            Alert::PayoutsFailing => "payouts_failing",
+            Alert::MerchantBalanceLow => "merchant_balance_low",
+        }
+    }
+}
+
+/// Logs the alert, and mails `subject` unless an alert with `key` was raised before; answers
+/// whether this call raised it.
+pub async fn raise(ctx: &Ctx, alert: Alert, key: &str, subject: &str, text: &str) -> Result<bool> {
+    tracing::error!(alert = alert.as_str(), key, subject, "alert");
     let client = ctx.db()?.client().await?;
     let fresh = client
         .execute(
@@ -20,7 +42,7 @@ pub async fn raise(ctx: &Ctx, key: &str, subject: &str, text: &str) -> Result<bo
     if !fresh {
         return Ok(false);
     }
-    tracing::error!(key, subject, text, "alert");
+    tracing::info!(key, text, "alert mailed");
     let delivered = match ctx.mail() {
         Ok(mail) => match mail.alert(subject, text).await {
             Ok(()) => true,

@@ -264,7 +264,14 @@ pub async fn audit(ctx: &Ctx) -> Result<Audit> {
     if !ok {
         let failed: Vec<String> =
             checks.iter().filter(|c| !c.ok).map(|c| format!("{}：{}", c.name, c.detail)).collect();
-        alerts::raise(ctx, &format!("ledger-audit:{id}"), "[gpet] 账本校验失败", &failed.join("\n")).await?;
+        alerts::raise(
+            ctx,
+            alerts::Alert::LedgerAuditFailed,
+            &format!("ledger-audit:{id}"),
+            "[gpet] 账本校验失败",
+            &failed.join("\n"),
+        )
+        .await?;
     }
     let at: chrono::DateTime<chrono::Utc> = row.get(1);
     Ok(Audit { id, at: at.with_timezone(&crate::clock::shanghai()), ok, checks, accounts, entries, transactions })

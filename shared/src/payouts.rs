@@ -160,7 +160,14 @@ async fn send(ctx: &Ctx, payout: &Payout) -> Result<()> {
                     payout.out_bill_no,
                     payout.amount_fen as f64 / 100.0
                 );
-                alerts::raise(ctx, &format!("not-enough:{hour}"), "[gpet] 商户余额不足", &text).await?;
+                alerts::raise(
+                    ctx,
+                    alerts::Alert::MerchantBalanceLow,
+                    &format!("not-enough:{hour}"),
+                    "[gpet] 商户余额不足",
+                    &text,
+                )
+                .await?;
             }
             Ok(())
         }
@@ -363,7 +370,14 @@ async fn failure_streak(ctx: &Ctx, success: bool) -> Result<()> {
     if streak == i64::from(money.payout_fail_alert_after) {
         let hour = chrono::Utc::now().timestamp() / 3600;
         let text = format!("连续 {streak} 笔打款失败或结果未知，请检查微信支付商户号与后台「提现管理」。");
-        alerts::raise(ctx, &format!("payouts-failing:{hour}"), "[gpet] 连续打款失败", &text).await?;
+        alerts::raise(
+            ctx,
+            alerts::Alert::PayoutsFailing,
+            &format!("payouts-failing:{hour}"),
+            "[gpet] 连续打款失败",
+            &text,
+        )
+        .await?;
     }
     Ok(())
 }

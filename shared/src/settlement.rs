@@ -153,7 +153,7 @@ async fn record_failure(ctx: &Ctx, day: BusinessDay, message: &str) {
             drop(client);
             let text = format!("{day} 的结算失败：{message}\n可在运营后台「结算」重新运行（已完成的步骤不会重复入账）。");
             let key = format!("settlement-failed:{day}:{}", Utc::now().timestamp() / 3600);
-            alerts::raise(ctx, &key, &format!("[gpet] 结算失败 {day}"), &text).await
+            alerts::raise(ctx, alerts::Alert::SettlementFailed, &key, &format!("[gpet] 结算失败 {day}"), &text).await
         }
         .await;
         match recorded {

@@ -331,3 +331,61 @@ fn consumers_are_bounded_and_payouts_never_fan_out() {
         );
     }
 }
+
+/// What an on-call operator hears about, and what the edge does with errors, in both partitions.
+#[test]
+fn alarms_retention_and_the_edge_are_there_in_both_partitions() {
+    for region in REGIONS {
+        let rendered = rendered(region);
+        let resources = rendered.resources();
+        let of_type = |t: &'static str| resources.iter().filter(move |(_, r)| r["Type"] == t);
+
+        // Every function logs into the one log group, which has a retention.
+        let groups: Vec<&String> = of_type("AWS::Logs::LogGroup").map(|(id, _)| id).collect();
+        assert_eq!(groups.len(), 1, "{region}: one log group for the functions");
+        let group = &resources[groups[0].as_str()];
+        assert_eq!(group["Properties"]["RetentionInDays"], serde_json::json!({"Ref": "LogRetentionDays"}));
+        for (id, function) in of_type("AWS::Lambda::Function") {
+            let logging = &function["Properties"]["LoggingConfig"];
+            assert_eq!(logging["LogGroup"], serde_json::json!({"Ref": groups[0]}), "{region} {id}");
+            assert_eq!(logging["LogFormat"], "JSON", "{region} {id}");
+        }
+
+        // Alarms on each dead-letter queue, on the alerts the code logs, on the API's 5xx rate and
+        // the oldest payout, all to the topic.
+        let alarms: Vec<&Value> = of_type("AWS::CloudWatch::Alarm").map(|(_, a)| a).collect();
+        let watches = |needle: &str| alarms.iter().any(|a| a.to_string().contains(needle));
+        for queue in template().queues.iter().filter(|q| q.name.ends_with("-dlq")) {
+            assert!(watches(&format!("\"{}\"", queue.logical_id)), "{region}: no alarm on {}", queue.name);
+        }
+        for alert in ["settlement_failed", "ledger_audit_failed"] {
+            let filter = of_type("AWS::Logs::MetricFilter")
+                .find(|(_, f)| f["Properties"]["FilterPattern"].as_str().is_some_and(|p| p.contains(alert)))
+                .unwrap_or_else(|| panic!("{region}: no metric filter for {alert}"));
+            let metric = filter.1["Properties"]["MetricTransformations"][0]["MetricName"].as_str().unwrap();
+            assert!(watches(&format!("\"{metric}\"")), "{region}: no alarm on {metric}");
+        }
+        for metric in ["5xx", "ApproximateAgeOfOldestMessage", "Throttles", "Errors"] {
+            assert!(watches(metric), "{region}: no alarm on {metric}");
+        }
+        for alarm in &alarms {
+            assert!(alarm["Properties"]["AlarmActions"].to_string().contains("AlarmTopic"), "{region}: {alarm}");
+        }
+        assert_eq!(of_type("AWS::CloudWatch::Dashboard").count(), 1, "{region}: the operators' dashboard");
+
+        // The API's own answers reach the client: no error page, no error cached, on any path.
+        let distribution = of_type("AWS::CloudFront::Distribution").next().expect("a distribution").1;
+        let config = &distribution["Properties"]["DistributionConfig"];
+        for response in config["CustomErrorResponses"].as_array().expect("error responses are configured") {
+            assert!(response.get("ResponsePagePath").is_none(), "{region}: {response}");
+            assert_eq!(response["ErrorCachingMinTTL"], 0, "{region}: {response}");
+        }
+        // Only CloudFront reaches the API.
+        let api = of_type("AWS::ApiGatewayV2::Api").next().expect("the HTTP API").1;
+        // (SAM writes it into the API's OpenAPI body.)
+        let disabled = api["Properties"]["DisableExecuteApiEndpoint"] == true
+            || api["Properties"]["Body"]["servers"][0]["x-amazon-apigateway-endpoint-configuration"]["disableExecuteApiEndpoint"]
+                == true;
+        assert!(disabled, "{region}: the execute-api endpoint is on");
+    }
+}

@@ -18,6 +18,14 @@ pub fn logs() -> String {
 
 static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
 
+/// Whether a JSON log line raised `alert` as CloudWatch's metric filter sees it
+/// (`{ $.fields.alert = "…" }` in template.yaml) with `key` naming the occurrence.
+pub fn alert_logged(alert: &str, key_prefix: &str) -> bool {
+    logs().lines().filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok()).any(|line| {
+        line["fields"]["alert"] == alert && line["fields"]["key"].as_str().is_some_and(|k| k.starts_with(key_prefix))
+    })
+}
+
 struct LogSink;
 
 impl std::io::Write for LogSink {

@@ -322,6 +322,11 @@ async fn the_audit_can_fail_and_then_is_stored_shown_in_the_console_and_mailed()
         .clone();
     assert_eq!(alert["to"], gpet_local::setup::LOCAL_ALERT_MAIL_TO);
     assert!(alert["text"].as_str().unwrap().contains("交易借贷平衡"), "{alert}");
+    let audit_id = latest["id"].as_i64().unwrap();
+    assert!(
+        crate::helpers::alert_logged("ledger_audit_failed", &format!("ledger-audit:{audit_id}")),
+        "the failed audit is logged for CloudWatch's alarm"
+    );
 
     // A held balance nobody's withdrawal explains: the hold check fails too.
     let held = account(&app, u, "held").await;

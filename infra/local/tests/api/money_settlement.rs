@@ -820,6 +820,10 @@ async fn two_runs_at_once_and_runs_killed_half_way_credit_exactly_what_one_clean
         "a run whose database connection died is not recorded as failed and alerted: run {failed}; mailed {mailed:?}; \
          requests answered 1500 meanwhile {requests_refused:?}; logged {logged:#?}"
     );
+    assert!(
+        crate::helpers::alert_logged("settlement_failed", &format!("settlement-failed:{d}")),
+        "the failed run is logged for CloudWatch's alarm"
+    );
 }
 
 #[tokio::test]
