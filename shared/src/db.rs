@@ -15,7 +15,7 @@ pub type Client = deadpool_postgres::Object;
 
 /// A connection back in the pool after this long is checked with an empty query before it is
 /// handed out: a thawed Lambda instance may hold one the proxy closed (idle timeout, failover).
-const VERIFY_AFTER_IDLE: Duration = Duration::from_secs(10);
+pub const VERIFY_AFTER_IDLE: Duration = Duration::from_secs(10);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a request waits for a pooled connection before failing.
 const WAIT_TIMEOUT: Duration = Duration::from_secs(10);

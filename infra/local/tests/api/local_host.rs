@@ -145,3 +145,109 @@ async fn the_web_apps_are_served_with_their_own_routes() {
     assert_eq!(status, 401, "the API is not the web app: {body}");
     std::fs::remove_dir_all(root).unwrap();
 }
+
+/// The local stores are reached as AWS's are: over TLS with a password. A plain connection to
+/// either is refused, so no test or demo can pass through a path a deployed function would not.
+#[tokio::test]
+async fn the_local_stores_refuse_a_plain_connection() {
+    let services = gpet_local::setup::Services::from_process().expect(".local/env is sourced");
+    let mut pg: tokio_postgres::Config = services.database_url("postgres").unwrap().parse().unwrap();
+    pg.user(&services.pg_user).password(&services.pg_password).ssl_mode(tokio_postgres::config::SslMode::Disable);
+    let refused = pg.connect(tokio_postgres::NoTls).await.err().expect("PostgreSQL refuses a plain connection");
+    let why = refused.as_db_error().map(|e| e.message().to_owned()).unwrap_or_else(|| refused.to_string());
+    assert!(why.contains("no encryption"), "{why}");
+    // Over TLS, the same credentials work.
+    assert!(services.connect(&services.database_url("postgres").unwrap()).await.is_ok());
+
+    let plain = services.redis_url.replacen("rediss://", "redis://", 1);
+    let mut conn = redis::Client::open(plain).unwrap();
+    let answer: redis::RedisResult<String> = redis::cmd("PING").query(&mut conn);
+    assert!(answer.is_err(), "Redis answers a plain connection: {answer:?}");
+    let mut tls = services.redis().await.unwrap();
+    let pong: String = redis::cmd("PING").query_async(&mut tls).await.unwrap();
+    assert_eq!(pong, "PONG");
+}
+
+/// A TCP relay to PostgreSQL whose existing connections can go silent at once (as through a
+/// proxy that failed over, or one that dropped an idle client while the instance was frozen):
+/// nothing is closed, nothing more arrives. New connections go through.
+struct Relay {
+    addr: std::net::SocketAddr,
+    generation: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Relay {
+    async fn start(to: std::net::SocketAddr) -> Relay {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let generation = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let current = generation.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let server = tokio::net::TcpStream::connect(to).await.unwrap();
+                let born = current.load(Ordering::SeqCst);
+                let current = current.clone();
+                let (mut cr, mut cw) = client.into_split();
+                let (mut sr, mut sw) = server.into_split();
+                let alive = move || current.load(Ordering::SeqCst) == born;
+                let alive2 = alive.clone();
+                tokio::spawn(async move { pump(&mut cr, &mut sw, alive).await });
+                tokio::spawn(async move { pump(&mut sr, &mut cw, alive2).await });
+            }
+        });
+        Relay { addr, generation }
+    }
+
+    /// Every connection made so far goes silent.
+    fn silence(&self) {
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+async fn pump(
+    from: &mut tokio::net::tcp::OwnedReadHalf,
+    to: &mut tokio::net::tcp::OwnedWriteHalf,
+    alive: impl Fn() -> bool,
+) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let Ok(n) = from.read(&mut buf).await else { return };
+        if n == 0 {
+            return;
+        }
+        if !alive() {
+            // Swallow: the peer never hears of it, and the socket stays open.
+            std::future::pending::<()>().await;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// A pooled connection that sat idle (a thawed instance's) is checked before it is lent: one
+/// that went silent is dropped and a new one made, rather than a request hanging on it.
+#[tokio::test]
+async fn the_pool_replaces_an_idle_connection_that_went_silent() {
+    let services = gpet_local::setup::Services::from_process().expect(".local/env is sourced");
+    let url = url::Url::parse(&services.database_url("postgres").unwrap()).unwrap();
+    let target = std::net::SocketAddr::new("127.0.0.1".parse().unwrap(), url.port().unwrap());
+    let relay = Relay::start(target).await;
+    let mut pg = tokio_postgres::Config::new();
+    pg.host("127.0.0.1").port(relay.addr.port()).dbname("postgres");
+    pg.user(&services.pg_user).password(&services.pg_password);
+    let db = gpet::db::Db::connect(&gpet::config::DbConfig { pg, tls_ca: Some(services.tls_ca.clone()) }, 1).unwrap();
+    let pid = |c: &tokio_postgres::Row| c.get::<_, i32>(0);
+    let first = pid(&db.client().await.unwrap().query_one("SELECT pg_backend_pid()", &[]).await.unwrap());
+
+    relay.silence();
+    tokio::time::sleep(gpet::db::VERIFY_AFTER_IDLE + std::time::Duration::from_millis(500)).await;
+    let answered = tokio::time::timeout(std::time::Duration::from_secs(15), async {
+        db.client().await.unwrap().query_one("SELECT pg_backend_pid()", &[]).await.unwrap()
+    })
+    .await
+    .expect("the pool lent the silent connection: the query hangs");
+    assert_ne!(pid(&answered), first, "a new connection answered");
+}
