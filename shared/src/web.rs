@@ -112,6 +112,11 @@ pub async fn shell(ctx: &Ctx, path: &str) -> Result<Shell> {
     }
 }
 
+/// Drops what this instance keeps (a fresh instance, in tests).
+pub fn forget_indexes() {
+    INDEXES.lock().expect("not poisoned").clear();
+}
+
 fn cached(app: App) -> Option<String> {
     let indexes = INDEXES.lock().expect("not poisoned");
     indexes.iter().find(|(a, at, _)| *a == app && at.elapsed() < KEEP_INDEX).map(|(_, _, html)| html.clone())

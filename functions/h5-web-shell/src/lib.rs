@@ -5,7 +5,7 @@
 
 use gpet::web::{self, Shell};
 use gpet::{Ctx, Needs, Uses};
-use gpet_lambda::{Body, Request, Response};
+use gpet_lambda::{Body, Request, Response, http};
 
 /// The parts of the context this function uses.
 pub struct Parts;
@@ -15,12 +15,7 @@ impl Uses for Parts {
 }
 
 fn html(status: u16, page: String) -> Response<Body> {
-    Response::builder()
-        .status(status)
-        .header("content-type", "text/html; charset=utf-8")
-        .header("cache-control", "no-cache")
-        .body(Body::Text(page))
-        .expect("a page with valid parts builds")
+    http::respond(status, "text/html; charset=utf-8", "no-cache", Body::Text(page))
 }
 
 pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
@@ -33,11 +28,9 @@ pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
             .header("location", to)
             .body(Body::Empty)
             .expect("a redirect with valid parts builds"),
-        Ok(Shell::NotFound) => Response::builder()
-            .status(404)
-            .header("content-type", "text/plain; charset=utf-8")
-            .body(Body::Text("not found".into()))
-            .expect("a 404 with valid parts builds"),
+        Ok(Shell::NotFound) => {
+            http::respond(404, "text/plain; charset=utf-8", "no-cache", Body::Text("not found".into()))
+        }
         Ok(Shell::Unavailable) => html(503, web::MAINTENANCE_HTML.to_owned()),
         Err(e) => {
             gpet_lambda::log_failure(&e);

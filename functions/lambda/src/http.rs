@@ -10,13 +10,18 @@ use serde::de::DeserializeOwned;
 /// The default limit of a JSON body; a function may allow more.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-fn json_response(status: u16, body: String) -> Response<Body> {
+/// An answer of `status` with its content type and caching.
+pub fn respond(status: u16, content_type: &str, cache_control: &str, body: Body) -> Response<Body> {
     Response::builder()
         .status(status)
-        .header("content-type", "application/json; charset=utf-8")
-        .header("cache-control", "no-store")
-        .body(Body::Text(body))
+        .header("content-type", content_type)
+        .header("cache-control", cache_control)
+        .body(body)
         .expect("a response with valid parts builds")
+}
+
+fn json_response(status: u16, body: String) -> Response<Body> {
+    respond(status, "application/json; charset=utf-8", "no-store", Body::Text(body))
 }
 
 pub fn ok<T: Serialize>(data: T) -> Response<Body> {

@@ -251,3 +251,53 @@ async fn the_pool_replaces_an_idle_connection_that_went_silent() {
     .expect("the pool lent the silent connection: the query hangs");
     assert_ne!(pid(&answered), first, "a new connection answered");
 }
+
+/// The page shell CloudFront falls over to for a page path S3 has no file for: the app's own
+/// index.html (fetched from the site, kept briefly), the console's redirect, a 404 for a missing
+/// file, and the maintenance page when the site cannot give the index.
+#[tokio::test]
+async fn the_page_shell_answers_the_apps_index_for_their_pages() {
+    use axum::routing::get;
+    let site = axum::Router::new()
+        .route("/index.html", get(|| async { "<!doctype html><html><body>h5 app</body></html>" }))
+        .route("/console/index.html", get(|| async { "<!doctype html><html><body>console app</body></html>" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, site).await.unwrap() });
+    let env = gpet::Env::from_pairs([("GPET_PUBLIC_BASE_URL", base.as_str())]);
+    let (ctx, _) = gpet::Ctx::load::<h5_web_shell::Parts>(&env, gpet::Clock::system(), 1).await.unwrap();
+    let ask = |path: &str| {
+        let request = http::Request::builder()
+            .uri(format!("https://gpet.example.cn/_shell{path}"))
+            .body(lambda_http::Body::Empty)
+            .unwrap();
+        h5_web_shell::handle(&ctx, request)
+    };
+    let body = |r: &lambda_http::Response<lambda_http::Body>| String::from_utf8_lossy(r.body().as_ref()).into_owned();
+
+    for (path, status, expected) in [
+        ("/groups/42", 200, "h5 app"),
+        ("/", 200, "h5 app"),
+        ("/console/users/7", 200, "console app"),
+        ("/console/", 200, "console app"),
+        ("/assets/missing-3f2a.js", 404, "not found"),
+        ("/console/../../etc/passwd", 404, "not found"),
+    ] {
+        let answer = ask(path).await;
+        assert_eq!(answer.status(), status, "{path}");
+        assert!(body(&answer).contains(expected), "{path}: {}", body(&answer));
+        assert_eq!(answer.headers()["cache-control"], "no-cache", "{path}");
+    }
+    let redirect = ask("/console").await;
+    assert_eq!((redirect.status().as_u16(), redirect.headers()["location"].to_str().unwrap()), (301, "/console/"));
+
+    // The site goes away: the index kept from a moment ago still answers...
+    server.abort();
+    let _ = server.await;
+    assert!(body(&ask("/groups/1").await).contains("h5 app"));
+    // ...and a fresh instance, with nothing kept and nothing to fetch, shows the maintenance page.
+    gpet::web::forget_indexes();
+    let down = ask("/groups/1").await;
+    assert_eq!(down.status(), 503);
+    assert!(body(&down).contains("系统维护中"), "{}", body(&down));
+}
