@@ -540,7 +540,6 @@ write_env() {
       echo "export PGSSLROOTCERT=$GPET_TLS_CA_FILE"
       echo "# moto: SQS and Secrets Manager on one port, for the AWS SDKs and CLI."
       echo "export AWS_ENDPOINT_URL=http://127.0.0.1:$SQS_PORT"
-      echo "export GPET_SQS_ENDPOINT=http://127.0.0.1:$SQS_PORT"
       echo "# moto takes any credentials and region."
       echo "export AWS_ACCESS_KEY_ID=test"
       echo "export AWS_SECRET_ACCESS_KEY=test"

@@ -6,6 +6,7 @@
 //! answer and notification is checked against WeChat Pay's public key, and an answer that does
 //! not verify is an unknown outcome, never a result.
 
+use anyhow::Context as _;
 use aws_lc_rs::rand::SecureRandom;
 use aws_lc_rs::{aead, rand, rsa, signature};
 use base64::Engine;
@@ -117,14 +118,16 @@ fn nonce() -> String {
 
 impl WechatPay {
     pub fn new(http: reqwest::Client, config: PayConfig) -> anyhow::Result<Self> {
-        let der = pem_to_der(config.private_key_pem.expose_secret())?;
+        let der = pem_to_der(config.private_key_pem.expose_secret())
+            .context("secret wechat-pay: field `private_key_pem` is not PEM")?;
         let merchant_key = signature::RsaKeyPair::from_pkcs8(&der)
-            .map_err(|e| anyhow::anyhow!("GPET_WECHAT_PAY_PRIVATE_KEY_PEM is not a PKCS#8 RSA key: {e}"))?;
-        let platform_key = pem_to_der(&config.public_key_pem)?;
+            .map_err(|e| anyhow::anyhow!("secret wechat-pay: field `private_key_pem` is not a PKCS#8 RSA key: {e}"))?;
+        let platform_key =
+            pem_to_der(&config.public_key_pem).context("secret wechat-pay: field `public_key_pem` is not PEM")?;
         let name_key = rsa::PublicEncryptingKey::from_der(&platform_key)
             .ok()
             .and_then(|k| rsa::OaepPublicEncryptingKey::new(k).ok())
-            .ok_or_else(|| anyhow::anyhow!("GPET_WECHAT_PAY_PUBLIC_KEY_PEM is not an RSA public key"))?;
+            .ok_or_else(|| anyhow::anyhow!("secret wechat-pay: field `public_key_pem` is not an RSA public key"))?;
         Ok(Self { http, config, merchant_key, platform_key, name_key })
     }
 
