@@ -86,7 +86,7 @@ pub struct TestApp {
 impl TestApp {
     pub async fn spawn() -> TestApp {
         capture_logs();
-        let stack = LocalStack::spawn("t", 8).await.unwrap_or_else(|e| {
+        let stack = LocalStack::spawn("test", 8).await.unwrap_or_else(|e| {
             panic!("the test's stack does not start: {e:#}\n(run the tests through `make test`: it starts PostgreSQL, Redis and the AWS-API server and sources .local/env)")
         });
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
