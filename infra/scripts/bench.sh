@@ -13,9 +13,9 @@ cd "$ROOT"
 # shellcheck source=/dev/null
 source "$ROOT/.local/env"
 
-# The anchor, gpet-bench and the functions it starts (gpet-bench's FUNCTIONS). Each release
-# function links with thin LTO for about a minute here: GPET_BENCH_ALL=1 builds every one of
-# them too, for the table of binary sizes (the others show as not built).
+# The anchor, gpet-bench and the functions it starts (gpet-bench's FUNCTIONS), in the release
+# profile the deploy builds with. GPET_BENCH_ALL=1 builds every function too, for the table of
+# binary sizes (the others show as not built).
 packages=(-p lambda-hello -p gpet-local -p h5-me -p job-outbox-relay -p consume-tracking-events)
 if [[ "${GPET_BENCH_ALL:-}" == 1 ]]; then
   for dir in functions/*/; do

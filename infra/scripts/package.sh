@@ -15,7 +15,7 @@
 # warning), one function after the other, each as `cargo lambda build --release --arm64 --bin
 # <Binary>` from the workspace root with CARGO_TARGET_DIR set to the workspace's target/. So the
 # dependencies are compiled once, into target/aarch64-unknown-linux-gnu/release, and each further
-# function compiles its own crate and links (thin LTO, Cargo.toml's release profile). cargo-lambda
+# function compiles its own crate and links (Cargo.toml's release profile, no LTO). cargo-lambda
 # cross-compiles with zig (and adds -C target-cpu=neoverse-n1): no Docker. Not used: --cached (it
 # would hash the whole repository, target/ included, since CodeUri is `.`: cargo is the cache)
 # and --parallel (cargo's lock on the target directory runs the builds one at a time anyway).

@@ -2303,7 +2303,7 @@ fn print_table(figures: &Value) {
         }
     }
     if !figures["binary_size"].is_null() {
-        println!("\n== c. Release binary size (stripped, thin LTO)");
+        println!("\n== c. Release binary size (stripped, no LTO: Cargo.toml's release profile)");
         println!("{:<26} {:>10} {:>9}", "binary", "MiB", "vs hello");
         for b in figures["binary_size"]["binaries"].as_array().into_iter().flatten() {
             let size = b["bytes"].as_f64().map_or("not built".to_owned(), |n| format!("{:.2}", n / 1024.0 / 1024.0));
