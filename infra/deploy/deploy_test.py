@@ -206,8 +206,17 @@ def make_secrets():
             "public_key_id": "PUB_KEY_ID_" + secrets.token_hex(12),
         },
         "robot": {"secret": secrets.token_hex(16)},
-        "sms": {"key": secrets.token_hex(16)},
-        "mail": {"key": secrets.token_hex(16)},
+        "sms": {
+            "access_key_id": "LTAI5t" + secrets.token_hex(9),
+            "access_key_secret": secrets.token_hex(15),
+            "sign_name": "群宠",
+            "template_code": f"SMS_{secrets.randbelow(10**9):09d}",
+        },
+        "mail": {
+            "smtp_username": f"alerts-{secrets.token_hex(8)}@notice.example.com.cn",
+            "smtp_password": secrets.token_hex(16),
+            "wecom_webhook_key": secrets.token_hex(16),
+        },
         "ads": {"md5_secret": secrets.token_hex(16)},
     }
 
@@ -273,20 +282,31 @@ def secret_tests(sm, stack, env, tmp):
     check(versions(sm, stack, "wechat") == 1, "and makes no new version")
 
     changed = json.loads(json.dumps(parts))
-    changed["sms"]["key"] = secrets.token_hex(16)
+    changed["sms"]["access_key_secret"] = secrets.token_hex(16)
     p = run(["secrets"], {**env, "GPET_SECRETS_FILE": write(tmp, "changed.json", changed)})
     check(p.returncode == 0 and "sms: updated" in p.stderr and p.stderr.count(": unchanged") == 5, "a changed field updates that secret only")
     check(stored(sm, stack) == changed, "the secrets hold the new value")
     check(not leaks(p, changed), "no value is printed")
 
+    # The WeCom robot is optional: mail alone is a complete mail part.
+    changed = json.loads(json.dumps(changed))
+    del changed["mail"]["wecom_webhook_key"]
+    p = run(["secrets"], {**env, "GPET_SECRETS_FILE": write(tmp, "mail-only.json", changed)})
+    check(p.returncode == 0 and "mail: updated" in p.stderr, "a mail part without wecom_webhook_key is written")
+    check(stored(sm, stack) == changed, "the mail secret then holds no webhook key")
+    if p.returncode != 0:
+        show(p)
+
     bad = json.loads(json.dumps(changed))
     del bad["wechat-pay"]["public_key_id"]
     bad["robot"]["secret"] = ""
-    bad["mail"]["key"] = secrets.token_hex(16)  # valid, but must not be written either
+    del bad["sms"]["template_code"]
+    bad["mail"]["smtp_password"] = secrets.token_hex(16)  # valid, but must not be written either
     p = run(["secrets"], {**env, "GPET_SECRETS_FILE": write(tmp, "bad.json", bad)})
     check(p.returncode != 0, "a file missing a field is refused")
     check("field `public_key_id` of part `wechat-pay` is missing" in p.stderr, "the refusal names the missing field and its part")
     check("field `secret` of part `robot` is empty" in p.stderr, "and the empty one")
+    check("field `template_code` of part `sms` is missing" in p.stderr, "and Aliyun SMS's template")
     check(not leaks(p, bad), "the refusal prints no value")
     check(stored(sm, stack) == changed, "nothing was written, the valid parts included")
     if p.returncode == 0 or leaks(p, bad):

@@ -18,7 +18,7 @@ cat <<MSG
 gpet is running (logs in .local/logs/dev-*.log):
   H5 app     http://127.0.0.1:${GPET_PORT:-3000}/            (log in as a demo WeChat user)
   console    http://127.0.0.1:${GPET_PORT:-3000}/console/    (admin / ${GPET_DEMO_ADMIN_PASSWORD:-gpet-admin})
-  sandbox    http://127.0.0.1:${GPET_SANDBOX_PORT:-3900}/
+  sandbox    http://127.0.0.1:${GPET_SANDBOX_PORT:-3900}/   (alerts: /sandbox/mail/inbox; SMTP 127.0.0.1:${GPET_SANDBOX_SMTP_PORT:-3587} STARTTLS, :${GPET_SANDBOX_SMTPS_PORT:-3465} TLS)
   API docs   http://127.0.0.1:${GPET_PORT:-3000}/api/openapi.json
 Ctrl-C stops it.
 MSG

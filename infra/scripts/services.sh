@@ -94,6 +94,7 @@ install_missing() {
   command -v redis-server >/dev/null 2>&1 || apt_install redis-server
   python_has moto flask flask_cors || pip_install_with_apt 'moto[server]'
   command -v cfn-lint >/dev/null 2>&1 || pip_install_with_apt cfn-lint
+  install_aliyun_sdk
 
   if [[ $with_browser == 1 ]]; then
     command -v chromium >/dev/null 2>&1 || apt_install chromium fonts-liberation
@@ -109,6 +110,23 @@ install_missing() {
     fi
   fi
   if [[ $with_deploy_tools == 1 ]]; then install_deploy_tools; fi
+}
+
+# Aliyun's official SMS SDK, pinned, in a venv of its own (.local/aliyun-sdk): the sandbox's tests
+# send SendSms through it (infra/sandbox/tests/sms.rs), so the sandbox is checked against what
+# Aliyun's own client signs and sends.
+ALIYUN_SDK="$LOCAL/aliyun-sdk"
+ALIYUN_SDK_VERSION=4.6.0
+install_aliyun_sdk() {
+  local has
+  has=$("$ALIYUN_SDK/bin/python" -c 'import importlib.metadata as m; print(m.version("alibabacloud_dysmsapi20170525"))' 2>/dev/null || true)
+  [[ $has == "$ALIYUN_SDK_VERSION" ]] && return 0
+  python3 -c 'import ensurepip, venv' 2>/dev/null || apt_install python3-venv
+  log "pip install alibabacloud_dysmsapi20170525==$ALIYUN_SDK_VERSION into $ALIYUN_SDK"
+  rm -rf "$ALIYUN_SDK"
+  python3 -m venv "$ALIYUN_SDK"
+  "$ALIYUN_SDK/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "alibabacloud_dysmsapi20170525==$ALIYUN_SDK_VERSION"
 }
 
 # What `sam validate`/`sam build` and `make package` need: the SAM CLI and its translator, the
@@ -192,39 +210,48 @@ GPET_REDIS_CLI_TIMEOUT=5
 
 # --- TLS -----------------------------------------------------------------------------------------
 
-# A local CA and a server certificate for localhost and 127.0.0.1, both EC P-256: small enough
-# for the CA to travel in a Lambda environment variable in tests. Made once; the server
-# certificate again when missing or no longer valid under the CA (a new CA, or expired).
-# Explicit X.509 v3 extensions: rustls (webpki) refuses a CA without CA:TRUE and a server
-# certificate without subjectAltName.
+# A local CA and server certificates it issues for localhost and 127.0.0.1, all EC P-256: small
+# enough for the CA to travel in a Lambda environment variable in tests. `server` is the
+# stores' (PostgreSQL, Redis), `smtp` the sandbox SMTP server's (its own key: the sandbox is not
+# a store). Made once; a server certificate again when missing or no longer valid under the CA
+# (a new CA, or expired). Explicit X.509 v3 extensions: rustls (webpki) refuses a CA without
+# CA:TRUE, a CA certificate as a server's, and a server certificate without subjectAltName.
 make_tls() {
   mkdir -p "$TLS"
   chmod 755 "$TLS"
   if [[ ! -s "$TLS/ca.pem" || ! -s "$TLS/ca.key" ]]; then
     log "making a local CA in $TLS"
-    rm -f "$TLS/server.pem" "$TLS/server.key"
+    rm -f "$TLS/server.pem" "$TLS/server.key" "$TLS/smtp.pem" "$TLS/smtp.key"
     (umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$TLS/ca.key" 2>/dev/null)
     openssl req -x509 -new -key "$TLS/ca.key" -sha256 -days 3650 -subj "/CN=gpet local CA" \
       -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
       -out "$TLS/ca.pem" 2>/dev/null
   fi
-  if [[ -s "$TLS/server.pem" && -s "$TLS/server.key" ]] &&
-    openssl verify -CAfile "$TLS/ca.pem" "$TLS/server.pem" >/dev/null 2>&1; then
+  issue_server_certificate server
+  issue_server_certificate smtp
+}
+
+# issue_server_certificate NAME: $TLS/NAME.pem and NAME.key, a leaf the CA signs for localhost
+# and 127.0.0.1, unless a valid one is there.
+issue_server_certificate() {
+  local name=$1
+  if [[ -s "$TLS/$name.pem" && -s "$TLS/$name.key" ]] &&
+    openssl verify -CAfile "$TLS/ca.pem" "$TLS/$name.pem" >/dev/null 2>&1; then
     return
   fi
-  log "making the server certificate (localhost, 127.0.0.1) in $TLS"
-  (umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$TLS/server.key" 2>/dev/null)
-  openssl req -new -key "$TLS/server.key" -subj "/CN=localhost" 2>/dev/null |
+  log "making the $name certificate (localhost, 127.0.0.1) in $TLS"
+  (umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$TLS/$name.key" 2>/dev/null)
+  openssl req -new -key "$TLS/$name.key" -subj "/CN=localhost" 2>/dev/null |
     openssl x509 -req -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" -set_serial "0x$(openssl rand -hex 16)" \
-      -sha256 -days 3650 -out "$TLS/server.pem" -extfile <(printf '%s\n' \
+      -sha256 -days 3650 -out "$TLS/$name.pem" -extfile <(printf '%s\n' \
         'basicConstraints=critical,CA:FALSE' \
         'keyUsage=critical,digitalSignature' \
         'extendedKeyUsage=serverAuth,clientAuth' \
         'subjectAltName=DNS:localhost,IP:127.0.0.1' \
         'subjectKeyIdentifier=hash' \
         'authorityKeyIdentifier=keyid') 2>/dev/null
-  chmod 644 "$TLS/ca.pem" "$TLS/server.pem"
-  openssl verify -CAfile "$TLS/ca.pem" "$TLS/server.pem" >/dev/null || die "the new server certificate does not verify"
+  chmod 644 "$TLS/ca.pem" "$TLS/$name.pem"
+  openssl verify -CAfile "$TLS/ca.pem" "$TLS/$name.pem" >/dev/null || die "the new $name certificate does not verify"
 }
 
 # --- checks --------------------------------------------------------------------------------------
@@ -535,6 +562,9 @@ write_env() {
       echo "export GPET_REDIS_PASSWORD=$GPET_REDIS_PASSWORD"
       echo "# The local CA: the Rust clients trust it (and only it) for PostgreSQL and Redis."
       echo "export GPET_TLS_CA_FILE=$GPET_TLS_CA_FILE"
+      echo "# The sandbox SMTP server's certificate (issued by the local CA) and key."
+      echo "export GPET_SANDBOX_SMTP_CERT_FILE=$TLS/smtp.pem"
+      echo "export GPET_SANDBOX_SMTP_KEY_FILE=$TLS/smtp.key"
       echo "# psql and libpq verify the server as the functions do."
       echo "export PGSSLMODE=verify-full"
       echo "export PGSSLROOTCERT=$GPET_TLS_CA_FILE"

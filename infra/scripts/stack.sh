@@ -3,6 +3,7 @@
 # and writes their pids to .local/<name>.pids. Used by dev.sh (ports 3000/3900) and by the
 # browser tests (their own ports, database and queue prefix).
 # Usage: infra/scripts/stack.sh start NAME | stop NAME     (env: GPET_PORT, GPET_SANDBOX_PORT,
+#        GPET_SANDBOX_SMTP_PORT (STARTTLS, 3587), GPET_SANDBOX_SMTPS_PORT (implicit TLS, 3465),
 #        GPET_DATABASE_URL, GPET_QUEUE_PREFIX, GPET_REDIS_PREFIX; .local/env sourced)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -32,6 +33,8 @@ case $action in
   start)
     stop
     port=${GPET_PORT:-3000} sandbox_port=${GPET_SANDBOX_PORT:-3900}
+    # The sandbox's SMTP server; the alerts go to the STARTTLS one.
+    export GPET_SANDBOX_SMTP_PORT=${GPET_SANDBOX_SMTP_PORT:-3587} GPET_SANDBOX_SMTPS_PORT=${GPET_SANDBOX_SMTPS_PORT:-3465}
     export GPET_SANDBOX_URL=http://127.0.0.1:$sandbox_port
     GPET_SANDBOX_PORT=$sandbox_port GPET_SANDBOX_GPET_URL=http://127.0.0.1:$port \
       target/debug/gpet-sandbox > ".local/logs/$name-sandbox.log" 2>&1 &

@@ -63,6 +63,7 @@ infra/scripts/web.sh build
 
 step "browser tests (headless Chromium) against a local stack of their own"
 export GPET_PORT=${GPET_E2E_PORT:-3300} GPET_SANDBOX_PORT=${GPET_E2E_SANDBOX_PORT:-3910}
+export GPET_SANDBOX_SMTP_PORT=${GPET_E2E_SANDBOX_SMTP_PORT:-3597} GPET_SANDBOX_SMTPS_PORT=${GPET_E2E_SANDBOX_SMTPS_PORT:-3475}
 # Host, port and name only, as in AWS: the stack connects as the application role.
 pg_address=${GPET_PG_ADMIN_URL#*@}
 export GPET_DATABASE_URL="postgres://${pg_address%/*}/gpet_e2e" GPET_QUEUE_PREFIX=e2e- GPET_REDIS_PREFIX=e2e:

@@ -1,6 +1,7 @@
-//! Alerts by mail to the operators on duty: once per key (the key names the condition and its
-//! period), recorded whether or not the mail went out. Every occurrence is also a log line whose
-//! `alert` field names its kind: CloudWatch counts those (metric filters) and sounds the alarms.
+//! Alerts to the operators on duty, by mail and (when configured) to their WeCom group: once per
+//! key (the key names the condition and its period), recorded whether or not they went out. Every
+//! occurrence is also a log line whose `alert` field names its kind: CloudWatch counts those
+//! (metric filters) and sounds the alarms.
 
 use crate::context::Ctx;
 use crate::db::QueryContext;
@@ -26,8 +27,8 @@ impl Alert {
     }
 }
 
-/// Logs the alert, and mails `subject` unless an alert with `key` was raised before; answers
-/// whether this call raised it.
+/// Logs the alert, and sends `subject` unless an alert with `key` was raised before (delivered:
+/// by at least one channel); answers whether this call raised it.
 pub async fn raise(ctx: &Ctx, alert: Alert, key: &str, subject: &str, text: &str) -> Result<bool> {
     tracing::error!(alert = alert.as_str(), key, subject, "alert");
     let client = ctx.db()?.client().await?;
@@ -44,13 +45,16 @@ pub async fn raise(ctx: &Ctx, alert: Alert, key: &str, subject: &str, text: &str
     }
     tracing::info!(key, text, "alert mailed");
     let delivered = match ctx.mail() {
-        Ok(mail) => match mail.alert(subject, text).await {
-            Ok(()) => true,
-            Err(e) => {
+        Ok(mail) => {
+            let delivery = mail.alert(subject, text).await;
+            if let Err(e) = &delivery.mail {
                 tracing::error!(key, error = format!("{e:#}"), "the alert mail was not sent");
-                false
             }
-        },
+            if let Some(Err(e)) = &delivery.wecom {
+                tracing::error!(key, error = format!("{e:#}"), "the alert did not reach the WeCom group");
+            }
+            delivery.delivered()
+        }
         Err(e) => {
             tracing::error!(key, error = %e, "no mail configured for alerts");
             false

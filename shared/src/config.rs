@@ -136,12 +136,15 @@ pub struct Needs {
     pub merchant: bool,
     /// WeChat Pay (transfer bills) and its notifications; includes the merchant identity.
     pub pay: bool,
-    /// The mail API alerts go through.
+    /// The alerts: mail through SMTP, and a WeCom group robot when configured.
     pub mail: bool,
     /// The ad system's callback secret.
     pub ads: bool,
     /// Where the site is, to fetch the web apps' pages.
     pub web: bool,
+    /// WeChat's JS-SDK in the H5: the script's address, and the site's origin (the only pages
+    /// it signs for).
+    pub jssdk: bool,
     /// The deploy's own work: the first operator's secret and the secrets checked before migrating.
     pub deploy: bool,
     /// Queues it sends to.
@@ -177,6 +180,7 @@ impl Needs {
         mail: false,
         ads: false,
         web: false,
+        jssdk: false,
         deploy: false,
         sends: QueueSet::NONE,
         receives: QueueSet::NONE,
@@ -196,6 +200,7 @@ impl Needs {
         mail: true,
         ads: true,
         web: true,
+        jssdk: true,
         deploy: false,
         sends: QueueSet::of(&Queue::ALL),
         receives: QueueSet::of(&Queue::DEAD_LETTERS),
@@ -219,6 +224,7 @@ impl Needs {
             (self.mail, Part::Mail),
             (self.ads, Part::Ads),
             (self.web, Part::Web),
+            (self.jssdk, Part::Jssdk),
             (self.deploy, Part::Deploy),
         ];
         flags.into_iter().filter(|(on, _)| *on).map(|(_, part)| part)
@@ -263,6 +269,7 @@ enum Part {
     Mail,
     Ads,
     Web,
+    Jssdk,
     Deploy,
 }
 
@@ -280,9 +287,17 @@ impl Part {
             Part::Launch => &["GPET_LAUNCH_BASE_URL"],
             Part::Merchant => &["GPET_WECHAT_PAY_MCH_ID", "GPET_WECHAT_APP_ID"],
             Part::Pay => &["GPET_WECHAT_PAY_BASE_URL", "GPET_PUBLIC_BASE_URL", "GPET_WECHAT_PAY_SECRET_ARN"],
-            Part::Mail => &["GPET_MAIL_BASE_URL", "GPET_ALERT_MAIL_TO", "GPET_MAIL_SECRET_ARN"],
+            Part::Mail => &[
+                "GPET_SMTP_HOST",
+                "GPET_SMTP_PORT",
+                "GPET_SMTP_TLS",
+                "GPET_ALERT_MAIL_FROM",
+                "GPET_ALERT_MAIL_TO",
+                "GPET_MAIL_SECRET_ARN",
+            ],
             Part::Ads => &["GPET_ADS_SECRET_ARN"],
             Part::Web => &["GPET_PUBLIC_BASE_URL"],
+            Part::Jssdk => &["GPET_WECHAT_JSSDK_URL", "GPET_PUBLIC_BASE_URL"],
             Part::Deploy => &["GPET_FIRST_ADMIN_SECRET_ARN", "GPET_PREFLIGHT_SECRETS"],
         }
     }
@@ -291,8 +306,9 @@ impl Part {
         match self {
             Part::Db => &["GPET_TLS_CA_PEM"],
             Part::Cache => &["GPET_TLS_CA_PEM", "GPET_REDIS_PREFIX"],
-            // Local runs only: the sandbox's page where a user confirms a receipt.
-            Part::Merchant => &["GPET_WECHAT_PAY_CONFIRM_PAGE_BASE"],
+            // A private CA beside the public roots; WeCom elsewhere than qyapi.weixin.qq.com
+            // (the sandbox, locally).
+            Part::Mail => &["GPET_TLS_CA_PEM", "GPET_WECOM_WEBHOOK_BASE"],
             _ => &[],
         }
     }
@@ -309,7 +325,7 @@ impl Part {
             Part::Mail => Secret::Mail,
             Part::Ads => Secret::Ads,
             Part::Deploy => Secret::FirstAdmin,
-            Part::Launch | Part::Merchant | Part::Web => return None,
+            Part::Launch | Part::Merchant | Part::Web | Part::Jssdk => return None,
         })
     }
 }
@@ -387,7 +403,9 @@ impl Secret {
             Secret::Wechat => &["app_secret"],
             Secret::WechatPay => &["private_key_pem", "serial_no", "api_v3_key", "public_key_pem", "public_key_id"],
             Secret::Robot => &["secret"],
-            Secret::Sms | Secret::Mail => &["key"],
+            Secret::Sms => &["access_key_id", "access_key_secret", "sign_name", "template_code"],
+            // And `wecom_webhook_key` when the alerts also go to a WeCom group robot.
+            Secret::Mail => &["smtp_username", "smtp_password"],
             Secret::Ads => &["md5_secret"],
         }
     }
@@ -512,8 +530,8 @@ fn preflight_secrets(env: &Env) -> Result<Vec<(Secret, String)>, ConfigError> {
     Ok(secrets)
 }
 
-/// Extra trusted roots for PostgreSQL and Redis: when set, the stores' certificates must chain
-/// to this bundle (PEM) instead of the public roots.
+/// Extra trusted roots (PEM). For PostgreSQL and Redis, when set, the stores' certificates must
+/// chain to this bundle instead of the public roots; for SMTP it is trusted beside them.
 fn tls_ca(env: &Env) -> Result<Option<String>, ConfigError> {
     const NAME: &str = "GPET_TLS_CA_PEM";
     match env.optional(NAME) {
@@ -682,14 +700,27 @@ impl WechatConfig {
 
 #[derive(Clone)]
 pub struct SmsConfig {
-    /// The SMS gateway's API.
+    /// Aliyun SMS's endpoint (`https://dysmsapi.aliyuncs.com/`).
     pub base_url: Url,
-    pub key: SecretString,
+    /// The RAM user's AccessKey (it needs `dysms:SendSms` only).
+    pub access_key_id: String,
+    pub access_key_secret: SecretString,
+    /// The approved signature (签名) and verification-code template (模板, one variable `${code}`).
+    pub sign_name: String,
+    pub template_code: String,
 }
 
 impl SmsConfig {
     pub fn load(env: &Env, secrets: &Secrets) -> Result<Self, ConfigError> {
-        Ok(Self { base_url: env.url("GPET_SMS_BASE_URL")?, key: secrets.get(Secret::Sms)?.field("key")? })
+        let secret = secrets.get(Secret::Sms)?;
+        let text = |name: &str| secret.field(name).map(|value| value.expose_secret().trim().to_owned());
+        Ok(Self {
+            base_url: env.url("GPET_SMS_BASE_URL")?,
+            access_key_id: text("access_key_id")?,
+            access_key_secret: secret.field("access_key_secret")?,
+            sign_name: text("sign_name")?,
+            template_code: text("template_code")?,
+        })
     }
 }
 
@@ -725,22 +756,13 @@ pub struct MerchantConfig {
     pub mch_id: String,
     /// The appid the payees' openids belong to.
     pub app_id: String,
-    /// Local runs only: the sandbox's page where a user confirms a receipt.
-    pub confirm_page_base: Option<Url>,
 }
 
 impl MerchantConfig {
-    /// Local runs: the sandbox page where the payee confirms `out_bill_no`.
-    pub fn confirm_page(&self, out_bill_no: &str) -> Option<String> {
-        let base = self.confirm_page_base.as_ref()?;
-        base.join(&format!("sandbox/pay/confirm/{out_bill_no}")).ok().map(String::from)
-    }
-
     pub fn load(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
             mch_id: env.required("GPET_WECHAT_PAY_MCH_ID")?.to_owned(),
             app_id: env.required("GPET_WECHAT_APP_ID")?.to_owned(),
-            confirm_page_base: env.optional_url("GPET_WECHAT_PAY_CONFIRM_PAGE_BASE")?,
         })
     }
 }
@@ -786,21 +808,115 @@ impl PayConfig {
     }
 }
 
+/// How the connection to the SMTP server is secured. Never plaintext: the password and the
+/// alerts would cross the network readable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// TLS from the first byte (SMTPS, port 465).
+    Implicit,
+    /// A plain connection upgraded by STARTTLS before anything else is said (port 587); a
+    /// server that does not offer STARTTLS is refused.
+    StartTls,
+}
+
+/// WeCom's API, where group robots' webhooks are.
+pub const WECOM_WEBHOOK_BASE: &str = "https://qyapi.weixin.qq.com/";
+
+/// A WeCom group robot the alerts also go to.
+#[derive(Clone)]
+pub struct WecomConfig {
+    /// `https://qyapi.weixin.qq.com/` unless `GPET_WECOM_WEBHOOK_BASE` says otherwise.
+    pub base_url: Url,
+    /// The webhook's `key`: whoever holds it can post to the group.
+    pub key: SecretString,
+}
+
 #[derive(Clone)]
 pub struct MailConfig {
-    /// The mail API.
-    pub base_url: Url,
-    pub key: SecretString,
-    /// Who gets the alerts (comma-separated).
-    pub alert_to: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: SmtpTls,
+    pub smtp_username: String,
+    pub smtp_password: SecretString,
+    pub from: lettre::message::Mailbox,
+    /// Who gets the alerts.
+    pub to: Vec<lettre::message::Mailbox>,
+    /// Trusted beside the public roots for the SMTP server's certificate (see
+    /// `partners::mail`).
+    pub tls_ca: Option<String>,
+    /// The WeCom group robot, when the secret names one.
+    pub wecom: Option<WecomConfig>,
 }
 
 impl MailConfig {
     pub fn load(env: &Env, secrets: &Secrets) -> Result<Self, ConfigError> {
+        let secret = secrets.get(Secret::Mail)?;
+        let host = env.required("GPET_SMTP_HOST")?;
+        if host.contains("://") || host.contains(['/', ' ', ':']) {
+            return Err(ConfigError::Invalid {
+                name: "GPET_SMTP_HOST",
+                reason: "must be a host name, without scheme or port".into(),
+            });
+        }
+        let port = env.required("GPET_SMTP_PORT")?;
+        let port = match port.parse::<u16>() {
+            Ok(0) | Err(_) => {
+                return Err(ConfigError::Invalid { name: "GPET_SMTP_PORT", reason: "not a port number".into() });
+            }
+            // Lambda (and EC2 by default) blocks outbound port 25.
+            Ok(25) => {
+                return Err(ConfigError::Invalid {
+                    name: "GPET_SMTP_PORT",
+                    reason: "AWS blocks outbound port 25: use 465 (implicit) or 587 (starttls)".into(),
+                });
+            }
+            Ok(port) => port,
+        };
+        let tls = match env.required("GPET_SMTP_TLS")? {
+            "implicit" => SmtpTls::Implicit,
+            "starttls" => SmtpTls::StartTls,
+            _ => {
+                return Err(ConfigError::Invalid {
+                    name: "GPET_SMTP_TLS",
+                    reason: "must be `implicit` (465) or `starttls` (587); never plaintext".into(),
+                });
+            }
+        };
+        let mailbox = |name: &'static str, text: &str| {
+            text.trim().parse::<lettre::message::Mailbox>().map_err(|e| ConfigError::Invalid {
+                name,
+                reason: format!("`{}` is not a mail address ({e})", text.trim()),
+            })
+        };
+        let from = mailbox("GPET_ALERT_MAIL_FROM", env.required("GPET_ALERT_MAIL_FROM")?)?;
+        let to = env
+            .required("GPET_ALERT_MAIL_TO")?
+            .split(',')
+            .filter(|a| !a.trim().is_empty())
+            .map(|a| mailbox("GPET_ALERT_MAIL_TO", a))
+            .collect::<Result<Vec<_>, _>>()?;
+        if to.is_empty() {
+            return Err(ConfigError::Invalid { name: "GPET_ALERT_MAIL_TO", reason: "names no address".into() });
+        }
+        let wecom = match secret.optional("wecom_webhook_key") {
+            Some(key) => Some(WecomConfig {
+                base_url: env
+                    .optional_url("GPET_WECOM_WEBHOOK_BASE")?
+                    .unwrap_or_else(|| Url::parse(WECOM_WEBHOOK_BASE).expect("WeCom's base is a URL")),
+                key,
+            }),
+            None => None,
+        };
         Ok(Self {
-            base_url: env.url("GPET_MAIL_BASE_URL")?,
-            key: secrets.get(Secret::Mail)?.field("key")?,
-            alert_to: env.required("GPET_ALERT_MAIL_TO")?.to_owned(),
+            smtp_host: host.to_owned(),
+            smtp_port: port,
+            smtp_tls: tls,
+            smtp_username: secret.field("smtp_username")?.expose_secret().to_owned(),
+            smtp_password: secret.field("smtp_password")?,
+            from,
+            to,
+            tls_ca: tls_ca(env)?,
+            wecom,
         })
     }
 }
@@ -826,6 +942,21 @@ pub struct WebConfig {
 impl WebConfig {
     pub fn load(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self { public_base_url: env.url("GPET_PUBLIC_BASE_URL")? })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct JssdkConfig {
+    /// The script the H5 loads: WeChat's (https://res.wx.qq.com/open/js/jweixin-1.6.0.js), or
+    /// the sandbox's stand-in locally.
+    pub script_url: Url,
+    /// The site: pages of this origin only are signed (WeChat also checks its JS安全域名).
+    pub public_base_url: Url,
+}
+
+impl JssdkConfig {
+    pub fn load(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self { script_url: env.url("GPET_WECHAT_JSSDK_URL")?, public_base_url: env.url("GPET_PUBLIC_BASE_URL")? })
     }
 }
 
@@ -937,6 +1068,54 @@ mod tests {
         assert!(listing.secrets().is_empty(), "the merchant's identity needs no key");
         let relay = Needs { sends: QueueSet::of(&[Queue::TrackingEvents, Queue::Payouts]), ..Needs::NONE };
         assert_eq!(relay.variables(), ["GPET_PAYOUTS_QUEUE_URL", "GPET_TRACKING_QUEUE_URL"]);
+    }
+
+    fn mail_env(overrides: &[(&str, &str)]) -> Env {
+        let mut env = Env::from_pairs([
+            ("GPET_SMTP_HOST", "smtpdm.aliyun.com"),
+            ("GPET_SMTP_PORT", "465"),
+            ("GPET_SMTP_TLS", "implicit"),
+            ("GPET_ALERT_MAIL_FROM", "gpet 告警 <alerts@gpet.example.cn>"),
+            ("GPET_ALERT_MAIL_TO", "oncall@example.cn, finance@example.cn"),
+        ]);
+        for (name, value) in overrides {
+            env.set(*name, *value);
+        }
+        env
+    }
+
+    #[test]
+    fn mail_goes_over_tls_to_smtp_with_the_webhook_only_when_keyed() {
+        let plain = secrets(&[(Secret::Mail, r#"{"smtp_username":"alerts","smtp_password":"pw"}"#)]);
+        let mail = MailConfig::load(&mail_env(&[]), &plain).unwrap();
+        assert_eq!((mail.smtp_port, mail.smtp_tls, mail.to.len()), (465, SmtpTls::Implicit, 2));
+        assert_eq!(mail.from.email.to_string(), "alerts@gpet.example.cn");
+        assert!(mail.wecom.is_none());
+
+        let keyed = secrets(&[(
+            Secret::Mail,
+            r#"{"smtp_username":"alerts","smtp_password":"pw","wecom_webhook_key":"693a91f6-7xxx"}"#,
+        )]);
+        let mail = MailConfig::load(&mail_env(&[("GPET_SMTP_TLS", "starttls"), ("GPET_SMTP_PORT", "587")]), &keyed);
+        let wecom = mail.unwrap().wecom.unwrap();
+        assert_eq!(wecom.base_url.as_str(), WECOM_WEBHOOK_BASE);
+
+        let refused = [
+            (("GPET_SMTP_TLS", "none"), "plaintext"),
+            (("GPET_SMTP_TLS", "STARTTLS "), "not one of the two modes"),
+            (("GPET_SMTP_PORT", "25"), "AWS blocks port 25"),
+            (("GPET_SMTP_PORT", "0"), "no port"),
+            (("GPET_SMTP_HOST", "smtps://smtp.example.cn"), "a URL, not a host"),
+            (("GPET_ALERT_MAIL_TO", "oncall"), "not an address"),
+            (("GPET_ALERT_MAIL_TO", " , "), "no address"),
+            (("GPET_ALERT_MAIL_FROM", "a@b@c"), "not an address"),
+        ];
+        for ((name, value), why) in refused {
+            let err = MailConfig::load(&mail_env(&[(name, value)]), &plain).err();
+            assert!(matches!(err, Some(ConfigError::Invalid { name: n, .. }) if n == name), "{why}: {err:?}");
+        }
+        let missing = SecretValue::parse(Secret::Mail, ARN, r#"{"key":"old-mail-api-key"}"#).unwrap_err().to_string();
+        assert!(missing.contains("`smtp_username`"), "{missing}");
     }
 
     #[test]

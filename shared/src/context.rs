@@ -7,8 +7,8 @@ use crate::auth::Auth;
 use crate::cache::Cache;
 use crate::clock::Clock;
 use crate::config::{
-    AdsConfig, AuthConfig, CacheConfig, DbConfig, Env, LaunchConfig, MailConfig, MerchantConfig, PayConfig,
-    QueueConfig, RobotConfig, Secret, SecretValue, Secrets, SmsConfig, Uses, WebConfig, WechatConfig,
+    AdsConfig, AuthConfig, CacheConfig, DbConfig, Env, JssdkConfig, LaunchConfig, MailConfig, MerchantConfig,
+    PayConfig, QueueConfig, RobotConfig, Secret, SecretValue, Secrets, SmsConfig, Uses, WebConfig, WechatConfig,
 };
 use crate::db::Db;
 use crate::error::{Error, Result};
@@ -35,6 +35,7 @@ pub struct Ctx {
     mail: Option<Mailer>,
     ads: Option<AdsConfig>,
     web: Option<WebConfig>,
+    jssdk: Option<JssdkConfig>,
     /// The deploy's part: the secrets it fetched (the first operator's, and the ones it checks).
     deploy: Option<Secrets>,
     /// The sensitive-word matcher, built once per list version.
@@ -70,6 +71,7 @@ impl Ctx {
         let launch = needs.launch.then(|| LaunchConfig::load(env)).transpose()?;
         let merchant = (needs.merchant || needs.pay).then(|| MerchantConfig::load(env)).transpose()?;
         let web = needs.web.then(|| WebConfig::load(env)).transpose()?;
+        let jssdk = needs.jssdk.then(|| JssdkConfig::load(env)).transpose()?;
 
         let sdk = match (arns.is_empty(), &queue_config) {
             (true, None) => None,
@@ -150,9 +152,10 @@ impl Ctx {
             launch: launch.map(|c| Ok::<_, anyhow::Error>(LaunchSystem::new(http()?, c))).transpose()?,
             merchant,
             pay: pay.map(|c| WechatPay::new(http()?, c)).transpose()?,
-            mail: mail.map(|c| Ok::<_, anyhow::Error>(Mailer::new(http()?, c))).transpose()?,
+            mail: mail.map(|c| Mailer::new(http()?, c)).transpose()?,
             ads,
             web,
+            jssdk,
             deploy,
             sensitive_words: MatcherCache::default(),
             robot_ids: RobotDirectory::default(),
@@ -211,6 +214,10 @@ impl Ctx {
 
     pub fn web(&self) -> Result<&WebConfig> {
         self.web.as_ref().ok_or_else(|| missing("site address"))
+    }
+
+    pub fn jssdk(&self) -> Result<&JssdkConfig> {
+        self.jssdk.as_ref().ok_or_else(|| missing("JS-SDK configuration"))
     }
 
     /// The deploy's secrets: the first operator's, and each one checked before migrating.

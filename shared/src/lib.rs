@@ -43,6 +43,7 @@ pub mod tls;
 pub mod tracking;
 pub mod users;
 pub mod web;
+pub mod wechat_js;
 pub mod withdrawals;
 
 pub use clock::{BusinessDay, Clock};

@@ -1,6 +1,6 @@
 //! Payouts through WeChat Pay's transfer bills: the `payouts` consumer sends, the notification
 //! callback and the `payout-reconcile` job settle what is unknown, and the console reconciles a
-//! day against WeChat Pay's records.
+//! day against WeChat Pay's records (the day's fund-flow bill and the per-bill query).
 //!
 //! The rules: an order number is stored before it is sent; an unknown outcome (a timeout,
 //! SYSTEM_ERROR, NOT_ENOUGH, an answer that does not verify) is queried, and sent again only
@@ -8,9 +8,10 @@
 //! withdrawal; a new number is used only by an operator's retry after WeChat Pay said FAIL.
 //! SUCCESS moves the held money to the payouts account; FAIL and CANCELLED give it back.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
+use futures::StreamExt as _;
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +20,7 @@ use crate::clock::BusinessDay;
 use crate::context::Ctx;
 use crate::db::QueryContext;
 use crate::error::{Code, Error, Result};
-use crate::partners::wechat_pay::{Bill, PayError, Transfer};
+use crate::partners::wechat_pay::{Bill, BillError, Direction, FUND_FLOW_ACCOUNT, FundFlowSummary, PayError, Transfer};
 use crate::settings::{self, MoneySettings};
 use crate::withdrawals::{self, Move};
 
@@ -184,6 +185,7 @@ async fn send(ctx: &Ctx, payout: &Payout) -> Result<()> {
                         package_info: None,
                         transfer_amount: None,
                         create_time: None,
+                        update_time: None,
                     };
                     tracing::warn!(code, message, "WeChat Pay refused the transfer");
                     apply(ctx, &bill).await
@@ -472,32 +474,75 @@ pub async fn reconcile(ctx: &Ctx) -> Result<ReconcileReport> {
     Ok(report)
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Side {
     pub amount_fen: i64,
+    /// Ours: the attempt's state. WeChat Pay's: the bill's state as its query answers it, or
+    /// `BILLED` when only the fund-flow bill speaks (the net paid out to the order number).
     pub state: String,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Difference {
     pub out_bill_no: String,
-    /// missing_at_wechat, missing_here, amount, state.
+    /// missing_at_wechat, missing_here, amount, state, not_in_bill, unchecked.
     pub kind: String,
     pub ours: Option<Side>,
     pub theirs: Option<Side>,
     pub note: String,
 }
 
+/// What WeChat Pay's records of the day were.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BillSource {
+    /// `file`: the day's fund-flow bill (资金账单), downloaded, its SHA-1 checked and its summary
+    /// agreeing with its lines; `none`: WeChat Pay says the account had no fund flow that day
+    /// (NO_STATEMENT_EXIST).
+    pub kind: String,
+    /// The account whose flows these are (OPERATION, 运营账户).
+    pub account: String,
+    /// The SHA-1 of the file, as announced by WeChat Pay and checked.
+    pub sha1: Option<String>,
+    /// The summary line of the file (all zero without a file).
+    pub summary: FundFlowSummary,
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Reconciliation {
     pub day: String,
+    /// Our payout orders of the day: sent that day, paid that day, or in the day's bill.
     pub ours: usize,
-    pub theirs: usize,
-    pub matched: usize,
     pub ours_total_fen: i64,
+    /// Those of ours that were paid, as far as the day's bill goes (a payout paid on another day
+    /// is in that day's bill).
+    pub ours_paid: usize,
+    pub ours_paid_fen: i64,
+    /// Order numbers the bill shows money paid out to, and the net paid (支出 − 收入).
+    pub theirs: usize,
     pub theirs_total_fen: i64,
+    pub matched: usize,
+    /// How many bills were asked about one by one (our orders the bill does not settle).
+    pub queried: usize,
+    /// Orders left unchecked (past the limit of one reconciliation, in number or time, or their
+    /// query failed), each listed as a difference of kind `unchecked`.
+    pub unchecked: usize,
+    pub bill: BillSource,
     pub differences: Vec<Difference>,
 }
+
+/// The most bills one reconciliation asks about one by one; the rest are listed as unchecked.
+pub const RECONCILIATION_QUERIES: usize = 100;
+/// How many of those queries run at once (WeChat Pay allows 100 a second per merchant, and the
+/// payouts share them).
+const QUERIES_AT_ONCE: usize = 8;
+/// A reconciliation starts no query after this long (the console's request must answer).
+const RECONCILIATION_BUDGET: Duration = Duration::from_secs(15);
+/// How long before the day an attempt paid that day may have been sent (a transfer waits 24
+/// hours at most for its user; retries and checks add a little).
+const PAID_WITHIN_DAYS: i32 = 7;
+
+/// The bill's state of an order number that only the fund-flow bill speaks of.
+const BILLED: &str = "BILLED";
 
 /// Our state of an attempt as WeChat Pay would name it, for comparing.
 fn comparable(ours: &str, theirs: &str) -> bool {
@@ -509,81 +554,313 @@ fn comparable(ours: &str, theirs: &str) -> bool {
     }
 }
 
-/// A day's order numbers (created that business day) against WeChat Pay's bills of the day.
+/// What the finance console reads when WeChat Pay's bill cannot be had; `data.reason` names the
+/// case for the page.
+fn bill_error(day: BusinessDay, e: &BillError) -> Error {
+    let (reason, msg) = match e {
+        BillError::NotReady(_) => {
+            ("not_ready", format!("微信支付的 {day} 资金账单尚未生成（次日 10 点后可查），请稍后再试"))
+        }
+        BillError::NotFound(what) => ("not_found", format!("微信支付答复 404，无法{what}：请检查微信支付的接口地址")),
+        BillError::Refused { code, message, .. } => {
+            ("refused", format!("微信支付拒绝了 {day} 资金账单的申请：{message}（{code}）"))
+        }
+        BillError::Unavailable(_) => ("unavailable", "暂时无法从微信支付取得资金账单，请稍后再试".to_owned()),
+        BillError::ForeignHost(host) => {
+            ("foreign_host", format!("资金账单的下载地址不在微信支付的域名上（{host}），已拒绝下载"))
+        }
+        BillError::HashMismatch { .. } => {
+            ("hash_mismatch", "账单校验失败：下载的资金账单与微信支付给出的 SHA-1 摘要不符，请重新对账".to_owned())
+        }
+        BillError::Malformed(detail) => ("malformed", format!("资金账单格式错误：{detail}")),
+    };
+    tracing::warn!(%day, reason, error = %e, "the fund-flow bill could not be had");
+    Error::rejected(Code::ExternalFailed, msg).with_data(serde_json::json!({ "reason": reason, "day": day }))
+}
+
+/// What the day's bill says of one order number.
+#[derive(Debug, Default, Clone, Copy)]
+struct Billed {
+    paid_fen: i64,
+    returned_fen: i64,
+}
+
+impl Billed {
+    fn net(self) -> i64 {
+        self.paid_fen - self.returned_fen
+    }
+}
+
+/// What WeChat Pay's query said of one order number.
+type QueryAnswer = Result<Option<Bill>, PayError>;
+
+/// One of our attempts.
+struct Attempt {
+    out_bill_no: String,
+    side: Side,
+}
+
+/// How an attempt compares, before or after asking WeChat Pay about it.
+enum Judged {
+    Matched,
+    /// Consistent, and paid on another day (so in that day's bill, not this one's).
+    PaidElsewhere,
+    Differs(Difference),
+}
+
+fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02} 元", fen.unsigned_abs() / 100, fen.unsigned_abs() % 100)
+}
+
+fn difference(attempt: &Attempt, kind: &str, theirs: Option<Side>, note: String) -> Judged {
+    Judged::Differs(Difference {
+        out_bill_no: attempt.out_bill_no.clone(),
+        kind: kind.to_owned(),
+        ours: Some(attempt.side.clone()),
+        theirs,
+        note,
+    })
+}
+
+/// An attempt against the bill alone: `None` when the bill does not settle it (it has to be
+/// asked about).
+fn judge_by_bill(attempt: &Attempt, billed: Option<Billed>) -> Option<Judged> {
+    let net = billed.map_or(0, Billed::net);
+    let ours = &attempt.side;
+    let theirs = Some(Side { amount_fen: net, state: BILLED.to_owned() });
+    if net == 0 {
+        return None;
+    }
+    if ours.state != "success" {
+        let note = format!("资金账单有此单净支出 {}，本地状态为 {}", yuan(net), ours.state);
+        return Some(difference(attempt, "state", theirs, note));
+    }
+    if net != ours.amount_fen {
+        let note = format!("金额不符：本地 {}，资金账单净支出 {}", yuan(ours.amount_fen), yuan(net));
+        return Some(difference(attempt, "amount", theirs, note));
+    }
+    Some(Judged::Matched)
+}
+
+/// The Beijing date of an RFC 3339 time.
+fn beijing_date(rfc3339: &str) -> Option<chrono::NaiveDate> {
+    chrono::DateTime::parse_from_rfc3339(rfc3339).ok().map(|t| BusinessDay::of(t.with_timezone(&chrono::Utc)).date())
+}
+
+/// An attempt the bill does not settle, against what WeChat Pay's query says of it.
+fn judge_by_query(attempt: &Attempt, day: BusinessDay, answer: QueryAnswer) -> Judged {
+    let ours = &attempt.side;
+    let bill = match answer {
+        Err(e) => {
+            return difference(attempt, "unchecked", None, format!("向微信支付查询此单失败，未能核对：{e}"));
+        }
+        // WeChat Pay refused the create (no bill was made) and we failed the payout: no money moved.
+        Ok(None) if ours.state == "failed" => return Judged::Matched,
+        Ok(None) => {
+            let note = if ours.state == "success" {
+                "本地已成功，但微信支付无此单，资金账单也无此笔支出".to_owned()
+            } else {
+                format!("本地为 {}，微信支付无此单", ours.state)
+            };
+            return difference(attempt, "missing_at_wechat", None, note);
+        }
+        Ok(Some(bill)) => bill,
+    };
+    let theirs = Some(Side { amount_fen: bill.transfer_amount.unwrap_or(ours.amount_fen), state: bill.state.clone() });
+    if bill.transfer_amount.is_some_and(|amount| amount != ours.amount_fen) {
+        let note = format!(
+            "金额不符：本地 {}，微信 {}",
+            yuan(ours.amount_fen),
+            yuan(bill.transfer_amount.unwrap_or_default())
+        );
+        return difference(attempt, "amount", theirs, note);
+    }
+    if ours.state == "success" && bill.state == "SUCCESS" {
+        return match bill.update_time.as_deref().and_then(beijing_date) {
+            Some(paid) if paid != day.date() => Judged::PaidElsewhere,
+            _ => difference(
+                attempt,
+                "not_in_bill",
+                theirs,
+                "微信支付显示转账成功，但当天资金账单没有这笔支出".to_owned(),
+            ),
+        };
+    }
+    if comparable(&ours.state, &bill.state) {
+        return Judged::Matched;
+    }
+    difference(attempt, "state", theirs, format!("状态不符：本地 {}，微信 {}", ours.state, bill.state))
+}
+
+/// Which attempts are asked about first when there are more than one reconciliation may ask:
+/// paid here but not in the bill, then open ones, then failed ones.
+fn query_priority(state: &str) -> u8 {
+    match state {
+        "success" => 0,
+        "failed" | "rejected" => 2,
+        _ => 1,
+    }
+}
+
+/// A day's payouts against WeChat Pay's records: the day's fund-flow bill of the operation
+/// account, and for each of our orders the bill does not settle (open, failed, cancelled, or
+/// paid but absent), the bill queried by its order number.
+///
+/// The day is a business day, Asia/Shanghai, as WeChat Pay's `bill_date` is Beijing time; our
+/// attempts are taken by when they were sent or paid in real time (the business clock is real
+/// time in production).
+#[tracing::instrument(skip(ctx, by))]
 pub async fn reconciliation(
     ctx: &Ctx,
     by: &crate::operators::ConsolePrincipal,
     day: BusinessDay,
 ) -> Result<Reconciliation> {
     by.require(crate::operators::FINANCE)?;
+    let pay = ctx.pay()?;
+    let file = pay.fund_flow_bill(day.date()).await.map_err(|e| bill_error(day, &e))?;
+    let bill = BillSource {
+        kind: if file.is_some() { "file" } else { "none" }.to_owned(),
+        account: FUND_FLOW_ACCOUNT.to_owned(),
+        sha1: file.as_ref().map(|f| f.sha1.clone()),
+        summary: file.as_ref().map(|f| f.summary).unwrap_or_default(),
+    };
+    // Per order number, what the day's bill paid out and paid back. A flow without a voucher
+    // (a top-up, a fee) is named by its flow number.
+    let mut billed: BTreeMap<String, Billed> = BTreeMap::new();
+    for flow in file.iter().flat_map(|f| &f.flows) {
+        let key = if flow.voucher_no.is_empty() { flow.flow_no.clone() } else { flow.voucher_no.clone() };
+        let entry = billed.entry(key).or_default();
+        match flow.direction {
+            Direction::Expense => entry.paid_fen += flow.amount_fen,
+            Direction::Income => entry.returned_fen += flow.amount_fen,
+        }
+    }
+    let numbers: Vec<&str> = billed.keys().map(String::as_str).collect();
     let client = ctx.db()?.client().await?;
     let rows = client
         .query(
             "SELECT out_bill_no, amount_fen, state FROM payout_attempts
-             WHERE created_at >= $1 AND created_at < $2 AND state <> 'pending' AND state <> 'rejected'",
-            &[&day.start(), &day.succ().start()],
+             WHERE (created_at >= $1 AND created_at < $2 AND state NOT IN ('pending', 'rejected'))
+                OR (state = 'success' AND created_at >= $1 - make_interval(days => $4) AND created_at < $2
+                    AND updated_at >= $1 AND updated_at < $2)
+                OR out_bill_no = ANY($3)
+             ORDER BY out_bill_no",
+            &[&day.start(), &day.succ().start(), &numbers, &PAID_WITHIN_DAYS],
         )
         .await
         .db("failed to load the day's payouts")?;
-    let ours: BTreeMap<String, Side> =
-        rows.iter().map(|r| (r.get(0), Side { amount_fen: r.get(1), state: r.get(2) })).collect();
-    let bills = ctx
-        .pay()?
-        .bills_of(&day.to_string())
-        .await
-        .map_err(|e| Error::rejected(Code::ExternalFailed, format!("无法取得微信支付的账单：{e}")))?;
-    let theirs: HashMap<String, Side> = bills
+    drop(client);
+    let attempts: Vec<Attempt> = rows
         .iter()
-        .map(|b| (b.out_bill_no.clone(), Side { amount_fen: b.transfer_amount.unwrap_or(0), state: b.state.clone() }))
+        .map(|r| Attempt { out_bill_no: r.get(0), side: Side { amount_fen: r.get(1), state: r.get(2) } })
         .collect();
-    let mut differences = Vec::new();
-    let mut matched = 0;
-    for (no, mine) in &ours {
-        match theirs.get(no) {
-            None => differences.push(Difference {
-                out_bill_no: no.clone(),
-                kind: "missing_at_wechat".into(),
-                ours: Some(mine.clone()),
-                theirs: None,
-                note: "本地已提交，微信支付无此单".into(),
-            }),
-            Some(t) if t.amount_fen != mine.amount_fen => differences.push(Difference {
-                out_bill_no: no.clone(),
-                kind: "amount".into(),
-                ours: Some(mine.clone()),
-                theirs: Some(t.clone()),
-                note: format!("金额不符：本地 {} 分，微信 {} 分", mine.amount_fen, t.amount_fen),
-            }),
-            Some(t) if !comparable(&mine.state, &t.state) => differences.push(Difference {
-                out_bill_no: no.clone(),
-                kind: "state".into(),
-                ours: Some(mine.clone()),
-                theirs: Some(t.clone()),
-                note: format!("状态不符：本地 {}，微信 {}", mine.state, t.state),
-            }),
-            Some(_) => matched += 1,
+
+    let mut judged: Vec<(usize, Judged)> = Vec::with_capacity(attempts.len());
+    let mut to_ask: Vec<usize> = Vec::new();
+    for (i, attempt) in attempts.iter().enumerate() {
+        match judge_by_bill(attempt, billed.get(&attempt.out_bill_no).copied()) {
+            Some(j) => judged.push((i, j)),
+            None => to_ask.push(i),
         }
     }
-    for bill in &bills {
-        if !ours.contains_key(&bill.out_bill_no) {
+    to_ask.sort_by_key(|&i| (query_priority(&attempts[i].side.state), i));
+    let beyond = to_ask.split_off(to_ask.len().min(RECONCILIATION_QUERIES));
+    let started = Instant::now();
+    let answers: Vec<(usize, Option<QueryAnswer>)> = futures::stream::iter(to_ask)
+        .map(|i| {
+            let out_bill_no = attempts[i].out_bill_no.as_str();
+            async move {
+                if started.elapsed() > RECONCILIATION_BUDGET {
+                    return (i, None);
+                }
+                (i, Some(pay.query(out_bill_no).await))
+            }
+        })
+        .buffer_unordered(QUERIES_AT_ONCE)
+        .collect()
+        .await;
+    let mut queried = 0;
+    let mut unchecked = 0;
+    let not_asked = |attempt: &Attempt, why: String| difference(attempt, "unchecked", None, why);
+    for (i, answer) in answers {
+        let attempt = &attempts[i];
+        match answer {
+            Some(answer) => {
+                queried += 1;
+                let judgement = judge_by_query(attempt, day, answer);
+                if matches!(&judgement, Judged::Differs(d) if d.kind == "unchecked") {
+                    unchecked += 1;
+                }
+                judged.push((i, judgement));
+            }
+            None => {
+                unchecked += 1;
+                judged.push((i, not_asked(attempt, "本次对账已到时限，未向微信支付查询此单，请重新对账".to_owned())));
+            }
+        }
+    }
+    for i in beyond {
+        unchecked += 1;
+        let why = format!("超出单次对账的查询上限（{RECONCILIATION_QUERIES} 单），未向微信支付查询此单");
+        judged.push((i, not_asked(&attempts[i], why)));
+    }
+
+    let mut differences = Vec::new();
+    let mut matched = 0;
+    let (mut ours_paid, mut ours_paid_fen) = (0, 0);
+    for (i, judgement) in judged {
+        let side = &attempts[i].side;
+        let paid_here = side.state == "success" && !matches!(judgement, Judged::PaidElsewhere);
+        if paid_here {
+            ours_paid += 1;
+            ours_paid_fen += side.amount_fen;
+        }
+        match judgement {
+            Judged::Matched | Judged::PaidElsewhere => matched += 1,
+            Judged::Differs(d) => differences.push(d),
+        }
+    }
+    // Money out of the account to an order number that is none of ours. Money in that is not
+    // ours (a top-up of the account) is no difference; the summary counts it.
+    let ours: HashSet<&str> = attempts.iter().map(|a| a.out_bill_no.as_str()).collect();
+    for (no, b) in &billed {
+        if b.net() > 0 && !ours.contains(no.as_str()) {
             differences.push(Difference {
-                out_bill_no: bill.out_bill_no.clone(),
+                out_bill_no: no.clone(),
                 kind: "missing_here".into(),
                 ours: None,
-                theirs: theirs.get(&bill.out_bill_no).cloned(),
-                note: "微信支付有此单，本地当天没有".into(),
+                theirs: Some(Side { amount_fen: b.net(), state: BILLED.to_owned() }),
+                note: format!("资金账单有此笔支出 {}，本地没有这个单号", yuan(b.net())),
             });
         }
     }
-    Ok(Reconciliation {
+    differences.sort_by(|a, b| a.out_bill_no.cmp(&b.out_bill_no).then_with(|| a.kind.cmp(&b.kind)));
+    let paid_out: Vec<i64> = billed.values().map(|b| b.net()).filter(|&net| net > 0).collect();
+    let report = Reconciliation {
         day: day.to_string(),
-        ours: ours.len(),
-        theirs: bills.len(),
+        ours: attempts.len(),
+        ours_total_fen: attempts.iter().map(|a| a.side.amount_fen).sum(),
+        ours_paid,
+        ours_paid_fen,
+        theirs: paid_out.len(),
+        theirs_total_fen: paid_out.iter().sum(),
         matched,
-        ours_total_fen: ours.values().map(|s| s.amount_fen).sum(),
-        theirs_total_fen: theirs.values().map(|s| s.amount_fen).sum(),
+        queried,
+        unchecked,
+        bill,
         differences,
-    })
+    };
+    tracing::info!(
+        ours = report.ours,
+        theirs = report.theirs,
+        matched = report.matched,
+        differences = report.differences.len(),
+        queried,
+        unchecked,
+        "day reconciled"
+    );
+    Ok(report)
 }
 
 #[cfg(test)]
@@ -599,5 +876,80 @@ mod tests {
         assert!(!comparable("success", "FAIL"));
         assert!(comparable("waiting_user", "WAIT_USER_CONFIRM"));
         assert!(!comparable("submitted", "SUCCESS"));
+    }
+
+    fn attempt(state: &str, amount_fen: i64) -> Attempt {
+        Attempt { out_bill_no: "GW1A1".into(), side: Side { amount_fen, state: state.into() } }
+    }
+
+    fn kind(judged: &Judged) -> &str {
+        match judged {
+            Judged::Matched => "matched",
+            Judged::PaidElsewhere => "paid_elsewhere",
+            Judged::Differs(d) => &d.kind,
+        }
+    }
+
+    fn billed(paid_fen: i64, returned_fen: i64) -> Option<Billed> {
+        Some(Billed { paid_fen, returned_fen })
+    }
+
+    #[test]
+    fn the_bill_settles_what_it_paid_and_leaves_the_rest_to_the_query() {
+        let cases = [
+            ("success", None, None, "paid here, not in the bill: ask"),
+            ("success", billed(1_000, 0), Some("matched"), "paid in the bill"),
+            ("success", billed(1_000, 1_000), None, "paid and paid back: ask"),
+            ("success", billed(999, 0), Some("amount"), "paid another amount"),
+            ("failed", billed(1_000, 0), Some("state"), "money left for a failed one"),
+            ("submitted", billed(1_000, 0), Some("state"), "money left for an open one"),
+            ("failed", None, None, "failed, nothing moved: ask"),
+            ("submitted", None, None, "open, nothing moved: ask"),
+        ];
+        for (state, bill, expected, why) in cases {
+            let judged = judge_by_bill(&attempt(state, 1_000), bill);
+            assert_eq!(judged.as_ref().map(kind), expected, "{why}");
+        }
+    }
+
+    #[test]
+    fn the_query_tells_what_the_bill_did_not() {
+        let day = BusinessDay::parse("2026-11-25").unwrap();
+        let bill = |state: &str, amount: i64, updated: &str| {
+            Ok(Some(Bill {
+                out_bill_no: "GW1A1".into(),
+                transfer_bill_no: Some("1330".into()),
+                state: state.into(),
+                fail_reason: None,
+                package_info: None,
+                transfer_amount: Some(amount),
+                create_time: None,
+                update_time: Some(updated.into()),
+            }))
+        };
+        let late = "2026-11-26T00:00:01+08:00";
+        let same_day = "2026-11-25T23:59:59+08:00";
+        let cases: Vec<(&str, QueryAnswer, &str, &str)> = vec![
+            ("failed", bill("FAIL", 1_000, same_day), "matched", "refused at WeChat Pay"),
+            ("failed", bill("CANCELLED", 1_000, same_day), "matched", "declined by the user"),
+            ("failed", Ok(None), "matched", "the create was refused: no bill"),
+            ("failed", bill("SUCCESS", 1_000, same_day), "state", "paid there, failed here"),
+            ("submitted", bill("WAIT_USER_CONFIRM", 1_000, same_day), "matched", "open on both sides"),
+            ("submitted", bill("SUCCESS", 1_000, same_day), "state", "paid there, open here"),
+            ("submitted", Ok(None), "missing_at_wechat", "never arrived"),
+            ("success", Ok(None), "missing_at_wechat", "paid here only"),
+            ("success", bill("SUCCESS", 1_000, late), "paid_elsewhere", "paid after midnight: tomorrow's bill"),
+            ("success", bill("SUCCESS", 1_000, same_day), "not_in_bill", "paid that day, yet not in the bill"),
+            ("success", bill("FAIL", 1_000, same_day), "state", "paid here, failed there"),
+            ("success", bill("SUCCESS", 1_200, late), "amount", "another amount"),
+            ("submitted", Err(PayError::Unknown("timeout".into())), "unchecked", "no answer"),
+        ];
+        for (state, answer, expected, why) in cases {
+            let judged = judge_by_query(&attempt(state, 1_000), day, answer);
+            assert_eq!(kind(&judged), expected, "{why}");
+            if let Judged::Differs(d) = &judged {
+                assert!(!d.note.is_empty() && d.ours.is_some(), "{why}");
+            }
+        }
     }
 }

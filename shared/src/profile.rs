@@ -272,6 +272,25 @@ pub async fn send_code(ctx: &Ctx, user_id: i64, request: CodeRequest) -> Result<
     }
 
     let code = format!("{:06}", rand::rng().random_range(0..1_000_000));
+    // Sent first, stored once delivered: a send the provider refuses (its flow control, a
+    // failure) leaves the code already delivered to this phone valid. The template's text states
+    // the validity; the code is its one variable.
+    if let Err(e) = ctx.sms()?.send_code(phone.as_str(), &code).await {
+        return Err(match e {
+            SmsError::RateLimited { code: aliyun_code } => {
+                tracing::info!(%aliyun_code, "SMS code refused by the provider's flow control");
+                Error::rejected(Code::SmsTooOften, "验证码发送过于频繁，请稍后再试")
+            }
+            SmsError::BadNumber { code: aliyun_code } => {
+                tracing::info!(%aliyun_code, "SMS provider refused the number");
+                Error::bad_request("该手机号无法接收短信，请核对号码")
+            }
+            SmsError::Failed(error) => {
+                tracing::warn!(error = format!("{error:#}"), "SMS provider failed");
+                Error::rejected(Code::ExternalFailed, "短信发送失败，请稍后再试")
+            }
+        });
+    }
     let key = code_key(ctx, user_id, &phone)?;
     let _: () = redis::pipe()
         .del(&key)
@@ -281,20 +300,6 @@ pub async fn send_code(ctx: &Ctx, user_id: i64, request: CodeRequest) -> Result<
         .query_async(&mut redis)
         .await
         .unexpected("failed to store an SMS code")?;
-    let minutes = i64::from(limits.code_ttl_secs.div_ceil(60));
-    if let Err(e) = ctx.sms()?.send_code(phone.as_str(), &code, minutes).await {
-        let _: () =
-            redis::cmd("DEL").arg(&key).query_async(&mut redis).await.unexpected("failed to drop an SMS code")?;
-        return Err(match e {
-            SmsError::Refused { code } if code == "isv.MOBILE_NUMBER_ILLEGAL" => {
-                Error::bad_request("短信网关认为该手机号无效，请核对")
-            }
-            other => {
-                tracing::warn!(error = format!("{other:#}"), "SMS gateway failed");
-                Error::rejected(Code::ExternalFailed, "短信发送失败，请稍后再试")
-            }
-        });
-    }
     tracing::info!("SMS code sent");
     Ok(CodeSent { expires_in_secs: limits.code_ttl_secs, resend_after_secs: 60 / limits.per_minute.max(1) })
 }

@@ -49,8 +49,6 @@ pub struct Withdrawal {
     /// `requestMerchantTransfer` takes to show the confirmation.
     pub mch_id: Option<String>,
     pub app_id: Option<String>,
-    /// Local sandbox only: the page where the user confirms.
-    pub confirm_url: Option<String>,
 }
 
 pub(crate) const COLUMNS: &str = "w.id, w.user_id, u.nickname, w.amount_fen, w.state, w.out_bill_no, w.attempt, w.day,
@@ -78,17 +76,15 @@ pub(crate) fn of_row(r: &tokio_postgres::Row, with_nickname: bool) -> Withdrawal
         package_info: r.get(14),
         mch_id: None,
         app_id: None,
-        confirm_url: None,
     }
 }
 
-/// Adds what the user needs to confirm the receipt in WeChat (and, in local runs, the sandbox's
-/// page for it).
-fn with_confirm_page(ctx: &Ctx, mut w: Withdrawal) -> Withdrawal {
+/// Adds what the H5 passes to the JS-SDK's `requestMerchantTransfer` for the owner to confirm
+/// the receipt in WeChat.
+fn with_merchant(ctx: &Ctx, mut w: Withdrawal) -> Withdrawal {
     if w.state == "waiting_user"
         && let Ok(merchant) = ctx.merchant()
     {
-        w.confirm_url = merchant.confirm_page(&w.out_bill_no);
         w.mch_id = Some(merchant.mch_id.clone());
         w.app_id = Some(merchant.app_id.clone());
     }
@@ -238,7 +234,7 @@ async fn get_any(ctx: &Ctx, id: i64) -> Result<Withdrawal> {
     let client = ctx.db()?.client().await?;
     let sql = format!("SELECT {COLUMNS} FROM withdrawals w JOIN users u ON u.id = w.user_id WHERE w.id = $1");
     let row = client.query_opt(&sql, &[&id]).await.db("failed to load the withdrawal")?;
-    row.map(|r| with_confirm_page(ctx, of_row(&r, true))).ok_or_else(|| Error::not_found("提现记录不存在"))
+    row.map(|r| with_merchant(ctx, of_row(&r, true))).ok_or_else(|| Error::not_found("提现记录不存在"))
 }
 
 /// One of the owner's withdrawals.
@@ -248,7 +244,7 @@ pub async fn get(ctx: &Ctx, user_id: i64, id: i64) -> Result<Withdrawal> {
         "SELECT {COLUMNS} FROM withdrawals w JOIN users u ON u.id = w.user_id WHERE w.id = $1 AND w.user_id = $2"
     );
     let row = client.query_opt(&sql, &[&id, &user_id]).await.db("failed to load the withdrawal")?;
-    row.map(|r| with_confirm_page(ctx, of_row(&r, false))).ok_or_else(|| Error::not_found("提现记录不存在"))
+    row.map(|r| with_merchant(ctx, of_row(&r, false))).ok_or_else(|| Error::not_found("提现记录不存在"))
 }
 
 /// The owner's withdrawals, newest first.
@@ -264,7 +260,7 @@ pub async fn mine(ctx: &Ctx, user_id: i64, page: PageRequest) -> Result<Page<Wit
         .await
         .db("failed to count")?
         .get(0);
-    Ok(Page::new(rows.iter().map(|r| with_confirm_page(ctx, of_row(r, false))).collect(), total, page))
+    Ok(Page::new(rows.iter().map(|r| with_merchant(ctx, of_row(r, false))).collect(), total, page))
 }
 
 /// The console's filters.

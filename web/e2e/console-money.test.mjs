@@ -1,7 +1,8 @@
 // The console's money pages (issue 5) against a running product and sandbox, as the finance
 // operator: withdrawals filtered, exported as CSV, one rejected with a reason and one retried
 // under a new order number; the settlement runs with their totals; the reconciliation of today
-// with WeChat Pay; the ledger audit; the dashboard's income chart. The operations role sees none
+// with WeChat Pay (its fund-flow bill not made yet, then served as if the day had ended); the
+// ledger audit; the dashboard's income chart. The operations role sees none
 // of it.
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
@@ -16,6 +17,7 @@ import {
   launch,
   ownerWithGroup,
   runJob,
+  sandboxApi,
   screenshot,
   setClockOffset,
 } from './browser.mjs'
@@ -264,42 +266,83 @@ test('settlements: the runs with their totals, the day settled among them; today
   await done()
 })
 
-test("reconciliation: today's payout orders against WeChat Pay's bills", TIMEOUT, async () => {
-  const { business_day: today } = await businessClock()
-  const recon = await consoleApi(finance, 'GET', `/api/console/payouts/reconciliation/${today}`)
-  // Ours of today: both refused orders and the retry, each matched at WeChat Pay.
-  assert.ok(recon.ours >= 3 && recon.theirs >= 3, JSON.stringify(recon))
-  const different = new Set(recon.differences.map((d) => d.out_bill_no))
-  for (const no of [`GW${refusedA.id}A1`, `GW${refusedB.id}A1`, `GW${refusedA.id}A2`]) {
-    assert.ok(!different.has(no), `${no} differs: ${JSON.stringify(recon.differences)}`)
-  }
+/** The reconciliation API's whole envelope (an error is an answer here, not a throw). */
+async function reconciliationEnvelope(day) {
+  const res = await fetch(`${BASE}/api/console/payouts/reconciliation/${day}`, {
+    headers: { authorization: `Bearer ${finance}` },
+  })
+  return { status: res.status, env: await res.json() }
+}
 
+test("reconciliation: today's payout orders against WeChat Pay's fund-flow bill and queries", TIMEOUT, async () => {
+  const { business_day: today } = await businessClock()
   const { page, done } = await consoleLogin(browser, 'caiwu')
   await page.getByTestId('nav-reconciliation').click()
   await page.getByTestId('reconciliation-form').waitFor()
+
+  // Today's bill is not made until tomorrow: the page says so, it shows no empty reconciliation.
+  await sandboxApi('PUT', '/sandbox/pay/fund-flow', { today_ready: false })
+  const early = await reconciliationEnvelope(today)
+  assert.deepEqual([early.status, early.env.code, early.env.data?.reason], [502, 1101, 'not_ready'])
+  assert.match(early.env.msg, /资金账单尚未生成（次日 10 点后可查）/)
   await page.getByTestId('reconciliation-day').fill(today)
-  const result = page.locator(`[data-testid="reconciliation-result"][data-day="${today}"]`)
-  await result.waitFor()
-  const shown = async (id) => (await result.getByTestId(id).innerText()).trim()
-  assert.equal(await shown('reconciliation-ours'), `${recon.ours} 单`)
-  assert.equal(await shown('reconciliation-theirs'), `${recon.theirs} 单`)
-  assert.equal(await shown('reconciliation-matched'), `${recon.matched} 单`)
-  assert.equal(await shown('reconciliation-ours-total'), consoleFen(recon.ours_total_fen))
-  assert.equal(await shown('reconciliation-theirs-total'), consoleFen(recon.theirs_total_fen))
-  assert.equal(await shown('reconciliation-difference-count'), `${recon.differences.length} 处`)
-  if (recon.differences.length === 0) {
-    assert.equal(recon.matched, recon.ours)
-    await result.getByTestId('reconciliation-clean').filter({ hasText: '无差异' }).waitFor()
-  } else {
-    const listed = await result
-      .getByTestId('reconciliation-difference')
-      .evaluateAll((els) => els.map((e) => [e.querySelector('td').textContent.trim(), e.dataset.kind]))
-    assert.deepEqual(
-      listed,
-      recon.differences.map((d) => [d.out_bill_no, d.kind]),
-    )
+  const refused = page.locator(`[data-testid="reconciliation-error"][data-day="${today}"]`)
+  await refused.waitFor()
+  assert.equal(await textOf(refused.getByTestId('reconciliation-error-message')), early.env.msg)
+  assert.equal(await page.getByTestId('reconciliation-result').count(), 0, 'no reconciliation without the bill')
+  await screenshot(page, 'console-reconciliation-not-ready')
+
+  // Served as if the day had ended: ours of today — both refused orders and the retry — agree
+  // with WeChat Pay (the bill has none of them; the queries say FAIL and WAIT_USER_CONFIRM).
+  await sandboxApi('PUT', '/sandbox/pay/fund-flow', { today_ready: true })
+  try {
+    const recon = await consoleApi(finance, 'GET', `/api/console/payouts/reconciliation/${today}`)
+    assert.ok(recon.ours >= 3 && recon.queried >= 3, JSON.stringify(recon))
+    const different = new Set(recon.differences.map((d) => d.out_bill_no))
+    for (const no of [`GW${refusedA.id}A1`, `GW${refusedB.id}A1`, `GW${refusedA.id}A2`]) {
+      assert.ok(!different.has(no), `${no} differs: ${JSON.stringify(recon.differences)}`)
+    }
+
+    await refused.getByRole('button', { name: '重试' }).click()
+    const result = page.locator(`[data-testid="reconciliation-result"][data-day="${today}"]`)
+    await result.waitFor()
+    const shown = async (id) => (await result.getByTestId(id).innerText()).trim()
+    assert.equal(await shown('reconciliation-ours'), `${recon.ours} 单`)
+    assert.equal(await shown('reconciliation-ours-paid'), `其中已付 ${recon.ours_paid} 单 ${consoleFen(recon.ours_paid_fen)}`)
+    assert.equal(await shown('reconciliation-theirs'), `${recon.theirs} 单`)
+    assert.equal(await shown('reconciliation-matched'), `${recon.matched} 单`)
+    assert.equal(await shown('reconciliation-ours-total'), consoleFen(recon.ours_total_fen))
+    assert.equal(await shown('reconciliation-theirs-total'), consoleFen(recon.theirs_total_fen))
+    assert.equal(await shown('reconciliation-difference-count'), `${recon.differences.length} 处`)
+    const bill = result.getByTestId('reconciliation-bill')
+    assert.equal(await bill.getAttribute('data-kind'), recon.bill.kind)
+    const summary = await shown('reconciliation-bill-summary')
+    if (recon.bill.kind === 'file') {
+      const s = recon.bill.summary
+      assert.equal(
+        summary,
+        `资金流水 ${s.flows} 笔：收入 ${s.income_count} 笔 ${consoleFen(s.income_fen)}，支出 ${s.expense_count} 笔 ${consoleFen(s.expense_fen)}；SHA-1 校验通过`,
+      )
+    } else {
+      assert.equal(summary, '微信支付当日无资金流水（无账单文件）')
+    }
+    assert.match(await shown('reconciliation-queries'), new RegExp(`^逐单查询微信支付 ${recon.queried} 单`))
+    if (recon.differences.length === 0) {
+      assert.equal(recon.matched, recon.ours)
+      await result.getByTestId('reconciliation-clean').filter({ hasText: '无差异' }).waitFor()
+    } else {
+      const listed = await result
+        .getByTestId('reconciliation-difference')
+        .evaluateAll((els) => els.map((e) => [e.querySelector('td').textContent.trim(), e.dataset.kind]))
+      assert.deepEqual(
+        listed,
+        recon.differences.map((d) => [d.out_bill_no, d.kind]),
+      )
+    }
+    await screenshot(page, 'console-reconciliation')
+  } finally {
+    await sandboxApi('PUT', '/sandbox/pay/fund-flow', { today_ready: false })
   }
-  await screenshot(page, 'console-reconciliation')
   await done()
 })
 

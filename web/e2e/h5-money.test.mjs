@@ -1,14 +1,14 @@
 // The owners' money (issue 5) against a running product and sandbox: a new owner earns (their
 // group's sessions and ad clicks), the day is settled from the console, the wallet shows the
-// balance, the flows and the chart; a withdrawal confirmed on the sandbox's WeChat Pay is paid;
-// the next day a withdrawal WeChat Pay refuses (real name mismatch) says why and gives the money
-// back. An apprentice's income pays their master and grand-master a share, shown in the
-// wallet and on the invite page.
+// balance, the flows and the chart; a withdrawal confirmed through the JS-SDK (the sandbox's
+// stand-in of WeChat's page) is paid; the next day a withdrawal WeChat Pay refuses (real name
+// mismatch) says why and gives the money back, and one the owner declines comes back too. An
+// apprentice's income pays their master and grand-master a share, shown in the wallet and on
+// the invite page, which WeChat shares as a card carrying the owner's invite link.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import {
   BASE,
-  SANDBOX,
   businessClock,
   consoleApi,
   consoleToken,
@@ -23,7 +23,6 @@ import {
 import {
   addDays,
   clockEarlyOn,
-  confirmPage,
   consoleFen,
   consoleLogin,
   earn,
@@ -82,6 +81,17 @@ async function flows(page) {
 }
 
 /** On /withdraw: asks for `amount` (typed, or null for 全部提现) and confirms; answers the withdrawal made. */
+/** The share cards the JS-SDK was given on `page` for `link` (both kinds), waiting for them. */
+async function sharesOf(page, link) {
+  for (let i = 0; i < 50; i++) {
+    const { shares } = await sandboxApi('GET', '/sandbox/jssdk/shares')
+    const cards = shares.filter((s) => s.link === link && s.url === page)
+    if (cards.length >= 2) return cards.slice(-2)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  assert.fail(`no share card for ${link}`)
+}
+
 async function withdraw(page, amount, expectedFen) {
   const input = page.getByTestId('withdraw-amount')
   await input.waitFor()
@@ -216,25 +226,39 @@ test(
       assert.equal((await detail.getByTestId('withdrawal-amount').innerText()).trim(), h5Fen(FIRST_FEN))
       assert.equal((await page.getByTestId('withdrawal-bill').innerText()).trim(), first.out_bill_no)
       await page.getByTestId('withdrawal-confirm-hint').waitFor()
-      assert.equal(await page.getByTestId('confirm-receipt').getAttribute('href'), confirmPage(first.out_bill_no))
       const waiting = await payBill(first.out_bill_no)
       assert.deepEqual([waiting.state, waiting.transfer_amount], ['WAIT_USER_CONFIRM', FIRST_FEN])
       const held = await h5Api(page, 'GET', '/api/account')
       assert.deepEqual([held.available_fen, held.held_fen], [LEFT_FEN, FIRST_FEN])
       await screenshot(page, 'h5-withdrawal-waiting')
 
-      // 去确认收款: the sandbox's stand-in for WeChat's page; 确认收款.
-      await page.getByTestId('confirm-receipt').click()
-      await page.waitForURL((url) => url.href.startsWith(`${SANDBOX}/`))
-      assert.equal((await page.locator('.amount').innerText()).trim(), h5Fen(FIRST_FEN))
-      await page.getByRole('button', { name: '确认收款' }).click()
-      await page.locator('.state[data-state="SUCCESS"]').waitFor()
-      await screenshot(page, 'sandbox-pay-confirmed')
+      // Outside WeChat, WeChat's own script has no bridge to talk to: the page says where to
+      // confirm instead of offering a button that cannot work.
+      const outside = await page.context().newPage()
+      await outside.route('**/sandbox/jssdk/jweixin.js', (route) =>
+        route.fulfill({ contentType: 'application/javascript', body: 'window.wx = { config() {}, ready() {}, error() {} }' }),
+      )
+      await outside.goto(`${BASE}/withdrawals/${first.id}`)
+      await outside.getByTestId('confirm-outside-wechat').waitFor()
+      assert.equal(await outside.getByTestId('confirm-receipt').count(), 0)
+      await screenshot(outside, 'h5-withdrawal-outside-wechat')
+      await outside.close()
 
-      // Back in the app: 已到账, the money paid out of the held balance.
-      await page.goto(`${BASE}/withdrawals/${first.id}`)
+      // 确认收款: the JS-SDK's requestMerchantTransfer opens WeChat's confirmation (the sandbox's
+      // stand-in, over the page) for this bill; the owner accepts there.
+      await page.getByTestId('confirm-receipt').click()
+      const sheet = page.getByTestId('sandbox-transfer')
+      await sheet.waitFor()
+      assert.equal(await textOf(sheet.getByTestId('sandbox-transfer-amount')), h5Fen(FIRST_FEN))
+      await screenshot(page, 'h5-withdrawal-wechat-confirm')
+      await sheet.getByTestId('sandbox-transfer-confirm').click()
+      await page.getByTestId('confirm-done').waitFor()
+      const config = (await sandboxApi('GET', '/sandbox/jssdk/configs')).configs.at(-1)
+      assert.deepEqual([config.url, config.errMsg], [`${BASE}/withdrawals/${first.id}`, 'config:ok'])
+
+      // The page follows by itself: 已到账, the money paid out of the held balance.
       const paid = page.locator('[data-testid="withdrawal-detail"][data-state="success"]')
-      await reloadUntil(page, paid, 'the payout to succeed')
+      await paid.waitFor({ timeout: 20_000 })
       assert.equal((await detail.getByTestId('withdrawal-state').innerText()).trim(), '已到账')
       assert.equal(await page.getByTestId('withdrawal-confirm').count(), 0)
       await page.getByTestId('withdrawal-finished').waitFor()
@@ -301,7 +325,25 @@ test(
       assert.equal(shown.length, 5)
       await screenshot(page, 'h5-wallet-restored')
 
-      // The records: the refused one first with its reason, then the paid one.
+      // A day later the owner withdraws again and declines the transfer on WeChat's page: the
+      // bill is cancelled, and the money is back.
+      await clockEarlyOn(addDays(earning.day, 3))
+      await page.goto(`${BASE}/withdraw`)
+      const third = await withdraw(page, null, LEFT_FEN)
+      await page.locator('[data-testid="withdrawal-detail"][data-state="waiting_user"]').waitFor({ timeout: 15_000 })
+      await page.getByTestId('confirm-receipt').click()
+      await sheet.waitFor()
+      await sheet.getByTestId('sandbox-transfer-cancel').click()
+      await page.getByTestId('confirm-cancelled').waitFor()
+      await page.locator('[data-testid="withdrawal-detail"][data-state="failed"]').waitFor({ timeout: 20_000 })
+      assert.equal(await textOf(page.getByTestId('withdrawal-refunded')), '提现金额已退回可提现余额')
+      assert.equal((await payBill(third.out_bill_no)).state, 'CANCELLED')
+      const back = await h5Api(page, 'GET', '/api/account')
+      assert.deepEqual([back.available_fen, back.held_fen], [LEFT_FEN, 0])
+      await screenshot(page, 'h5-withdrawal-declined')
+
+      // The records: the newest first — declined, refused with its reason, paid.
+      await page.goto(`${BASE}/wallet`)
       await page.getByTestId('withdrawals-entry').click()
       await page.waitForURL(`${BASE}/withdrawals`)
       const rows = page.getByTestId('withdrawal-row')
@@ -309,13 +351,14 @@ test(
       assert.deepEqual(
         await rows.evaluateAll((els) => els.map((e) => [Number(e.dataset.id), e.dataset.state])),
         [
+          [third.id, 'failed'],
           [second.id, 'failed'],
           [first.id, 'success'],
         ],
       )
-      const reason = await textOf(rows.first().getByTestId('withdrawal-reason'))
+      const reason = await textOf(rows.nth(1).getByTestId('withdrawal-reason'))
       assert.equal(reason, '实名信息与微信实名不一致')
-      assert.equal((await rows.nth(1).getByTestId('withdrawal-state').innerText()).trim(), '已到账')
+      assert.equal((await rows.nth(2).getByTestId('withdrawal-state').innerText()).trim(), '已到账')
       await screenshot(page, 'h5-withdrawals')
       await done()
     } finally {
@@ -372,6 +415,18 @@ test("an apprentice's income pays the master 10% and the grand-master 5%", { tim
     assert.equal((await page.getByTestId('total-contributed').innerText()).trim(), '¥2.01')
     assert.equal((await page.getByTestId('grand-contributed').innerText()).trim(), '¥0.00')
     await screenshot(page, 'h5-invite-contributed')
+    // Shared in WeChat, the page is a card: the master, their avatar, their invite link.
+    const referral = await h5Api(page, 'GET', '/api/referral')
+    const me = await h5Api(page, 'GET', '/api/me')
+    const cards = await sharesOf(`${BASE}/invite`, referral.invite_url)
+    assert.deepEqual(cards.map((c) => c.api).sort(), ['updateAppMessageShareData', 'updateTimelineShareData'])
+    for (const card of cards) {
+      assert.equal(card.imgUrl, me.avatar_url)
+      assert.ok(card.title.includes(me.nickname), card.title)
+    }
+    assert.ok(referral.invite_url.startsWith(`${BASE}/s/`), referral.invite_url)
+    const landed = await fetch(referral.invite_url, { redirect: 'manual' })
+    assert.ok(landed.headers.get('location').includes(`invite=${me.invite_code}`), landed.headers.get('location'))
 
     // The grand-master: 2000 × 5% = ¥1.00 of ads (5% of ¥0.10 rounds down to nothing).
     await grand.page.goto(`${BASE}/wallet`)

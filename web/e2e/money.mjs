@@ -156,9 +156,6 @@ export async function consoleLogin(browser, username, password = ADMIN_PASSWORD)
 /** A locator's text, trimmed. */
 export const textOf = async (locator) => (await locator.innerText()).trim()
 
-/** The sandbox's confirm page of a bill, as the H5 links to it. */
-export const confirmPage = (outBillNo) => `${SANDBOX}/sandbox/pay/confirm/${outBillNo}`
-
 /**
  * A robot of our own (the demo ones may be full) and a strategy releasing every place at 00:00,
  * so that a new owner is offered a robot at any time of day.

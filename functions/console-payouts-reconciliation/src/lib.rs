@@ -1,4 +1,5 @@
-//! GET /api/console/payouts/reconciliation/{day}: a day's payouts against WeChat Pay's records, every difference listed.
+//! GET /api/console/payouts/reconciliation/{day}: a day's payouts against WeChat Pay's records (the
+//! day's fund-flow bill and the per-bill query), every difference listed.
 
 use gpet::payouts::{self, Reconciliation};
 use gpet::{Ctx, Envelope, Needs, Uses};
@@ -12,7 +13,7 @@ impl Uses for Parts {
 }
 
 #[utoipa::path(get, path = "/api/console/payouts/reconciliation/{day}", tag = "console", params(("day" = String, Path, description = "YYYY-MM-DD")),
-    responses((status = 200, body = Envelope<Reconciliation>), (status = 400, description = "1403 with what was wrong"), (status = 401, description = "1401 not logged in, 1406 token expired"), (status = 403, description = "1401: this role may not"), (status = 502, description = "1101 WeChat Pay could not be asked")))]
+    responses((status = 200, body = Envelope<Reconciliation>), (status = 400, description = "1403 with what was wrong"), (status = 401, description = "1401 not logged in, 1406 token expired"), (status = 403, description = "1401: this role may not"), (status = 502, description = "1101 WeChat Pay's bill of the day could not be had: `msg` says why in Chinese, `data` is {reason: not_ready | not_found | refused | unavailable | foreign_host | hash_mismatch | malformed, day}")))]
 pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
     http::reply(
         async {

@@ -39,6 +39,9 @@ async fn main() -> anyhow::Result<()> {
 
     let port: u16 = var("GPET_PORT").unwrap_or_else(|| "3000".into()).parse().context("GPET_PORT")?;
     let sandbox_url = var("GPET_SANDBOX_URL").unwrap_or_else(|| "http://127.0.0.1:3900".into());
+    // The sandbox's SMTP server (STARTTLS), as infra/scripts/stack.sh started it.
+    let sandbox_smtp_port: u16 =
+        var("GPET_SANDBOX_SMTP_PORT").unwrap_or_else(|| "3587".into()).parse().context("GPET_SANDBOX_SMTP_PORT")?;
     let local = Local {
         services,
         database_url,
@@ -46,6 +49,7 @@ async fn main() -> anyhow::Result<()> {
         redis_prefix: var("GPET_REDIS_PREFIX").unwrap_or_default(),
         resource_prefix: var("GPET_QUEUE_PREFIX").unwrap_or_default(),
         sandbox_url: sandbox_url.clone(),
+        sandbox_smtp_port,
         public_base_url: var("GPET_PUBLIC_BASE_URL").unwrap_or_else(|| format!("http://127.0.0.1:{port}")),
     };
     let template = Template::load(&PathBuf::from(var("GPET_TEMPLATE").unwrap_or_else(|| "template.yaml".into())))?;

@@ -19,10 +19,18 @@ pub const LOCAL_AUTH_KEY_ID: &str = "local1";
 pub const LOCAL_AUTH_KEY: &str = "local-only-auth-key-never-deployed-000000000";
 pub const SANDBOX_APP_ID: &str = "wx_sandbox_app";
 pub const SANDBOX_APP_SECRET: &str = "sandbox-secret";
-pub const SANDBOX_SMS_KEY: &str = "sandbox-sms-key";
+/// The Aliyun SMS account the sandbox plays (the sandbox binary's defaults).
+pub const SANDBOX_SMS_ACCESS_KEY_ID: &str = gpet_sandbox::sms::DEFAULT_ACCESS_KEY_ID;
+pub const SANDBOX_SMS_ACCESS_KEY_SECRET: &str = gpet_sandbox::sms::DEFAULT_ACCESS_KEY_SECRET;
+pub const SANDBOX_SMS_SIGN_NAME: &str = gpet_sandbox::sms::DEFAULT_SIGN_NAME;
+pub const SANDBOX_SMS_TEMPLATE_CODE: &str = gpet_sandbox::sms::DEFAULT_TEMPLATE_CODE;
 pub const SANDBOX_ROBOT_SECRET: &str = "sandbox-robot-secret";
-pub const SANDBOX_MAIL_KEY: &str = "sandbox-mail-key";
+/// The sandbox SMTP server's account (the sandbox binary's defaults) and WeCom robot.
+pub const SANDBOX_SMTP_USERNAME: &str = gpet_sandbox::smtp::DEFAULT_USERNAME;
+pub const SANDBOX_SMTP_PASSWORD: &str = gpet_sandbox::smtp::DEFAULT_PASSWORD;
+pub const SANDBOX_WECOM_KEY: &str = "sandbox-wecom-key";
 pub const SANDBOX_AD_SECRET: &str = "sandbox-ad-secret";
+pub const LOCAL_ALERT_MAIL_FROM: &str = "gpet 告警 <alerts@gpet.local>";
 pub const LOCAL_ALERT_MAIL_TO: &str = "oncall@gpet.local";
 /// The merchant certificate serial the local stack signs with.
 pub const LOCAL_MERCHANT_SERIAL: &str = "SANDBOXMERCHANTSERIAL";
@@ -49,6 +57,10 @@ pub struct Services {
     pub redis_password: String,
     /// The local CA's certificate (PEM): the functions get it as `GPET_TLS_CA_PEM`.
     pub tls_ca: String,
+    /// The sandbox SMTP server's certificate (issued by the local CA for localhost and
+    /// 127.0.0.1) and key, PEM.
+    pub smtp_cert_pem: String,
+    pub smtp_key_pem: String,
     /// The local AWS-API server (SQS and Secrets Manager) and the region.
     pub aws_endpoint: String,
     pub aws_region: String,
@@ -57,6 +69,10 @@ pub struct Services {
 impl Services {
     pub fn from_process() -> anyhow::Result<Self> {
         let ca_file = var("GPET_TLS_CA_FILE")?;
+        let read = |name: &str| -> anyhow::Result<String> {
+            let file = var(name)?;
+            std::fs::read_to_string(&file).with_context(|| format!("cannot read {name}={file}"))
+        };
         Ok(Services {
             pg_admin_url: var("GPET_PG_ADMIN_URL")?,
             pg_user: var("GPET_PG_APP_USER")?,
@@ -65,6 +81,8 @@ impl Services {
             redis_user: var("GPET_REDIS_USER")?,
             redis_password: var("GPET_REDIS_PASSWORD")?,
             tls_ca: std::fs::read_to_string(&ca_file).with_context(|| format!("cannot read the local CA {ca_file}"))?,
+            smtp_cert_pem: read("GPET_SANDBOX_SMTP_CERT_FILE")?,
+            smtp_key_pem: read("GPET_SANDBOX_SMTP_KEY_FILE")?,
             aws_endpoint: var("AWS_ENDPOINT_URL")?,
             aws_region: var("AWS_REGION")?,
         })
@@ -198,6 +216,8 @@ pub struct Local {
     /// Before every queue and secret name.
     pub resource_prefix: String,
     pub sandbox_url: String,
+    /// The sandbox SMTP server's STARTTLS port (on 127.0.0.1), where the alerts go.
+    pub sandbox_smtp_port: u16,
     pub public_base_url: String,
 }
 
@@ -235,6 +255,7 @@ impl Local {
             return Ok(Some(queue_urls.get(&def.logical_id).context("queue not created")?.clone()));
         }
         let sandbox = self.sandbox_url.as_str();
+        let smtp_port = self.sandbox_smtp_port.to_string();
         Ok(Some(
             match name {
                 "GPET_DATABASE_URL" => self.database_url.as_str(),
@@ -249,11 +270,20 @@ impl Local {
                 | "GPET_ROBOT_BASE_URL"
                 | "GPET_LAUNCH_BASE_URL"
                 | "GPET_WECHAT_PAY_BASE_URL"
-                | "GPET_MAIL_BASE_URL" => sandbox,
-                "GPET_WECHAT_PAY_CONFIRM_PAGE_BASE" => sandbox,
+                | "GPET_WECOM_WEBHOOK_BASE" => sandbox,
+                // An address, not a name: `localhost` may resolve to ::1 first, where nothing
+                // listens; the certificate names both.
+                "GPET_SMTP_HOST" => "127.0.0.1",
+                "GPET_SMTP_PORT" => &smtp_port,
+                "GPET_SMTP_TLS" => "starttls",
+                "GPET_ALERT_MAIL_FROM" => LOCAL_ALERT_MAIL_FROM,
                 "GPET_WECHAT_PAY_MCH_ID" => &pay.mch_id,
                 "GPET_ALERT_MAIL_TO" => LOCAL_ALERT_MAIL_TO,
                 "GPET_PREFLIGHT_SECRETS" => return Ok(Some(preflight(secret_arns))),
+                // The sandbox's stand-in for WeChat's jweixin script.
+                "GPET_WECHAT_JSSDK_URL" => {
+                    return Ok(Some(format!("{}/sandbox/jssdk/jweixin.js", sandbox.trim_end_matches('/'))));
+                }
                 "RUST_LOG" => "info",
                 _ => return Ok(None),
             }
@@ -312,8 +342,16 @@ impl Local {
                        "public_key_id": pay.public_key_id}),
             ),
             (Secret::Robot, json!({"secret": SANDBOX_ROBOT_SECRET})),
-            (Secret::Sms, json!({"key": SANDBOX_SMS_KEY})),
-            (Secret::Mail, json!({"key": SANDBOX_MAIL_KEY})),
+            (
+                Secret::Sms,
+                json!({"access_key_id": SANDBOX_SMS_ACCESS_KEY_ID, "access_key_secret": SANDBOX_SMS_ACCESS_KEY_SECRET,
+                       "sign_name": SANDBOX_SMS_SIGN_NAME, "template_code": SANDBOX_SMS_TEMPLATE_CODE}),
+            ),
+            (
+                Secret::Mail,
+                json!({"smtp_username": SANDBOX_SMTP_USERNAME, "smtp_password": SANDBOX_SMTP_PASSWORD,
+                       "wecom_webhook_key": SANDBOX_WECOM_KEY}),
+            ),
             (Secret::Ads, json!({"md5_secret": SANDBOX_AD_SECRET})),
             (Secret::FirstAdmin, json!({"username": "admin", "password": first_admin_password})),
         ]

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use gpet::{Clock, Ctx};
+use gpet_sandbox::smtp::SmtpConfig;
 use gpet_sandbox::{Sandbox, SandboxConfig};
 use tokio::sync::OnceCell;
 
@@ -74,10 +75,22 @@ impl LocalStack {
             app_id: setup::SANDBOX_APP_ID.into(),
             app_secret: setup::SANDBOX_APP_SECRET.into(),
             public_base_url: None,
-            sms_key: setup::SANDBOX_SMS_KEY.into(),
+            sms_access_key_id: setup::SANDBOX_SMS_ACCESS_KEY_ID.into(),
+            sms_access_key_secret: setup::SANDBOX_SMS_ACCESS_KEY_SECRET.into(),
+            sms_sign_name: setup::SANDBOX_SMS_SIGN_NAME.into(),
+            sms_template_code: setup::SANDBOX_SMS_TEMPLATE_CODE.into(),
             robot_secret: setup::SANDBOX_ROBOT_SECRET.into(),
             gpet_base_url: Some(base_url.clone()),
             chatter: false,
+            smtp: Some(SmtpConfig {
+                username: setup::SANDBOX_SMTP_USERNAME.into(),
+                password: setup::SANDBOX_SMTP_PASSWORD.into(),
+                cert_chain_pem: services.smtp_cert_pem.clone(),
+                key_pem: services.smtp_key_pem.clone(),
+                starttls_port: 0,
+                implicit_port: 0,
+            }),
+            wecom_webhook_key: setup::SANDBOX_WECOM_KEY.into(),
             ..SandboxConfig::default()
         })
         .await
@@ -87,6 +100,7 @@ impl LocalStack {
             redis_prefix: format!("{kind}:{id}:"),
             resource_prefix: format!("{kind}{id}-"),
             sandbox_url: sandbox.base_url.clone(),
+            sandbox_smtp_port: sandbox.smtp.context("the sandbox's SMTP server")?.starttls.port(),
             public_base_url: base_url.clone(),
             services,
         };

@@ -5,9 +5,17 @@
 //! - [`wechat_oauth`]: `/connect/oauth2/authorize`, `/sns/oauth2/access_token`,
 //!   `/sns/oauth2/refresh_token`, `/sns/userinfo`, `/sns/auth`; own routes
 //!   `/sandbox/wechat/users`, `/sandbox/wechat/echo`, `/sandbox/avatar/{openid}.svg`.
-//! - [`sms`]: `POST /sms/v1/send` (key in `X-Sms-Key`); own routes `GET /sandbox/sms?phone=`
-//!   (delivered messages as JSON), `GET /sandbox/sms/inbox` (HTML), `GET`/`POST
-//!   /sandbox/sms/faults` (make the next sends fail).
+//! - [`wechat_jssdk`]: `/cgi-bin/token`, `/cgi-bin/ticket/getticket`, and a stand-in for the
+//!   JS-SDK script (`/sandbox/jssdk/jweixin.js`: `wx.config` checked against the tickets,
+//!   share data recorded, `requestMerchantTransfer` confirming or cancelling the bill); own
+//!   routes `/sandbox/wechat/credentials`, `/sandbox/wechat/faults`, `/sandbox/jssdk/configs`,
+//!   `/sandbox/jssdk/shares`.
+//! - [`sms`]: Aliyun SMS `SendSms` (dysmsapi 2017-05-25) on `POST /` (and `GET /` with an
+//!   action), its V3 (`ACS3-HMAC-SHA256`) or V2 (HMAC-SHA1) signature, timestamp and nonce
+//!   checked with the configured AccessKey, with Aliyun's codes and flow control; own routes `GET
+//!   /sandbox/sms?phone=` (delivered messages as JSON), `GET /sandbox/sms/inbox` (HTML),
+//!   `GET`/`POST /sandbox/sms/faults` (make the next sends fail), `GET`/`POST
+//!   /sandbox/sms/limits` (the flow control per number).
 //! - [`robot`]: `POST /robot/v1/messages`, `POST /robot/v1/groups/leave`, `GET
 //!   /robot/v1/groups/members` (signed with `X-Robot-Timestamp`/`X-Robot-Signature`); own routes
 //!   `POST /sandbox/robot/events` (delivers events signed to gpet's callback), `GET
@@ -18,14 +26,18 @@
 //!   /sandbox/launch/{group_wxid}`.
 //! - [`wechat_pay`]: WeChat Pay API v3 transfer bills, `POST
 //!   /v3/fund-app/mch-transfer/transfer-bills`, `GET
-//!   /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}`, `GET
-//!   /v3/fund-app/mch-transfer/bills?bill_date=` (signed `WECHATPAY2-SHA256-RSA2048` both ways),
-//!   and signed, encrypted result notifications to each bill's `notify_url`; own routes under
-//!   `/sandbox/pay/` (config, faults, bills, confirm page, forced states, names, conflicts).
+//!   /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}`, the fund-flow bill
+//!   (`GET /v3/bill/fundflowbill?bill_date=`, then the signed download of the gzipped file at
+//!   `/v3/billdownload/file?token=`) (signed `WECHATPAY2-SHA256-RSA2048` both ways, but for the
+//!   file), and signed, encrypted result notifications to each bill's `notify_url`; own routes
+//!   under `/sandbox/pay/` (config, faults, bills, confirm page, forced states, names,
+//!   conflicts, the fund flows and their faults).
 //! - [`ads`]: the ad system calling gpet's signed `/api/callbacks/ad-click`; own routes `POST
 //!   /sandbox/ads/click`, `GET /sandbox/ads/clicks`.
-//! - [`mail`]: `POST /mail/v1/send` (key in `X-Mail-Key`); own routes `GET /sandbox/mail`, `GET`/`POST
-//!   /sandbox/mail/faults`.
+//! - [`smtp`]: a real SMTP server (STARTTLS and implicit TLS, AUTH PLAIN and LOGIN) on ports of
+//!   its own, and [`wecom`]: a WeCom group robot's `POST /cgi-bin/webhook/send?key=`; own routes
+//!   ([`mail`]) `GET /sandbox/mail` (both, JSON), `GET /sandbox/mail/inbox` (HTML), `GET`/`POST
+//!   /sandbox/mail/faults` (refuse, drop, stall; the webhook busy).
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -46,8 +58,11 @@ pub mod launch;
 pub mod mail;
 pub mod robot;
 pub mod sms;
+pub mod smtp;
+pub mod wechat_jssdk;
 pub mod wechat_oauth;
 pub mod wechat_pay;
+pub mod wecom;
 
 mod html;
 
@@ -61,8 +76,12 @@ pub struct SandboxConfig {
     /// How browsers reach the sandbox (for absolute links such as avatar URLs); defaults to
     /// `http://{bound address}`.
     pub public_base_url: Option<String>,
-    /// The key the SMS gateway expects in `X-Sms-Key`.
-    pub sms_key: String,
+    /// Aliyun SMS: the AccessKey `SendSms` must be signed with.
+    pub sms_access_key_id: String,
+    pub sms_access_key_secret: String,
+    /// Aliyun SMS: the account's approved signature (签名) and verification-code template.
+    pub sms_sign_name: String,
+    pub sms_template_code: String,
     /// The robot platform's secret: it checks gpet's calls and signs the events it posts.
     pub robot_secret: String,
     /// Where gpet's callbacks are (no trailing slash needed); defaults to
@@ -80,8 +99,10 @@ pub struct SandboxConfig {
     pub pay_merchant_public_key_pem: Option<String>,
     /// The ad system's MD5 signing secret for the ad-click callback.
     pub ad_secret: String,
-    /// The key the mail API expects in `X-Mail-Key`.
-    pub mail_key: String,
+    /// The SMTP server alerts are mailed to; `None`: no SMTP server.
+    pub smtp: Option<smtp::SmtpConfig>,
+    /// The WeCom group robot's webhook key (`?key=`).
+    pub wecom_webhook_key: String,
 }
 
 impl Default for SandboxConfig {
@@ -90,7 +111,10 @@ impl Default for SandboxConfig {
             app_id: "wx_sandbox_app".to_owned(),
             app_secret: "sandbox-secret".to_owned(),
             public_base_url: None,
-            sms_key: "sandbox-sms-key".to_owned(),
+            sms_access_key_id: sms::DEFAULT_ACCESS_KEY_ID.to_owned(),
+            sms_access_key_secret: sms::DEFAULT_ACCESS_KEY_SECRET.to_owned(),
+            sms_sign_name: sms::DEFAULT_SIGN_NAME.to_owned(),
+            sms_template_code: sms::DEFAULT_TEMPLATE_CODE.to_owned(),
             robot_secret: "sandbox-robot-secret".to_owned(),
             gpet_base_url: None,
             chatter: false,
@@ -98,7 +122,8 @@ impl Default for SandboxConfig {
             pay_api_v3_key: wechat_pay::DEFAULT_API_V3_KEY.to_owned(),
             pay_merchant_public_key_pem: None,
             ad_secret: "sandbox-ad-secret".to_owned(),
-            mail_key: "sandbox-mail-key".to_owned(),
+            smtp: None,
+            wecom_webhook_key: "sandbox-wecom-key".to_owned(),
         }
     }
 }
@@ -113,6 +138,7 @@ struct Inner {
     config: SandboxConfig,
     base_url: String,
     wechat: Mutex<wechat_oauth::WechatState>,
+    jssdk: Mutex<wechat_jssdk::JssdkState>,
     sms: Mutex<sms::SmsState>,
     robot: Mutex<robot::RobotState>,
     launch: Mutex<launch::LaunchState>,
@@ -121,6 +147,8 @@ struct Inner {
     pay_keys: wechat_pay::PayKeys,
     ads: Mutex<ads::AdsState>,
     mail: Mutex<mail::MailState>,
+    /// Where the SMTP server listens, once it does.
+    smtp_addrs: std::sync::OnceLock<smtp::SmtpAddrs>,
     gpet_base_url: Mutex<String>,
     /// The client the sandbox calls gpet with.
     http: reqwest::Client,
@@ -145,6 +173,7 @@ impl SandboxState {
                 config,
                 base_url,
                 wechat: Mutex::new(wechat_oauth::WechatState::seeded()),
+                jssdk: Mutex::new(wechat_jssdk::JssdkState::new()),
                 sms: Mutex::new(sms::SmsState::new()),
                 robot: Mutex::new(robot::RobotState::new()),
                 launch: Mutex::new(launch::LaunchState::new()),
@@ -152,6 +181,7 @@ impl SandboxState {
                 pay_keys,
                 ads: Mutex::new(ads::AdsState::new()),
                 mail: Mutex::new(mail::MailState::new()),
+                smtp_addrs: std::sync::OnceLock::new(),
                 gpet_base_url: Mutex::new(gpet_base_url),
                 http,
             }),
@@ -187,6 +217,10 @@ impl SandboxState {
         self.inner.wechat.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    fn jssdk(&self) -> MutexGuard<'_, wechat_jssdk::JssdkState> {
+        self.inner.jssdk.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn sms(&self) -> MutexGuard<'_, sms::SmsState> {
         self.inner.sms.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -219,14 +253,16 @@ impl SandboxState {
 /// Every route of the sandbox, logging one line per request.
 pub fn router(state: SandboxState) -> Router {
     Router::new()
-        .route("/", get(index))
+        .route("/", get(root).post(sms::api))
         .merge(wechat_oauth::routes())
+        .merge(wechat_jssdk::routes())
         .merge(sms::routes())
         .merge(robot::routes())
         .merge(launch::routes())
         .merge(wechat_pay::routes())
         .merge(ads::routes())
         .merge(mail::routes())
+        .merge(wecom::routes())
         .fallback(not_found)
         .layer(middleware::from_fn(log_request))
         .with_state(state)
@@ -241,6 +277,10 @@ pub struct Sandbox {
     task: Option<JoinHandle<std::io::Result<()>>>,
     /// The chatter task, when [`SandboxConfig::chatter`] is on.
     chatter: Option<JoinHandle<()>>,
+    /// Where the SMTP server listens, when [`SandboxConfig::smtp`] is set.
+    pub smtp: Option<smtp::SmtpAddrs>,
+    /// The SMTP server's listeners.
+    smtp_tasks: Vec<JoinHandle<()>>,
 }
 
 impl Sandbox {
@@ -259,6 +299,9 @@ impl Sandbox {
         if let Some(chatter) = self.chatter.take() {
             chatter.abort();
         }
+        for task in self.smtp_tasks.drain(..) {
+            task.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -273,6 +316,9 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         if let Some(chatter) = self.chatter.take() {
             chatter.abort();
+        }
+        for task in self.smtp_tasks.drain(..) {
+            task.abort();
         }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -293,6 +339,13 @@ pub async fn spawn_on(addr: SocketAddr, config: SandboxConfig) -> anyhow::Result
     // RSA key generation takes a while: off the async threads.
     let state = tokio::task::spawn_blocking(move || SandboxState::new(config, base_url)).await??;
     let base_url = state.base_url().to_owned();
+    let (smtp, smtp_tasks) = match &state.config().smtp {
+        Some(config) => {
+            let (addrs, tasks) = smtp::start(state.clone(), config).await?;
+            (Some(addrs), tasks)
+        }
+        None => (None, Vec::new()),
+    };
     let chatter = state.config().chatter.then(|| tokio::spawn(robot::chatter_loop(state.clone())));
     let app = router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -303,7 +356,7 @@ pub async fn spawn_on(addr: SocketAddr, config: SandboxConfig) -> anyhow::Result
             })
             .await
     });
-    Ok(Sandbox { addr, base_url, state, stop: Some(stop), task: Some(task), chatter })
+    Ok(Sandbox { addr, base_url, state, stop: Some(stop), task: Some(task), chatter, smtp, smtp_tasks })
 }
 
 async fn log_request(request: Request, next: Next) -> Response {
@@ -325,7 +378,15 @@ async fn not_found() -> impl IntoResponse {
     (StatusCode::NOT_FOUND, "not found in the gpet sandbox\n")
 }
 
-async fn index(axum::extract::State(state): axum::extract::State<SandboxState>) -> Html<String> {
+/// `GET /`: Aliyun's SMS API when the request names an action, else the index page.
+async fn root(axum::extract::State(state): axum::extract::State<SandboxState>, request: Request) -> Response {
+    if sms::is_api_call(request.headers(), request.uri()) {
+        return sms::api(axum::extract::State(state), request).await;
+    }
+    index(state).into_response()
+}
+
+fn index(state: SandboxState) -> Html<String> {
     let config = state.config();
     let example_redirect = format!("{}/sandbox/wechat/echo", state.base_url());
     let authorize = format!(
@@ -347,13 +408,22 @@ async fn index(axum::extract::State(state): axum::extract::State<SandboxState>) 
 <li><a href="/sandbox/wechat/users">GET /sandbox/wechat/users</a> — demo users; POST <code>{{"openid"?, "nickname"}}</code> adds one</li>
 <li>GET /sandbox/avatar/{{openid}}.svg — generated avatars</li>
 </ul>
-<h2>SMS gateway (短信)</h2>
-<p>key <code>{sms_key}</code> in header <code>X-Sms-Key</code>; template <code>verify_code</code> (params <code>code</code>, <code>minutes</code>)</p>
+<h2>WeChat JS-SDK (access_token, jsapi_ticket, jweixin)</h2>
 <ul>
-<li>POST /sms/v1/send <code>{{"phone", "template", "params"}}</code> — answers <code>{{"code": "OK", "message", "biz_id"}}</code> or an <code>isv.</code>/<code>isp.</code> code</li>
+<li>GET /cgi-bin/token?grant_type=client_credential&amp;appid=&amp;secret= — a new token retires the previous one 5 minutes later</li>
+<li>GET /cgi-bin/ticket/getticket?access_token=&amp;type=jsapi</li>
+<li><a href="/sandbox/jssdk/jweixin.js">GET /sandbox/jssdk/jweixin.js</a> — the stand-in for jweixin-1.6.0.js (wx.config checked here; requestMerchantTransfer confirms or cancels the bill)</li>
+<li><a href="/sandbox/wechat/credentials">GET /sandbox/wechat/credentials</a> — fetch counts; POST /sandbox/wechat/credentials/retire <code>{{"how": "retire"|"expire"}}</code>; POST /sandbox/wechat/faults <code>{{"token"?: [45009], "ticket"?: [...]}}</code></li>
+<li><a href="/sandbox/jssdk/configs">GET /sandbox/jssdk/configs</a> — each wx.config and its verdict; <a href="/sandbox/jssdk/shares">GET /sandbox/jssdk/shares</a> — share cards set</li>
+</ul>
+<h2>Aliyun SMS (阿里云短信服务 SendSms)</h2>
+<p>AccessKeyId <code>{sms_key_id}</code>, AccessKeySecret <code>{sms_key_secret}</code>; SignName <code>{sms_sign_name}</code>; TemplateCode <code>{sms_template_code}</code> (<code>{sms_template_text}</code>)</p>
+<ul>
+<li>POST / — <code>SendSms</code> 2017-05-25 signed V3 (<code>x-acs-action</code>, <code>Authorization: ACS3-HMAC-SHA256 …</code>) or V2 (<code>Signature</code>, HMAC-SHA1); parameters <code>PhoneNumbers</code>, <code>SignName</code>, <code>TemplateCode</code>, <code>TemplateParam</code> in the query string → <code>{{"Code": "OK", "Message", "BizId", "RequestId"}}</code> or Aliyun's codes (<code>SignatureDoesNotMatch</code>, <code>SignatureNonceUsed</code>, <code>InvalidTimeStamp.Expired</code>, <code>isv.BUSINESS_LIMIT_CONTROL</code>, …)</li>
 <li><a href="/sandbox/sms/inbox">GET /sandbox/sms/inbox</a> — the last {inbox_limit} messages</li>
 <li><a href="/sandbox/sms">GET /sandbox/sms?phone=</a> — delivered messages as JSON, oldest first</li>
-<li><a href="/sandbox/sms/faults">GET /sandbox/sms/faults</a> — POST <code>{{"fail_next": n, "code"?}}</code> fails the next n sends (<code>{{"fail_next": 0}}</code> clears)</li>
+<li><a href="/sandbox/sms/faults">GET /sandbox/sms/faults</a> — POST <code>{{"fail_next": n, "code"?}}</code> answers the next n sends with Aliyun's <code>code</code> (default <code>isp.SYSTEM_ERROR</code>; <code>{{"fail_next": 0}}</code> clears)</li>
+<li><a href="/sandbox/sms/limits">GET /sandbox/sms/limits</a> — POST <code>{{"per_minute", "per_hour", "per_day"}}</code> sets the flow control per number (Aliyun's defaults 1, 5, 10)</li>
 </ul>
 <h2>Robot platform (机器人平台)</h2>
 <p>secret <code>{robot_secret}</code>; every call signed: <code>X-Robot-Timestamp</code> (unix seconds, ±{max_skew} s) and <code>X-Robot-Signature</code> = hex HMAC-SHA256(secret, timestamp + "." + body). Answers <code>{{"errcode", "errmsg"}}</code>: 40001 bad signature, 40003 bad parameters, 41001 not in group, 50000 injected fault.</p>
@@ -379,7 +449,8 @@ async fn index(axum::extract::State(state): axum::extract::State<SandboxState>) 
 <ul>
 <li>POST /v3/fund-app/mch-transfer/transfer-bills — a bill in WAIT_USER_CONFIRM (or as the next fault says)</li>
 <li>GET /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{{out_bill_no}}</li>
-<li>GET /v3/fund-app/mch-transfer/bills?bill_date=YYYY-MM-DD — bills created that day (Beijing time)</li>
+<li>GET /v3/bill/fundflowbill?bill_date=YYYY-MM-DD&amp;account_type=OPERATION&amp;tar_type=GZIP — the day's fund-flow bill (资金账单): <code>{{"hash_type", "hash_value", "download_url"}}</code>; a 支出 line per bill that reached SUCCESS that day (Beijing time); NO_STATEMENT_EXIST for a day without flows, STATEMENT_CREATING for today</li>
+<li>GET /v3/billdownload/file?token= — the file (signed request, once, within 30 s), gzipped when asked</li>
 <li><a href="/sandbox/pay/config">GET /sandbox/pay/config</a> — the platform public key, serial and APIv3 key for the local setup</li>
 <li><a href="/sandbox/pay/bills">GET /sandbox/pay/bills?out_bill_no=</a> — bills and notification deliveries</li>
 <li><a href="/sandbox/pay/faults">GET /sandbox/pay/faults</a> — POST <code>{{"next": [fault…]}}</code> replaces the queue (accept, timeout_after_accept, system_error, processing_then_fail, not_enough, name_mismatch, auto_confirm); DELETE clears</li>
@@ -387,6 +458,8 @@ async fn index(axum::extract::State(state): axum::extract::State<SandboxState>) 
 <li>POST /sandbox/pay/bills/{{out_bill_no}}/state <code>{{"state", "fail_reason"?}}</code> — force a state</li>
 <li><a href="/sandbox/pay/names">GET /sandbox/pay/names</a> — PUT /sandbox/pay/names/{{openid}} <code>{{"name"}}</code>: a real name that must match user_name</li>
 <li><a href="/sandbox/pay/conflicts">GET /sandbox/pay/conflicts</a> — out_bill_no reused with other parameters</li>
+<li><a href="/sandbox/pay/fund-flow">GET /sandbox/pay/fund-flow</a> — the operation account's flows and balance; PUT <code>{{"today_ready": bool}}</code> serves today's bill now (the flows so far); GET /sandbox/pay/fund-flow/{{YYYY-MM-DD}} — a day's plain file</li>
+<li><a href="/sandbox/pay/fund-flow/faults">GET /sandbox/pay/fund-flow/faults</a> — POST <code>{{"next": [fault…]}}</code>, one per application for a bill (creating, not_found, wrong_hash, malformed, corrupt_gzip, download_not_found, foreign_host); DELETE clears</li>
 </ul>
 <h2>Ad system (广告系统)</h2>
 <p>calls <code>{gpet_base_url}{ad_callback}</code>, form-encoded, signed with MD5 and secret <code>{ad_secret}</code></p>
@@ -394,15 +467,20 @@ async fn index(axum::extract::State(state): axum::extract::State<SandboxState>) 
 <li>POST /sandbox/ads/click <code>{{"group_wxid", "amount_fen", "campaign_id"?, "trans_id"?, "repeat"?, "tamper"?: "signature"|"stale"}}</code></li>
 <li><a href="/sandbox/ads/clicks">GET /sandbox/ads/clicks</a> — the calls made and gpet's answers</li>
 </ul>
-<h2>Mail (邮件)</h2>
-<p>key <code>{mail_key}</code> in header <code>X-Mail-Key</code></p>
+<h2>Mail (SMTP) and WeCom group robot (企业微信群机器人)</h2>
+<p>SMTP {smtp}: AUTH PLAIN or LOGIN as <code>{smtp_user}</code>, only after TLS</p>
+<p>webhook key <code>{wecom_key}</code>: POST /cgi-bin/webhook/send?key= <code>{{"msgtype": "markdown"|"text", …}}</code> → <code>{{"errcode", "errmsg"}}</code>: 93000 unknown key, 45009 over {wecom_rate} a minute, 40058 content too long (markdown {markdown_limit} bytes)</p>
 <ul>
-<li>POST /mail/v1/send <code>{{"to", "subject", "text"}}</code> → <code>{{"id"}}</code></li>
-<li><a href="/sandbox/mail">GET /sandbox/mail</a> — messages sent, newest last</li>
-<li><a href="/sandbox/mail/faults">GET /sandbox/mail/faults</a> — POST <code>{{"fail_next": n}}</code> fails the next n sends with 500</li>
+<li><a href="/sandbox/mail">GET /sandbox/mail</a> — mail and WeCom messages received, newest last</li>
+<li><a href="/sandbox/mail/inbox">GET /sandbox/mail/inbox</a> — the same as a page</li>
+<li><a href="/sandbox/mail/faults">GET /sandbox/mail/faults</a> — POST <code>{{"refuse_next"?, "drop_next"?, "stall_next"?, "wecom_fail_next"?}}</code>: the next n messages refused (554) or dropped, connections never greeted, webhook posts busy (-1)</li>
 </ul>"#,
         app_id = html::escape(&config.app_id),
-        sms_key = html::escape(&config.sms_key),
+        sms_key_id = html::escape(&config.sms_access_key_id),
+        sms_key_secret = html::escape(&config.sms_access_key_secret),
+        sms_sign_name = html::escape(&config.sms_sign_name),
+        sms_template_code = html::escape(&config.sms_template_code),
+        sms_template_text = html::escape(sms::TEMPLATE_TEXT),
         inbox_limit = sms::INBOX_LIMIT,
         robot_secret = html::escape(&config.robot_secret),
         max_skew = robot::MAX_SKEW_SECS,
@@ -419,7 +497,14 @@ async fn index(axum::extract::State(state): axum::extract::State<SandboxState>) 
         platform_serial = wechat_pay::PLATFORM_SERIAL,
         ad_callback = ads::CALLBACK_PATH,
         ad_secret = html::escape(&config.ad_secret),
-        mail_key = html::escape(&config.mail_key),
+        smtp = match state.inner.smtp_addrs.get() {
+            Some(addrs) => format!("on {} (STARTTLS) and {} (implicit TLS)", addrs.starttls, addrs.implicit),
+            None => "off".to_owned(),
+        },
+        smtp_user = html::escape(config.smtp.as_ref().map(|s| s.username.as_str()).unwrap_or("-")),
+        wecom_key = html::escape(&config.wecom_webhook_key),
+        wecom_rate = wecom::RATE_LIMIT,
+        markdown_limit = wecom::MARKDOWN_LIMIT,
     );
     Html(html::page("gpet sandbox", "", &body))
 }

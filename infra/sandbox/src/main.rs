@@ -4,6 +4,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 
 use anyhow::Context;
 use gpet_sandbox::SandboxConfig;
+use gpet_sandbox::smtp::{self, SmtpConfig};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -23,7 +24,11 @@ async fn main() -> anyhow::Result<()> {
         app_id: std::env::var("GPET_WECHAT_APP_ID").unwrap_or(defaults.app_id),
         app_secret: std::env::var("GPET_WECHAT_APP_SECRET").unwrap_or(defaults.app_secret),
         public_base_url: std::env::var("GPET_SANDBOX_PUBLIC_URL").ok(),
-        sms_key: std::env::var("GPET_SMS_KEY").unwrap_or(defaults.sms_key),
+        sms_access_key_id: std::env::var("GPET_SANDBOX_SMS_ACCESS_KEY_ID").unwrap_or(defaults.sms_access_key_id),
+        sms_access_key_secret: std::env::var("GPET_SANDBOX_SMS_ACCESS_KEY_SECRET")
+            .unwrap_or(defaults.sms_access_key_secret),
+        sms_sign_name: std::env::var("GPET_SANDBOX_SMS_SIGN_NAME").unwrap_or(defaults.sms_sign_name),
+        sms_template_code: std::env::var("GPET_SANDBOX_SMS_TEMPLATE_CODE").unwrap_or(defaults.sms_template_code),
         robot_secret: std::env::var("GPET_ROBOT_SECRET").unwrap_or(defaults.robot_secret),
         gpet_base_url: std::env::var("GPET_SANDBOX_GPET_URL").ok().filter(|url| !url.is_empty()),
         chatter: std::env::var("GPET_SANDBOX_CHATTER").is_ok_and(|value| value == "1"),
@@ -31,16 +36,47 @@ async fn main() -> anyhow::Result<()> {
         pay_api_v3_key: defaults.pay_api_v3_key,
         pay_merchant_public_key_pem: merchant_public_key_pem()?,
         ad_secret: std::env::var("GPET_SANDBOX_AD_SECRET").unwrap_or(defaults.ad_secret),
-        mail_key: std::env::var("GPET_SANDBOX_MAIL_KEY").unwrap_or(defaults.mail_key),
+        smtp: Some(smtp_config()?),
+        wecom_webhook_key: std::env::var("GPET_SANDBOX_WECOM_KEY").unwrap_or(defaults.wecom_webhook_key),
     };
 
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let sandbox =
         gpet_sandbox::spawn_on(addr, config).await.with_context(|| format!("cannot serve the sandbox on {addr}"))?;
     tracing::info!(base_url = %sandbox.base_url, "gpet sandbox listening");
+    if let Some(smtp) = &sandbox.smtp {
+        tracing::info!(starttls = %smtp.starttls, implicit = %smtp.implicit, "gpet sandbox SMTP listening");
+    }
 
     tokio::signal::ctrl_c().await?;
     sandbox.shutdown().await
+}
+
+/// The SMTP server: its certificate (issued by the local CA, `.local/env` names the files), its
+/// ports (`GPET_SANDBOX_SMTP_PORT`, STARTTLS, 3587; `GPET_SANDBOX_SMTPS_PORT`, implicit TLS,
+/// 3465) and the account gpet logs in with.
+fn smtp_config() -> anyhow::Result<SmtpConfig> {
+    let file = |name: &str| -> anyhow::Result<String> {
+        let path = std::env::var(name)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .with_context(|| format!("{name} is not set (source .local/env, written by infra/scripts/services.sh)"))?;
+        std::fs::read_to_string(&path).with_context(|| format!("cannot read {name}={path:?}"))
+    };
+    let port = |name: &str, default: u16| -> anyhow::Result<u16> {
+        match std::env::var(name) {
+            Ok(port) if !port.is_empty() => port.parse().with_context(|| format!("{name}={port:?} is not a port")),
+            _ => Ok(default),
+        }
+    };
+    Ok(SmtpConfig {
+        username: std::env::var("GPET_SANDBOX_SMTP_USERNAME").unwrap_or_else(|_| smtp::DEFAULT_USERNAME.to_owned()),
+        password: std::env::var("GPET_SANDBOX_SMTP_PASSWORD").unwrap_or_else(|_| smtp::DEFAULT_PASSWORD.to_owned()),
+        cert_chain_pem: file("GPET_SANDBOX_SMTP_CERT_FILE")?,
+        key_pem: file("GPET_SANDBOX_SMTP_KEY_FILE")?,
+        starttls_port: port("GPET_SANDBOX_SMTP_PORT", 3587)?,
+        implicit_port: port("GPET_SANDBOX_SMTPS_PORT", 3465)?,
+    })
 }
 
 /// The merchant's public key PEM, from `GPET_SANDBOX_PAY_MERCHANT_PUBLIC_KEY_PEM` or else the

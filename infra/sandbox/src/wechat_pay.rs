@@ -29,9 +29,24 @@
 //! - `GET /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}` → the bill
 //!   `{mch_id, out_bill_no, transfer_bill_no, appid, state, transfer_amount, transfer_remark,
 //!   fail_reason?, openid, create_time, update_time}`, or 404 `NOT_FOUND`.
-//! - `GET /v3/fund-app/mch-transfer/bills?bill_date=YYYY-MM-DD` → `{"bills": [bill…]}`, the bills
-//!   created that day in Beijing time, oldest first (the sandbox's stand-in for the downloadable
-//!   fund-flow bill).
+//! - `GET /v3/bill/fundflowbill?bill_date=YYYY-MM-DD&account_type=BASIC|OPERATION|FEES&tar_type=GZIP`
+//!   (申请资金账单) → `{hash_type: "SHA1", hash_value, download_url}`, hash_value being the SHA-1 of
+//!   the plain (not gzipped) file. The sandbox's merchant moves money in its operation account
+//!   only: every bill that reaches SUCCESS is a 支出 flow there (业务名称 and 业务类型 企业付款,
+//!   业务凭证号 the out_bill_no, 微信支付业务单号 the transfer_bill_no), a bill forced away from
+//!   SUCCESS a 收入 flow back (企业付款退回); the balance starts at [`OPENING_BALANCE_FEN`]. Errors
+//!   are 400 `{code, message}`: `NO_STATEMENT_EXIST` for a day (or another account) without
+//!   flows, `STATEMENT_CREATING` for today (a day's bill exists from the next day, Beijing
+//!   time), `INVALID_REQUEST` for a day after today or more than [`BILL_DAYS_KEPT`] days ago,
+//!   `PARAM_ERROR` for bad parameters.
+//! - `GET {download_url}` = `/v3/billdownload/file?token=…[&tartype=gzip]`, signed like any
+//!   request (over that path and query), within [`DOWNLOAD_VALID_FOR`] and once: the file's bytes,
+//!   gzipped when `tar_type=GZIP` was asked, without signature headers; an unknown, used or
+//!   expired token is 400 `INVALID_REQUEST`. The download URL is on the host the application
+//!   was sent to. The file: the header `记账时间,微信支付业务单号,资金流水单号,业务名称,业务类型,
+//!   收支类型,收支金额(元),账户结余(元),资金变更提交申请人,备注,业务凭证号`, one line per flow with
+//!   every value after a backtick, then `资金流水总笔数,收入笔数,收入金额,支出笔数,支出金额` and its
+//!   backticked line, CRLF line ends.
 //!
 //! A bill reaching SUCCESS, FAIL or CANCELLED is notified at once: POST to its `notify_url` with
 //! `{id, create_time, resource_type: "encrypt-resource", event_type:
@@ -42,6 +57,13 @@
 //! create_time, update_time}`. Any 2xx answer is a delivery; otherwise the same notification is
 //! posted again up to [`NOTIFY_RETRIES`] times, [`NOTIFY_RETRY_EVERY`] apart. Every attempt is
 //! recorded.
+//!
+//! Fund-flow faults, one taken from their own queue by each application for a bill:
+//! `creating` (STATEMENT_CREATING whatever the day), `not_found` (a bare 404, as for a route
+//! WeChat Pay does not have), `wrong_hash` (hash_value is not the file's), `malformed` (the
+//! summary line disagrees with the flows; the hash is that file's), `corrupt_gzip` (the served
+//! bytes are cut short), `download_not_found` (the download answers 404), `foreign_host` (the
+//! download URL names another host).
 //!
 //! Faults, one taken from the queue by each create that makes a new bill (a repeat of a known
 //! `out_bill_no` answers that bill and leaves the queue alone): `accept` (the default:
@@ -69,10 +91,18 @@
 //!   (FAIL without a reason gets `OTHER_FAIL_REASON_TYPE`);
 //! - `GET /sandbox/pay/names`, `GET`/`PUT /sandbox/pay/names/{openid}` `{"name"}` — the real
 //!   names WeChat knows for openids;
-//! - `GET /sandbox/pay/conflicts` → `{"conflicts": [{out_bill_no, fields, at}]}`.
+//! - `GET /sandbox/pay/conflicts` → `{"conflicts": [{out_bill_no, fields, at}]}`;
+//! - `GET /sandbox/pay/fund-flow` → `{today_ready, balance_fen, next, flows}`; `PUT` `{"today_ready":
+//!   bool}` — whether today's bill is served now (the flows so far, as if the day had ended)
+//!   instead of STATEMENT_CREATING, for tests that pay and reconcile within one day;
+//! - `GET`/`POST`/`DELETE /sandbox/pay/fund-flow/faults` — POST `{"next": [fault…]}` replaces the
+//!   fund-flow fault queue, DELETE empties it; each answers `{"next"}`;
+//! - `GET /sandbox/pay/fund-flow/{day}` — the plain file of that day's operation account (404
+//!   without flows), for people.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::time::Duration;
+use std::io::Write as _;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
@@ -145,6 +175,25 @@ const REQUIRED_REPORT_INFOS: [&str; 2] = ["活动名称", "奖励说明"];
 /// What scene 1000 lets the user see the money as.
 const RECV_PERCEPTIONS: [&str; 2] = ["活动奖励", "现金奖励"];
 
+/// The operation account's balance before the sandbox's first flow (¥1,000,000.00).
+pub const OPENING_BALANCE_FEN: i64 = 100_000_000;
+
+/// How long a fund-flow bill's download URL works (once).
+pub const DOWNLOAD_VALID_FOR: Duration = Duration::from_secs(30);
+
+/// How far back fund-flow bills can be applied for.
+pub const BILL_DAYS_KEPT: i64 = 90;
+
+/// The account transfers are paid from (运营账户).
+pub const TRANSFER_ACCOUNT: &str = "OPERATION";
+
+/// 业务名称 of a transfer's flows.
+const TRANSFER_BUSINESS: &str = "企业付款";
+
+/// The header of a fund-flow bill, and of its summary.
+const FUND_FLOW_HEADER: &str = "记账时间,微信支付业务单号,资金流水单号,业务名称,业务类型,收支类型,收支金额(元),账户结余(元),资金变更提交申请人,备注,业务凭证号";
+const FUND_FLOW_SUMMARY_HEADER: &str = "资金流水总笔数,收入笔数,收入金额,支出笔数,支出金额";
+
 const MAX_REMARK_CHARS: usize = 32;
 const NOTIFICATION_AAD: &str = "mch_payment";
 
@@ -152,7 +201,8 @@ pub(crate) fn routes() -> Router<SandboxState> {
     Router::new()
         .route("/v3/fund-app/mch-transfer/transfer-bills", post(create_bill))
         .route("/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}", get(query_bill))
-        .route("/v3/fund-app/mch-transfer/bills", get(bills_of_day))
+        .route("/v3/bill/fundflowbill", get(apply_for_fund_flow_bill))
+        .route("/v3/billdownload/file", get(download_bill))
         .route("/sandbox/pay/config", get(show_config))
         .route("/sandbox/pay/merchant-key", put(set_merchant_key))
         .route("/sandbox/pay/faults", get(show_faults).post(set_faults).delete(clear_faults))
@@ -163,6 +213,12 @@ pub(crate) fn routes() -> Router<SandboxState> {
         .route("/sandbox/pay/names", get(list_names))
         .route("/sandbox/pay/names/{openid}", get(show_name).put(put_name))
         .route("/sandbox/pay/conflicts", get(list_conflicts))
+        .route("/sandbox/pay/fund-flow", get(show_fund_flow).put(set_fund_flow))
+        .route(
+            "/sandbox/pay/fund-flow/faults",
+            get(show_statement_faults).post(set_statement_faults).delete(clear_statement_faults),
+        )
+        .route("/sandbox/pay/fund-flow/{day}", get(fund_flow_file_page))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -679,6 +735,57 @@ struct Delivery {
     error: Option<String>,
 }
 
+/// What the next applications for a fund-flow bill do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum StatementFault {
+    Creating,
+    NotFound,
+    WrongHash,
+    Malformed,
+    CorruptGzip,
+    DownloadNotFound,
+    ForeignHost,
+}
+
+/// One movement of the operation account.
+#[derive(Debug, Clone, Serialize)]
+struct Flow {
+    #[serde(serialize_with = "serialize_rfc3339")]
+    at: DateTime<FixedOffset>,
+    transfer_bill_no: String,
+    flow_no: String,
+    /// 业务类型.
+    business_type: &'static str,
+    income: bool,
+    amount_fen: i64,
+    /// 账户结余 after it.
+    balance_fen: i64,
+    remark: String,
+    out_bill_no: String,
+}
+
+fn serialize_rfc3339<S: serde::Serializer>(time: &DateTime<FixedOffset>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&rfc3339(time))
+}
+
+/// A file waiting for its download.
+#[derive(Debug, Clone)]
+struct Download {
+    bytes: Vec<u8>,
+    until: Instant,
+    not_found: bool,
+}
+
+/// What a download token gets.
+#[derive(Debug, PartialEq, Eq)]
+enum Downloaded {
+    File(Vec<u8>),
+    NotFound,
+    /// Unknown, used or expired.
+    Invalid,
+}
+
 /// What a create came to.
 #[derive(Debug)]
 enum Created {
@@ -708,6 +815,12 @@ pub(crate) struct PayState {
     conflicts: VecDeque<Conflict>,
     notifications: VecDeque<Delivery>,
     next_bill: u64,
+    /// The operation account's movements, oldest first, and its balance now.
+    flows: Vec<Flow>,
+    balance_fen: i64,
+    statement_faults: VecDeque<StatementFault>,
+    today_ready: bool,
+    downloads: HashMap<String, Download>,
 }
 
 fn push_capped<T>(records: &mut VecDeque<T>, record: T) {
@@ -727,6 +840,92 @@ impl PayState {
             conflicts: VecDeque::new(),
             notifications: VecDeque::new(),
             next_bill: 0,
+            flows: Vec::new(),
+            balance_fen: OPENING_BALANCE_FEN,
+            statement_faults: VecDeque::new(),
+            today_ready: false,
+            downloads: HashMap::new(),
+        }
+    }
+
+    /// Books `bill`'s money out of the operation account (or, `income`, back into it) at `at`.
+    fn book(&mut self, bill: &Bill, income: bool, at: DateTime<FixedOffset>) {
+        let amount = bill.params.transfer_amount;
+        self.balance_fen += if income { amount } else { -amount };
+        let flow_no = format!("1900{}{:016}", at.format("%Y%m%d"), self.flows.len() + 1);
+        self.flows.push(Flow {
+            at,
+            transfer_bill_no: bill.transfer_bill_no.clone(),
+            flow_no,
+            business_type: if income { "企业付款退回" } else { TRANSFER_BUSINESS },
+            income,
+            amount_fen: amount,
+            balance_fen: self.balance_fen,
+            remark: bill.params.transfer_remark.clone(),
+            out_bill_no: bill.out_bill_no.clone(),
+        });
+    }
+
+    /// The plain fund-flow bill of `day` (Beijing time): `None` when nothing moved that day.
+    /// `tamper` makes its summary disagree with its lines.
+    fn fund_flow_file(&self, day: NaiveDate, applicant: &str, tamper: bool) -> Option<String> {
+        let flows: Vec<&Flow> = self.flows.iter().filter(|flow| beijing_day(&flow.at) == day).collect();
+        if flows.is_empty() {
+            return None;
+        }
+        // Escaped as WeChat Pay escapes line breaks inside a value.
+        let value = |text: &str| text.replace('\r', "\\r").replace('\n', "\\n");
+        let mut file = format!("{FUND_FLOW_HEADER}\r\n");
+        let (mut income, mut income_fen, mut expense, mut expense_fen) = (0, 0, 0, 0);
+        for flow in &flows {
+            if flow.income {
+                income += 1;
+                income_fen += flow.amount_fen;
+            } else {
+                expense += 1;
+                expense_fen += flow.amount_fen;
+            }
+            file.push_str(&format!(
+                "`{},`{},`{},`{TRANSFER_BUSINESS},`{},`{},`{},`{},`{applicant},`{},`{}\r\n",
+                flow.at.format("%Y-%m-%d %H:%M:%S"),
+                flow.transfer_bill_no,
+                flow.flow_no,
+                flow.business_type,
+                if flow.income { "收入" } else { "支出" },
+                yuan(flow.amount_fen),
+                yuan(flow.balance_fen),
+                value(&flow.remark),
+                flow.out_bill_no,
+            ));
+        }
+        if tamper {
+            expense_fen += 1;
+        }
+        file.push_str(&format!("{FUND_FLOW_SUMMARY_HEADER}\r\n"));
+        file.push_str(&format!(
+            "`{},`{income},`{},`{expense},`{}\r\n",
+            flows.len(),
+            yuan(income_fen),
+            yuan(expense_fen)
+        ));
+        Some(file)
+    }
+
+    /// Keeps `bytes` for one download through a new token, within [`DOWNLOAD_VALID_FOR`] of `now`.
+    fn offer_download(&mut self, bytes: Vec<u8>, not_found: bool, now: Instant) -> String {
+        self.downloads.retain(|_, download| download.until > now);
+        let token = random_text(64);
+        self.downloads.insert(token.clone(), Download { bytes, until: now + DOWNLOAD_VALID_FOR, not_found });
+        token
+    }
+
+    /// The file of `token`, once.
+    fn take_download(&mut self, token: &str, now: Instant) -> Downloaded {
+        match self.downloads.remove(token) {
+            Some(download) if download.until <= now => Downloaded::Invalid,
+            Some(download) if download.not_found => Downloaded::NotFound,
+            Some(download) => Downloaded::File(download.bytes),
+            None => Downloaded::Invalid,
         }
     }
 
@@ -776,6 +975,9 @@ impl PayState {
         };
         self.bills.insert(bill.out_bill_no.clone(), bill.clone());
         self.order.push(bill.out_bill_no.clone());
+        if bill.state == BillState::Success {
+            self.book(&bill, false, now);
+        }
         Created::New(bill, fault)
     }
 
@@ -792,19 +994,19 @@ impl PayState {
         if from.is_some_and(|from| from != bill.state) {
             return Err(ChangeError::WrongState(bill.state));
         }
+        let was = bill.state;
         bill.state = to;
         bill.fail_reason = fail_reason;
         bill.updated = now;
-        Ok(bill.clone())
-    }
-
-    /// The bills created on `day` (Beijing time), oldest first.
-    fn bills_of(&self, day: NaiveDate) -> Vec<&Bill> {
-        self.order
-            .iter()
-            .filter_map(|out_bill_no| self.bills.get(out_bill_no))
-            .filter(|bill| beijing_day(&bill.created) == day)
-            .collect()
+        let bill = bill.clone();
+        // The money leaves at SUCCESS; a bill forced away from SUCCESS (never a real WeChat Pay
+        // move) gets it back, so that the fund-flow bill and the query tell one story.
+        match (was == BillState::Success, to == BillState::Success) {
+            (false, true) => self.book(&bill, false, now),
+            (true, false) => self.book(&bill, true, now),
+            _ => {}
+        }
+        Ok(bill)
     }
 }
 
@@ -1060,15 +1262,29 @@ async fn query_bill(
 }
 
 #[derive(Debug, Deserialize)]
-struct DayQuery {
+struct FundFlowQuery {
     bill_date: Option<String>,
+    account_type: Option<String>,
+    tar_type: Option<String>,
 }
 
-async fn bills_of_day(
+/// SHA-1 of `bytes`, lower-case hex.
+fn sha1_hex(bytes: &[u8]) -> String {
+    hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, bytes))
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).expect("writing to memory works");
+    encoder.finish().expect("writing to memory works")
+}
+
+/// 申请资金账单.
+async fn apply_for_fund_flow_bill(
     State(state): State<SandboxState>,
     method: Method,
     OriginalUri(uri): OriginalUri,
-    Query(query): Query<DayQuery>,
+    Query(query): Query<FundFlowQuery>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -1076,10 +1292,99 @@ async fn bills_of_day(
         return refused;
     }
     let day = query.bill_date.as_deref().and_then(|day| NaiveDate::parse_from_str(day, "%Y-%m-%d").ok());
-    let Some(day) = day else { return param_error(&state, "bill_date 应为 YYYY-MM-DD") };
-    let mch_id = &state.config().pay_mch_id;
-    let bills: Vec<Value> = state.pay().bills_of(day).into_iter().map(|bill| bill.partner_view(mch_id)).collect();
-    signed_answer(&state, StatusCode::OK, &json!({ "bills": bills }))
+    let Some(day) = day else { return param_error(&state, "bill_date 应为 yyyy-MM-dd") };
+    let account = query.account_type.as_deref().unwrap_or("BASIC");
+    if !matches!(account, "BASIC" | "OPERATION" | "FEES") {
+        return param_error(&state, "account_type 应为 BASIC、OPERATION 或 FEES");
+    }
+    let gzipped = match query.tar_type.as_deref() {
+        None => false,
+        Some("GZIP") => true,
+        Some(_) => return param_error(&state, "tar_type 只能为 GZIP"),
+    };
+    let fault = state.pay().statement_faults.pop_front();
+    match fault {
+        Some(StatementFault::NotFound) => return (StatusCode::NOT_FOUND, "not found\n").into_response(),
+        Some(StatementFault::Creating) => {
+            return refusal(&state, StatusCode::BAD_REQUEST, "STATEMENT_CREATING", "账单生成中");
+        }
+        _ => {}
+    }
+    let today = beijing_day(&beijing(Utc::now()));
+    if day > today {
+        return refusal(&state, StatusCode::BAD_REQUEST, "INVALID_REQUEST", "请求的账单日期不能晚于今天");
+    }
+    if (today - day).num_days() > BILL_DAYS_KEPT {
+        return refusal(&state, StatusCode::BAD_REQUEST, "INVALID_REQUEST", "请求的账单日期已过期");
+    }
+    if day == today && !state.pay().today_ready {
+        return refusal(&state, StatusCode::BAD_REQUEST, "STATEMENT_CREATING", "账单生成中");
+    }
+    let applicant = format!("{}API", state.config().pay_mch_id);
+    let file = if account == TRANSFER_ACCOUNT {
+        state.pay().fund_flow_file(day, &applicant, fault == Some(StatementFault::Malformed))
+    } else {
+        None
+    };
+    let Some(file) = file else {
+        return refusal(&state, StatusCode::BAD_REQUEST, "NO_STATEMENT_EXIST", "请求的账单文件不存在");
+    };
+    let plain = file.into_bytes();
+    let hash_value = if fault == Some(StatementFault::WrongHash) {
+        sha1_hex(&[&plain[..], b"tampered"].concat())
+    } else {
+        sha1_hex(&plain)
+    };
+    let mut served = if gzipped { gzip(&plain) } else { plain };
+    if fault == Some(StatementFault::CorruptGzip) {
+        served.truncate(served.len() / 2);
+    }
+    let not_found = fault == Some(StatementFault::DownloadNotFound);
+    let token = state.pay().offer_download(served, not_found, Instant::now());
+    // The file is on the host the application came to (WeChat Pay's own), unless told otherwise.
+    let host = match headers.get(header::HOST).and_then(|value| value.to_str().ok()) {
+        _ if fault == Some(StatementFault::ForeignHost) => "http://bills.example.com".to_owned(),
+        Some(host) => format!("http://{host}"),
+        None => state.base_url().to_owned(),
+    };
+    let tartype = if gzipped { "&tartype=gzip" } else { "" };
+    let download_url = format!("{host}/v3/billdownload/file?token={token}{tartype}");
+    tracing::info!(%day, account, ?fault, "fund-flow bill applied for");
+    signed_answer(
+        &state,
+        StatusCode::OK,
+        &json!({ "hash_type": "SHA1", "hash_value": hash_value, "download_url": download_url }),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct DownloadQuery {
+    token: Option<String>,
+}
+
+/// 下载账单: the bytes themselves, without signature headers.
+async fn download_bill(
+    State(state): State<SandboxState>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    Query(query): Query<DownloadQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(refused) = authenticate(&state, &method, &uri, &headers, &body) {
+        return refused;
+    }
+    let token = query.token.unwrap_or_default();
+    let taken = state.pay().take_download(&token, Instant::now());
+    match taken {
+        Downloaded::File(bytes) => {
+            ([(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"))], bytes).into_response()
+        }
+        Downloaded::NotFound => (StatusCode::NOT_FOUND, "not found\n").into_response(),
+        Downloaded::Invalid => {
+            refusal(&state, StatusCode::BAD_REQUEST, "INVALID_REQUEST", "下载链接已失效，请重新申请账单")
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1294,6 +1599,87 @@ async fn list_conflicts(State(state): State<SandboxState>) -> Json<Value> {
     Json(json!({ "conflicts": state.pay().conflicts }))
 }
 
+fn fund_flow_view(state: &SandboxState) -> Json<Value> {
+    let pay = state.pay();
+    Json(json!({
+        "today_ready": pay.today_ready,
+        "balance_fen": pay.balance_fen,
+        "next": pay.statement_faults,
+        "flows": pay.flows,
+    }))
+}
+
+async fn show_fund_flow(State(state): State<SandboxState>) -> Json<Value> {
+    fund_flow_view(&state)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FundFlowSettings {
+    today_ready: bool,
+}
+
+async fn set_fund_flow(State(state): State<SandboxState>, body: Bytes) -> Response {
+    let settings: FundFlowSettings = match serde_json::from_slice(&body) {
+        Ok(settings) => settings,
+        Err(error) => {
+            return sandbox_error(StatusCode::BAD_REQUEST, format!("expected {{\"today_ready\": bool}}: {error}"));
+        }
+    };
+    tracing::info!(today_ready = settings.today_ready, "fund-flow settings set");
+    state.pay().today_ready = settings.today_ready;
+    fund_flow_view(&state).into_response()
+}
+
+fn statement_faults_view(state: &SandboxState) -> Json<Value> {
+    Json(json!({ "next": state.pay().statement_faults }))
+}
+
+async fn show_statement_faults(State(state): State<SandboxState>) -> Json<Value> {
+    statement_faults_view(&state)
+}
+
+async fn set_statement_faults(State(state): State<SandboxState>, body: Bytes) -> Response {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Request {
+        next: Vec<StatementFault>,
+    }
+    let request: Request = match serde_json::from_slice(&body) {
+        Ok(request) => request,
+        Err(error) => {
+            return sandbox_error(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "expected {{\"next\": [fault…]}} with faults among creating, not_found, wrong_hash, malformed, corrupt_gzip, download_not_found, foreign_host: {error}"
+                ),
+            );
+        }
+    };
+    tracing::info!(faults = ?request.next, "fund-flow faults set");
+    state.pay().statement_faults = request.next.into();
+    statement_faults_view(&state).into_response()
+}
+
+async fn clear_statement_faults(State(state): State<SandboxState>) -> Json<Value> {
+    state.pay().statement_faults.clear();
+    statement_faults_view(&state)
+}
+
+/// A day's plain file of the operation account, as it would be downloaded.
+async fn fund_flow_file_page(State(state): State<SandboxState>, Path(day): Path<String>) -> Response {
+    let Ok(day) = NaiveDate::parse_from_str(&day, "%Y-%m-%d") else {
+        return sandbox_error(StatusCode::BAD_REQUEST, "the day is YYYY-MM-DD");
+    };
+    let applicant = format!("{}API", state.config().pay_mch_id);
+    match state.pay().fund_flow_file(day, &applicant, false) {
+        Some(file) => {
+            ([(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"))], file).into_response()
+        }
+        None => sandbox_error(StatusCode::NOT_FOUND, format!("no fund flow on {day}")),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The confirm page
 
@@ -1494,20 +1880,88 @@ mod tests {
     }
 
     #[test]
-    fn bills_of_a_day_are_those_created_that_beijing_day_oldest_first() {
+    fn a_day_s_file_has_a_line_per_flow_that_day_and_a_summary_that_adds_up() {
         let mut pay = PayState::new();
+        let day = NaiveDate::from_ymd_opt(2026, 1, 2).unwrap();
+        pay.faults = [Fault::AutoConfirm].into();
         pay.create("GWLATE1", params(), at("2026-01-01T23:59:59+08:00"));
-        pay.create("GWEARLY1", params(), at("2026-01-02T00:00:00+08:00"));
-        pay.create("GWUTC01", params(), at("2026-01-01T16:30:00+00:00"));
-        let day = |text: &str| -> Vec<String> {
-            pay.bills_of(NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap())
-                .into_iter()
-                .map(|bill| bill.out_bill_no.clone())
-                .collect()
-        };
-        assert_eq!(day("2026-01-01"), ["GWLATE1"]);
-        assert_eq!(day("2026-01-02"), ["GWEARLY1", "GWUTC01"]);
-        assert!(day("2026-01-03").is_empty());
+        pay.create("GW1A1", Params { transfer_amount: 29, ..params() }, at("2026-01-02T00:00:00+08:00"));
+        pay.create("GW2A1", params(), at("2026-01-02T09:00:00+08:00"));
+        pay.change("GW1A1", None, BillState::Success, None, at("2026-01-02T10:00:00+08:00")).unwrap();
+        pay.change("GW2A1", None, BillState::Success, None, at("2026-01-02T11:00:00+08:00")).unwrap();
+        pay.change("GW2A1", None, BillState::Fail, None, at("2026-01-02T12:00:00+08:00")).unwrap();
+        pay.create("GW3A1", params(), at("2026-01-02T13:00:00+08:00"));
+        let file = pay.fund_flow_file(day, "1900000109API", false).unwrap();
+        let lines: Vec<&str> = file.split("\r\n").collect();
+        assert_eq!(lines[0], FUND_FLOW_HEADER);
+        let no = |i: usize| format!("190020260102{i:016}");
+        let expected = [
+            format!(
+                "`2026-01-02 10:00:00,`{},`{},`企业付款,`企业付款,`支出,`0.29,`999998.71,`1900000109API,`群主收益提现,`GW1A1",
+                pay.bills["GW1A1"].transfer_bill_no,
+                no(2)
+            ),
+            format!(
+                "`2026-01-02 11:00:00,`{},`{},`企业付款,`企业付款,`支出,`1.00,`999997.71,`1900000109API,`群主收益提现,`GW2A1",
+                pay.bills["GW2A1"].transfer_bill_no,
+                no(3)
+            ),
+            format!(
+                "`2026-01-02 12:00:00,`{},`{},`企业付款,`企业付款退回,`收入,`1.00,`999998.71,`1900000109API,`群主收益提现,`GW2A1",
+                pay.bills["GW2A1"].transfer_bill_no,
+                no(4)
+            ),
+        ];
+        assert_eq!(&lines[1..4], &expected, "the day before and bills not paid are not in it");
+        assert_eq!(&lines[4..], [FUND_FLOW_SUMMARY_HEADER, "`3,`1,`1.00,`2,`1.29", ""]);
+        assert_eq!(pay.balance_fen, OPENING_BALANCE_FEN - 100 - 29);
+
+        let tampered = pay.fund_flow_file(day, "1900000109API", true).unwrap();
+        assert!(tampered.ends_with("`3,`1,`1.00,`2,`1.30\r\n"), "{tampered}");
+        assert!(pay.fund_flow_file(day.succ_opt().unwrap(), "1900000109API", false).is_none());
+        assert!(pay.fund_flow_file(day.pred_opt().unwrap(), "x", false).unwrap().contains("`GWLATE1\r\n"));
+    }
+
+    #[test]
+    fn line_breaks_inside_a_remark_are_escaped() {
+        let mut pay = PayState::new();
+        pay.faults = [Fault::AutoConfirm].into();
+        pay.create(
+            "GW1A1",
+            Params { transfer_remark: "一\r\n二".to_owned(), ..params() },
+            at("2026-01-02T10:00:00+08:00"),
+        );
+        let file = pay.fund_flow_file(NaiveDate::from_ymd_opt(2026, 1, 2).unwrap(), "a", false).unwrap();
+        assert!(file.contains("`一\\r\\n二,`GW1A1\r\n"), "{file}");
+    }
+
+    #[test]
+    fn a_download_works_once_and_only_within_its_time() {
+        let mut pay = PayState::new();
+        let now = Instant::now();
+        let token = pay.offer_download(b"file".to_vec(), false, now);
+        assert_eq!(token.len(), 64);
+        assert_eq!(pay.take_download(&token, now + Duration::from_secs(29)), Downloaded::File(b"file".to_vec()));
+        assert_eq!(pay.take_download(&token, now), Downloaded::Invalid, "once");
+        let late = pay.offer_download(b"file".to_vec(), false, now);
+        assert_eq!(pay.take_download(&late, now + DOWNLOAD_VALID_FOR), Downloaded::Invalid);
+        let gone = pay.offer_download(b"file".to_vec(), true, now);
+        assert_eq!(pay.take_download(&gone, now), Downloaded::NotFound);
+        assert_eq!(pay.take_download("nothing", now), Downloaded::Invalid);
+        pay.offer_download(Vec::new(), false, now);
+        pay.offer_download(Vec::new(), false, now + DOWNLOAD_VALID_FOR);
+        assert_eq!(pay.downloads.len(), 1, "expired tokens are dropped");
+    }
+
+    #[test]
+    fn the_plain_file_s_hash_survives_gzip() {
+        let plain = "记账时间\r\n".repeat(50).into_bytes();
+        let zipped = gzip(&plain);
+        assert_eq!(&zipped[..2], &[0x1f, 0x8b]);
+        let mut unzipped = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&zipped[..]), &mut unzipped).unwrap();
+        assert_eq!(sha1_hex(&unzipped), sha1_hex(&plain));
+        assert_eq!(sha1_hex(b"abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
     }
 
     #[test]
@@ -1609,4 +2063,45 @@ mod tests {
         assert_eq!(yuan(5), "0.05");
         assert_eq!(yuan(123_456), "1234.56");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The payee's side, for the JS-SDK stand-in's `requestMerchantTransfer`
+
+/// A bill waiting for its payee, as `requestMerchantTransfer` names it: the merchant, the app and
+/// the bill's `package_info`.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Waiting {
+    pub out_bill_no: String,
+    pub amount_fen: i64,
+    pub remark: String,
+}
+
+/// The bill `package` opens, refused as WeChat's page refuses it: another merchant or app than
+/// the bill's, an unknown package, a bill no longer waiting.
+pub(crate) fn waiting_bill(state: &SandboxState, mch_id: &str, app_id: &str, package: &str) -> Result<Waiting, String> {
+    if mch_id != state.config().pay_mch_id {
+        return Err("商户号错误".to_owned());
+    }
+    let pay = state.pay();
+    let bill = pay.bills.values().find(|b| b.package_info == package).ok_or_else(|| "无效的 package".to_owned())?;
+    if bill.params.appid != app_id {
+        return Err("appId 与转账单不一致".to_owned());
+    }
+    if bill.state != BillState::WaitUserConfirm {
+        return Err(format!("该转账当前为 {}，无需确认", bill.state.as_str()));
+    }
+    Ok(Waiting {
+        out_bill_no: bill.out_bill_no.clone(),
+        amount_fen: bill.params.transfer_amount,
+        remark: bill.params.transfer_remark.clone(),
+    })
+}
+
+/// The payee confirms (or declines) the bill: as the confirm page does, notified to gpet.
+pub(crate) fn payee_decides(state: &SandboxState, out_bill_no: &str, cancel: bool) -> Result<String, String> {
+    user_decides(state, out_bill_no, cancel).map(|bill| bill.state.as_str().to_owned()).map_err(|e| match e {
+        ChangeError::Unknown => format!("no bill {out_bill_no}"),
+        ChangeError::WrongState(current) => format!("bill {out_bill_no} is {}", current.as_str()),
+    })
 }

@@ -781,32 +781,259 @@ async fn a_forced_state_is_kept_and_notified_only_when_final() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
-#[tokio::test]
-async fn bills_of_a_day_are_those_created_that_beijing_day() {
-    let h = start().await;
-    let first = h.create("GW17A1", 100).await;
-    h.create("GW17A2", 250).await;
-    let day = NaiveDate::parse_from_str(&first.json["create_time"].as_str().unwrap()[..10], "%Y-%m-%d").unwrap();
-    let beijing_today = (chrono::Utc::now() + TimeDelta::hours(8)).date_naive();
-    assert!(day == beijing_today || day.succ_opt() == Some(beijing_today), "create_time is on Beijing's date");
+// ---------------------------------------------------------------------------------------------
+// The fund-flow bill
 
-    let bills_of = |day: NaiveDate| format!("/v3/fund-app/mch-transfer/bills?bill_date={}", day.format("%Y-%m-%d"));
-    let answer = h.call(Method::GET, &bills_of(day), "").await;
-    assert!(answer.signed);
-    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
-    let bills = answer.json["bills"].as_array().unwrap();
-    let listed: Vec<(&str, i64)> = bills
-        .iter()
-        .map(|bill| (bill["out_bill_no"].as_str().unwrap(), bill["transfer_amount"].as_i64().unwrap()))
-        .collect();
-    assert_eq!(listed, [("GW17A1", 100), ("GW17A2", 250)]);
-    assert_eq!(bills[0]["mch_id"], MCH_ID);
-    assert_eq!(bills[0]["state"], "WAIT_USER_CONFIRM");
+fn beijing_today() -> NaiveDate {
+    (chrono::Utc::now() + TimeDelta::hours(8)).date_naive()
+}
 
-    for other in [day.pred_opt().unwrap(), day.succ_opt().unwrap()] {
-        let answer = h.call(Method::GET, &bills_of(other), "").await;
-        assert_eq!(answer.json, json!({"bills": []}), "{other}");
+fn fund_flow_path(day: NaiveDate, account: &str, gzip: bool) -> String {
+    let tar = if gzip { "&tar_type=GZIP" } else { "" };
+    format!("/v3/bill/fundflowbill?bill_date={}&account_type={account}{tar}", day.format("%Y-%m-%d"))
+}
+
+/// A download as gpet makes it: status, headers, bytes.
+struct Download {
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    bytes: Vec<u8>,
+}
+
+impl Harness {
+    async fn set_today_ready(&self, ready: bool) {
+        let response = self
+            .http
+            .put(self.url("/sandbox/pay/fund-flow"))
+            .json(&json!({"today_ready": ready}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
     }
-    let bad = h.call(Method::GET, "/v3/fund-app/mch-transfer/bills?bill_date=20260101", "").await;
-    assert_eq!((bad.status, bad.json["code"].as_str()), (StatusCode::BAD_REQUEST, Some("PARAM_ERROR")));
+
+    async fn set_statement_faults(&self, faults: &[&str]) {
+        let (status, answer) = self.post("/sandbox/pay/fund-flow/faults", json!({ "next": faults })).await;
+        assert_eq!((status, &answer["next"]), (StatusCode::OK, &json!(faults)), "{answer}");
+    }
+
+    /// Applies for a bill: the signed answer.
+    async fn apply(&self, day: NaiveDate, account: &str, gzip: bool) -> Answer {
+        let answer = self.call(Method::GET, &fund_flow_path(day, account, gzip), "").await;
+        if answer.status != StatusCode::NOT_FOUND {
+            assert!(answer.signed, "every answer is signed: {answer:?}");
+        }
+        answer
+    }
+
+    /// Downloads `url` (signed over its path and query unless `signed` is false).
+    async fn download(&self, url: &str, signed: bool) -> Download {
+        let parsed = url::Url::parse(url).unwrap();
+        let path = format!("{}?{}", parsed.path(), parsed.query().unwrap());
+        let mut request = self.http.get(url);
+        if signed {
+            request = request.header("Authorization", self.signed_by_merchant("GET", &path, ""));
+        }
+        let response = request.send().await.unwrap();
+        Download {
+            status: response.status(),
+            headers: response.headers().clone(),
+            bytes: response.bytes().await.unwrap().to_vec(),
+        }
+    }
+
+    /// Applies for today's bill of the operation account and downloads it: the answer, the
+    /// served bytes and the plain text.
+    async fn todays_bill(&self, gzip: bool) -> (Value, Vec<u8>, String) {
+        let answer = self.apply(beijing_today(), "OPERATION", gzip).await;
+        assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+        let download = self.download(answer.json["download_url"].as_str().unwrap(), true).await;
+        assert_eq!(download.status, StatusCode::OK);
+        let plain = if gzip { gunzip(&download.bytes) } else { download.bytes.clone() };
+        (answer.json, download.bytes, String::from_utf8(plain).unwrap())
+    }
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut plain).unwrap();
+    plain
+}
+
+fn sha1(bytes: &[u8]) -> String {
+    hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, bytes))
+}
+
+/// The values of a bill's backticked line.
+fn values(line: &str) -> Vec<&str> {
+    line.strip_prefix('`').unwrap().split(",`").collect()
+}
+
+#[tokio::test]
+async fn the_fund_flow_bill_has_a_paid_line_for_each_transfer_that_succeeded_gzipped_and_hashed() {
+    let h = start().await;
+    h.set_faults(&["auto_confirm", "accept", "name_mismatch", "accept"]).await;
+    h.create("GW17A1", 129).await;
+    h.create("GW17A2", 250).await;
+    h.create("GW17A3", 300).await;
+    let waiting = h.create("GW17A4", 400).await;
+    assert_eq!(waiting.json["state"], "WAIT_USER_CONFIRM");
+    let (status, _) = h.post("/sandbox/pay/confirm", json!({"out_bill_no": "GW17A2"})).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Today's bill is being made; a day after today is refused; another day had no flows.
+    let today = beijing_today();
+    let answer = h.apply(today, "OPERATION", true).await;
+    assert_eq!((answer.status, answer.json["code"].as_str()), (StatusCode::BAD_REQUEST, Some("STATEMENT_CREATING")));
+    let answer = h.apply(today.succ_opt().unwrap(), "OPERATION", true).await;
+    assert_eq!((answer.status, answer.json["code"].as_str()), (StatusCode::BAD_REQUEST, Some("INVALID_REQUEST")));
+    let answer = h.apply(today.pred_opt().unwrap(), "OPERATION", true).await;
+    assert_eq!((answer.status, answer.json["code"].as_str()), (StatusCode::BAD_REQUEST, Some("NO_STATEMENT_EXIST")));
+    let answer = h.apply(today - TimeDelta::days(91), "OPERATION", true).await;
+    assert_eq!(answer.json["code"], "INVALID_REQUEST", "{answer:?}");
+
+    h.set_today_ready(true).await;
+    let answer = h.apply(today, "BASIC", true).await;
+    assert_eq!(answer.json["code"], "NO_STATEMENT_EXIST", "transfers are paid from the operation account");
+    let (application, served, text) = h.todays_bill(true).await;
+    assert_eq!(application["hash_type"], "SHA1");
+    let url = application["download_url"].as_str().unwrap();
+    assert!(url.starts_with(&format!("{}/v3/billdownload/file?token=", h.sandbox.base_url)), "{url}");
+    assert!(url.ends_with("&tartype=gzip"), "{url}");
+    assert_eq!(&served[..2], &[0x1f, 0x8b], "gzipped");
+    assert_eq!(application["hash_value"], sha1(text.as_bytes()), "the hash is the plain file's");
+
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "记账时间,微信支付业务单号,资金流水单号,业务名称,业务类型,收支类型,收支金额(元),账户结余(元),资金变更提交申请人,备注,业务凭证号"
+    );
+    let paid: Vec<Vec<&str>> = lines[1..3].iter().map(|line| values(line)).collect();
+    assert_eq!(paid.len(), 2);
+    let first = h.query("GW17A1").await.json["transfer_bill_no"].as_str().unwrap().to_owned();
+    let second = h.query("GW17A2").await.json["transfer_bill_no"].as_str().unwrap().to_owned();
+    let applicant = format!("{MCH_ID}API");
+    for (line, (no, bill, amount, balance)) in
+        paid.iter().zip([("GW17A1", &first, "1.29", "999998.71"), ("GW17A2", &second, "2.50", "999996.21")])
+    {
+        assert_eq!(line.len(), 11, "{line:?}");
+        assert!(line[0].starts_with(&today.format("%Y-%m-%d ").to_string()), "{line:?}");
+        assert_eq!(line[1], bill);
+        assert_eq!(line[2].len(), 28, "{line:?}");
+        assert_eq!(
+            &line[3..],
+            &["企业付款", "企业付款", "支出", amount, balance, applicant.as_str(), "群主收益提现", no]
+        );
+    }
+    assert_eq!(&lines[3..], ["资金流水总笔数,收入笔数,收入金额,支出笔数,支出金额", "`2,`0,`0.00,`2,`3.79", ""]);
+
+    // Without tar_type the file comes as it is.
+    let (application, served, text) = h.todays_bill(false).await;
+    assert_eq!(
+        (served.as_slice(), application["hash_value"].as_str().unwrap()),
+        (text.as_bytes(), sha1(&served).as_str())
+    );
+    assert!(!application["download_url"].as_str().unwrap().contains("tartype"));
+    let listing = h.get("/sandbox/pay/fund-flow").await;
+    assert_eq!((listing["flows"].as_array().unwrap().len(), listing["balance_fen"].as_i64()), (2, Some(99_999_621)));
+    let page = h.http.get(h.url(&format!("/sandbox/pay/fund-flow/{today}"))).send().await.unwrap();
+    assert_eq!(page.text().await.unwrap(), text);
+}
+
+#[tokio::test]
+async fn a_download_is_signed_used_once_and_carries_no_signature() {
+    let h = start().await;
+    h.set_faults(&["auto_confirm"]).await;
+    h.create("GW18A1", 100).await;
+    h.set_today_ready(true).await;
+    let answer = h.apply(beijing_today(), "OPERATION", true).await;
+    let url = answer.json["download_url"].as_str().unwrap();
+
+    let unsigned = h.download(url, false).await;
+    assert_eq!(unsigned.status, StatusCode::UNAUTHORIZED);
+    let other_key = new_key();
+    let parsed = url::Url::parse(url).unwrap();
+    let path = format!("{}?{}", parsed.path(), parsed.query().unwrap());
+    let forged = authorization(&other_key, MCH_ID, MERCHANT_SERIAL, "GET", &path, unix_now(), "");
+    let response = h.http.get(url).header("Authorization", forged).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+    let download = h.download(url, true).await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert!(download.headers.get("wechatpay-signature").is_none(), "the file is not signed: its hash is");
+    assert_eq!(sha1(&gunzip(&download.bytes)), answer.json["hash_value"].as_str().unwrap());
+    let again = h.download(url, true).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    let refusal: Value = serde_json::from_slice(&again.bytes).unwrap();
+    assert_eq!(refusal["code"], "INVALID_REQUEST");
+}
+
+#[tokio::test]
+async fn fund_flow_faults_spoil_one_application_each() {
+    let h = start().await;
+    h.set_faults(&["auto_confirm"]).await;
+    h.create("GW19A1", 100).await;
+    h.set_today_ready(true).await;
+    let today = beijing_today();
+    h.set_statement_faults(&[
+        "creating",
+        "not_found",
+        "wrong_hash",
+        "malformed",
+        "corrupt_gzip",
+        "download_not_found",
+        "foreign_host",
+    ])
+    .await;
+
+    let creating = h.apply(today, "OPERATION", true).await;
+    assert_eq!(
+        (creating.status, creating.json["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("STATEMENT_CREATING"))
+    );
+    let path = fund_flow_path(today, "OPERATION", true);
+    let not_found = h.http.get(h.url(&path)).header("Authorization", h.signed_by_merchant("GET", &path, ""));
+    assert_eq!(not_found.send().await.unwrap().status(), StatusCode::NOT_FOUND);
+
+    let (wrong, _, text) = h.todays_bill(true).await;
+    assert_ne!(wrong["hash_value"], sha1(text.as_bytes()), "wrong_hash");
+    let (malformed, _, text) = h.todays_bill(true).await;
+    assert_eq!(malformed["hash_value"], sha1(text.as_bytes()), "malformed: the hash is right");
+    assert!(text.ends_with("`1,`0,`0.00,`1,`1.01\r\n"), "the summary disagrees with the line: {text}");
+
+    let corrupt = h.apply(today, "OPERATION", true).await;
+    let download = h.download(corrupt.json["download_url"].as_str().unwrap(), true).await;
+    assert_eq!(download.status, StatusCode::OK);
+    let mut plain = Vec::new();
+    let unzipped = std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&download.bytes[..]), &mut plain);
+    assert!(unzipped.is_err(), "corrupt_gzip cuts the stream short");
+
+    let gone = h.apply(today, "OPERATION", true).await;
+    assert_eq!(h.download(gone.json["download_url"].as_str().unwrap(), true).await.status, StatusCode::NOT_FOUND);
+    let foreign = h.apply(today, "OPERATION", true).await;
+    assert!(foreign.json["download_url"].as_str().unwrap().starts_with("http://bills.example.com/"), "{foreign:?}");
+
+    let (good, _, text) = h.todays_bill(true).await;
+    assert_eq!(good["hash_value"], sha1(text.as_bytes()), "the queue is empty again");
+    assert_eq!(h.get("/sandbox/pay/fund-flow/faults").await["next"], json!([]));
+    let (status, _) = h.post("/sandbox/pay/fund-flow/faults", json!({"next": ["late"]})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_bill_forced_away_from_success_pays_the_money_back_in_the_bill() {
+    let h = start().await;
+    h.set_faults(&["auto_confirm"]).await;
+    h.create("GW20A1", 500).await;
+    let (status, _) = h.post("/sandbox/pay/bills/GW20A1/state", json!({"state": "FAIL"})).await;
+    assert_eq!(status, StatusCode::OK);
+    h.set_today_ready(true).await;
+    let (_, _, text) = h.todays_bill(true).await;
+    let lines: Vec<&str> = text.split("\r\n").collect();
+    let flows: Vec<Vec<&str>> = lines[1..3].iter().map(|line| values(line)).collect();
+    assert_eq!(
+        flows.iter().map(|f| (f[4], f[5], f[6], f[7], f[10])).collect::<Vec<_>>(),
+        [("企业付款", "支出", "5.00", "999995.00", "GW20A1"), ("企业付款退回", "收入", "5.00", "1000000.00", "GW20A1")]
+    );
+    assert_eq!(lines[4], "`2,`1,`5.00,`1,`5.00");
 }

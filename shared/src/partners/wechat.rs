@@ -1,4 +1,6 @@
-//! WeChat OAuth2 web authorization (公众号网页授权, snsapi_userinfo).
+//! WeChat's official-account (公众号) API: OAuth2 web authorization (网页授权, snsapi_userinfo),
+//! and the credentials of the JS-SDK — the account's `access_token` (client_credential) and the
+//! `jsapi_ticket` — which [`crate::wechat_js`] shares between instances.
 
 use secrecy::ExposeSecret;
 use serde::Deserialize;
@@ -23,6 +25,35 @@ pub enum WechatError {
 /// errcodes of a code that cannot be exchanged (any more).
 pub const INVALID_CODE: i64 = 40029;
 pub const CODE_BEEN_USED: i64 = 40163;
+/// errcodes of an access_token WeChat no longer takes: retired by a newer one, or expired.
+pub const INVALID_CREDENTIAL: i64 = 40001;
+pub const TOKEN_EXPIRED: i64 = 42001;
+
+impl WechatError {
+    /// WeChat refused the access_token the call carried: it must be replaced.
+    pub fn token_rejected(&self) -> bool {
+        matches!(self, WechatError::Refused { errcode: INVALID_CREDENTIAL | TOKEN_EXPIRED, .. })
+    }
+}
+
+/// A credential WeChat issued (access_token or jsapi_ticket) and how long it lives.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub value: String,
+    pub expires_in: i64,
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: String,
+    expires_in: i64,
+}
+
+#[derive(Deserialize)]
+struct TicketAnswer {
+    ticket: String,
+    expires_in: i64,
+}
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct AccessToken {
@@ -56,15 +87,23 @@ pub struct UserInfo {
     pub unionid: Option<String>,
 }
 
+/// An answer is a refusal when it carries a non-zero errcode (getticket's success carries
+/// `errcode: 0`).
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum Answer<T> {
     Refused {
+        #[serde(deserialize_with = "non_zero")]
         errcode: i64,
         #[serde(default)]
         errmsg: String,
     },
     Ok(T),
+}
+
+fn non_zero<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    let errcode = i64::deserialize(deserializer)?;
+    if errcode == 0 { Err(serde::de::Error::custom("errcode 0 is a success")) } else { Ok(errcode) }
 }
 
 impl WechatOauth {
@@ -102,6 +141,30 @@ impl WechatOauth {
         let query =
             [("access_token", token.access_token.as_str()), ("openid", token.openid.as_str()), ("lang", "zh_CN")];
         self.get(url, &query).await
+    }
+
+    /// A new access_token of the official account (`cgi-bin/token`, client_credential). Each
+    /// call retires the previous token within minutes: only [`crate::wechat_js`] calls it.
+    pub async fn fetch_access_token(&self) -> Result<Issued, WechatError> {
+        let url = self.config.api_base.join("cgi-bin/token").expect("a base URL joins a path");
+        let query = [
+            ("grant_type", "client_credential"),
+            ("appid", self.config.app_id.as_str()),
+            ("secret", self.config.app_secret.expose_secret()),
+        ];
+        let answer: TokenAnswer = self.get(url, &query).await?;
+        Ok(Issued { value: answer.access_token, expires_in: answer.expires_in })
+    }
+
+    /// A jsapi_ticket (`cgi-bin/ticket/getticket`, type jsapi), fetched with `access_token`.
+    pub async fn fetch_jsapi_ticket(&self, access_token: &str) -> Result<Issued, WechatError> {
+        let url = self.config.api_base.join("cgi-bin/ticket/getticket").expect("a base URL joins a path");
+        let answer: TicketAnswer = self.get(url, &[("access_token", access_token), ("type", "jsapi")]).await?;
+        Ok(Issued { value: answer.ticket, expires_in: answer.expires_in })
+    }
+
+    pub fn app_id(&self) -> &str {
+        &self.config.app_id
     }
 
     async fn get<T: for<'de> Deserialize<'de>>(&self, url: Url, query: &[(&str, &str)]) -> Result<T, WechatError> {

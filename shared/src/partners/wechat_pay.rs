@@ -1,10 +1,12 @@
 //! WeChat Pay API v3, transfer bills (商家转账, the current API; the 2019 "enterprise payment to
-//! balance" is retired): create a bill, query it by our order number, list a day's bills for the
-//! reconciliation, and read the signed, encrypted result notifications.
+//! balance" is retired): create a bill, query it by our order number, read the signed, encrypted
+//! result notifications, and fetch a day's fund-flow bill (资金账单) for the reconciliation.
 //!
 //! Every request is signed with the merchant's private key (`WECHATPAY2-SHA256-RSA2048`); every
 //! answer and notification is checked against WeChat Pay's public key, and an answer that does
-//! not verify is an unknown outcome, never a result.
+//! not verify is an unknown outcome, never a result. The one exception is the bill file's
+//! download, which WeChat Pay answers without signature headers: its SHA-1, announced in the
+//! signed answer to the application, is checked instead.
 
 use anyhow::Context as _;
 use aws_lc_rs::rand::SecureRandom;
@@ -16,6 +18,18 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
 use crate::config::PayConfig;
+
+mod fund_flow;
+
+pub use fund_flow::{Direction, FundFlow, FundFlowBill, FundFlowSummary, yuan_to_fen};
+
+/// The account whose fund flows the reconciliation reads. Transfer bills are paid out of the
+/// operation account (运营账户: WeChat Pay's NOT_ENOUGH says "商户运营账户资金不足"), not the basic
+/// account that receives payments.
+pub const FUND_FLOW_ACCOUNT: &str = "OPERATION";
+
+/// The most a bill file may decompress to (a day of this merchant's flows is far smaller).
+const MAX_BILL_BYTES: u64 = 64 << 20;
 
 pub struct WechatPay {
     http: reqwest::Client,
@@ -42,6 +56,9 @@ pub struct Bill {
     pub transfer_amount: Option<i64>,
     #[serde(default)]
     pub create_time: Option<String>,
+    /// When the bill last changed (a final bill: when it became final).
+    #[serde(default)]
+    pub update_time: Option<String>,
 }
 
 /// What a payout sends: identical on every resend of one order number.
@@ -63,6 +80,55 @@ pub enum PayError {
     /// WeChat Pay answered, refusing: the bill was not created (NOT_ENOUGH, PARAM_ERROR, …).
     #[error("refused by WeChat Pay: {code} {message}")]
     Refused { status: u16, code: String, message: String },
+}
+
+/// Why a day's fund-flow bill could not be had. Each is an error the finance console shows:
+/// none of them means "no flows" (that is `Ok(None)` from [`WechatPay::fund_flow_bill`]).
+#[derive(Debug, thiserror::Error)]
+pub enum BillError {
+    /// STATEMENT_CREATING: the bill of that day is still being made (from 10:00 the next day).
+    #[error("the bill is not ready yet: {0}")]
+    NotReady(String),
+    /// An HTTP 404: the route or the file is unknown where we asked.
+    #[error("HTTP 404 from {0}")]
+    NotFound(&'static str),
+    /// WeChat Pay refused the application or the download (INVALID_REQUEST, PARAM_ERROR, NO_AUTH…).
+    #[error("refused by WeChat Pay: {code} {message}")]
+    Refused { status: u16, code: String, message: String },
+    /// WeChat Pay could not be asked, answered 5xx, or its answer does not verify.
+    #[error("WeChat Pay unavailable: {0}")]
+    Unavailable(String),
+    /// The download URL is not on WeChat Pay's host: never signed for nor fetched.
+    #[error("the download URL is on another host: {0}")]
+    ForeignHost(String),
+    /// The file is not what the signed answer announced.
+    #[error("the bill's SHA-1 is {actual}, not {expected}")]
+    HashMismatch { expected: String, actual: String },
+    /// The file could not be decompressed or read, or its summary disagrees with its lines.
+    #[error("malformed bill: {0}")]
+    Malformed(String),
+}
+
+/// What WeChat Pay answers to 申请资金账单.
+#[derive(Deserialize)]
+struct BillApplication {
+    hash_type: String,
+    hash_value: String,
+    download_url: String,
+}
+
+/// An answer as it came, before anything is read from it.
+struct Answer {
+    status: reqwest::StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl PayError {
+    /// Whether WeChat Pay said it has no such bill (`NOT_FOUND`, answered with HTTP 400 or 404).
+    pub fn is_no_such_bill(&self) -> bool {
+        matches!(self, PayError::Refused { status: 400 | 404, code, .. } if code == "NOT_FOUND")
+    }
 }
 
 #[derive(Deserialize)]
@@ -88,11 +154,6 @@ struct Resource {
     #[serde(default)]
     associated_data: String,
     nonce: String,
-}
-
-#[derive(Deserialize)]
-struct Bills {
-    bills: Vec<Bill>,
 }
 
 /// The DER inside a PEM block (any label).
@@ -170,14 +231,15 @@ impl WechatPay {
         B64.encode(ct)
     }
 
-    async fn call(
+    /// Sends a signed request to `url` (path and query signed as they go out) and reads the whole
+    /// answer; not reaching WeChat Pay is an unknown outcome.
+    async fn send(
         &self,
         method: reqwest::Method,
-        path: &str,
+        url: url::Url,
         body: Option<String>,
-    ) -> Result<Option<Vec<u8>>, PayError> {
-        let url =
-            self.config.base_url.join(path.trim_start_matches('/')).map_err(|e| PayError::Unknown(e.to_string()))?;
+        accept: &str,
+    ) -> Result<Answer, PayError> {
         let path_and_query = match url.query() {
             Some(q) => format!("{}?{q}", url.path()),
             None => url.path().to_owned(),
@@ -187,7 +249,7 @@ impl WechatPay {
             .http
             .request(method.clone(), url)
             .header("Authorization", self.authorization(method.as_str(), &path_and_query, &body_text))
-            .header("Accept", "application/json")
+            .header("Accept", accept)
             .header("Wechatpay-Serial", &self.config.public_key_id);
         if let Some(body) = body {
             request = request.header("Content-Type", "application/json").body(body);
@@ -195,25 +257,46 @@ impl WechatPay {
         let response = request.send().await.map_err(|e| PayError::Unknown(format!("{e}")))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.bytes().await.map_err(|e| PayError::Unknown(format!("{e}")))?;
-        if status == reqwest::StatusCode::NOT_FOUND {
-            return Ok(None);
-        }
+        let body = response.bytes().await.map_err(|e| PayError::Unknown(format!("{e}")))?.to_vec();
+        Ok(Answer { status, headers, body })
+    }
+
+    /// A signed answer's body; a refusal or an answer that does not verify is an error.
+    fn read(&self, answer: Answer) -> Result<Vec<u8>, PayError> {
+        let Answer { status, headers, body } = answer;
         if status.is_server_error() {
-            return Err(PayError::Unknown(format!("HTTP {status}: {}", String::from_utf8_lossy(&bytes))));
+            return Err(PayError::Unknown(format!("HTTP {status}: {}", String::from_utf8_lossy(&body))));
         }
         if !status.is_success() {
-            let answer: ErrorAnswer = serde_json::from_slice(&bytes)
+            let answer: ErrorAnswer = serde_json::from_slice(&body)
                 .unwrap_or(ErrorAnswer { code: format!("HTTP_{}", status.as_u16()), message: String::new() });
             if answer.code == "SYSTEM_ERROR" || answer.code == "SYSTEMERROR" || answer.code == "FREQUENCY_LIMITED" {
                 return Err(PayError::Unknown(answer.code));
             }
             return Err(PayError::Refused { status: status.as_u16(), code: answer.code, message: answer.message });
         }
-        if !self.verify(&headers, &bytes) {
+        if !self.verify(&headers, &body) {
             return Err(PayError::Unknown("the answer's signature does not verify".into()));
         }
-        Ok(Some(bytes.to_vec()))
+        Ok(body)
+    }
+
+    fn url(&self, path: &str) -> Result<url::Url, PayError> {
+        self.config.base_url.join(path.trim_start_matches('/')).map_err(|e| PayError::Unknown(e.to_string()))
+    }
+
+    /// A JSON call under the base URL: `None` for an HTTP 404.
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<Option<Vec<u8>>, PayError> {
+        let answer = self.send(method, self.url(path)?, body, "application/json").await?;
+        if answer.status == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        self.read(answer).map(Some)
     }
 
     /// Creates (or, for an order number WeChat Pay knows, shows again) a transfer bill.
@@ -241,26 +324,77 @@ impl WechatPay {
         serde_json::from_slice(&bytes).map_err(|e| PayError::Unknown(format!("unreadable bill: {e}")))
     }
 
-    /// The bill of our order number; `None` when WeChat Pay has none.
+    /// The bill of our order number; `None` when WeChat Pay has none. WeChat Pay does not
+    /// publish how this API says "no such bill": both an HTTP 404 and a 400 with `NOT_FOUND` have
+    /// been seen, and both mean none.
     pub async fn query(&self, out_bill_no: &str) -> Result<Option<Bill>, PayError> {
         let path = format!("v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}");
-        match self.call(reqwest::Method::GET, &path, None).await? {
-            None => Ok(None),
-            Some(bytes) => {
+        match self.call(reqwest::Method::GET, &path, None).await {
+            Ok(None) => Ok(None),
+            Err(e) if e.is_no_such_bill() => Ok(None),
+            Err(e) => Err(e),
+            Ok(Some(bytes)) => {
                 serde_json::from_slice(&bytes).map(Some).map_err(|e| PayError::Unknown(format!("unreadable bill: {e}")))
             }
         }
     }
 
-    /// Every bill WeChat Pay created on `day` (YYYY-MM-DD).
-    pub async fn bills_of(&self, day: &str) -> Result<Vec<Bill>, PayError> {
-        let path = format!("v3/fund-app/mch-transfer/bills?bill_date={day}");
-        match self.call(reqwest::Method::GET, &path, None).await? {
-            None => Ok(Vec::new()),
-            Some(bytes) => serde_json::from_slice::<Bills>(&bytes)
-                .map(|b| b.bills)
-                .map_err(|e| PayError::Unknown(format!("unreadable bills: {e}"))),
+    /// The fund-flow bill of the operation account for `day` (Beijing time): applied for
+    /// (申请资金账单, a signed answer naming the file, its SHA-1 and where to download it within
+    /// 30 s), downloaded with a signed request to WeChat Pay's own host, decompressed, its SHA-1
+    /// checked and its lines read.
+    ///
+    /// `Ok(None)` is WeChat Pay's NO_STATEMENT_EXIST: it says the account had no fund flow that
+    /// day, which is an answer about the day (no money moved), not a failure to know. Everything
+    /// else that keeps the bill from us is an error: not ready yet, a 404, a refusal, a file
+    /// whose hash or content is wrong.
+    #[tracing::instrument(skip(self))]
+    pub async fn fund_flow_bill(&self, day: chrono::NaiveDate) -> Result<Option<FundFlowBill>, BillError> {
+        let path = format!("v3/bill/fundflowbill?bill_date={day}&account_type={FUND_FLOW_ACCOUNT}&tar_type=GZIP");
+        let answer = self.send(reqwest::Method::GET, self.url(&path)?, None, "application/json").await?;
+        if answer.status == reqwest::StatusCode::NOT_FOUND {
+            return Err(BillError::NotFound("申请资金账单"));
         }
+        let application = match self.read(answer) {
+            Ok(body) => serde_json::from_slice::<BillApplication>(&body)
+                .map_err(|e| BillError::Unavailable(format!("unreadable answer to the bill application: {e}")))?,
+            Err(PayError::Refused { code, .. }) if code == "NO_STATEMENT_EXIST" => return Ok(None),
+            Err(PayError::Refused { code, message, .. }) if code == "STATEMENT_CREATING" => {
+                return Err(BillError::NotReady(message));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if !application.hash_type.eq_ignore_ascii_case("SHA1") {
+            return Err(BillError::Malformed(format!("摘要算法为 {}，不是 SHA1", application.hash_type)));
+        }
+        let download = self.download_url(&application.download_url)?;
+        let answer = self.send(reqwest::Method::GET, download, None, "*/*").await?;
+        if answer.status == reqwest::StatusCode::NOT_FOUND {
+            return Err(BillError::NotFound("下载资金账单"));
+        }
+        if !answer.status.is_success() {
+            // Errors of the download are signed JSON like any other answer's.
+            return Err(self.read(answer).err().unwrap_or_else(|| PayError::Unknown("HTTP error".into())).into());
+        }
+        let plain = gunzip(&answer.body)?;
+        let actual = hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &plain));
+        if !actual.eq_ignore_ascii_case(application.hash_value.trim()) {
+            return Err(BillError::HashMismatch { expected: application.hash_value, actual });
+        }
+        let text = std::str::from_utf8(&plain).map_err(|_| BillError::Malformed("账单文件不是 UTF-8 文本".into()))?;
+        let (flows, summary) = fund_flow::parse(text).map_err(BillError::Malformed)?;
+        tracing::info!(flows = flows.len(), "fund-flow bill read");
+        Ok(Some(FundFlowBill { flows, summary, sha1: actual }))
+    }
+
+    /// The download URL WeChat Pay gave, refused unless it is on the host we call WeChat Pay at:
+    /// the request is signed with our key, and its answer is the merchant's books.
+    fn download_url(&self, given: &str) -> Result<url::Url, BillError> {
+        let url = url::Url::parse(given).map_err(|_| BillError::Malformed(format!("下载地址无效：{given}")))?;
+        if url.origin() != self.config.base_url.origin() {
+            return Err(BillError::ForeignHost(url.host_str().unwrap_or("?").to_owned()));
+        }
+        Ok(url)
     }
 
     /// A result notification: verified, decrypted, read. `None` for anything that is not a
@@ -291,6 +425,32 @@ impl WechatPay {
     }
 }
 
+impl From<PayError> for BillError {
+    fn from(e: PayError) -> Self {
+        match e {
+            PayError::Unknown(e) => BillError::Unavailable(e),
+            PayError::Refused { status, code, message } => BillError::Refused { status, code, message },
+        }
+    }
+}
+
+/// The plain bill: gunzipped when it is a gzip stream (we ask for GZIP), as it is otherwise.
+fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, BillError> {
+    use std::io::Read as _;
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return Ok(bytes.to_vec());
+    }
+    let mut plain = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .take(MAX_BILL_BYTES + 1)
+        .read_to_end(&mut plain)
+        .map_err(|e| BillError::Malformed(format!("账单文件无法解压：{e}")))?;
+    if plain.len() as u64 > MAX_BILL_BYTES {
+        return Err(BillError::Malformed(format!("账单文件解压后超过 {} MiB", MAX_BILL_BYTES >> 20)));
+    }
+    Ok(plain)
+}
+
 /// AEAD_AES_256_GCM of a notification's resource: base64 of ciphertext followed by the tag.
 pub fn decrypt(key: &[u8], nonce: &str, associated_data: &str, ciphertext_b64: &str) -> Option<Vec<u8>> {
     let key = aead::LessSafeKey::new(aead::UnboundKey::new(&aead::AES_256_GCM, key).ok()?);
@@ -303,6 +463,29 @@ pub fn decrypt(key: &[u8], nonce: &str, associated_data: &str, ciphertext_b64: &
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn not_found_means_no_bill_with_a_400_or_a_404() {
+        let refused = |status: u16, code: &str| PayError::Refused { status, code: code.into(), message: String::new() };
+        assert!(refused(400, "NOT_FOUND").is_no_such_bill());
+        assert!(refused(404, "NOT_FOUND").is_no_such_bill());
+        assert!(!refused(400, "PARAM_ERROR").is_no_such_bill());
+        assert!(!refused(403, "NOT_FOUND").is_no_such_bill());
+        assert!(!PayError::Unknown("NOT_FOUND".into()).is_no_such_bill());
+    }
+
+    #[test]
+    fn a_bill_is_gunzipped_only_when_it_is_gzip() {
+        use std::io::Write as _;
+        let plain = "记账时间,…\r\n".repeat(100);
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(plain.as_bytes()).unwrap();
+        let zipped = encoder.finish().unwrap();
+        assert_eq!(gunzip(&zipped).unwrap(), plain.as_bytes());
+        assert_eq!(gunzip(plain.as_bytes()).unwrap(), plain.as_bytes());
+        let cut = gunzip(&zipped[..zipped.len() / 2]).unwrap_err();
+        assert!(matches!(cut, BillError::Malformed(ref m) if m.starts_with("账单文件无法解压")), "{cut}");
+    }
 
     #[test]
     fn pem_round_trips() {

@@ -607,9 +607,12 @@ export const getSettlement = (day: string) => api<SettlementRun>(`/api/console/s
 export const runSettlement = (day: string) =>
   api<SettlementRun>(`/api/console/settlements/${encodeURIComponent(day)}/run`, { method: 'POST', body: {} })
 
-export type DifferenceKind = 'missing_at_wechat' | 'missing_here' | 'amount' | 'state'
+export type DifferenceKind = 'missing_at_wechat' | 'missing_here' | 'amount' | 'state' | 'not_in_bill' | 'unchecked'
 
-/** One side of a difference: our withdrawal's state, or WeChat Pay's bill state. */
+/**
+ * One side of a difference: our payout attempt's state, or WeChat Pay's: a transfer-bill state
+ * from its query, or `BILLED` when only the fund-flow bill speaks (the net paid out).
+ */
 export interface BillSide {
   amount_fen: number
   state: string
@@ -623,18 +626,49 @@ export interface Difference {
   note: string
 }
 
+/** The summary line of WeChat Pay's fund-flow bill (资金账单). */
+export interface FundFlowSummary {
+  flows: number
+  income_count: number
+  income_fen: number
+  expense_count: number
+  expense_fen: number
+}
+
+/** What WeChat Pay's records of the day were. */
+export interface BillSource {
+  /** `file`: the downloaded bill, its SHA-1 checked; `none`: WeChat Pay moved no money that day. */
+  kind: 'file' | 'none'
+  /** The account (OPERATION, 运营账户). */
+  account: string
+  sha1: string | null
+  summary: FundFlowSummary
+}
+
 export interface Reconciliation {
   day: string
-  /** Our payout orders of the day. */
+  /** Our payout orders of the day (sent or paid that day, or in the day's bill). */
   ours: number
-  /** WeChat Pay's bills of the day. */
-  theirs: number
-  matched: number
   ours_total_fen: number
+  /** Those paid, as far as the day's bill goes. */
+  ours_paid: number
+  ours_paid_fen: number
+  /** Order numbers the day's bill paid money out to, and the net paid. */
+  theirs: number
   theirs_total_fen: number
+  matched: number
+  /** Bills asked about one by one; orders left unchecked (listed as differences). */
+  queried: number
+  unchecked: number
+  bill: BillSource
   differences: Difference[]
 }
 
+/**
+ * A day's reconciliation. WeChat Pay's bill may not be had (not made yet — from 10:00 the next
+ * day —, a 404, a file whose hash or content is wrong): that is an ApiError (1101) whose message
+ * says why, never an empty answer.
+ */
 export const getReconciliation = (day: string) =>
   api<Reconciliation>(`/api/console/payouts/reconciliation/${encodeURIComponent(day)}`)
 

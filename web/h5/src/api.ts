@@ -401,10 +401,10 @@ export interface Flow {
 export interface Withdrawal extends WithdrawalFields {
   id: number
   user_id: number
-  /** While waiting_user: what WeChat's confirm page needs. */
+  /** While waiting_user: what the JS-SDK's requestMerchantTransfer opens WeChat's page with. */
   package_info: string | null
-  /** While waiting_user, in the local sandbox only: the page where the owner confirms. */
-  confirm_url: string | null
+  mch_id: string | null
+  app_id: string | null
 }
 
 export const getAccount = () => api<Account>('/api/account')

@@ -17,7 +17,8 @@ const withdrawal = (fields: Partial<Withdrawal>): Withdrawal => ({
   result_code: null,
   wechat_state: null,
   package_info: null,
-  confirm_url: null,
+  mch_id: null,
+  app_id: null,
   ...fields,
 })
 

@@ -1,6 +1,7 @@
 //! Integration tests: real PostgreSQL, Redis, SQS-API server and partner sandbox; functions
 //! called through the local host over HTTP, and as built binaries through the Runtime API.
 
+mod alerts;
 mod auth;
 mod console;
 mod console_admin;
@@ -9,6 +10,7 @@ mod helpers;
 mod lambda_runtime;
 mod local_host;
 mod money_ledger;
+mod money_reconciliation;
 mod money_settlement;
 mod money_withdrawals;
 mod operations;
@@ -17,3 +19,4 @@ mod referral;
 mod robots;
 mod short_links;
 mod tracking;
+mod wechat_jssdk;

