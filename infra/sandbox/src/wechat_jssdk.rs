@@ -58,6 +58,17 @@ struct Credential {
     retired_from: Option<Instant>,
 }
 
+impl Credential {
+    /// A new one, `prefix` then random letters, living WeChat's 7200 s from `now`.
+    fn issue(prefix: &str, len: usize, now: Instant) -> Self {
+        Credential {
+            value: format!("{prefix}{}", random(len)),
+            expires: now + Duration::from_secs(LIFETIME_SECS),
+            retired_from: None,
+        }
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct JssdkState {
     tokens: Vec<Credential>,
@@ -177,12 +188,9 @@ async fn token(State(state): State<SandboxState>, Query(q): Query<TokenQuery>) -
     for older in jssdk.tokens.iter_mut().filter(|t| t.retired_from.is_none()) {
         older.retired_from = Some(now + OVERLAP);
     }
-    let value = format!("sbx_at_{}", random(40));
-    jssdk.tokens.push(Credential {
-        value: value.clone(),
-        expires: now + Duration::from_secs(LIFETIME_SECS),
-        retired_from: None,
-    });
+    let issued = Credential::issue("sbx_at_", 40, now);
+    let value = issued.value.clone();
+    jssdk.tokens.push(issued);
     jssdk.token_fetches += 1;
     tracing::info!(fetches = jssdk.token_fetches, "access_token issued");
     Json(json!({ "access_token": value, "expires_in": LIFETIME_SECS })).into_response()
@@ -208,12 +216,9 @@ async fn ticket(State(state): State<SandboxState>, Query(q): Query<TicketQuery>)
     if let Some(code) = jssdk.ticket_faults.pop_front() {
         return errcode(code, message_of(code));
     }
-    let value = format!("sbx_tk_{}", random(60));
-    jssdk.tickets.push(Credential {
-        value: value.clone(),
-        expires: now + Duration::from_secs(LIFETIME_SECS),
-        retired_from: None,
-    });
+    let issued = Credential::issue("sbx_tk_", 60, now);
+    let value = issued.value.clone();
+    jssdk.tickets.push(issued);
     jssdk.ticket_fetches += 1;
     tracing::info!(fetches = jssdk.ticket_fetches, "jsapi_ticket issued");
     Json(json!({ "errcode": 0, "errmsg": "ok", "ticket": value, "expires_in": LIFETIME_SECS })).into_response()
@@ -334,8 +339,7 @@ async fn check_config(State(state): State<SandboxState>, body: Bytes) -> Respons
 }
 
 fn sha1_hex(text: &str) -> String {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, text.as_bytes());
-    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, text.as_bytes()))
 }
 
 async fn record_share(State(state): State<SandboxState>, body: Bytes) -> Response {
