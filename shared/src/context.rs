@@ -1,6 +1,7 @@
 //! The context a domain operation runs in: connections and clients made once per instance (in a
 //! Lambda's `main`, before `run`), and the business clock.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::auth::Auth;
@@ -25,14 +26,14 @@ pub struct Ctx {
     db: Option<Db>,
     cache: Option<Cache>,
     queues: Option<Queues>,
-    auth: Option<Auth>,
-    wechat: Option<WechatOauth>,
-    sms: Option<SmsGateway>,
-    robot: Option<RobotPlatform>,
-    launch: Option<LaunchSystem>,
+    auth: Option<Arc<Auth>>,
+    wechat: Option<Arc<WechatOauth>>,
+    sms: Option<Arc<SmsGateway>>,
+    robot: Option<Arc<RobotPlatform>>,
+    launch: Option<Arc<LaunchSystem>>,
     merchant: Option<MerchantConfig>,
-    pay: Option<WechatPay>,
-    mail: Option<Mailer>,
+    pay: Option<Arc<WechatPay>>,
+    mail: Option<Arc<Mailer>>,
     ads: Option<AdsConfig>,
     web: Option<WebConfig>,
     jssdk: Option<JssdkConfig>,
@@ -145,14 +146,14 @@ impl Ctx {
                 (Some(config), Some(sdk)) => Some(Queues::new(sdk, config, env.optional("AWS_ENDPOINT_URL_SQS"))),
                 _ => None,
             },
-            auth: auth.as_ref().map(Auth::new),
-            wechat: wechat.map(|c| Ok::<_, anyhow::Error>(WechatOauth::new(http()?, c))).transpose()?,
-            sms: sms.map(|c| Ok::<_, anyhow::Error>(SmsGateway::new(http()?, c))).transpose()?,
-            robot: robot.map(|c| Ok::<_, anyhow::Error>(RobotPlatform::new(http()?, c))).transpose()?,
-            launch: launch.map(|c| Ok::<_, anyhow::Error>(LaunchSystem::new(http()?, c))).transpose()?,
+            auth: auth.as_ref().map(|c| Arc::new(Auth::new(c))),
+            wechat: wechat.map(|c| Ok::<_, anyhow::Error>(Arc::new(WechatOauth::new(http()?, c)))).transpose()?,
+            sms: sms.map(|c| Ok::<_, anyhow::Error>(Arc::new(SmsGateway::new(http()?, c)))).transpose()?,
+            robot: robot.map(|c| Ok::<_, anyhow::Error>(Arc::new(RobotPlatform::new(http()?, c)))).transpose()?,
+            launch: launch.map(|c| Ok::<_, anyhow::Error>(Arc::new(LaunchSystem::new(http()?, c)))).transpose()?,
             merchant,
-            pay: pay.map(|c| WechatPay::new(http()?, c)).transpose()?,
-            mail: mail.map(|c| Mailer::new(http()?, c)).transpose()?,
+            pay: pay.map(|c| WechatPay::new(http()?, c).map(Arc::new)).transpose()?,
+            mail: mail.map(|c| Mailer::new(http()?, c).map(Arc::new)).transpose()?,
             ads,
             web,
             jssdk,
@@ -161,6 +162,31 @@ impl Ctx {
             robot_ids: RobotDirectory::default(),
         };
         Ok((ctx, timings))
+    }
+
+    /// The same parts reading another business clock (a job run as of the minute it was due);
+    /// the instance caches start empty.
+    pub fn with_clock(&self, clock: Clock) -> Ctx {
+        Ctx {
+            clock,
+            db: self.db.clone(),
+            cache: self.cache.clone(),
+            queues: self.queues.clone(),
+            auth: self.auth.clone(),
+            wechat: self.wechat.clone(),
+            sms: self.sms.clone(),
+            robot: self.robot.clone(),
+            launch: self.launch.clone(),
+            merchant: self.merchant.clone(),
+            pay: self.pay.clone(),
+            mail: self.mail.clone(),
+            ads: self.ads.clone(),
+            web: self.web.clone(),
+            jssdk: self.jssdk.clone(),
+            deploy: self.deploy.clone(),
+            sensitive_words: MatcherCache::default(),
+            robot_ids: RobotDirectory::default(),
+        }
     }
 
     pub fn db(&self) -> Result<&Db> {
@@ -176,23 +202,23 @@ impl Ctx {
     }
 
     pub fn auth(&self) -> Result<&Auth> {
-        self.auth.as_ref().ok_or_else(|| missing("auth keys"))
+        self.auth.as_deref().ok_or_else(|| missing("auth keys"))
     }
 
     pub fn wechat(&self) -> Result<&WechatOauth> {
-        self.wechat.as_ref().ok_or_else(|| missing("WeChat client"))
+        self.wechat.as_deref().ok_or_else(|| missing("WeChat client"))
     }
 
     pub fn sms(&self) -> Result<&SmsGateway> {
-        self.sms.as_ref().ok_or_else(|| missing("SMS gateway"))
+        self.sms.as_deref().ok_or_else(|| missing("SMS gateway"))
     }
 
     pub fn robot(&self) -> Result<&RobotPlatform> {
-        self.robot.as_ref().ok_or_else(|| missing("robot platform"))
+        self.robot.as_deref().ok_or_else(|| missing("robot platform"))
     }
 
     pub fn launch(&self) -> Result<&LaunchSystem> {
-        self.launch.as_ref().ok_or_else(|| missing("launch system"))
+        self.launch.as_deref().ok_or_else(|| missing("launch system"))
     }
 
     /// WeChat Pay's merchant identity (no key): what a user's confirmation names.
@@ -201,11 +227,11 @@ impl Ctx {
     }
 
     pub fn pay(&self) -> Result<&WechatPay> {
-        self.pay.as_ref().ok_or_else(|| missing("WeChat Pay"))
+        self.pay.as_deref().ok_or_else(|| missing("WeChat Pay"))
     }
 
     pub fn mail(&self) -> Result<&Mailer> {
-        self.mail.as_ref().ok_or_else(|| missing("mail"))
+        self.mail.as_deref().ok_or_else(|| missing("mail"))
     }
 
     pub fn ads(&self) -> Result<&AdsConfig> {

@@ -11,7 +11,7 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
-use gpet::{Ctx, Envelope, Error};
+use gpet::{Clock, Ctx, Envelope, Error};
 use lambda_http::RequestExt as _;
 use serde::Deserialize;
 use tokio::sync::Mutex;
@@ -145,12 +145,18 @@ impl Host {
     }
 
     async fn invoke_job(&self, job: &Job) -> gpet::Result<serde_json::Value> {
+        self.invoke_job_with(job, &self.ctx).await
+    }
+
+    async fn invoke_job_with(&self, job: &Job, ctx: &Ctx) -> gpet::Result<serde_json::Value> {
         let span = gpet_lambda::invocation_span(&job.binary, &uuid::Uuid::new_v4().to_string());
-        tracing::Instrument::instrument((job.run)(&self.ctx), span).await
+        tracing::Instrument::instrument((job.run)(ctx), span).await
     }
 
     /// Runs every job whose schedule fires, minute by minute of the business clock; when the
-    /// clock jumps ahead, each job that fired in the skipped minutes runs once.
+    /// clock jumps ahead, each job that fired in the skipped minutes runs once, as of the last
+    /// minute it was due (a settlement due at 02:00 settles the day before that 02:00, whatever
+    /// day the clock jumped to), as EventBridge would have run it.
     pub fn spawn_schedules(self: Arc<Self>) {
         tokio::spawn(async move {
             let mut last = minute(self.ctx.clock.now());
@@ -162,30 +168,28 @@ impl Host {
                     continue;
                 }
                 let from = last.max(now - chrono::Duration::days(3));
-                let due: Vec<String> = self
+                let due: Vec<(String, DateTime<Utc>)> = self
                     .jobs
                     .iter()
-                    .filter(|(_, job)| {
-                        let mut t = from + chrono::Duration::minutes(1);
-                        while t <= now {
-                            if job.schedule.fires_at(t) {
-                                return true;
-                            }
-                            t += chrono::Duration::minutes(1);
-                        }
-                        false
-                    })
-                    .map(|(name, _)| name.clone())
+                    .filter_map(|(name, job)| job.schedule.last_fire(from, now).map(|at| (name.clone(), at)))
                     .collect();
                 last = now;
-                for name in due {
+                for (name, at) in due {
                     let host = self.clone();
                     tokio::spawn(async move {
                         let Some(job) = host.jobs.get(&name) else { return };
                         // A run still going when the next one is due: the next one is skipped.
                         let Ok(_one_at_a_time) = job.running.try_lock() else { return };
-                        if let Err(e) = host.invoke_job(job).await {
-                            tracing::warn!(job = name, error = %e, "scheduled job failed");
+                        let late = at < now;
+                        let outcome = if late {
+                            let clock = Clock::default();
+                            clock.set_now(at);
+                            host.invoke_job_with(job, &host.ctx.with_clock(clock)).await
+                        } else {
+                            host.invoke_job(job).await
+                        };
+                        if let Err(e) = outcome {
+                            tracing::warn!(job = name, %at, late, error = %e, "scheduled job failed");
                         }
                     });
                 }

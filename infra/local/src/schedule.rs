@@ -60,6 +60,19 @@ impl Schedule {
         bail!("not a schedule expression: {expression}")
     }
 
+    /// The last minute in (`after`, `upto`] (both on minute boundaries) at which the schedule
+    /// fires: the minute a job due in a span the clock skipped runs as of.
+    pub fn last_fire(&self, after: DateTime<Utc>, upto: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let mut t = upto;
+        while t > after {
+            if self.fires_at(t) {
+                return Some(t);
+            }
+            t -= chrono::Duration::minutes(1);
+        }
+        None
+    }
+
     /// Whether the schedule fires at the minute starting at `at`.
     pub fn fires_at(&self, at: DateTime<Utc>) -> bool {
         match self {
@@ -122,6 +135,18 @@ mod tests {
         let every_five = Schedule::parse("cron(0/5 * * * ? *)").unwrap();
         assert!(every_five.fires_at(at("2026-11-25T18:35:00Z")));
         assert!(!every_five.fires_at(at("2026-11-25T18:36:00Z")));
+    }
+
+    #[test]
+    fn a_skipped_span_is_run_as_of_its_last_firing() {
+        let settlement = Schedule::parse("cron(0 2 * * ? *)").unwrap();
+        // From 01:30 of the 26th to 01:00 of the 27th (Shanghai): due at 02:00 of the 26th, which
+        // settles the 25th, not the 26th that "now" would.
+        let (after, upto) = (at("2026-11-25T17:30:00Z"), at("2026-11-26T17:00:00Z"));
+        assert_eq!(settlement.last_fire(after, upto), Some(at("2026-11-25T18:00:00Z")));
+        assert_eq!(settlement.last_fire(at("2026-11-25T18:00:00Z"), upto), None, "the bound before is excluded");
+        let minutely = Schedule::parse("rate(1 minute)").unwrap();
+        assert_eq!(minutely.last_fire(after, upto), Some(upto));
     }
 
     #[test]
