@@ -56,10 +56,14 @@ cfn-lint --regions us-east-1 ap-east-1 cn-north-1 cn-northwest-1 -- template.yam
 step "deploy tooling against the local AWS APIs: web upload, invalidation, partner secrets"
 python3 infra/deploy/deploy_test.py
 
-step "web: install, unit tests, build"
+step "web: install, API types against the OpenAPI document, unit tests, build"
 infra/scripts/web.sh install
+infra/scripts/api-types.sh --check
 npm --prefix web run test:unit --silent
 infra/scripts/web.sh build
+
+step "schemathesis against a local stack of its own: an owner's and an operator's session, then none"
+infra/scripts/api-fuzz.sh
 
 step "browser tests (headless Chromium) against a local stack of their own"
 export GPET_PORT=${GPET_E2E_PORT:-3300} GPET_SANDBOX_PORT=${GPET_E2E_SANDBOX_PORT:-3910}

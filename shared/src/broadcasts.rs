@@ -1,9 +1,11 @@
 //! Mass messages (群发): an owner's message to chosen groups, now or at a minute; one task per
-//! minute per owner (2005). `broadcast-dispatch` sends them (see [`crate::deliveries`]).
+//! minute per owner (2005), at most [`MAX_PER_DAY`] a business day per owner (2004).
+//! `broadcast-dispatch` sends them (see [`crate::deliveries`]).
 
 use chrono::{DateTime, Duration, DurationRound, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::clock::BusinessDay;
 use crate::content::{Content, Preview};
 use crate::context::Ctx;
 use crate::db::{QueryContext, violated_constraint};
@@ -15,6 +17,10 @@ use crate::sensitive_words;
 pub const MAX_GROUPS: usize = 200;
 /// How far ahead a task may be scheduled.
 pub const MAX_AHEAD_DAYS: i64 = 30;
+/// Tasks (not cancelled) one owner may have sent on one business day, counted by the day they
+/// are sent on: every send costs the robots' time and WeChat's patience, so one owner sends at
+/// most MAX_PER_DAY × MAX_GROUPS messages a day.
+pub const MAX_PER_DAY: i64 = 10;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Broadcast {
@@ -111,6 +117,23 @@ pub async fn create(ctx: &Ctx, owner_id: i64, new: NewBroadcast) -> Result<Broad
         );
     }
     let tx = client.transaction().await.db("failed to begin")?;
+    // The owner's row locked while counting: two tasks made at once cannot both pass the quota.
+    tx.execute("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", &[&owner_id]).await.db("failed to lock the owner")?;
+    let day = BusinessDay::of(send_at);
+    let that_day: i64 = tx
+        .query_one(
+            "SELECT count(*) FROM broadcasts WHERE owner_id = $1 AND state <> 'cancelled' AND send_at >= $2 AND send_at < $3",
+            &[&owner_id, &day.start(), &day.succ().start()],
+        )
+        .await
+        .db("failed to count the day's broadcasts")?
+        .get(0);
+    if that_day >= MAX_PER_DAY {
+        return Err(Error::rejected(
+            Code::CreateFailed,
+            format!("每天最多 {MAX_PER_DAY} 条群发，{day} 已有 {that_day} 条；请换一天，或取消不需要的任务"),
+        ));
+    }
     let id: i64 = tx
         .query_one(
             "INSERT INTO broadcasts (owner_id, content, send_at) VALUES ($1, $2, $3) RETURNING id",

@@ -88,6 +88,9 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_robots_groups", include_str!("../../migrations/0003_robots_groups.sql")),
     ("0004_money", include_str!("../../migrations/0004_money.sql")),
     ("0005_deploy", include_str!("../../migrations/0005_deploy.sql")),
+    ("0006_group_owners", include_str!("../../migrations/0006_group_owners.sql")),
+    ("0007_dead_letter_reasons", include_str!("../../migrations/0007_dead_letter_reasons.sql")),
+    ("0008_work_within_deadlines", include_str!("../../migrations/0008_work_within_deadlines.sql")),
 ];
 
 /// The newest migration this code knows.

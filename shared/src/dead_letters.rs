@@ -25,6 +25,9 @@ pub struct DeadLetter {
     pub receive_count: i32,
     pub received_at: DateTime<Utc>,
     pub redriven_at: Option<DateTime<Utc>>,
+    /// Why a consumer set it aside at once; none for what the queue dead-lettered after its
+    /// last receive.
+    pub reason: Option<String>,
 }
 
 /// Moves what the dead-letter queues hold into `dead_letters`; answers how many moved.
@@ -100,16 +103,40 @@ fn from_row(r: &tokio_postgres::Row) -> DeadLetter {
         receive_count: r.get(4),
         received_at: r.get(5),
         redriven_at: r.get(6),
+        reason: r.get(7),
     }
 }
 
-const SELECT: &str = "SELECT id, queue, message_id, body, receive_count, received_at, redriven_at FROM dead_letters";
+const COLUMNS: &str = "id, queue, message_id, body, receive_count, received_at, redriven_at, reason";
+const SELECT: &str =
+    "SELECT id, queue, message_id, body, receive_count, received_at, redriven_at, reason FROM dead_letters";
+
+/// Dead-letters a message at once, as its queue would after the last receive, for a message no
+/// retry can help (unreadable, or carrying a character PostgreSQL refuses): it neither fails on
+/// every receive until then nor keeps its batch-mates company; the console shows it with
+/// `reason` (which must not repeat what the message holds: it is logged too). The consumer then
+/// reports the message handled, so that SQS deletes it.
+#[tracing::instrument(skip_all, fields(queue = dead_letter_queue.name(), message_id))]
+pub async fn set_aside(ctx: &Ctx, dead_letter_queue: Queue, message_id: &str, body: &str, reason: &str) -> Result<()> {
+    let client = ctx.db()?.client().await?;
+    client
+        .execute(
+            "INSERT INTO dead_letters (queue, message_id, body, receive_count, reason) VALUES ($1, $2, $3, 1, $4)
+             ON CONFLICT (message_id) DO NOTHING",
+            &[&dead_letter_queue.name(), &message_id, &body, &reason],
+        )
+        .await
+        .db("failed to set a message aside")?;
+    tracing::warn!(reason, "message dead-lettered at once");
+    Ok(())
+}
 
 pub async fn list(ctx: &Ctx, queue: Option<&str>, page: PageRequest) -> Result<Page<DeadLetter>> {
     if let Some(q) = queue
         && !Queue::DEAD_LETTERS.iter().any(|d| d.name() == q)
     {
-        return Err(Error::bad_request(format!("queue 须为死信队列之一，收到 {q}")));
+        let names: Vec<&str> = Queue::DEAD_LETTERS.iter().map(|d| d.name()).collect();
+        return Err(Error::bad_request(format!("queue 须为死信队列之一：{}", names.join("、"))));
     }
     drain(ctx).await?;
     let client = ctx.db()?.client().await?;
@@ -157,10 +184,7 @@ pub async fn redrive(ctx: &Ctx, by: &ConsolePrincipal, id: i64) -> Result<DeadLe
         .map_err(|e| Error::Unexpected(anyhow::Error::new(e).context("failed to redrive")))?;
     let row = tx
         .query_one(
-            &format!(
-                "UPDATE dead_letters SET redriven_at = now(), redriven_by = $2 WHERE id = $1 RETURNING {}",
-                "id, queue, message_id, body, receive_count, received_at, redriven_at"
-            ),
+            &format!("UPDATE dead_letters SET redriven_at = now(), redriven_by = $2 WHERE id = $1 RETURNING {COLUMNS}"),
             &[&id, &by.operator.id],
         )
         .await

@@ -1,10 +1,12 @@
 //! Sending a task's message to its groups, for both kinds of task: an owner's mass message
 //! (群发, table `broadcasts`) and an operators' ad campaign (`campaigns`). One row per task and
 //! group in `deliveries` records the outcome; a robot never sends twice within the gap
-//! (*default* 3 s), whichever dispatcher sends.
+//! (*default* 3 s), whichever dispatcher sends. A delivery is claimed in its row before its
+//! send, and a run starts no send it cannot start before its deadline's stop: a run killed at its
+//! timeout (or overlapping another) never sends a delivery twice, and leaves the rest pending.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::Utc;
 use redis::Script;
@@ -13,6 +15,7 @@ use serde::Serialize;
 use crate::content::Content;
 use crate::context::Ctx;
 use crate::db::QueryContext;
+use crate::deadline::Deadline;
 use crate::error::{Code, Result, Unexpected};
 use crate::partners::robot::To;
 use crate::settings::{self, GroupSettings};
@@ -44,18 +47,8 @@ impl TaskKind {
             TaskKind::Campaign => "starts_at",
         }
     }
-
-    /// One lock per kind: dispatch runs of a kind never overlap.
-    fn lock_key(self) -> i64 {
-        match self {
-            TaskKind::Broadcast => 0x6770_6574_0001,
-            TaskKind::Campaign => 0x6770_6574_0002,
-        }
-    }
 }
 
-/// A dispatch run stops starting sends after this long (its Lambda has a minute).
-const RUN_BUDGET: Duration = Duration::from_secs(40);
 const BATCH: i64 = 500;
 
 /// Reserves the robot's next send time (real time, ms): at least `gap` after its last one.
@@ -86,8 +79,10 @@ pub struct DispatchReport {
     pub sent: usize,
     pub failed: usize,
     pub finished: u64,
-    /// Another run of this kind held the lock.
-    pub skipped: bool,
+    /// Claims of killed runs taken back: never attempted, so pending again.
+    pub reclaimed: u64,
+    /// Claims of killed runs cut off while sending: recorded failed, never sent again.
+    pub abandoned: u64,
 }
 
 struct Pending {
@@ -103,31 +98,11 @@ struct Pending {
 /// Sends what is due: starts due tasks (a campaign picks its target groups then), sends every
 /// pending delivery robot by robot, throttled, and closes tasks with nothing pending.
 #[tracing::instrument(skip_all, fields(kind = kind.as_str()))]
-pub async fn dispatch(ctx: &Ctx, kind: TaskKind) -> Result<DispatchReport> {
-    let started_at = Instant::now();
+pub async fn dispatch(ctx: &Ctx, kind: TaskKind, deadline: Deadline) -> Result<DispatchReport> {
+    // No lock between runs: a delivery is claimed in its row before it is sent, so runs that
+    // overlap (a slow one and the next minute's) share the work and never send one twice, and
+    // a run killed at its timeout leaves no lock behind.
     let client = ctx.db()?.client().await?;
-    let locked: bool = client
-        .query_one("SELECT pg_try_advisory_lock($1)", &[&kind.lock_key()])
-        .await
-        .db("failed to take the dispatch lock")?
-        .get(0);
-    if !locked {
-        return Ok(DispatchReport { skipped: true, ..DispatchReport::default() });
-    }
-    let result = dispatch_locked(ctx, &client, kind, started_at).await;
-    client
-        .execute("SELECT pg_advisory_unlock($1)", &[&kind.lock_key()])
-        .await
-        .db("failed to release the dispatch lock")?;
-    result
-}
-
-async fn dispatch_locked(
-    ctx: &Ctx,
-    client: &deadpool_postgres::Client,
-    kind: TaskKind,
-    started_at: Instant,
-) -> Result<DispatchReport> {
     let mut report = DispatchReport::default();
     let now = ctx.clock.now();
     let (table, due) = (kind.table(), kind.due_column());
@@ -154,7 +129,8 @@ async fn dispatch_locked(
             .await
             .db("failed to start due campaigns")?,
     };
-    let settings: GroupSettings = settings::load(client).await?;
+    (report.reclaimed, report.abandoned) = expire_claims(&client, kind).await?;
+    let settings: GroupSettings = settings::load(&client).await?;
     let gap = Duration::from_secs(u64::from(settings.send_gap_secs));
     loop {
         let rows = client
@@ -187,7 +163,7 @@ async fn dispatch_locked(
         }
         // Robots send side by side; each robot's sends are spaced by the gap.
         let outcomes = futures::future::join_all(
-            by_robot.into_values().map(|pending| send_in_turn(ctx, kind, pending, gap, started_at)),
+            by_robot.into_values().map(|pending| send_in_turn(ctx, kind, pending, gap, deadline)),
         )
         .await;
         let mut progressed = 0;
@@ -197,7 +173,7 @@ async fn dispatch_locked(
             report.failed += failed;
             progressed += sent + failed;
         }
-        if progressed == 0 || started_at.elapsed() >= RUN_BUDGET {
+        if progressed == 0 || !deadline.has_time() {
             break;
         }
     }
@@ -205,7 +181,8 @@ async fn dispatch_locked(
         .execute(
             &format!(
                 "UPDATE {table} t SET state = 'done' WHERE t.state = 'sending'
-                 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.task_kind = $1 AND d.task_id = t.id AND d.state = 'pending')"
+                 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.task_kind = $1 AND d.task_id = t.id
+                                 AND d.state IN ('pending', 'sending'))"
             ),
             &[&kind.as_str()],
         )
@@ -227,26 +204,49 @@ async fn send_in_turn(
     kind: TaskKind,
     pending: Vec<Pending>,
     gap: Duration,
-    started_at: Instant,
+    deadline: Deadline,
 ) -> Result<(usize, usize)> {
     let (mut sent, mut failed) = (0, 0);
     for p in pending {
-        if started_at.elapsed() >= RUN_BUDGET {
+        // A reservation is a gap at least: none is taken that could not be sent before the stop.
+        if !deadline.allows(gap) {
             break;
         }
+        // Whether this run claimed the row (a send is only ever made on a claimed row).
+        let mut claimed = false;
         let outcome: std::result::Result<(), String> = if !p.active {
-            Err("群已退出，未发送".to_owned())
+            Err(REASON_EXITED.to_owned())
         } else {
             match Content::from_json(p.content.clone()) {
                 Err(_) => Err("消息内容无法读取".to_owned()),
                 Ok(content) => {
-                    tokio::time::sleep(reserve(ctx, p.robot_id, gap).await?).await;
-                    ctx.robot()?.send(&p.robot_wxid, To::Group(&p.group_wxid), &content).await.map(|_| ()).map_err(
-                        |e| {
-                            tracing::warn!(error = %e, task_id = p.task_id, group_id = p.group_id, "send failed");
-                            e.reason()
-                        },
-                    )
+                    // The reservation may wait longer than a gap (another run may share the robot):
+                    // nothing is claimed unless the send can start before the stop.
+                    let wait = reserve(ctx, p.robot_id, gap).await?;
+                    if !deadline.allows(wait) {
+                        break;
+                    }
+                    if !claim(ctx, kind, &p).await? {
+                        continue; // another run has it
+                    }
+                    claimed = true;
+                    tokio::time::sleep(wait).await;
+                    // Checked at send time, after the wait: the group may have left, or been
+                    // joined again by someone else, since the delivery was loaded.
+                    match refusal_at_send(ctx, kind, p.task_id, p.group_id).await? {
+                        Some(reason) => Err(reason.to_owned()),
+                        None => {
+                            attempting(ctx, kind, &p).await?;
+                            ctx.robot()?
+                                .send(&p.robot_wxid, To::Group(&p.group_wxid), &content)
+                                .await
+                                .map(|_| ())
+                                .map_err(|e| {
+                                    tracing::warn!(error = %e, task_id = p.task_id, group_id = p.group_id, "send failed");
+                                    e.reason()
+                                })
+                        }
+                    }
                 }
             }
         };
@@ -254,19 +254,111 @@ async fn send_in_turn(
             Ok(()) => ("sent", None, None),
             Err(reason) => ("failed", Some(i32::from(Code::SendMessageFailed.as_u16())), Some(reason.as_str())),
         };
-        ctx.db()?
+        let from = if claimed { "sending" } else { "pending" };
+        let recorded = ctx
+            .db()?
             .client()
             .await?
             .execute(
-                "UPDATE deliveries SET state = $4, code = $5, reason = $6, sent_at = $7
-                 WHERE task_kind = $1 AND task_id = $2 AND group_id = $3",
-                &[&kind.as_str(), &p.task_id, &p.group_id, &state, &code, &reason, &ctx.clock.now()],
+                "UPDATE deliveries SET state = $4, code = $5, reason = $6, sent_at = $7, claimed_at = NULL
+                 WHERE task_kind = $1 AND task_id = $2 AND group_id = $3 AND state = $8",
+                &[&kind.as_str(), &p.task_id, &p.group_id, &state, &code, &reason, &ctx.clock.now(), &from],
             )
             .await
             .db("failed to record a delivery")?;
+        if recorded == 0 {
+            continue; // another run recorded it first
+        }
         if outcome.is_ok() { sent += 1 } else { failed += 1 }
     }
     Ok((sent, failed))
+}
+
+/// How long a claimed delivery may stay in flight. A run lasts a minute at most, so a claim
+/// older than this belongs to a run that was killed (its timeout, a crash).
+const CLAIM_LEASE_SECS: f64 = 300.0;
+
+/// What the owner reads of a send cut off half-way: it may or may not have gone out, and it is
+/// not sent again (a second copy in the group is worse than a missing one).
+const REASON_UNKNOWN: &str = "发送过程中任务中止，结果未知，未重发";
+
+/// Claims a pending delivery for this run: false when another run holds it or has recorded it.
+async fn claim(ctx: &Ctx, kind: TaskKind, p: &Pending) -> Result<bool> {
+    Ok(ctx
+        .db()?
+        .client()
+        .await?
+        .execute(
+            "UPDATE deliveries SET state = 'sending', claimed_at = now(), attempted_at = NULL
+             WHERE task_kind = $1 AND task_id = $2 AND group_id = $3 AND state = 'pending'",
+            &[&kind.as_str(), &p.task_id, &p.group_id],
+        )
+        .await
+        .db("failed to claim a delivery")?
+        == 1)
+}
+
+/// Stamps a claimed delivery as about to be sent: from here on, a run killed before recording
+/// the outcome leaves it unknown, never to be sent again.
+async fn attempting(ctx: &Ctx, kind: TaskKind, p: &Pending) -> Result<()> {
+    ctx.db()?
+        .client()
+        .await?
+        .execute(
+            "UPDATE deliveries SET attempted_at = now() WHERE task_kind = $1 AND task_id = $2 AND group_id = $3",
+            &[&kind.as_str(), &p.task_id, &p.group_id],
+        )
+        .await
+        .db("failed to mark a delivery attempted")?;
+    Ok(())
+}
+
+/// Takes back the claims of killed runs: one never attempted is pending again, one attempted is
+/// recorded failed with its outcome unknown. Answers (reclaimed, abandoned).
+async fn expire_claims(client: &deadpool_postgres::Client, kind: TaskKind) -> Result<(u64, u64)> {
+    let code = i32::from(Code::SendMessageFailed.as_u16());
+    let rows = client
+        .query(
+            "UPDATE deliveries SET state = CASE WHEN attempted_at IS NULL THEN 'pending' ELSE 'failed' END,
+                 code = CASE WHEN attempted_at IS NULL THEN NULL ELSE $2::integer END,
+                 reason = CASE WHEN attempted_at IS NULL THEN NULL ELSE $3::text END,
+                 claimed_at = NULL
+             WHERE task_kind = $1 AND state = 'sending' AND claimed_at < now() - make_interval(secs => $4::float8)
+             RETURNING state",
+            &[&kind.as_str(), &code, &REASON_UNKNOWN, &CLAIM_LEASE_SECS],
+        )
+        .await
+        .db("failed to take back expired claims")?;
+    let reclaimed = rows.iter().filter(|r| r.get::<_, &str>(0) == "pending").count() as u64;
+    Ok((reclaimed, rows.len() as u64 - reclaimed))
+}
+
+/// What the owner reads when the group changed hands before their message went out.
+pub const REASON_NEW_OWNER: &str = "群已归属其他群主，未发送";
+const REASON_EXITED: &str = "群已退出，未发送";
+
+/// Why a delivery must not be sent now, if it must not: the group is no longer active, or (for
+/// an owner's mass message) it no longer belongs to the task's owner — someone else had the
+/// robot join it again after the task was made, and the message is not theirs to receive.
+async fn refusal_at_send(ctx: &Ctx, kind: TaskKind, task_id: i64, group_id: i64) -> Result<Option<&'static str>> {
+    let row = ctx
+        .db()?
+        .client()
+        .await?
+        .query_opt(
+            "SELECT g.state = 'active',
+                    $1 <> 'broadcast' OR g.owner_id IS NOT DISTINCT FROM (SELECT b.owner_id FROM broadcasts b WHERE b.id = $2)
+             FROM groups g WHERE g.id = $3",
+            &[&kind.as_str(), &task_id, &group_id],
+        )
+        .await
+        .db("failed to check the group before sending")?;
+    Ok(match row {
+        None => Some(REASON_EXITED),
+        Some(r) if !r.get::<_, bool>(1) => Some(REASON_NEW_OWNER),
+        Some(r) if !r.get::<_, bool>(0) => Some(REASON_EXITED),
+        Some(_) => None,
+    })
 }
 
 /// One group's outcome of a task.
@@ -290,7 +382,8 @@ pub async fn targets(
 ) -> Result<std::collections::HashMap<i64, Vec<Target>>> {
     let rows = client
         .query(
-            "SELECT d.task_id, d.group_id, g.name, d.state, d.code, d.reason, d.sent_at
+            "SELECT d.task_id, d.group_id, g.name, CASE WHEN d.state = 'sending' THEN 'pending' ELSE d.state END,
+                    d.code, d.reason, d.sent_at
              FROM deliveries d JOIN groups g ON g.id = d.group_id
              WHERE d.task_kind = $1 AND d.task_id = ANY($2) ORDER BY d.task_id, d.group_id",
             &[&kind.as_str(), &task_ids],

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 /// The response codes of SPEC.md.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(into = "u16")]
 #[repr(u16)]
 pub enum Code {
@@ -39,6 +39,64 @@ pub enum Code {
     WithdrawalFailed = 3004,
     TransferSucceeded = 3200,
 }
+
+impl Code {
+    /// Every code with its meaning (SPEC.md), as the OpenAPI document lists them.
+    pub const ALL: [(Code, &'static str); 28] = [
+        (Code::Ok, "success"),
+        (Code::ExternalFailed, "external interface failed"),
+        (Code::NotAuthenticated, "not authenticated (HTTP 401), or not allowed (HTTP 403)"),
+        (Code::BadParameters, "bad parameters"),
+        (Code::NotFound, "not found"),
+        (Code::TokenExpired, "token expired"),
+        (Code::Internal, "internal error"),
+        (Code::Maintenance, "under maintenance"),
+        (Code::NoRobotAvailable, "no robot available"),
+        (Code::GroupMemberInfoFailed, "group member info failed"),
+        (Code::SendMessageFailed, "send message failed"),
+        (Code::PhoneMissing, "phone missing"),
+        (Code::IdentityMissing, "identity missing"),
+        (Code::SensitiveWord, "sensitive word (data.words lists them)"),
+        (Code::CreateFailed, "create failed"),
+        (Code::SameTimeExists, "same-time record exists"),
+        (Code::ProfileComplete, "profile already complete"),
+        (Code::WrongCode, "wrong verification code"),
+        (Code::CodeExpired, "verification code expired"),
+        (Code::PhoneRegistered, "phone already registered"),
+        (Code::SmsTooOften, "SMS sent too often"),
+        (Code::MailSendError, "mail send error"),
+        (Code::WechatAuthFailed, "WeChat authorization failed"),
+        (Code::TransferFailed, "transfer failed"),
+        (Code::InsufficientBalance, "insufficient balance"),
+        (Code::AlreadyWithdrawnToday, "already withdrawn today"),
+        (Code::WithdrawalFailed, "withdrawal failed"),
+        (Code::TransferSucceeded, "transfer succeeded"),
+    ];
+}
+
+/// An integer, one of SPEC.md's codes, each with its meaning in the description (and in
+/// `x-enum-descriptions`, which generators read).
+impl utoipa::PartialSchema for Code {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::extensions::ExtensionsBuilder;
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        let meanings: Vec<String> = Code::ALL.iter().map(|(c, m)| format!("{}: {m}", c.as_u16())).collect();
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+            .enum_values(Some(Code::ALL.iter().map(|(c, _)| c.as_u16())))
+            .description(Some(format!("The response code of SPEC.md: {}.", meanings.join("; "))))
+            .extensions(Some(
+                ExtensionsBuilder::new()
+                    .add("x-enum-varnames", Code::ALL.iter().map(|(c, _)| format!("{c:?}")).collect::<Vec<_>>())
+                    .add("x-enum-descriptions", Code::ALL.iter().map(|(_, m)| *m).collect::<Vec<_>>())
+                    .build(),
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Code {}
 
 impl From<Code> for u16 {
     fn from(code: Code) -> u16 {
@@ -210,6 +268,16 @@ mod tests {
         assert_eq!(Error::forbidden("x").code(), Code::NotAuthenticated);
         let words = Error::rejected(Code::SensitiveWord, "含敏感词").with_data(serde_json::json!({"words": ["x"]}));
         assert_eq!(serde_json::to_value(Envelope::error(&words)).unwrap()["data"]["words"][0], "x");
+    }
+
+    #[test]
+    fn every_code_is_listed_once_with_its_meaning() {
+        let numbers: std::collections::BTreeSet<u16> = Code::ALL.iter().map(|(c, _)| c.as_u16()).collect();
+        assert_eq!(numbers.len(), Code::ALL.len());
+        let schema = serde_json::to_value(<Code as utoipa::PartialSchema>::schema()).unwrap();
+        assert_eq!(schema["type"], "integer", "{schema}");
+        assert!(schema["enum"].as_array().unwrap().contains(&serde_json::json!(1600)), "{schema}");
+        assert!(schema["description"].as_str().unwrap().contains("1503: under maintenance"), "{schema}");
     }
 
     #[test]

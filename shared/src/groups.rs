@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::BusinessDay;
 use crate::context::Ctx;
 use crate::db::QueryContext;
+use crate::deadline::Deadline;
 use crate::error::{Error, Result};
 use crate::operators::{self, ConsolePrincipal};
 use crate::paging::{self, Page, PageRequest, like_escape};
@@ -310,7 +311,8 @@ pub struct RatingReport {
 /// group-rating (00:30): yesterday's stars of every active group, and cancellation (会话不足)
 /// of those without a session for `cancel_after_days` days. Rerunning it changes nothing.
 #[tracing::instrument(skip_all)]
-pub async fn rate(ctx: &Ctx) -> Result<RatingReport> {
+pub async fn rate(ctx: &Ctx, deadline: Deadline) -> Result<RatingReport> {
+    use futures::StreamExt as _;
     let today = ctx.clock.today();
     let day = today.pred();
     let client = ctx.db()?.client().await?;
@@ -343,9 +345,23 @@ pub async fn rate(ctx: &Ctx) -> Result<RatingReport> {
         )
         .await
         .db("failed to find quiet groups")?;
+    // Each exit asks the platform to take the robot out (8 s at worst): a few at once, none
+    // started once the deadline says stop. A group not reached stays active and quiet, and the
+    // next run cancels it.
+    let ids: Vec<i64> = quiet.iter().map(|r| r.get(0)).collect();
+    let exits: Vec<_> = ids
+        .iter()
+        .map(|id| async {
+            if !deadline.has_time() {
+                return Ok(false);
+            }
+            exit(ctx, &client, *id, "cancelled", REASON_NO_SESSIONS).await
+        })
+        .collect();
+    let exited: Vec<Result<bool>> = futures::stream::iter(exits).buffer_unordered(LEAVES_AT_ONCE).collect().await;
     let mut cancelled = 0;
-    for row in quiet {
-        if exit(ctx, &client, row.get(0), "cancelled", REASON_NO_SESSIONS).await? {
+    for e in exited {
+        if e? {
             cancelled += 1;
         }
     }
@@ -357,35 +373,91 @@ pub async fn rate(ctx: &Ctx) -> Result<RatingReport> {
 pub struct LaunchReport {
     pub checked: usize,
     pub left: usize,
+    /// The group id this run resumed after (0: it started a new pass over every active group).
+    pub resumed_after: i64,
+    /// Whether this run reached the last active group (the next run starts a new pass).
+    pub pass_finished: bool,
 }
 
+/// The job whose cursor launch-sync keeps in `job_cursors`.
+const LAUNCH_SYNC: &str = "launch-sync";
+
+/// How many groups the robot is asked to leave at once (each call may take the platform's 8 s).
+pub const LEAVES_AT_ONCE: usize = 8;
+
 /// launch-sync (hourly): every active group's launch switch; the robot leaves groups whose
-/// switch is off.
+/// switch is off. A pass over every group may take several runs: each resumes after the last
+/// group the one before it finished (a cursor saved per chunk), and stops taking chunks when its
+/// deadline says stop.
 #[tracing::instrument(skip_all)]
-pub async fn sync_launch(ctx: &Ctx) -> Result<LaunchReport> {
+pub async fn sync_launch(ctx: &Ctx, deadline: Deadline) -> Result<LaunchReport> {
+    use futures::StreamExt as _;
     let client = ctx.db()?.client().await?;
-    let rows = client
-        .query("SELECT id, group_wxid FROM groups WHERE state = 'active' ORDER BY id", &[])
+    let resumed_after: i64 = client
+        .query_one(
+            "INSERT INTO job_cursors (job) VALUES ($1) ON CONFLICT (job) DO UPDATE SET job = EXCLUDED.job RETURNING position",
+            &[&LAUNCH_SYNC],
+        )
         .await
-        .db("failed to list active groups")?;
-    let groups: Vec<(i64, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
-    let mut report = LaunchReport { checked: 0, left: 0 };
-    for chunk in groups.chunks(launch::CHUNK) {
-        let wxids: Vec<String> = chunk.iter().map(|(_, w)| w.clone()).collect();
-        let switches: HashMap<String, bool> = ctx.launch()?.switches(&wxids).await.map_err(Error::Unexpected)?;
-        report.checked += chunk.len();
-        for (id, wxid) in chunk {
-            let on = switches.get(wxid).copied().unwrap_or(true);
+        .db("failed to read the launch-sync cursor")?
+        .get(0);
+    let mut report = LaunchReport { checked: 0, left: 0, resumed_after, pass_finished: false };
+    let mut after = resumed_after;
+    while deadline.has_time() {
+        let rows = client
+            .query(
+                "SELECT id, group_wxid FROM groups WHERE state = 'active' AND id > $1 ORDER BY id LIMIT $2",
+                &[&after, &(launch::CHUNK as i64)],
+            )
+            .await
+            .db("failed to list active groups")?;
+        if rows.is_empty() {
             client
-                .execute("UPDATE groups SET launch_on = $2 WHERE id = $1", &[id, &on])
+                .execute(
+                    "UPDATE job_cursors SET position = 0, last_pass_at = now(), pass_started_at = now(), updated_at = now()
+                     WHERE job = $1",
+                    &[&LAUNCH_SYNC],
+                )
                 .await
-                .db("failed to store the launch switch")?;
-            if !on && exit(ctx, &client, *id, "left", REASON_LAUNCH_OFF).await? {
+                .db("failed to close the launch-sync pass")?;
+            report.pass_finished = true;
+            break;
+        }
+        let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+        let wxids: Vec<String> = rows.iter().map(|r| r.get(1)).collect();
+        let switches: HashMap<String, bool> = ctx.launch()?.switches(&wxids).await.map_err(Error::Unexpected)?;
+        let on: Vec<bool> = wxids.iter().map(|w| switches.get(w).copied().unwrap_or(true)).collect();
+        // One statement per chunk, not one per group.
+        client
+            .execute(
+                "UPDATE groups g SET launch_on = s.switch_on FROM unnest($1::bigint[], $2::bool[]) AS s(id, switch_on)
+                 WHERE g.id = s.id AND g.launch_on IS DISTINCT FROM s.switch_on",
+                &[&ids, &on],
+            )
+            .await
+            .db("failed to store the launch switches")?;
+        let off: Vec<i64> = ids.iter().zip(&on).filter(|(_, on)| !**on).map(|(id, _)| *id).collect();
+        let exits: Vec<_> = off.iter().map(|id| exit(ctx, &client, *id, "left", REASON_LAUNCH_OFF)).collect();
+        let exited: Vec<Result<bool>> = futures::stream::iter(exits).buffer_unordered(LEAVES_AT_ONCE).collect().await;
+        for e in exited {
+            if e? {
                 report.left += 1;
             }
         }
+        report.checked += ids.len();
+        after = *ids.last().expect("the chunk is not empty");
+        client
+            .execute("UPDATE job_cursors SET position = $2, updated_at = now() WHERE job = $1", &[&LAUNCH_SYNC, &after])
+            .await
+            .db("failed to save the launch-sync cursor")?;
     }
-    tracing::info!(checked = report.checked, left = report.left, "launch switches synced");
+    tracing::info!(
+        checked = report.checked,
+        left = report.left,
+        resumed_after,
+        pass_finished = report.pass_finished,
+        "launch switches synced"
+    );
     Ok(report)
 }
 

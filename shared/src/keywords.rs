@@ -1,5 +1,7 @@
 //! Keyword replies: an owner's keyword → reply pairs, for one group or all their groups. The
-//! robot-events consumer answers a group message whose text is a keyword.
+//! robot-events consumer answers a group message whose text is a keyword. An owner has at most
+//! [`MAX_PER_OWNER`] (each is loaded for every message of their groups); the list is paged, so
+//! every one can be seen and deleted.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -8,8 +10,11 @@ use crate::content;
 use crate::context::Ctx;
 use crate::db::{QueryContext, violated_constraint};
 use crate::error::{Code, Error, Result};
-use crate::paging::Deleted;
+use crate::paging::{Deleted, Page, PageRequest};
 use crate::sensitive_words;
+
+/// Keywords one owner may have, all groups together.
+pub const MAX_PER_OWNER: i64 = 200;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Keyword {
@@ -20,11 +25,6 @@ pub struct Keyword {
     pub keyword: String,
     pub reply: String,
     pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct KeywordList {
-    pub items: Vec<Keyword>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -50,21 +50,24 @@ fn from_row(r: &tokio_postgres::Row) -> Keyword {
     }
 }
 
-pub async fn list(ctx: &Ctx, owner_id: i64, group_id: Option<i64>) -> Result<KeywordList> {
-    let rows = ctx
-        .db()?
-        .client()
-        .await?
+/// The owner's keywords (with `group_id`: that group's and those for all groups), newest first,
+/// a page at a time.
+pub async fn list(ctx: &Ctx, owner_id: i64, group_id: Option<i64>, page: PageRequest) -> Result<Page<Keyword>> {
+    let client = ctx.db()?.client().await?;
+    let filter = "k.owner_id = $1 AND ($2::bigint IS NULL OR k.group_id = $2 OR k.group_id IS NULL)";
+    let total: i64 = client
+        .query_one(&format!("SELECT count(*) FROM keywords k WHERE {filter}"), &[&owner_id, &group_id])
+        .await
+        .db("failed to count keywords")?
+        .get(0);
+    let rows = client
         .query(
-            &format!(
-                "{SELECT} WHERE k.owner_id = $1 AND ($2::bigint IS NULL OR k.group_id = $2 OR k.group_id IS NULL)
-                 ORDER BY k.id DESC LIMIT 500"
-            ),
-            &[&owner_id, &group_id],
+            &format!("{SELECT} WHERE {filter} ORDER BY k.id DESC LIMIT $3 OFFSET $4"),
+            &[&owner_id, &group_id, &page.page_size, &page.offset()],
         )
         .await
         .db("failed to list keywords")?;
-    Ok(KeywordList { items: rows.iter().map(from_row).collect() })
+    Ok(Page::new(rows.iter().map(from_row).collect(), total, page))
 }
 
 /// Trimmed text of 1 to `max` characters; a keyword is one line.
@@ -84,7 +87,7 @@ fn text(field: &str, value: &str, max: usize, one_line: bool) -> Result<String> 
 pub async fn add(ctx: &Ctx, owner_id: i64, new: NewKeyword) -> Result<Keyword> {
     let keyword = text("keyword", &new.keyword, 30, true)?;
     let reply = text("reply", &new.reply, 500, false)?;
-    let client = ctx.db()?.client().await?;
+    let mut client = ctx.db()?.client().await?;
     if let Some(group_id) = new.group_id {
         let mine = client
             .query_opt("SELECT 1 FROM groups WHERE id = $1 AND owner_id = $2", &[&group_id, &owner_id])
@@ -95,7 +98,21 @@ pub async fn add(ctx: &Ctx, owner_id: i64, new: NewKeyword) -> Result<Keyword> {
         }
     }
     sensitive_words::check(ctx, &client, &format!("{keyword}\n{reply}")).await?;
-    let row = client
+    // The owner's row locked while counting: two additions at once cannot both pass the cap.
+    let tx = client.transaction().await.db("failed to begin")?;
+    tx.execute("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", &[&owner_id]).await.db("failed to lock the owner")?;
+    let count: i64 = tx
+        .query_one("SELECT count(*) FROM keywords WHERE owner_id = $1", &[&owner_id])
+        .await
+        .db("failed to count keywords")?
+        .get(0);
+    if count >= MAX_PER_OWNER {
+        return Err(Error::rejected(
+            Code::CreateFailed,
+            format!("关键词最多 {MAX_PER_OWNER} 个（你已有 {count} 个），请先删除不用的关键词再添加"),
+        ));
+    }
+    let row = tx
         .query_one(
             "WITH k AS (INSERT INTO keywords (owner_id, group_id, keyword, reply) VALUES ($1, $2, $3, $4) RETURNING *)
              SELECT k.id, k.group_id, g.name, k.keyword, k.reply, k.created_at FROM k LEFT JOIN groups g ON g.id = k.group_id",
@@ -106,6 +123,7 @@ pub async fn add(ctx: &Ctx, owner_id: i64, new: NewKeyword) -> Result<Keyword> {
             Some("keywords_unique") => Error::rejected(Code::SameTimeExists, "该关键词已存在"),
             _ => Error::Unexpected(anyhow::Error::new(e).context("failed to add a keyword")),
         })?;
+    tx.commit().await.db("failed to commit the keyword")?;
     Ok(from_row(&row))
 }
 

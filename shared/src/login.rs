@@ -21,7 +21,7 @@ use crate::users::{self, InviteCode, WechatIdentity};
 
 /// Carries `state`, the page to come back to and the invite code from authorize to callback.
 /// Encrypted, and bound to this browser: a callback whose `state` is not this cookie's is
-/// refused (login CSRF). It outlives the callback so that a double redirect still matches.
+/// refused (login CSRF).
 pub const STATE_COOKIE: &str = "gpet_oauth";
 pub const STATE_COOKIE_PATH: &str = "/api/auth/wechat";
 const STATE_TTL: Duration = Duration::minutes(10);
@@ -90,8 +90,18 @@ fn refused(msg: &'static str) -> Error {
     Error::rejected(Code::WechatAuthFailed, msg)
 }
 
-/// The OAuth callback. A code is single use: a repeated callback with a code already used finds
-/// the session that code opened (a double redirect) and lands logged in while it lives.
+/// A code already used, here or (40163) at WeChat.
+fn used() -> Error {
+    refused("该微信授权码已使用过，请重新登录")
+}
+
+/// The OAuth callback. A code logs in once, and only the browser whose state cookie matches the
+/// callback's `state`: a second callback with a used code is refused (2501) whatever browser
+/// sends it — even the one that started the login — so a code seen in a log, a Referer or a
+/// shared URL opens nobody's session. Once is enforced twice: WeChat exchanges a code once
+/// (40163 after), and a session row's unique `oauth_code_hash` admits one session per code.
+/// A browser that follows a double redirect lands on the login error page, whose 重新登录
+/// starts a fresh login (silent for a user who already consented).
 #[tracing::instrument(skip_all)]
 pub async fn callback(
     ctx: &Ctx,
@@ -118,21 +128,17 @@ pub async fn callback(
     };
     let logged_in = |session: Session| logged_in_to(session, expected.redirect.clone());
     let db = ctx.db()?;
-    let already = |session: Option<Session>| match session {
-        Some(s) if s.live => logged_in(s),
-        Some(_) => Err(refused("该授权码已使用，请重新登录")),
-        None => Err(refused("授权码无效或已过期，请重新登录")),
-    };
-    if let Some(session) = sessions::find_by_code(&db.client().await?, &code_hash).await? {
-        return already(Some(session));
+    if sessions::find_by_code(&db.client().await?, &code_hash).await?.is_some() {
+        return Err(used());
     }
 
     let wechat = ctx.wechat()?;
     let token = match wechat.exchange_code(code).await {
         Ok(token) => token,
-        // A concurrent callback may have used the code a moment ago.
-        Err(WechatError::Refused { errcode: INVALID_CODE | CODE_BEEN_USED, .. }) => {
-            return already(sessions::find_by_code(&db.client().await?, &code_hash).await?);
+        // Used by a concurrent callback a moment ago, or by anyone else: refused all the same.
+        Err(WechatError::Refused { errcode: CODE_BEEN_USED, .. }) => return Err(used()),
+        Err(WechatError::Refused { errcode: INVALID_CODE, .. }) => {
+            return Err(refused("授权码无效或已过期，请重新登录"));
         }
         Err(e) => return Err(wechat_failure(e)),
     };
@@ -151,9 +157,9 @@ pub async fn callback(
         Some(invite) if user.created => Some(referral::bind(&mut tx, user.id, invite).await?),
         _ => None,
     };
+    // A concurrent callback with the same code opened its session first.
     let Some(session) = sessions::open(&tx, user.id, Some(&code_hash)).await? else {
-        drop(tx);
-        return already(sessions::find_by_code(&client, &code_hash).await?);
+        return Err(used());
     };
     let event = BiEvent::backend(
         ctx,

@@ -20,6 +20,7 @@ pub struct Maintenance {
     pub enabled: bool,
     /// What the H5 app shows; a default text when empty.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub message: String,
 }
 
@@ -135,6 +136,8 @@ pub struct Marquee {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MarqueeDraft {
+    /// 1 to 200 characters once trimmed.
+    #[schema(min_length = 1)]
     pub text: String,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,

@@ -1,10 +1,13 @@
 //! Console operators: username + Argon2id password, roles, their own sessions and token
 //! audience, and the audit log of what they change.
 
+use std::net::IpAddr;
+
 use chrono::{DateTime, Duration, Utc};
 use deadpool_postgres::GenericClient;
-use redis::AsyncCommands as _;
+use redis::Script;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::auth::{Audience, IssuedToken, passwords};
@@ -17,9 +20,59 @@ pub const COOKIE: &str = "gpet_console";
 /// The console has no refresh route: an operator's token lasts a working shift and is bound to
 /// a session that logout ends.
 const TOKEN_TTL: Duration = Duration::hours(8);
-/// Failed logins per username before a pause.
-const MAX_FAILURES: i64 = 10;
-const FAILURE_WINDOW_SECS: i64 = 15 * 60;
+
+/// The console login's limits. Every try is counted in Redis, atomically and before the
+/// password is checked (one Lua script checks the limits and counts, so a burst of concurrent
+/// tries gets at most the limit checked), in three counters over a 15-minute window:
+/// - per operator name and client IP: 10 tries, then that name from that IP waits;
+/// - per client IP, whatever the names: 30 tries, then that IP waits (password spraying);
+/// - everyone: 100 tries, then every name from an IP it has not yet logged in from waits
+///   (a botnet spread over many IPs).
+///
+/// So no one is paused for tries made elsewhere: an attacker's IP exhausts its own pair and IP
+/// counters, and neither the per-IP limit nor the global ceiling applies to an operator from an
+/// IP where they logged in within 30 days (a `TRUSTED` mark set by a successful login, which
+/// needs the password): only their own name-and-IP counter does. What an
+/// attacker can still do: pause a name from an IP they share with the operator (one NAT), and
+/// during a global flood keep an operator out from a new IP until the window passes.
+/// A success clears its pair's counter and gives its try back to the others, so only failures
+/// add up. The client IP is API Gateway's `sourceIp`.
+mod login_limits {
+    pub const PER_NAME_AND_IP: i64 = 10;
+    pub const PER_IP: i64 = 30;
+    pub const GLOBAL: i64 = 100;
+    pub const WINDOW_SECS: i64 = 15 * 60;
+    pub const TRUSTED_SECS: i64 = 30 * 24 * 3600;
+
+    /// KEYS: the (name, IP) counter, the IP counter, the global counter, the (name, IP) trusted
+    /// mark; ARGV: the three limits and the window. Answers {0, 0} when the try is counted, or
+    /// {which limit (1, 2, 3), its seconds left} when it is refused (and not counted).
+    pub const SCRIPT: &str = r#"
+local limits = {tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])}
+local checked = 3
+if redis.call('EXISTS', KEYS[4]) == 1 then checked = 1 end
+for i = 1, checked do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') >= limits[i] then
+    return {i, redis.call('TTL', KEYS[i])}
+  end
+end
+for i = 1, 3 do
+  if redis.call('INCR', KEYS[i]) == 1 then redis.call('EXPIRE', KEYS[i], ARGV[4]) end
+end
+return {0, 0}
+"#;
+
+    /// A success: its try is given back to the IP and global counters (only failures add up
+    /// there), the pair's counter cleared, the pair trusted for ARGV[1] seconds.
+    pub const SUCCEEDED: &str = r#"
+for i = 2, 3 do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') > 0 then redis.call('DECR', KEYS[i]) end
+end
+redis.call('DEL', KEYS[1])
+redis.call('SET', KEYS[4], '1', 'EX', ARGV[1])
+return 0
+"#;
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -125,8 +178,59 @@ fn check_password(password: &str) -> Result<()> {
     }
 }
 
+/// The Redis keys of a login try's limits (one hash slot: the script names them together).
+struct LimitKeys {
+    pair: String,
+    ip: String,
+    global: String,
+    trusted: String,
+}
+
+impl LimitKeys {
+    fn of(ctx: &Ctx, username: &str, client_ip: Option<IpAddr>) -> Result<Self> {
+        let cache = ctx.cache()?;
+        let ip = client_ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+        // Names are the client's text: digested, so a key holds no odd character.
+        let pair = hex::encode(&Sha256::digest(format!("{username}\n{ip}").as_bytes())[..16]);
+        let key = |name: String| cache.key(format!("GPET:CONSOLE_LOGIN:{{console_login}}:{name}"));
+        Ok(Self {
+            pair: key(format!("FAILS:{pair}")),
+            ip: key(format!("IP:{ip}")),
+            global: key("ALL".to_owned()),
+            trusted: key(format!("TRUSTED:{pair}")),
+        })
+    }
+}
+
+/// Counts a try against the limits, or refuses it (1403, HTTP 429) without counting it.
+async fn count_try(ctx: &Ctx, keys: &LimitKeys) -> Result<()> {
+    let mut redis = ctx.cache()?.conn();
+    let (limit, secs_left): (i64, i64) = Script::new(login_limits::SCRIPT)
+        .key(&keys.pair)
+        .key(&keys.ip)
+        .key(&keys.global)
+        .key(&keys.trusted)
+        .arg(login_limits::PER_NAME_AND_IP)
+        .arg(login_limits::PER_IP)
+        .arg(login_limits::GLOBAL)
+        .arg(login_limits::WINDOW_SECS)
+        .invoke_async(&mut redis)
+        .await
+        .unexpected("failed to count a login try")?;
+    let minutes = (secs_left.max(1) + 59) / 60;
+    let msg = match limit {
+        0 => return Ok(()),
+        1 => format!("登录失败次数过多，请 {minutes} 分钟后再试"),
+        2 => format!("此网络登录失败次数过多，请 {minutes} 分钟后再试"),
+        _ => format!("登录尝试过多，请 {minutes} 分钟后再试，或在最近登录过的网络登录"),
+    };
+    tracing::info!(limit, "console login paused");
+    Err(Error::bad_request(msg).with_status(429))
+}
+
+/// Logs an operator in; `client_ip` is where the request came from (see [`login_limits`]).
 #[tracing::instrument(skip_all)]
-pub async fn login(ctx: &Ctx, credentials: Credentials) -> Result<ConsoleLogin> {
+pub async fn login(ctx: &Ctx, credentials: Credentials, client_ip: Option<IpAddr>) -> Result<ConsoleLogin> {
     let username = credentials.username.trim().to_lowercase();
     if username.is_empty() || credentials.password.is_empty() {
         return Err(Error::bad_request("请输入用户名和密码"));
@@ -134,13 +238,8 @@ pub async fn login(ctx: &Ctx, credentials: Credentials) -> Result<ConsoleLogin> 
     if credentials.password.len() > 1024 || username.len() > 64 {
         return Err(Error::unauthenticated("用户名或密码错误"));
     }
-    let cache = ctx.cache()?;
-    let failures_key = cache.key(format!("GPET:CONSOLE_LOGIN_FAILS:{username}"));
-    let mut redis = cache.conn();
-    let failures: Option<i64> = redis.get(&failures_key).await.unexpected("failed to read login failures")?;
-    if failures.unwrap_or(0) >= MAX_FAILURES {
-        return Err(Error::bad_request("登录失败次数过多，请 15 分钟后再试").with_status(429));
-    }
+    let keys = LimitKeys::of(ctx, &username, client_ip)?;
+    count_try(ctx, &keys).await?;
 
     let mut client = ctx.db()?.client().await?;
     let row = client
@@ -159,12 +258,6 @@ pub async fn login(ctx: &Ctx, credentials: Credentials) -> Result<ConsoleLogin> 
     let row = match row {
         Some(row) if ok => row,
         _ => {
-            let _: () = redis::pipe()
-                .incr(&failures_key, 1)
-                .expire(&failures_key, FAILURE_WINDOW_SECS)
-                .query_async(&mut redis)
-                .await
-                .unexpected("failed to count a login failure")?;
             tracing::info!("console login refused");
             return Err(Error::unauthenticated("用户名或密码错误"));
         }
@@ -187,7 +280,15 @@ pub async fn login(ctx: &Ctx, credentials: Credentials) -> Result<ConsoleLogin> 
         .db("failed to stamp a login")?;
     audit(&tx, operator.id, "login", None, serde_json::json!({})).await?;
     tx.commit().await.db("failed to commit a login")?;
-    let _: () = redis.del(&failures_key).await.unexpected("failed to clear login failures")?;
+    let _: () = Script::new(login_limits::SUCCEEDED)
+        .key(&keys.pair)
+        .key(&keys.ip)
+        .key(&keys.global)
+        .key(&keys.trusted)
+        .arg(login_limits::TRUSTED_SECS)
+        .invoke_async(&mut ctx.cache()?.conn())
+        .await
+        .unexpected("failed to clear login failures")?;
     let IssuedToken { token, expires_at } =
         ctx.auth()?.tokens.issue(Audience::Console, operator.id, session_id, TOKEN_TTL)?;
     tracing::info!(operator_id = operator.id, "console login");

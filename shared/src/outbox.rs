@@ -1,20 +1,19 @@
 //! The transactional outbox: what must reach a queue is written in the same transaction as the
 //! change that caused it; the relay publishes it, so an event survives a queue outage.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use deadpool_postgres::GenericClient;
 use serde::Serialize;
 
 use crate::context::Ctx;
 use crate::db::QueryContext;
+use crate::deadline::Deadline;
 use crate::error::Result;
-use crate::queue::{BATCH, Queue};
+use crate::queue::{BATCH, Queue, SendOutcome};
 
 /// Rows claimed per transaction.
 const CHUNK: i64 = 100;
-/// A relay run stops claiming after this long (its Lambda has a minute).
-const RUN_BUDGET: Duration = Duration::from_secs(40);
 /// How long a request waits for the queue to take what it wrote.
 const PUBLISH_WAIT: Duration = Duration::from_secs(2);
 
@@ -39,19 +38,21 @@ pub async fn enqueue(client: &impl GenericClient, queue: Queue, bodies: &[serde_
 pub struct RelayReport {
     pub published: usize,
     pub failed: usize,
+    /// Rows SQS refused for what they are, set aside with the reason (never tried again).
+    pub set_aside: usize,
 }
 
 impl RelayReport {
     fn add(&mut self, other: RelayReport) {
         self.published += other.published;
         self.failed += other.failed;
+        self.set_aside += other.set_aside;
     }
 }
 
 /// Publishes everything pending, oldest first, until none is left or the run's budget is spent.
 #[tracing::instrument(skip_all)]
-pub async fn relay(ctx: &Ctx) -> Result<RelayReport> {
-    let started = Instant::now();
+pub async fn relay(ctx: &Ctx, deadline: Deadline) -> Result<RelayReport> {
     let mut report = RelayReport::default();
     let mut after = 0;
     loop {
@@ -59,7 +60,7 @@ pub async fn relay(ctx: &Ctx) -> Result<RelayReport> {
         report.add(chunk);
         // A chunk that failed whole means the queue is down: the next run tries again.
         match last {
-            Some(last) if chunk.published > 0 && started.elapsed() < RUN_BUDGET => after = last,
+            Some(last) if chunk.published + chunk.set_aside > 0 && deadline.has_time() => after = last,
             _ => break,
         }
     }
@@ -68,7 +69,12 @@ pub async fn relay(ctx: &Ctx) -> Result<RelayReport> {
         .execute("DELETE FROM outbox WHERE published_at < now() - interval '7 days'", &[])
         .await
         .db("failed to purge the outbox")?;
-    tracing::info!(published = report.published, failed = report.failed, "outbox relayed");
+    tracing::info!(
+        published = report.published,
+        failed = report.failed,
+        set_aside = report.set_aside,
+        "outbox relayed"
+    );
     Ok(report)
 }
 
@@ -94,7 +100,7 @@ async fn publish_chunk(ctx: &Ctx, only: Option<&[i64]>, after: i64) -> Result<(R
     let rows = tx
         .query(
             "SELECT id, queue, body::text FROM outbox
-             WHERE published_at IS NULL AND ($1::bigint[] IS NULL OR id = ANY($1)) AND id > $3
+             WHERE published_at IS NULL AND set_aside_at IS NULL AND ($1::bigint[] IS NULL OR id = ANY($1)) AND id > $3
              ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
             &[&only, &CHUNK, &after],
         )
@@ -126,15 +132,53 @@ async fn publish_chunk(ctx: &Ctx, only: Option<&[i64]>, after: i64) -> Result<(R
             }
         }
     }
-    let unknown: Vec<i64> =
-        rows.iter().filter(|r| !QUEUES.iter().any(|q| q.name() == r.get::<_, &str>(1))).map(|r| r.get(0)).collect();
-    if !unknown.is_empty() {
-        last_error = "unknown queue".into();
-        failed.extend(unknown);
+    // What failed in a batch is tried alone: a row SQS refuses for what it is (the whole batch
+    // fails with it, or its entry does) would otherwise hold its batch-mates back for ever. Such
+    // a row is set aside with SQS's reason; the others go out now or on the next run.
+    let mut set_aside: Vec<(i64, String)> = Vec::new();
+    if !failed.is_empty() {
+        let mut still_failed = Vec::new();
+        for id in std::mem::take(&mut failed) {
+            // Once one fails for another reason than itself, the queue is down: the rest wait.
+            if !still_failed.is_empty() {
+                still_failed.push(id);
+                continue;
+            }
+            let row = rows.iter().find(|r| r.get::<_, i64>(0) == id).expect("a failed id is one of the rows");
+            let queue = Queue::from_name(row.get(1)).expect("only rows of known queues were sent");
+            match queues.send_one(queue, row.get::<_, &str>(2)).await {
+                SendOutcome::Sent => sent.push(id),
+                SendOutcome::Refused(reason) => {
+                    tracing::error!(
+                        outbox_id = id,
+                        queue = queue.name(),
+                        reason,
+                        "outbox row refused by SQS: set aside"
+                    );
+                    set_aside.push((id, reason));
+                }
+                SendOutcome::Failed(e) => {
+                    last_error = format!("{e:#}");
+                    still_failed.push(id);
+                }
+            }
+        }
+        failed = still_failed;
+    }
+    for r in rows.iter().filter(|r| !QUEUES.iter().any(|q| q.name() == r.get::<_, &str>(1))) {
+        set_aside.push((r.get(0), format!("unknown queue {}", r.get::<_, &str>(1))));
     }
     tx.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1)", &[&sent])
         .await
         .db("failed to mark sent")?;
+    for (id, reason) in &set_aside {
+        tx.execute(
+            "UPDATE outbox SET set_aside_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = $1",
+            &[id, reason],
+        )
+        .await
+        .db("failed to set a row aside")?;
+    }
     tx.execute(
         "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1)",
         &[&failed, &last_error],
@@ -142,5 +186,5 @@ async fn publish_chunk(ctx: &Ctx, only: Option<&[i64]>, after: i64) -> Result<(R
     .await
     .db("failed to mark unsent")?;
     tx.commit().await.db("failed to commit the outbox")?;
-    Ok((RelayReport { published: sent.len(), failed: failed.len() }, last))
+    Ok((RelayReport { published: sent.len(), failed: failed.len(), set_aside: set_aside.len() }, last))
 }

@@ -18,7 +18,8 @@ pub const MAX_PAGE_SIZE: i64 = 100;
 impl PageRequest {
     pub fn parse(query: &HashMap<String, String>) -> Result<Self> {
         let number = |name: &str, default: i64, max: i64| -> Result<i64> {
-            match query.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            // Absent is the default; present, even empty, it must be a number in range.
+            match query.get(name).map(|v| v.trim()) {
                 None => Ok(default),
                 Some(v) => match v.parse::<i64>() {
                     Ok(n) if (1..=max).contains(&n) => Ok(n),
@@ -81,7 +82,7 @@ mod tests {
         assert_eq!(PageRequest::parse(&q(&[])).unwrap(), PageRequest { page: 1, page_size: 20 });
         let p = PageRequest::parse(&q(&[("page", "3"), ("page_size", "50")])).unwrap();
         assert_eq!(p.offset(), 100);
-        for (name, bad) in [("page", "0"), ("page", "x"), ("page_size", "101"), ("page_size", "-1")] {
+        for (name, bad) in [("page", "0"), ("page", "x"), ("page", ""), ("page_size", "101"), ("page_size", "-1")] {
             let msg = PageRequest::parse(&q(&[(name, bad)])).unwrap_err().client_message();
             assert!(msg.contains(name), "{name}={bad}: {msg}");
         }

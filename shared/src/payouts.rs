@@ -19,6 +19,7 @@ use crate::alerts;
 use crate::clock::BusinessDay;
 use crate::context::Ctx;
 use crate::db::QueryContext;
+use crate::deadline::Deadline;
 use crate::error::{Code, Error, Result};
 use crate::partners::wechat_pay::{Bill, BillError, Direction, FUND_FLOW_ACCOUNT, FundFlowSummary, PayError, Transfer};
 use crate::settings::{self, MoneySettings};
@@ -33,8 +34,6 @@ struct Message {
 
 /// The remark on the user's WeChat receipt.
 const REMARK: &str = "gpet 群主收益提现";
-/// A reconcile run stops starting new queries after this long.
-const RECONCILE_BUDGET: Duration = Duration::from_secs(40);
 
 /// A withdrawal as the payout needs it.
 struct Payout {
@@ -77,25 +76,42 @@ fn payout_of(r: &tokio_postgres::Row) -> Payout {
     }
 }
 
-/// The consumer: answers the message ids to retry.
+/// How many payouts a consumer batch works on at once.
+const PAYOUTS_AT_ONCE: usize = 4;
+/// The longest one payout takes to start and finish with WeChat Pay: a query and a create, 8 s
+/// each at worst. None is started with less time left before the stop, so none is cut midway.
+const PAYOUT_NEEDS: Duration = Duration::from_secs(16);
+
+/// The consumer: answers the message ids to retry (those failed, and those not started before
+/// the deadline: they come back, a slow WeChat Pay delaying them but never dead-lettering them).
 #[tracing::instrument(skip_all, fields(messages = messages.len()))]
-pub async fn consume(ctx: &Ctx, messages: &[(String, String)]) -> Result<Vec<String>> {
-    let mut failed = Vec::new();
-    for (id, body) in messages {
-        let message: Message = match serde_json::from_str(body) {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::error!(message_id = id, error = %e, "unreadable payout message");
-                failed.push(id.clone());
-                continue;
-            }
-        };
-        if let Err(e) = pay(ctx, message.withdrawal_id, message.attempt).await {
+pub async fn consume(ctx: &Ctx, messages: &[(String, String)], deadline: Deadline) -> Result<Vec<String>> {
+    // Made first, then driven: a stream's closure over borrowed messages is not `Send` enough
+    // for rustc (its lifetimes are not general enough), a list of futures is.
+    let payouts: Vec<_> = messages.iter().map(|message| pay_message(ctx, message, deadline)).collect();
+    let failed: Vec<Option<String>> = futures::stream::iter(payouts).buffer_unordered(PAYOUTS_AT_ONCE).collect().await;
+    Ok(failed.into_iter().flatten().collect())
+}
+
+/// One message of the consumer: its id when it is to come back.
+async fn pay_message(ctx: &Ctx, (id, body): &(String, String), deadline: Deadline) -> Option<String> {
+    let message: Message = match serde_json::from_str(body) {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::error!(message_id = id, error = %e, "unreadable payout message");
+            return Some(id.clone());
+        }
+    };
+    if !deadline.allows(PAYOUT_NEEDS) {
+        return Some(id.clone());
+    }
+    match pay(ctx, message.withdrawal_id, message.attempt).await {
+        Ok(()) => None,
+        Err(e) => {
             tracing::error!(message_id = id, withdrawal_id = message.withdrawal_id, error = %e, "payout failed; retried");
-            failed.push(id.clone());
+            Some(id.clone())
         }
     }
-    Ok(failed)
 }
 
 /// Sends a pending withdrawal's attempt, or settles a submitted one; anything else was done.
@@ -173,7 +189,10 @@ async fn send(ctx: &Ctx, payout: &Payout) -> Result<()> {
             Ok(())
         }
         Err(PayError::Refused { code, message, .. }) => {
-            // Refused without a bill, unless the number is known: then its bill decides.
+            // Refused without a bill, unless the number is known: then its bill decides. Both
+            // the refusal and the query's "no such bill" are WeChat Pay's signed answers (an
+            // unsigned one is `PayError::Unknown`): nothing else fails a payout, since a failed
+            // payout may be retried under a new number.
             match ctx.pay()?.query(&payout.out_bill_no).await {
                 Ok(Some(bill)) => apply(ctx, &bill).await,
                 Ok(None) => {
@@ -412,8 +431,7 @@ pub struct ReconcileReport {
 /// The payout-reconcile job (every 5 minutes): queues pending payouts whose message was lost and
 /// queries the open ones that are due.
 #[tracing::instrument(skip_all)]
-pub async fn reconcile(ctx: &Ctx) -> Result<ReconcileReport> {
-    let started = Instant::now();
+pub async fn reconcile(ctx: &Ctx, deadline: Deadline) -> Result<ReconcileReport> {
     let mut report = ReconcileReport::default();
     let client = ctx.db()?.client().await?;
     let stale: Vec<(i64, i32)> = client
@@ -441,12 +459,17 @@ pub async fn reconcile(ctx: &Ctx) -> Result<ReconcileReport> {
         .map(payout_of)
         .collect();
     drop(client);
+    // Each one is checked against the deadline before it starts: what is left stays as it is
+    // (pending, or due to be queried) for the next run.
     for (id, attempt) in stale {
+        if !deadline.allows(PAYOUT_NEEDS) {
+            break;
+        }
         pay(ctx, id, attempt).await?;
         report.requeued += 1;
     }
     for payout in due {
-        if started.elapsed() > RECONCILE_BUDGET {
+        if !deadline.allows(PAYOUT_NEEDS) {
             break;
         }
         report.queried += 1;

@@ -147,6 +147,8 @@ fn parse_code(s: &str) -> Result<&str> {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
+    /// An 11-digit mainland mobile number (surrounding spaces are trimmed).
+    #[schema(pattern = r"^\s*1[3-9][0-9]{9}\s*$", example = "13812345678")]
     pub phone: String,
 }
 
@@ -159,14 +161,21 @@ pub struct CodeSent {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PhoneBinding {
+    #[schema(pattern = r"^\s*1[3-9][0-9]{9}\s*$", example = "13812345678")]
     pub phone: String,
+    /// The 6 digits the SMS carried.
+    #[schema(pattern = r"^\s*[0-9]{6}\s*$", example = "123456")]
     pub code: String,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdentityClaim {
+    /// The real name: 2 to 30 Chinese characters, Latin letters, spaces or middle dots.
+    #[schema(min_length = 2)]
     pub name: String,
+    /// 18 characters: 17 digits and a digit or X (region, birth date and checksum are checked too).
+    #[schema(pattern = r"^\s*[0-9]{17}[0-9Xx]\s*$", example = "11010519491231002X")]
     pub id_number: String,
 }
 
@@ -174,22 +183,38 @@ fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
 }
 
-/// Per-phone sending limits over sliding windows, checked and counted atomically: concurrent
-/// requests cannot all slip under a limit. Answers 0, or the window hit (1 minute, 2 hour,
-/// 3 day) and the milliseconds until a send is allowed again.
+/// Codes one user may have sent in a day, whatever the phones: the per-phone limits alone let
+/// one account text any number of phones (each SMS costs money). A real owner binds one phone,
+/// and may mistype it a few times.
+pub const SMS_PER_USER_PER_DAY: u32 = 10;
+/// Codes sent in a day for requests from one address (API Gateway's source IP): bounds what
+/// many accounts behind one address can cost. Generous, since mobile carriers put many people
+/// behind one address (CGNAT) and each binds a phone once.
+pub const SMS_PER_IP_PER_DAY: u32 = 50;
+
+/// Sending limits over sliding windows, checked and counted atomically in one script, so that
+/// concurrent requests cannot all slip under a limit: per phone (KEYS[1]) a minute, an hour and
+/// a day (the settings), per user (KEYS[2]) and per address (KEYS[3]) a day. The keys share a
+/// hash tag (one slot, as a cluster needs for one script). Answers 0, or the window hit (1
+/// minute, 2 hour, 3 day per phone, 4 the user's day, 5 the address's day) and the
+/// milliseconds until a send is allowed again.
 const RATE_SCRIPT: &str = r"
 local now = tonumber(ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 86400000)
-local windows = {{60000, tonumber(ARGV[2])}, {3600000, tonumber(ARGV[3])}, {86400000, tonumber(ARGV[4])}}
+local day = 86400000
+for k = 1, 3 do redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', now - day) end
+local windows = {{1, 60000, ARGV[2]}, {1, 3600000, ARGV[3]}, {1, day, ARGV[4]}, {2, day, ARGV[6]}, {3, day, ARGV[7]}}
 for i, w in ipairs(windows) do
-  local inside = redis.call('ZRANGEBYSCORE', KEYS[1], now - w[1], '+inf', 'WITHSCORES')
-  if #inside / 2 >= w[2] then
-    local oldest = tonumber(inside[#inside - 2 * w[2] + 2])
-    return {i, oldest + w[1] - now}
+  local limit = tonumber(w[3])
+  local inside = redis.call('ZRANGEBYSCORE', KEYS[w[1]], now - w[2], '+inf', 'WITHSCORES')
+  if #inside / 2 >= limit then
+    local oldest = tonumber(inside[#inside - 2 * limit + 2])
+    return {i, oldest + w[2] - now}
   end
 end
-redis.call('ZADD', KEYS[1], now, ARGV[5])
-redis.call('PEXPIRE', KEYS[1], 86400000)
+for k = 1, 3 do
+  redis.call('ZADD', KEYS[k], now, ARGV[5])
+  redis.call('PEXPIRE', KEYS[k], day)
+end
 return {0, 0}
 ";
 
@@ -234,9 +259,15 @@ fn phone_taken() -> Error {
     Error::rejected(Code::PhoneRegistered, "该手机号已被其他账号绑定")
 }
 
-/// Sends a code to a phone the user wants to bind.
+/// Sends a code to a phone the user wants to bind, for a request from `client_ip` (requests
+/// whose address is unknown share one count).
 #[tracing::instrument(skip_all, fields(user_id = user_id))]
-pub async fn send_code(ctx: &Ctx, user_id: i64, request: CodeRequest) -> Result<CodeSent> {
+pub async fn send_code(
+    ctx: &Ctx,
+    user_id: i64,
+    client_ip: Option<std::net::IpAddr>,
+    request: CodeRequest,
+) -> Result<CodeSent> {
     let phone = Phone::parse(&request.phone)?;
     let client = ctx.db()?.client().await?;
     match phone_state(&client, user_id, &phone).await? {
@@ -248,13 +279,19 @@ pub async fn send_code(ctx: &Ctx, user_id: i64, request: CodeRequest) -> Result<
     drop(client);
     let cache = ctx.cache()?;
     let mut redis = cache.conn();
+    let address = client_ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_canonical().to_string());
+    let address = hex::encode(&Sha256::digest(address.as_bytes())[..12]);
     let (window, retry_ms): (i64, i64) = Script::new(RATE_SCRIPT)
-        .key(cache.key(format!("GPET:SMS_SENDS:{}", phone.digest())))
+        .key(cache.key(format!("GPET:SMS_SENDS:{{sms}}:{}", phone.digest())))
+        .key(cache.key(format!("GPET:SMS_CAPS:{{sms}}:user:{user_id}")))
+        .key(cache.key(format!("GPET:SMS_CAPS:{{sms}}:ip:{address}")))
         .arg(now_ms())
         .arg(limits.per_minute)
         .arg(limits.per_hour)
         .arg(limits.per_day)
         .arg(uuid::Uuid::new_v4().to_string())
+        .arg(SMS_PER_USER_PER_DAY)
+        .arg(SMS_PER_IP_PER_DAY)
         .invoke_async(&mut redis)
         .await
         .unexpected("failed to check the SMS limits")?;
@@ -265,10 +302,16 @@ pub async fn send_code(ctx: &Ctx, user_id: i64, request: CodeRequest) -> Result<
             60.. => format!("{} 分钟", (secs + 59) / 60),
             _ => format!("{secs} 秒"),
         };
-        let which = ["", "每分钟", "每小时", "每天"][window as usize];
         tracing::info!(window, "SMS code refused by a limit");
-        return Err(Error::rejected(Code::SmsTooOften, format!("验证码发送过于频繁（{which}上限），请 {wait}后再试"))
-            .with_status(429));
+        let msg = match window {
+            4 => format!("你今天发送验证码的次数已达上限（{SMS_PER_USER_PER_DAY} 次），请 {wait}后再试"),
+            5 => format!("当前网络今天发送验证码的次数已达上限，请 {wait}后再试或换一个网络"),
+            _ => {
+                let which = ["", "每分钟", "每小时", "每天"].get(window as usize).copied().unwrap_or_default();
+                format!("验证码发送过于频繁（{which}上限），请 {wait}后再试")
+            }
+        };
+        return Err(Error::rejected(Code::SmsTooOften, msg).with_status(429));
     }
 
     let code = format!("{:06}", rand::rng().random_range(0..1_000_000));

@@ -133,6 +133,44 @@ impl Queues {
     }
 }
 
+/// How SQS answered one message sent alone.
+#[derive(Debug)]
+pub enum SendOutcome {
+    Sent,
+    /// Refused for what the message is (a character SQS does not take, a body too long): it
+    /// will never be accepted as it is. The reason is SQS's.
+    Refused(String),
+    /// Not sent for another reason (the queue unreachable, throttled): worth another try.
+    Failed(anyhow::Error),
+}
+
+impl Queues {
+    /// Sends one message (SendMessage), telling a refusal of the message itself from a failure.
+    pub async fn send_one(&self, queue: Queue, body: &str) -> SendOutcome {
+        use aws_sdk_sqs::error::ProvideErrorMetadata as _;
+        let url = match self.url(queue) {
+            Ok(url) => url,
+            Err(e) => return SendOutcome::Failed(anyhow::anyhow!("{e}")),
+        };
+        match self.client.send_message().queue_url(url).message_body(body).send().await {
+            Ok(_) => SendOutcome::Sent,
+            Err(e) => {
+                let code = e.code().unwrap_or_default().to_owned();
+                let message = e.message().unwrap_or_default().to_owned();
+                let refused = e.as_service_error().is_some_and(|s| s.is_invalid_message_contents())
+                    || ["InvalidMessageContents", "InvalidParameterValue", "MessageTooLong"]
+                        .iter()
+                        .any(|c| code.contains(c));
+                if refused {
+                    SendOutcome::Refused(format!("{code}: {message}"))
+                } else {
+                    SendOutcome::Failed(anyhow::Error::new(e).context(format!("failed to send to {}", queue.name())))
+                }
+            }
+        }
+    }
+}
+
 /// An SQS client of the instance's SDK configuration (locally, the endpoint of the local
 /// AWS-API server).
 pub fn client(sdk: &aws_config::SdkConfig) -> aws_sdk_sqs::Client {

@@ -15,6 +15,7 @@ use crate::clock::BusinessDay;
 use crate::content::Content;
 use crate::context::Ctx;
 use crate::db::QueryContext;
+use crate::deadline::Deadline;
 use crate::error::{Code, Error, Result};
 use crate::groups;
 use crate::partners::robot::{self, To};
@@ -104,8 +105,9 @@ pub async fn accept(ctx: &Ctx, timestamp: Option<&str>, signature: Option<&str>,
     struct Batch {
         events: Vec<serde_json::Map<String, serde_json::Value>>,
     }
-    let batch: Batch = serde_json::from_slice(body)
-        .map_err(|e| Error::bad_request(format!("请求体应为 {{\"events\": [...]}}：{e}")))?;
+    let batch: Batch = serde_json::from_slice(body).map_err(|e| {
+        Error::bad_request(format!("请求体应为 {{\"events\": [...]}}：{}", crate::text::json_error_for_message(&e)))
+    })?;
     if batch.events.is_empty() || batch.events.len() > MAX_EVENTS {
         return Err(Error::bad_request(format!("events 须为 1 到 {MAX_EVENTS} 个")));
     }
@@ -113,7 +115,13 @@ pub async fn accept(ctx: &Ctx, timestamp: Option<&str>, signature: Option<&str>,
         .events
         .iter()
         .enumerate()
-        .map(|(i, e)| (i.to_string(), serde_json::Value::Object(e.clone()).to_string()))
+        // SQS refuses U+FFFE and U+FFFF in a message (serde_json escapes the C0 controls, not
+        // these): escaped, as only a string can hold them, so that the consumer sets the event
+        // aside instead of the platform sending the batch again for ever.
+        .map(|(i, e)| {
+            let message = serde_json::Value::Object(e.clone()).to_string();
+            (i.to_string(), message.replace('\u{FFFE}', "\\ufffe").replace('\u{FFFF}', "\\uffff"))
+        })
         .collect();
     let queues = ctx.queues()?;
     for chunk in entries.chunks(BATCH) {
@@ -155,36 +163,102 @@ async fn robots_of(ctx: &Ctx, client: &impl GenericClient, wxids: &HashSet<&str>
     robot_directory(ctx, client, true).await
 }
 
+/// How many events that call the robot platform (a join asks for the member list, 8 s at worst)
+/// are applied at once.
+pub const PARTNER_CALLS_AT_ONCE: usize = 8;
+
 /// The consumer: answers the ids of the messages to retry (SQS sends them again, and after
-/// five receives to the dead-letter queue, where the console shows them).
+/// five receives to the dead-letter queue, where the console shows them). Events other than
+/// group messages are applied [`PARTNER_CALLS_AT_ONCE`] at a time, and none is started once the
+/// deadline says stop: those come back, with whatever waited on the platform past the stop, so
+/// that a slow platform delays events but never times the whole batch out (every receive of a
+/// batch that times out counts towards the dead-letter queue, chat messages and all).
 #[tracing::instrument(skip_all, fields(messages = messages.len()))]
-pub async fn consume(ctx: &Ctx, messages: &[(String, String)]) -> Result<Vec<String>> {
+pub async fn consume(ctx: &Ctx, messages: &[(String, String)], deadline: Deadline) -> Result<Vec<String>> {
+    use futures::StreamExt as _;
     let mut failed = Vec::new();
     let mut chat: Vec<(&str, RobotEvent)> = Vec::new();
     let mut others: Vec<(&str, RobotEvent)> = Vec::new();
     for (id, body) in messages {
-        match serde_json::from_str::<RobotEvent>(body) {
+        match read_event(body) {
             Ok(event) if matches!(event.kind, Kind::GroupMessage { .. }) => chat.push((id, event)),
             Ok(event) => others.push((id, event)),
-            Err(e) => {
-                tracing::warn!(message_id = id, error = %e, "unreadable robot event");
-                failed.push(id.clone());
-            }
+            // No retry can help: dead-lettered now, not after five receives.
+            Err(reason) => crate::dead_letters::set_aside(ctx, Queue::RobotEventsDlq, id, body, &reason).await?,
         }
     }
     // Pairings first (a join never needs to wait for one in the same batch), then membership in
-    // the order it happened, as far as this batch knows.
+    // the order it happened, as far as this batch knows: one group's events one after the
+    // other, different groups side by side.
     others.sort_by_key(|(_, e)| (!matches!(e.kind, Kind::FriendAdded { .. } | Kind::PrivateMessage { .. }), e.at));
-    for (id, event) in &others {
-        if let Err(e) = apply(ctx, event).await {
-            log_failure(id, event, &e);
-            failed.push((*id).to_owned());
-        }
+    let (pairings, membership): (Vec<_>, Vec<_>) =
+        others.into_iter().partition(|(_, e)| matches!(e.kind, Kind::FriendAdded { .. } | Kind::PrivateMessage { .. }));
+    let mut by_group: Vec<Vec<(&str, RobotEvent)>> = Vec::new();
+    let mut slot: HashMap<String, usize> = HashMap::new();
+    for (id, event) in membership {
+        let group = group_of(&event).unwrap_or_default().to_owned();
+        let i = *slot.entry(group).or_insert_with(|| {
+            by_group.push(Vec::new());
+            by_group.len() - 1
+        });
+        by_group[i].push((id, event));
+    }
+    let pairings: Vec<Vec<(&str, RobotEvent)>> = pairings.into_iter().map(|p| vec![p]).collect();
+    for phase in [pairings, by_group] {
+        // Made first, then driven (a stream's closure over borrowed events is not `Send` enough
+        // for rustc; a list of futures is).
+        let work: Vec<_> = phase.into_iter().map(|events| apply_in_turn(ctx, events, deadline)).collect();
+        let retried: Vec<Vec<String>> =
+            futures::stream::iter(work).buffer_unordered(PARTNER_CALLS_AT_ONCE).collect().await;
+        failed.extend(retried.into_iter().flatten());
     }
     if !chat.is_empty() {
+        // One statement for the whole batch, in the margin kept for finishing.
         failed.extend(ingest(ctx, &chat).await?);
     }
     Ok(failed)
+}
+
+/// The group an event is about, if any.
+fn group_of(event: &RobotEvent) -> Option<&str> {
+    match &event.kind {
+        Kind::JoinedGroup { group_wxid, .. }
+        | Kind::LeftGroup { group_wxid, .. }
+        | Kind::MemberCount { group_wxid, .. }
+        | Kind::GroupMessage { group_wxid, .. } => Some(group_wxid),
+        Kind::FriendAdded { .. } | Kind::PrivateMessage { .. } => None,
+    }
+}
+
+/// Applies events in order while the deadline allows; answers the message ids to retry (those
+/// that failed, were cut at the deadline, or were not started).
+async fn apply_in_turn(ctx: &Ctx, events: Vec<(&str, RobotEvent)>, deadline: Deadline) -> Vec<String> {
+    let mut retry = Vec::new();
+    for (id, event) in &events {
+        // Once one of a group's events is put back, so are the ones after it: order holds.
+        if !retry.is_empty() || !deadline.has_time() {
+            retry.push((*id).to_owned());
+            continue;
+        }
+        if let Err(e) = apply(ctx, event, deadline).await {
+            log_failure(id, event, &e);
+            retry.push((*id).to_owned());
+        }
+    }
+    if !retry.is_empty() && !deadline.has_time() {
+        tracing::info!(events = retry.len(), "out of time: robot events put back for the next delivery");
+    }
+    retry
+}
+
+/// An event off the queue, or why no receive of it can ever be applied: unreadable, or carrying a
+/// character no text we keep may hold (PostgreSQL refuses NUL in text). The reason repeats
+/// nothing the event holds.
+fn read_event(body: &str) -> std::result::Result<RobotEvent, String> {
+    if !crate::text::json_is_clean(body) {
+        return Err("事件含有不允许的控制字符".to_owned());
+    }
+    serde_json::from_str(body).map_err(|e| format!("无法读取的事件：{}", crate::text::json_error_for_message(&e)))
 }
 
 fn log_failure(message_id: &str, event: &RobotEvent, e: &Error) {
@@ -384,8 +458,9 @@ async fn robot_id(ctx: &Ctx, client: &impl GenericClient, wxid: &str) -> Result<
     robots.get(wxid).copied().ok_or_else(|| Error::not_found(format!("未知的机器人 {wxid}")))
 }
 
-/// Applies one event other than a group message.
-async fn apply(ctx: &Ctx, event: &RobotEvent) -> Result<()> {
+/// Applies one event other than a group message. A wait on the platform is cut when the
+/// deadline says stop (nothing is written before it: the event comes back whole).
+async fn apply(ctx: &Ctx, event: &RobotEvent, deadline: Deadline) -> Result<()> {
     let mut client = ctx.db()?.client().await?;
     let robot_id = robot_id(ctx, &client, &event.robot_wxid).await?;
     let at = event.at.with_timezone(&Utc);
@@ -431,10 +506,9 @@ async fn apply(ctx: &Ctx, event: &RobotEvent) -> Result<()> {
                 return Err(Error::not_found("邀请人尚未配对"));
             };
             let (owner_id, frozen): (i64, bool) = (owner.get(0), owner.get(1));
-            let members = ctx
-                .robot()?
-                .members(&event.robot_wxid, group_wxid)
+            let members = tokio::time::timeout(deadline.left(), ctx.robot()?.members(&event.robot_wxid, group_wxid))
                 .await
+                .map_err(|_| Error::rejected(Code::GroupMemberInfoFailed, "获取群成员超时：下次投递再试"))?
                 .map_err(|e| Error::rejected(Code::GroupMemberInfoFailed, format!("获取群成员失败：{e}")))?;
             let settings: GroupSettings = settings::load(&client).await?;
             let size = members.member_count.max(*member_count);

@@ -165,10 +165,18 @@ async fn one(ctx: &Ctx, client: &impl GenericClient, id: i64) -> Result<Robot> {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRobot {
+    /// 1 to 64 characters (trimmed), as are `wxid` and `nickname`.
+    #[schema(min_length = 1)]
     pub platform_id: String,
+    #[schema(min_length = 1)]
     pub wxid: String,
+    #[schema(min_length = 1)]
     pub nickname: String,
+    /// An http(s) URL of at most 1024 characters.
+    #[schema(min_length = 1)]
     pub qr_code_url: String,
+    /// Groups it may serve at once.
+    #[schema(minimum = 1, maximum = 10000)]
     pub capacity: i32,
     #[serde(default = "yes")]
     pub enabled: bool,
@@ -181,8 +189,11 @@ fn yes() -> bool {
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RobotChange {
+    #[schema(min_length = 1)]
     pub nickname: Option<String>,
+    #[schema(min_length = 1)]
     pub qr_code_url: Option<String>,
+    #[schema(minimum = 1, maximum = 10000)]
     pub capacity: Option<i32>,
     pub enabled: Option<bool>,
 }
@@ -616,12 +627,41 @@ mod tests {
 }
 
 /// The distribution strategy as the console shows it.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize)]
 pub struct Distribution {
     #[serde(flatten)]
     pub strategy: DistributionSettings,
     /// The share of free places released by now (business time).
     pub released_pct_now: u32,
+}
+
+/// The strategy's object with `released_pct_now` beside its fields. Derived, it would be an
+/// `allOf` of the strategy, which refuses any other property (it is also the PUT's body, where
+/// an unknown field is refused), and `released_pct_now`: no answer could match both.
+impl utoipa::PartialSchema for Distribution {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+        let RefOr::T(Schema::Object(mut object)) = DistributionSettings::schema() else {
+            unreachable!("the strategy is an object")
+        };
+        object.additional_properties = None;
+        object.description = Some("The distribution strategy as the console shows it.".to_owned());
+        let pct = ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(0))
+            .maximum(Some(100))
+            .description(Some("The share of free places released by now (business time), in percent."));
+        object.properties.insert("released_pct_now".to_owned(), pct.into());
+        object.required.push("released_pct_now".to_owned());
+        RefOr::T(Schema::Object(object))
+    }
+}
+
+impl utoipa::ToSchema for Distribution {
+    fn schemas(schemas: &mut Vec<(String, utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>)>) {
+        <DistributionSettings as utoipa::ToSchema>::schemas(schemas);
+    }
 }
 
 pub async fn distribution(ctx: &Ctx) -> Result<Distribution> {

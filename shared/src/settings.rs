@@ -7,11 +7,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::QueryContext;
 use crate::error::{Error, Result};
-use crate::operators::{self, ConsolePrincipal};
+use crate::operators::{self, ConsolePrincipal, Role};
 
-/// A subject of the settings: its key in the table and its rules.
+/// A subject of the settings: its key in the table, its rules and who may change what.
 pub trait Subject: Serialize + DeserializeOwned + Default {
     const KEY: &'static str;
+    /// Who may change its fields other than [`Self::MONEY_FIELDS`].
+    const EDITORS: &'static [Role] = operators::CONTENT_EDITORS;
+    /// The fields settlement, withdrawals or payouts read: what money depends on, changed by
+    /// finance and admins only ([`may_change`]).
+    const MONEY_FIELDS: &'static [&'static str] = &[];
     fn validate(&self) -> Result<()>;
 }
 
@@ -119,6 +124,8 @@ impl GroupSettings {
 
 impl Subject for GroupSettings {
     const KEY: &'static str = "groups";
+    /// Settlement pays by them (`settlement::Rules`), and the account shows today's income by them.
+    const MONEY_FIELDS: &'static [&'static str] = &["star_thresholds", "star_income_fen"];
 
     fn validate(&self) -> Result<()> {
         let t = self.star_thresholds;
@@ -178,6 +185,18 @@ impl Default for MoneySettings {
 
 impl Subject for MoneySettings {
     const KEY: &'static str = "money";
+    /// The rates settlement pays by, the limits withdrawals check, the alerts payouts raise.
+    const EDITORS: &'static [Role] = operators::FINANCE;
+    const MONEY_FIELDS: &'static [&'static str] = &[
+        "master_rate_bp",
+        "master_ad_rate_bp",
+        "grand_master_rate_bp",
+        "grand_master_ad_rate_bp",
+        "withdraw_min_fen",
+        "withdraw_max_fen",
+        "payout_fail_alert_after",
+        "merchant_low_balance_alert",
+    ];
 
     fn validate(&self) -> Result<()> {
         within("money.master_rate_bp", self.master_rate_bp, 0, 5000)?;
@@ -289,19 +308,58 @@ pub async fn load<S: Subject>(client: &impl GenericClient) -> Result<S> {
     }
 }
 
-/// Validates and saves a subject, with the audit log entry, in the caller's transaction.
+/// The one rule of who changes settings: a field of [`Subject::MONEY_FIELDS`] needs finance or
+/// admin, any other field the subject's [`Subject::EDITORS`]. Only the fields whose value changes
+/// count, so a form sent whole with its money fields untouched is an operator's to save.
+pub fn may_change<S: Subject>(by: &ConsolePrincipal, changed: &[&str]) -> Result<()> {
+    let (money, other): (Vec<&str>, Vec<&str>) = changed.iter().partition(|f| S::MONEY_FIELDS.contains(f));
+    let name = |fields: &[&str]| fields.iter().map(|f| format!("{}.{f}", S::KEY)).collect::<Vec<_>>().join("、");
+    if !money.is_empty() && by.require(operators::FINANCE).is_err() {
+        return Err(Error::forbidden(format!("只有财务或管理员可以修改 {}", name(&money))));
+    }
+    if !other.is_empty() && by.require(S::EDITORS).is_err() {
+        return Err(Error::forbidden(format!("当前角色无权修改 {}", name(&other))));
+    }
+    Ok(())
+}
+
+/// Validates and saves a subject in the caller's transaction, if the operator may change what
+/// changes ([`may_change`]), with the audit log entry of the fields changed, before and after.
+/// Saving what is already there changes nothing and logs nothing.
 pub async fn save<S: Subject>(client: &impl GenericClient, by: &ConsolePrincipal, value: &S) -> Result<()> {
     value.validate()?;
-    let json = serde_json::to_value(value).expect("settings serialize");
+    // One change of a subject at a time, so that `before` is what this one replaces: a stale
+    // form cannot quietly put back a money field that finance changed meanwhile.
+    client
+        .execute("SELECT pg_advisory_xact_lock(hashtextextended('gpet.settings.' || $1, 0))", &[&S::KEY])
+        .await
+        .db("failed to lock settings")?;
+    let before = serde_json::to_value(load::<S>(client).await?).expect("settings serialize");
+    let after = serde_json::to_value(value).expect("settings serialize");
+    let changed: Vec<&str> = match (&before, &after) {
+        (serde_json::Value::Object(b), serde_json::Value::Object(a)) => {
+            a.iter().filter(|(k, v)| b.get(k.as_str()) != Some(v)).map(|(k, _)| k.as_str()).collect()
+        }
+        _ if before != after => vec![""],
+        _ => vec![],
+    };
+    if changed.is_empty() {
+        return Ok(());
+    }
+    may_change::<S>(by, &changed)?;
     client
         .execute(
             "INSERT INTO settings (key, value, updated_by) VALUES ($1, $2, $3)
              ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_by = EXCLUDED.updated_by, updated_at = now()",
-            &[&S::KEY, &json, &by.operator.id],
+            &[&S::KEY, &after, &by.operator.id],
         )
         .await
         .db("failed to save settings")?;
-    operators::audit(client, by.operator.id, "settings.update", Some(S::KEY), json).await
+    let only = |whole: &serde_json::Value| -> serde_json::Value {
+        changed.iter().map(|k| (k.to_string(), whole.get(k).cloned().unwrap_or_else(|| whole.clone()))).collect()
+    };
+    let detail = serde_json::json!({"before": only(&before), "after": only(&after)});
+    operators::audit(client, by.operator.id, "settings.update", Some(S::KEY), detail).await
 }
 
 /// The settings page of the console: every subject of this version.
@@ -330,7 +388,7 @@ pub struct SettingsChange {
     pub sms: Option<SmsSettings>,
     pub short_links: Option<ShortLinkSettings>,
     pub groups: Option<GroupSettings>,
-    /// Finance and admins only.
+    /// Finance and admins only, as are the groups' star thresholds and incomes.
     pub money: Option<MoneySettings>,
 }
 
@@ -347,13 +405,6 @@ pub async fn save_all(
     by: &ConsolePrincipal,
     change: &SettingsChange,
 ) -> Result<AllSettings> {
-    let content = change.sms.is_some() || change.short_links.is_some() || change.groups.is_some();
-    if change.money.is_some() {
-        by.require(operators::FINANCE)?;
-    }
-    if content || change.money.is_none() {
-        by.require(operators::CONTENT_EDITORS)?;
-    }
     let tx = client.transaction().await.db("failed to begin")?;
     save_some(&tx, by, &change.sms).await?;
     save_some(&tx, by, &change.short_links).await?;
@@ -409,6 +460,31 @@ mod tests {
         assert!(d.validate().unwrap_err().client_message().contains("releases[2].at"));
         let g = GroupSettings { star_thresholds: [1, 50, 50, 500], ..GroupSettings::default() };
         assert!(g.validate().unwrap_err().client_message().contains("star_thresholds"));
+    }
+
+    fn principal(role: Role) -> ConsolePrincipal {
+        let operator = operators::Operator { id: 1, username: "x".into(), role };
+        ConsolePrincipal { operator, session_id: uuid::Uuid::nil(), must_change_password: false }
+    }
+
+    #[test]
+    fn money_fields_are_for_finance_and_admins_the_rest_for_their_editors() {
+        let stars = ["star_income_fen"];
+        let reply = ["customer_service_reply"];
+        let both = ["star_thresholds", "min_members"];
+        for (role, stars_ok, reply_ok) in
+            [(Role::Admin, true, true), (Role::Operator, false, true), (Role::Finance, true, false)]
+        {
+            let by = principal(role);
+            assert_eq!(may_change::<GroupSettings>(&by, &stars).is_ok(), stars_ok, "{role:?}");
+            assert_eq!(may_change::<GroupSettings>(&by, &reply).is_ok(), reply_ok, "{role:?}");
+            assert_eq!(may_change::<GroupSettings>(&by, &both).is_ok(), role == Role::Admin, "{role:?}");
+            assert_eq!(may_change::<MoneySettings>(&by, &["withdraw_max_fen"]).is_ok(), stars_ok, "{role:?}");
+            assert!(may_change::<SmsSettings>(&by, &[]).is_ok(), "nothing changed: {role:?}");
+        }
+        let refusal = may_change::<GroupSettings>(&principal(Role::Operator), &both).unwrap_err();
+        assert_eq!(refusal.http_status(), 403);
+        assert!(refusal.client_message().contains("groups.star_thresholds"), "{}", refusal.client_message());
     }
 
     #[test]

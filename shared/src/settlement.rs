@@ -1,6 +1,8 @@
 //! Daily settlement (结算) of day D: every group active at some time during D earns the income
-//! of its stars on D, the ad income recorded on D is credited, and the platform pays on top the
-//! master's and grand-master's commission per apprentice and kind, floor(total × rate).
+//! of its stars on D for the owner who held it on D (the longest, when it changed hands that
+//! day; never one who had the robot join it after D), the ad income recorded on D is credited,
+//! and the platform pays on top the master's and grand-master's commission per apprentice and
+//! kind, floor(total × rate).
 //!
 //! A run walks fixed steps of owners by id range (fixed, with the rules, when the day is first
 //! started). A step is one database transaction: its ledger transaction (idempotency key
@@ -18,6 +20,7 @@ use crate::alerts;
 use crate::clock::{BusinessDay, shanghai};
 use crate::context::Ctx;
 use crate::db::QueryContext;
+use crate::deadline::Deadline;
 use crate::error::{Error, Result};
 use crate::ledger;
 use crate::paging::{Page, PageRequest};
@@ -295,17 +298,28 @@ async fn settle_step(
 /// and each payee's account are looked up by index (a lateral subquery, a join from the few
 /// thousand payees), not hashed from a scan of the whole table.
 const CREDIT_SQL: &str = "
-WITH g AS (
-    SELECT gr.id AS group_id, gr.owner_id,
+WITH held AS (
+    -- The groups some owner of the step held at some time during D (their memberships in
+    -- group_owners, kept by a trigger on groups: a re-join by someone else since D does not
+    -- change who held it then); a refused join never was a membership.
+    SELECT DISTINCT o.group_id FROM group_owners o
+    WHERE o.owner_id >= $3 AND o.owner_id < $4 AND o.since < $6 AND (o.until IS NULL OR o.until >= $5)
+), g AS (
+    -- Each is paid to the owner who held it longest during D (the first of them on a tie), so
+    -- exactly one step, that owner's, credits it.
+    SELECT h.group_id, d_owner.owner_id,
            ($8::bigint[])[coalesce(gd.stars::int,
                1 + (coalesce(gd.sessions, 0) >= ($7::int[])[1])::int + (coalesce(gd.sessions, 0) >= ($7::int[])[2])::int
                  + (coalesce(gd.sessions, 0) >= ($7::int[])[3])::int + (coalesce(gd.sessions, 0) >= ($7::int[])[4])::int)] AS fen
-    FROM groups gr
-    LEFT JOIN LATERAL (SELECT d.stars, d.sessions FROM group_daily d WHERE d.group_id = gr.id AND d.day = $2 OFFSET 0) gd ON true
-    -- Active at some time during D: by its membership, or by the sessions it had on D (a group
-    -- removed and re-joined since has new membership times); a refused group never was.
-    WHERE gr.owner_id >= $3 AND gr.owner_id < $4 AND gr.state <> 'refused'
-      AND ((gr.joined_at < $6 AND (gr.exited_at IS NULL OR gr.exited_at >= $5)) OR gd.sessions > 0)
+    FROM held h
+    CROSS JOIN LATERAL (
+        SELECT o.owner_id FROM group_owners o
+        WHERE o.group_id = h.group_id AND o.since < $6 AND (o.until IS NULL OR o.until >= $5)
+        GROUP BY o.owner_id
+        ORDER BY sum(least(coalesce(o.until, $6), $6) - greatest(o.since, $5)) DESC, min(o.since)
+        LIMIT 1) d_owner
+    LEFT JOIN LATERAL (SELECT d.stars, d.sessions FROM group_daily d WHERE d.group_id = h.group_id AND d.day = $2 OFFSET 0) gd ON true
+    WHERE d_owner.owner_id >= $3 AND d_owner.owner_id < $4
 ), a AS (
     SELECT group_id, owner_id, sum(amount_fen)::bigint AS fen FROM ad_clicks
     WHERE day = $2 AND owner_id >= $3 AND owner_id < $4 GROUP BY group_id, owner_id
@@ -357,26 +371,37 @@ SELECT count(DISTINCT group_id) FILTER (WHERE kind = 'group_income' AND amount_f
        coalesce(sum(amount_fen) FILTER (WHERE kind LIKE '%commission' AND amount_fen > 0), 0)::bigint
 FROM posted";
 
-/// The settlement job (02:00): yesterday, then any of the last week's days left unfinished.
-pub async fn job(ctx: &Ctx) -> Result<Vec<SettlementRun>> {
+/// The settlement job (02:00): yesterday, then any of the last week's days left unsettled, while
+/// its deadline allows (a day cut short is finished by the next run).
+pub async fn job(ctx: &Ctx, deadline: Deadline) -> Result<Vec<SettlementRun>> {
     let yesterday = ctx.clock.today().pred();
-    let budget = Duration::from_secs(13 * 60);
-    let started = Instant::now();
-    let mut runs = vec![run(ctx, yesterday, budget).await?];
+    let mut runs = vec![run(ctx, yesterday, deadline.left()).await?];
     let client = ctx.db()?.client().await?;
+    // Unsettled: a run not done, or no run at all on a day there was something to settle (on or
+    // after the first day of any run, group or ad click) — a day whose runs all failed before
+    // starting has no row, and would otherwise never be settled.
     let unfinished: Vec<NaiveDate> = client
         .query(
-            "SELECT day FROM settlement_runs WHERE state <> 'done' AND day >= $1 AND day < $2 ORDER BY day",
+            "SELECT d.day FROM (SELECT generate_series($1::date, $2::date - 1, interval '1 day')::date AS day) d
+             LEFT JOIN settlement_runs r ON r.day = d.day
+             WHERE r.day IS NOT NULL AND r.state <> 'done'
+                OR r.day IS NULL AND d.day >= least(
+                       (SELECT min(day) FROM settlement_runs),
+                       (SELECT (min(joined_at) AT TIME ZONE 'Asia/Shanghai')::date FROM groups),
+                       (SELECT min(day) FROM ad_clicks))
+             ORDER BY d.day",
             &[&(yesterday.date() - chrono::Days::new(7)), &yesterday.date()],
         )
         .await
-        .db("failed to find unfinished runs")?
+        .db("failed to find unsettled days")?
         .iter()
         .map(|r| r.get(0))
         .collect();
     for day in unfinished {
-        let left = budget.saturating_sub(started.elapsed());
-        runs.push(run(ctx, BusinessDay::from_date(day), left).await?);
+        if !deadline.has_time() {
+            break;
+        }
+        runs.push(run(ctx, BusinessDay::from_date(day), deadline.left()).await?);
     }
     Ok(runs)
 }

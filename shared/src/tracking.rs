@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::context::Ctx;
 use crate::db::QueryContext;
+use crate::deadline::Deadline;
 use crate::error::{Error, Result};
 use crate::outbox;
 use crate::queue::{BATCH, Queue};
@@ -17,6 +18,7 @@ pub const MAX_EVENT_BYTES: usize = 4096;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TrackBatch {
+    #[schema(min_items = 1, max_items = 50)]
     pub events: Vec<ClientEvent>,
 }
 
@@ -24,8 +26,10 @@ pub struct TrackBatch {
 #[serde(deny_unknown_fields)]
 pub struct ClientEvent {
     /// `page_view`, `click`, …: letters, digits and `_ . : -`, at most 64.
+    #[schema(pattern = r"^[A-Za-z0-9_.:-]{1,64}$")]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 512)]
     pub page: Option<String>,
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
@@ -141,7 +145,7 @@ pub async fn record_from_h5(ctx: &Ctx, user_id: Option<i64>, batch: TrackBatch) 
 /// forwarded yet. Answers the ids of the messages to retry (unparseable ones among them: after
 /// a few receives SQS moves them to the dead-letter queue).
 #[tracing::instrument(skip_all, fields(messages = messages.len()))]
-pub async fn store_and_forward(ctx: &Ctx, messages: &[(String, String)]) -> Result<Vec<String>> {
+pub async fn store_and_forward(ctx: &Ctx, messages: &[(String, String)], deadline: Deadline) -> Result<Vec<String>> {
     let mut retry = Vec::new();
     let mut events: Vec<(&str, BiEvent)> = Vec::new();
     for (message_id, body) in messages {
@@ -181,6 +185,11 @@ pub async fn store_and_forward(ctx: &Ctx, messages: &[(String, String)]) -> Resu
     let queues = ctx.queues()?;
     let mut forwarded: Vec<Uuid> = Vec::new();
     for batch in to_send.chunks(BATCH) {
+        // Out of time: what is stored but not forwarded comes back and is forwarded then.
+        if !deadline.has_time() {
+            retry.extend(batch.iter().map(|(message_id, _)| (*message_id).to_owned()));
+            continue;
+        }
         let entries: Vec<(String, String)> =
             batch.iter().map(|(_, e)| (e.event_id.simple().to_string(), e.to_json().to_string())).collect();
         let refused = match queues.send_batch(Queue::BiEvents, &entries).await {

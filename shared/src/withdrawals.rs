@@ -313,15 +313,81 @@ pub async fn search(ctx: &Ctx, by: &ConsolePrincipal, filter: &Filter, page: Pag
     Ok(Page::new(rows.iter().map(|r| of_row(r, true)).collect(), total, page))
 }
 
-/// Every withdrawal the filter selects as CSV (UTF-8 with a BOM, so that Excel reads Chinese).
-pub async fn csv(ctx: &Ctx, by: &ConsolePrincipal, filter: &Filter) -> Result<String> {
+/// The most rows one export holds: with the longest nicknames and reasons a row is under 500
+/// bytes, so an export stays well inside Lambda's 6 MB answer.
+pub const MAX_EXPORT_ROWS: i64 = 10_000;
+/// The longest date range one export covers.
+pub const MAX_EXPORT_DAYS: i64 = 31;
+/// What an export may weigh, whatever its rows: Lambda answers at most 6 MB, envelope included.
+const MAX_EXPORT_BYTES: usize = 5 << 20;
+
+/// The business days an export covers, both included: `from` and `to` (at most
+/// [`MAX_EXPORT_DAYS`]), or the filter's `day`. Required: an export of everything is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportRange {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+}
+
+impl ExportRange {
+    pub fn parse(query: &std::collections::HashMap<String, String>, filter: &Filter) -> Result<Self> {
+        let get = |k: &str| query.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let day = |k: &str, v: &str| {
+            crate::clock::BusinessDay::parse(v).map(|d| d.date()).map_err(|e| Error::bad_request(format!("{k}：{e}")))
+        };
+        let range = match (get("from"), get("to"), filter.day) {
+            (Some(from), Some(to), _) => ExportRange { from: day("from", from)?, to: day("to", to)? },
+            (None, None, Some(d)) => ExportRange { from: d, to: d },
+            (Some(_), None, _) | (None, Some(_), _) => return Err(Error::bad_request("导出须同时指定 from 与 to")),
+            (None, None, None) => {
+                return Err(Error::bad_request(format!(
+                    "导出须指定日期范围：day，或 from 与 to（最多 {MAX_EXPORT_DAYS} 天）"
+                )));
+            }
+        };
+        if range.to < range.from {
+            return Err(Error::bad_request("导出的结束日期不能早于开始日期"));
+        }
+        if (range.to - range.from).num_days() + 1 > MAX_EXPORT_DAYS {
+            return Err(Error::bad_request(format!("一次最多导出 {MAX_EXPORT_DAYS} 天，请缩小日期范围")));
+        }
+        Ok(range)
+    }
+}
+
+fn too_many_rows(n: i64) -> Error {
+    Error::bad_request(format!(
+        "符合条件的提现有 {n} 条，超过单次导出上限 {MAX_EXPORT_ROWS} 条：请缩小日期范围或增加筛选条件"
+    ))
+}
+
+/// The withdrawals the filter selects within the range, as CSV (UTF-8 with a BOM, so that Excel
+/// reads Chinese); more than [`MAX_EXPORT_ROWS`] rows is refused with a message saying so.
+pub async fn csv(ctx: &Ctx, by: &ConsolePrincipal, filter: &Filter, range: ExportRange) -> Result<String> {
     by.require(operators::FINANCE)?;
     let client = ctx.db()?.client().await?;
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] =
+        [&filter.state, &filter.day, &filter.user_id, &range.from, &range.to];
+    let total: i64 = client
+        .query_one(
+            &format!("SELECT count(*) FROM withdrawals w WHERE {FILTER_SQL} AND w.day BETWEEN $4 AND $5"),
+            &params,
+        )
+        .await
+        .db("failed to count the export")?
+        .get(0);
+    if total > MAX_EXPORT_ROWS {
+        return Err(too_many_rows(total));
+    }
     let sql = format!(
-        "SELECT {COLUMNS} FROM withdrawals w JOIN users u ON u.id = w.user_id WHERE {FILTER_SQL} ORDER BY w.id"
+        "SELECT {COLUMNS} FROM withdrawals w JOIN users u ON u.id = w.user_id WHERE {FILTER_SQL} AND w.day BETWEEN $4 AND $5
+         ORDER BY w.id LIMIT {}",
+        MAX_EXPORT_ROWS + 1
     );
-    let rows =
-        client.query(&sql, &[&filter.state, &filter.day, &filter.user_id]).await.db("failed to export withdrawals")?;
+    let rows = client.query(&sql, &params).await.db("failed to export withdrawals")?;
+    if rows.len() as i64 > MAX_EXPORT_ROWS {
+        return Err(too_many_rows(rows.len() as i64));
+    }
     let mut out =
         String::from("\u{feff}id,user_id,nickname,amount_yuan,state,out_bill_no,day,created_at,failure_reason\r\n");
     for w in rows.iter().map(|r| of_row(r, true)) {
@@ -338,13 +404,19 @@ pub async fn csv(ctx: &Ctx, by: &ConsolePrincipal, filter: &Filter) -> Result<St
         ];
         out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
         out.push_str("\r\n");
+        if out.len() > MAX_EXPORT_BYTES {
+            return Err(Error::bad_request("导出内容超过 5 MB：请缩小日期范围或增加筛选条件"));
+        }
     }
     Ok(out)
 }
 
-/// RFC 4180 quoting, and a leading quote mark for what a spreadsheet would run as a formula.
+/// RFC 4180 quoting, and a leading quote mark for what a spreadsheet would run as a formula:
+/// `=`, `+`, `-`, `@`, and a tab or carriage return (which spreadsheets skip before reading
+/// a formula), as OWASP's CSV-injection advice lists them.
 fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_owned() };
+    let value =
+        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() };
     if value.contains([',', '"', '\r', '\n']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
 }
 
@@ -458,6 +530,10 @@ mod tests {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(csv_field("\t=1+2"), "'\t=1+2");
+        assert_eq!(csv_field("\r=1+2"), "\"'\r=1+2\"");
+        assert_eq!(csv_field("@cmd"), "'@cmd");
+        assert_eq!(csv_field("a\tb"), "a\tb");
         assert_eq!(yuan(12345), "123.45");
         assert_eq!(yuan(5), "0.05");
         assert_eq!(out_bill_no(42, 2), "GW42A2");

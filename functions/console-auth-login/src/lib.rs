@@ -12,10 +12,11 @@ impl Uses for Parts {
 }
 
 #[utoipa::path(post, path = "/api/console/auth/login", tag = "console", request_body = Credentials,
-    responses((status = 200, body = Envelope<ConsoleLogin>), (status = 401, description = "1401 用户名或密码错误")))]
+    responses((status = 200, body = Envelope<ConsoleLogin>), (status = 401, description = "1401 用户名或密码错误"),
+        (status = 429, description = "1403 paused: too many tries for this name from this IP, from this IP, or in all")))]
 pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
     let outcome = async {
-        let login = operators::login(ctx, http::json_body(&req, 4096)?).await?;
+        let login = operators::login(ctx, http::json_body(&req, 4096)?, http::client_ip(&req)).await?;
         let cookie = operators::session_cookie(ctx, &login)?;
         Ok::<_, gpet::Error>(http::with_cookie(http::ok(login), cookie))
     };

@@ -1,7 +1,9 @@
-//! GET /api/console/withdrawals: withdrawals filtered by `state`, `day`, `user_id`, paged; `format=csv` exports them all.
+//! GET /api/console/withdrawals: withdrawals filtered by `state`, `day`, `user_id`, paged;
+//! `format=csv` exports those of a date range (`from` and `to`, at most 31 days, or `day`), at
+//! most 10,000 rows.
 
 use gpet::paging::{Page, PageRequest};
-use gpet::withdrawals::{self, Filter, Withdrawal};
+use gpet::withdrawals::{self, ExportRange, Filter, Withdrawal};
 use gpet::{Ctx, Envelope, Needs, Uses};
 use gpet_lambda::{Body, Request, Response, http};
 
@@ -12,7 +14,7 @@ impl Uses for Parts {
     const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
 }
 
-#[utoipa::path(get, path = "/api/console/withdrawals", tag = "console", params(("state" = Option<String>, Query), ("day" = Option<String>, Query), ("user_id" = Option<i64>, Query), ("format" = Option<String>, Query, description = "csv"), ("page" = Option<i64>, Query), ("page_size" = Option<i64>, Query)),
+#[utoipa::path(get, path = "/api/console/withdrawals", tag = "console", params(("state" = Option<String>, Query), ("day" = Option<String>, Query), ("user_id" = Option<i64>, Query), ("format" = Option<String>, Query, description = "csv"), ("from" = Option<String>, Query, description = "with format=csv: the first day (YYYY-MM-DD)"), ("to" = Option<String>, Query, description = "with format=csv: the last day, at most 31 days after from"), ("page" = Option<i64>, Query), ("page_size" = Option<i64>, Query)),
     responses((status = 200, body = Envelope<Page<Withdrawal>>), (status = 400, description = "1403 with what was wrong"), (status = 401, description = "1401 not logged in, 1406 token expired"), (status = 403, description = "1401: this role may not")))]
 pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
     let query = http::query(&req);
@@ -21,8 +23,16 @@ pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
         (Err(e), _) | (_, Err(e)) => return http::error(&e),
     };
     if query.get("format").map(String::as_str) == Some("csv") {
-        let day = filter.day.map(|d| d.to_string()).unwrap_or_else(|| "all".into());
-        return http::csv(withdrawals::csv(ctx, &by, &filter).await, &format!("withdrawals-{day}.csv"));
+        let range = match ExportRange::parse(&query, &filter) {
+            Ok(range) => range,
+            Err(e) => return http::error(&e),
+        };
+        let name = if range.from == range.to {
+            format!("withdrawals-{}.csv", range.from)
+        } else {
+            format!("withdrawals-{}-{}.csv", range.from, range.to)
+        };
+        return http::csv(withdrawals::csv(ctx, &by, &filter, range).await, &name);
     }
     http::reply(async { withdrawals::search(ctx, &by, &filter, PageRequest::parse(&query)?).await }.await)
 }

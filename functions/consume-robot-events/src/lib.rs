@@ -2,7 +2,7 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use gpet::robot_events;
-use gpet::{Ctx, Needs, Uses};
+use gpet::{Ctx, Deadline, Needs, Uses};
 use gpet_lambda::sqs;
 
 /// The parts of the context this function uses.
@@ -12,7 +12,7 @@ impl Uses for Parts {
     const NEEDS: Needs = Needs { db: true, cache: true, robot: true, ..Needs::NONE };
 }
 
-pub async fn handle(ctx: &Ctx, event: SqsEvent) -> SqsBatchResponse {
+pub async fn handle(ctx: &Ctx, event: SqsEvent, deadline: Deadline) -> SqsBatchResponse {
     let messages = sqs::messages(&event);
-    sqs::batch_response(&messages, robot_events::consume(ctx, &messages).await)
+    sqs::batch_response(&messages, robot_events::consume(ctx, &messages, deadline).await)
 }

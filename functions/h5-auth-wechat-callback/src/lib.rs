@@ -12,7 +12,7 @@ impl Uses for Parts {
 }
 
 #[utoipa::path(get, path = "/api/auth/wechat/callback", tag = "h5 auth",
-    params(("code" = Option<String>, Query, description = "WeChat's one-time code"), ("state" = String, Query)),
+    params(("code" = Option<String>, Query, description = "WeChat's one-time code"), ("state" = Option<String>, Query, description = "the state of the authorize that started the login; without it, or not this browser's, the answer is still a 302 to the login page with the error")),
     responses((status = 302, description = "to the H5 page asked for, logged in; or to /login?error=<code>&msg=<message>")))]
 pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
     let query = http::query(&req);

@@ -12,7 +12,7 @@ impl Uses for Parts {
 }
 
 #[utoipa::path(post, path = "/api/broadcasts", tag = "h5", request_body = NewBroadcast,
-    responses((status = 200, body = Envelope<Broadcast>), (status = 400, description = "1403 with what was wrong"), (status = 404, description = "1404 a group is not the owner's, in data.group_ids"), (status = 409, description = "2005 a task at the same minute"), (status = 422, description = "2003 sensitive words"), (status = 503, description = "1503 under maintenance")))]
+    responses((status = 200, body = Envelope<Broadcast>), (status = 400, description = "1403 with what was wrong"), (status = 404, description = "1404 a group is not the owner's, in data.group_ids"), (status = 409, description = "2005 a task at the same minute"), (status = 422, description = "2003 sensitive words; 2004 the day's quota of mass messages is used up"), (status = 503, description = "1503 under maintenance")))]
 pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
     http::reply(
         async {

@@ -12,7 +12,7 @@ impl Uses for Parts {
 }
 
 #[utoipa::path(post, path = "/api/keywords", tag = "h5", request_body = NewKeyword,
-    responses((status = 200, body = Envelope<Keyword>), (status = 400, description = "1403 with what was wrong"), (status = 404, description = "1404 not found"), (status = 409, description = "2005 the keyword exists"), (status = 422, description = "2003 sensitive words, in data.words"), (status = 503, description = "1503 under maintenance")))]
+    responses((status = 200, body = Envelope<Keyword>), (status = 400, description = "1403 with what was wrong"), (status = 404, description = "1404 not found"), (status = 409, description = "2005 the keyword exists"), (status = 422, description = "2003 sensitive words, in data.words; 2004 the owner has the most keywords allowed"), (status = 503, description = "1503 under maintenance")))]
 pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
     http::reply(
         async {

@@ -17,7 +17,7 @@ pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
     http::reply(
         async {
             let me = http::owner(ctx, &req).await?;
-            profile::send_code(ctx, me.user_id, http::json_body(&req, 1024)?).await
+            profile::send_code(ctx, me.user_id, http::client_ip(&req), http::json_body(&req, 1024)?).await
         }
         .await,
     )

@@ -12,7 +12,7 @@ impl Uses for Parts {
 }
 
 #[utoipa::path(post, path = "/api/robots/assign", tag = "h5",
-    responses((status = 200, body = Envelope<Offers>), (status = 404, description = "1600 no robot left today"), (status = 422, description = "2001 phone missing"), (status = 503, description = "1503 under maintenance")))]
+    responses((status = 200, body = Envelope<Offers>), (status = 403, description = "1403 a frozen or snapshot (guest) user gets no robot"), (status = 422, description = "1600 no robot left today; 2001 phone missing"), (status = 503, description = "1503 under maintenance")))]
 pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
     http::reply(
         async {

@@ -22,7 +22,7 @@ padding:10px 28px;border-radius:20px;text-decoration:none}</style></head>
 <p>这个短链接可能输入有误，或已被停用。</p><a href="/">打开群宠</a></main></body></html>"#;
 
 #[utoipa::path(get, path = "/s/{code}", tag = "h5", params(("code" = String, Path)),
-    responses((status = 302, description = "to the long URL, visit counted"), (status = 404, description = "an HTML page: unknown or disabled")))]
+    responses((status = 302, description = "to the long URL, visit counted"), (status = 404, description = "an HTML page: unknown or disabled", content_type = "text/html", body = String)))]
 pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
     let code = http::path_param(&req, "code").unwrap_or_default();
     match short_links::resolve(ctx, &code).await {

@@ -1,7 +1,7 @@
 //! campaign-dispatch (every minute): starts due ad campaigns and sends them to their groups.
 
 use gpet::deliveries::{self, TaskKind};
-use gpet::{Ctx, Needs, Uses};
+use gpet::{Ctx, Deadline, Needs, Uses};
 
 /// The parts of the context this function uses.
 pub struct Parts;
@@ -10,7 +10,7 @@ impl Uses for Parts {
     const NEEDS: Needs = Needs { db: true, cache: true, robot: true, ..Needs::NONE };
 }
 
-pub async fn run(ctx: &Ctx) -> gpet::Result<serde_json::Value> {
-    let report = deliveries::dispatch(ctx, TaskKind::Campaign).await?;
+pub async fn run(ctx: &Ctx, deadline: Deadline) -> gpet::Result<serde_json::Value> {
+    let report = deliveries::dispatch(ctx, TaskKind::Campaign, deadline).await?;
     Ok(serde_json::to_value(report).unwrap_or_default())
 }

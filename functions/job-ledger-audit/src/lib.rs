@@ -1,7 +1,7 @@
 //! ledger-audit (03:00): checks every ledger invariant, stores the result, mails when one fails.
 
 use gpet::ledger;
-use gpet::{Ctx, Needs, Uses};
+use gpet::{Ctx, Deadline, Needs, Uses};
 
 /// The parts of the context this function uses.
 pub struct Parts;
@@ -10,7 +10,7 @@ impl Uses for Parts {
     const NEEDS: Needs = Needs { db: true, mail: true, ..Needs::NONE };
 }
 
-pub async fn run(ctx: &Ctx) -> gpet::Result<serde_json::Value> {
-    let report = ledger::audit(ctx).await?;
+pub async fn run(ctx: &Ctx, deadline: Deadline) -> gpet::Result<serde_json::Value> {
+    let report = ledger::audit(ctx, deadline).await?;
     Ok(serde_json::to_value(report).unwrap_or_default())
 }

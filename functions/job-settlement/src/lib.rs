@@ -1,7 +1,7 @@
 //! settlement (02:00): credits yesterday (and finishes any unfinished day of the last week).
 
 use gpet::settlement;
-use gpet::{Ctx, Needs, Uses};
+use gpet::{Ctx, Deadline, Needs, Uses};
 
 /// The parts of the context this function uses.
 pub struct Parts;
@@ -10,7 +10,7 @@ impl Uses for Parts {
     const NEEDS: Needs = Needs { db: true, mail: true, ..Needs::NONE };
 }
 
-pub async fn run(ctx: &Ctx) -> gpet::Result<serde_json::Value> {
-    let report = settlement::job(ctx).await?;
+pub async fn run(ctx: &Ctx, deadline: Deadline) -> gpet::Result<serde_json::Value> {
+    let report = settlement::job(ctx, deadline).await?;
     Ok(serde_json::to_value(report).unwrap_or_default())
 }

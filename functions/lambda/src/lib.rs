@@ -10,7 +10,7 @@ use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use gpet::{Clock, Ctx, Env, Uses};
+use gpet::{Clock, Ctx, Deadline, Env, Uses};
 use lambda_runtime::LambdaEvent;
 use tracing::Instrument as _;
 
@@ -73,7 +73,8 @@ fn block_on<F: Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime starts").block_on(future)
 }
 
-/// `main` of an HTTP function (API Gateway HTTP API, payload v2).
+/// `main` of an HTTP function (API Gateway HTTP API, payload v2). Every request passes
+/// `http::guard` first.
 pub fn http_main<U: Uses, F, Fut>(function: &'static str, handler: F) -> Result<(), Error>
 where
     F: Fn(&'static Ctx, Request) -> Fut + Copy + Send + 'static,
@@ -85,42 +86,53 @@ where
             use lambda_http::RequestExt as _;
             let request_id = req.lambda_context_ref().map(|c| c.request_id.clone()).unwrap_or_default();
             let span = invocation_span(function, &request_id);
-            async move { Ok::<_, Error>(handler(ctx, req).await) }.instrument(span)
+            async move {
+                // The same guard as the local host's: the route's kind is the function's.
+                match http::guard(ctx, function, &req) {
+                    Some(refused) => Ok::<_, Error>(refused),
+                    None => Ok(handler(ctx, req).await),
+                }
+            }
+            .instrument(span)
         }))
         .await
     })
 }
 
 /// `main` of a scheduled job (EventBridge Scheduler). The job's report is the invocation's
-/// result; a failure fails the invocation, and the scheduler's retry policy applies.
+/// result; a failure fails the invocation, and the scheduler's retry policy applies. The job is
+/// given the invocation's deadline, and stops taking work a margin before it.
 pub fn job_main<U: Uses, F, Fut>(function: &'static str, job: F) -> Result<(), Error>
 where
-    F: Fn(&'static Ctx) -> Fut + Copy + Send + 'static,
+    F: Fn(&'static Ctx, Deadline) -> Fut + Copy + Send + 'static,
     Fut: Future<Output = gpet::Result<serde_json::Value>> + Send,
 {
     block_on(async move {
         let ctx = cold_start::<U>(function).await?;
         lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<serde_json::Value>| {
             let span = invocation_span(function, &event.context.request_id);
+            let deadline = Deadline::at(event.context.deadline());
             // Boxed: a job's future is deep, and its type need not be part of the runtime's.
-            let run = Box::pin(job(ctx));
+            let run = Box::pin(job(ctx, deadline));
             async move { run.await.map_err(|e| log_failure(&e)) }.instrument(span)
         }))
         .await
     })
 }
 
-/// `main` of a queue consumer (SQS, with ReportBatchItemFailures).
+/// `main` of a queue consumer (SQS, with ReportBatchItemFailures), given the invocation's
+/// deadline: what it has not handled by then it reports as failed, and SQS sends it again.
 pub fn sqs_main<U: Uses, F, Fut>(function: &'static str, consumer: F) -> Result<(), Error>
 where
-    F: Fn(&'static Ctx, SqsEvent) -> Fut + Copy + Send + 'static,
+    F: Fn(&'static Ctx, SqsEvent, Deadline) -> Fut + Copy + Send + 'static,
     Fut: Future<Output = SqsBatchResponse> + Send,
 {
     block_on(async move {
         let ctx = cold_start::<U>(function).await?;
         lambda_runtime::run(lambda_runtime::service_fn(move |event: LambdaEvent<SqsEvent>| {
             let span = invocation_span(function, &event.context.request_id);
-            async move { Ok::<_, Error>(consumer(ctx, event.payload).await) }.instrument(span)
+            let deadline = Deadline::at(event.context.deadline());
+            async move { Ok::<_, Error>(consumer(ctx, event.payload, deadline).await) }.instrument(span)
         }))
         .await
     })

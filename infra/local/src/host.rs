@@ -34,6 +34,8 @@ struct Job {
     binary: String,
     schedule: Schedule,
     run: JobFn,
+    /// Its Timeout in template.yaml: each run gets that deadline, and is cut there as in Lambda.
+    timeout: Duration,
     /// One run of a job at a time, as one scheduled invocation at a time.
     running: Mutex<()>,
 }
@@ -112,15 +114,22 @@ impl Host {
                         let name = f.binary.trim_start_matches("job-").to_owned();
                         let schedule =
                             Schedule::parse(expression).map_err(|e| anyhow::anyhow!("{}: {e:#}", f.binary))?;
-                        jobs.insert(name, Job { binary: f.binary.clone(), schedule, run, running: Mutex::new(()) });
+                        jobs.insert(
+                            name,
+                            Job {
+                                binary: f.binary.clone(),
+                                schedule,
+                                run,
+                                timeout: f.timeout,
+                                running: Mutex::new(()),
+                            },
+                        );
                     }
                     _ => {}
                 }
             }
         }
-        // Literal segments win over parameters, as in API Gateway.
-        routes.sort_by_key(|r| r.segments.iter().filter(|s| s.starts_with('{')).count());
-        let openapi = registry::openapi().to_json()?;
+        let openapi = serde_json::to_string(&registry::openapi())?;
         Ok(Host { ctx, routes, jobs, web_root, openapi })
     }
 
@@ -150,7 +159,7 @@ impl Host {
 
     async fn invoke_job_with(&self, job: &Job, ctx: &Ctx) -> gpet::Result<serde_json::Value> {
         let span = gpet_lambda::invocation_span(&job.binary, &uuid::Uuid::new_v4().to_string());
-        tracing::Instrument::instrument((job.run)(ctx), span).await
+        run_until(job.timeout, |deadline| tracing::Instrument::instrument((job.run)(ctx, deadline), span)).await
     }
 
     /// Runs every job whose schedule fires, minute by minute of the business clock; when the
@@ -197,17 +206,51 @@ impl Host {
         });
     }
 
-    fn route(&self, method: &str, path: &str) -> Result<(&Route, HashMap<String, String>), u16> {
-        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-        let mut path_matched = false;
-        for route in &self.routes {
-            let Some(params) = match_segments(&route.segments, &segments) else { continue };
-            if route.method == method {
-                return Ok((route, params));
-            }
-            path_matched = true;
-        }
-        Err(if path_matched { 405 } else { 404 })
+    fn route(&self, method: &str, path: &str) -> Result<(&Route, HashMap<String, String>), Option<String>> {
+        pick_route(&self.routes, method, path)
+    }
+}
+
+/// The route for `method` and `path`. As API Gateway does, the path picks its route before the
+/// method does: a literal segment wins over a parameter, left to right (`/broadcasts/preview` is
+/// never `/broadcasts/{id}`), and a method that path does not take is a 405 with the methods it
+/// does (`Err(Some(allow))`); `Err(None)` is a path nothing takes.
+fn pick_route<'r>(
+    routes: &'r [Route],
+    method: &str,
+    path: &str,
+) -> Result<(&'r Route, HashMap<String, String>), Option<String>> {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let best = routes
+        .iter()
+        .filter(|r| match_segments(&r.segments, &segments).is_some())
+        .max_by_key(|r| specificity(&r.segments));
+    let Some(best) = best else { return Err(None) };
+    let mut same_path = routes.iter().filter(|r| r.segments == best.segments);
+    if let Some(route) = same_path.clone().find(|r| r.method == method) {
+        let params = match_segments(&route.segments, &segments).expect("the same pattern matches");
+        return Ok((route, params));
+    }
+    let mut allow: Vec<&str> = same_path.by_ref().map(|r| r.method.as_str()).collect();
+    allow.sort_unstable();
+    allow.dedup();
+    Err(Some(allow.join(", ")))
+}
+
+/// How literal a route's path is: per segment, left to right, a literal before a parameter.
+fn specificity(pattern: &[String]) -> Vec<bool> {
+    pattern.iter().map(|s| !s.starts_with('{')).collect()
+}
+
+/// Runs a job as Lambda would: given the deadline `timeout` from now, and stopped there (Lambda
+/// kills an invocation at its timeout; whatever the job had not committed is undone).
+pub async fn run_until<F>(timeout: Duration, job: impl FnOnce(gpet::Deadline) -> F) -> gpet::Result<serde_json::Value>
+where
+    F: std::future::Future<Output = gpet::Result<serde_json::Value>>,
+{
+    match tokio::time::timeout(timeout, job(gpet::Deadline::after(timeout))).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(Error::Unexpected(anyhow::anyhow!("the job timed out after {} s", timeout.as_secs()))),
     }
 }
 
@@ -254,12 +297,19 @@ async fn invoke(host: Arc<Host>, req: Request) -> Response {
     let path = req.uri().path().to_owned();
     let (route, params) = match host.route(&method, &path) {
         Ok(found) => found,
-        Err(405) => {
-            return envelope_response(&Error::not_found(format!("接口不支持 {method} 方法：{path}")).with_status(405));
+        Err(Some(allow)) => {
+            let mut response =
+                envelope_response(&Error::not_found(format!("接口不支持 {method} 方法：{path}")).with_status(405));
+            if let Ok(allow) = allow.parse() {
+                response.headers_mut().insert(axum::http::header::ALLOW, allow);
+            }
+            return response;
         }
-        Err(_) => return envelope_response(&Error::not_found(format!("接口不存在：{method} {path}"))),
+        Err(None) => return envelope_response(&Error::not_found(format!("接口不存在：{method} {path}"))),
     };
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
     let (parts, body) = req.into_parts();
+    let context = api_gateway_context(&parts, peer);
     let bytes: Bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
         Ok(bytes) => bytes,
         Err(_) => return envelope_response(&Error::bad_request("请求体超过 6 MB 上限").with_status(413)),
@@ -272,11 +322,35 @@ async fn invoke(host: Arc<Host>, req: Request) -> Response {
             Err(e) => lambda_http::Body::Binary(e.into_bytes()),
         }
     };
-    let request = lambda_http::Request::from_parts(parts, body).with_path_parameters(params);
+    let request =
+        lambda_http::Request::from_parts(parts, body).with_path_parameters(params).with_request_context(context);
     let span = gpet_lambda::invocation_span(&route.binary, &uuid::Uuid::new_v4().to_string());
-    let response = tracing::Instrument::instrument((route.handler)(&host.ctx, request), span).await;
+    // The guard `http_main` applies deployed, before the handler, with the route's kind known
+    // from its function's name.
+    let handled = async {
+        match gpet_lambda::http::guard(&host.ctx, &route.binary, &request) {
+            Some(refused) => refused,
+            None => (route.handler)(&host.ctx, request).await,
+        }
+    };
+    let response = tracing::Instrument::instrument(handled, span).await;
     let (parts, body) = response.into_parts();
     Response::from_parts(parts, axum::body::Body::from(body.to_vec()))
+}
+
+/// What API Gateway (HTTP API, payload 2.0) tells a function of the request: here the method,
+/// the path and the TCP peer as `sourceIp` (the router is served with its connect info).
+fn api_gateway_context(
+    parts: &axum::http::request::Parts,
+    peer: Option<std::net::IpAddr>,
+) -> lambda_http::request::RequestContext {
+    let mut context = aws_lambda_events::apigw::ApiGatewayV2httpRequestContext::default();
+    context.http.method = parts.method.clone();
+    context.http.path = Some(parts.uri.path().to_owned());
+    context.http.protocol = Some(format!("{:?}", parts.version));
+    context.http.source_ip = peer.map(|ip| ip.to_canonical().to_string());
+    context.time_epoch = Utc::now().timestamp_millis();
+    lambda_http::request::RequestContext::ApiGatewayV2(context)
 }
 
 async fn openapi(State(host): State<Arc<Host>>) -> Response {
@@ -309,7 +383,8 @@ async fn clock_put(State(host): State<Arc<Host>>, body: Bytes) -> Response {
             host.ctx.clock.set_offset(chrono::Duration::seconds(s))
         }
         Ok(_) => return envelope_response(&Error::bad_request("需要 now（RFC 3339）或 offset_seconds 其中之一")),
-        Err(e) => return envelope_response(&Error::bad_request(format!("请求参数错误：{e}"))),
+        // serde's message would repeat what was sent.
+        Err(_) => return envelope_response(&Error::bad_request("请求参数错误：需要 now（RFC 3339）或 offset_seconds")),
     }
     tracing::info!(offset = host.ctx.clock.offset().num_seconds(), "business clock moved");
     axum::Json(Envelope::ok(clock_view(&host.ctx))).into_response()
@@ -378,6 +453,38 @@ mod tests {
         assert!(match_segments(&pattern, &["api", "groups", ""]).is_none());
         assert!(match_segments(&pattern, &["api", "groups", "42", "x"]).is_none());
         assert_eq!(match_segments(&pattern, &["api", "groups", "a%20b"]).unwrap()["id"], "a b");
+    }
+
+    fn routes(list: &[(&str, &str)]) -> Vec<Route> {
+        list.iter()
+            .map(|(method, path)| Route {
+                method: method.to_string(),
+                segments: path.trim_matches('/').split('/').map(str::to_owned).collect(),
+                binary: format!("{method} {path}"),
+                handler: |_, _| Box::pin(async { unreachable!("routing only") }),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn literal_segments_win_over_parameters_and_other_methods_answer_405_with_allow() {
+        let routes = routes(&[
+            ("DELETE", "/api/broadcasts/{id}"),
+            ("GET", "/api/broadcasts"),
+            ("POST", "/api/broadcasts"),
+            ("POST", "/api/broadcasts/preview"),
+            ("GET", "/api/console/users/{id}"),
+            ("POST", "/api/console/users/{id}/freeze"),
+        ]);
+        let picked = |method, path| pick_route(&routes, method, path).map(|(r, p)| (r.binary.clone(), p));
+        assert_eq!(picked("POST", "/api/broadcasts/preview").unwrap().0, "POST /api/broadcasts/preview");
+        assert_eq!(picked("DELETE", "/api/broadcasts/preview"), Err(Some("POST".to_owned())));
+        let (binary, params) = picked("DELETE", "/api/broadcasts/42").unwrap();
+        assert_eq!((binary.as_str(), params["id"].as_str()), ("DELETE /api/broadcasts/{id}", "42"));
+        assert_eq!(picked("GET", "/api/broadcasts/42"), Err(Some("DELETE".to_owned())));
+        assert_eq!(picked("PUT", "/api/broadcasts"), Err(Some("GET, POST".to_owned())));
+        assert_eq!(picked("GET", "/api/console/users/7/freeze"), Err(Some("POST".to_owned())));
+        assert_eq!(picked("GET", "/api/nothing"), Err(None));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `gpet-local`: the whole product on one port, for `make dev` and the browser tests.
 //!   gpet-local serve [--seed]   migrate, create queues, serve, run schedules, poll queues
 //!   gpet-local migrate          apply the migrations and exit
+//!   gpet-local openapi          print the OpenAPI document (no service needed)
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -25,6 +26,10 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = args.first().map(String::as_str).unwrap_or("serve");
+    if command == "openapi" {
+        println!("{}", serde_json::to_string_pretty(&registry::openapi())?);
+        return Ok(());
+    }
 
     let services = Services::from_process()?;
     let database_url = match var("GPET_DATABASE_URL") {
@@ -35,7 +40,7 @@ async fn main() -> anyhow::Result<()> {
     if command == "migrate" {
         return Ok(());
     }
-    anyhow::ensure!(command == "serve", "unknown command {command}: use serve [--seed] or migrate");
+    anyhow::ensure!(command == "serve", "unknown command {command}: use serve [--seed], migrate or openapi");
 
     let port: u16 = var("GPET_PORT").unwrap_or_else(|| "3000".into()).parse().context("GPET_PORT")?;
     let sandbox_url = var("GPET_SANDBOX_URL").unwrap_or_else(|| "http://127.0.0.1:3900".into());
@@ -76,6 +81,7 @@ async fn main() -> anyhow::Result<()> {
                     url,
                     *batch_size,
                     consumer,
+                    f.timeout,
                 ));
             }
         }
@@ -83,7 +89,7 @@ async fn main() -> anyhow::Result<()> {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!("gpet is up: H5 http://{addr}/  console http://{addr}/console/  sandbox {sandbox_url}");
-    axum::serve(listener, host.router())
+    axum::serve(listener, host.router().into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

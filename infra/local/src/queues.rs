@@ -59,9 +59,13 @@ pub async fn poll(
     url: String,
     batch_size: usize,
     consumer: SqsFn,
+    timeout: Duration,
 ) {
     loop {
-        if let Err(e) = poll_once(&ctx, &client, &function, &url, batch_size, LOCAL_VISIBILITY_SECS, consumer).await {
+        let polled =
+            poll_once_within(&ctx, &client, &function, &url, batch_size, LOCAL_VISIBILITY_SECS, consumer, timeout)
+                .await;
+        if let Err(e) = polled {
             tracing::warn!(function, error = format!("{e:#}"), "queue poll failed");
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
@@ -69,7 +73,8 @@ pub async fn poll(
 }
 
 /// One receive and its handling (a failed message comes back after `visibility_secs`);
-/// answers how many messages were handled.
+/// answers how many messages were handled. The consumer has the Timeout template.yaml gives
+/// `function`.
 pub async fn poll_once(
     ctx: &Ctx,
     client: &aws_sdk_sqs::Client,
@@ -78,6 +83,23 @@ pub async fn poll_once(
     batch_size: usize,
     visibility_secs: i32,
     consumer: SqsFn,
+) -> anyhow::Result<usize> {
+    let timeout = crate::template::timeout_of(function);
+    poll_once_within(ctx, client, function, url, batch_size, visibility_secs, consumer, timeout).await
+}
+
+/// [`poll_once`] with the consumer's timeout given: it gets that deadline, and is cut there as
+/// Lambda cuts it (then nothing is deleted: the whole batch comes back, a receive counted).
+#[allow(clippy::too_many_arguments)]
+pub async fn poll_once_within(
+    ctx: &Ctx,
+    client: &aws_sdk_sqs::Client,
+    function: &str,
+    url: &str,
+    batch_size: usize,
+    visibility_secs: i32,
+    consumer: SqsFn,
+    timeout: Duration,
 ) -> anyhow::Result<usize> {
     let received = client
         .receive_message()
@@ -114,7 +136,12 @@ pub async fn poll_once(
         })
         .collect();
     let span = gpet_lambda::invocation_span(function, &uuid::Uuid::new_v4().to_string());
-    let response = tracing::Instrument::instrument(consumer(ctx, event), span).await;
+    let deadline = gpet::Deadline::after(timeout);
+    let handled = tokio::time::timeout(timeout, tracing::Instrument::instrument(consumer(ctx, event, deadline), span));
+    let Ok(response) = handled.await else {
+        tracing::warn!(function, messages = messages.len(), "the consumer timed out: the whole batch comes back");
+        return Ok(messages.len());
+    };
     let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
     let done: Vec<DeleteMessageBatchRequestEntry> = messages
         .iter()

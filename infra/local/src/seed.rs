@@ -501,7 +501,7 @@ async fn money(ctx: &Ctx) -> anyhow::Result<()> {
             }
         }
     }
-    gpet::ledger::audit(ctx).await?;
+    gpet::ledger::audit(ctx, gpet::Deadline::after(std::time::Duration::from_secs(300))).await?;
     Ok(())
 }
 

@@ -109,6 +109,7 @@ impl LocalStack {
         let host = Arc::new(Host::new(started.ctx.clone(), &template, None)?);
         let router = host.router();
         let server = tokio::spawn(async move {
+            let router = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
             let _ = axum::serve(listener, router).await;
         });
         let sqs = gpet::queue::client(&local.services.aws().await);

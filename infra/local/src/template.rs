@@ -18,6 +18,8 @@ pub struct FunctionDef {
     /// The function's crate and binary.
     pub binary: String,
     pub triggers: Vec<Trigger>,
+    /// Its `Timeout` (or the template's global one): locally too, it has this long per invocation.
+    pub timeout: std::time::Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -32,7 +34,12 @@ pub struct QueueDef {
 pub struct Template {
     pub functions: Vec<FunctionDef>,
     pub queues: Vec<QueueDef>,
+    /// `Globals.Function.Timeout`: what a function has when it names none.
+    pub default_timeout: std::time::Duration,
 }
+
+/// Lambda's timeout when neither the function nor the template's globals name one.
+const SAM_DEFAULT_TIMEOUT_SECS: u64 = 3;
 
 impl Template {
     pub fn load(path: &Path) -> anyhow::Result<Self> {
@@ -43,18 +50,40 @@ impl Template {
     pub fn parse(text: &str) -> anyhow::Result<Self> {
         let doc: Value = serde_yaml::from_str(text)?;
         let resources = doc.get("Resources").and_then(Value::as_mapping).context("no Resources")?;
+        let global_timeout = doc
+            .get("Globals")
+            .and_then(|g| g.get("Function"))
+            .and_then(|f| f.get("Timeout"))
+            .and_then(Value::as_u64)
+            .unwrap_or(SAM_DEFAULT_TIMEOUT_SECS);
         let mut functions = Vec::new();
         let mut queues = Vec::new();
         for (id, resource) in resources {
             let id = id.as_str().context("a resource id is not a string")?.to_owned();
             match resource.get("Type").and_then(Value::as_str) {
-                Some("AWS::Serverless::Function") => functions.push(function(&id, resource)?),
+                Some("AWS::Serverless::Function") => functions.push(function(&id, resource, global_timeout)?),
                 Some("AWS::SQS::Queue") => queues.push(queue(&id, resource)?),
                 _ => {}
             }
         }
-        Ok(Template { functions, queues })
+        Ok(Template { functions, queues, default_timeout: std::time::Duration::from_secs(global_timeout) })
     }
+
+    /// The timeout of the function built as `binary` (the global one for a name it does not know).
+    pub fn timeout(&self, binary: &str) -> std::time::Duration {
+        self.functions.iter().find(|f| f.binary == binary).map(|f| f.timeout).unwrap_or(self.default_timeout)
+    }
+}
+
+/// The timeout of `binary` in the project's template.yaml, read once per process: for callers
+/// that run a consumer without the template at hand (tests).
+pub fn timeout_of(binary: &str) -> std::time::Duration {
+    static TEMPLATE: std::sync::OnceLock<Option<Template>> = std::sync::OnceLock::new();
+    TEMPLATE
+        .get_or_init(|| Template::load(&crate::stack::project_root().join("template.yaml")).ok())
+        .as_ref()
+        .map(|t| t.timeout(binary))
+        .unwrap_or(std::time::Duration::from_secs(SAM_DEFAULT_TIMEOUT_SECS))
 }
 
 fn text(v: Option<&Value>, what: &str) -> anyhow::Result<String> {
@@ -70,7 +99,7 @@ fn plain(v: &Value) -> Option<&str> {
     }
 }
 
-fn function(id: &str, resource: &Value) -> anyhow::Result<FunctionDef> {
+fn function(id: &str, resource: &Value, global_timeout: u64) -> anyhow::Result<FunctionDef> {
     let binary =
         text(resource.get("Metadata").and_then(|m| m.get("BuildProperties")).and_then(|b| b.get("Binary")), "Binary")
             .with_context(|| format!("function {id}"))?;
@@ -98,7 +127,9 @@ fn function(id: &str, resource: &Value) -> anyhow::Result<FunctionDef> {
             });
         }
     }
-    Ok(FunctionDef { logical_id: id.to_owned(), binary, triggers })
+    let timeout =
+        resource.get("Properties").and_then(|p| p.get("Timeout")).and_then(Value::as_u64).unwrap_or(global_timeout);
+    Ok(FunctionDef { logical_id: id.to_owned(), binary, triggers, timeout: std::time::Duration::from_secs(timeout) })
 }
 
 fn queue(id: &str, resource: &Value) -> anyhow::Result<QueueDef> {

@@ -436,7 +436,7 @@ fn index(state: SandboxState) -> Html<String> {
 <li><a href="/sandbox/robot/sent">GET /sandbox/robot/sent?group=&amp;user=</a> — what robots sent, oldest first</li>
 <li><a href="/sandbox/robot/leaves">GET /sandbox/robot/leaves</a> — groups robots left</li>
 <li><a href="/sandbox/robot/groups">GET /sandbox/robot/groups</a> — known groups; PUT /sandbox/robot/groups/{{group_wxid}} <code>{{"owner_wxid"?, "member_count"?, "robot_wxid"?, "name"?, "chatter"?, "members_fail"?}}</code></li>
-<li><a href="/sandbox/robot/faults">GET /sandbox/robot/faults</a> — POST <code>{{"send_fail"?: n, "members_fail"?: n}}</code> fails the next n sends / member lists</li>
+<li><a href="/sandbox/robot/faults">GET /sandbox/robot/faults</a> — POST <code>{{"send_fail"?: n, "members_fail"?: n, "members_delay_ms"?: ms}}</code> fails the next n sends / member lists, slows every member list</li>
 <li><a href="/sandbox/config/gpet">GET /sandbox/config/gpet</a> — PUT <code>{{"base_url"}}</code> says where gpet is</li>
 </ul>
 <h2>Launch system (投放系统)</h2>

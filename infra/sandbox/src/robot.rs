@@ -35,8 +35,9 @@
 //! - `GET /sandbox/robot/groups`, `GET`/`PUT /sandbox/robot/groups/{group_wxid}` `{"owner_wxid"?,
 //!   "member_count"?, "robot_wxid"?, "name"?, "chatter"?, "members_fail"?}` — what the sandbox
 //!   knows of groups (a PUT creates a group it has not seen);
-//! - `GET`/`POST /sandbox/robot/faults` `{"send_fail"?: n, "members_fail"?: n}` → the next n
-//!   sends (member lists) answer errcode 50000;
+//! - `GET`/`POST /sandbox/robot/faults` `{"send_fail"?: n, "members_fail"?: n,
+//!   "members_delay_ms"?: ms}` → the next n sends (member lists) answer errcode 50000; every
+//!   member list answers `members_delay_ms` late (0: at once);
 //! - `GET`/`PUT /sandbox/config/gpet` `{"base_url"}` — where gpet's callbacks are.
 //!
 //! With [`SandboxConfig::chatter`](crate::SandboxConfig::chatter) on, every [`CHATTER_EVERY`]
@@ -340,6 +341,8 @@ struct Leave {
 struct Faults {
     send_fail: u32,
     members_fail: u32,
+    /// Every member list answers this many milliseconds late (a slow platform).
+    members_delay_ms: u64,
 }
 
 /// The platform's memory: groups, what robots sent and left, the fault counters.
@@ -710,6 +713,10 @@ async fn list_members(
     let (Some(robot_wxid), Some(group_wxid)) = (non_empty(query.robot_wxid), non_empty(query.group_wxid)) else {
         return Refusal::invalid_parameter("robot_wxid and group_wxid are required").into_response();
     };
+    let delay = state.robot().faults.members_delay_ms;
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
     let outcome = state.robot().members(&robot_wxid, &group_wxid);
     match outcome {
         Ok(answer) => Json(answer).into_response(),
@@ -855,6 +862,7 @@ async fn put_group(State(state): State<SandboxState>, Path(group_wxid): Path<Str
 struct FaultsRequest {
     send_fail: Option<u32>,
     members_fail: Option<u32>,
+    members_delay_ms: Option<u64>,
 }
 
 async fn show_faults(State(state): State<SandboxState>) -> Json<Value> {
@@ -864,7 +872,11 @@ async fn show_faults(State(state): State<SandboxState>) -> Json<Value> {
 async fn set_faults(State(state): State<SandboxState>, body: Bytes) -> Response {
     let request: FaultsRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
-        Err(error) => return bad_request(format!("expected {{\"send_fail\"?: n, \"members_fail\"?: n}}: {error}")),
+        Err(error) => {
+            return bad_request(format!(
+                "expected {{\"send_fail\"?: n, \"members_fail\"?: n, \"members_delay_ms\"?: ms}}: {error}"
+            ));
+        }
     };
     let mut robot = state.robot();
     if let Some(n) = request.send_fail {
@@ -873,7 +885,15 @@ async fn set_faults(State(state): State<SandboxState>, body: Bytes) -> Response 
     if let Some(n) = request.members_fail {
         robot.faults.members_fail = n;
     }
-    tracing::info!(send_fail = robot.faults.send_fail, members_fail = robot.faults.members_fail, "robot faults set");
+    if let Some(ms) = request.members_delay_ms {
+        robot.faults.members_delay_ms = ms;
+    }
+    tracing::info!(
+        send_fail = robot.faults.send_fail,
+        members_fail = robot.faults.members_fail,
+        members_delay_ms = robot.faults.members_delay_ms,
+        "robot faults set"
+    );
     Json(json!(robot.faults)).into_response()
 }
 

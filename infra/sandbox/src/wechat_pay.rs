@@ -71,8 +71,12 @@
 //! [`TIMEOUT_AFTER_ACCEPT`]), `system_error` (500 `SYSTEM_ERROR`, no bill), `processing_then_fail`
 //! (PROCESSING, then after [`PROCESSING_FOR`] FAIL `TRANSFER_RISK`), `not_enough` (403
 //! `NOT_ENOUGH`, no bill), `name_mismatch` (FAIL `NAME_NOT_CORRECT` at once), `auto_confirm`
-//! (SUCCESS at once). Besides the faults, a name registered for the openid that differs from
-//! the decrypted `user_name` makes the bill FAIL `NAME_NOT_CORRECT` at once.
+//! (SUCCESS at once), `unsigned_refusal` (the bill is made as by `accept`, but the create is
+//! answered 400 `INVALID_REQUEST` and the bill's first query 404 `NOT_FOUND`, both without
+//! signature headers: answers WeChat Pay did not make — it signs every answer of these APIs —
+//! as a proxy or someone in the path might give). Besides the faults, a name registered for the
+//! openid that differs from the decrypted `user_name` makes the bill FAIL `NAME_NOT_CORRECT` at
+//! once.
 //!
 //! The sandbox's own routes:
 //! - `GET /sandbox/pay/config` → `{mch_id, app_id, serial, wechatpay_public_key_pem,
@@ -89,6 +93,10 @@
 //!   POST the form to the same path);
 //! - `POST /sandbox/pay/bills/{out_bill_no}/state` `{"state", "fail_reason"?}` forces a state
 //!   (FAIL without a reason gets `OTHER_FAIL_REASON_TYPE`);
+//! - `POST /sandbox/pay/bills/{out_bill_no}/notify` `{"age_secs"?}` posts the notification of the
+//!   bill's (final) state once more, signed as if `age_secs` ago (`Wechatpay-Timestamp` that far
+//!   in the past: a replay of an old notification), and answers `{"status"}` (gpet's HTTP
+//!   status) or 409 when the bill is not final;
 //! - `GET /sandbox/pay/names`, `GET`/`PUT /sandbox/pay/names/{openid}` `{"name"}` — the real
 //!   names WeChat knows for openids;
 //! - `GET /sandbox/pay/conflicts` → `{"conflicts": [{out_bill_no, fields, at}]}`;
@@ -208,6 +216,7 @@ pub(crate) fn routes() -> Router<SandboxState> {
         .route("/sandbox/pay/faults", get(show_faults).post(set_faults).delete(clear_faults))
         .route("/sandbox/pay/bills", get(list_bills))
         .route("/sandbox/pay/bills/{out_bill_no}/state", post(force_state))
+        .route("/sandbox/pay/bills/{out_bill_no}/notify", post(notify_again))
         .route("/sandbox/pay/confirm", post(confirm))
         .route("/sandbox/pay/confirm/{out_bill_no}", get(confirm_page).post(confirm_form))
         .route("/sandbox/pay/names", get(list_names))
@@ -374,7 +383,12 @@ fn random_text(len: usize) -> String {
 
 /// The four headers that sign `body`.
 fn signature_headers(keys: &PayKeys, body: &[u8]) -> [(&'static str, String); 4] {
-    let timestamp = Utc::now().timestamp().to_string();
+    signature_headers_at(keys, body, Utc::now().timestamp())
+}
+
+/// The four headers that sign `body`, as of unix time `at`.
+fn signature_headers_at(keys: &PayKeys, body: &[u8], at: i64) -> [(&'static str, String); 4] {
+    let timestamp = at.to_string();
     let nonce = random_text(32).to_ascii_uppercase();
     let signature = keys.sign(&answer_message(&timestamp, &nonce, body));
     [
@@ -712,6 +726,7 @@ enum Fault {
     NotEnough,
     NameMismatch,
     AutoConfirm,
+    UnsignedRefusal,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -821,6 +836,8 @@ pub(crate) struct PayState {
     statement_faults: VecDeque<StatementFault>,
     today_ready: bool,
     downloads: HashMap<String, Download>,
+    /// Bills whose next queries answer an unsigned 404 (`unsigned_refusal`), and how many.
+    unsigned_queries: HashMap<String, u32>,
 }
 
 fn push_capped<T>(records: &mut VecDeque<T>, record: T) {
@@ -845,6 +862,7 @@ impl PayState {
             statement_faults: VecDeque::new(),
             today_ready: false,
             downloads: HashMap::new(),
+            unsigned_queries: HashMap::new(),
         }
     }
 
@@ -1013,8 +1031,8 @@ impl PayState {
 // ---------------------------------------------------------------------------------------------
 // Notifications
 
-/// Posts `bill`'s notification to its `notify_url`, again on failure, recording each attempt.
-async fn notify(state: SandboxState, bill: Bill) {
+/// The body of `bill`'s notification, and its id.
+fn notification_body(state: &SandboxState, bill: &Bill) -> (Vec<u8>, String) {
     let mch_id = state.config().pay_mch_id.clone();
     let plaintext = serde_json::to_vec(&bill.notification_plaintext(&mch_id)).expect("JSON values serialize");
     let nonce = random_text(12);
@@ -1033,7 +1051,12 @@ async fn notify(state: SandboxState, bill: Bill) {
             "nonce": nonce,
         },
     });
-    let body = serde_json::to_vec(&body).expect("JSON values serialize");
+    (serde_json::to_vec(&body).expect("JSON values serialize"), id)
+}
+
+/// Posts `bill`'s notification to its `notify_url`, again on failure, recording each attempt.
+async fn notify(state: SandboxState, bill: Bill) {
+    let (body, id) = notification_body(&state, &bill);
     for attempt in 1..=NOTIFY_RETRIES + 1 {
         let mut request = state
             .http()
@@ -1215,6 +1238,11 @@ async fn create_bill(
         Created::New(bill, fault) => {
             tracing::info!(%out_bill_no, state = bill.state.as_str(), ?fault, "transfer bill created");
             notify_if_final(&state, &bill);
+            if fault == Fault::UnsignedRefusal {
+                state.pay().unsigned_queries.insert(out_bill_no.clone(), 1);
+                let body = json!({"code": "INVALID_REQUEST", "message": "请求无效"});
+                return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+            }
             if bill.state == BillState::Processing {
                 let state = state.clone();
                 let out_bill_no = out_bill_no.clone();
@@ -1254,7 +1282,17 @@ async fn query_bill(
     if let Some(refused) = authenticate(&state, &method, &uri, &headers, &body) {
         return refused;
     }
-    let bill = state.pay().bills.get(&out_bill_no).cloned();
+    let bill = {
+        let mut pay = state.pay();
+        match pay.unsigned_queries.get_mut(&out_bill_no) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                let body = json!({"code": "NOT_FOUND", "message": "记录不存在"});
+                return (StatusCode::NOT_FOUND, Json(body)).into_response();
+            }
+            _ => pay.bills.get(&out_bill_no).cloned(),
+        }
+    };
     match bill {
         Some(bill) => signed_answer(&state, StatusCode::OK, &bill.partner_view(&state.config().pay_mch_id)),
         None => refusal(&state, StatusCode::NOT_FOUND, "NOT_FOUND", "记录不存在"),
@@ -1449,7 +1487,7 @@ async fn set_faults(State(state): State<SandboxState>, body: Bytes) -> Response 
             return sandbox_error(
                 StatusCode::BAD_REQUEST,
                 format!(
-                    "expected {{\"next\": [fault…]}} with faults among accept, timeout_after_accept, system_error, processing_then_fail, not_enough, name_mismatch, auto_confirm: {error}"
+                    "expected {{\"next\": [fault…]}} with faults among accept, timeout_after_accept, system_error, processing_then_fail, not_enough, name_mismatch, auto_confirm, unsigned_refusal: {error}"
                 ),
             );
         }
@@ -1562,6 +1600,48 @@ async fn force_state(State(state): State<SandboxState>, Path(out_bill_no): Path<
             Json(bill.sandbox_view(&state.config().pay_mch_id, state.base_url())).into_response()
         }
         Err(error) => change_error(&out_bill_no, error),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct NotifyAgainRequest {
+    age_secs: i64,
+}
+
+/// The bill's notification posted once more, signed as of `age_secs` ago: gpet's status.
+async fn notify_again(State(state): State<SandboxState>, Path(out_bill_no): Path<String>, body: Bytes) -> Response {
+    let request: NotifyAgainRequest = if body.is_empty() {
+        NotifyAgainRequest::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(request) => request,
+            Err(error) => {
+                return sandbox_error(StatusCode::BAD_REQUEST, format!("expected {{\"age_secs\"?}}: {error}"));
+            }
+        }
+    };
+    let Some(bill) = state.pay().bills.get(&out_bill_no).cloned() else {
+        return sandbox_error(StatusCode::NOT_FOUND, format!("no bill {out_bill_no}"));
+    };
+    if !bill.state.is_final() {
+        return sandbox_error(
+            StatusCode::CONFLICT,
+            format!("bill {out_bill_no} is {}, not final", bill.state.as_str()),
+        );
+    }
+    let (body, _) = notification_body(&state, &bill);
+    let mut post = state
+        .http()
+        .post(&bill.params.notify_url)
+        .timeout(NOTIFY_TIMEOUT)
+        .header(header::CONTENT_TYPE, "application/json");
+    for (name, value) in signature_headers_at(state.pay_keys(), &body, Utc::now().timestamp() - request.age_secs) {
+        post = post.header(name, value);
+    }
+    match post.body(body).send().await {
+        Ok(response) => Json(json!({ "status": response.status().as_u16() })).into_response(),
+        Err(error) => sandbox_error(StatusCode::BAD_GATEWAY, crate::robot::error_chain(&error)),
     }
 }
 

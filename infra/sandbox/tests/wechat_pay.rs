@@ -1037,3 +1037,46 @@ async fn a_bill_forced_away_from_success_pays_the_money_back_in_the_bill() {
     );
     assert_eq!(lines[4], "`2,`1,`5.00,`1,`5.00");
 }
+
+#[tokio::test]
+async fn unsigned_refusal_makes_the_bill_but_answers_unsigned_until_it_is_asked_again() {
+    let h = start().await;
+    h.set_faults(&["unsigned_refusal"]).await;
+    let body = h.transfer("GW16A1", OPENID, "张伟", 100).to_string();
+    let created = h.call(Method::POST, CREATE_PATH, &body).await;
+    assert_eq!(
+        (created.status, created.signed, created.json["code"].as_str()),
+        (StatusCode::BAD_REQUEST, false, Some("INVALID_REQUEST"))
+    );
+    let path = "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/GW16A1";
+    let first = h.call(Method::GET, path, "").await;
+    assert_eq!(
+        (first.status, first.signed, first.json["code"].as_str()),
+        (StatusCode::NOT_FOUND, false, Some("NOT_FOUND"))
+    );
+    let second = h.query("GW16A1").await;
+    assert_eq!(
+        (second.status, second.signed, second.json["state"].as_str()),
+        (StatusCode::OK, true, Some("WAIT_USER_CONFIRM")),
+        "the bill was made all along"
+    );
+}
+
+#[tokio::test]
+async fn a_final_bill_is_notified_again_on_demand_signed_as_of_the_age_asked() {
+    let h = start().await;
+    h.set_faults(&["auto_confirm"]).await;
+    assert_eq!(h.create("GW17A1", 100).await.json["state"], "SUCCESS");
+    h.gpet.wait_for(1, Duration::from_secs(3)).await;
+    let (status, answer) = h.post("/sandbox/pay/bills/GW17A1/notify", json!({"age_secs": 400})).await;
+    assert_eq!((status, answer["status"].as_u64()), (StatusCode::OK, Some(200)), "{answer}");
+    let received = h.gpet.wait_for(2, Duration::from_secs(3)).await;
+    let replay = &received[1];
+    let timestamp: i64 = replay.headers["Wechatpay-Timestamp"].to_str().unwrap().parse().unwrap();
+    assert!((unix_now() - 400 - timestamp).abs() <= 2, "signed 400 s ago: {timestamp}");
+    assert_eq!(h.open(replay)["state"], "SUCCESS");
+    h.set_faults(&[]).await;
+    h.create("GW18A1", 100).await;
+    let (status, _) = h.post("/sandbox/pay/bills/GW18A1/notify", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "a bill waiting for its user has no final state to notify");
+}

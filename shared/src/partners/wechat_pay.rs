@@ -3,10 +3,12 @@
 //! result notifications, and fetch a day's fund-flow bill (资金账单) for the reconciliation.
 //!
 //! Every request is signed with the merchant's private key (`WECHATPAY2-SHA256-RSA2048`); every
-//! answer and notification is checked against WeChat Pay's public key, and an answer that does
-//! not verify is an unknown outcome, never a result. The one exception is the bill file's
-//! download, which WeChat Pay answers without signature headers: its SHA-1, announced in the
-//! signed answer to the application, is checked instead.
+//! answer and notification is checked against WeChat Pay's public key, and its
+//! `Wechatpay-Timestamp` must be within 5 minutes of now (WeChat Pay's rule against replays). An
+//! answer that does not verify — a refusal or a 404 as much as a success — is an unknown
+//! outcome, never a result: only WeChat Pay's signed word fails a payout. The one exception is
+//! the bill file's download, which WeChat Pay answers without signature headers: its SHA-1,
+//! announced in the signed answer to the application, is checked instead.
 
 use anyhow::Context as _;
 use aws_lc_rs::rand::SecureRandom;
@@ -27,6 +29,10 @@ pub use fund_flow::{Direction, FundFlow, FundFlowBill, FundFlowSummary, yuan_to_
 /// operation account (运营账户: WeChat Pay's NOT_ENOUGH says "商户运营账户资金不足"), not the basic
 /// account that receives payments.
 pub const FUND_FLOW_ACCOUNT: &str = "OPERATION";
+
+/// How far an answer's or a notification's `Wechatpay-Timestamp` may be from now, either way:
+/// WeChat Pay's documentation asks that anything older than 5 minutes be refused.
+pub const SIGNATURE_WINDOW_SECS: i64 = 300;
 
 /// The most a bill file may decompress to (a day of this merchant's flows is far smaller).
 const MAX_BILL_BYTES: u64 = 64 << 20;
@@ -208,11 +214,15 @@ impl WechatPay {
         )
     }
 
-    /// Checks `Wechatpay-Signature` over `timestamp\nnonce\nbody\n` with WeChat Pay's key.
+    /// Checks `Wechatpay-Signature` over `timestamp\nnonce\nbody\n` with WeChat Pay's key, and
+    /// that the timestamp is within [`SIGNATURE_WINDOW_SECS`] of now (real time).
     pub fn verify(&self, headers: &HeaderMap, body: &[u8]) -> bool {
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
         let (timestamp, nonce, sig) =
             (header("Wechatpay-Timestamp"), header("Wechatpay-Nonce"), header("Wechatpay-Signature"));
+        if !fresh(timestamp, chrono::Utc::now().timestamp()) {
+            return false;
+        }
         let Ok(sig) = B64.decode(sig) else { return false };
         let mut message = format!("{timestamp}\n{nonce}\n").into_bytes();
         message.extend_from_slice(body);
@@ -261,11 +271,16 @@ impl WechatPay {
         Ok(Answer { status, headers, body })
     }
 
-    /// A signed answer's body; a refusal or an answer that does not verify is an error.
+    /// A signed answer's body; a refusal or an answer that does not verify is an error. A
+    /// refusal is [`PayError::Refused`] only when WeChat Pay signed it: an unsigned one (from a
+    /// proxy, or anyone in the path) says nothing of the bill, so it is an unknown outcome.
     fn read(&self, answer: Answer) -> Result<Vec<u8>, PayError> {
         let Answer { status, headers, body } = answer;
         if status.is_server_error() {
             return Err(PayError::Unknown(format!("HTTP {status}: {}", String::from_utf8_lossy(&body))));
+        }
+        if !status.is_success() && !self.verify(&headers, &body) {
+            return Err(PayError::Unknown(format!("HTTP {status} without WeChat Pay's valid signature")));
         }
         if !status.is_success() {
             let answer: ErrorAnswer = serde_json::from_slice(&body)
@@ -285,7 +300,8 @@ impl WechatPay {
         self.config.base_url.join(path.trim_start_matches('/')).map_err(|e| PayError::Unknown(e.to_string()))
     }
 
-    /// A JSON call under the base URL: `None` for an HTTP 404.
+    /// A JSON call under the base URL: `None` for an HTTP 404 that WeChat Pay signed (a bare 404
+    /// is not WeChat Pay's word that there is nothing: an unknown outcome).
     async fn call(
         &self,
         method: reqwest::Method,
@@ -294,7 +310,10 @@ impl WechatPay {
     ) -> Result<Option<Vec<u8>>, PayError> {
         let answer = self.send(method, self.url(path)?, body, "application/json").await?;
         if answer.status == reqwest::StatusCode::NOT_FOUND {
-            return Ok(None);
+            if self.verify(&answer.headers, &answer.body) {
+                return Ok(None);
+            }
+            return Err(PayError::Unknown("HTTP 404 without WeChat Pay's valid signature".into()));
         }
         self.read(answer).map(Some)
     }
@@ -397,11 +416,12 @@ impl WechatPay {
         Ok(url)
     }
 
-    /// A result notification: verified, decrypted, read. `None` for anything that is not a
-    /// genuine transfer result.
+    /// A result notification: verified (a notification signed more than 5 minutes ago is a
+    /// replay, refused: WeChat Pay signs each delivery anew), decrypted, read. `None` for
+    /// anything that is not a genuine, fresh transfer result.
     pub fn notification(&self, headers: &HeaderMap, body: &[u8]) -> Option<Bill> {
         if !self.verify(headers, body) {
-            tracing::warn!("a WeChat Pay notification with a bad signature");
+            tracing::warn!("a WeChat Pay notification with a bad or stale signature");
             return None;
         }
         let note: Notification = serde_json::from_slice(body).ok()?;
@@ -432,6 +452,11 @@ impl From<PayError> for BillError {
             PayError::Refused { status, code, message } => BillError::Refused { status, code, message },
         }
     }
+}
+
+/// Whether `timestamp` (unix seconds, as WeChat Pay sends it) is within the window of `now`.
+fn fresh(timestamp: &str, now: i64) -> bool {
+    timestamp.trim().parse::<i64>().is_ok_and(|ts| (now - ts).abs() <= SIGNATURE_WINDOW_SECS)
 }
 
 /// The plain bill: gunzipped when it is a gzip stream (we ask for GZIP), as it is otherwise.
@@ -472,6 +497,17 @@ mod tests {
         assert!(!refused(400, "PARAM_ERROR").is_no_such_bill());
         assert!(!refused(403, "NOT_FOUND").is_no_such_bill());
         assert!(!PayError::Unknown("NOT_FOUND".into()).is_no_such_bill());
+    }
+
+    #[test]
+    fn a_timestamp_is_fresh_within_five_minutes_either_way() {
+        let now = 1_800_000_000;
+        for (ts, ok) in [("1800000000", true), ("1799999700", true), ("1799999699", false), ("1800000300", true)] {
+            assert_eq!(fresh(ts, now), ok, "{ts}");
+        }
+        for bad in ["1800000301", "", "abc", "1.8e9"] {
+            assert!(!fresh(bad, now), "{bad:?}");
+        }
     }
 
     #[test]

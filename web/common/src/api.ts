@@ -2,6 +2,19 @@
 // the codes both act on, ApiError, and the request itself. Session handling (H5's refresh and
 // WeChat login, the console's login redirect) stays in each app.
 
+import type { components } from './openapi'
+
+/** The API's schemas, generated from the OpenAPI document (infra/scripts/api-types.sh). */
+export type Schemas = components['schemas']
+/** Every code of SPEC.md the API answers. */
+export type Code = Schemas['Code']
+/**
+ * A schema as it arrives where the server writes every field, an absent value as null, and the
+ * document (from Rust's `Option`) says only that the field may be left out. Not for a schema
+ * whose fields are skipped when empty (a robot's `Content`).
+ */
+export type Wire<T> = { [K in keyof T]-?: Exclude<T[K], undefined> }
+
 export const OK = 1200
 export const UNAUTHENTICATED = 1401
 export const TOKEN_EXPIRED = 1406

@@ -1,32 +1,17 @@
-// A group as the API answers it to both apps (the owner's and the operators' lists and details).
+// A group as the API answers it to both apps (the owner's and the operators' lists and details),
+// from the types generated from the OpenAPI document (./openapi.d.ts).
+
+import type { Schemas, Wire } from './api'
 
 export type GroupState = 'active' | 'cancelled' | 'left' | 'refused'
 
-/** A group's fields but its id (each app types ids its own way). */
-export interface GroupFields {
-  group_wxid: string
-  name: string
-  robot_wxid: string
-  robot_nickname: string
+/**
+ * A group's fields but its ids and its owner (each app types ids its own way): the document's
+ * `Group`, with `state` narrowed to its values.
+ */
+export type GroupFields = Omit<Wire<Schemas['Group']>, 'id' | 'robot_id' | 'owner_id' | 'owner_nickname' | 'state'> & {
   state: GroupState
-  /** 1–5; 0 until the group is first rated. */
-  stars: number
-  member_count: number
-  sessions_today: number
-  sessions_yesterday: number
-  speakers_today: number
-  /** What a day brings at these stars. */
-  star_income_fen: number
-  joined_at: string
-  exited_at: string | null
-  exit_reason: string | null
 }
 
-/** One day of a group's history. */
-export interface GroupDay {
-  /** YYYY-MM-DD */
-  day: string
-  sessions: number
-  speakers: number
-  stars: number | null
-}
+/** One day of a group's history (`day` is YYYY-MM-DD; `stars` null before the first rating). */
+export type GroupDay = Wire<Schemas['DayActivity']>

@@ -1,22 +1,16 @@
-// A withdrawal as the API answers it to both apps (the owner's history and the finance console).
+// A withdrawal as the API answers it to both apps (the owner's history and the finance console),
+// from the types generated from the OpenAPI document (./openapi.d.ts).
+
+import type { Schemas, Wire } from './api'
 
 export type WithdrawalState = 'pending' | 'submitted' | 'waiting_user' | 'success' | 'failed' | 'rejected'
 
-/** A withdrawal's fields but its ids (each app types ids its own way). */
-export interface WithdrawalFields {
-  amount_fen: number
-  state: WithdrawalState
-  /** "GW{id}A{attempt}": WeChat Pay's order number of the current attempt. */
-  out_bill_no: string
-  /** 1, 2, … (a retry is a new attempt under a new out_bill_no). */
-  attempt: number
-  /** The business day it was asked for. */
-  day: string
-  created_at: string
-  updated_at: string
-  finished_at: string | null
-  /** Why it failed or was rejected, in Chinese, as the owner reads it. */
-  failure_reason: string | null
-  result_code: number | null
-  wechat_state: string | null
-}
+/**
+ * A withdrawal's fields but its ids and what only one app reads: the document's `Withdrawal`
+ * (`out_bill_no` is "GW{id}A{attempt}", a retry is a new attempt; `day` the business day it was
+ * asked for; `failure_reason` in Chinese, as the owner reads it), with `state` narrowed.
+ */
+export type WithdrawalFields = Omit<
+  Wire<Schemas['Withdrawal']>,
+  'id' | 'user_id' | 'nickname' | 'package_info' | 'mch_id' | 'app_id' | 'state'
+> & { state: WithdrawalState }

@@ -12,6 +12,8 @@ import {
   unavailable,
   type Envelope,
   type Page,
+  type Schemas,
+  type Wire,
 } from '@gpet/common/api'
 import type { Content } from '@gpet/common/content'
 import type { GroupDay, GroupFields } from '@gpet/common/groups'
@@ -150,6 +152,9 @@ export const changePassword = (currentPassword: string, newPassword: string) =>
 
 export type Id = number | string
 
+/** A schema of the OpenAPI document as it arrives, with its `ids` typed as the console's `Id`. */
+type WithIds<T, K extends keyof T = never> = Omit<Wire<T>, K> & { [P in K]: Id }
+
 export interface Person {
   id: Id
   nickname: string
@@ -261,21 +266,10 @@ export const addSensitiveWords = (words: string[]) =>
 export const deleteSensitiveWord = (id: Id) =>
   api<{ id: Id }>(`/api/console/sensitive-words/${encodeURIComponent(id)}`, { method: 'DELETE' })
 
-export interface Marquee {
-  id: Id
-  text: string
-  starts_at: string
-  ends_at: string
-  live: boolean
-  created_at: string
-}
+export type Marquee = WithIds<Schemas['Marquee'], 'id'>
 
 /** Times in RFC 3339. */
-export interface MarqueeBody {
-  text: string
-  starts_at: string
-  ends_at: string
-}
+export type MarqueeBody = Schemas['MarqueeDraft']
 
 export const listMarquees = () => api<{ items: Marquee[] }>('/api/console/marquees').then((data) => data.items)
 
@@ -287,17 +281,8 @@ export const updateMarquee = (id: Id, body: MarqueeBody) =>
 export const deleteMarquee = (id: Id) =>
   api<{ id: Id }>(`/api/console/marquees/${encodeURIComponent(id)}`, { method: 'DELETE' })
 
-export interface ShortLink {
-  id: Id
-  code: string
-  url: string
-  short_url: string
-  visits: number
-  disabled: boolean
-  created_at: string
-  /** Set when the same URL was shortened within the dedup window and its code is answered again. */
-  reused?: boolean
-}
+/** `reused` is set when the same URL was shortened within the dedup window and its code is answered again. */
+export type ShortLink = Omit<WithIds<Schemas['ShortLink'], 'id'>, 'reused'> & { reused?: boolean | null }
 
 export const listShortLinks = (query: PageQuery & { q?: string }) =>
   api<Page<ShortLink>>(withQuery('/api/console/short-links', { ...query }))
@@ -308,11 +293,7 @@ export const createShortLink = (url: string) =>
 export const disableShortLink = (id: Id) =>
   api<ShortLink>(`/api/console/short-links/${encodeURIComponent(id)}/disable`, { method: 'POST' })
 
-export interface Maintenance {
-  enabled: boolean
-  message: string
-  updated_at: string | null
-}
+export type Maintenance = Wire<Schemas['MaintenanceState']>
 
 export const getMaintenance = () => api<Maintenance>('/api/console/maintenance')
 
@@ -451,21 +432,11 @@ export const createRobot = (body: RobotCreate) => api<Robot>('/api/console/robot
 export const updateRobot = (id: Id, body: RobotUpdate) =>
   api<Robot>(`/api/console/robots/${encodeURIComponent(id)}`, { method: 'PUT', body })
 
-export interface Release {
-  /** "HH:MM", China time. */
-  at: string
-  share_pct: number
-}
+/** `at` is "HH:MM", China time. */
+export type Release = Schemas['Release']
 
-export interface Distribution {
-  releases: Release[]
-  /** Robots offered per request. */
-  amount: number
-  /** Displays allowed per released place. */
-  display_rate: number
-  /** The share released so far today (answered by GET only). */
-  released_pct_now?: number
-}
+/** The strategy; `released_pct_now`, the share released so far today, comes with every answer. */
+export type Distribution = Schemas['DistributionSettings'] & { released_pct_now?: number }
 
 export const getDistribution = () => api<Distribution>('/api/console/distribution')
 
@@ -531,16 +502,8 @@ export const updateCampaign = (id: Id, body: CampaignBody) =>
 export const cancelCampaign = (id: Id) =>
   api<Campaign>(`/api/console/campaigns/${encodeURIComponent(id)}`, { method: 'DELETE' })
 
-export interface DeadLetter {
-  id: Id
-  queue: string
-  message_id: string
-  /** The message as received (usually JSON text). */
-  body: string
-  received_at: string
-  receive_count: number
-  redriven_at: string | null
-}
+/** `body` is the message as received (usually JSON text). */
+export type DeadLetter = WithIds<Schemas['DeadLetter'], 'id'>
 
 export const listDeadLetters = (query: PageQuery & { queue?: string }) =>
   api<Page<DeadLetter>>(withQuery('/api/console/dead-letters', { ...query }))

@@ -279,13 +279,14 @@ describe('startLogin', () => {
 
 describe('robots, groups, keywords and mass messages', () => {
   it('calls each endpoint with its method and path', async () => {
-    const calls = stubFetch(...Array.from({ length: 11 }, () => ({ code: 1200, data: {} })))
+    const calls = stubFetch(...Array.from({ length: 12 }, () => ({ code: 1200, data: {} })))
     await assignRobots()
     await getGroups()
     await getGroup(7)
     await leaveGroup(7)
     await getKeywords()
     await getKeywords(7)
+    await getKeywords(null, 2, 20)
     await deleteKeyword(3)
     await previewBroadcast({ kind: 'text', text: 'hi' })
     await getBroadcasts(2, 10)
@@ -298,6 +299,7 @@ describe('robots, groups, keywords and mass messages', () => {
       'DELETE /api/groups/7',
       'GET /api/keywords',
       'GET /api/keywords?group_id=7',
+      'GET /api/keywords?page=2&page_size=20',
       'DELETE /api/keywords/3',
       'POST /api/broadcasts/preview',
       'GET /api/broadcasts?page=2&page_size=10',

@@ -316,8 +316,15 @@ export const getGroup = (id: number) => api<GroupDetail>(`/api/groups/${id}`)
 /** The robot leaves the group; answers the group, now left. */
 export const leaveGroup = (id: number) => api<Group>(`/api/groups/${id}`, { method: 'DELETE' })
 
-export const getKeywords = (groupId?: number | null) =>
-  api<{ items: Keyword[] }>(groupId == null ? '/api/keywords' : `/api/keywords?group_id=${groupId}`)
+/** A page of the owner's keywords (of one group and those for all groups, with `groupId`), newest first. */
+export function getKeywords(groupId?: number | null, page?: number, pageSize?: number) {
+  const query = new URLSearchParams()
+  if (groupId != null) query.set('group_id', String(groupId))
+  if (page !== undefined) query.set('page', String(page))
+  if (pageSize !== undefined) query.set('page_size', String(pageSize))
+  const q = query.toString()
+  return api<Page<Keyword>>(q ? `/api/keywords?${q}` : '/api/keywords')
+}
 
 export const addKeyword = (body: { group_id: number | null; keyword: string; reply: string }) =>
   api<Keyword>('/api/keywords', { method: 'POST', body })

@@ -125,7 +125,7 @@ const SETTLE_MASTER_PCT: i64 = 60;
 const SETTLE_DAILY_PCT: i64 = 92;
 const SETTLE_AD_PCT: i64 = 10;
 const SETTLE_LATE_JOIN_PCT: i64 = 2;
-/// One call to `settlement::run` does the whole day (the job gives it 13 minutes).
+/// One call to `settlement::run` does the whole day (the job gives it what its deadline leaves).
 const SETTLE_BUDGET: Duration = Duration::from_secs(3_600);
 /// Issue 5's aim for the whole day on this machine.
 const SETTLE_AIM: Duration = Duration::from_secs(30);
@@ -1364,7 +1364,7 @@ async fn group_message_ingestion(stack: &Stack) -> anyhow::Result<Value> {
             drain(workers, events, move |_, event| {
                 let ctx = ctx.clone();
                 async move {
-                    let response = handle(&ctx, event).await;
+                    let response = handle(&ctx, event, gpet::Deadline::after(std::time::Duration::from_secs(30))).await;
                     let retry = response.batch_item_failures.len();
                     anyhow::ensure!(retry == 0, "consume-robot-events asked for {retry} messages again");
                     Ok(())
@@ -1375,9 +1375,13 @@ async fn group_message_ingestion(stack: &Stack) -> anyhow::Result<Value> {
             drain(workers, batches(messages, size), move |_, batch| {
                 let ctx = ctx.clone();
                 async move {
-                    let retry = gpet::robot_events::consume(&ctx, &batch)
-                        .await
-                        .map_err(|e| anyhow::anyhow!("robot_events::consume failed: {e:#}"))?;
+                    let retry = gpet::robot_events::consume(
+                        &ctx,
+                        &batch,
+                        gpet::Deadline::after(std::time::Duration::from_secs(30)),
+                    )
+                    .await
+                    .map_err(|e| anyhow::anyhow!("robot_events::consume failed: {e:#}"))?;
                     anyhow::ensure!(retry.is_empty(), "robot_events::consume asked for {} messages again", retry.len());
                     Ok(())
                 }

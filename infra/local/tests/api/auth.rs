@@ -42,22 +42,71 @@ async fn logging_in_again_keeps_the_same_user_and_opens_another_session() {
     assert_eq!((users, sessions), (1, 2));
 }
 
+/// The reason a refused callback shows (`/login?error=2501&msg=…`).
+fn refusal(response: &reqwest::Response) -> String {
+    let to = location(response);
+    assert!(to.starts_with("/login?error=2501&msg="), "{to}");
+    assert!(set_cookie(response, "gpet_h5").is_none(), "a refused callback sets no session");
+    url::form_urlencoded::parse(to.split_once('?').unwrap().1.as_bytes())
+        .find(|(k, _)| k == "msg")
+        .unwrap()
+        .1
+        .into_owned()
+}
+
 #[tokio::test]
-async fn a_repeated_callback_lands_logged_in_while_its_session_lives_and_fails_after_logout() {
+async fn a_used_code_is_refused_even_in_the_browser_that_started_the_login() {
     let app = TestApp::spawn().await;
     let (first, cookies, callback) = app.login("o_demo_zhangwei", "/wallet").await;
     assert_eq!(location(&first), "/wallet");
-    // The double redirect: the same callback URL again, from the same browser.
+    // The same callback URL again from the same browser (its state cookie, its state).
     let again = app.http.get(&callback).header("cookie", cookies.without("gpet_h5").header()).send().await.unwrap();
-    assert_eq!(location(&again), "/wallet");
-    assert!(set_cookie(&again, "gpet_h5").is_some());
+    let msg = refusal(&again);
+    assert!(msg.contains("已使用") && msg.contains("重新登录"), "{msg}");
+    assert_eq!(app.count("SELECT count(*) FROM user_sessions").await, 1);
+}
 
-    let (status, _) = app.post("/api/auth/logout", &cookies, "").await;
-    assert_eq!(status, 200);
-    let after = app.http.get(&callback).header("cookie", cookies.without("gpet_h5").header()).send().await.unwrap();
-    let to = location(&after);
-    assert!(to.starts_with("/login?error=2501&msg="), "{to}");
-    assert!(set_cookie(&after, "gpet_h5").is_none());
+#[tokio::test]
+async fn a_used_code_with_a_fresh_state_of_another_browser_logs_nobody_in() {
+    let app = TestApp::spawn().await;
+    let (_, victim, callback) = app.login("o_demo_zhangwei", "/wallet").await;
+    let (_, me) = app.get("/api/me", &victim).await;
+    assert_eq!(me["data"]["nickname"], "张伟", "{me}");
+
+    // The attacker starts a login of their own: a fresh state cookie and its state …
+    let authorize = app.http.get(app.url("/api/auth/wechat/authorize?redirect=/")).send().await.unwrap();
+    let mut attacker = Cookies::default();
+    attacker.take(&authorize);
+    let to_wechat = url::Url::parse(&location(&authorize)).unwrap();
+    let state = to_wechat.query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
+    // … and brings the victim's used code to the callback.
+    let code = url::Url::parse(&callback).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let mut forged = url::Url::parse(&app.url("/api/auth/wechat/callback")).unwrap();
+    forged.query_pairs_mut().append_pair("code", &code).append_pair("state", &state);
+    let response = app.http.get(forged.as_str()).header("cookie", attacker.header()).send().await.unwrap();
+    let msg = refusal(&response);
+    assert!(msg.contains("已使用"), "{msg}");
+    assert_eq!(app.count("SELECT count(*) FROM user_sessions").await, 1, "no session for the attacker");
+}
+
+#[tokio::test]
+async fn a_code_wechat_says_was_used_is_refused() {
+    let app = TestApp::spawn().await;
+    // A code the sandbox issued, then exchanged by someone else before our callback runs.
+    let authorize = app.http.get(app.url("/api/auth/wechat/authorize?redirect=/")).send().await.unwrap();
+    let mut cookies = Cookies::default();
+    cookies.take(&authorize);
+    let page = location(&authorize);
+    let page = page.split('#').next().unwrap();
+    let wechat = app.http.get(format!("{page}&sandbox_openid=o_demo_lina")).send().await.unwrap();
+    let callback = location(&wechat);
+    let code = url::Url::parse(&callback).unwrap().query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    app.ctx.wechat().unwrap().exchange_code(&code).await.unwrap();
+
+    let response = app.http.get(&callback).header("cookie", cookies.header()).send().await.unwrap();
+    let msg = refusal(&response);
+    assert!(msg.contains("已使用"), "WeChat's 40163 is a used code: {msg}");
+    assert_eq!(app.count("SELECT count(*) FROM user_sessions").await, 0);
 }
 
 #[tokio::test]

@@ -113,8 +113,94 @@ async fn settings_are_validated_field_by_field_and_saved() {
     assert_eq!(status, 200);
     assert_eq!(app.console(Method::GET, "/api/console/settings", &admin, None).await.1["data"], changed);
     let finance = app.console_token("caiwu1", Role::Finance).await;
-    let (status, _) = app.console(Method::PUT, "/api/console/settings", &finance, Some(changed)).await;
-    assert_eq!(status, 403);
+    changed["sms"]["per_day"] = json!(30);
+    let (status, body) = app.console(Method::PUT, "/api/console/settings", &finance, Some(changed)).await;
+    assert_eq!(status, 403, "{body}");
+}
+
+#[tokio::test]
+async fn only_finance_and_admins_change_what_settlement_and_payouts_read() {
+    let app = TestApp::spawn().await;
+    let operator = app.console_token("yunying1", Role::Operator).await;
+    let finance = app.console_token("caiwu1", Role::Finance).await;
+    let (_, loaded) = app.console(Method::GET, "/api/console/settings", &operator, None).await;
+    let groups = loaded["data"]["groups"].clone();
+    let put = |token: &str, body: serde_json::Value| {
+        let token = token.to_owned();
+        let app = &app;
+        async move { app.console(Method::PUT, "/api/console/settings", &token, Some(body)).await }
+    };
+
+    // What settlement pays by: refused to an operator, by name, whole form or not.
+    for (field, value) in [("star_income_fen", json!([0, 10, 30, 60, 9999])), ("star_thresholds", json!([1, 2, 3, 4]))]
+    {
+        let mut changed = groups.clone();
+        changed[field] = value;
+        let (status, body) = put(&operator, json!({"groups": changed})).await;
+        assert_eq!((status, body["code"].as_i64()), (403, Some(1401)), "{field}: {body}");
+        assert!(body["msg"].as_str().unwrap().contains(&format!("groups.{field}")), "{body}");
+        let (status, body) = put(&operator, json!({"sms": loaded["data"]["sms"], "groups": changed})).await;
+        assert_eq!(status, 403, "{field}: {body}");
+    }
+    let mut money = loaded["data"]["money"].clone();
+    money["withdraw_max_fen"] = json!(200_000);
+    let (status, body) = put(&operator, json!({"money": money})).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(app.console(Method::GET, "/api/console/settings", &operator, None).await.1["data"], loaded["data"]);
+
+    // The rest of the groups' form stays the operator's, sent whole with the incomes untouched.
+    let mut changed = groups.clone();
+    changed["min_members"] = json!(30);
+    let (status, body) = put(&operator, json!({"groups": changed})).await;
+    assert_eq!(status, 200, "{body}");
+    // Finance changes the incomes (the rest untouched) and the money, not the rest.
+    changed["star_income_fen"] = json!([0, 10, 30, 60, 120]);
+    let (status, body) = put(&finance, json!({"groups": changed, "money": money})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["groups"]["star_income_fen"], json!([0, 10, 30, 60, 120]));
+    assert_eq!(body["data"]["money"]["withdraw_max_fen"], 200_000);
+    changed["min_members"] = json!(40);
+    let (status, body) = put(&finance, json!({"groups": changed})).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["msg"].as_str().unwrap().contains("groups.min_members"), "{body}");
+    // A stale form of the operator's would put the old incomes back: refused, not saved.
+    let (status, body) = put(&operator, json!({"groups": groups})).await;
+    assert_eq!(status, 403, "{body}");
+}
+
+#[tokio::test]
+async fn every_settings_change_is_audited_with_before_and_after() {
+    let app = TestApp::spawn().await;
+    let admin = app.console_token("admin1", Role::Admin).await;
+    let (_, loaded) = app.console(Method::GET, "/api/console/settings", &admin, None).await;
+    let mut changed = loaded["data"].clone();
+    changed["sms"]["per_day"] = json!(20);
+    changed["groups"]["star_income_fen"] = json!([0, 10, 30, 60, 150]);
+    let (status, body) = app.console(Method::PUT, "/api/console/settings", &admin, Some(changed.clone())).await;
+    assert_eq!(status, 200, "{body}");
+    // The same again changes nothing: nothing more in the log.
+    assert_eq!(app.console(Method::PUT, "/api/console/settings", &admin, Some(changed)).await.0, 200);
+
+    let (_, log) = app.console(Method::GET, "/api/console/audit-log?action=settings.", &admin, None).await;
+    let mut entries: Vec<(String, serde_json::Value)> = log["data"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["target"].as_str().unwrap().to_owned(), e["detail"].clone()))
+        .collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        entries,
+        vec![
+            (
+                "groups".to_owned(),
+                json!({"before": {"star_income_fen": [0, 10, 30, 60, 100]}, "after": {"star_income_fen": [0, 10, 30, 60, 150]}})
+            ),
+            ("sms".to_owned(), json!({"before": {"per_day": 10}, "after": {"per_day": 20}})),
+        ],
+        "{log}"
+    );
+    assert_eq!(log["data"]["items"][0]["operator"], "admin1");
 }
 
 #[tokio::test]

@@ -193,7 +193,7 @@ async fn the_relay_binary_publishes_the_outbox_to_the_tracking_queue_once() {
     let relay = instance(&app, "job-outbox-relay").await;
 
     let report = answer(&relay, &recorded("scheduler-outbox-relay.json")).await;
-    assert_eq!(report, json!({"published": 3, "failed": 0}));
+    assert_eq!(report, json!({"published": 3, "failed": 0, "set_aside": 0}));
     let mut sent = drain(&app, Queue::TrackingEvents).await;
     let mut expected = events.clone();
     let by_id = |v: &Value| v["event_id"].as_str().unwrap_or_default().to_owned();
@@ -211,7 +211,7 @@ async fn the_relay_binary_publishes_the_outbox_to_the_tracking_queue_once() {
 
     // The next run (an empty payload, as a schedule without Input sends) finds nothing to send.
     let report = answer(&relay, &json!({})).await;
-    assert_eq!(report, json!({"published": 0, "failed": 0}));
+    assert_eq!(report, json!({"published": 0, "failed": 0, "set_aside": 0}));
     assert!(drain(&app, Queue::TrackingEvents).await.is_empty());
 }
 

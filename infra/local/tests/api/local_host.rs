@@ -74,8 +74,13 @@ async fn unknown_routes_methods_and_oversized_bodies_answer_the_envelope() {
     let (status, body) = app.get("/api/nothing-here", &Cookies::default()).await;
     assert_eq!((status, body["code"].as_i64()), (404, Some(1404)));
     assert!(body["msg"].as_str().unwrap().contains("/api/nothing-here"));
-    let (status, body) = json_of(app.http.delete(app.url("/api/me")).send().await.unwrap()).await;
+    let answer = app.http.delete(app.url("/api/me")).send().await.unwrap();
+    assert_eq!(answer.headers()["allow"], "GET", "a 405 names the methods the path takes");
+    let (status, body) = json_of(answer).await;
     assert_eq!((status, body["code"].as_i64()), (405, Some(1404)), "{body}");
+    // A literal segment wins over a parameter, as in API Gateway: `preview` is not an id.
+    let answer = app.http.delete(app.url("/api/broadcasts/preview")).send().await.unwrap();
+    assert_eq!((answer.status().as_u16(), answer.headers()["allow"].to_str().unwrap()), (405, "POST"));
     let huge = "x".repeat(7 * 1024 * 1024);
     let (status, body) = app.post("/api/track", &Cookies::default(), &huge).await;
     assert_eq!((status, body["code"].as_i64()), (413, Some(1403)), "{body}");

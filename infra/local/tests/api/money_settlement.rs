@@ -682,6 +682,10 @@ async fn settlement_credits_every_group_ad_and_commission_exactly_once_and_rerun
         (200, Some("done"), Some(2)),
         "{again}"
     );
+    assert_eq!(books(&app).await, before, "a re-run credits nothing");
+    // The job also settles the days before D that never got a run (issue 13): once.
+    app.run_job("settlement").await;
+    let before = books(&app).await;
     app.run_job("settlement").await;
     assert_eq!(books(&app).await, before, "a re-run credits nothing");
     let (status, _) = run_day(&app, &w.operator, d).await;

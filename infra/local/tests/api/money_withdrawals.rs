@@ -428,7 +428,7 @@ async fn a_payout_waits_for_the_user_and_succeeds_on_confirmation_or_fails_when_
     assert!(list["data"]["items"][0]["nickname"].is_string(), "{list}");
     let csv = app
         .http
-        .get(app.url("/api/console/withdrawals?format=csv"))
+        .get(app.url(&format!("/api/console/withdrawals?format=csv&day={}", app.ctx.clock.today())))
         .bearer_auth(&finance)
         .send()
         .await

@@ -87,7 +87,10 @@ async fn tracked_events_reach_bi_once_with_who_and_when() {
 
     // The queue delivers again (at least once): nothing is stored or forwarded twice.
     let again: Vec<(String, String)> = bi.iter().map(|e| (uuid::Uuid::new_v4().to_string(), e.to_string())).collect();
-    let retry = gpet::tracking::store_and_forward(&app.ctx, &again).await.unwrap();
+    let retry =
+        gpet::tracking::store_and_forward(&app.ctx, &again, gpet::Deadline::after(std::time::Duration::from_secs(10)))
+            .await
+            .unwrap();
     assert!(retry.is_empty());
     assert!(drain(&app, &app.queue_url(Queue::BiEvents)).await.is_empty());
     assert_eq!(app.count("SELECT count(*) FROM tracking_events").await, 4);
@@ -98,7 +101,15 @@ async fn anonymous_and_expired_visitors_are_tracked_without_a_user() {
     let app = TestApp::spawn().await;
     let (status, _) = app.post("/api/track", &Cookies::default(), &batch(1)).await;
     assert_eq!(status, 200);
-    let stale = app.http.post(app.url("/api/track")).bearer_auth("not-a-token").body(batch(1)).send().await.unwrap();
+    let stale = app
+        .http
+        .post(app.url("/api/track"))
+        .bearer_auth("not-a-token")
+        .header("content-type", "application/json")
+        .body(batch(1))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(stale.status(), 200);
     consume_all(&app).await;
     let bi = drain(&app, &app.queue_url(Queue::BiEvents)).await;
@@ -117,7 +128,7 @@ async fn a_bad_batch_is_refused_whole_with_the_reason_and_nothing_is_kept() {
         ("bad name", r#"{"events":[{"name":"hello world"}]}"#.to_owned(), "第 1 个事件"),
         ("missing events", "{}".to_owned(), "events"),
         ("not JSON", "events=1".to_owned(), "JSON"),
-        ("props not an object", r#"{"events":[{"name":"a","props":[1]}]}"#.to_owned(), "invalid type"),
+        ("props not an object", r#"{"events":[{"name":"a","props":[1]}]}"#.to_owned(), "props: 类型不对"),
         ("bad timestamp", r#"{"events":[{"name":"a","ts":"yesterday"}]}"#.to_owned(), "请求参数错误"),
     ];
     for (what, body, needle) in cases {
@@ -142,7 +153,7 @@ async fn events_survive_a_queue_outage_and_the_relay_delivers_them_later() {
     assert_eq!(app.count("SELECT count(*) FROM outbox WHERE published_at IS NULL").await, 5);
 
     let (_, relayed) = app.post("/_local/jobs/outbox-relay", &Cookies::default(), "").await;
-    assert_eq!(relayed["data"], serde_json::json!({"published": 5, "failed": 0}));
+    assert_eq!(relayed["data"], serde_json::json!({"published": 5, "failed": 0, "set_aside": 0}));
     consume_all(&app).await;
     assert_eq!(drain(&app, &app.queue_url(Queue::BiEvents)).await.len(), 5);
 }

@@ -4,6 +4,7 @@ import {
   GROUP_NUMBER_FIELDS,
   RATE_FIELDS,
   SETTING_FIELDS,
+  contentAccess,
   formToMoney,
   formToSettings,
   groupFieldName,
@@ -160,6 +161,25 @@ const money: MoneySettings = {
   payout_fail_alert_after: 3,
   merchant_low_balance_alert: true,
 }
+
+describe('who changes the content form', () => {
+  it('leaves the star thresholds and incomes to admin and finance, the rest to admin and operator', () => {
+    expect(contentAccess('admin')).toEqual({ content: true, stars: true })
+    expect(contentAccess('operator')).toEqual({ content: true, stars: false })
+    expect(contentAccess('finance')).toEqual({ content: false, stars: true })
+    expect(contentAccess(undefined)).toEqual({ content: false, stars: false })
+  })
+
+  it('sends the stars untouched when only the other fields change', () => {
+    const form = settingsToForm(withGroups)
+    form[groupFieldName('min_members')] = '30'
+    const parsed = formToSettings(form, withGroups)
+    if (!('settings' in parsed)) throw new Error(parsed.error)
+    expect(parsed.settings.groups?.star_thresholds).toEqual(groups.star_thresholds)
+    expect(parsed.settings.groups?.star_income_fen).toEqual(groups.star_income_fen)
+    expect(parsed.settings.groups?.min_members).toBe(30)
+  })
+})
 
 describe('money settings', () => {
   it('leaves money out of the content form (another role saves it)', () => {

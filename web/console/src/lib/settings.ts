@@ -1,9 +1,11 @@
 // The settings forms: one text field per setting, read back as whole numbers (and, for the
 // groups' settings, star thresholds, incomes in yuan and the customer-service reply); the money
 // settings in a form of their own, as admin and finance change them (rates in percent, limits
-// in yuan).
+// in yuan). The star thresholds and incomes are money too: in the content form, but changed by
+// admin and finance only.
 import { charCount } from '@gpet/common/content'
-import type { GroupSettings, MoneySettings, Settings, SettingsChange } from '../api'
+import { canFinance, canWrite } from '../api'
+import type { GroupSettings, MoneySettings, Role, Settings, SettingsChange } from '../api'
 import { bpToPercent, fenToYuan, parseYuan, percentToBp } from './money'
 
 export interface SettingField {
@@ -73,6 +75,17 @@ export function formToSettings(form: SettingsForm, base: Settings): { settings: 
     settings.groups = groups.groups
   }
   return { settings }
+}
+
+// ---- Who changes what ----
+
+/**
+ * What a role may change in the content form: its SMS, short-link and other groups' fields
+ * (admin and operator), and the star thresholds and incomes settlement pays by (admin and
+ * finance; the server refuses anyone else).
+ */
+export function contentAccess(role: Role | undefined): { content: boolean; stars: boolean } {
+  return { content: canWrite(role), stars: canFinance(role) }
 }
 
 // ---- The groups' settings ----

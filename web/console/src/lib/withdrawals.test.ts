@@ -4,6 +4,7 @@ import {
   canReject,
   canRetry,
   csvFilename,
+  exportProblem,
   parseWithdrawalFilters,
   queryFilters,
   validateRejectReason,
@@ -71,5 +72,12 @@ describe('withdrawals', () => {
       'withdrawals-2026-11-25-failed-user12.csv',
     )
     expect(csvFilename({ state: 'success' })).toBe('withdrawals-all-success.csv')
+  })
+
+  it('exports a chosen day only, and says so otherwise', () => {
+    expect(exportProblem({ day: '2026-11-25' })).toBeNull()
+    expect(exportProblem({ state: 'success', day: '2026-11-25', user_id: '7' })).toBeNull()
+    expect(exportProblem({})).toBe('请先选择申请日期再导出：每次导出一天，最多 10000 条')
+    expect(exportProblem({ state: 'failed', day: '' })).toContain('请先选择申请日期')
   })
 })

@@ -57,6 +57,19 @@ export function queryFilters(form: WithdrawalFilterForm): WithdrawalFilters {
   }
 }
 
+/** The most rows one export holds (the server refuses more, saying how many there are). */
+export const MAX_EXPORT_ROWS = 10000
+
+/**
+ * Why the filters cannot be exported, or null: an export covers one 申请日期 (the server takes
+ * a range of at most 31 days and refuses an export of everything, whose file could outgrow what
+ * the API may answer).
+ */
+export function exportProblem(filters: WithdrawalFilters): string | null {
+  if (!filters.day) return `请先选择申请日期再导出：每次导出一天，最多 ${MAX_EXPORT_ROWS} 条`
+  return null
+}
+
 /** The export's file name, naming its filters: "withdrawals-2026-11-25-failed-user12.csv". */
 export function csvFilename(filters: WithdrawalFilters): string {
   const parts = ['withdrawals', filters.day || 'all']

@@ -1,10 +1,11 @@
-// 系统设置: SMS code limits, the short-link reuse window and the groups' settings (star
-// thresholds and incomes, limits, the customer-service reply), changed by admin and operator;
-// and 资金 (commission rates, withdrawal limits, payout alerts), changed by admin and finance.
+// 系统设置: SMS code limits, the short-link reuse window and the groups' settings (limits, the
+// customer-service reply), changed by admin and operator, with the star thresholds and incomes
+// settlement pays by, changed by admin and finance (read-only to an operator); and 资金
+// (commission rates, withdrawal limits, payout alerts), changed by admin and finance.
 // Each form saves only its own sections (the PUT is partial); the server checks the ranges.
 import { useEffect, useState, type FormEvent } from 'react'
 import { charCount } from '@gpet/common/content'
-import { canFinance, canWrite, getSettings, putSettings, type MoneySettings, type Settings as AllSettings } from '../api'
+import { canFinance, getSettings, putSettings, type MoneySettings, type Settings as AllSettings } from '../api'
 import { useAuth } from '../auth'
 import { useLoad, useSubmit } from '../components/hooks'
 import { Field, LoadError, Loading, NumberInput, PageHead, RangeField, ReadOnlyNote, SaveBar, Switch } from '../components/ui'
@@ -21,6 +22,7 @@ import {
   SETTING_FIELDS,
   STAR_LEVELS,
   THRESHOLD_COUNT,
+  contentAccess,
   fieldName,
   formToMoney,
   formToSettings,
@@ -69,10 +71,11 @@ function useSectionForm<F>(toForm: () => F, saved: string) {
   return { form, setForm, reset, ...sending }
 }
 
-/** The content sections: SMS, short links, groups (admin and operator). */
+/** The content sections: SMS, short links, groups (admin and operator; the stars admin and finance). */
 function ContentSettings({ data, onSaved }: { data: AllSettings; onSaved: (settings: AllSettings) => void }) {
   const { operator } = useAuth()
-  const writable = canWrite(operator?.role)
+  const access = contentAccess(operator?.role)
+  const writable = access.content || access.stars
   // Put back when these sections change on the server, not when the money form saves.
   const { form, setForm, reset, problem, setProblem, busy, submit } = useSectionForm(
     () => settingsToForm(data),
@@ -100,7 +103,7 @@ function ContentSettings({ data, onSaved }: { data: AllSettings; onSaved: (setti
                 <NumberInput
                   min={0}
                   value={form[fieldName(f)] ?? ''}
-                  disabled={!writable || busy}
+                  disabled={!access.content || busy}
                   testId={`settings-${f.group}-${f.key}`}
                   onChange={(value) => setForm((prev) => ({ ...prev, [fieldName(f)]: value }))}
                 />
@@ -112,7 +115,9 @@ function ContentSettings({ data, onSaved }: { data: AllSettings; onSaved: (setti
       {data.groups && (
         <GroupSettingsFields
           form={form}
-          disabled={!writable || busy}
+          disabled={!access.content || busy}
+          starsDisabled={!access.stars || busy}
+          starsNote={writable && !access.stars}
           onChange={(key, value) => setForm((prev) => ({ ...prev, [key]: value }))}
         />
       )}
@@ -208,24 +213,31 @@ function MoneySettingsForm({ money, onSaved }: { money: MoneySettings; onSaved: 
   )
 }
 
-/** The groups' settings: star thresholds and incomes, limits and the customer-service reply. */
+/**
+ * The groups' settings: star thresholds and incomes (`starsDisabled`: settlement pays by them,
+ * `starsNote` says who changes them), limits and the customer-service reply.
+ */
 function GroupSettingsFields({
   form,
   disabled,
+  starsDisabled,
+  starsNote,
   onChange,
 }: {
   form: SettingsForm
   disabled: boolean
+  starsDisabled: boolean
+  starsNote: boolean
   onChange: (key: string, value: string) => void
 }) {
   const thresholds = Array.from({ length: THRESHOLD_COUNT }, (_, i) => form[thresholdName(i)] ?? '')
   const bands = starBands(thresholds)
   const reply = form[groupFieldName('customer_service_reply')] ?? ''
-  const number = (key: string, testId: string, props: { min: number; max?: number; step?: number | string }) => (
+  const star = (key: string, testId: string, props: { min: number; max?: number; step?: number | string }) => (
     <NumberInput
       {...props}
       value={form[key] ?? ''}
-      disabled={disabled}
+      disabled={starsDisabled}
       testId={testId}
       onChange={(value) => onChange(key, value)}
     />
@@ -238,7 +250,7 @@ function GroupSettingsFields({
         <div className="stars-grid stars-grid-4">
           {thresholds.map((_, i) => (
             <Field key={i} label={`${i + 2} 星起`} unit="条">
-              {number(thresholdName(i), `settings-groups-star_thresholds-${i}`, { min: 1 })}
+              {star(thresholdName(i), `settings-groups-star_thresholds-${i}`, { min: 1 })}
             </Field>
           ))}
         </div>
@@ -251,11 +263,16 @@ function GroupSettingsFields({
         <div className="stars-grid stars-grid-5">
           {Array.from({ length: STAR_LEVELS }, (_, i) => (
             <Field key={i} label={`${i + 1} 星`} unit="元">
-              {number(incomeName(i), `settings-groups-star_income-${i}`, { min: 0, step: '0.01' })}
+              {star(incomeName(i), `settings-groups-star_income-${i}`, { min: 0, step: '0.01' })}
             </Field>
           ))}
         </div>
         <small className="muted field-hint">每个群按前一天的星级获得当天收益，单位元，最多两位小数</small>
+        {starsNote && (
+          <small className="muted field-hint" data-testid="settings-stars-readonly">
+            星级门槛与日收益决定结算金额，只有财务或管理员可以修改
+          </small>
+        )}
       </div>
       <div className="settings-grid">
         {GROUP_NUMBER_FIELDS.map((f) => (

@@ -25,11 +25,13 @@ import {
 import { formatDateTime } from '../lib/dates'
 import { formatFen } from '../lib/money'
 import {
+  MAX_EXPORT_ROWS,
   MAX_REJECT_REASON,
   WITHDRAWAL_STATES,
   canReject,
   canRetry,
   csvFilename,
+  exportProblem,
   parseWithdrawalFilters,
   queryFilters,
   validateRejectReason,
@@ -170,6 +172,11 @@ function ExportButton({ filters }: { filters: WithdrawalFilterForm }) {
   const [busy, setBusy] = useState(false)
   const onExport = async () => {
     const query = queryFilters(filters)
+    const problem = exportProblem(query)
+    if (problem) {
+      toast.error(problem)
+      return
+    }
     setBusy(true)
     try {
       saveBlob(await exportWithdrawals(query), csvFilename(query))
@@ -181,7 +188,13 @@ function ExportButton({ filters }: { filters: WithdrawalFilterForm }) {
     }
   }
   return (
-    <button className="btn btn-default" data-testid="withdrawals-export" disabled={busy} onClick={onExport}>
+    <button
+      className="btn btn-default"
+      data-testid="withdrawals-export"
+      disabled={busy}
+      title={`导出所选申请日期的提现，每次一天，最多 ${MAX_EXPORT_ROWS} 条`}
+      onClick={onExport}
+    >
       {busy ? '导出中…' : '导出 CSV'}
     </button>
   )

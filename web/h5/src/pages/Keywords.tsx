@@ -13,7 +13,7 @@ import {
   sessionGone,
 } from '../api'
 import { formatDate } from '../format'
-import { useLoad } from '../hooks'
+import { useLoad, usePages } from '../hooks'
 import {
   KEYWORD_MAX,
   REPLY_MAX,
@@ -23,7 +23,7 @@ import {
   normalizeKeyword,
 } from '../keywords'
 import { track } from '../track'
-import { ConfirmDialog, FormError, PageHeader } from '../widgets'
+import { ConfirmDialog, FormError, LoadMore, PageHeader } from '../widgets'
 import { LoadError, Loading } from './states'
 
 
@@ -35,7 +35,7 @@ const groupFromValue = (value: string) => (value === '' ? null : Number(value))
 export default function Keywords() {
   const { state, reload } = useLoad(getGroups)
   const [filter, setFilter] = useState<number | null>(null)
-  // Bumped after an addition: the list loads again.
+  // Bumped after an addition or a deletion: the list loads again from its first page.
   const [version, setVersion] = useState(0)
 
   if (state === null) return <Loading />
@@ -75,7 +75,11 @@ export default function Keywords() {
             ))}
           </select>
         </h2>
-        <KeywordList key={`${groupValue(filter)}:${version}`} groupId={filter} />
+        <KeywordList
+          key={`${groupValue(filter)}:${version}`}
+          groupId={filter}
+          onDeleted={() => setVersion((v) => v + 1)}
+        />
       </section>
     </div>
   )
@@ -174,31 +178,23 @@ function KeywordForm({ groups, onAdded }: { groups: Group[]; onAdded: () => void
   )
 }
 
-function KeywordList({ groupId }: { groupId: number | null }) {
-  const load = useCallback(() => getKeywords(groupId), [groupId])
-  const { state, reload, set } = useLoad(load)
+/** The keywords a page at a time (加载更多), so that every one can be seen and deleted. */
+function KeywordList({ groupId, onDeleted }: { groupId: number | null; onDeleted: () => void }) {
+  const load = useCallback((page: number, size: number) => getKeywords(groupId, page, size), [groupId])
+  const list = usePages(load)
   const [deleting, setDeleting] = useState<Keyword | null>(null)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState('')
 
-  if (state === null) {
+  if (!list.loaded) {
+    if (list.error) return <LoadMore list={list} testId="keywords" />
     return (
       <p className="empty" aria-busy="true" data-testid="keywords-loading">
         加载中…
       </p>
     )
   }
-  if ('error' in state) {
-    return (
-      <div className="empty" data-testid="keywords-error">
-        <p className="form-error">{state.error.message}</p>
-        <button type="button" className="btn btn-small btn-outline" onClick={reload}>
-          重试
-        </button>
-      </div>
-    )
-  }
-  const items = state.data.items
+  const items = list.items
 
   const onDelete = async () => {
     if (!deleting) return
@@ -207,8 +203,8 @@ function KeywordList({ groupId }: { groupId: number | null }) {
     try {
       await deleteKeyword(deleting.id)
       track('keyword_deleted')
-      set({ ...state.data, items: items.filter((k) => k.id !== deleting.id) })
       setDeleting(null)
+      onDeleted()
     } catch (e) {
       if (sessionGone(e)) return
       setError(e instanceof ApiError ? e.message : '删除失败，请稍后再试')
@@ -256,6 +252,7 @@ function KeywordList({ groupId }: { groupId: number | null }) {
           ))}
         </ul>
       )}
+      <LoadMore list={list} testId="keywords" />
       {deleting && (
         <ConfirmDialog
           title="删除该关键词？"
