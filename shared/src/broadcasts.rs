@@ -37,8 +37,11 @@ pub struct Broadcast {
 #[serde(deny_unknown_fields)]
 pub struct NewBroadcast {
     pub content: Content,
+    /// 1 to 200 groups once repeats are removed (no `maxItems`: repeats are not counted).
+    #[schema(min_items = 1)]
     pub group_ids: Vec<i64>,
-    /// Absent: now. Sent at the start of its minute.
+    /// Absent: now. Sent at the start of its minute, not before the current minute and at most
+    /// 30 days ahead.
     #[serde(default)]
     pub send_at: Option<DateTime<FixedOffset>>,
 }

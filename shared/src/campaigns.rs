@@ -38,8 +38,11 @@ pub struct Campaign {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CampaignInput {
+    /// 1 to 64 characters once trimmed.
+    #[schema(pattern = r"^\s*\S(?:[\s\S]{0,62}\S)?\s*$")]
     pub name: String,
     pub content: Content,
+    #[schema(minimum = 1, maximum = 5)]
     pub min_stars: i16,
     pub starts_at: DateTime<FixedOffset>,
 }

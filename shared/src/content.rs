@@ -12,20 +12,38 @@ pub const MAX_TEXT: usize = 2000;
 #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Content {
     Text {
+        /// 1 to 2000 characters once line ends are `\n`, each line's trailing blanks and the
+        /// blank lines at either end are removed (not a length in the schema: what is removed is
+        /// not counted).
+        #[schema(pattern = r"\S")]
         text: String,
     },
     Link {
+        /// 1 to 64 characters once trimmed, on one line.
+        #[schema(pattern = r"^\s*\S(?:[^\n\r]{0,62}\S)?\s*$")]
         title: String,
+        /// Blank, or 1 to 120 characters once trimmed, on one line.
         #[serde(default)]
+        #[schema(pattern = r"^\s*(?:\S(?:[^\n\r]{0,118}\S)?)?\s*$")]
         desc: String,
+        /// An http(s) URL with a host, at most 2048 bytes (UTF-8) once trimmed.
         url: String,
+        /// Blank or absent: none; otherwise as `url`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         image_url: Option<String>,
     },
     Miniprogram {
+        /// 1 to 64 characters once trimmed, on one line.
+        #[schema(pattern = r"^\s*\S(?:[^\n\r]{0,62}\S)?\s*$")]
         title: String,
+        /// `wx` and 16 hexadecimal digits, once trimmed.
+        #[schema(pattern = r"^\s*wx[0-9A-Fa-f]{16}\s*$")]
         appid: String,
+        /// 1 to 256 characters once trimmed, on one line.
+        #[schema(pattern = r"^\s*\S(?:[^\n\r]{0,254}\S)?\s*$")]
         pagepath: String,
+        /// Blank or absent: none; otherwise an http(s) URL with a host, at most 2048 bytes (UTF-8)
+        /// once trimmed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         thumb_url: Option<String>,
     },

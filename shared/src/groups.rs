@@ -269,6 +269,8 @@ pub async fn console_detail(ctx: &Ctx, id: i64) -> Result<GroupDetail> {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ForceExit {
+    /// 1 to 100 characters once trimmed.
+    #[schema(pattern = r"^\s*\S(?:[\s\S]{0,98}\S)?\s*$")]
     pub reason: String,
 }
 

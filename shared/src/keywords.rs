@@ -32,7 +32,13 @@ pub struct Keyword {
 pub struct NewKeyword {
     #[serde(default)]
     pub group_id: Option<i64>,
+    /// 1 to 30 characters once trimmed, on one line.
+    #[schema(pattern = r"^\s*\S(?:[^\n]{0,28}\S)?\s*$")]
     pub keyword: String,
+    /// 1 to 500 characters once line ends are `\n`, each line's trailing blanks and the blank
+    /// lines at either end are removed (not a length in the schema: what is removed is not
+    /// counted).
+    #[schema(pattern = r"\S")]
     pub reply: String,
 }
 

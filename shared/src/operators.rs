@@ -136,7 +136,12 @@ pub struct Me {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
+    /// Not blank; trimmed and lower-cased, more than 64 bytes (UTF-8) is refused as a wrong
+    /// username (1401).
+    #[schema(pattern = r"\S")]
     pub username: String,
+    /// Not empty; more than 1024 bytes (UTF-8) is refused as a wrong password (1401).
+    #[schema(min_length = 1)]
     pub password: String,
 }
 
@@ -344,6 +349,8 @@ pub async fn authenticate_before_password_change(ctx: &Ctx, token: Option<&str>)
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current_password: String,
+    /// 8 to 128 characters, other than the current one.
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 
@@ -515,7 +522,11 @@ pub async fn list(client: &impl GenericClient, by: &ConsolePrincipal) -> Result<
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOperator {
+    /// 2 to 32 lower-case letters, digits or `_.-` once trimmed and lower-cased (upper-case
+    /// letters, and the Kelvin sign U+212A, lower-case into them).
+    #[schema(pattern = r"^\s*[A-Za-z0-9_.\u212A-]{2,32}\s*$")]
     pub username: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     pub role: Role,
 }
@@ -553,7 +564,8 @@ pub struct OperatorChange {
     pub role: Option<Role>,
     pub disabled: Option<bool>,
     /// A new password; the operator's sessions end with it, and (unless it is the admin's own)
-    /// they must choose their own at their next login.
+    /// they must choose their own at their next login. 8 to 128 characters.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: Option<String>,
 }
 

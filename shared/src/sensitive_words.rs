@@ -182,7 +182,24 @@ pub async fn list(ctx: &Ctx, q: Option<&str>, text: Option<&str>, page: PageRequ
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWords {
+    /// Blank words are ignored; 1 to 1000 others (no `maxItems`: blanks are not counted), each
+    /// at most 50 characters once trimmed.
+    #[schema(schema_with = words_schema)]
     pub words: Vec<String>,
+}
+
+/// Strings of at most [`MAX_WORD_CHARS`] characters once trimmed, at least one.
+fn words_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    let word = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r"^\s*(?:\S(?:[\s\S]{0,48}\S)?)?\s*$"));
+    ArrayBuilder::new()
+        .items(word)
+        .min_items(Some(1))
+        .description(Some(
+            "Blank words are ignored; 1 to 1000 others (no `maxItems`: blanks are not counted), each at most 50 \
+             characters once trimmed.",
+        ))
+        .build()
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -24,13 +24,18 @@ pub trait Subject: Serialize + DeserializeOwned + Default {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SmsSettings {
-    /// Codes sent to one phone in a minute, an hour, a day.
+    /// Codes sent to one phone in a minute, an hour, a day (each at least the one before).
+    #[schema(minimum = 1, maximum = 10)]
     pub per_minute: u32,
+    #[schema(minimum = 1, maximum = 60)]
     pub per_hour: u32,
+    #[schema(minimum = 1, maximum = 100)]
     pub per_day: u32,
     /// How long a code is valid.
+    #[schema(minimum = 60, maximum = 1800)]
     pub code_ttl_secs: u32,
     /// Wrong tries that void a code.
+    #[schema(minimum = 1, maximum = 10)]
     pub max_attempts: u32,
 }
 
@@ -56,6 +61,7 @@ impl Subject for SmsSettings {
 #[serde(deny_unknown_fields)]
 pub struct ShortLinkSettings {
     /// The same long URL asked again within this window gets the same code.
+    #[schema(minimum = 0, maximum = 86400)]
     pub dedup_window_secs: u32,
 }
 
@@ -77,20 +83,54 @@ impl Subject for ShortLinkSettings {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupSettings {
-    /// Yesterday's sessions needed for 2★, 3★, 4★ and 5★ (fewer than the first: 1★).
+    /// Yesterday's sessions needed for 2★, 3★, 4★ and 5★ (fewer than the first: 1★), strictly
+    /// increasing from at least 1.
+    #[schema(schema_with = star_thresholds_schema)]
     pub star_thresholds: [u32; 4],
-    /// A group's daily income at 1★ … 5★, in fen.
+    /// A group's daily income at 1★ … 5★, in fen, each 0 to 100000.
+    #[schema(schema_with = star_income_fen_schema)]
     pub star_income_fen: [u32; 5],
     /// A group smaller than this is refused.
+    #[schema(minimum = 1, maximum = 500)]
     pub min_members: u32,
     /// Days in a row without a session after which a group is cancelled (注销).
+    #[schema(minimum = 1, maximum = 30)]
     pub cancel_after_days: u32,
     /// Days after which cancelled and left groups are deleted.
+    #[schema(minimum = 1, maximum = 365)]
     pub purge_after_days: u32,
-    /// The answer to a private message that is not a pairing code (客服话术).
+    /// The answer to a private message that is not a pairing code (客服话术): 1 to 500
+    /// characters once trimmed.
+    #[schema(pattern = r"^\s*\S(?:[\s\S]{0,498}\S)?\s*$")]
     pub customer_service_reply: String,
     /// Seconds between two sends of one robot.
+    #[schema(minimum = 1, maximum = 60)]
     pub send_gap_secs: u32,
+}
+
+/// `len` integers from `min` (to `max`) (utoipa puts no limit on a fixed array's items or length), with the field's description (which
+/// `schema_with` does not take from the doc comment).
+fn integers(len: usize, min: u32, max: Option<u32>, description: &str) -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    let item = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+        .minimum(Some(min))
+        .maximum(max);
+    ArrayBuilder::new().items(item).min_items(Some(len)).max_items(Some(len)).description(Some(description)).build()
+}
+
+fn star_thresholds_schema() -> utoipa::openapi::schema::Array {
+    integers(
+        4,
+        1,
+        None,
+        "Yesterday's sessions needed for 2★, 3★, 4★ and 5★ (fewer than the first: 1★), strictly increasing from at least 1.",
+    )
+}
+
+fn star_income_fen_schema() -> utoipa::openapi::schema::Array {
+    integers(5, 0, Some(100_000), "A group's daily income at 1★ … 5★, in fen, each 0 to 100000.")
 }
 
 impl Default for GroupSettings {
@@ -153,16 +193,24 @@ impl Subject for GroupSettings {
 #[serde(deny_unknown_fields)]
 pub struct MoneySettings {
     /// FATHER_SETTLE_RATE: the master's share of an apprentice's group income.
+    #[schema(minimum = 0, maximum = 5000)]
     pub master_rate_bp: u32,
     /// FATHER_AD_SETTLE_RATE: the master's share of an apprentice's ad income.
+    #[schema(minimum = 0, maximum = 5000)]
     pub master_ad_rate_bp: u32,
     /// GRAND_FATHER_SETTLE_RATE.
+    #[schema(minimum = 0, maximum = 5000)]
     pub grand_master_rate_bp: u32,
     /// GRAND_FATHER_AD_SETTLE_RATE.
+    #[schema(minimum = 0, maximum = 5000)]
     pub grand_master_ad_rate_bp: u32,
+    #[schema(minimum = 10, maximum = 200000)]
     pub withdraw_min_fen: u32,
+    /// At least `withdraw_min_fen`.
+    #[schema(minimum = 10, maximum = 200000)]
     pub withdraw_max_fen: u32,
     /// Payouts failing in a row before the alert.
+    #[schema(minimum = 1, maximum = 100)]
     pub payout_fail_alert_after: u32,
     /// Whether WeChat Pay's NOT_ENOUGH mails an alert.
     pub merchant_low_balance_alert: bool,

@@ -29,6 +29,8 @@ use crate::settings::{self, GroupSettings, MoneySettings};
 /// Steps a run is cut into (fewer for small user tables: a step covers at least STEP_MIN ids).
 const STEPS: i64 = 50;
 const STEP_MIN: i64 = 1_000;
+/// Less budget than this left: no step is started (it could only be cut).
+const MIN_STEP_TIME: Duration = Duration::from_millis(500);
 
 /// The rules a run settles by, fixed when it is first started.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,12 +213,24 @@ async fn settle_steps(
         .iter()
         .map(|r| r.get(0))
         .collect();
-    for step in (0..steps).filter(|s| !done.contains(s)) {
-        if started.elapsed() > budget {
+    for (n, step) in (0..steps).filter(|s| !done.contains(s)).enumerate() {
+        let left = budget.saturating_sub(started.elapsed());
+        if left < MIN_STEP_TIME {
             tracing::info!(step, "budget spent; the next call continues");
             return Ok(());
         }
-        settle_step(&mut client, day, step, width, rules).await?;
+        // A step may not outlast the budget (the console's call answers within API Gateway's
+        // 30 s): cut, it is rolled back whole and the next call does it again.
+        if !settle_step(&mut client, day, step, width, rules, left).await? {
+            if n == 0 && left >= budget.mul_f32(0.9) {
+                return Err(Error::Unexpected(anyhow::anyhow!(
+                    "step {step} alone takes longer than one call's {} s: the settlement job (02:00, or a re-run) settles it",
+                    budget.as_secs()
+                )));
+            }
+            tracing::info!(step, "the step outlasted the budget and was rolled back; the next call does it again");
+            return Ok(());
+        }
     }
     // Done when every step is: the users credited are counted once (a master paid by several
     // steps is one user) and their notes cleared, in one transaction; a finished run keeps its count.
@@ -241,17 +255,42 @@ async fn settle_steps(
 }
 
 /// One step: the owners with ids in [step × width, (step + 1) × width).
+/// Settles one step within `limit` (true), or answers false when the limit cut it: PostgreSQL
+/// cancelled its statement and the transaction rolled back, nothing of the step kept.
 async fn settle_step(
     client: &mut deadpool_postgres::Client,
     day: BusinessDay,
     step: i32,
     width: i64,
     rules: &Rules,
+    limit: Duration,
+) -> Result<bool> {
+    match credit_step(client, day, step, width, rules, limit).await {
+        Ok(()) => Ok(true),
+        Err(Error::Unexpected(e))
+            if e.downcast_ref::<tokio_postgres::Error>()
+                .is_some_and(|e| e.code() == Some(&tokio_postgres::error::SqlState::QUERY_CANCELED)) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn credit_step(
+    client: &mut deadpool_postgres::Client,
+    day: BusinessDay,
+    step: i32,
+    width: i64,
+    rules: &Rules,
+    limit: Duration,
 ) -> Result<()> {
     let tx = client.transaction().await.db("failed to begin a step")?;
     // The credit statement's estimated cost (tens of thousands of index lookups) would have it
     // compiled by JIT, which costs more than it saves at a step's size.
-    tx.batch_execute("SET LOCAL jit = off").await.db("failed to set up a step")?;
+    tx.batch_execute(&format!("SET LOCAL jit = off; SET LOCAL statement_timeout = {}", limit.as_millis()))
+        .await
+        .db("failed to set up a step")?;
     let key = format!("settle:{day}:{step}");
     let Some(txn_id) = ledger::post(&tx, &key, "settlement", day.date(), &[]).await? else {
         return Ok(()); // another run did it (or is doing it and has now committed)

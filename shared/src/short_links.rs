@@ -168,6 +168,7 @@ async fn shorten(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewShortLink {
+    /// An http(s) URL with a host other than the site's, at most 2048 bytes (UTF-8) once trimmed.
     pub url: String,
 }
 

@@ -304,6 +304,8 @@ pub async fn detail(client: &impl GenericClient, user_id: i64) -> Result<UserWit
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FreezeRequest {
+    /// To freeze: 1 to 200 characters once trimmed; to unfreeze: anything (ignored). Not in the
+    /// schema, which both routes share.
     #[serde(default)]
     pub reason: String,
 }

@@ -475,6 +475,8 @@ pub async fn retry(ctx: &Ctx, by: &ConsolePrincipal, id: i64) -> Result<Withdraw
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rejection {
+    /// 1 to 200 characters once trimmed.
+    #[schema(pattern = r"^\s*\S(?:[\s\S]{0,198}\S)?\s*$")]
     pub reason: String,
 }
 

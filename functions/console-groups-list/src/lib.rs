@@ -12,7 +12,7 @@ impl Uses for Parts {
     const NEEDS: Needs = Needs { db: true, auth: true, ..Needs::NONE };
 }
 
-#[utoipa::path(get, path = "/api/console/groups", tag = "console", params(("q" = Option<String>, Query), ("state" = Option<String>, Query), ("robot_id" = Option<i64>, Query), ("owner_id" = Option<i64>, Query), ("page" = Option<i64>, Query), ("page_size" = Option<i64>, Query)),
+#[utoipa::path(get, path = "/api/console/groups", tag = "console", params(("q" = Option<String>, Query, description = "At most 100 characters once trimmed; blank is none.", pattern = r"^\s*(?:\S(?:[\s\S]{0,98}\S)?)?\s*$"), ("state" = Option<String>, Query), ("robot_id" = Option<i64>, Query), ("owner_id" = Option<i64>, Query), ("page" = Option<i64>, Query), ("page_size" = Option<i64>, Query)),
     responses((status = 200, body = Envelope<Page<Group>>), (status = 400, description = "1403 with what was wrong"), (status = 401, description = "1401 not logged in, 1406 token expired")))]
 pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
     http::reply(

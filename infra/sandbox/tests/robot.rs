@@ -370,10 +370,10 @@ async fn malformed_sends_answer_40003() {
 #[tokio::test]
 async fn send_and_member_list_faults_fail_the_next_calls() {
     let h = start().await;
-    assert_eq!(h.get("/sandbox/robot/faults").await, json!({"send_fail": 0, "members_fail": 0}));
+    assert_eq!(h.get("/sandbox/robot/faults").await, json!({"send_fail": 0, "members_fail": 0, "members_delay_ms": 0}));
     let (status, faults) = h.post("/sandbox/robot/faults", json!({"send_fail": 2})).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(faults, json!({"send_fail": 2, "members_fail": 0}));
+    assert_eq!(faults, json!({"send_fail": 2, "members_fail": 0, "members_delay_ms": 0}));
 
     for _ in 0..2 {
         assert_eq!(h.send(&text_to_group(GROUP, "x")).await, json!({"errcode": 50000, "errmsg": "injected failure"}));
@@ -385,7 +385,7 @@ async fn send_and_member_list_faults_fail_the_next_calls() {
 
     h.put(&format!("/sandbox/robot/groups/{GROUP}"), json!({"owner_wxid": OWNER, "member_count": 5})).await;
     h.post("/sandbox/robot/faults", json!({"members_fail": 1})).await;
-    assert_eq!(h.get("/sandbox/robot/faults").await, json!({"send_fail": 0, "members_fail": 1}));
+    assert_eq!(h.get("/sandbox/robot/faults").await, json!({"send_fail": 0, "members_fail": 1, "members_delay_ms": 0}));
     assert_eq!(h.members(GROUP).await["errcode"], 50000);
     assert_eq!(h.members(GROUP).await["errcode"], 0);
 

@@ -1210,6 +1210,7 @@ export interface components {
             content: components["schemas"]["Content"];
             /** Format: int32 */
             min_stars: number;
+            /** @description 1 to 64 characters once trimmed. */
             name: string;
             /** Format: date-time */
             starts_at: string;
@@ -1260,24 +1261,45 @@ export interface components {
         Content: {
             /** @enum {string} */
             kind: "text";
+            /**
+             * @description 1 to 2000 characters once line ends are `\n`, each line's trailing blanks and the
+             *     blank lines at either end are removed (not a length in the schema: what is removed is
+             *     not counted).
+             */
             text: string;
         } | {
+            /** @description Blank, or 1 to 120 characters once trimmed, on one line. */
             desc?: string;
+            /** @description Blank or absent: none; otherwise as `url`. */
             image_url?: string | null;
             /** @enum {string} */
             kind: "link";
+            /** @description 1 to 64 characters once trimmed, on one line. */
             title: string;
+            /** @description An http(s) URL with a host, at most 2048 bytes (UTF-8) once trimmed. */
             url: string;
         } | {
+            /** @description `wx` and 16 hexadecimal digits, once trimmed. */
             appid: string;
             /** @enum {string} */
             kind: "miniprogram";
+            /** @description 1 to 256 characters once trimmed, on one line. */
             pagepath: string;
+            /**
+             * @description Blank or absent: none; otherwise an http(s) URL with a host, at most 2048 bytes (UTF-8)
+             *     once trimmed.
+             */
             thumb_url?: string | null;
+            /** @description 1 to 64 characters once trimmed, on one line. */
             title: string;
         };
         Credentials: {
+            /** @description Not empty; more than 1024 bytes (UTF-8) is refused as a wrong password (1401). */
             password: string;
+            /**
+             * @description Not blank; trimmed and lower-cased, more than 64 bytes (UTF-8) is refused as a wrong
+             *     username (1401).
+             */
             username: string;
         };
         Credited: {
@@ -2516,9 +2538,14 @@ export interface components {
             withdrawal_id?: number | null;
         };
         ForceExit: {
+            /** @description 1 to 100 characters once trimmed. */
             reason: string;
         };
         FreezeRequest: {
+            /**
+             * @description To freeze: 1 to 200 characters once trimmed; to unfreeze: anything (ignored). Not in the
+             *     schema, which both routes share.
+             */
             reason?: string;
         };
         /** @description The summary line: counts and totals of the bill. */
@@ -2597,7 +2624,10 @@ export interface components {
              * @description Days in a row without a session after which a group is cancelled (注销).
              */
             cancel_after_days: number;
-            /** @description The answer to a private message that is not a pairing code (客服话术). */
+            /**
+             * @description The answer to a private message that is not a pairing code (客服话术): 1 to 500
+             *     characters once trimmed.
+             */
             customer_service_reply: string;
             /**
              * Format: int32
@@ -2614,9 +2644,9 @@ export interface components {
              * @description Seconds between two sends of one robot.
              */
             send_gap_secs: number;
-            /** @description A group's daily income at 1★ … 5★, in fen. */
+            /** @description A group's daily income at 1★ … 5★, in fen, each 0 to 100000. */
             star_income_fen: number[];
-            /** @description Yesterday's sessions needed for 2★, 3★, 4★ and 5★ (fewer than the first: 1★). */
+            /** @description Yesterday's sessions needed for 2★, 3★, 4★ and 5★ (fewer than the first: 1★), strictly increasing from at least 1. */
             star_thresholds: number[];
         };
         /** @description The H5 home page. */
@@ -2746,29 +2776,44 @@ export interface components {
              * @description Payouts failing in a row before the alert.
              */
             payout_fail_alert_after: number;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description At least `withdraw_min_fen`.
+             */
             withdraw_max_fen: number;
             /** Format: int32 */
             withdraw_min_fen: number;
         };
         NewBroadcast: {
             content: components["schemas"]["Content"];
+            /** @description 1 to 200 groups once repeats are removed (no `maxItems`: repeats are not counted). */
             group_ids: number[];
             /**
              * Format: date-time
-             * @description Absent: now. Sent at the start of its minute.
+             * @description Absent: now. Sent at the start of its minute, not before the current minute and at most
+             *     30 days ahead.
              */
             send_at?: string | null;
         };
         NewKeyword: {
             /** Format: int64 */
             group_id?: number | null;
+            /** @description 1 to 30 characters once trimmed, on one line. */
             keyword: string;
+            /**
+             * @description 1 to 500 characters once line ends are `\n`, each line's trailing blanks and the blank
+             *     lines at either end are removed (not a length in the schema: what is removed is not
+             *     counted).
+             */
             reply: string;
         };
         NewOperator: {
             password: string;
             role: components["schemas"]["Role"];
+            /**
+             * @description 2 to 32 lower-case letters, digits or `_.-` once trimmed and lower-cased (upper-case
+             *     letters, and the Kelvin sign U+212A, lower-case into them).
+             */
             username: string;
         };
         NewRobot: {
@@ -2786,6 +2831,7 @@ export interface components {
             wxid: string;
         };
         NewShortLink: {
+            /** @description An http(s) URL with a host other than the site's, at most 2048 bytes (UTF-8) once trimmed. */
             url: string;
         };
         NewWithdrawal: {
@@ -2793,6 +2839,7 @@ export interface components {
             amount_fen: number;
         };
         NewWords: {
+            /** @description Blank words are ignored; 1 to 1000 others (no `maxItems`: blanks are not counted), each at most 50 characters once trimmed. */
             words: string[];
         };
         Offer: {
@@ -2820,7 +2867,7 @@ export interface components {
             disabled?: boolean | null;
             /**
              * @description A new password; the operator's sessions end with it, and (unless it is the admin's own)
-             *     they must choose their own at their next login.
+             *     they must choose their own at their next login. 8 to 128 characters.
              */
             password?: string | null;
             role?: null | components["schemas"]["Role"];
@@ -2859,6 +2906,7 @@ export interface components {
         /** @description `POST /api/console/me/password`: the operator's current password and the one they choose. */
         PasswordChange: {
             current_password: string;
+            /** @description 8 to 128 characters, other than the current one. */
             new_password: string;
         };
         /** @description Someone shown beside a user: a master, an apprentice. */
@@ -2968,6 +3016,7 @@ export interface components {
             master?: null | components["schemas"]["Person"];
         };
         Rejection: {
+            /** @description 1 to 200 characters once trimmed. */
             reason: string;
         };
         /**
@@ -3125,7 +3174,7 @@ export interface components {
             per_hour: number;
             /**
              * Format: int32
-             * @description Codes sent to one phone in a minute, an hour, a day.
+             * @description Codes sent to one phone in a minute, an hour, a day (each at least the one before).
              */
             per_minute: number;
         };
@@ -4389,6 +4438,7 @@ export interface operations {
     getApiConsoleGroups: {
         parameters: {
             query?: {
+                /** @description At most 100 characters once trimmed; blank is none. */
                 q?: string;
                 state?: string;
                 robot_id?: number;
@@ -5139,6 +5189,7 @@ export interface operations {
     getApiConsoleRobots: {
         parameters: {
             query?: {
+                /** @description At most 100 characters once trimmed; blank is none. */
                 q?: string;
                 page?: number;
                 page_size?: number;
@@ -5305,6 +5356,7 @@ export interface operations {
     getApiConsoleSensitiveWords: {
         parameters: {
             query?: {
+                /** @description At most 100 characters once trimmed; blank is none. */
                 q?: string;
                 /** @description a text to try */
                 text?: string;
@@ -5691,6 +5743,7 @@ export interface operations {
     getApiConsoleShortLinks: {
         parameters: {
             query?: {
+                /** @description At most 100 characters once trimmed; blank is none. */
                 q?: string;
                 page?: number;
                 page_size?: number;
@@ -5835,6 +5888,7 @@ export interface operations {
     getApiConsoleUsers: {
         parameters: {
             query?: {
+                /** @description At most 100 characters once trimmed; blank is none. */
                 q?: string;
                 frozen?: boolean;
                 page?: number;

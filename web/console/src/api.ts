@@ -25,7 +25,7 @@ export type { Page } from '@gpet/common/api'
 export type { GroupDay, GroupState } from '@gpet/common/groups'
 export type { WithdrawalState } from '@gpet/common/withdrawals'
 
-export type Role = 'admin' | 'operator' | 'finance'
+export type Role = Schemas['Role']
 
 export const ROLE_LABELS: Record<Role, string> = { admin: '管理员', operator: '运营', finance: '财务' }
 
@@ -40,11 +40,7 @@ export const isAdmin = (role: Role | undefined): boolean => role === 'admin'
 /** Whether the role handles money (withdrawals, settlement, reconciliation, the money settings). */
 export const canFinance = (role: Role | undefined): boolean => role === 'admin' || role === 'finance'
 
-export interface Operator {
-  id: number | string
-  username: string
-  role: Role
-}
+export type Operator = WithIds<Schemas['Operator'], 'id'>
 
 interface Options {
   method?: string
@@ -127,14 +123,17 @@ const asMe = (operator: Operator, mustChange: boolean | undefined): Me => ({
 })
 
 export const getMe = () =>
-  api<Operator & { must_change_password?: boolean }>('/api/console/me').then((me) => asMe(me, me.must_change_password))
+  api<Schemas['Me']>('/api/console/me').then((me) => asMe(me, me.must_change_password))
 
 export const login = (username: string, password: string) =>
-  api<{ token: string; operator: Operator; must_change_password?: boolean }>('/api/console/auth/login', {
-    method: 'POST',
-    body: { username, password },
-    session: false,
-  }).then(({ operator, must_change_password }) => asMe(operator, must_change_password))
+  api<Schemas['ConsoleLogin']>(
+    '/api/console/auth/login',
+    {
+      method: 'POST',
+      body: { username, password } satisfies Schemas['Credentials'],
+      session: false,
+    },
+  ).then(({ operator, must_change_password }) => asMe(operator, must_change_password))
 
 export const logout = () => api<unknown>('/api/console/auth/logout', { method: 'POST', session: false })
 
@@ -143,9 +142,9 @@ export const logout = () => api<unknown>('/api/console/auth/logout', { method: '
  * the length, the same as now); their other sessions end, this one goes on.
  */
 export const changePassword = (currentPassword: string, newPassword: string) =>
-  api<Operator & { must_change_password?: boolean }>('/api/console/me/password', {
+  api<Schemas['Me']>('/api/console/me/password', {
     method: 'POST',
-    body: { current_password: currentPassword, new_password: newPassword },
+    body: { current_password: currentPassword, new_password: newPassword } satisfies Schemas['PasswordChange'],
   }).then((me) => asMe(me, me.must_change_password))
 
 // ---- Issue 3: the operations pages ----
@@ -168,12 +167,7 @@ export interface PageQuery {
 }
 
 /** The robots' use on a day, all robots together. */
-export interface RobotsUse {
-  free: number
-  distributed: number
-  displayed: number
-  activated: number
-}
+export type RobotsUse = Schemas['RobotsOfDay']
 
 export interface DashboardDay {
   day: string
@@ -239,7 +233,10 @@ export const listUsers = (query: PageQuery & { q?: string; frozen?: '' | 'true' 
 export const getUser = (id: Id) => api<UserDetail>(`/api/console/users/${encodeURIComponent(id)}`)
 
 export const freezeUser = (id: Id, reason: string) =>
-  api<UserRow>(`/api/console/users/${encodeURIComponent(id)}/freeze`, { method: 'POST', body: { reason } })
+  api<UserRow>(`/api/console/users/${encodeURIComponent(id)}/freeze`, {
+    method: 'POST',
+    body: { reason } satisfies Schemas['FreezeRequest'],
+  })
 
 export const unfreezeUser = (id: Id) =>
   api<UserRow>(`/api/console/users/${encodeURIComponent(id)}/unfreeze`, { method: 'POST', body: {} })
@@ -261,10 +258,13 @@ export const checkSensitiveText = (text: string) =>
   ).then((data) => data.check?.words ?? [])
 
 export const addSensitiveWords = (words: string[]) =>
-  api<{ added: number; skipped: number }>('/api/console/sensitive-words', { method: 'POST', body: { words } })
+  api<Schemas['WordsAdded']>('/api/console/sensitive-words', {
+    method: 'POST',
+    body: { words } satisfies Schemas['NewWords'],
+  })
 
 export const deleteSensitiveWord = (id: Id) =>
-  api<{ id: Id }>(`/api/console/sensitive-words/${encodeURIComponent(id)}`, { method: 'DELETE' })
+  api<WithIds<Schemas['Deleted'], 'id'>>(`/api/console/sensitive-words/${encodeURIComponent(id)}`, { method: 'DELETE' })
 
 export type Marquee = WithIds<Schemas['Marquee'], 'id'>
 
@@ -279,7 +279,7 @@ export const updateMarquee = (id: Id, body: MarqueeBody) =>
   api<Marquee>(`/api/console/marquees/${encodeURIComponent(id)}`, { method: 'PUT', body })
 
 export const deleteMarquee = (id: Id) =>
-  api<{ id: Id }>(`/api/console/marquees/${encodeURIComponent(id)}`, { method: 'DELETE' })
+  api<WithIds<Schemas['Deleted'], 'id'>>(`/api/console/marquees/${encodeURIComponent(id)}`, { method: 'DELETE' })
 
 /** `reused` is set when the same URL was shortened within the dedup window and its code is answered again. */
 export type ShortLink = Omit<WithIds<Schemas['ShortLink'], 'id'>, 'reused'> & { reused?: boolean | null }
@@ -288,7 +288,7 @@ export const listShortLinks = (query: PageQuery & { q?: string }) =>
   api<Page<ShortLink>>(withQuery('/api/console/short-links', { ...query }))
 
 export const createShortLink = (url: string) =>
-  api<ShortLink>('/api/console/short-links', { method: 'POST', body: { url } })
+  api<ShortLink>('/api/console/short-links', { method: 'POST', body: { url } satisfies Schemas['NewShortLink'] })
 
 export const disableShortLink = (id: Id) =>
   api<ShortLink>(`/api/console/short-links/${encodeURIComponent(id)}/disable`, { method: 'POST' })
@@ -301,16 +301,8 @@ export const putMaintenance = (enabled: boolean, message: string) =>
   api<Maintenance>('/api/console/maintenance', { method: 'PUT', body: { enabled, message } })
 
 export interface Settings {
-  sms: {
-    per_minute: number
-    per_hour: number
-    per_day: number
-    code_ttl_secs: number
-    max_attempts: number
-  }
-  short_links: {
-    dedup_window_secs: number
-  }
+  sms: Schemas['SmsSettings']
+  short_links: Schemas['ShortLinkSettings']
   /** Absent from a server that predates groups. */
   groups?: GroupSettings
   /** Absent from a server that predates money. */
@@ -318,20 +310,7 @@ export interface Settings {
 }
 
 /** The commission rates (basis points: 1000 = 10 %) and the withdrawal limits. */
-export interface MoneySettings {
-  /** The master's share of an apprentice's group income. */
-  master_rate_bp: number
-  /** The master's share of an apprentice's ad income. */
-  master_ad_rate_bp: number
-  grand_master_rate_bp: number
-  grand_master_ad_rate_bp: number
-  withdraw_min_fen: number
-  withdraw_max_fen: number
-  /** Payouts failing in a row before the alert mail. */
-  payout_fail_alert_after: number
-  /** Whether WeChat Pay's "not enough" mails an alert. */
-  merchant_low_balance_alert: boolean
-}
+export type MoneySettings = Schemas['MoneySettings']
 
 /**
  * A change of the settings: the sections given are saved whole, the others kept. The content
@@ -339,22 +318,12 @@ export interface MoneySettings {
  */
 export type SettingsChange = Partial<Settings>
 
-export interface GroupSettings {
-  /** The sessions from which a group earns 2★, 3★, 4★ and 5★ (ascending). */
-  star_thresholds: number[]
-  /** The daily income of a group at 1★ … 5★. */
-  star_income_fen: number[]
-  min_members: number
-  cancel_after_days: number
-  purge_after_days: number
-  customer_service_reply: string
-  send_gap_secs: number
-}
+export type GroupSettings = Schemas['GroupSettings']
 
 export const getSettings = () => api<Settings>('/api/console/settings')
 
 export const putSettings = (change: SettingsChange) =>
-  api<Settings>('/api/console/settings', { method: 'PUT', body: change })
+  api<Settings>('/api/console/settings', { method: 'PUT', body: change satisfies Schemas['SettingsChange'] })
 
 export interface AuditEntry {
   id: Id
@@ -369,33 +338,21 @@ export interface AuditEntry {
 export const listAuditLog = (query: PageQuery & { operator?: string; action?: string }) =>
   api<Page<AuditEntry>>(withQuery('/api/console/audit-log', { ...query }))
 
-export interface OperatorAccount {
-  id: Id
-  username: string
-  role: Role
-  disabled: boolean
-  created_at: string
-  last_login_at: string | null
-}
+export type OperatorAccount = WithIds<Schemas['OperatorRow'], 'id'>
 
 export const listOperators = () =>
   api<{ items: OperatorAccount[] }>('/api/console/operators').then((data) => data.items)
 
-export const createOperator = (body: { username: string; password: string; role: Role }) =>
+export const createOperator = (body: Schemas['NewOperator']) =>
   api<OperatorAccount>('/api/console/operators', { method: 'POST', body })
 
-export const updateOperator = (id: Id, body: { role?: Role; disabled?: boolean; password?: string }) =>
+export const updateOperator = (id: Id, body: Schemas['OperatorChange']) =>
   api<OperatorAccount>(`/api/console/operators/${encodeURIComponent(id)}`, { method: 'PUT', body })
 
 // ---- Issue 4: robots, distribution, groups, campaigns, dead letters ----
 
-export interface RobotToday {
-  /** Free places at today's snapshot (the base of today's distribution). */
-  snapshot_free: number
-  distributed: number
-  displayed: number
-  activated: number
-}
+/** `snapshot_free`: free places at today's snapshot (the base of today's distribution). */
+export type RobotToday = Schemas['RobotUse']
 
 export interface Robot {
   id: Id
@@ -413,14 +370,7 @@ export interface Robot {
   created_at: string
 }
 
-export interface RobotCreate {
-  platform_id: string
-  wxid: string
-  nickname: string
-  qr_code_url: string
-  capacity: number
-  enabled?: boolean
-}
+export type RobotCreate = Schemas['NewRobot']
 
 export type RobotUpdate = Partial<Pick<Robot, 'nickname' | 'qr_code_url' | 'capacity' | 'enabled'>>
 
@@ -467,7 +417,10 @@ export const listGroups = (query: GroupQuery) => api<Page<Group>>(withQuery('/ap
 export const getGroup = (id: Id) => api<GroupDetail>(`/api/console/groups/${encodeURIComponent(id)}`)
 
 export const exitGroup = (id: Id, reason: string) =>
-  api<Group>(`/api/console/groups/${encodeURIComponent(id)}/exit`, { method: 'POST', body: { reason } })
+  api<Group>(`/api/console/groups/${encodeURIComponent(id)}/exit`, {
+    method: 'POST',
+    body: { reason } satisfies Schemas['ForceExit'],
+  })
 
 export type CampaignState = 'scheduled' | 'sending' | 'done' | 'cancelled'
 
@@ -479,17 +432,12 @@ export interface Campaign {
   launch_only: boolean
   starts_at: string
   state: CampaignState
-  targets: { total: number; sent: number; failed: number; pending: number }
+  targets: Schemas['TargetCounts']
   created_at: string
 }
 
-export interface CampaignBody {
-  name: string
-  content: Content
-  min_stars: number
-  /** RFC 3339. */
-  starts_at: string
-}
+/** `starts_at` in RFC 3339. */
+export type CampaignBody = Omit<Schemas['CampaignInput'], 'content'> & { content: Content }
 
 export const listCampaigns = (query: PageQuery) =>
   api<Page<Campaign>>(withQuery('/api/console/campaigns', { ...query }))
@@ -536,29 +484,15 @@ export const retryWithdrawal = (id: Id) =>
   api<Withdrawal>(`/api/console/withdrawals/${encodeURIComponent(id)}/retry`, { method: 'POST', body: {} })
 
 export const rejectWithdrawal = (id: Id, reason: string) =>
-  api<Withdrawal>(`/api/console/withdrawals/${encodeURIComponent(id)}/reject`, { method: 'POST', body: { reason } })
+  api<Withdrawal>(`/api/console/withdrawals/${encodeURIComponent(id)}/reject`, {
+    method: 'POST',
+    body: { reason } satisfies Schemas['Rejection'],
+  })
 
 export type SettlementState = 'running' | 'done' | 'failed'
 
-export interface SettlementRun {
-  day: string
-  state: SettlementState
-  steps_total: number
-  steps_done: number
-  /** 0…100 */
-  progress_pct: number
-  groups_credited: number
-  users_credited: number
-  group_income_fen: number
-  ad_income_fen: number
-  commission_fen: number
-  total_fen: number
-  started_at: string
-  finished_at: string | null
-  error: string | null
-  /** How many times the run was started. */
-  runs: number
-}
+/** `progress_pct` 0…100; `runs`: how many times the run was started. */
+export type SettlementRun = Omit<Wire<Schemas['SettlementRun']>, 'state'> & { state: SettlementState }
 
 export const listSettlements = (query: PageQuery) =>
   api<Page<SettlementRun>>(withQuery('/api/console/settlements', { ...query }))
@@ -576,53 +510,26 @@ export type DifferenceKind = 'missing_at_wechat' | 'missing_here' | 'amount' | '
  * One side of a difference: our payout attempt's state, or WeChat Pay's: a transfer-bill state
  * from its query, or `BILLED` when only the fund-flow bill speaks (the net paid out).
  */
-export interface BillSide {
-  amount_fen: number
-  state: string
-}
+export type BillSide = Schemas['Side']
 
-export interface Difference {
-  out_bill_no: string
-  kind: DifferenceKind
-  ours: BillSide | null
-  theirs: BillSide | null
-  note: string
-}
+export type Difference = Omit<Wire<Schemas['Difference']>, 'kind'> & { kind: DifferenceKind }
 
 /** The summary line of WeChat Pay's fund-flow bill (资金账单). */
-export interface FundFlowSummary {
-  flows: number
-  income_count: number
-  income_fen: number
-  expense_count: number
-  expense_fen: number
-}
+export type FundFlowSummary = Schemas['FundFlowSummary']
 
 /** What WeChat Pay's records of the day were. */
-export interface BillSource {
+export type BillSource = Omit<Wire<Schemas['BillSource']>, 'kind'> & {
   /** `file`: the downloaded bill, its SHA-1 checked; `none`: WeChat Pay moved no money that day. */
   kind: 'file' | 'none'
-  /** The account (OPERATION, 运营账户). */
-  account: string
-  sha1: string | null
-  summary: FundFlowSummary
 }
 
-export interface Reconciliation {
-  day: string
-  /** Our payout orders of the day (sent or paid that day, or in the day's bill). */
-  ours: number
-  ours_total_fen: number
-  /** Those paid, as far as the day's bill goes. */
-  ours_paid: number
-  ours_paid_fen: number
-  /** Order numbers the day's bill paid money out to, and the net paid. */
-  theirs: number
-  theirs_total_fen: number
-  matched: number
-  /** Bills asked about one by one; orders left unchecked (listed as differences). */
-  queried: number
-  unchecked: number
+/**
+ * `ours`: our payout orders of the day (sent or paid that day, or in the day's bill); `ours_paid`:
+ * those paid, as far as the day's bill goes; `theirs`: order numbers the day's bill paid money
+ * out to, and the net paid; `queried`: bills asked about one by one; `unchecked`: orders left
+ * unchecked (listed as differences).
+ */
+export type Reconciliation = Omit<Schemas['Reconciliation'], 'bill' | 'differences'> & {
   bill: BillSource
   differences: Difference[]
 }
@@ -635,11 +542,7 @@ export interface Reconciliation {
 export const getReconciliation = (day: string) =>
   api<Reconciliation>(`/api/console/payouts/reconciliation/${encodeURIComponent(day)}`)
 
-export interface AuditCheck {
-  name: string
-  ok: boolean
-  detail: string
-}
+export type AuditCheck = Schemas['Check']
 
 export interface LedgerAudit {
   id: Id

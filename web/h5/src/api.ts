@@ -10,6 +10,8 @@ import {
   unavailable,
   type Envelope,
   type Page,
+  type Schemas,
+  type Wire,
 } from '@gpet/common/api'
 import type { Content, ContentKind } from '@gpet/common/content'
 import type { GroupDay, GroupFields } from '@gpet/common/groups'
@@ -23,66 +25,31 @@ export type { WithdrawalState } from '@gpet/common/withdrawals'
 export const MAINTENANCE = 1503
 
 /** Another user as the app shows them (a master, say). */
-export interface Person {
-  id: number
-  nickname: string
-  avatar_url: string
-}
+export type Person = Schemas['Person']
 
-export interface Me {
-  id: number
-  nickname: string
-  avatar_url: string
-  invite_code: string
-  snapshot: boolean
-  frozen: boolean
-  created_at: string
-  /** Masked (138****5678), never in full; null until bound. */
-  phone: string | null
-  /** Masked (张*, 110105********123X); null until verified. */
-  identity: { name: string; id_number: string } | null
-  master: Person | null
-}
+/**
+ * `phone` masked (138****5678), never in full, null until bound; `identity` masked (张*,
+ * 110105********123X), null until verified.
+ */
+export type Me = Wire<Schemas['Profile']>
 
-export interface MarqueeNotice {
-  id: number
-  text: string
-  starts_at: string
-  ends_at: string
-}
+/** A notice as the home page scrolls it (the parts of a marquee it reads). */
+export type MarqueeNotice = Pick<Schemas['Marquee'], 'id' | 'text' | 'starts_at' | 'ends_at'>
 
-export interface HomeData {
-  /** The notices live now, to scroll on the home page. */
-  marquees: MarqueeNotice[]
-  business_day: string
-  /** How many apprentices the owner has. */
-  apprentices: number
-}
+/** `marquees`: the notices live now, to scroll on the home page; `apprentices`: how many the owner has. */
+export type HomeData = Omit<Schemas['Home'], 'marquees'> & { marquees: MarqueeNotice[] }
 
-export interface Apprentice extends Person {
-  bound_at: string | null
-  contributed_fen: number
-}
+export type Apprentice = Wire<Schemas['Apprentice']>
 
-export interface Referral {
-  invite_code: string
-  /** A short link; it leads to /?invite=<invite_code>. */
-  invite_url: string
-  master: Person | null
-  grand_master: Person | null
-  apprentices: Apprentice[]
-  /** How many apprentices the apprentices have. */
-  grand_apprentices: number
-  /** Commission earned from all apprentices, all time (the list may show only some of them). */
-  total_contributed_fen: number
-  /** Commission earned from the grand-apprentices, all time. */
-  grand_contributed_fen: number
-}
+/**
+ * `invite_url`: a short link to /?invite=<invite_code>; `grand_apprentices`: how many
+ * apprentices the apprentices have; `total_contributed_fen`: commission earned from all
+ * apprentices, all time (the list may show only some of them); `grand_contributed_fen`: from
+ * the grand-apprentices.
+ */
+export type Referral = Omit<Wire<Schemas['Referral']>, 'apprentices'> & { apprentices: Apprentice[] }
 
-export interface CodeSent {
-  expires_in_secs: number
-  resend_after_secs: number
-}
+export type CodeSent = Schemas['CodeSent']
 
 /** Codes of the profile forms. */
 export const BAD_PARAMS = 1403
@@ -226,14 +193,7 @@ export const verifyIdentity = (name: string, id_number: string) =>
 // --- Robots, groups, keywords, mass messages ------------------------------------------------
 
 /** A robot offered to the owner: add it as a friend with the pairing code, then pull it into groups. */
-export interface RobotOffer {
-  robot_id: number
-  robot_wxid: string
-  nickname: string
-  qr_code_url: string
-  pairing_code: string
-  expires_at: string
-}
+export type RobotOffer = Schemas['Offer']
 
 export interface Group extends GroupFields {
   id: number
@@ -244,15 +204,8 @@ export interface GroupDetail extends Group {
   history: GroupDay[]
 }
 
-export interface Keyword {
-  id: number
-  /** null: all the owner's groups. */
-  group_id: number | null
-  group_name: string | null
-  keyword: string
-  reply: string
-  created_at: string
-}
+/** `group_id` null: all the owner's groups. */
+export type Keyword = Wire<Schemas['Keyword']>
 
 
 /** How WeChat will show a content, as the server worked it out. */
@@ -281,22 +234,12 @@ export interface Preview {
 export type BroadcastState = 'scheduled' | 'sending' | 'done' | 'cancelled'
 export type TargetState = 'pending' | 'sent' | 'failed'
 
-export interface BroadcastTarget {
-  group_id: number
-  group_name: string
-  state: TargetState
-  /** 1602 on failure. */
-  code: number | null
-  reason: string | null
-  sent_at: string | null
-}
+/** `code` 1602 on failure. */
+export type BroadcastTarget = Omit<Wire<Schemas['Target']>, 'state'> & { state: TargetState }
 
-export interface Broadcast {
-  id: number
+export type Broadcast = Omit<Schemas['Broadcast'], 'content' | 'state' | 'targets'> & {
   content: Content
-  send_at: string
   state: BroadcastState
-  created_at: string
   targets: BroadcastTarget[]
 }
 
@@ -307,7 +250,7 @@ export interface BroadcastPage {
   page_size?: number
 }
 
-export const assignRobots = () => api<{ robots: RobotOffer[] }>('/api/robots/assign', { method: 'POST' })
+export const assignRobots = () => api<Schemas['Offers']>('/api/robots/assign', { method: 'POST' })
 
 export const getGroups = () => api<{ items: Group[]; total: number }>('/api/groups')
 
@@ -326,16 +269,16 @@ export function getKeywords(groupId?: number | null, page?: number, pageSize?: n
   return api<Page<Keyword>>(q ? `/api/keywords?${q}` : '/api/keywords')
 }
 
-export const addKeyword = (body: { group_id: number | null; keyword: string; reply: string }) =>
+export const addKeyword = (body: Schemas['NewKeyword']) =>
   api<Keyword>('/api/keywords', { method: 'POST', body })
 
-export const deleteKeyword = (id: number) => api<{ id: number }>(`/api/keywords/${id}`, { method: 'DELETE' })
+export const deleteKeyword = (id: number) => api<Schemas['Deleted']>(`/api/keywords/${id}`, { method: 'DELETE' })
 
 export const previewBroadcast = (content: Content) =>
-  api<Preview>('/api/broadcasts/preview', { method: 'POST', body: { content } })
+  api<Preview>('/api/broadcasts/preview', { method: 'POST', body: { content } satisfies Schemas['PreviewRequest'] })
 
 /** Without `send_at` the task is sent now. */
-export const createBroadcast = (body: { content: Content; group_ids: number[]; send_at?: string }) =>
+export const createBroadcast = (body: Omit<Schemas['NewBroadcast'], 'content'> & { content: Content }) =>
   api<Broadcast>('/api/broadcasts', { method: 'POST', body })
 
 export const getBroadcasts = (page = 1, pageSize = 20) =>
@@ -346,36 +289,17 @@ export const cancelBroadcast = (id: number) => api<Broadcast>(`/api/broadcasts/$
 // --- Money: the account, its flows, withdrawals ---------------------------------------------
 
 /** One settled day of income, by where it came from. */
-export interface DailyIncome {
-  day: string
-  group_fen: number
-  ad_fen: number
-  commission_fen: number
-}
+export type DailyIncome = Schemas['DailyIncome']
 
 /** Whether the owner may withdraw now, and how much at a time. */
-export interface WithdrawRules {
-  min_fen: number
-  max_fen: number
-  withdrawn_today: boolean
-  phone_bound: boolean
-  identity_bound: boolean
-  frozen: boolean
-}
+export type WithdrawRules = Schemas['WithdrawRules']
 
-export interface Account {
-  available_fen: number
-  /** Held by withdrawals in progress. */
-  held_fen: number
-  /** Today's income so far, projected: not settled yet. */
-  today_income_fen: number
-  total_income_fen: number
-  /** Withdrawn and paid. */
-  paid_fen: number
-  /** The last 15 days, oldest first, every day present. */
-  daily: DailyIncome[]
-  withdraw: WithdrawRules
-}
+/**
+ * `held_fen`: held by withdrawals in progress; `today_income_fen`: today's income so far,
+ * projected, not settled yet; `paid_fen`: withdrawn and paid; `daily`: the last 15 days, oldest
+ * first, every day present.
+ */
+export type Account = Schemas['AccountSummary']
 
 export type FlowKind =
   | 'group_income'
@@ -388,22 +312,11 @@ export type FlowKind =
   | 'withdrawal_release'
 
 /** A movement of the available balance (流水). */
-export interface Flow {
-  id: number
-  at: string
-  /** The business day the money belongs to. */
-  day: string
-  kind: FlowKind
-  /** + into the available balance, − out of it. */
-  amount_fen: number
-  /** The server's Chinese label of the kind. */
-  title: string
-  group_id: number | null
-  group_name: string | null
-  source_user_id: number | null
-  source_nickname: string | null
-  withdrawal_id: number | null
-}
+/**
+ * `day`: the business day the money belongs to; `amount_fen`: + into the available balance, −
+ * out of it; `title`: the server's Chinese label of the kind.
+ */
+export type Flow = Omit<Wire<Schemas['Flow']>, 'kind'> & { kind: FlowKind }
 
 export interface Withdrawal extends WithdrawalFields {
   id: number
@@ -420,7 +333,7 @@ export const getFlows = (page = 1, pageSize = 20) =>
   api<Page<Flow>>(`/api/account/flows?page=${page}&page_size=${pageSize}`)
 
 export const createWithdrawal = (amount_fen: number) =>
-  api<Withdrawal>('/api/withdrawals', { method: 'POST', body: { amount_fen } })
+  api<Withdrawal>('/api/withdrawals', { method: 'POST', body: { amount_fen } satisfies Schemas['NewWithdrawal'] })
 
 export const getWithdrawals = (page = 1, pageSize = 20) =>
   api<Page<Withdrawal>>(`/api/withdrawals?page=${page}&page_size=${pageSize}`)

@@ -883,3 +883,23 @@ async fn a_group_is_paid_for_a_day_it_was_active_even_after_rejoining_and_a_refu
     assert_eq!(paid.get("g_ok"), Some(&17), "{paid:?}");
     assert!(problems.is_empty(), "owner {owner}: {problems:#?} (all group income: {paid:?})");
 }
+
+/// The console's call answers within API Gateway's 30 s: a step still working when its budget is
+/// spent (here, waiting on a lock) is cut by PostgreSQL and rolled back whole, the call answers
+/// `running`, and the next call does that step again — nothing credited twice or lost.
+#[tokio::test]
+async fn a_step_that_outlasts_the_calls_budget_is_rolled_back_and_done_by_the_next_call() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let d = w.day;
+    let lock = lock_account(&app, "b").await;
+    let budget = std::time::Duration::from_secs(2);
+    let answered =
+        tokio::time::timeout(std::time::Duration::from_secs(20), gpet::settlement::run(&app.ctx, d, budget)).await;
+    let run = answered.expect("the call answers once its budget is spent, whatever a step waits on").unwrap();
+    assert_eq!((run.state.as_str(), run.steps_done), ("running", 3), "steps 0–2 kept, step 3 (B's) rolled back");
+    lock.batch_execute("COMMIT").await.unwrap();
+    let (status, run) = run_day(&app, &w.finance, d).await;
+    assert_eq!((status, run["data"]["state"].as_str()), (200, Some("done")), "{run}");
+    assert_eq!(credits(&app, d).await, expected_credits());
+}
