@@ -184,15 +184,20 @@ pub struct Audit {
     pub transactions: i64,
 }
 
-/// Every invariant, counted on one snapshot of the database, every entry ever posted recounted.
-pub async fn check(client: &mut deadpool_postgres::Client) -> Result<(Vec<Check>, [i64; 3])> {
-    let tx = client
+/// One read-only, repeatable-read transaction: what an audit counts on.
+async fn snapshot(client: &mut deadpool_postgres::Client) -> Result<deadpool_postgres::Transaction<'_>> {
+    client
         .build_transaction()
         .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
         .read_only(true)
         .start()
         .await
-        .db("failed to begin the audit")?;
+        .db("failed to begin the audit")
+}
+
+/// Every invariant, counted on one snapshot of the database, every entry ever posted recounted.
+pub async fn check(client: &mut deadpool_postgres::Client) -> Result<(Vec<Check>, [i64; 3])> {
+    let tx = snapshot(client).await?;
     let out = checks_on(&tx, None).await?;
     tx.commit().await.db("failed to end the audit")?;
     Ok(out)
@@ -367,13 +372,7 @@ pub async fn audit(ctx: &Ctx, deadline: Deadline) -> Result<Audit> {
 async fn audit_within(ctx: &Ctx, deadline: Deadline) -> Result<Audit> {
     let mut client = ctx.db()?.client().await?;
     let complete = catch_up(&mut client, deadline).await?;
-    let tx = client
-        .build_transaction()
-        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await
-        .db("failed to begin the audit")?;
+    let tx = snapshot(&mut client).await?;
     let row = tx
         .query_one("SELECT entries_upto, entries_counted FROM ledger_audit_checkpoint", &[])
         .await

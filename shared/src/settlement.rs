@@ -221,7 +221,8 @@ async fn settle_steps(
         }
         // A step may not outlast the budget (the console's call answers within API Gateway's
         // 30 s): cut, it is rolled back whole and the next call does it again.
-        if !settle_step(&mut client, day, step, width, rules, left).await? {
+        let settled = settle_step(&mut client, day, step, width, rules, left).await;
+        if settled.as_ref().is_err_and(cut_short) {
             if n == 0 && left >= budget.mul_f32(0.9) {
                 return Err(Error::Unexpected(anyhow::anyhow!(
                     "step {step} alone takes longer than one call's {} s: the settlement job (02:00, or a re-run) settles it",
@@ -231,6 +232,7 @@ async fn settle_steps(
             tracing::info!(step, "the step outlasted the budget and was rolled back; the next call does it again");
             return Ok(());
         }
+        settled?;
     }
     // Done when every step is: the users credited are counted once (a master paid by several
     // steps is one user) and their notes cleared, in one transaction; a finished run keeps its count.
@@ -255,29 +257,15 @@ async fn settle_steps(
 }
 
 /// One step: the owners with ids in [step × width, (step + 1) × width).
-/// Settles one step within `limit` (true), or answers false when the limit cut it: PostgreSQL
-/// cancelled its statement and the transaction rolled back, nothing of the step kept.
-async fn settle_step(
-    client: &mut deadpool_postgres::Client,
-    day: BusinessDay,
-    step: i32,
-    width: i64,
-    rules: &Rules,
-    limit: Duration,
-) -> Result<bool> {
-    match credit_step(client, day, step, width, rules, limit).await {
-        Ok(()) => Ok(true),
-        Err(Error::Unexpected(e))
-            if e.downcast_ref::<tokio_postgres::Error>()
-                .is_some_and(|e| e.code() == Some(&tokio_postgres::error::SqlState::QUERY_CANCELED)) =>
-        {
-            Ok(false)
-        }
-        Err(e) => Err(e),
-    }
+/// Whether PostgreSQL cancelled a statement for its `statement_timeout`: the step was cut and its
+/// transaction rolled back, nothing of it kept.
+fn cut_short(e: &Error) -> bool {
+    matches!(e, Error::Unexpected(e) if e.downcast_ref::<tokio_postgres::Error>()
+        .is_some_and(|e| e.code() == Some(&tokio_postgres::error::SqlState::QUERY_CANCELED)))
 }
 
-async fn credit_step(
+/// Settles one step, each statement within `limit`.
+async fn settle_step(
     client: &mut deadpool_postgres::Client,
     day: BusinessDay,
     step: i32,

@@ -330,6 +330,15 @@ pub struct ExportRange {
 }
 
 impl ExportRange {
+    /// The download's file name: the day, or the first and last days.
+    pub fn file_name(&self) -> String {
+        if self.from == self.to {
+            format!("withdrawals-{}.csv", self.from)
+        } else {
+            format!("withdrawals-{}-{}.csv", self.from, self.to)
+        }
+    }
+
     pub fn parse(query: &std::collections::HashMap<String, String>, filter: &Filter) -> Result<Self> {
         let get = |k: &str| query.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
         let day = |k: &str, v: &str| {

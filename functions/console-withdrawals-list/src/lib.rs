@@ -27,11 +27,7 @@ pub async fn handle(ctx: &Ctx, req: Request) -> Response<Body> {
             Ok(range) => range,
             Err(e) => return http::error(&e),
         };
-        let name = if range.from == range.to {
-            format!("withdrawals-{}.csv", range.from)
-        } else {
-            format!("withdrawals-{}-{}.csv", range.from, range.to)
-        };
+        let name = range.file_name();
         return http::csv(withdrawals::csv(ctx, &by, &filter, range).await, &name);
     }
     http::reply(async { withdrawals::search(ctx, &by, &filter, PageRequest::parse(&query)?).await }.await)

@@ -507,3 +507,14 @@ pub mod robot_event {
             .collect()
     }
 }
+
+/// The names of the checks a ledger audit's report says failed.
+pub fn failing_checks(report: &serde_json::Value) -> Vec<&str> {
+    report["checks"]
+        .as_array()
+        .expect("an audit report lists its checks")
+        .iter()
+        .filter(|c| c["ok"] == false)
+        .map(|c| c["name"].as_str().expect("a check has a name"))
+        .collect()
+}

@@ -340,13 +340,7 @@ async fn the_audit_can_fail_and_then_is_stored_shown_in_the_console_and_mailed()
         .await
         .unwrap();
     let report = app.run_job("ledger-audit").await;
-    let failing: Vec<&str> = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["ok"] == false)
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
+    let failing = crate::helpers::failing_checks(&report);
     assert!(failing.contains(&"冻结金额等于未完成提现"), "{report}");
     assert_eq!(
         app.mail_subjects().await.iter().filter(|s| *s == "[gpet] 账本校验失败").count(),
