@@ -635,6 +635,11 @@ impl QueueConfig {
     pub fn url(&self, queue: Queue) -> Option<&str> {
         self.urls.get(&queue).map(String::as_str)
     }
+
+    /// The URLs of the queues of `queues` only.
+    pub fn only(&self, queues: QueueSet) -> Self {
+        Self { urls: self.urls.iter().filter(|(q, _)| queues.contains(**q)).map(|(q, u)| (*q, u.clone())).collect() }
+    }
 }
 
 /// A signing key and the id tokens and cookies carry, so that the previous key still opens

@@ -8,7 +8,7 @@ use crate::auth::Auth;
 use crate::cache::Cache;
 use crate::clock::Clock;
 use crate::config::{
-    AdsConfig, AuthConfig, CacheConfig, DbConfig, Env, JssdkConfig, LaunchConfig, MailConfig, MerchantConfig,
+    AdsConfig, AuthConfig, CacheConfig, DbConfig, Env, JssdkConfig, LaunchConfig, MailConfig, MerchantConfig, Needs,
     PayConfig, QueueConfig, RobotConfig, Secret, SecretValue, Secrets, SmsConfig, Uses, WebConfig, WechatConfig,
 };
 use crate::db::Db;
@@ -40,9 +40,9 @@ pub struct Ctx {
     /// The deploy's part: the secrets it fetched (the first operator's, and the ones it checks).
     deploy: Option<Secrets>,
     /// The sensitive-word matcher, built once per list version.
-    pub(crate) sensitive_words: MatcherCache,
+    pub(crate) sensitive_words: Arc<MatcherCache>,
     /// Robot WeChat ids, for the robot-events consumer.
-    pub(crate) robot_ids: RobotDirectory,
+    pub(crate) robot_ids: Arc<RobotDirectory>,
 }
 
 /// What a cold start spent, part by part (the secrets are fetched first, then PostgreSQL and
@@ -158,8 +158,8 @@ impl Ctx {
             web,
             jssdk,
             deploy,
-            sensitive_words: MatcherCache::default(),
-            robot_ids: RobotDirectory::default(),
+            sensitive_words: Arc::default(),
+            robot_ids: Arc::default(),
         };
         Ok((ctx, timings))
     }
@@ -184,8 +184,37 @@ impl Ctx {
             web: self.web.clone(),
             jssdk: self.jssdk.clone(),
             deploy: self.deploy.clone(),
-            sensitive_words: MatcherCache::default(),
-            robot_ids: RobotDirectory::default(),
+            sensitive_words: Arc::default(),
+            robot_ids: Arc::default(),
+        }
+    }
+
+    /// Only the parts `needs` names, sharing this context's connections, clock and caches: the
+    /// local host runs each function on what its binary builds, so a part used but not named
+    /// fails in every test that takes the path, as it would deployed.
+    pub fn only(&self, needs: &Needs) -> Ctx {
+        fn kept<T: Clone>(part: &Option<T>, named: bool) -> Option<T> {
+            part.clone().filter(|_| named)
+        }
+        Ctx {
+            clock: self.clock.clone(),
+            db: kept(&self.db, needs.db),
+            cache: kept(&self.cache, needs.cache),
+            queues: self.queues.as_ref().map(|q| q.only(needs.queues())),
+            auth: kept(&self.auth, needs.auth),
+            wechat: kept(&self.wechat, needs.wechat),
+            sms: kept(&self.sms, needs.sms),
+            robot: kept(&self.robot, needs.robot),
+            launch: kept(&self.launch, needs.launch),
+            merchant: kept(&self.merchant, needs.merchant || needs.pay),
+            pay: kept(&self.pay, needs.pay),
+            mail: kept(&self.mail, needs.mail),
+            ads: kept(&self.ads, needs.ads),
+            web: kept(&self.web, needs.web),
+            jssdk: kept(&self.jssdk, needs.jssdk),
+            deploy: kept(&self.deploy, needs.deploy),
+            sensitive_words: self.sensitive_words.clone(),
+            robot_ids: self.robot_ids.clone(),
         }
     }
 
@@ -256,8 +285,9 @@ impl Ctx {
     }
 }
 
-/// A function used a part its `Needs` did not name: a programming error, caught by the tests
-/// that run every function.
+/// A function used a part its `Needs` did not name: a programming error that shows only when a
+/// call reaches the part. The local host runs each function on its parts only (`Ctx::only`), so
+/// any test that takes the path through the host catches it.
 fn missing(part: &'static str) -> Error {
-    Error::Unexpected(anyhow::anyhow!("{part} is not configured for this function (see its Uses)"))
+    Error::Unexpected(anyhow::anyhow!("{part} is not configured for this function (see its function! line)"))
 }

@@ -36,11 +36,6 @@ impl Deadline {
         Self::after(at.duration_since(SystemTime::now()).unwrap_or_default())
     }
 
-    /// At `ms` milliseconds since the epoch (the runtime API's `Lambda-Runtime-Deadline-Ms`).
-    pub fn at_epoch_ms(ms: u64) -> Self {
-        Self::at(SystemTime::UNIX_EPOCH + Duration::from_millis(ms))
-    }
-
     /// Whether new work may still be taken.
     pub fn has_time(&self) -> bool {
         Instant::now() < self.stop
@@ -59,12 +54,6 @@ impl Deadline {
     /// Whether something that takes `needs` can start now and be done before the stop.
     pub fn allows(&self, needs: Duration) -> bool {
         self.left() > needs
-    }
-
-    /// A deadline that stops taking work `budget` from now at the latest.
-    pub fn within(&self, budget: Duration) -> Self {
-        let stop = self.stop.min(Instant::now() + budget);
-        Deadline { end: self.end, stop }
     }
 }
 
@@ -87,7 +76,5 @@ mod tests {
     fn a_past_deadline_has_no_time() {
         let d = Deadline::at(SystemTime::now() - Duration::from_secs(5));
         assert!(!d.has_time() && d.until_end() == Duration::ZERO);
-        let d = Deadline::with_margin(Duration::from_secs(30), Duration::from_secs(3)).within(Duration::from_secs(1));
-        assert!(d.left() <= Duration::from_secs(1) && d.until_end() > Duration::from_secs(29));
     }
 }

@@ -43,6 +43,14 @@ pub struct Redirect {
     pub set_cookie: String,
 }
 
+/// Where a browser whose login failed lands: the H5 login page, told the code and the message.
+pub fn failed_location(e: &Error) -> String {
+    url::form_urlencoded::Serializer::for_suffix(String::from("/login?"), "/login?".len())
+        .append_pair("error", &e.code().as_u16().to_string())
+        .append_pair("msg", &e.client_message())
+        .finish()
+}
+
 /// Only a path of the H5 app: never another site (an open redirect), never the API.
 pub fn safe_redirect(requested: Option<&str>) -> String {
     match requested {

@@ -3,7 +3,7 @@
 use anyhow::Context as _;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 
-use crate::config::QueueConfig;
+use crate::config::{QueueConfig, QueueSet};
 
 /// The queues gpet writes to or reads from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -96,11 +96,17 @@ impl Queues {
     }
 
     /// The URL of a queue this function was given; another one is a programming error (its
-    /// `Needs` did not name the queue), caught by the tests that run every function.
+    /// `Needs` did not name the queue) that shows only when a call gets here, so only a test
+    /// taking that path catches it.
     pub fn url(&self, queue: Queue) -> Result<&str, crate::Error> {
         self.config.url(queue).ok_or_else(|| {
             crate::Error::Unexpected(anyhow::anyhow!("queue {} is not configured for this function", queue.name()))
         })
+    }
+
+    /// The same client, given only the queues of `queues`.
+    pub fn only(&self, queues: QueueSet) -> Queues {
+        Queues { client: self.client.clone(), config: self.config.only(queues) }
     }
 
     pub fn client(&self) -> &aws_sdk_sqs::Client {

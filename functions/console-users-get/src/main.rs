@@ -1,3 +1,25 @@
-fn main() -> Result<(), gpet_lambda::Error> {
-    gpet_lambda::http_main::<console_users_get::Parts, _, _>(env!("CARGO_PKG_NAME"), console_users_get::handle)
+//! GET /api/console/users/{id}: a user: masked profile and referral tree.
+
+use gpet::users::{self, UserWithReferral};
+use gpet::{Ctx, Envelope};
+use gpet_lambda::{Request, http};
+
+gpet_lambda::function!(http; db, auth);
+
+#[utoipa::path(
+    get,
+    path = "/api/console/users/{id}",
+    tag = "console",
+    params(
+        ("id" = i64, Path, example = 1),
+    ),
+    responses(
+        (status = 200, body = Envelope<UserWithReferral>),
+        (status = 401, description = "1401 not logged in, 1406 token expired"),
+        (status = 404, description = "1404 not found"),
+    ),
+)]
+pub async fn handle(ctx: &Ctx, req: Request) -> gpet::Result<UserWithReferral> {
+    http::operator(ctx, &req).await?;
+    users::detail(&ctx.db()?.client().await?, http::path_id(&req, "id")?).await
 }

@@ -1,3 +1,20 @@
-fn main() -> Result<(), gpet_lambda::Error> {
-    gpet_lambda::http_main::<h5_auth_logout::Parts, _, _>(env!("CARGO_PKG_NAME"), h5_auth_logout::handle)
+//! POST /api/auth/logout: ends the session (and every token of it) and clears the cookie.
+
+use gpet::{Ctx, sessions};
+use gpet_lambda::{Body, Request, Response, http};
+
+gpet_lambda::function!(http_response; db, auth);
+
+#[utoipa::path(
+    post,
+    path = "/api/auth/logout",
+    tag = "h5 auth",
+    responses(
+        (status = 200, description = "1200, also when there was no session"),
+    ),
+)]
+pub async fn handle(ctx: &Ctx, req: Request) -> gpet::Result<Response<Body>> {
+    let token = http::token(ctx, &req, sessions::COOKIE)?;
+    sessions::end(ctx, token.as_deref()).await?;
+    Ok(http::with_cookie(http::ok(()), sessions::clear_cookie(ctx)?))
 }

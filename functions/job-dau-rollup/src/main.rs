@@ -1,3 +1,10 @@
-fn main() -> Result<(), gpet_lambda::Error> {
-    gpet_lambda::job_main::<job_dau_rollup::Parts, _, _>(env!("CARGO_PKG_NAME"), job_dau_rollup::run)
+//! dau-rollup (00:10): yesterday's daily active users into PostgreSQL, and short-link visits.
+
+use gpet::{Ctx, Deadline, activity};
+
+gpet_lambda::function!(job; db, cache);
+
+/// A few set-based statements: nothing to cut short, so the deadline goes unread.
+pub async fn run(ctx: &Ctx, _deadline: Deadline) -> gpet::Result<activity::Rollup> {
+    activity::rollup(ctx).await
 }

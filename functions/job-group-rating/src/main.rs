@@ -1,3 +1,10 @@
-fn main() -> Result<(), gpet_lambda::Error> {
-    gpet_lambda::job_main::<job_group_rating::Parts, _, _>(env!("CARGO_PKG_NAME"), job_group_rating::run)
+//! group-rating (00:30): yesterday's stars of every active group; groups without sessions are cancelled.
+
+use gpet::groups;
+use gpet::{Ctx, Deadline};
+
+gpet_lambda::function!(job; db, robot);
+
+pub async fn run(ctx: &Ctx, deadline: Deadline) -> gpet::Result<groups::RatingReport> {
+    groups::rate(ctx, deadline).await
 }

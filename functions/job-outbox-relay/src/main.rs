@@ -1,3 +1,9 @@
-fn main() -> Result<(), gpet_lambda::Error> {
-    gpet_lambda::job_main::<job_outbox_relay::Parts, _, _>(env!("CARGO_PKG_NAME"), job_outbox_relay::run)
+//! outbox-relay (every minute): publishes what the outbox holds.
+
+use gpet::{Ctx, Deadline, outbox};
+
+gpet_lambda::function!(job; db, sends = &gpet::outbox::QUEUES);
+
+pub async fn run(ctx: &Ctx, deadline: Deadline) -> gpet::Result<outbox::RelayReport> {
+    outbox::relay(ctx, deadline).await
 }

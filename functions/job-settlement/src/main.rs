@@ -1,3 +1,10 @@
-fn main() -> Result<(), gpet_lambda::Error> {
-    gpet_lambda::job_main::<job_settlement::Parts, _, _>(env!("CARGO_PKG_NAME"), job_settlement::run)
+//! settlement (02:00): credits yesterday (and finishes any unfinished day of the last week).
+
+use gpet::settlement;
+use gpet::{Ctx, Deadline};
+
+gpet_lambda::function!(job; db, mail);
+
+pub async fn run(ctx: &Ctx, deadline: Deadline) -> gpet::Result<Vec<settlement::SettlementRun>> {
+    settlement::job(ctx, deadline).await
 }

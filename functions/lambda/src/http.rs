@@ -281,10 +281,11 @@ pub async fn operator_before_password_change(
 }
 
 /// A numeric id from the path: anything else is a 404, as no such thing exists.
-pub fn path_id(req: &Request, name: &str) -> gpet::Result<i64> {
+pub fn path_id<T: From<i64>>(req: &Request, name: &str) -> gpet::Result<T> {
     path_param(req, name)
         .and_then(|v| v.parse::<i64>().ok())
         .filter(|id| *id > 0)
+        .map(T::from)
         .ok_or_else(|| Error::not_found("不存在"))
 }
 
@@ -318,18 +319,13 @@ pub fn form_params(req: &Request) -> gpet::Result<std::collections::BTreeMap<Str
     Ok(params)
 }
 
-/// A CSV download (UTF-8), or the envelope when it failed.
-pub fn csv(result: gpet::Result<String>, filename: &str) -> Response<Body> {
-    match result {
-        Ok(body) => Response::builder()
-            .status(200)
-            .header("content-type", "text/csv; charset=utf-8")
-            .header("content-disposition", format!("attachment; filename=\"{filename}\""))
-            .header("cache-control", "no-store")
-            .body(Body::Text(body))
-            .expect("a CSV response with valid parts builds"),
-        Err(e) => error(&e),
+/// A CSV download (UTF-8).
+pub fn csv(body: String, filename: &str) -> Response<Body> {
+    let mut response = respond(200, "text/csv; charset=utf-8", "no-store", Body::Text(body));
+    if let Ok(disposition) = format!("attachment; filename=\"{filename}\"").parse() {
+        response.headers_mut().insert("content-disposition", disposition);
     }
+    response
 }
 
 #[cfg(test)]

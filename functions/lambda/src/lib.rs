@@ -3,19 +3,22 @@
 //! crate knows nothing of this; the local host calls the same handlers in-process.
 
 pub mod custom_resource;
+pub mod function;
 pub mod http;
 pub mod sqs;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use gpet::{Clock, Ctx, Deadline, Env, Uses};
 use lambda_runtime::LambdaEvent;
 use tracing::Instrument as _;
 
+pub use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 pub use lambda_http::{Body, Request, Response};
 pub use lambda_runtime::Error;
+/// For `function!`'s expansion in the function crates.
+pub use serde_json;
 
 /// Connections per instance: a Lambda instance serves one request at a time.
 const LAMBDA_POOL_SIZE: usize = 2;

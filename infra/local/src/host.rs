@@ -34,6 +34,8 @@ struct Job {
     binary: String,
     schedule: Schedule,
     run: JobFn,
+    /// Its function's parts only (`Ctx::only`), as its binary would build them.
+    ctx: Arc<Ctx>,
     /// Its Timeout in template.yaml: each run gets that deadline, and is cut there as in Lambda.
     timeout: Duration,
     /// One run of a job at a time, as one scheduled invocation at a time.
@@ -42,6 +44,8 @@ struct Job {
 
 pub struct Host {
     pub ctx: Arc<Ctx>,
+    /// Each function's parts only (`Ctx::only`), by binary, as its binary would build them.
+    contexts: HashMap<String, Arc<Ctx>>,
     routes: Vec<Route>,
     jobs: HashMap<String, Job>,
     web_root: Option<PathBuf>,
@@ -100,8 +104,11 @@ impl Host {
         }
         let mut routes = Vec::new();
         let mut jobs = HashMap::new();
+        let mut contexts = HashMap::new();
         for f in &template.functions {
             let entry = registry::find(&f.binary).expect("checked above");
+            let function_ctx = Arc::new(ctx.only(&entry.needs));
+            contexts.insert(f.binary.clone(), function_ctx.clone());
             for trigger in &f.triggers {
                 match (trigger, entry.handler) {
                     (Trigger::Http { method, path }, Handler::Http(handler)) => routes.push(Route {
@@ -120,6 +127,7 @@ impl Host {
                                 binary: f.binary.clone(),
                                 schedule,
                                 run,
+                                ctx: function_ctx.clone(),
                                 timeout: f.timeout,
                                 running: Mutex::new(()),
                             },
@@ -130,7 +138,7 @@ impl Host {
             }
         }
         let openapi = serde_json::to_string(&registry::openapi())?;
-        Ok(Host { ctx, routes, jobs, web_root, openapi })
+        Ok(Host { ctx, contexts, routes, jobs, web_root, openapi })
     }
 
     pub fn router(self: Arc<Self>) -> axum::Router {
@@ -154,7 +162,7 @@ impl Host {
     }
 
     async fn invoke_job(&self, job: &Job) -> gpet::Result<serde_json::Value> {
-        self.invoke_job_with(job, &self.ctx).await
+        self.invoke_job_with(job, &job.ctx).await
     }
 
     async fn invoke_job_with(&self, job: &Job, ctx: &Ctx) -> gpet::Result<serde_json::Value> {
@@ -193,7 +201,7 @@ impl Host {
                         let outcome = if late {
                             let clock = Clock::default();
                             clock.set_now(at);
-                            host.invoke_job_with(job, &host.ctx.with_clock(clock)).await
+                            host.invoke_job_with(job, &job.ctx.with_clock(clock)).await
                         } else {
                             host.invoke_job(job).await
                         };
@@ -328,9 +336,10 @@ async fn invoke(host: Arc<Host>, req: Request) -> Response {
     // The guard `http_main` applies deployed, before the handler, with the route's kind known
     // from its function's name.
     let handled = async {
-        match gpet_lambda::http::guard(&host.ctx, &route.binary, &request) {
+        let ctx = &host.contexts[&route.binary];
+        match gpet_lambda::http::guard(ctx, &route.binary, &request) {
             Some(refused) => refused,
-            None => (route.handler)(&host.ctx, request).await,
+            None => (route.handler)(ctx, request).await,
         }
     };
     let response = tracing::Instrument::instrument(handled, span).await;

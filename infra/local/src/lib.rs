@@ -2,6 +2,7 @@
 //! template.yaml) against local PostgreSQL, Redis, an SQS-API server and the partner sandbox;
 //! plus the Lambda Runtime API emulator that the real binaries are tested against.
 
+pub mod functions;
 pub mod host;
 pub mod queues;
 pub mod registry;

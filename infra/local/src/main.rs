@@ -70,12 +70,12 @@ async fn main() -> anyhow::Result<()> {
     let sqs = gpet::queue::client(&local.services.aws().await);
     for f in &template.functions {
         for trigger in &f.triggers {
-            if let (Trigger::Sqs { queue, batch_size }, Some(Handler::Sqs(consumer))) =
-                (trigger, registry::find(&f.binary).map(|e| e.handler))
+            if let (Trigger::Sqs { queue, batch_size }, Some(entry)) = (trigger, registry::find(&f.binary))
+                && let Handler::Sqs(consumer) = entry.handler
             {
                 let url = queue_urls.get(queue).with_context(|| format!("queue {queue}"))?.clone();
                 tokio::spawn(gpet_local::queues::poll(
-                    ctx.clone(),
+                    Arc::new(ctx.only(&entry.needs)),
                     sqs.clone(),
                     f.binary.clone(),
                     url,
