@@ -8,7 +8,9 @@ use crate::clock::shanghai;
 use crate::context::Ctx;
 use crate::db::QueryContext;
 use crate::error::Result;
+use crate::ids::{GroupId, UserId, WithdrawalId};
 use crate::ledger;
+use crate::money::Fen;
 use crate::paging::{Page, PageRequest};
 use crate::settings::{self, GroupSettings, MoneySettings};
 
@@ -28,15 +30,15 @@ pub const INCOME_KINDS: [&str; 6] = [
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DailyIncome {
     pub day: String,
-    pub group_fen: i64,
-    pub ad_fen: i64,
-    pub commission_fen: i64,
+    pub group_fen: Fen,
+    pub ad_fen: Fen,
+    pub commission_fen: Fen,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct WithdrawRules {
-    pub min_fen: i64,
-    pub max_fen: i64,
+    pub min_fen: Fen,
+    pub max_fen: Fen,
     pub withdrawn_today: bool,
     pub phone_bound: bool,
     pub identity_bound: bool,
@@ -45,21 +47,21 @@ pub struct WithdrawRules {
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AccountSummary {
-    pub available_fen: i64,
-    pub held_fen: i64,
+    pub available_fen: Fen,
+    pub held_fen: Fen,
     /// Today's ad clicks and today's group income as today's sessions so far would rate it:
     /// not settled yet.
-    pub today_income_fen: i64,
+    pub today_income_fen: Fen,
     /// Every income credited by settlement.
-    pub total_income_fen: i64,
+    pub total_income_fen: Fen,
     /// Withdrawn and paid.
-    pub paid_fen: i64,
+    pub paid_fen: Fen,
     /// The last 15 settled days, oldest first, every day present.
     pub daily: Vec<DailyIncome>,
     pub withdraw: WithdrawRules,
 }
 
-pub async fn summary(ctx: &Ctx, user_id: i64) -> Result<AccountSummary> {
+pub async fn summary(ctx: &Ctx, user_id: UserId) -> Result<AccountSummary> {
     let client = ctx.db()?.client().await?;
     let balances = ledger::balances(&client, user_id).await?;
     let today = ctx.clock.today();
@@ -67,7 +69,7 @@ pub async fn summary(ctx: &Ctx, user_id: i64) -> Result<AccountSummary> {
     let money: MoneySettings = settings::load(&client).await?;
     let sessions: Vec<i64> = client
         .query(
-            "SELECT coalesce(gd.sessions, 0)::bigint FROM groups g
+            "SELECT coalesce(gd.sessions, 0)::bigint AS sessions FROM groups g
              LEFT JOIN group_daily gd ON gd.group_id = g.id AND gd.day = $2
              WHERE g.owner_id = $1 AND g.state = 'active'",
             &[&user_id, &today.date()],
@@ -75,24 +77,24 @@ pub async fn summary(ctx: &Ctx, user_id: i64) -> Result<AccountSummary> {
         .await
         .db("failed to load today's sessions")?
         .iter()
-        .map(|r| r.get(0))
+        .map(|r| r.get("sessions"))
         .collect();
-    let projected: i64 = sessions.iter().map(|s| groups.income_fen(groups.stars(*s))).sum();
-    let ads_today: i64 = client
+    let projected: Fen = sessions.iter().map(|s| Fen::new(groups.income_fen(groups.stars(*s)))).sum();
+    let ads_today: Fen = client
         .query_one(
-            "SELECT coalesce(sum(amount_fen), 0)::bigint FROM ad_clicks WHERE day = $1 AND owner_id = $2",
+            "SELECT coalesce(sum(amount_fen), 0)::bigint AS ads_fen FROM ad_clicks WHERE day = $1 AND owner_id = $2",
             &[&today.date(), &user_id],
         )
         .await
         .db("failed to sum today's clicks")?
-        .get(0);
+        .get("ads_fen");
     let first = today.date() - chrono::Days::new(DAYS as u64);
     let rows = client
         .query(
             "SELECT e.day,
-                    coalesce(sum(e.amount_fen) FILTER (WHERE e.kind = 'group_income'), 0)::bigint,
-                    coalesce(sum(e.amount_fen) FILTER (WHERE e.kind = 'ad_income'), 0)::bigint,
-                    coalesce(sum(e.amount_fen) FILTER (WHERE e.kind LIKE '%commission'), 0)::bigint
+                    coalesce(sum(e.amount_fen) FILTER (WHERE e.kind = 'group_income'), 0)::bigint AS group_fen,
+                    coalesce(sum(e.amount_fen) FILTER (WHERE e.kind = 'ad_income'), 0)::bigint AS ad_fen,
+                    coalesce(sum(e.amount_fen) FILTER (WHERE e.kind LIKE '%commission'), 0)::bigint AS commission_fen
              FROM ledger_entries e JOIN accounts a ON a.id = e.account_id
              WHERE a.user_id = $1 AND a.kind = 'available' AND e.day >= $2 AND e.kind = ANY($3)
              GROUP BY e.day",
@@ -100,8 +102,8 @@ pub async fn summary(ctx: &Ctx, user_id: i64) -> Result<AccountSummary> {
         )
         .await
         .db("failed to load the daily income")?;
-    let by_day: std::collections::HashMap<NaiveDate, (i64, i64, i64)> =
-        rows.iter().map(|r| (r.get(0), (r.get(1), r.get(2), r.get(3)))).collect();
+    let by_day: std::collections::HashMap<NaiveDate, (Fen, Fen, Fen)> =
+        rows.iter().map(|r| (r.get("day"), (r.get("group_fen"), r.get("ad_fen"), r.get("commission_fen")))).collect();
     let daily = (1..=DAYS)
         .rev()
         .map(|back| {
@@ -113,10 +115,12 @@ pub async fn summary(ctx: &Ctx, user_id: i64) -> Result<AccountSummary> {
     let totals = client
         .query_one(
             "SELECT (SELECT coalesce(sum(e.amount_fen), 0)::bigint FROM ledger_entries e JOIN accounts a ON a.id = e.account_id
-                     WHERE a.user_id = $1 AND a.kind = 'available' AND e.kind = ANY($2)),
-                    (SELECT coalesce(sum(amount_fen), 0)::bigint FROM withdrawals WHERE user_id = $1 AND state = 'success'),
-                    EXISTS (SELECT 1 FROM withdrawals WHERE user_id = $1 AND day = $3 AND state NOT IN ('failed', 'rejected')),
-                    u.phone IS NOT NULL, u.identity_name IS NOT NULL, u.frozen
+                     WHERE a.user_id = $1 AND a.kind = 'available' AND e.kind = ANY($2)) AS total_income_fen,
+                    (SELECT coalesce(sum(amount_fen), 0)::bigint FROM withdrawals WHERE user_id = $1 AND state = 'success')
+                        AS paid_fen,
+                    EXISTS (SELECT 1 FROM withdrawals WHERE user_id = $1 AND day = $3 AND state NOT IN ('failed', 'rejected'))
+                        AS withdrawn_today,
+                    u.phone IS NOT NULL AS phone_bound, u.identity_name IS NOT NULL AS identity_bound, u.frozen
              FROM users u WHERE u.id = $1",
             &[&user_id, &INCOME_KINDS.as_slice(), &today.date()],
         )
@@ -126,16 +130,16 @@ pub async fn summary(ctx: &Ctx, user_id: i64) -> Result<AccountSummary> {
         available_fen: balances.available_fen,
         held_fen: balances.held_fen,
         today_income_fen: projected + ads_today,
-        total_income_fen: totals.get(0),
-        paid_fen: totals.get(1),
+        total_income_fen: totals.get("total_income_fen"),
+        paid_fen: totals.get("paid_fen"),
         daily,
         withdraw: WithdrawRules {
-            min_fen: i64::from(money.withdraw_min_fen),
-            max_fen: i64::from(money.withdraw_max_fen),
-            withdrawn_today: totals.get(2),
-            phone_bound: totals.get(3),
-            identity_bound: totals.get(4),
-            frozen: totals.get(5),
+            min_fen: Fen::from(money.withdraw_min_fen),
+            max_fen: Fen::from(money.withdraw_max_fen),
+            withdrawn_today: totals.get("withdrawn_today"),
+            phone_bound: totals.get("phone_bound"),
+            identity_bound: totals.get("identity_bound"),
+            frozen: totals.get("frozen"),
         },
     })
 }
@@ -148,13 +152,13 @@ pub struct Flow {
     pub day: String,
     pub kind: String,
     /// + into the balance, − out of it.
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     pub title: String,
-    pub group_id: Option<i64>,
+    pub group_id: Option<GroupId>,
     pub group_name: Option<String>,
-    pub source_user_id: Option<i64>,
+    pub source_user_id: Option<UserId>,
     pub source_nickname: Option<String>,
-    pub withdrawal_id: Option<i64>,
+    pub withdrawal_id: Option<WithdrawalId>,
 }
 
 /// The owner's words for an entry kind.
@@ -173,17 +177,18 @@ pub fn title(kind: &str) -> &'static str {
 }
 
 /// The flows of the available balance in the last 15 days, newest first.
-pub async fn flows(ctx: &Ctx, user_id: i64, page: PageRequest) -> Result<Page<Flow>> {
+pub async fn flows(ctx: &Ctx, user_id: UserId, page: PageRequest) -> Result<Page<Flow>> {
     let client = ctx.db()?.client().await?;
     let since = ctx.clock.today().date() - chrono::Days::new(DAYS as u64);
     let account: i64 = client
         .query_one("SELECT id FROM accounts WHERE user_id = $1 AND kind = 'available'", &[&user_id])
         .await
         .db("failed to find the account")?
-        .get(0);
+        .get("id");
     let rows = client
         .query(
-            "SELECT e.id, e.created_at, e.day, e.kind, e.amount_fen, e.group_id, g.name, e.source_user_id, s.nickname, e.withdrawal_id
+            "SELECT e.id, e.created_at, e.day, e.kind, e.amount_fen, e.group_id, g.name AS group_name, e.source_user_id,
+                    s.nickname AS source_nickname, e.withdrawal_id
              FROM ledger_entries e LEFT JOIN groups g ON g.id = e.group_id LEFT JOIN users s ON s.id = e.source_user_id
              WHERE e.account_id = $1 AND e.day >= $2
              ORDER BY e.id DESC LIMIT $3 OFFSET $4",
@@ -192,26 +197,29 @@ pub async fn flows(ctx: &Ctx, user_id: i64, page: PageRequest) -> Result<Page<Fl
         .await
         .db("failed to load flows")?;
     let total: i64 = client
-        .query_one("SELECT count(*) FROM ledger_entries WHERE account_id = $1 AND day >= $2", &[&account, &since])
+        .query_one(
+            "SELECT count(*) AS total FROM ledger_entries WHERE account_id = $1 AND day >= $2",
+            &[&account, &since],
+        )
         .await
         .db("failed to count flows")?
-        .get(0);
+        .get("total");
     let items = rows
         .iter()
         .map(|r| {
-            let kind: String = r.get(3);
+            let kind: String = r.get("kind");
             Flow {
-                id: r.get(0),
-                at: r.get::<_, DateTime<Utc>>(1).with_timezone(&shanghai()),
-                day: r.get::<_, NaiveDate>(2).to_string(),
+                id: r.get("id"),
+                at: r.get::<_, DateTime<Utc>>("created_at").with_timezone(&shanghai()),
+                day: r.get::<_, NaiveDate>("day").to_string(),
                 title: title(&kind).to_owned(),
                 kind,
-                amount_fen: r.get(4),
-                group_id: r.get(5),
-                group_name: r.get(6),
-                source_user_id: r.get(7),
-                source_nickname: r.get(8),
-                withdrawal_id: r.get(9),
+                amount_fen: r.get("amount_fen"),
+                group_id: r.get("group_id"),
+                group_name: r.get("group_name"),
+                source_user_id: r.get("source_user_id"),
+                source_nickname: r.get("source_nickname"),
+                withdrawal_id: r.get("withdrawal_id"),
             }
         })
         .collect();

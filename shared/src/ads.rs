@@ -71,7 +71,7 @@ pub async fn click(ctx: &Ctx, params: &BTreeMap<String, String>) -> Result<Credi
         tracing::warn!(group_wxid, "ad click for an unknown group refused");
         return Err(Error::rejected(Code::NotFound, "群不存在"));
     };
-    let (group_id, owner_id): (i64, i64) = (group.get(0), group.get(1));
+    let (group_id, owner_id): (i64, i64) = (group.get("id"), group.get("owner_id"));
     let day = ctx.clock.today().date();
     let recorded = client
         .execute(

@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 use crate::clock::BusinessDay;
 use crate::content::{Content, Preview};
 use crate::context::Ctx;
-use crate::db::{QueryContext, violated_constraint};
+use crate::db::{QueryContext, constraint, text_enum, violated_constraint};
 use crate::deliveries::{self, Target, TaskKind};
 use crate::error::{Code, Error, Result};
+use crate::ids::{GroupId, UserId};
 use crate::paging::{Page, PageRequest};
 use crate::sensitive_words;
 
@@ -22,13 +23,23 @@ pub const MAX_AHEAD_DAYS: i64 = 30;
 /// most MAX_PER_DAY × MAX_GROUPS messages a day.
 pub const MAX_PER_DAY: i64 = 10;
 
+text_enum! {
+    /// Where a mass message is (broadcasts.state): scheduled → sending → done, or cancelled by
+    /// its owner before it starts.
+    pub enum BroadcastState {
+        Scheduled = "scheduled",
+        Sending = "sending",
+        Done = "done",
+        Cancelled = "cancelled",
+    }
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Broadcast {
     pub id: i64,
     pub content: Content,
     pub send_at: DateTime<Utc>,
-    /// `scheduled`, `sending`, `done` or `cancelled`.
-    pub state: String,
+    pub state: BroadcastState,
     pub created_at: DateTime<Utc>,
     pub targets: Vec<Target>,
 }
@@ -39,7 +50,7 @@ pub struct NewBroadcast {
     pub content: Content,
     /// 1 to 200 groups once repeats are removed (no `maxItems`: repeats are not counted).
     #[schema(min_items = 1)]
-    pub group_ids: Vec<i64>,
+    pub group_ids: Vec<GroupId>,
     /// Absent: now. Sent at the start of its minute, not before the current minute and at most
     /// 30 days ahead.
     #[serde(default)]
@@ -53,7 +64,7 @@ pub async fn preview(ctx: &Ctx, content: &Content) -> Result<Preview> {
     Ok(preview)
 }
 
-async fn load(client: &impl deadpool_postgres::GenericClient, owner_id: i64, ids: &[i64]) -> Result<Vec<Broadcast>> {
+async fn load(client: &impl deadpool_postgres::GenericClient, owner_id: UserId, ids: &[i64]) -> Result<Vec<Broadcast>> {
     let rows = client
         .query(
             "SELECT id, content, send_at, state, created_at FROM broadcasts WHERE owner_id = $1 AND id = ANY($2) ORDER BY id DESC",
@@ -64,13 +75,13 @@ async fn load(client: &impl deadpool_postgres::GenericClient, owner_id: i64, ids
     let mut targets = deliveries::targets(client, TaskKind::Broadcast, ids).await?;
     rows.iter()
         .map(|r| {
-            let id: i64 = r.get(0);
+            let id: i64 = r.get("id");
             Ok(Broadcast {
                 id,
-                content: Content::from_json(r.get(1))?,
-                send_at: r.get(2),
-                state: r.get(3),
-                created_at: r.get(4),
+                content: Content::from_json(r.get("content"))?,
+                send_at: r.get("send_at"),
+                state: r.get("state"),
+                created_at: r.get("created_at"),
                 targets: targets.remove(&id).unwrap_or_default(),
             })
         })
@@ -78,7 +89,7 @@ async fn load(client: &impl deadpool_postgres::GenericClient, owner_id: i64, ids
 }
 
 #[tracing::instrument(skip_all, fields(owner_id))]
-pub async fn create(ctx: &Ctx, owner_id: i64, new: NewBroadcast) -> Result<Broadcast> {
+pub async fn create(ctx: &Ctx, owner_id: UserId, new: NewBroadcast) -> Result<Broadcast> {
     let content = new.content.normalized()?;
     let mut group_ids = new.group_ids.clone();
     group_ids.sort_unstable();
@@ -103,7 +114,7 @@ pub async fn create(ctx: &Ctx, owner_id: i64, new: NewBroadcast) -> Result<Broad
     };
     let mut client = ctx.db()?.client().await?;
     sensitive_words::check(ctx, &client, &content.visible_text()).await?;
-    let mine: Vec<i64> = client
+    let mine: Vec<GroupId> = client
         .query(
             "SELECT id FROM groups WHERE id = ANY($1) AND owner_id = $2 AND state = 'active'",
             &[&group_ids, &owner_id],
@@ -111,9 +122,9 @@ pub async fn create(ctx: &Ctx, owner_id: i64, new: NewBroadcast) -> Result<Broad
         .await
         .db("failed to check the groups")?
         .iter()
-        .map(|r| r.get(0))
+        .map(|r| r.get("id"))
         .collect();
-    let others: Vec<i64> = group_ids.iter().filter(|id| !mine.contains(id)).copied().collect();
+    let others: Vec<GroupId> = group_ids.iter().filter(|id| !mine.contains(id)).copied().collect();
     if !others.is_empty() {
         return Err(
             Error::not_found("群不存在、不属于你或机器人已退出").with_data(serde_json::json!({ "group_ids": others }))
@@ -125,12 +136,13 @@ pub async fn create(ctx: &Ctx, owner_id: i64, new: NewBroadcast) -> Result<Broad
     let day = BusinessDay::of(send_at);
     let that_day: i64 = tx
         .query_one(
-            "SELECT count(*) FROM broadcasts WHERE owner_id = $1 AND state <> 'cancelled' AND send_at >= $2 AND send_at < $3",
+            "SELECT count(*) AS that_day FROM broadcasts
+             WHERE owner_id = $1 AND state <> 'cancelled' AND send_at >= $2 AND send_at < $3",
             &[&owner_id, &day.start(), &day.succ().start()],
         )
         .await
         .db("failed to count the day's broadcasts")?
-        .get(0);
+        .get("that_day");
     if that_day >= MAX_PER_DAY {
         return Err(Error::rejected(
             Code::CreateFailed,
@@ -144,12 +156,12 @@ pub async fn create(ctx: &Ctx, owner_id: i64, new: NewBroadcast) -> Result<Broad
         )
         .await
         .map_err(|e| match violated_constraint(&e) {
-            Some("broadcasts_one_per_minute") => {
+            Some(constraint::BROADCASTS_ONE_PER_MINUTE) => {
                 Error::rejected(Code::SameTimeExists, "该时间已有群发任务，请换一个时间")
             }
             _ => Error::Unexpected(anyhow::Error::new(e).context("failed to create a broadcast")),
         })?
-        .get(0);
+        .get("id");
     tx.execute(
         "INSERT INTO deliveries (task_kind, task_id, group_id) SELECT 'broadcast', $1, unnest($2::bigint[])",
         &[&id, &group_ids],
@@ -160,13 +172,13 @@ pub async fn create(ctx: &Ctx, owner_id: i64, new: NewBroadcast) -> Result<Broad
     load(&client, owner_id, &[id]).await?.pop().ok_or_else(|| Error::not_found("群发任务不存在"))
 }
 
-pub async fn list(ctx: &Ctx, owner_id: i64, page: PageRequest) -> Result<Page<Broadcast>> {
+pub async fn list(ctx: &Ctx, owner_id: UserId, page: PageRequest) -> Result<Page<Broadcast>> {
     let client = ctx.db()?.client().await?;
     let total: i64 = client
-        .query_one("SELECT count(*) FROM broadcasts WHERE owner_id = $1", &[&owner_id])
+        .query_one("SELECT count(*) AS total FROM broadcasts WHERE owner_id = $1", &[&owner_id])
         .await
         .db("failed to count broadcasts")?
-        .get(0);
+        .get("total");
     let ids: Vec<i64> = client
         .query(
             "SELECT id FROM broadcasts WHERE owner_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
@@ -175,25 +187,25 @@ pub async fn list(ctx: &Ctx, owner_id: i64, page: PageRequest) -> Result<Page<Br
         .await
         .db("failed to list broadcasts")?
         .iter()
-        .map(|r| r.get(0))
+        .map(|r| r.get("id"))
         .collect();
     Ok(Page::new(load(&client, owner_id, &ids).await?, total, page))
 }
 
 /// Cancels a task that has not started sending.
-pub async fn cancel(ctx: &Ctx, owner_id: i64, id: i64) -> Result<Broadcast> {
+pub async fn cancel(ctx: &Ctx, owner_id: UserId, id: i64) -> Result<Broadcast> {
     let client = ctx.db()?.client().await?;
-    let state: String = client
+    let state: BroadcastState = client
         .query_opt("SELECT state FROM broadcasts WHERE id = $1 AND owner_id = $2", &[&id, &owner_id])
         .await
         .db("failed to load the broadcast")?
         .ok_or_else(|| Error::not_found("群发任务不存在"))?
-        .get(0);
+        .get("state");
     let cancelled = client
         .execute("UPDATE broadcasts SET state = 'cancelled' WHERE id = $1 AND state = 'scheduled'", &[&id])
         .await
         .db("failed to cancel the broadcast")?;
-    if cancelled == 0 && state != "cancelled" {
+    if cancelled == 0 && state != BroadcastState::Cancelled {
         return Err(Error::bad_request("任务已开始发送，不能取消"));
     }
     load(&client, owner_id, &[id]).await?.pop().ok_or_else(|| Error::not_found("群发任务不存在"))

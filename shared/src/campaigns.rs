@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::content::Content;
 use crate::context::Ctx;
-use crate::db::QueryContext;
+use crate::db::{QueryContext, text_enum};
 use crate::error::{Error, Result};
 use crate::operators::{self, ConsolePrincipal};
 use crate::paging::{Page, PageRequest};
@@ -20,6 +20,17 @@ pub struct TargetCounts {
     pub pending: i64,
 }
 
+text_enum! {
+    /// Where a campaign is (campaigns.state): scheduled → sending (its targets picked) → done,
+    /// or cancelled by an operator before it is done.
+    pub enum CampaignState {
+        Scheduled = "scheduled",
+        Sending = "sending",
+        Done = "done",
+        Cancelled = "cancelled",
+    }
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Campaign {
     pub id: i64,
@@ -29,8 +40,7 @@ pub struct Campaign {
     /// Only groups whose launch switch is on are targets.
     pub launch_only: bool,
     pub starts_at: DateTime<Utc>,
-    /// `scheduled`, `sending`, `done` or `cancelled`.
-    pub state: String,
+    pub state: CampaignState,
     pub targets: TargetCounts,
     pub created_at: DateTime<Utc>,
 }
@@ -48,28 +58,37 @@ pub struct CampaignInput {
 }
 
 const SELECT: &str = "SELECT c.id, c.name, c.content, c.min_stars, c.starts_at, c.state, c.created_at,
-        count(d.group_id), count(d.group_id) FILTER (WHERE d.state = 'sent'),
-        count(d.group_id) FILTER (WHERE d.state = 'failed'), count(d.group_id) FILTER (WHERE d.state = 'pending')
+        count(d.group_id) AS targets_total, count(d.group_id) FILTER (WHERE d.state = 'sent') AS targets_sent,
+        count(d.group_id) FILTER (WHERE d.state = 'failed') AS targets_failed,
+        count(d.group_id) FILTER (WHERE d.state = 'pending') AS targets_pending
     FROM campaigns c LEFT JOIN deliveries d ON d.task_kind = 'campaign' AND d.task_id = c.id";
 
 fn from_row(r: &tokio_postgres::Row) -> Result<Campaign> {
     Ok(Campaign {
-        id: r.get(0),
-        name: r.get(1),
-        content: Content::from_json(r.get(2))?,
-        min_stars: r.get(3),
+        id: r.get("id"),
+        name: r.get("name"),
+        content: Content::from_json(r.get("content"))?,
+        min_stars: r.get("min_stars"),
         launch_only: true,
-        starts_at: r.get(4),
-        state: r.get(5),
-        created_at: r.get(6),
-        targets: TargetCounts { total: r.get(7), sent: r.get(8), failed: r.get(9), pending: r.get(10) },
+        starts_at: r.get("starts_at"),
+        state: r.get("state"),
+        created_at: r.get("created_at"),
+        targets: TargetCounts {
+            total: r.get("targets_total"),
+            sent: r.get("targets_sent"),
+            failed: r.get("targets_failed"),
+            pending: r.get("targets_pending"),
+        },
     })
 }
 
 pub async fn list(ctx: &Ctx, page: PageRequest) -> Result<Page<Campaign>> {
     let client = ctx.db()?.client().await?;
-    let total: i64 =
-        client.query_one("SELECT count(*) FROM campaigns", &[]).await.db("failed to count campaigns")?.get(0);
+    let total: i64 = client
+        .query_one("SELECT count(*) AS total FROM campaigns", &[])
+        .await
+        .db("failed to count campaigns")?
+        .get("total");
     let rows = client
         .query(
             &format!("{SELECT} GROUP BY c.id ORDER BY c.id DESC LIMIT $1 OFFSET $2"),
@@ -113,7 +132,7 @@ pub async fn create(ctx: &Ctx, by: &ConsolePrincipal, input: CampaignInput) -> R
         )
         .await
         .db("failed to create the campaign")?
-        .get(0);
+        .get("id");
     operators::audit(&tx, by.operator.id, "campaign.create", Some(&id.to_string()), serde_json::json!({"name": name}))
         .await?;
     tx.commit().await.db("failed to commit the campaign")?;

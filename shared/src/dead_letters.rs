@@ -96,14 +96,14 @@ pub async fn drain(ctx: &Ctx) -> Result<usize> {
 
 fn from_row(r: &tokio_postgres::Row) -> DeadLetter {
     DeadLetter {
-        id: r.get(0),
-        queue: r.get(1),
-        message_id: r.get(2),
-        body: r.get(3),
-        receive_count: r.get(4),
-        received_at: r.get(5),
-        redriven_at: r.get(6),
-        reason: r.get(7),
+        id: r.get("id"),
+        queue: r.get("queue"),
+        message_id: r.get("message_id"),
+        body: r.get("body"),
+        receive_count: r.get("receive_count"),
+        received_at: r.get("received_at"),
+        redriven_at: r.get("redriven_at"),
+        reason: r.get("reason"),
     }
 }
 
@@ -141,10 +141,10 @@ pub async fn list(ctx: &Ctx, queue: Option<&str>, page: PageRequest) -> Result<P
     drain(ctx).await?;
     let client = ctx.db()?.client().await?;
     let total: i64 = client
-        .query_one("SELECT count(*) FROM dead_letters WHERE ($1::text IS NULL OR queue = $1)", &[&queue])
+        .query_one("SELECT count(*) AS total FROM dead_letters WHERE ($1::text IS NULL OR queue = $1)", &[&queue])
         .await
         .db("failed to count dead letters")?
-        .get(0);
+        .get("total");
     let rows = client
         .query(
             &format!("{SELECT} WHERE ($1::text IS NULL OR queue = $1) ORDER BY id DESC LIMIT $2 OFFSET $3"),

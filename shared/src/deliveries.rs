@@ -17,6 +17,7 @@ use crate::context::Ctx;
 use crate::db::QueryContext;
 use crate::deadline::Deadline;
 use crate::error::{Code, Result, Unexpected};
+use crate::ids::GroupId;
 use crate::partners::robot::To;
 use crate::settings::{self, GroupSettings};
 
@@ -136,7 +137,8 @@ pub async fn dispatch(ctx: &Ctx, kind: TaskKind, deadline: Deadline) -> Result<D
         let rows = client
             .query(
                 &format!(
-                    "SELECT d.task_id, d.group_id, g.group_wxid, g.state = 'active', r.id, r.wxid, t.content
+                    "SELECT d.task_id, d.group_id, g.group_wxid, g.state = 'active' AS active, r.id AS robot_id,
+                            r.wxid AS robot_wxid, t.content
                      FROM deliveries d JOIN {table} t ON t.id = d.task_id AND t.state = 'sending'
                      JOIN groups g ON g.id = d.group_id JOIN robots r ON r.id = g.robot_id
                      WHERE d.task_kind = $1 AND d.state = 'pending'
@@ -151,14 +153,14 @@ pub async fn dispatch(ctx: &Ctx, kind: TaskKind, deadline: Deadline) -> Result<D
         }
         let mut by_robot: BTreeMap<i64, Vec<Pending>> = BTreeMap::new();
         for r in &rows {
-            by_robot.entry(r.get(4)).or_default().push(Pending {
-                task_id: r.get(0),
-                group_id: r.get(1),
-                group_wxid: r.get(2),
-                active: r.get(3),
-                robot_id: r.get(4),
-                robot_wxid: r.get(5),
-                content: r.get(6),
+            by_robot.entry(r.get("robot_id")).or_default().push(Pending {
+                task_id: r.get("task_id"),
+                group_id: r.get("group_id"),
+                group_wxid: r.get("group_wxid"),
+                active: r.get("active"),
+                robot_id: r.get("robot_id"),
+                robot_wxid: r.get("robot_wxid"),
+                content: r.get("content"),
             });
         }
         // Robots send side by side; each robot's sends are spaced by the gap.
@@ -329,7 +331,7 @@ async fn expire_claims(client: &deadpool_postgres::Client, kind: TaskKind) -> Re
         )
         .await
         .db("failed to take back expired claims")?;
-    let reclaimed = rows.iter().filter(|r| r.get::<_, &str>(0) == "pending").count() as u64;
+    let reclaimed = rows.iter().filter(|r| r.get::<_, &str>("state") == "pending").count() as u64;
     Ok((reclaimed, rows.len() as u64 - reclaimed))
 }
 
@@ -346,8 +348,9 @@ async fn refusal_at_send(ctx: &Ctx, kind: TaskKind, task_id: i64, group_id: i64)
         .client()
         .await?
         .query_opt(
-            "SELECT g.state = 'active',
-                    $1 <> 'broadcast' OR g.owner_id IS NOT DISTINCT FROM (SELECT b.owner_id FROM broadcasts b WHERE b.id = $2)
+            "SELECT g.state = 'active' AS active,
+                    ($1 <> 'broadcast' OR g.owner_id IS NOT DISTINCT FROM (SELECT b.owner_id FROM broadcasts b WHERE b.id = $2))
+                        AS same_owner
              FROM groups g WHERE g.id = $3",
             &[&kind.as_str(), &task_id, &group_id],
         )
@@ -355,8 +358,8 @@ async fn refusal_at_send(ctx: &Ctx, kind: TaskKind, task_id: i64, group_id: i64)
         .db("failed to check the group before sending")?;
     Ok(match row {
         None => Some(REASON_EXITED),
-        Some(r) if !r.get::<_, bool>(1) => Some(REASON_NEW_OWNER),
-        Some(r) if !r.get::<_, bool>(0) => Some(REASON_EXITED),
+        Some(r) if !r.get::<_, bool>("same_owner") => Some(REASON_NEW_OWNER),
+        Some(r) if !r.get::<_, bool>("active") => Some(REASON_EXITED),
         Some(_) => None,
     })
 }
@@ -364,7 +367,7 @@ async fn refusal_at_send(ctx: &Ctx, kind: TaskKind, task_id: i64, group_id: i64)
 /// One group's outcome of a task.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Target {
-    pub group_id: i64,
+    pub group_id: GroupId,
     pub group_name: String,
     /// `pending`, `sent` or `failed`.
     pub state: String,
@@ -382,8 +385,8 @@ pub async fn targets(
 ) -> Result<std::collections::HashMap<i64, Vec<Target>>> {
     let rows = client
         .query(
-            "SELECT d.task_id, d.group_id, g.name, CASE WHEN d.state = 'sending' THEN 'pending' ELSE d.state END,
-                    d.code, d.reason, d.sent_at
+            "SELECT d.task_id, d.group_id, g.name AS group_name,
+                    CASE WHEN d.state = 'sending' THEN 'pending' ELSE d.state END AS state, d.code, d.reason, d.sent_at
              FROM deliveries d JOIN groups g ON g.id = d.group_id
              WHERE d.task_kind = $1 AND d.task_id = ANY($2) ORDER BY d.task_id, d.group_id",
             &[&kind.as_str(), &task_ids],
@@ -392,13 +395,13 @@ pub async fn targets(
         .db("failed to load deliveries")?;
     let mut out: std::collections::HashMap<i64, Vec<Target>> = std::collections::HashMap::new();
     for r in rows {
-        out.entry(r.get(0)).or_default().push(Target {
-            group_id: r.get(1),
-            group_name: r.get(2),
-            state: r.get(3),
-            code: r.get(4),
-            reason: r.get(5),
-            sent_at: r.get(6),
+        out.entry(r.get("task_id")).or_default().push(Target {
+            group_id: r.get("group_id"),
+            group_name: r.get("group_name"),
+            state: r.get("state"),
+            code: r.get("code"),
+            reason: r.get("reason"),
+            sent_at: r.get("sent_at"),
         });
     }
     Ok(out)

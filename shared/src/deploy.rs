@@ -42,10 +42,10 @@ pub async fn run(ctx: &Ctx, request: Request<'_>) -> Result<Option<Report>> {
     }
     let mut client = ctx.db()?.client().await?;
     let recorded: bool = client
-        .query_one("SELECT to_regclass('deploys') IS NOT NULL", &[])
+        .query_one("SELECT to_regclass('deploys') IS NOT NULL AS recorded", &[])
         .await
         .unexpected("failed to look for the deploys")?
-        .get(0);
+        .get("recorded");
     let seen = recorded
         && client
             .query_opt("SELECT 1 FROM deploys WHERE id = $1", &[&deploy_id])
@@ -90,6 +90,6 @@ async fn current_version(client: &tokio_postgres::Client) -> Result<String> {
         .query_opt("SELECT version FROM schema_migrations ORDER BY version DESC LIMIT 1", &[])
         .await
         .unexpected("failed to read the schema version")?
-        .map(|r| r.get(0))
+        .map(|r| r.get("version"))
         .unwrap_or_default())
 }

@@ -10,9 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::BusinessDay;
 use crate::context::Ctx;
-use crate::db::QueryContext;
+use crate::db::{QueryContext, text_enum};
 use crate::deadline::Deadline;
 use crate::error::{Error, Result};
+use crate::ids::{GroupId, UserId};
+use crate::money::Fen;
 use crate::operators::{self, ConsolePrincipal};
 use crate::paging::{self, Page, PageRequest, like_escape};
 use crate::partners::launch;
@@ -24,16 +26,29 @@ pub const REASON_LAUNCH_OFF: &str = "投放开关已关闭，机器人自动退�
 pub const REASON_REMOVED: &str = "机器人被移出群";
 pub const REASON_QUIT: &str = "机器人已退群";
 
+text_enum! {
+    /// Whether the robot is in a group (groups.state), and if not, why it left.
+    pub enum GroupState {
+        /// In the group, for its owner: the group earns.
+        Active = "active",
+        /// Left for want of sessions (the rating's 会话不足).
+        Cancelled = "cancelled",
+        /// Left: asked by the owner or an operator, by the launch switch, or removed on WeChat.
+        Left = "left",
+        /// The join did not activate the group (its rules were not met); the robot left.
+        Refused = "refused",
+    }
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Group {
-    pub id: i64,
+    pub id: GroupId,
     pub group_wxid: String,
     pub name: String,
     pub robot_id: i64,
     pub robot_wxid: String,
     pub robot_nickname: String,
-    /// `active`, `cancelled`, `left` or `refused`.
-    pub state: String,
+    pub state: GroupState,
     /// 1–5 from yesterday's sessions; 0 before the first rating.
     pub stars: i16,
     pub member_count: i32,
@@ -41,11 +56,11 @@ pub struct Group {
     pub sessions_yesterday: i32,
     pub speakers_today: i32,
     /// The daily income at these stars.
-    pub star_income_fen: i64,
+    pub star_income_fen: Fen,
     pub joined_at: DateTime<Utc>,
     pub exited_at: Option<DateTime<Utc>>,
     pub exit_reason: Option<String>,
-    pub owner_id: Option<i64>,
+    pub owner_id: Option<UserId>,
     pub owner_nickname: Option<String>,
 }
 
@@ -81,6 +96,7 @@ const GROUP_SELECT: &str = "SELECT g.id, g.group_wxid, g.name, g.robot_id, r.wxi
 
 fn group_from_row(row: &tokio_postgres::Row, settings: &GroupSettings) -> Group {
     let stars: i16 = row.get("stars");
+    let state: GroupState = row.get("state");
     Group {
         id: row.get("id"),
         group_wxid: row.get("group_wxid"),
@@ -88,13 +104,13 @@ fn group_from_row(row: &tokio_postgres::Row, settings: &GroupSettings) -> Group 
         robot_id: row.get("robot_id"),
         robot_wxid: row.get("robot_wxid"),
         robot_nickname: row.get("robot_nickname"),
-        state: row.get("state"),
+        state,
         stars,
         member_count: row.get("member_count"),
         sessions_today: row.get("sessions_today"),
         sessions_yesterday: row.get("sessions_yesterday"),
         speakers_today: row.get("speakers_today"),
-        star_income_fen: if row.get::<_, String>("state") == "active" { settings.income_fen(stars) } else { 0 },
+        star_income_fen: if state == GroupState::Active { Fen::new(settings.income_fen(stars)) } else { Fen::ZERO },
         joined_at: row.get("joined_at"),
         exited_at: row.get("exited_at"),
         exit_reason: row.get("exit_reason"),
@@ -103,7 +119,7 @@ fn group_from_row(row: &tokio_postgres::Row, settings: &GroupSettings) -> Group 
     }
 }
 
-async fn load(ctx: &Ctx, client: &impl GenericClient, id: i64, owner: Option<i64>) -> Result<Group> {
+async fn load(ctx: &Ctx, client: &impl GenericClient, id: GroupId, owner: Option<UserId>) -> Result<Group> {
     let settings: GroupSettings = settings::load(client).await?;
     let row = client
         .query_opt(
@@ -116,11 +132,11 @@ async fn load(ctx: &Ctx, client: &impl GenericClient, id: i64, owner: Option<i64
     Ok(group_from_row(&row, &settings))
 }
 
-async fn history(ctx: &Ctx, client: &impl GenericClient, id: i64, days: i64) -> Result<Vec<DayActivity>> {
+async fn history(ctx: &Ctx, client: &impl GenericClient, id: GroupId, days: i64) -> Result<Vec<DayActivity>> {
     let today = ctx.clock.today().date();
     let rows = client
         .query(
-            "SELECT d.day, coalesce(a.sessions, 0), coalesce(a.speakers, 0), a.stars
+            "SELECT d.day, coalesce(a.sessions, 0) AS sessions, coalesce(a.speakers, 0) AS speakers, a.stars
              FROM (SELECT generate_series($2::date - ($3::int - 1), $2::date, interval '1 day')::date AS day) d
              LEFT JOIN group_daily a ON a.group_id = $1 AND a.day = d.day ORDER BY d.day",
             &[&id, &today, &(days as i32)],
@@ -130,16 +146,16 @@ async fn history(ctx: &Ctx, client: &impl GenericClient, id: i64, days: i64) -> 
     Ok(rows
         .iter()
         .map(|r| DayActivity {
-            day: BusinessDay::from_date(r.get(0)).to_string(),
-            sessions: r.get(1),
-            speakers: r.get(2),
-            stars: r.get(3),
+            day: BusinessDay::from_date(r.get("day")).to_string(),
+            sessions: r.get("sessions"),
+            speakers: r.get("speakers"),
+            stars: r.get("stars"),
         })
         .collect())
 }
 
 /// The owner's groups, active first, newest first.
-pub async fn for_owner(ctx: &Ctx, owner_id: i64) -> Result<GroupList> {
+pub async fn for_owner(ctx: &Ctx, owner_id: UserId) -> Result<GroupList> {
     let client = ctx.db()?.client().await?;
     let settings: GroupSettings = settings::load(&client).await?;
     let rows = client
@@ -154,7 +170,7 @@ pub async fn for_owner(ctx: &Ctx, owner_id: i64) -> Result<GroupList> {
 }
 
 /// One of the owner's groups with its last 15 days.
-pub async fn owner_detail(ctx: &Ctx, owner_id: i64, id: i64) -> Result<GroupDetail> {
+pub async fn owner_detail(ctx: &Ctx, owner_id: UserId, id: GroupId) -> Result<GroupDetail> {
     let client = ctx.db()?.client().await?;
     let group = load(ctx, &client, id, Some(owner_id)).await?;
     Ok(GroupDetail { history: history(ctx, &client, id, 15).await?, group })
@@ -164,18 +180,24 @@ pub async fn owner_detail(ctx: &Ctx, owner_id: i64, id: i64) -> Result<GroupDeta
 /// against the platform's events, whose times are real: it takes real time, while `exited_at`
 /// (shown, and counted for the purge) takes business time. Answers whether this call made
 /// the change (a group already exited stays as it was, with its first reason).
-pub async fn exit(ctx: &Ctx, client: &impl GenericClient, id: i64, state: &str, reason: &str) -> Result<bool> {
+pub async fn exit(
+    ctx: &Ctx,
+    client: &impl GenericClient,
+    id: GroupId,
+    state: GroupState,
+    reason: &str,
+) -> Result<bool> {
     let row = client
         .query_opt(
             "UPDATE groups g SET state = $2, exit_reason = $3, exited_at = $4, state_at = GREATEST(g.state_at, now())
              FROM robots r WHERE g.id = $1 AND g.state = 'active' AND r.id = g.robot_id
-             RETURNING r.wxid, g.group_wxid",
+             RETURNING r.wxid AS robot_wxid, g.group_wxid",
             &[&id, &state, &reason, &ctx.clock.now()],
         )
         .await
         .db("failed to mark the group exited")?;
     let Some(row) = row else { return Ok(false) };
-    leave(ctx, row.get(0), row.get(1)).await;
+    leave(ctx, row.get("robot_wxid"), row.get("group_wxid")).await;
     Ok(true)
 }
 
@@ -191,24 +213,93 @@ pub async fn leave(ctx: &Ctx, robot_wxid: &str, group_wxid: &str) {
     }
 }
 
+/// A robot pulled into a group, with what the platform's member list says of it.
+#[derive(Debug, Clone)]
+pub struct Join<'a> {
+    pub group_wxid: &'a str,
+    pub name: &'a str,
+    pub robot_id: i64,
+    /// The owner whose paired WeChat id pulled the robot in.
+    pub owner_id: i64,
+    pub owner_frozen: bool,
+    /// Whether the one who pulled the robot in is the group's owner (群主).
+    pub by_group_owner: bool,
+    /// The larger of the event's count and the member list's.
+    pub member_count: i32,
+    pub at: DateTime<Utc>,
+}
+
+impl Join<'_> {
+    /// Why the join cannot activate the group (the robot says it and leaves), or None: it does.
+    pub fn refusal(&self, settings: &GroupSettings) -> Option<String> {
+        if self.owner_frozen {
+            Some("群主账号已冻结".to_owned())
+        } else if !self.by_group_owner {
+            Some("邀请人不是群主，只有群主拉机器人进群才能激活".to_owned())
+        } else if self.member_count < settings.min_members as i32 {
+            Some(format!("群成员不足 {} 人（现有 {} 人）", settings.min_members, self.member_count))
+        } else {
+            None
+        }
+    }
+}
+
+/// Records a join in the caller's transaction: the group active for its owner, or refused with
+/// `refusal` as its exit reason; a re-join starts its stars over. A join older than what the
+/// group's row already holds changes nothing (a later event about it was applied first):
+/// answers whether it was recorded.
+pub async fn record_join(client: &impl GenericClient, join: &Join<'_>, refusal: Option<&str>) -> Result<bool> {
+    let (state, exited_at) = match refusal {
+        None => (GroupState::Active, None),
+        Some(_) => (GroupState::Refused, Some(join.at)),
+    };
+    let row = client
+        .query_opt(
+            "INSERT INTO groups (group_wxid, name, robot_id, owner_id, state, state_at, member_count, member_count_at,
+                                 joined_at, exited_at, exit_reason)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $6, $8, $9)
+             ON CONFLICT (group_wxid) DO UPDATE SET name = EXCLUDED.name, robot_id = EXCLUDED.robot_id,
+                 owner_id = EXCLUDED.owner_id, state = EXCLUDED.state, state_at = EXCLUDED.state_at,
+                 member_count = EXCLUDED.member_count, member_count_at = EXCLUDED.member_count_at,
+                 joined_at = EXCLUDED.joined_at, exited_at = EXCLUDED.exited_at, exit_reason = EXCLUDED.exit_reason,
+                 stars = 0, rated_day = NULL
+             WHERE groups.state_at < EXCLUDED.state_at
+             RETURNING id",
+            &[
+                &join.group_wxid,
+                &join.name,
+                &join.robot_id,
+                &join.owner_id,
+                &state,
+                &join.at,
+                &join.member_count,
+                &exited_at,
+                &refusal,
+            ],
+        )
+        .await
+        .db("failed to store the group")?;
+    Ok(row.is_some())
+}
+
 /// `DELETE /api/groups/{id}`: the owner asks the robot to leave.
-#[tracing::instrument(skip_all, fields(owner_id, group_id = id))]
-pub async fn owner_exit(ctx: &Ctx, owner_id: i64, id: i64) -> Result<Group> {
+#[tracing::instrument(skip_all, fields(owner_id, group_id = id.get()))]
+pub async fn owner_exit(ctx: &Ctx, owner_id: UserId, id: GroupId) -> Result<Group> {
     let client = ctx.db()?.client().await?;
     let group = load(ctx, &client, id, Some(owner_id)).await?;
-    if group.state != "active" {
+    if group.state != GroupState::Active {
         return Err(Error::bad_request("机器人已不在该群"));
     }
-    exit(ctx, &client, id, "left", REASON_OWNER).await?;
+    exit(ctx, &client, id, GroupState::Left, REASON_OWNER).await?;
     load(ctx, &client, id, Some(owner_id)).await
 }
 
 #[derive(Debug, Default)]
 pub struct Search {
     pub q: Option<String>,
-    pub state: Option<String>,
+    pub state: Option<GroupState>,
     pub robot_id: Option<i64>,
-    pub owner_id: Option<i64>,
+    pub owner_id: Option<UserId>,
 }
 
 impl Search {
@@ -219,21 +310,18 @@ impl Search {
                 Some(v) => v.parse().map(Some).map_err(|_| Error::bad_request(format!("{name} 须为整数"))),
             }
         };
-        Ok(Search {
-            q: paging::search_term(query, "q")?,
-            state: paging::search_term(query, "state")?,
-            robot_id: id("robot_id")?,
-            owner_id: id("owner_id")?,
-        })
+        let q = paging::search_term(query, "q")?;
+        let state = paging::search_term(query, "state")?;
+        let (robot_id, owner_id) = (id("robot_id")?, id("owner_id")?.map(UserId::new));
+        let state = state
+            .map(|s| s.parse::<GroupState>())
+            .transpose()
+            .map_err(|_| Error::bad_request("state 须为 active、cancelled、left 或 refused"))?;
+        Ok(Search { q, state, robot_id, owner_id })
     }
 }
 
 pub async fn search(ctx: &Ctx, search: Search, page: PageRequest) -> Result<Page<Group>> {
-    if let Some(state) = &search.state
-        && !["active", "cancelled", "left", "refused"].contains(&state.as_str())
-    {
-        return Err(Error::bad_request("state 须为 active、cancelled、left 或 refused"));
-    }
     let client = ctx.db()?.client().await?;
     let settings: GroupSettings = settings::load(&client).await?;
     let pattern = search.q.as_deref().map(|q| format!("%{}%", like_escape(q)));
@@ -243,12 +331,12 @@ pub async fn search(ctx: &Ctx, search: Search, page: PageRequest) -> Result<Page
     let today = ctx.clock.today().date();
     let total: i64 = client
         .query_one(
-            &format!("SELECT count(*) FROM groups g WHERE $1::date IS NOT NULL AND {filter}"),
+            &format!("SELECT count(*) AS total FROM groups g WHERE $1::date IS NOT NULL AND {filter}"),
             &[&today, &pattern, &search.state, &search.robot_id, &search.owner_id],
         )
         .await
         .db("failed to count groups")?
-        .get(0);
+        .get("total");
     let rows = client
         .query(
             &format!("{GROUP_SELECT} WHERE {filter} ORDER BY g.id DESC LIMIT $6 OFFSET $7"),
@@ -260,7 +348,7 @@ pub async fn search(ctx: &Ctx, search: Search, page: PageRequest) -> Result<Page
 }
 
 /// A group for the console, with its last 30 days.
-pub async fn console_detail(ctx: &Ctx, id: i64) -> Result<GroupDetail> {
+pub async fn console_detail(ctx: &Ctx, id: GroupId) -> Result<GroupDetail> {
     let client = ctx.db()?.client().await?;
     let group = load(ctx, &client, id, None).await?;
     Ok(GroupDetail { history: history(ctx, &client, id, 30).await?, group })
@@ -275,8 +363,8 @@ pub struct ForceExit {
 }
 
 /// An operator makes the robot leave a group, with a reason the owner sees.
-#[tracing::instrument(skip_all, fields(operator_id = by.operator.id, group_id = id))]
-pub async fn force_exit(ctx: &Ctx, by: &ConsolePrincipal, id: i64, request: ForceExit) -> Result<Group> {
+#[tracing::instrument(skip_all, fields(operator_id = by.operator.id, group_id = id.get()))]
+pub async fn force_exit(ctx: &Ctx, by: &ConsolePrincipal, id: GroupId, request: ForceExit) -> Result<Group> {
     by.require(operators::CONTENT_EDITORS)?;
     let reason = request.reason.trim();
     if reason.is_empty() || reason.chars().count() > 100 {
@@ -284,7 +372,7 @@ pub async fn force_exit(ctx: &Ctx, by: &ConsolePrincipal, id: i64, request: Forc
     }
     let mut client = ctx.db()?.client().await?;
     let group = load(ctx, &client, id, None).await?;
-    if group.state != "active" {
+    if group.state != GroupState::Active {
         return Err(Error::bad_request("机器人已不在该群"));
     }
     let tx = client.transaction().await.db("failed to begin")?;
@@ -319,19 +407,18 @@ pub async fn rate(ctx: &Ctx, deadline: Deadline) -> Result<RatingReport> {
     let day = today.pred();
     let client = ctx.db()?.client().await?;
     let settings: GroupSettings = settings::load(&client).await?;
-    let t: Vec<i32> = settings.star_thresholds.iter().map(|t| *t as i32).collect();
+    let thresholds: Vec<i64> = settings.star_thresholds.iter().map(|t| i64::from(*t)).collect();
     let rated = client
         .execute(
             "WITH rated AS (
                  INSERT INTO group_daily (group_id, day, stars)
-                 SELECT g.id, $1, 1 + (coalesce(d.sessions, 0) >= $3)::int + (coalesce(d.sessions, 0) >= $4)::int
-                              + (coalesce(d.sessions, 0) >= $5)::int + (coalesce(d.sessions, 0) >= $6)::int
+                 SELECT g.id, $1, group_stars(coalesce(d.sessions, 0), $3::bigint[])
                  FROM groups g LEFT JOIN group_daily d ON d.group_id = g.id AND d.day = $1
                  WHERE g.state = 'active' AND g.joined_at < $2
                  ON CONFLICT (group_id, day) DO UPDATE SET stars = EXCLUDED.stars
                  RETURNING group_id, stars)
              UPDATE groups g SET stars = rated.stars, rated_day = $1 FROM rated WHERE g.id = rated.group_id",
-            &[&day.date(), &today.start(), &t[0], &t[1], &t[2], &t[3]],
+            &[&day.date(), &today.start(), &thresholds],
         )
         .await
         .db("failed to rate the groups")?;
@@ -350,14 +437,14 @@ pub async fn rate(ctx: &Ctx, deadline: Deadline) -> Result<RatingReport> {
     // Each exit asks the platform to take the robot out (8 s at worst): a few at once, none
     // started once the deadline says stop. A group not reached stays active and quiet, and the
     // next run cancels it.
-    let ids: Vec<i64> = quiet.iter().map(|r| r.get(0)).collect();
+    let ids: Vec<GroupId> = quiet.iter().map(|r| r.get("id")).collect();
     let exits: Vec<_> = ids
         .iter()
         .map(|id| async {
             if !deadline.has_time() {
                 return Ok(false);
             }
-            exit(ctx, &client, *id, "cancelled", REASON_NO_SESSIONS).await
+            exit(ctx, &client, *id, GroupState::Cancelled, REASON_NO_SESSIONS).await
         })
         .collect();
     let exited: Vec<Result<bool>> = futures::stream::iter(exits).buffer_unordered(LEAVES_AT_ONCE).collect().await;
@@ -402,7 +489,7 @@ pub async fn sync_launch(ctx: &Ctx, deadline: Deadline) -> Result<LaunchReport> 
         )
         .await
         .db("failed to read the launch-sync cursor")?
-        .get(0);
+        .get("position");
     let mut report = LaunchReport { checked: 0, left: 0, resumed_after, pass_finished: false };
     let mut after = resumed_after;
     while deadline.has_time() {
@@ -425,8 +512,8 @@ pub async fn sync_launch(ctx: &Ctx, deadline: Deadline) -> Result<LaunchReport> 
             report.pass_finished = true;
             break;
         }
-        let ids: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
-        let wxids: Vec<String> = rows.iter().map(|r| r.get(1)).collect();
+        let ids: Vec<i64> = rows.iter().map(|r| r.get("id")).collect();
+        let wxids: Vec<String> = rows.iter().map(|r| r.get("group_wxid")).collect();
         let switches: HashMap<String, bool> = ctx.launch()?.switches(&wxids).await.map_err(Error::Unexpected)?;
         let on: Vec<bool> = wxids.iter().map(|w| switches.get(w).copied().unwrap_or(true)).collect();
         // One statement per chunk, not one per group.
@@ -439,7 +526,8 @@ pub async fn sync_launch(ctx: &Ctx, deadline: Deadline) -> Result<LaunchReport> 
             .await
             .db("failed to store the launch switches")?;
         let off: Vec<i64> = ids.iter().zip(&on).filter(|(_, on)| !**on).map(|(id, _)| *id).collect();
-        let exits: Vec<_> = off.iter().map(|id| exit(ctx, &client, *id, "left", REASON_LAUNCH_OFF)).collect();
+        let exits: Vec<_> =
+            off.iter().map(|id| exit(ctx, &client, GroupId::new(*id), GroupState::Left, REASON_LAUNCH_OFF)).collect();
         let exited: Vec<Result<bool>> = futures::stream::iter(exits).buffer_unordered(LEAVES_AT_ONCE).collect().await;
         for e in exited {
             if e? {
@@ -510,17 +598,56 @@ pub async fn stars_by_day(ctx: &Ctx, from: BusinessDay, to: BusinessDay) -> Resu
         .client()
         .await?
         .query(
-            "SELECT day + 1, stars, count(*) FROM group_daily WHERE day BETWEEN $1 AND $2 AND stars IS NOT NULL GROUP BY 1, 2",
+            "SELECT day + 1 AS held_on, stars, count(*) AS groups FROM group_daily
+             WHERE day BETWEEN $1 AND $2 AND stars IS NOT NULL GROUP BY 1, 2",
             &[&from.pred().date(), &to.pred().date()],
         )
         .await
         .db("failed to count groups by stars")?;
     let mut out: HashMap<BusinessDay, [i64; 5]> = HashMap::new();
     for r in rows {
-        let stars: i16 = r.get(1);
+        let stars: i16 = r.get("stars");
         if (1..=5).contains(&stars) {
-            out.entry(BusinessDay::from_date(r.get(0))).or_default()[stars as usize - 1] = r.get(2);
+            out.entry(BusinessDay::from_date(r.get("held_on"))).or_default()[stars as usize - 1] = r.get("groups");
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_join_activates_only_by_an_unfrozen_group_owner_with_enough_members() {
+        let settings = GroupSettings::default();
+        let join = Join {
+            group_wxid: "g@chatroom",
+            name: "群",
+            robot_id: 1,
+            owner_id: 2,
+            owner_frozen: false,
+            by_group_owner: true,
+            member_count: 20,
+            at: DateTime::UNIX_EPOCH,
+        };
+        let cases = [
+            (join.clone(), None, "the owner of a group of the minimum size"),
+            (Join { owner_frozen: true, ..join.clone() }, Some("群主账号已冻结"), "frozen"),
+            (
+                Join { by_group_owner: false, ..join.clone() },
+                Some("邀请人不是群主，只有群主拉机器人进群才能激活"),
+                "not the group's owner",
+            ),
+            (Join { member_count: 19, ..join.clone() }, Some("群成员不足 20 人（现有 19 人）"), "too small"),
+            (
+                Join { owner_frozen: true, by_group_owner: false, member_count: 1, ..join },
+                Some("群主账号已冻结"),
+                "frozen first",
+            ),
+        ];
+        for (join, refusal, case) in cases {
+            assert_eq!(join.refusal(&settings).as_deref(), refusal, "{case}");
+        }
+    }
 }

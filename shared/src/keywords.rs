@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::content;
 use crate::context::Ctx;
-use crate::db::{QueryContext, violated_constraint};
+use crate::db::{QueryContext, constraint, violated_constraint};
 use crate::error::{Code, Error, Result};
+use crate::ids::{GroupId, UserId};
 use crate::paging::{Deleted, Page, PageRequest};
 use crate::sensitive_words;
 
@@ -20,7 +21,7 @@ pub const MAX_PER_OWNER: i64 = 200;
 pub struct Keyword {
     pub id: i64,
     /// None: every group of the owner.
-    pub group_id: Option<i64>,
+    pub group_id: Option<GroupId>,
     pub group_name: Option<String>,
     pub keyword: String,
     pub reply: String,
@@ -31,7 +32,7 @@ pub struct Keyword {
 #[serde(deny_unknown_fields)]
 pub struct NewKeyword {
     #[serde(default)]
-    pub group_id: Option<i64>,
+    pub group_id: Option<GroupId>,
     /// 1 to 30 characters once trimmed, on one line.
     #[schema(pattern = r"^\s*\S(?:[^\n]{0,28}\S)?\s*$")]
     pub keyword: String,
@@ -42,30 +43,30 @@ pub struct NewKeyword {
     pub reply: String,
 }
 
-const SELECT: &str = "SELECT k.id, k.group_id, g.name, k.keyword, k.reply, k.created_at
+const SELECT: &str = "SELECT k.id, k.group_id, g.name AS group_name, k.keyword, k.reply, k.created_at
     FROM keywords k LEFT JOIN groups g ON g.id = k.group_id";
 
 fn from_row(r: &tokio_postgres::Row) -> Keyword {
     Keyword {
-        id: r.get(0),
-        group_id: r.get(1),
-        group_name: r.get(2),
-        keyword: r.get(3),
-        reply: r.get(4),
-        created_at: r.get(5),
+        id: r.get("id"),
+        group_id: r.get("group_id"),
+        group_name: r.get("group_name"),
+        keyword: r.get("keyword"),
+        reply: r.get("reply"),
+        created_at: r.get("created_at"),
     }
 }
 
 /// The owner's keywords (with `group_id`: that group's and those for all groups), newest first,
 /// a page at a time.
-pub async fn list(ctx: &Ctx, owner_id: i64, group_id: Option<i64>, page: PageRequest) -> Result<Page<Keyword>> {
+pub async fn list(ctx: &Ctx, owner_id: UserId, group_id: Option<GroupId>, page: PageRequest) -> Result<Page<Keyword>> {
     let client = ctx.db()?.client().await?;
     let filter = "k.owner_id = $1 AND ($2::bigint IS NULL OR k.group_id = $2 OR k.group_id IS NULL)";
     let total: i64 = client
-        .query_one(&format!("SELECT count(*) FROM keywords k WHERE {filter}"), &[&owner_id, &group_id])
+        .query_one(&format!("SELECT count(*) AS total FROM keywords k WHERE {filter}"), &[&owner_id, &group_id])
         .await
         .db("failed to count keywords")?
-        .get(0);
+        .get("total");
     let rows = client
         .query(
             &format!("{SELECT} WHERE {filter} ORDER BY k.id DESC LIMIT $3 OFFSET $4"),
@@ -90,7 +91,7 @@ fn text(field: &str, value: &str, max: usize, one_line: bool) -> Result<String> 
 }
 
 #[tracing::instrument(skip_all, fields(owner_id))]
-pub async fn add(ctx: &Ctx, owner_id: i64, new: NewKeyword) -> Result<Keyword> {
+pub async fn add(ctx: &Ctx, owner_id: UserId, new: NewKeyword) -> Result<Keyword> {
     let keyword = text("keyword", &new.keyword, 30, true)?;
     let reply = text("reply", &new.reply, 500, false)?;
     let mut client = ctx.db()?.client().await?;
@@ -108,10 +109,10 @@ pub async fn add(ctx: &Ctx, owner_id: i64, new: NewKeyword) -> Result<Keyword> {
     let tx = client.transaction().await.db("failed to begin")?;
     tx.execute("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", &[&owner_id]).await.db("failed to lock the owner")?;
     let count: i64 = tx
-        .query_one("SELECT count(*) FROM keywords WHERE owner_id = $1", &[&owner_id])
+        .query_one("SELECT count(*) AS keywords FROM keywords WHERE owner_id = $1", &[&owner_id])
         .await
         .db("failed to count keywords")?
-        .get(0);
+        .get("keywords");
     if count >= MAX_PER_OWNER {
         return Err(Error::rejected(
             Code::CreateFailed,
@@ -121,19 +122,20 @@ pub async fn add(ctx: &Ctx, owner_id: i64, new: NewKeyword) -> Result<Keyword> {
     let row = tx
         .query_one(
             "WITH k AS (INSERT INTO keywords (owner_id, group_id, keyword, reply) VALUES ($1, $2, $3, $4) RETURNING *)
-             SELECT k.id, k.group_id, g.name, k.keyword, k.reply, k.created_at FROM k LEFT JOIN groups g ON g.id = k.group_id",
+             SELECT k.id, k.group_id, g.name AS group_name, k.keyword, k.reply, k.created_at
+             FROM k LEFT JOIN groups g ON g.id = k.group_id",
             &[&owner_id, &new.group_id, &keyword, &reply],
         )
         .await
         .map_err(|e| match violated_constraint(&e) {
-            Some("keywords_unique") => Error::rejected(Code::SameTimeExists, "该关键词已存在"),
+            Some(constraint::KEYWORDS_UNIQUE) => Error::rejected(Code::SameTimeExists, "该关键词已存在"),
             _ => Error::Unexpected(anyhow::Error::new(e).context("failed to add a keyword")),
         })?;
     tx.commit().await.db("failed to commit the keyword")?;
     Ok(from_row(&row))
 }
 
-pub async fn delete(ctx: &Ctx, owner_id: i64, id: i64) -> Result<Deleted> {
+pub async fn delete(ctx: &Ctx, owner_id: UserId, id: i64) -> Result<Deleted> {
     let deleted = ctx
         .db()?
         .client()

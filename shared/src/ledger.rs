@@ -11,15 +11,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::alerts;
 use crate::context::Ctx;
-use crate::db::{QueryContext, violated_constraint};
+use crate::db::{QueryContext, constraint, violated_constraint};
 use crate::deadline::Deadline;
 use crate::error::{Code, Error, Result};
+use crate::ids::{GroupId, UserId, WithdrawalId};
+use crate::money::Fen;
+use crate::operators::{self, ConsolePrincipal};
 
 /// An account: a user's available or held money, or one of the platform's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Account {
-    Available(i64),
-    Held(i64),
+    Available(UserId),
+    Held(UserId),
     /// Pays the groups' daily income.
     GroupIncome,
     /// Pays the ad-click income.
@@ -31,7 +34,7 @@ pub enum Account {
 }
 
 impl Account {
-    fn key(self) -> (Option<i64>, &'static str) {
+    fn key(self) -> (Option<UserId>, &'static str) {
         match self {
             Account::Available(u) => (Some(u), "available"),
             Account::Held(u) => (Some(u), "held"),
@@ -47,27 +50,27 @@ impl Account {
 #[derive(Debug, Clone)]
 pub struct Leg {
     pub account: Account,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     /// What the owner's flow calls it (group_income, withdrawal_hold, …).
     pub kind: &'static str,
-    pub group_id: Option<i64>,
-    pub source_user_id: Option<i64>,
-    pub withdrawal_id: Option<i64>,
+    pub group_id: Option<GroupId>,
+    pub source_user_id: Option<UserId>,
+    pub withdrawal_id: Option<WithdrawalId>,
 }
 
 impl Leg {
-    pub fn new(account: Account, amount_fen: i64, kind: &'static str) -> Self {
+    pub fn new(account: Account, amount_fen: Fen, kind: &'static str) -> Self {
         Leg { account, amount_fen, kind, group_id: None, source_user_id: None, withdrawal_id: None }
     }
 
-    pub fn withdrawal(mut self, id: i64) -> Self {
+    pub fn withdrawal(mut self, id: WithdrawalId) -> Self {
         self.withdrawal_id = Some(id);
         self
     }
 }
 
 /// Moves `amount_fen` from one account to another as one transaction's two legs.
-pub fn transfer(from: Account, to: Account, amount_fen: i64, kind: &'static str) -> [Leg; 2] {
+pub fn transfer(from: Account, to: Account, amount_fen: Fen, kind: &'static str) -> [Leg; 2] {
     [Leg::new(from, -amount_fen, kind), Leg::new(to, amount_fen, kind)]
 }
 
@@ -92,14 +95,14 @@ pub async fn post(
         tracing::info!(idem_key, "ledger transaction posted before");
         return Ok(None);
     };
-    let txn_id: i64 = row.get(0);
+    let txn_id: i64 = row.get("id");
     let ids = account_ids(client, legs.iter().map(|l| l.account)).await?;
     let account_ids: Vec<i64> = legs.iter().map(|l| ids[&l.account]).collect();
-    let amounts: Vec<i64> = legs.iter().map(|l| l.amount_fen).collect();
+    let amounts: Vec<Fen> = legs.iter().map(|l| l.amount_fen).collect();
     let kinds: Vec<&str> = legs.iter().map(|l| l.kind).collect();
-    let groups: Vec<Option<i64>> = legs.iter().map(|l| l.group_id).collect();
-    let sources: Vec<Option<i64>> = legs.iter().map(|l| l.source_user_id).collect();
-    let withdrawals: Vec<Option<i64>> = legs.iter().map(|l| l.withdrawal_id).collect();
+    let groups: Vec<Option<GroupId>> = legs.iter().map(|l| l.group_id).collect();
+    let sources: Vec<Option<UserId>> = legs.iter().map(|l| l.source_user_id).collect();
+    let withdrawals: Vec<Option<WithdrawalId>> = legs.iter().map(|l| l.withdrawal_id).collect();
     let posted = client
         .execute(
             "INSERT INTO ledger_entries (txn_id, account_id, amount_fen, kind, day, group_id, source_user_id, withdrawal_id)
@@ -110,7 +113,7 @@ pub async fn post(
         .await;
     match posted {
         Ok(_) => Ok(Some(txn_id)),
-        Err(e) if violated_constraint(&e) == Some("user_balance_not_negative") => {
+        Err(e) if violated_constraint(&e) == Some(constraint::USER_BALANCE_NOT_NEGATIVE) => {
             Err(Error::rejected(Code::InsufficientBalance, "余额不足"))
         }
         Err(e) => Err(Error::Unexpected(anyhow::Error::new(e).context("failed to post ledger entries"))),
@@ -122,13 +125,13 @@ async fn account_ids(
     accounts: impl Iterator<Item = Account>,
 ) -> Result<HashMap<Account, i64>> {
     let accounts: Vec<Account> = accounts.collect();
-    let users: Vec<i64> = accounts.iter().filter_map(|a| a.key().0).collect();
+    let users: Vec<UserId> = accounts.iter().filter_map(|a| a.key().0).collect();
     let rows = client
         .query("SELECT id, user_id, kind FROM accounts WHERE user_id = ANY($1) OR user_id IS NULL", &[&users])
         .await
         .db("failed to find accounts")?;
-    let found: HashMap<(Option<i64>, String), i64> =
-        rows.iter().map(|r| ((r.get(1), r.get::<_, String>(2)), r.get(0))).collect();
+    let found: HashMap<(Option<UserId>, String), i64> =
+        rows.iter().map(|r| ((r.get("user_id"), r.get::<_, String>("kind")), r.get("id"))).collect();
     accounts
         .into_iter()
         .map(|a| {
@@ -144,20 +147,20 @@ async fn account_ids(
 /// A user's two balances.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Balances {
-    pub available_fen: i64,
-    pub held_fen: i64,
+    pub available_fen: Fen,
+    pub held_fen: Fen,
 }
 
-pub async fn balances(client: &impl GenericClient, user_id: i64) -> Result<Balances> {
+pub async fn balances(client: &impl GenericClient, user_id: UserId) -> Result<Balances> {
     let rows = client
         .query("SELECT kind, balance_fen FROM accounts WHERE user_id = $1", &[&user_id])
         .await
         .db("failed to read balances")?;
     let mut b = Balances::default();
     for r in rows {
-        match r.get::<_, &str>(0) {
-            "available" => b.available_fen = r.get(1),
-            "held" => b.held_fen = r.get(1),
+        match r.get::<_, &str>("kind") {
+            "available" => b.available_fen = r.get("balance_fen"),
+            "held" => b.held_fen = r.get("balance_fen"),
             _ => {}
         }
     }
@@ -224,6 +227,7 @@ async fn checks_on(
         let tx = &tx;
         async move {
             // The parameters a statement takes, by name: the checkpoint and whether sums are kept.
+            // Each statement answers one figure, named `figure`.
             let values: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
                 .iter()
                 .map(|p| match *p {
@@ -231,16 +235,17 @@ async fn checks_on(
                     _ => &summed,
                 })
                 .collect();
-            tx.query_one(sql, &values).await.db("failed to audit the ledger").map(|r| r.get::<_, i64>(0))
+            tx.query_one(sql, &values).await.db("failed to audit the ledger").map(|r| r.get::<_, i64>("figure"))
         }
     };
     let unbalanced = count(
-        "SELECT count(*) FROM (SELECT txn_id FROM ledger_entries WHERE id > $1 GROUP BY txn_id HAVING sum(amount_fen) <> 0) t",
+        "SELECT count(*) AS figure
+         FROM (SELECT txn_id FROM ledger_entries WHERE id > $1 GROUP BY txn_id HAVING sum(amount_fen) <> 0) t",
         &["upto"],
     )
     .await?;
     let drifted = count(
-        "SELECT count(*) FROM accounts a
+        "SELECT count(*) AS figure FROM accounts a
          LEFT JOIN ledger_audit_sums s ON $2 AND s.account_id = a.id
          LEFT JOIN (SELECT account_id, sum(amount_fen) AS s FROM ledger_entries WHERE id > $1 GROUP BY account_id) e
            ON e.account_id = a.id
@@ -248,10 +253,11 @@ async fn checks_on(
         &["upto", "summed"],
     )
     .await?;
-    let negative = count("SELECT count(*) FROM accounts WHERE user_id IS NOT NULL AND balance_fen < 0", &[]).await?;
-    let total = count("SELECT coalesce(sum(balance_fen), 0)::bigint FROM accounts", &[]).await?;
+    let negative =
+        count("SELECT count(*) AS figure FROM accounts WHERE user_id IS NOT NULL AND balance_fen < 0", &[]).await?;
+    let total = count("SELECT coalesce(sum(balance_fen), 0)::bigint AS figure FROM accounts", &[]).await?;
     let holds = count(
-        "SELECT count(*) FROM accounts a
+        "SELECT count(*) AS figure FROM accounts a
          LEFT JOIN (SELECT user_id, sum(amount_fen) AS s FROM withdrawals
                     WHERE state IN ('pending', 'submitted', 'waiting_user') GROUP BY user_id) w ON w.user_id = a.user_id
          WHERE a.kind = 'held' AND a.balance_fen <> coalesce(w.s, 0)",
@@ -260,13 +266,13 @@ async fn checks_on(
     .await?;
     let payouts = count(
         "SELECT (SELECT balance_fen FROM accounts WHERE user_id IS NULL AND kind = 'payouts')
-              - (SELECT coalesce(sum(amount_fen), 0) FROM withdrawals WHERE state = 'success')::bigint",
+              - (SELECT coalesce(sum(amount_fen), 0) FROM withdrawals WHERE state = 'success')::bigint AS figure",
         &[],
     )
     .await?;
     // A step is checked with its transaction's entries, when they are new.
     let settled = count(
-        "SELECT count(*) FROM settlement_steps s
+        "SELECT count(*) AS figure FROM settlement_steps s
          JOIN (SELECT txn_id, sum(amount_fen) FILTER (WHERE amount_fen > 0) AS credited FROM ledger_entries
                WHERE id > $1 GROUP BY txn_id) e
            USING (txn_id)
@@ -275,9 +281,9 @@ async fn checks_on(
     )
     .await?;
     let sizes = [
-        count("SELECT count(*) FROM accounts", &[]).await?,
-        counted + count("SELECT count(*) FROM ledger_entries WHERE id > $1", &["upto"]).await?,
-        count("SELECT count(*) FROM ledger_txns", &[]).await?,
+        count("SELECT count(*) AS figure FROM accounts", &[]).await?,
+        counted + count("SELECT count(*) AS figure FROM ledger_entries WHERE id > $1", &["upto"]).await?,
+        count("SELECT count(*) AS figure FROM ledger_txns", &[]).await?,
     ];
     let check = |name: &str, ok: bool, detail: String| Check { name: name.to_owned(), ok, detail };
     Ok((
@@ -312,18 +318,19 @@ async fn catch_up(client: &mut deadpool_postgres::Client, deadline: Deadline) ->
             .query_one("SELECT entries_upto FROM ledger_audit_checkpoint FOR UPDATE", &[])
             .await
             .db("failed to read the audit's checkpoint")?
-            .get(0);
+            .get("entries_upto");
         let to: Option<i64> = tx
             .query_one(
                 &format!(
-                    "SELECT max(id) FROM (SELECT id, created_at FROM ledger_entries WHERE id > $1 ORDER BY id LIMIT $2) t
+                    "SELECT max(id) AS next_upto
+                     FROM (SELECT id, created_at FROM ledger_entries WHERE id > $1 ORDER BY id LIMIT $2) t
                      WHERE created_at < now() - interval '{SUMMED_AFTER}'"
                 ),
                 &[&upto, &CATCH_UP_CHUNK],
             )
             .await
             .db("failed to find the audit's next checkpoint")?
-            .get(0);
+            .get("next_upto");
         let Some(to) = to else { return Ok(true) };
         let added: i64 = tx
             .query_one(
@@ -331,12 +338,12 @@ async fn catch_up(client: &mut deadpool_postgres::Client, deadline: Deadline) ->
                                 WHERE id > $1 AND id <= $2 GROUP BY account_id),
                       summed AS (INSERT INTO ledger_audit_sums (account_id, sum_fen) SELECT account_id, s FROM chunk
                                  ON CONFLICT (account_id) DO UPDATE SET sum_fen = ledger_audit_sums.sum_fen + EXCLUDED.sum_fen)
-                 SELECT coalesce(sum(n), 0)::bigint FROM chunk",
+                 SELECT coalesce(sum(n), 0)::bigint AS added FROM chunk",
                 &[&upto, &to],
             )
             .await
             .db("failed to add to the audit's sums")?
-            .get(0);
+            .get("added");
         tx.execute(
             "UPDATE ledger_audit_checkpoint SET entries_upto = $1, entries_counted = entries_counted + $2, updated_at = now()",
             &[&to, &added],
@@ -377,7 +384,7 @@ async fn audit_within(ctx: &Ctx, deadline: Deadline) -> Result<Audit> {
         .query_one("SELECT entries_upto, entries_counted FROM ledger_audit_checkpoint", &[])
         .await
         .db("failed to read the audit's checkpoint")?;
-    let checkpoint = Checkpoint { upto: row.get(0), counted: row.get(1) };
+    let checkpoint = Checkpoint { upto: row.get("entries_upto"), counted: row.get("entries_counted") };
     let (checks, [accounts, entries, transactions]) = if complete {
         checks_on(&tx, Some(checkpoint)).await?
     } else {
@@ -398,7 +405,7 @@ async fn audit_within(ctx: &Ctx, deadline: Deadline) -> Result<Audit> {
         )
         .await
         .db("failed to store the audit")?;
-    let id: i64 = row.get(0);
+    let id: i64 = row.get("id");
     if !ok {
         let failed: Vec<String> =
             checks.iter().filter(|c| !c.ok).map(|c| format!("{}：{}", c.name, c.detail)).collect();
@@ -411,7 +418,7 @@ async fn audit_within(ctx: &Ctx, deadline: Deadline) -> Result<Audit> {
         )
         .await?;
     }
-    let at: chrono::DateTime<chrono::Utc> = row.get(1);
+    let at: chrono::DateTime<chrono::Utc> = row.get("at");
     Ok(Audit {
         id,
         at: at.with_timezone(&crate::clock::shanghai()),
@@ -431,7 +438,9 @@ pub struct AuditReport {
     pub history: Vec<Audit>,
 }
 
-pub async fn audits(ctx: &Ctx) -> Result<AuditReport> {
+/// The audits, for finance and admins.
+pub async fn audits(ctx: &Ctx, by: &ConsolePrincipal) -> Result<AuditReport> {
+    by.require(operators::FINANCE)?;
     let client = ctx.db()?.client().await?;
     let rows = client
         .query(
@@ -443,14 +452,14 @@ pub async fn audits(ctx: &Ctx) -> Result<AuditReport> {
     let history: Vec<Audit> = rows
         .iter()
         .map(|r| Audit {
-            id: r.get(0),
-            at: r.get::<_, chrono::DateTime<chrono::Utc>>(1).with_timezone(&crate::clock::shanghai()),
-            ok: r.get(2),
-            checks: serde_json::from_value(r.get(3)).unwrap_or_default(),
-            accounts: r.get(4),
-            entries: r.get(5),
-            transactions: r.get(6),
-            complete: r.get(7),
+            id: r.get("id"),
+            at: r.get::<_, chrono::DateTime<chrono::Utc>>("at").with_timezone(&crate::clock::shanghai()),
+            ok: r.get("ok"),
+            checks: serde_json::from_value(r.get("checks")).unwrap_or_default(),
+            accounts: r.get("accounts"),
+            entries: r.get("entries"),
+            transactions: r.get("transactions"),
+            complete: r.get("complete"),
         })
         .collect();
     Ok(AuditReport { latest: history.first().cloned(), history })

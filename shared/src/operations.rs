@@ -9,6 +9,7 @@ use crate::activity;
 use crate::context::Ctx;
 use crate::db::QueryContext;
 use crate::error::{Code, Error, Result, Unexpected};
+use crate::ids::UserId;
 use crate::operators::{self, ConsolePrincipal};
 use crate::paging::Deleted;
 use crate::settings::{self, Subject};
@@ -51,7 +52,7 @@ pub async fn maintenance(client: &impl GenericClient) -> Result<MaintenanceState
         .query_opt("SELECT updated_at FROM settings WHERE key = $1", &[&Maintenance::KEY])
         .await
         .db("failed to load maintenance")?
-        .map(|r| r.get(0));
+        .map(|r| r.get("updated_at"));
     Ok(MaintenanceState { enabled, message, updated_at })
 }
 
@@ -269,7 +270,7 @@ pub struct Home {
     pub apprentices: i64,
 }
 
-pub async fn home(ctx: &Ctx, user_id: i64) -> Result<Home> {
+pub async fn home(ctx: &Ctx, user_id: UserId) -> Result<Home> {
     let client = ctx.db()?.client().await?;
     Ok(Home {
         marquees: live_marquees(ctx, &client).await?,

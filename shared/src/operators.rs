@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::auth::{Audience, IssuedToken, passwords};
 use crate::context::Ctx;
-use crate::db::{QueryContext, violated_constraint};
+use crate::db::{QueryContext, constraint, violated_constraint};
 use crate::error::{Error, Result, Unexpected};
 use crate::paging::{Page, PageRequest, like_escape};
 
@@ -161,7 +161,7 @@ fn operator_from_row(row: &tokio_postgres::Row) -> Result<Operator> {
 /// Creates an operator (demo seed, admin's console later). A taken username is 1403.
 pub async fn create(client: &impl GenericClient, username: &str, password: &str, role: Role) -> Result<Operator> {
     check_password(password)?;
-    let hash = passwords::hash(password)?;
+    let hash = hash_password(password).await?;
     let row = client
         .query_one(
             "INSERT INTO operators (username, password_hash, role) VALUES ($1, $2, $3) RETURNING id, username, role",
@@ -169,11 +169,22 @@ pub async fn create(client: &impl GenericClient, username: &str, password: &str,
         )
         .await
         .map_err(|e| match violated_constraint(&e) {
-            Some("operators_username_key") => Error::bad_request(format!("用户名 {username} 已存在")),
-            Some("operators_username_check") => Error::bad_request("用户名须为 2–32 位小写字母、数字或 _.-"),
+            Some(constraint::OPERATORS_USERNAME_UNIQUE) => Error::bad_request(format!("用户名 {username} 已存在")),
+            Some(constraint::OPERATORS_USERNAME_FORMAT) => Error::bad_request("用户名须为 2–32 位小写字母、数字或 _.-"),
             _ => Error::Unexpected(anyhow::Error::new(e).context("failed to create an operator")),
         })?;
     operator_from_row(&row)
+}
+
+/// Argon2 takes tens of milliseconds of CPU: every hash and check of a password runs off the
+/// async threads.
+async fn off_async_threads<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(work).await.unexpected("password hashing panicked")
+}
+
+async fn hash_password(password: &str) -> Result<String> {
+    let password = password.to_owned();
+    off_async_threads(move || passwords::hash(&password)).await?
 }
 
 fn check_password(password: &str) -> Result<()> {
@@ -256,10 +267,7 @@ pub async fn login(ctx: &Ctx, credentials: Credentials, client_ip: Option<IpAddr
         .db("failed to load an operator")?;
     let stored: Option<String> = row.as_ref().map(|r| r.get("password_hash"));
     let password = credentials.password;
-    // Argon2 takes tens of milliseconds of CPU: off the async threads.
-    let ok = tokio::task::spawn_blocking(move || passwords::verify(&password, stored.as_deref()))
-        .await
-        .unexpected("password check panicked")?;
+    let ok = off_async_threads(move || passwords::verify(&password, stored.as_deref())).await?;
     let row = match row {
         Some(row) if ok => row,
         _ => {
@@ -367,14 +375,12 @@ pub async fn change_own_password(ctx: &Ctx, by: &ConsolePrincipal, change: Passw
         .query_one("SELECT password_hash FROM operators WHERE id = $1", &[&by.operator.id])
         .await
         .db("failed to load an operator")?
-        .get(0);
+        .get("password_hash");
     let (current, new) = (change.current_password, change.new_password);
-    // Argon2 takes tens of milliseconds of CPU: off the async threads.
-    let hash = tokio::task::spawn_blocking(move || {
+    let hash = off_async_threads(move || {
         if passwords::verify(&current, Some(&stored)) { passwords::hash(&new).map(Some) } else { Ok(None) }
     })
-    .await
-    .unexpected("password hashing panicked")??
+    .await??
     .ok_or_else(|| Error::bad_request("当前密码不正确"))?;
     let tx = client.transaction().await.db("failed to begin")?;
     tx.execute(
@@ -399,10 +405,7 @@ pub async fn change_own_password(ctx: &Ctx, by: &ConsolePrincipal, change: Passw
 /// whether it was made.
 pub async fn ensure_first_admin(client: &mut tokio_postgres::Client, username: &str, password: &str) -> Result<bool> {
     check_password(password)?;
-    let password = password.to_owned();
-    let hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
-        .await
-        .unexpected("password hashing panicked")??;
+    let hash = hash_password(password).await?;
     let tx = client.transaction().await.db("failed to begin")?;
     // Two deploys racing find one another's admin.
     tx.batch_execute("SELECT pg_advisory_xact_lock(7291003)").await.db("failed to lock")?;
@@ -414,7 +417,7 @@ pub async fn ensure_first_admin(client: &mut tokio_postgres::Client, username: &
         )
         .await
         .map_err(|e| match violated_constraint(&e) {
-            Some("operators_username_check") => {
+            Some(constraint::OPERATORS_USERNAME_FORMAT) => {
                 Error::bad_request("首个管理员的用户名须为 2–32 位小写字母、数字或 _.-")
             }
             _ => Error::Unexpected(anyhow::Error::new(e).context("failed to create the first admin")),
@@ -457,7 +460,7 @@ pub async fn logout(ctx: &Ctx, token: Option<&str>) -> Result<()> {
         .await
         .db("failed to end an operator session")?;
     if let Some(row) = ended {
-        audit(&tx, row.get(0), "logout", None, serde_json::json!({})).await?;
+        audit(&tx, row.get("operator_id"), "logout", None, serde_json::json!({})).await?;
     }
     tx.commit().await.db("failed to commit a logout")?;
     Ok(())
@@ -586,7 +589,7 @@ pub async fn change(
     let hash = match &change.password {
         Some(password) => {
             check_password(password)?;
-            Some(passwords::hash(password)?)
+            Some(hash_password(password).await?)
         }
         None => None,
     };
@@ -642,10 +645,10 @@ pub async fn audit_log(
     let filter = "FROM audit_log a LEFT JOIN operators o ON o.id = a.operator_id
                   WHERE ($1::text IS NULL OR o.username = $1) AND ($2::text IS NULL OR a.action LIKE $2)";
     let total: i64 = client
-        .query_one(&format!("SELECT count(*) {filter}"), &[&operator, &action])
+        .query_one(&format!("SELECT count(*) AS total {filter}"), &[&operator, &action])
         .await
         .db("failed to count the audit log")?
-        .get(0);
+        .get("total");
     let rows = client
         .query(
             &format!(

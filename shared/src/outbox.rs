@@ -31,7 +31,7 @@ pub async fn enqueue(client: &impl GenericClient, queue: Queue, bodies: &[serde_
         )
         .await
         .db("failed to write to the outbox")?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    Ok(rows.iter().map(|r| r.get("id")).collect())
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -99,22 +99,22 @@ async fn publish_chunk(ctx: &Ctx, only: Option<&[i64]>, after: i64) -> Result<(R
     // each other and never claim the same row.
     let rows = tx
         .query(
-            "SELECT id, queue, body::text FROM outbox
+            "SELECT id, queue, body::text AS body FROM outbox
              WHERE published_at IS NULL AND set_aside_at IS NULL AND ($1::bigint[] IS NULL OR id = ANY($1)) AND id > $3
              ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
             &[&only, &CHUNK, &after],
         )
         .await
         .db("failed to claim outbox rows")?;
-    let last = (rows.len() == CHUNK as usize).then(|| rows.last().map(|r| r.get::<_, i64>(0))).flatten();
+    let last = (rows.len() == CHUNK as usize).then(|| rows.last().map(|r| r.get::<_, i64>("id"))).flatten();
     let mut sent: Vec<i64> = Vec::new();
     let mut failed: Vec<i64> = Vec::new();
     let mut last_error = String::new();
     for queue in QUEUES {
         let entries: Vec<(String, String)> = rows
             .iter()
-            .filter(|r| r.get::<_, &str>(1) == queue.name())
-            .map(|r| (r.get::<_, i64>(0).to_string(), r.get::<_, String>(2)))
+            .filter(|r| r.get::<_, &str>("queue") == queue.name())
+            .map(|r| (r.get::<_, i64>("id").to_string(), r.get::<_, String>("body")))
             .collect();
         for batch in entries.chunks(BATCH) {
             let ids = batch.iter().map(|(id, _)| id.parse::<i64>().expect("ids are numbers we wrote"));
@@ -144,9 +144,9 @@ async fn publish_chunk(ctx: &Ctx, only: Option<&[i64]>, after: i64) -> Result<(R
                 still_failed.push(id);
                 continue;
             }
-            let row = rows.iter().find(|r| r.get::<_, i64>(0) == id).expect("a failed id is one of the rows");
-            let queue = Queue::from_name(row.get(1)).expect("only rows of known queues were sent");
-            match queues.send_one(queue, row.get::<_, &str>(2)).await {
+            let row = rows.iter().find(|r| r.get::<_, i64>("id") == id).expect("a failed id is one of the rows");
+            let queue = Queue::from_name(row.get("queue")).expect("only rows of known queues were sent");
+            match queues.send_one(queue, row.get::<_, &str>("body")).await {
                 SendOutcome::Sent => sent.push(id),
                 SendOutcome::Refused(reason) => {
                     tracing::error!(
@@ -165,8 +165,8 @@ async fn publish_chunk(ctx: &Ctx, only: Option<&[i64]>, after: i64) -> Result<(R
         }
         failed = still_failed;
     }
-    for r in rows.iter().filter(|r| !QUEUES.iter().any(|q| q.name() == r.get::<_, &str>(1))) {
-        set_aside.push((r.get(0), format!("unknown queue {}", r.get::<_, &str>(1))));
+    for r in rows.iter().filter(|r| !QUEUES.iter().any(|q| q.name() == r.get::<_, &str>("queue"))) {
+        set_aside.push((r.get("id"), format!("unknown queue {}", r.get::<_, &str>("queue"))));
     }
     tx.execute("UPDATE outbox SET published_at = now() WHERE id = ANY($1)", &[&sent])
         .await

@@ -18,18 +18,41 @@ use serde::{Deserialize, Serialize};
 use crate::alerts;
 use crate::clock::BusinessDay;
 use crate::context::Ctx;
-use crate::db::QueryContext;
+use crate::db::{QueryContext, text_enum};
 use crate::deadline::Deadline;
 use crate::error::{Code, Error, Result};
+use crate::ids::{UserId, WithdrawalId};
+use crate::money::Fen;
 use crate::partners::wechat_pay::{Bill, BillError, Direction, FUND_FLOW_ACCOUNT, FundFlowSummary, PayError, Transfer};
 use crate::settings::{self, MoneySettings};
-use crate::withdrawals::{self, Move};
+use crate::withdrawals::{self, Move, WithdrawalState};
 
-/// What the payouts queue carries.
-#[derive(Debug, Deserialize)]
-struct Message {
-    withdrawal_id: i64,
-    attempt: i32,
+/// What the payouts queue carries: written to the outbox by the withdrawal (or its retry), read
+/// by the consumer. `{"withdrawal_id": 42, "attempt": 1}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayoutMessage {
+    pub withdrawal_id: WithdrawalId,
+    pub attempt: i32,
+}
+
+impl PayoutMessage {
+    /// The outbox row's body.
+    pub fn body(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("a payout message serializes")
+    }
+}
+
+text_enum! {
+    /// Where one order number (payout_attempts.state) is: what reconciliation compares with
+    /// WeChat Pay's bill of that number.
+    pub enum AttemptState {
+        Pending = "pending",
+        Submitted = "submitted",
+        Success = "success",
+        Failed = "failed",
+        /// An operator rejected the withdrawal before it was sent.
+        Rejected = "rejected",
+    }
 }
 
 /// The remark on the user's WeChat receipt.
@@ -37,10 +60,10 @@ const REMARK: &str = "gpet 群主收益提现";
 
 /// A withdrawal as the payout needs it.
 struct Payout {
-    id: i64,
-    user_id: i64,
-    amount_fen: i64,
-    state: String,
+    id: WithdrawalId,
+    user_id: UserId,
+    amount_fen: Fen,
+    state: WithdrawalState,
     attempt: i32,
     out_bill_no: String,
     openid: String,
@@ -64,15 +87,15 @@ const PAYOUT_SQL: &str =
 
 fn payout_of(r: &tokio_postgres::Row) -> Payout {
     Payout {
-        id: r.get(0),
-        user_id: r.get(1),
-        amount_fen: r.get(2),
-        state: r.get(3),
-        attempt: r.get(4),
-        out_bill_no: r.get(5),
-        openid: r.get(6),
-        user_name: r.get(7),
-        package_info: r.get(8),
+        id: r.get("id"),
+        user_id: r.get("user_id"),
+        amount_fen: r.get("amount_fen"),
+        state: r.get("state"),
+        attempt: r.get("attempt"),
+        out_bill_no: r.get("out_bill_no"),
+        openid: r.get("openid"),
+        user_name: r.get("user_name"),
+        package_info: r.get("package_info"),
     }
 }
 
@@ -95,7 +118,7 @@ pub async fn consume(ctx: &Ctx, messages: &[(String, String)], deadline: Deadlin
 
 /// One message of the consumer: its id when it is to come back.
 async fn pay_message(ctx: &Ctx, (id, body): &(String, String), deadline: Deadline) -> Option<String> {
-    let message: Message = match serde_json::from_str(body) {
+    let message: PayoutMessage = match serde_json::from_str(body) {
         Ok(m) => m,
         Err(e) => {
             tracing::error!(message_id = id, error = %e, "unreadable payout message");
@@ -108,25 +131,25 @@ async fn pay_message(ctx: &Ctx, (id, body): &(String, String), deadline: Deadlin
     match pay(ctx, message.withdrawal_id, message.attempt).await {
         Ok(()) => None,
         Err(e) => {
-            tracing::error!(message_id = id, withdrawal_id = message.withdrawal_id, error = %e, "payout failed; retried");
+            tracing::error!(message_id = id, withdrawal_id = message.withdrawal_id.get(), error = %e, "payout failed; retried");
             Some(id.clone())
         }
     }
 }
 
 /// Sends a pending withdrawal's attempt, or settles a submitted one; anything else was done.
-async fn pay(ctx: &Ctx, id: i64, attempt: i32) -> Result<()> {
+async fn pay(ctx: &Ctx, id: WithdrawalId, attempt: i32) -> Result<()> {
     let client = ctx.db()?.client().await?;
     let Some(row) = client.query_opt(&format!("{PAYOUT_SQL} WHERE id = $1"), &[&id]).await.db("failed to load")? else {
-        tracing::warn!(id, "payout of an unknown withdrawal");
+        tracing::warn!(id = id.get(), "payout of an unknown withdrawal");
         return Ok(());
     };
     let payout = payout_of(&row);
     if payout.attempt != attempt {
         return Ok(());
     }
-    match payout.state.as_str() {
-        "pending" => {
+    match payout.state {
+        WithdrawalState::Pending => {
             let claimed = client
                 .execute(
                     "UPDATE withdrawals SET state = 'submitted', updated_at = now(), next_check_at = now() + interval '1 minute'
@@ -148,7 +171,7 @@ async fn pay(ctx: &Ctx, id: i64, attempt: i32) -> Result<()> {
             drop(client);
             send(ctx, &payout).await
         }
-        "submitted" => {
+        WithdrawalState::Submitted => {
             drop(client);
             settle_unknown(ctx, &payout).await
         }
@@ -162,7 +185,7 @@ async fn send(ctx: &Ctx, payout: &Payout) -> Result<()> {
         out_bill_no: &payout.out_bill_no,
         openid: &payout.openid,
         user_name: &payout.user_name,
-        amount_fen: payout.amount_fen,
+        amount_fen: payout.amount_fen.get(),
         remark: REMARK,
     };
     match ctx.pay()?.create(&transfer).await {
@@ -175,7 +198,7 @@ async fn send(ctx: &Ctx, payout: &Payout) -> Result<()> {
                 let text = format!(
                     "微信支付商户运营账户余额不足（NOT_ENOUGH），提现 {} 的 {} 元未能打款，充值后会自动重试（同一单号）。",
                     payout.out_bill_no,
-                    payout.amount_fen as f64 / 100.0
+                    payout.amount_fen.get() as f64 / 100.0
                 );
                 alerts::raise(
                     ctx,
@@ -284,10 +307,10 @@ pub async fn apply(ctx: &Ctx, bill: &Bill) -> Result<()> {
         return Ok(());
     };
     let payout = payout_of(&row);
-    if !matches!(payout.state.as_str(), "pending" | "submitted" | "waiting_user") {
+    if !payout.state.is_open() {
         return Ok(());
     }
-    if bill.transfer_amount.is_some_and(|a| a != payout.amount_fen) {
+    if bill.transfer_amount.is_some_and(|a| a != payout.amount_fen.get()) {
         tracing::error!(out_bill_no = bill.out_bill_no, ?bill.transfer_amount, "WeChat Pay's amount differs; not applied");
         return Ok(());
     }
@@ -352,9 +375,9 @@ pub async fn apply(ctx: &Ctx, bill: &Bill) -> Result<()> {
         }
     };
     let attempt_state = match final_state {
-        Some(true) => "success",
-        Some(false) => "failed",
-        None => "submitted",
+        Some(true) => AttemptState::Success,
+        Some(false) => AttemptState::Failed,
+        None => AttemptState::Submitted,
     };
     tx.execute(
         "UPDATE payout_attempts SET state = $2, updated_at = now() WHERE out_bill_no = $1",
@@ -434,7 +457,7 @@ pub struct ReconcileReport {
 pub async fn reconcile(ctx: &Ctx, deadline: Deadline) -> Result<ReconcileReport> {
     let mut report = ReconcileReport::default();
     let client = ctx.db()?.client().await?;
-    let stale: Vec<(i64, i32)> = client
+    let stale: Vec<(WithdrawalId, i32)> = client
         .query(
             "SELECT id, attempt FROM withdrawals WHERE state = 'pending' AND updated_at < now() - interval '2 minutes'
              ORDER BY id LIMIT 500",
@@ -443,7 +466,7 @@ pub async fn reconcile(ctx: &Ctx, deadline: Deadline) -> Result<ReconcileReport>
         .await
         .db("failed to find stale payouts")?
         .iter()
-        .map(|r| (r.get(0), r.get(1)))
+        .map(|r| (r.get("id"), r.get("attempt")))
         .collect();
     let due: Vec<Payout> = client
         .query(
@@ -475,7 +498,7 @@ pub async fn reconcile(ctx: &Ctx, deadline: Deadline) -> Result<ReconcileReport>
         report.queried += 1;
         match ctx.pay()?.query(&payout.out_bill_no).await {
             Ok(Some(bill)) => learn(ctx, &payout, &bill).await?,
-            Ok(None) if payout.state == "submitted" => {
+            Ok(None) if payout.state == WithdrawalState::Submitted => {
                 report.resent += 1;
                 send(ctx, &payout).await?;
             }
@@ -499,7 +522,7 @@ pub async fn reconcile(ctx: &Ctx, deadline: Deadline) -> Result<ReconcileReport>
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Side {
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     /// Ours: the attempt's state. WeChat Pay's: the bill's state as its query answers it, or
     /// `BILLED` when only the fund-flow bill speaks (the net paid out to the order number).
     pub state: String,
@@ -535,14 +558,14 @@ pub struct Reconciliation {
     pub day: String,
     /// Our payout orders of the day: sent that day, paid that day, or in the day's bill.
     pub ours: usize,
-    pub ours_total_fen: i64,
+    pub ours_total_fen: Fen,
     /// Those of ours that were paid, as far as the day's bill goes (a payout paid on another day
     /// is in that day's bill).
     pub ours_paid: usize,
-    pub ours_paid_fen: i64,
+    pub ours_paid_fen: Fen,
     /// Order numbers the bill shows money paid out to, and the net paid (支出 − 收入).
     pub theirs: usize,
-    pub theirs_total_fen: i64,
+    pub theirs_total_fen: Fen,
     pub matched: usize,
     /// How many bills were asked about one by one (our orders the bill does not settle).
     pub queried: usize,
@@ -568,10 +591,10 @@ const PAID_WITHIN_DAYS: i32 = 7;
 const BILLED: &str = "BILLED";
 
 /// Our state of an attempt as WeChat Pay would name it, for comparing.
-fn comparable(ours: &str, theirs: &str) -> bool {
+fn comparable(ours: AttemptState, theirs: &str) -> bool {
     match ours {
-        "success" => theirs == "SUCCESS",
-        "failed" | "rejected" => theirs == "FAIL" || theirs == "CANCELLED",
+        AttemptState::Success => theirs == "SUCCESS",
+        AttemptState::Failed | AttemptState::Rejected => theirs == "FAIL" || theirs == "CANCELLED",
         // Still open here: anything not final there is the same story.
         _ => !matches!(theirs, "SUCCESS" | "FAIL" | "CANCELLED"),
     }
@@ -604,12 +627,12 @@ fn bill_error(day: BusinessDay, e: &BillError) -> Error {
 /// What the day's bill says of one order number.
 #[derive(Debug, Default, Clone, Copy)]
 struct Billed {
-    paid_fen: i64,
-    returned_fen: i64,
+    paid_fen: Fen,
+    returned_fen: Fen,
 }
 
 impl Billed {
-    fn net(self) -> i64 {
+    fn net(self) -> Fen {
         self.paid_fen - self.returned_fen
     }
 }
@@ -620,7 +643,15 @@ type QueryAnswer = Result<Option<Bill>, PayError>;
 /// One of our attempts.
 struct Attempt {
     out_bill_no: String,
+    state: AttemptState,
+    /// Ours, as a difference shows it.
     side: Side,
+}
+
+impl Attempt {
+    fn new(out_bill_no: String, amount_fen: Fen, state: AttemptState) -> Self {
+        Attempt { out_bill_no, state, side: Side { amount_fen, state: state.as_str().to_owned() } }
+    }
 }
 
 /// How an attempt compares, before or after asking WeChat Pay about it.
@@ -631,9 +662,8 @@ enum Judged {
     Differs(Difference),
 }
 
-fn yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02} 元", fen.unsigned_abs() / 100, fen.unsigned_abs() % 100)
+fn yuan(fen: Fen) -> String {
+    format!("{fen} 元")
 }
 
 fn difference(attempt: &Attempt, kind: &str, theirs: Option<Side>, note: String) -> Judged {
@@ -649,13 +679,13 @@ fn difference(attempt: &Attempt, kind: &str, theirs: Option<Side>, note: String)
 /// An attempt against the bill alone: `None` when the bill does not settle it (it has to be
 /// asked about).
 fn judge_by_bill(attempt: &Attempt, billed: Option<Billed>) -> Option<Judged> {
-    let net = billed.map_or(0, Billed::net);
+    let net = billed.map_or(Fen::ZERO, Billed::net);
     let ours = &attempt.side;
     let theirs = Some(Side { amount_fen: net, state: BILLED.to_owned() });
-    if net == 0 {
+    if net == Fen::ZERO {
         return None;
     }
-    if ours.state != "success" {
+    if attempt.state != AttemptState::Success {
         let note = format!("资金账单有此单净支出 {}，本地状态为 {}", yuan(net), ours.state);
         return Some(difference(attempt, "state", theirs, note));
     }
@@ -679,9 +709,9 @@ fn judge_by_query(attempt: &Attempt, day: BusinessDay, answer: QueryAnswer) -> J
             return difference(attempt, "unchecked", None, format!("向微信支付查询此单失败，未能核对：{e}"));
         }
         // WeChat Pay refused the create (no bill was made) and we failed the payout: no money moved.
-        Ok(None) if ours.state == "failed" => return Judged::Matched,
+        Ok(None) if attempt.state == AttemptState::Failed => return Judged::Matched,
         Ok(None) => {
-            let note = if ours.state == "success" {
+            let note = if attempt.state == AttemptState::Success {
                 "本地已成功，但微信支付无此单，资金账单也无此笔支出".to_owned()
             } else {
                 format!("本地为 {}，微信支付无此单", ours.state)
@@ -690,16 +720,13 @@ fn judge_by_query(attempt: &Attempt, day: BusinessDay, answer: QueryAnswer) -> J
         }
         Ok(Some(bill)) => bill,
     };
-    let theirs = Some(Side { amount_fen: bill.transfer_amount.unwrap_or(ours.amount_fen), state: bill.state.clone() });
-    if bill.transfer_amount.is_some_and(|amount| amount != ours.amount_fen) {
-        let note = format!(
-            "金额不符：本地 {}，微信 {}",
-            yuan(ours.amount_fen),
-            yuan(bill.transfer_amount.unwrap_or_default())
-        );
+    let transferred = bill.transfer_amount.map(Fen::new);
+    let theirs = Some(Side { amount_fen: transferred.unwrap_or(ours.amount_fen), state: bill.state.clone() });
+    if transferred.is_some_and(|amount| amount != ours.amount_fen) {
+        let note = format!("金额不符：本地 {}，微信 {}", yuan(ours.amount_fen), yuan(transferred.unwrap_or_default()));
         return difference(attempt, "amount", theirs, note);
     }
-    if ours.state == "success" && bill.state == "SUCCESS" {
+    if attempt.state == AttemptState::Success && bill.state == "SUCCESS" {
         return match bill.update_time.as_deref().and_then(beijing_date) {
             Some(paid) if paid != day.date() => Judged::PaidElsewhere,
             _ => difference(
@@ -710,7 +737,7 @@ fn judge_by_query(attempt: &Attempt, day: BusinessDay, answer: QueryAnswer) -> J
             ),
         };
     }
-    if comparable(&ours.state, &bill.state) {
+    if comparable(attempt.state, &bill.state) {
         return Judged::Matched;
     }
     difference(attempt, "state", theirs, format!("状态不符：本地 {}，微信 {}", ours.state, bill.state))
@@ -718,11 +745,11 @@ fn judge_by_query(attempt: &Attempt, day: BusinessDay, answer: QueryAnswer) -> J
 
 /// Which attempts are asked about first when there are more than one reconciliation may ask:
 /// paid here but not in the bill, then open ones, then failed ones.
-fn query_priority(state: &str) -> u8 {
+fn query_priority(state: AttemptState) -> u8 {
     match state {
-        "success" => 0,
-        "failed" | "rejected" => 2,
-        _ => 1,
+        AttemptState::Success => 0,
+        AttemptState::Failed | AttemptState::Rejected => 2,
+        AttemptState::Pending | AttemptState::Submitted => 1,
     }
 }
 
@@ -755,8 +782,8 @@ pub async fn reconciliation(
         let key = if flow.voucher_no.is_empty() { flow.flow_no.clone() } else { flow.voucher_no.clone() };
         let entry = billed.entry(key).or_default();
         match flow.direction {
-            Direction::Expense => entry.paid_fen += flow.amount_fen,
-            Direction::Income => entry.returned_fen += flow.amount_fen,
+            Direction::Expense => entry.paid_fen += Fen::new(flow.amount_fen),
+            Direction::Income => entry.returned_fen += Fen::new(flow.amount_fen),
         }
     }
     let numbers: Vec<&str> = billed.keys().map(String::as_str).collect();
@@ -774,10 +801,8 @@ pub async fn reconciliation(
         .await
         .db("failed to load the day's payouts")?;
     drop(client);
-    let attempts: Vec<Attempt> = rows
-        .iter()
-        .map(|r| Attempt { out_bill_no: r.get(0), side: Side { amount_fen: r.get(1), state: r.get(2) } })
-        .collect();
+    let attempts: Vec<Attempt> =
+        rows.iter().map(|r| Attempt::new(r.get("out_bill_no"), r.get("amount_fen"), r.get("state"))).collect();
 
     let mut judged: Vec<(usize, Judged)> = Vec::with_capacity(attempts.len());
     let mut to_ask: Vec<usize> = Vec::new();
@@ -787,7 +812,7 @@ pub async fn reconciliation(
             None => to_ask.push(i),
         }
     }
-    to_ask.sort_by_key(|&i| (query_priority(&attempts[i].side.state), i));
+    to_ask.sort_by_key(|&i| (query_priority(attempts[i].state), i));
     let beyond = to_ask.split_off(to_ask.len().min(RECONCILIATION_QUERIES));
     let started = Instant::now();
     let answers: Vec<(usize, Option<QueryAnswer>)> = futures::stream::iter(to_ask)
@@ -831,10 +856,10 @@ pub async fn reconciliation(
 
     let mut differences = Vec::new();
     let mut matched = 0;
-    let (mut ours_paid, mut ours_paid_fen) = (0, 0);
+    let (mut ours_paid, mut ours_paid_fen) = (0, Fen::ZERO);
     for (i, judgement) in judged {
         let side = &attempts[i].side;
-        let paid_here = side.state == "success" && !matches!(judgement, Judged::PaidElsewhere);
+        let paid_here = attempts[i].state == AttemptState::Success && !matches!(judgement, Judged::PaidElsewhere);
         if paid_here {
             ours_paid += 1;
             ours_paid_fen += side.amount_fen;
@@ -848,7 +873,7 @@ pub async fn reconciliation(
     // ours (a top-up of the account) is no difference; the summary counts it.
     let ours: HashSet<&str> = attempts.iter().map(|a| a.out_bill_no.as_str()).collect();
     for (no, b) in &billed {
-        if b.net() > 0 && !ours.contains(no.as_str()) {
+        if b.net() > Fen::ZERO && !ours.contains(no.as_str()) {
             differences.push(Difference {
                 out_bill_no: no.clone(),
                 kind: "missing_here".into(),
@@ -859,7 +884,7 @@ pub async fn reconciliation(
         }
     }
     differences.sort_by(|a, b| a.out_bill_no.cmp(&b.out_bill_no).then_with(|| a.kind.cmp(&b.kind)));
-    let paid_out: Vec<i64> = billed.values().map(|b| b.net()).filter(|&net| net > 0).collect();
+    let paid_out: Vec<Fen> = billed.values().map(|b| b.net()).filter(|&net| net > Fen::ZERO).collect();
     let report = Reconciliation {
         day: day.to_string(),
         ours: attempts.len(),
@@ -895,14 +920,23 @@ mod tests {
         assert_eq!(failure_reason("FAIL", Some("NAME_NOT_CORRECT")), "实名信息与微信实名不一致");
         assert!(failure_reason("CANCELLED", None).contains("确认收款"));
         assert!(failure_reason("FAIL", Some("SOMETHING_NEW")).contains("SOMETHING_NEW"));
-        assert!(comparable("success", "SUCCESS"));
-        assert!(!comparable("success", "FAIL"));
-        assert!(comparable("waiting_user", "WAIT_USER_CONFIRM"));
-        assert!(!comparable("submitted", "SUCCESS"));
+        assert!(comparable(AttemptState::Success, "SUCCESS"));
+        assert!(!comparable(AttemptState::Success, "FAIL"));
+        // An attempt waiting for its user is still submitted here.
+        assert!(comparable(AttemptState::Submitted, "WAIT_USER_CONFIRM"));
+        assert!(!comparable(AttemptState::Submitted, "SUCCESS"));
+    }
+
+    #[test]
+    fn the_payout_message_is_the_same_json_both_ways() {
+        let message = PayoutMessage { withdrawal_id: WithdrawalId::new(42), attempt: 2 };
+        assert_eq!(message.body(), serde_json::json!({ "withdrawal_id": 42, "attempt": 2 }));
+        assert_eq!(serde_json::from_str::<PayoutMessage>(r#"{"attempt": 2, "withdrawal_id": 42}"#).unwrap(), message);
+        assert!(serde_json::from_str::<PayoutMessage>(r#"{"withdrawal_id": "42", "attempt": 2}"#).is_err());
     }
 
     fn attempt(state: &str, amount_fen: i64) -> Attempt {
-        Attempt { out_bill_no: "GW1A1".into(), side: Side { amount_fen, state: state.into() } }
+        Attempt::new("GW1A1".into(), Fen::new(amount_fen), state.parse().unwrap())
     }
 
     fn kind(judged: &Judged) -> &str {
@@ -914,7 +948,7 @@ mod tests {
     }
 
     fn billed(paid_fen: i64, returned_fen: i64) -> Option<Billed> {
-        Some(Billed { paid_fen, returned_fen })
+        Some(Billed { paid_fen: Fen::new(paid_fen), returned_fen: Fen::new(returned_fen) })
     }
 
     #[test]

@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::context::Ctx;
-use crate::db::{QueryContext, violated_constraint};
+use crate::db::{QueryContext, constraint, violated_constraint};
 use crate::error::{Code, Error, Result, Unexpected};
+use crate::ids::UserId;
 use crate::partners::sms::SmsError;
 use crate::sensitive_words;
 use crate::settings::{self, SmsSettings};
@@ -230,16 +231,16 @@ if tries >= max then redis.call('DEL', KEYS[1]) end
 return {1, math.max(max - tries, 0)}
 ";
 
-fn code_key(ctx: &Ctx, user_id: i64, phone: &Phone) -> Result<String> {
+fn code_key(ctx: &Ctx, user_id: UserId, phone: &Phone) -> Result<String> {
     Ok(ctx.cache()?.key(format!("GPET:SMS_CODE:{user_id}:{}", phone.digest())))
 }
 
-fn code_hash(user_id: i64, phone: &Phone, code: &str) -> String {
+fn code_hash(user_id: UserId, phone: &Phone, code: &str) -> String {
     hex::encode(Sha256::digest(format!("{user_id}:{}:{code}", phone.0).as_bytes()))
 }
 
 /// A user's phone, if bound; and whether `phone` belongs to someone else.
-async fn phone_state(client: &impl GenericClient, user_id: i64, phone: &Phone) -> Result<(bool, bool)> {
+async fn phone_state(client: &impl GenericClient, user_id: UserId, phone: &Phone) -> Result<(bool, bool)> {
     let row = client
         .query_one(
             "SELECT (SELECT phone IS NOT NULL FROM users WHERE id = $1) AS has_phone,
@@ -261,10 +262,10 @@ fn phone_taken() -> Error {
 
 /// Sends a code to a phone the user wants to bind, for a request from `client_ip` (requests
 /// whose address is unknown share one count).
-#[tracing::instrument(skip_all, fields(user_id = user_id))]
+#[tracing::instrument(skip_all, fields(user_id = user_id.get()))]
 pub async fn send_code(
     ctx: &Ctx,
-    user_id: i64,
+    user_id: UserId,
     client_ip: Option<std::net::IpAddr>,
     request: CodeRequest,
 ) -> Result<CodeSent> {
@@ -349,8 +350,8 @@ pub async fn send_code(
 
 /// Binds a phone with the code sent to it. The unique constraint on users.phone decides
 /// between two users binding the same phone at once.
-#[tracing::instrument(skip_all, fields(user_id = user_id))]
-pub async fn bind_phone(ctx: &Ctx, user_id: i64, binding: PhoneBinding) -> Result<Profile> {
+#[tracing::instrument(skip_all, fields(user_id = user_id.get()))]
+pub async fn bind_phone(ctx: &Ctx, user_id: UserId, binding: PhoneBinding) -> Result<Profile> {
     let phone = Phone::parse(&binding.phone)?;
     let code = parse_code(&binding.code)?;
     let client = ctx.db()?.client().await?;
@@ -379,7 +380,7 @@ pub async fn bind_phone(ctx: &Ctx, user_id: i64, binding: PhoneBinding) -> Resul
         )
         .await
         .map_err(|e| match violated_constraint(&e) {
-            Some("users_phone_key") => phone_taken(),
+            Some(constraint::USERS_PHONE_UNIQUE) => phone_taken(),
             _ => Error::Unexpected(anyhow::Error::new(e).context("failed to bind a phone")),
         })?;
     if updated == 0 {
@@ -390,8 +391,8 @@ pub async fn bind_phone(ctx: &Ctx, user_id: i64, binding: PhoneBinding) -> Resul
 }
 
 /// Records a user's identity; the ID number is kept masked only. A phone comes first.
-#[tracing::instrument(skip_all, fields(user_id = user_id))]
-pub async fn verify_identity(ctx: &Ctx, user_id: i64, claim: IdentityClaim) -> Result<Profile> {
+#[tracing::instrument(skip_all, fields(user_id = user_id.get()))]
+pub async fn verify_identity(ctx: &Ctx, user_id: UserId, claim: IdentityClaim) -> Result<Profile> {
     let name = RealName::parse(&claim.name)?;
     let id_number = IdNumber::parse(&claim.id_number, ctx.clock.today().date())?;
     let client = ctx.db()?.client().await?;

@@ -9,8 +9,9 @@ use serde::Serialize;
 use tokio_postgres::Transaction;
 
 use crate::context::Ctx;
-use crate::db::{QueryContext, violated_constraint};
+use crate::db::{QueryContext, constraint, violated_constraint};
 use crate::error::{Error, Result};
+use crate::ids::UserId;
 use crate::short_links;
 use crate::users::{InviteCode, Person};
 
@@ -36,12 +37,12 @@ pub async fn bind(tx: &mut Transaction<'_>, user_id: i64, invite: &InviteCode) -
              FROM users m
              WHERE u.id = $1 AND m.invite_code = $2 AND u.master_id IS NULL
                AND m.id <> u.id AND NOT m.snapshot AND NOT u.snapshot
-             RETURNING m.id",
+             RETURNING m.id AS master_id",
             &[&user_id, &invite.as_str()],
         )
         .await;
     let outcome = match bound {
-        Ok(Some(row)) => Binding::Bound { master_id: row.get(0) },
+        Ok(Some(row)) => Binding::Bound { master_id: row.get("master_id") },
         Ok(None) => {
             let owner = savepoint
                 .query_opt("SELECT id, snapshot FROM users WHERE invite_code = $1", &[&invite.as_str()])
@@ -49,13 +50,15 @@ pub async fn bind(tx: &mut Transaction<'_>, user_id: i64, invite: &InviteCode) -
                 .db("failed to find an invite code")?;
             match owner {
                 None => Binding::UnknownCode,
-                Some(row) if row.get::<_, i64>(0) == user_id => Binding::NotBound("one's own invite code"),
-                Some(row) if row.get::<_, bool>(1) => Binding::NotBound("the master is a snapshot user"),
+                Some(row) if row.get::<_, i64>("id") == user_id => Binding::NotBound("one's own invite code"),
+                Some(row) if row.get::<_, bool>("snapshot") => Binding::NotBound("the master is a snapshot user"),
                 Some(_) => Binding::NotBound("this user cannot be bound"),
             }
         }
         Err(e) => match violated_constraint(&e) {
-            Some(name) if name.starts_with("users_binding_") || name == "users_not_own_master" => {
+            Some(name)
+                if name.starts_with(constraint::USERS_BINDING_PREFIX) || name == constraint::USERS_NOT_OWN_MASTER =>
+            {
                 savepoint.rollback().await.db("failed to roll back a savepoint")?;
                 tracing::info!(constraint = name, "invite binding refused by the database");
                 return Ok(Binding::NotBound("refused by the referral rules"));
@@ -102,7 +105,7 @@ pub struct Referral {
 /// Apprentices shown on a page at most; the counts are exact.
 const APPRENTICES_SHOWN: i64 = 500;
 
-async fn masters(client: &impl GenericClient, user_id: i64) -> Result<(Option<Person>, Option<Person>)> {
+async fn masters(client: &impl GenericClient, user_id: UserId) -> Result<(Option<Person>, Option<Person>)> {
     let rows = client
         .query(
             "SELECT p.id, p.nickname, p.avatar_url, p.id = u.master_id AS is_master
@@ -121,23 +124,23 @@ async fn masters(client: &impl GenericClient, user_id: i64) -> Result<(Option<Pe
     Ok((person(true), person(false)))
 }
 
-async fn grand_apprentices(client: &impl GenericClient, user_id: i64) -> Result<i64> {
+async fn grand_apprentices(client: &impl GenericClient, user_id: UserId) -> Result<i64> {
     client
-        .query_one("SELECT count(*) FROM users WHERE grand_master_id = $1", &[&user_id])
+        .query_one("SELECT count(*) AS grand_apprentices FROM users WHERE grand_master_id = $1", &[&user_id])
         .await
         .db("failed to count grand-apprentices")
-        .map(|r| r.get(0))
+        .map(|r| r.get("grand_apprentices"))
 }
 
-#[tracing::instrument(skip_all, fields(user_id = user_id))]
-pub async fn referral(ctx: &Ctx, user_id: i64) -> Result<Referral> {
+#[tracing::instrument(skip_all, fields(user_id = user_id.get()))]
+pub async fn referral(ctx: &Ctx, user_id: UserId) -> Result<Referral> {
     let client = ctx.db()?.client().await?;
     let invite_code: String = client
         .query_opt("SELECT invite_code FROM users WHERE id = $1", &[&user_id])
         .await
         .db("failed to load an invite code")?
         .ok_or_else(|| Error::not_found("用户不存在"))?
-        .get(0);
+        .get("invite_code");
     let invite_url = short_links::invite_link(ctx, &client, user_id, &invite_code).await?;
     let (master, grand_master) = masters(&client, user_id).await?;
     let apprentices = client
@@ -164,8 +167,10 @@ pub async fn referral(ctx: &Ctx, user_id: i64) -> Result<Referral> {
         .collect();
     let sums = client
         .query_one(
-            "SELECT coalesce(sum(amount_fen) FILTER (WHERE kind IN ('master_commission', 'master_ad_commission')), 0)::bigint,
+            "SELECT coalesce(sum(amount_fen) FILTER (WHERE kind IN ('master_commission', 'master_ad_commission')), 0)::bigint
+                        AS total_contributed_fen,
                     coalesce(sum(amount_fen) FILTER (WHERE kind IN ('grand_master_commission', 'grand_master_ad_commission')), 0)::bigint
+                        AS grand_contributed_fen
              FROM ledger_entries WHERE account_id = (SELECT id FROM accounts WHERE user_id = $1 AND kind = 'available')",
             &[&user_id],
         )
@@ -178,8 +183,8 @@ pub async fn referral(ctx: &Ctx, user_id: i64) -> Result<Referral> {
         grand_master,
         apprentices,
         grand_apprentices: grand_apprentices(&client, user_id).await?,
-        total_contributed_fen: sums.get(0),
-        grand_contributed_fen: sums.get(1),
+        total_contributed_fen: sums.get("total_contributed_fen"),
+        grand_contributed_fen: sums.get("grand_contributed_fen"),
     })
 }
 
@@ -201,7 +206,7 @@ pub struct ReferralTree {
     pub grand_apprentices: i64,
 }
 
-pub async fn tree(client: &impl GenericClient, user_id: i64) -> Result<ReferralTree> {
+pub async fn tree(client: &impl GenericClient, user_id: UserId) -> Result<ReferralTree> {
     let (master, grand_master) = masters(client, user_id).await?;
     let apprentices = client
         .query(
@@ -225,10 +230,10 @@ pub async fn tree(client: &impl GenericClient, user_id: i64) -> Result<ReferralT
 }
 
 /// How many apprentices a user has.
-pub async fn apprentice_count(client: &impl GenericClient, user_id: i64) -> Result<i64> {
+pub async fn apprentice_count(client: &impl GenericClient, user_id: UserId) -> Result<i64> {
     client
-        .query_one("SELECT count(*) FROM users WHERE master_id = $1", &[&user_id])
+        .query_one("SELECT count(*) AS apprentices FROM users WHERE master_id = $1", &[&user_id])
         .await
         .db("failed to count apprentices")
-        .map(|r| r.get(0))
+        .map(|r| r.get("apprentices"))
 }

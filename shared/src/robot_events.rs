@@ -149,7 +149,7 @@ async fn robot_directory(ctx: &Ctx, client: &impl GenericClient, force: bool) ->
         return Ok(map.clone());
     }
     let rows = client.query("SELECT wxid, id FROM robots", &[]).await.db("failed to load the robots")?;
-    let map: Directory = Arc::new(rows.iter().map(|r| (r.get(0), r.get(1))).collect());
+    let map: Directory = Arc::new(rows.iter().map(|r| (r.get("wxid"), r.get("id"))).collect());
     *ctx.robot_ids.0.lock().expect("robot directory lock") = Some((Instant::now(), map.clone()));
     Ok(map)
 }
@@ -289,12 +289,14 @@ pub async fn ingest(ctx: &Ctx, chat: &[(&str, RobotEvent)]) -> Result<Vec<String
         .into_iter()
         .collect();
     let lookup = client
-        .prepare_cached("SELECT group_wxid, id, state = 'active', robot_id FROM groups WHERE group_wxid = ANY($1)")
+        .prepare_cached(
+            "SELECT group_wxid, id, state = 'active' AS active, robot_id FROM groups WHERE group_wxid = ANY($1)",
+        )
         .await
         .db("failed to look up the groups")?;
     let rows = client.query(&lookup, &[&group_wxids]).await.db("failed to look up the groups")?;
     let groups: HashMap<String, (i64, bool, i64)> =
-        rows.iter().map(|r| (r.get(0), (r.get(1), r.get(2), r.get(3)))).collect();
+        rows.iter().map(|r| (r.get("group_wxid"), (r.get("id"), r.get("active"), r.get("robot_id")))).collect();
 
     let mut failed = Vec::new();
     let (mut ids, mut days, mut msg_ids, mut senders) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -380,7 +382,7 @@ pub async fn count(
         .query(&statement, &[&group_ids, &days, &msg_ids, &senders, &want_fresh])
         .await
         .db("failed to count group messages")?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    Ok(rows.iter().map(|r| (r.get("group_id"), r.get("msg_id"))).collect())
 }
 
 /// The keyword replies due for these texts: a group's own keyword first, then the owner's
@@ -408,9 +410,9 @@ async fn keyword_replies<'a>(
     // (group, keyword) → (reply, own keyword?, group wxid)
     let mut table: HashMap<(i64, String), (String, bool, String)> = HashMap::new();
     for r in &rows {
-        let key = (r.get::<_, i64>(0), r.get::<_, String>(2));
-        let own: bool = r.get(4);
-        let entry = (r.get::<_, String>(3), own, r.get::<_, String>(1));
+        let key = (r.get::<_, i64>("id"), r.get::<_, String>("keyword"));
+        let own: bool = r.get("own");
+        let entry = (r.get::<_, String>("reply"), own, r.get::<_, String>("group_wxid"));
         match table.get(&key) {
             Some((_, true, _)) if !own => {}
             _ => {
@@ -461,143 +463,164 @@ async fn robot_id(ctx: &Ctx, client: &impl GenericClient, wxid: &str) -> Result<
 /// Applies one event other than a group message. A wait on the platform is cut when the
 /// deadline says stop (nothing is written before it: the event comes back whole).
 async fn apply(ctx: &Ctx, event: &RobotEvent, deadline: Deadline) -> Result<()> {
-    let mut client = ctx.db()?.client().await?;
+    let client = ctx.db()?.client().await?;
     let robot_id = robot_id(ctx, &client, &event.robot_wxid).await?;
-    let at = event.at.with_timezone(&Utc);
+    let mut this = Applying { ctx, event, client, robot_id, at: event.at.with_timezone(&Utc) };
     match &event.kind {
-        Kind::FriendAdded { user_wxid, text: said } | Kind::PrivateMessage { user_wxid, text: said } => {
-            let tx = client.transaction().await.db("failed to begin")?;
-            if !first_time(&tx, &event.id).await? {
-                return Ok(());
-            }
-            let paired = robots::pair(&tx, robot_id, user_wxid, said, ctx.clock.now()).await?;
-            tx.commit().await.db("failed to commit the pairing")?;
-            let settings: GroupSettings = settings::load(&client).await?;
-            let reply = match (paired, &event.kind) {
-                (Some(_), _) => {
-                    format!("配对成功！现在把我拉进你的群吧（群成员不少于 {} 人，你须是群主）。", settings.min_members)
-                }
-                (None, Kind::FriendAdded { .. }) => {
-                    "你好！请把你在 gpet 领取机器人时看到的 6 位配对码发给我。".to_owned()
-                }
-                (None, _) => settings.customer_service_reply.clone(),
-            };
-            send_reply(ctx, &event.robot_wxid, To::User(user_wxid), text(reply)).await;
-            Ok(())
+        Kind::FriendAdded { user_wxid, text } | Kind::PrivateMessage { user_wxid, text } => {
+            this.pairing(user_wxid, text).await
         }
         Kind::JoinedGroup { group_wxid, group_name, inviter_wxid, member_count } => {
-            if client
-                .query_opt("SELECT 1 FROM robot_events_done WHERE event_id = $1", &[&event.id])
-                .await
-                .db("failed to check the event")?
-                .is_some()
-            {
-                return Ok(());
-            }
-            let owner = client
-                .query_opt(
-                    "SELECT o.user_id, u.frozen FROM owner_wxids o JOIN users u ON u.id = o.user_id WHERE o.wxid = $1",
-                    &[&inviter_wxid],
-                )
-                .await
-                .db("failed to find the inviter")?;
-            // A join before its pairing: retried until the pairing arrives (or dead-lettered).
-            let Some(owner) = owner else {
-                return Err(Error::not_found("邀请人尚未配对"));
-            };
-            let (owner_id, frozen): (i64, bool) = (owner.get(0), owner.get(1));
-            let members = tokio::time::timeout(deadline.left(), ctx.robot()?.members(&event.robot_wxid, group_wxid))
-                .await
-                .map_err(|_| Error::rejected(Code::GroupMemberInfoFailed, "获取群成员超时：下次投递再试"))?
-                .map_err(|e| Error::rejected(Code::GroupMemberInfoFailed, format!("获取群成员失败：{e}")))?;
-            let settings: GroupSettings = settings::load(&client).await?;
-            let size = members.member_count.max(*member_count);
-            let refusal = if frozen {
-                Some("群主账号已冻结".to_owned())
-            } else if !members.is_owner(inviter_wxid) {
-                Some("邀请人不是群主，只有群主拉机器人进群才能激活".to_owned())
-            } else if size < settings.min_members as i32 {
-                Some(format!("群成员不足 {} 人（现有 {size} 人）", settings.min_members))
-            } else {
-                None
-            };
-            let tx = client.transaction().await.db("failed to begin")?;
-            if !first_time(&tx, &event.id).await? {
-                return Ok(());
-            }
-            let (state, exited_at) = match &refusal {
-                None => ("active", None),
-                Some(_) => ("refused", Some(at)),
-            };
-            let row = tx
-                .query_opt(
-                    "INSERT INTO groups (group_wxid, name, robot_id, owner_id, state, state_at, member_count, member_count_at,
-                                         joined_at, exited_at, exit_reason)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $6, $8, $9)
-                     ON CONFLICT (group_wxid) DO UPDATE SET name = EXCLUDED.name, robot_id = EXCLUDED.robot_id,
-                         owner_id = EXCLUDED.owner_id, state = EXCLUDED.state, state_at = EXCLUDED.state_at,
-                         member_count = EXCLUDED.member_count, member_count_at = EXCLUDED.member_count_at,
-                         joined_at = EXCLUDED.joined_at, exited_at = EXCLUDED.exited_at, exit_reason = EXCLUDED.exit_reason,
-                         stars = 0, rated_day = NULL
-                     WHERE groups.state_at < EXCLUDED.state_at
-                     RETURNING id",
-                    &[group_wxid, group_name, &robot_id, &owner_id, &state, &at, &size, &exited_at, &refusal],
-                )
-                .await
-                .db("failed to store the group")?;
-            tx.commit().await.db("failed to commit the join")?;
-            if row.is_none() {
-                return Ok(()); // a later event about this group was applied first
-            }
-            match refusal {
-                None => robots::count_activation(ctx, robot_id).await,
-                Some(reason) => {
-                    let say = format!("抱歉，本群暂不能开通：{reason}。机器人将退出本群。");
-                    send_reply(ctx, &event.robot_wxid, To::Group(group_wxid), text(say)).await;
-                    groups::leave(ctx, &event.robot_wxid, group_wxid).await;
-                    Ok(())
-                }
-            }
+            this.joined_group(group_wxid, group_name, inviter_wxid, *member_count, deadline).await
         }
-        Kind::LeftGroup { group_wxid, reason } => {
-            let tx = client.transaction().await.db("failed to begin")?;
-            let known = tx
-                .query_opt("SELECT 1 FROM groups WHERE group_wxid = $1", &[group_wxid])
-                .await
-                .db("failed to find the group")?;
-            if known.is_none() {
-                return Err(Error::not_found("未知的群"));
+        Kind::LeftGroup { group_wxid, reason } => this.left_group(group_wxid, *reason).await,
+        Kind::MemberCount { group_wxid, member_count } => this.member_count(group_wxid, *member_count).await,
+        Kind::GroupMessage { .. } => unreachable!("group messages take the batch path"),
+    }
+}
+
+/// An event other than a group message being applied, with its robot known.
+struct Applying<'a> {
+    ctx: &'a Ctx,
+    event: &'a RobotEvent,
+    client: crate::db::Client,
+    robot_id: i64,
+    at: DateTime<Utc>,
+}
+
+impl Applying<'_> {
+    /// A friend added or a private message: a pairing code pairs the user with the robot; the
+    /// robot answers either way.
+    async fn pairing(&mut self, user_wxid: &str, said: &str) -> Result<()> {
+        let (ctx, event) = (self.ctx, self.event);
+        let tx = self.client.transaction().await.db("failed to begin")?;
+        if !first_time(&tx, &event.id).await? {
+            return Ok(());
+        }
+        let paired = robots::pair(&tx, self.robot_id, user_wxid, said, ctx.clock.now()).await?;
+        tx.commit().await.db("failed to commit the pairing")?;
+        let settings: GroupSettings = settings::load(&self.client).await?;
+        let reply = match (paired, &event.kind) {
+            (Some(_), _) => {
+                format!("配对成功！现在把我拉进你的群吧（群成员不少于 {} 人，你须是群主）。", settings.min_members)
             }
-            if !first_time(&tx, &event.id).await? {
-                return Ok(());
-            }
-            let why = match reason {
-                LeftReason::Removed => groups::REASON_REMOVED,
-                LeftReason::Quit => groups::REASON_QUIT,
-            };
-            tx.execute(
-                "UPDATE groups SET state = 'left', exit_reason = $2, exited_at = $3, state_at = $3
-                 WHERE group_wxid = $1 AND state = 'active' AND state_at < $3",
-                &[group_wxid, &why, &at],
+            (None, Kind::FriendAdded { .. }) => "你好！请把你在 gpet 领取机器人时看到的 6 位配对码发给我。".to_owned(),
+            (None, _) => settings.customer_service_reply.clone(),
+        };
+        send_reply(ctx, &event.robot_wxid, To::User(user_wxid), text(reply)).await;
+        Ok(())
+    }
+
+    /// The robot pulled into a group: activated or refused by the rules of [`groups::Join`]; a
+    /// refused group is told why and left.
+    async fn joined_group(
+        &mut self,
+        group_wxid: &str,
+        name: &str,
+        inviter_wxid: &str,
+        member_count: i32,
+        deadline: Deadline,
+    ) -> Result<()> {
+        let (ctx, event) = (self.ctx, self.event);
+        if self
+            .client
+            .query_opt("SELECT 1 FROM robot_events_done WHERE event_id = $1", &[&event.id])
+            .await
+            .db("failed to check the event")?
+            .is_some()
+        {
+            return Ok(());
+        }
+        let owner = self
+            .client
+            .query_opt(
+                "SELECT o.user_id, u.frozen FROM owner_wxids o JOIN users u ON u.id = o.user_id WHERE o.wxid = $1",
+                &[&inviter_wxid],
             )
             .await
-            .db("failed to mark the group left")?;
-            tx.commit().await.db("failed to commit the exit")
+            .db("failed to find the inviter")?;
+        // A join before its pairing: retried until the pairing arrives (or dead-lettered).
+        let Some(owner) = owner else {
+            return Err(Error::not_found("邀请人尚未配对"));
+        };
+        let members = tokio::time::timeout(deadline.left(), ctx.robot()?.members(&event.robot_wxid, group_wxid))
+            .await
+            .map_err(|_| Error::rejected(Code::GroupMemberInfoFailed, "获取群成员超时：下次投递再试"))?
+            .map_err(|e| Error::rejected(Code::GroupMemberInfoFailed, format!("获取群成员失败：{e}")))?;
+        let settings: GroupSettings = settings::load(&self.client).await?;
+        let join = groups::Join {
+            group_wxid,
+            name,
+            robot_id: self.robot_id,
+            owner_id: owner.get("user_id"),
+            owner_frozen: owner.get("frozen"),
+            by_group_owner: members.is_owner(inviter_wxid),
+            member_count: members.member_count.max(member_count),
+            at: self.at,
+        };
+        let refusal = join.refusal(&settings);
+        let tx = self.client.transaction().await.db("failed to begin")?;
+        if !first_time(&tx, &event.id).await? {
+            return Ok(());
         }
-        Kind::MemberCount { group_wxid, member_count } => {
-            let updated = client
-                .query_opt(
-                    "UPDATE groups SET member_count = CASE WHEN member_count_at IS NULL OR member_count_at < $3 THEN $2
-                         ELSE member_count END,
-                         member_count_at = GREATEST(member_count_at, $3)
-                     WHERE group_wxid = $1 RETURNING id",
-                    &[group_wxid, &member_count.max(&0), &at],
-                )
-                .await
-                .db("failed to update the member count")?;
-            updated.map(|_| ()).ok_or_else(|| Error::not_found("未知的群"))
+        let recorded = groups::record_join(&tx, &join, refusal.as_deref()).await?;
+        tx.commit().await.db("failed to commit the join")?;
+        if !recorded {
+            return Ok(()); // a later event about this group was applied first
         }
-        Kind::GroupMessage { .. } => unreachable!("group messages take the batch path"),
+        match refusal {
+            None => robots::count_activation(ctx, self.robot_id).await,
+            Some(reason) => {
+                let say = format!("抱歉，本群暂不能开通：{reason}。机器人将退出本群。");
+                send_reply(ctx, &event.robot_wxid, To::Group(group_wxid), text(say)).await;
+                groups::leave(ctx, &event.robot_wxid, group_wxid).await;
+                Ok(())
+            }
+        }
+    }
+
+    /// The robot removed from a group, or gone: the group is left, unless a later join was
+    /// applied first.
+    async fn left_group(&mut self, group_wxid: &str, reason: LeftReason) -> Result<()> {
+        let tx = self.client.transaction().await.db("failed to begin")?;
+        let known = tx
+            .query_opt("SELECT 1 FROM groups WHERE group_wxid = $1", &[&group_wxid])
+            .await
+            .db("failed to find the group")?;
+        if known.is_none() {
+            return Err(Error::not_found("未知的群"));
+        }
+        if !first_time(&tx, &self.event.id).await? {
+            return Ok(());
+        }
+        let why = match reason {
+            LeftReason::Removed => groups::REASON_REMOVED,
+            LeftReason::Quit => groups::REASON_QUIT,
+        };
+        tx.execute(
+            "UPDATE groups SET state = 'left', exit_reason = $2, exited_at = $3, state_at = $3
+             WHERE group_wxid = $1 AND state = 'active' AND state_at < $3",
+            &[&group_wxid, &why, &self.at],
+        )
+        .await
+        .db("failed to mark the group left")?;
+        tx.commit().await.db("failed to commit the exit")
+    }
+
+    /// A group's member count, unless a later count was applied first.
+    async fn member_count(&mut self, group_wxid: &str, member_count: i32) -> Result<()> {
+        let updated = self
+            .client
+            .query_opt(
+                "UPDATE groups SET member_count = CASE WHEN member_count_at IS NULL OR member_count_at < $3 THEN $2
+                     ELSE member_count END,
+                     member_count_at = GREATEST(member_count_at, $3)
+                 WHERE group_wxid = $1 RETURNING id",
+                &[&group_wxid, &member_count.max(0), &self.at],
+            )
+            .await
+            .db("failed to update the member count")?;
+        updated.map(|_| ()).ok_or_else(|| Error::not_found("未知的群"))
     }
 }
 

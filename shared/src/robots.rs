@@ -16,6 +16,7 @@ use crate::clock::BusinessDay;
 use crate::context::Ctx;
 use crate::db::QueryContext;
 use crate::error::{Code, Error, Result, Unexpected};
+use crate::ids::UserId;
 use crate::operators::{self, ConsolePrincipal};
 use crate::paging::{Page, PageRequest, like_escape};
 use crate::settings::{self, DistributionSettings};
@@ -136,10 +137,10 @@ pub async fn list(ctx: &Ctx, q: Option<&str>, page: PageRequest) -> Result<Page<
     let pattern = q.map(|q| format!("%{}%", like_escape(q)));
     let filter = "($1::text IS NULL OR r.wxid ILIKE $1 OR r.nickname ILIKE $1 OR r.platform_id ILIKE $1)";
     let total: i64 = client
-        .query_one(&format!("SELECT count(*) FROM robots r WHERE {filter}"), &[&pattern])
+        .query_one(&format!("SELECT count(*) AS total FROM robots r WHERE {filter}"), &[&pattern])
         .await
         .db("failed to count robots")?
-        .get(0);
+        .get("total");
     let rows = client
         .query(
             &format!("SELECT {ROBOT_COLUMNS} FROM robots r WHERE {filter} ORDER BY r.id LIMIT $2 OFFSET $3"),
@@ -242,7 +243,7 @@ pub async fn create(ctx: &Ctx, by: &ConsolePrincipal, new: NewRobot) -> Result<R
         .await
         .db("failed to register the robot")?;
     let id: i64 = match row {
-        Some(row) => row.get(0),
+        Some(row) => row.get("id"),
         None => return Err(Error::rejected(Code::CreateFailed, "平台 ID 或微信号已被其他机器人使用").with_status(409)),
     };
     tx.execute(
@@ -319,7 +320,7 @@ pub async fn take_snapshot(ctx: &Ctx, client: &impl GenericClient, day: Business
     // "_" keeps the hash present on a day without robots, so the snapshot is not taken again.
     pipe.hset(&key, "_", 0).ignore();
     for row in &rows {
-        pipe.hset(&key, row.get::<_, i64>(0), row.get::<_, i32>(1)).ignore();
+        pipe.hset(&key, row.get::<_, i64>("robot_id"), row.get::<_, i32>("free_places")).ignore();
     }
     pipe.expire(&key, COUNTER_SECS).ignore();
     let mut redis = ctx.cache()?.conn();
@@ -369,8 +370,8 @@ pub async fn use_by_day(ctx: &Ctx, from: BusinessDay, to: BusinessDay) -> Result
         .client()
         .await?
         .query(
-            "SELECT day, sum(free_places)::bigint, coalesce(sum(distributed), 0)::bigint, coalesce(sum(displayed), 0)::bigint,
-                    coalesce(sum(activated), 0)::bigint
+            "SELECT day, sum(free_places)::bigint AS snapshot_free, coalesce(sum(distributed), 0)::bigint AS distributed,
+                    coalesce(sum(displayed), 0)::bigint AS displayed, coalesce(sum(activated), 0)::bigint AS activated
              FROM robot_snapshots WHERE day BETWEEN $1 AND $2 GROUP BY day",
             &[&from.date(), &to.date()],
         )
@@ -380,8 +381,13 @@ pub async fn use_by_day(ctx: &Ctx, from: BusinessDay, to: BusinessDay) -> Result
         .iter()
         .map(|r| {
             (
-                BusinessDay::from_date(r.get(0)),
-                RobotUse { snapshot_free: r.get(1), distributed: r.get(2), displayed: r.get(3), activated: r.get(4) },
+                BusinessDay::from_date(r.get("day")),
+                RobotUse {
+                    snapshot_free: r.get("snapshot_free"),
+                    distributed: r.get("distributed"),
+                    displayed: r.get("displayed"),
+                    activated: r.get("activated"),
+                },
             )
         })
         .collect();
@@ -487,7 +493,7 @@ async fn pick(ctx: &Ctx, strategy: &DistributionSettings) -> Result<Option<Vec<i
 
 /// `POST /api/robots/assign`: robots offered to this owner, each with a pairing code.
 #[tracing::instrument(skip_all, fields(user_id))]
-pub async fn assign(ctx: &Ctx, user_id: i64) -> Result<Offers> {
+pub async fn assign(ctx: &Ctx, user_id: UserId) -> Result<Offers> {
     let client = ctx.db()?.client().await?;
     let user = client
         .query_one("SELECT frozen, snapshot, phone IS NOT NULL AS has_phone FROM users WHERE id = $1", &[&user_id])
@@ -526,7 +532,7 @@ fn new_pairing_code() -> String {
 }
 
 /// The robot's card with this owner's live pairing code for it (made once a day per robot).
-async fn offer(ctx: &Ctx, client: &impl GenericClient, user_id: i64, robot_id: i64) -> Result<Offer> {
+async fn offer(ctx: &Ctx, client: &impl GenericClient, user_id: UserId, robot_id: i64) -> Result<Offer> {
     let robot = client
         .query_one("SELECT wxid, nickname, qr_code_url FROM robots WHERE id = $1", &[&robot_id])
         .await
@@ -541,7 +547,7 @@ async fn offer(ctx: &Ctx, client: &impl GenericClient, user_id: i64, robot_id: i
         .await
         .db("failed to load the pairing code")?;
     let (pairing_code, expires_at) = match live {
-        Some(row) => (row.get(0), row.get(1)),
+        Some(row) => (row.get("code"), row.get("expires_at")),
         None => loop {
             let code = new_pairing_code();
             let expires_at = now + Duration::hours(PAIRING_HOURS);
@@ -593,7 +599,7 @@ pub async fn pair(
         .await
         .db("failed to look up the pairing code")?;
     let Some(row) = row else { return Ok(None) };
-    let user_id: i64 = row.get(0);
+    let user_id: i64 = row.get("user_id");
     let paired = client
         .query_opt(
             "INSERT INTO owner_wxids (wxid, user_id, robot_id) VALUES ($1, $2, $3)

@@ -89,10 +89,13 @@ pub(crate) struct MatcherCache(Mutex<Option<(i64, Arc<Matcher>)>>);
 
 async fn version(client: &impl GenericClient) -> Result<i64> {
     client
-        .query_one("SELECT last_value + (CASE WHEN is_called THEN 1 ELSE 0 END) FROM sensitive_words_version", &[])
+        .query_one(
+            "SELECT last_value + (CASE WHEN is_called THEN 1 ELSE 0 END) AS version FROM sensitive_words_version",
+            &[],
+        )
         .await
         .db("failed to read the word list's version")
-        .map(|r| r.get(0))
+        .map(|r| r.get("version"))
 }
 
 /// The current matcher: one cheap query for the version, the list only when it changed.
@@ -108,7 +111,7 @@ pub async fn matcher(ctx: &Ctx, client: &impl GenericClient) -> Result<Arc<Match
         .await
         .db("failed to load the word list")?
         .iter()
-        .map(|r| r.get(0))
+        .map(|r| r.get("normalized"))
         .collect();
     let built = Arc::new(Matcher::new(&words));
     *ctx.sensitive_words.0.lock().expect("matcher cache lock") = Some((current, built.clone()));
@@ -154,10 +157,13 @@ pub async fn list(ctx: &Ctx, q: Option<&str>, text: Option<&str>, page: PageRequ
     let client = ctx.db()?.client().await?;
     let pattern = q.map(|q| format!("%{}%", like_escape(&normalize(q))));
     let total: i64 = client
-        .query_one("SELECT count(*) FROM sensitive_words WHERE $1::text IS NULL OR normalized LIKE $1", &[&pattern])
+        .query_one(
+            "SELECT count(*) AS total FROM sensitive_words WHERE $1::text IS NULL OR normalized LIKE $1",
+            &[&pattern],
+        )
         .await
         .db("failed to count words")?
-        .get(0);
+        .get("total");
     let items = client
         .query(
             "SELECT w.id, w.word, w.created_at, o.username FROM sensitive_words w LEFT JOIN operators o ON o.id = w.created_by
@@ -258,7 +264,7 @@ pub async fn delete(ctx: &Ctx, by: &ConsolePrincipal, id: i64) -> Result<Deleted
         .await
         .db("failed to delete a word")?
         .ok_or_else(|| Error::not_found("敏感词不存在"))?
-        .get(0);
+        .get("word");
     tx.execute("SELECT nextval('sensitive_words_version')", &[]).await.db("failed to bump the version")?;
     operators::audit(
         &tx,

@@ -10,6 +10,7 @@ use crate::auth::{Audience, IssuedToken};
 use crate::context::Ctx;
 use crate::db::QueryContext;
 use crate::error::{Code, Error, Result};
+use crate::ids::UserId;
 use crate::operations;
 
 pub const COOKIE: &str = "gpet_h5";
@@ -19,7 +20,7 @@ pub const SESSION_TTL: Duration = Duration::days(7);
 /// The authenticated owner of a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Principal {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub session_id: Uuid,
 }
 
@@ -106,13 +107,13 @@ pub async fn authenticate(ctx: &Ctx, token: Option<&str>) -> Result<Principal> {
     operations::h5_gate(ctx, active).await?;
     let claims = claims.ok_or_else(|| Error::unauthenticated("请先登录"))??;
     let session = live_session(ctx, claims.subject_id()?, claims.sid).await?;
-    Ok(Principal { user_id: session.user_id, session_id: session.id })
+    Ok(Principal { user_id: UserId::new(session.user_id), session_id: session.id })
 }
 
 /// Who is making an optional-login request: the owner of a valid token of a live session, or
 /// nobody when the token is missing, expired or invalid. Maintenance and unexpected failures
 /// are errors.
-pub async fn viewer(ctx: &Ctx, token: Option<&str>) -> Result<Option<i64>> {
+pub async fn viewer(ctx: &Ctx, token: Option<&str>) -> Result<Option<UserId>> {
     match authenticate(ctx, token).await {
         Ok(principal) => Ok(Some(principal.user_id)),
         Err(Error::Rejected { code, .. }) if code != Code::Maintenance => Ok(None),

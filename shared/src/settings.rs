@@ -148,7 +148,9 @@ impl Default for GroupSettings {
 }
 
 impl GroupSettings {
-    /// The stars a day with `sessions` sessions earns.
+    /// The stars a day with `sessions` sessions earns, for the figures shown before a rating: the
+    /// rating and settlement ask PostgreSQL's `group_stars` (migrations/0010_star_rule.sql), and
+    /// a test (`star_rule` of the integration tests) holds the two equal.
     pub fn stars(&self, sessions: i64) -> i16 {
         1 + self.star_thresholds.iter().filter(|t| sessions >= i64::from(**t)).count() as i16
     }
@@ -351,7 +353,7 @@ pub async fn load<S: Subject>(client: &impl GenericClient) -> Result<S> {
         .db("failed to load settings")?;
     match row {
         None => Ok(S::default()),
-        Some(row) => serde_json::from_value(row.get(0))
+        Some(row) => serde_json::from_value(row.get("value"))
             .map_err(|e| Error::Unexpected(anyhow::Error::new(e).context(format!("settings {} unreadable", S::KEY)))),
     }
 }

@@ -19,10 +19,12 @@ use serde::{Deserialize, Serialize};
 use crate::alerts;
 use crate::clock::{BusinessDay, shanghai};
 use crate::context::Ctx;
-use crate::db::QueryContext;
+use crate::db::{QueryContext, text_enum};
 use crate::deadline::Deadline;
 use crate::error::{Error, Result};
 use crate::ledger;
+use crate::money::Fen;
+use crate::operators::{self, ConsolePrincipal};
 use crate::paging::{Page, PageRequest};
 use crate::settings::{self, GroupSettings, MoneySettings};
 
@@ -56,21 +58,31 @@ impl Rules {
     }
 }
 
+text_enum! {
+    /// Where the settlement of a day is (settlement_runs.state).
+    pub enum RunState {
+        /// Steps remain: the next run (or the console's) continues.
+        Running = "running",
+        Done = "done",
+        /// The last run stopped on an error; a re-run continues where it stopped.
+        Failed = "failed",
+    }
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SettlementRun {
     #[schema(value_type = String)]
     pub day: BusinessDay,
-    /// running, done, failed.
-    pub state: String,
+    pub state: RunState,
     pub steps_total: i32,
     pub steps_done: i64,
     pub progress_pct: i64,
     pub groups_credited: i64,
     pub users_credited: i64,
-    pub group_income_fen: i64,
-    pub ad_income_fen: i64,
-    pub commission_fen: i64,
-    pub total_fen: i64,
+    pub group_income_fen: Fen,
+    pub ad_income_fen: Fen,
+    pub commission_fen: Fen,
+    pub total_fen: Fen,
     pub started_at: DateTime<FixedOffset>,
     pub finished_at: Option<DateTime<FixedOffset>>,
     pub error: Option<String>,
@@ -79,48 +91,62 @@ pub struct SettlementRun {
 }
 
 const RUN_SQL: &str = "SELECT r.day, r.state, r.steps_total, r.started_at, r.finished_at, r.error, r.runs,
-        count(s.step), coalesce(sum(s.groups_credited), 0)::bigint,
-        coalesce(r.users_credited, (SELECT count(DISTINCT p.user_id) FROM settlement_payees p WHERE p.day = r.day)),
-        coalesce(sum(s.group_income_fen), 0)::bigint, coalesce(sum(s.ad_income_fen), 0)::bigint,
-        coalesce(sum(s.commission_fen), 0)::bigint
+        count(s.step) AS steps_done, coalesce(sum(s.groups_credited), 0)::bigint AS groups_credited,
+        coalesce(r.users_credited, (SELECT count(DISTINCT p.user_id) FROM settlement_payees p WHERE p.day = r.day))
+            AS users_credited,
+        coalesce(sum(s.group_income_fen), 0)::bigint AS group_income_fen,
+        coalesce(sum(s.ad_income_fen), 0)::bigint AS ad_income_fen,
+        coalesce(sum(s.commission_fen), 0)::bigint AS commission_fen
      FROM settlement_runs r LEFT JOIN settlement_steps s ON s.day = r.day";
 
 fn run_of(r: &tokio_postgres::Row) -> SettlementRun {
-    let steps_total: i32 = r.get(2);
-    let steps_done: i64 = r.get(7);
-    let (group, ad, commission): (i64, i64, i64) = (r.get(10), r.get(11), r.get(12));
+    let steps_total: i32 = r.get("steps_total");
+    let steps_done: i64 = r.get("steps_done");
+    let (group, ad, commission): (Fen, Fen, Fen) =
+        (r.get("group_income_fen"), r.get("ad_income_fen"), r.get("commission_fen"));
     SettlementRun {
-        day: BusinessDay::from_date(r.get(0)),
-        state: r.get(1),
+        day: BusinessDay::from_date(r.get("day")),
+        state: r.get("state"),
         steps_total,
         steps_done,
         progress_pct: if steps_total == 0 { 100 } else { steps_done * 100 / i64::from(steps_total) },
-        groups_credited: r.get(8),
-        users_credited: r.get(9),
+        groups_credited: r.get("groups_credited"),
+        users_credited: r.get("users_credited"),
         group_income_fen: group,
         ad_income_fen: ad,
         commission_fen: commission,
         total_fen: group + ad + commission,
-        started_at: r.get::<_, DateTime<Utc>>(3).with_timezone(&shanghai()),
-        finished_at: r.get::<_, Option<DateTime<Utc>>>(4).map(|t| t.with_timezone(&shanghai())),
-        error: r.get(5),
-        runs: r.get(6),
+        started_at: r.get::<_, DateTime<Utc>>("started_at").with_timezone(&shanghai()),
+        finished_at: r.get::<_, Option<DateTime<Utc>>>("finished_at").map(|t| t.with_timezone(&shanghai())),
+        error: r.get("error"),
+        runs: r.get("runs"),
     }
 }
 
-pub async fn get(ctx: &Ctx, day: BusinessDay) -> Result<SettlementRun> {
+/// A day's run, for finance and admins.
+pub async fn get(ctx: &Ctx, by: &ConsolePrincipal, day: BusinessDay) -> Result<SettlementRun> {
+    by.require(operators::FINANCE)?;
+    load_run(ctx, day).await
+}
+
+async fn load_run(ctx: &Ctx, day: BusinessDay) -> Result<SettlementRun> {
     let client = ctx.db()?.client().await?;
     let sql = format!("{RUN_SQL} WHERE r.day = $1 GROUP BY r.day");
     let row = client.query_opt(&sql, &[&day.date()]).await.db("failed to load the run")?;
     row.as_ref().map(run_of).ok_or_else(|| Error::not_found("这一天还没有结算"))
 }
 
-pub async fn list(ctx: &Ctx, page: PageRequest) -> Result<Page<SettlementRun>> {
+/// The runs, newest day first, for finance and admins.
+pub async fn list(ctx: &Ctx, by: &ConsolePrincipal, page: PageRequest) -> Result<Page<SettlementRun>> {
+    by.require(operators::FINANCE)?;
     let client = ctx.db()?.client().await?;
     let sql = format!("{RUN_SQL} GROUP BY r.day ORDER BY r.day DESC LIMIT $1 OFFSET $2");
     let rows = client.query(&sql, &[&page.page_size, &page.offset()]).await.db("failed to list runs")?;
-    let total: i64 =
-        client.query_one("SELECT count(*) FROM settlement_runs", &[]).await.db("failed to count runs")?.get(0);
+    let total: i64 = client
+        .query_one("SELECT count(*) AS total FROM settlement_runs", &[])
+        .await
+        .db("failed to count runs")?
+        .get("total");
     Ok(Page::new(rows.iter().map(run_of).collect(), total, page))
 }
 
@@ -138,7 +164,19 @@ pub async fn run(ctx: &Ctx, day: BusinessDay, budget: Duration) -> Result<Settle
         record_failure(ctx, day, &e.to_string()).await;
         return Err(e);
     }
-    get(ctx, day).await
+    load_run(ctx, day).await
+}
+
+/// A run asked for in the console ([`run`]), by finance or admins.
+#[tracing::instrument(skip_all, fields(operator_id = by.operator.id))]
+pub async fn console_run(
+    ctx: &Ctx,
+    by: &ConsolePrincipal,
+    day: BusinessDay,
+    budget: Duration,
+) -> Result<SettlementRun> {
+    by.require(operators::FINANCE)?;
+    run(ctx, day, budget).await
 }
 
 /// Marks the run failed and mails the alert. The failure may have been the database itself (a
@@ -174,8 +212,11 @@ async fn record_failure(ctx: &Ctx, day: BusinessDay, message: &str) {
 /// The run's fixed shape: created on the first start, counted on every start.
 async fn start(ctx: &Ctx, day: BusinessDay) -> Result<(i64, i32, Rules)> {
     let client = ctx.db()?.client().await?;
-    let max_id: i64 =
-        client.query_one("SELECT coalesce(max(id), 0) FROM users", &[]).await.db("failed to size the run")?.get(0);
+    let max_id: i64 = client
+        .query_one("SELECT coalesce(max(id), 0) AS max_id FROM users", &[])
+        .await
+        .db("failed to size the run")?
+        .get("max_id");
     let width = ((max_id + 1) / STEPS + 1).max(STEP_MIN);
     let steps = i32::try_from((max_id + width) / width).unwrap_or(i32::MAX);
     let rules = Rules::of(&settings::load(&client).await?, &settings::load(&client).await?);
@@ -191,9 +232,9 @@ async fn start(ctx: &Ctx, day: BusinessDay) -> Result<(i64, i32, Rules)> {
         )
         .await
         .db("failed to start the run")?;
-    let rules: Rules = serde_json::from_value(row.get(2))
+    let rules: Rules = serde_json::from_value(row.get("rules"))
         .map_err(|e| Error::Unexpected(anyhow::Error::new(e).context("a run's rules are unreadable")))?;
-    Ok((row.get(0), row.get(1), rules))
+    Ok((row.get("step_width"), row.get("steps_total"), rules))
 }
 
 async fn settle_steps(
@@ -211,7 +252,7 @@ async fn settle_steps(
         .await
         .db("failed to load the steps done")?
         .iter()
-        .map(|r| r.get(0))
+        .map(|r| r.get("step"))
         .collect();
     for (n, step) in (0..steps).filter(|s| !done.contains(s)).enumerate() {
         let left = budget.saturating_sub(started.elapsed());
@@ -284,7 +325,7 @@ async fn settle_step(
         return Ok(()); // another run did it (or is doing it and has now committed)
     };
     let (lo, hi) = (i64::from(step) * width, (i64::from(step) + 1) * width);
-    let thresholds: Vec<i32> = rules.star_thresholds.iter().map(|t| *t as i32).collect();
+    let thresholds: Vec<i64> = rules.star_thresholds.iter().map(|t| i64::from(*t)).collect();
     let incomes: Vec<i64> = rules.star_income_fen.iter().map(|f| i64::from(*f)).collect();
     let rates: Vec<i64> =
         [rules.master_rate_bp, rules.master_ad_rate_bp, rules.grand_master_rate_bp, rules.grand_master_ad_rate_bp]
@@ -297,8 +338,12 @@ async fn settle_step(
         .query_one(CREDIT_SQL, &[&txn_id, &date, &lo, &hi, &start, &end, &thresholds, &incomes, &rates])
         .await
         .db("failed to credit a settlement step")?;
-    let (groups, group_fen, ad_fen, commission_fen): (i64, i64, i64, i64) =
-        (totals.get(0), totals.get(1), totals.get(2), totals.get(3));
+    let (groups, group_fen, ad_fen, commission_fen): (i64, i64, i64, i64) = (
+        totals.get("groups_credited"),
+        totals.get("group_income_fen"),
+        totals.get("ad_income_fen"),
+        totals.get("commission_fen"),
+    );
     tx.execute(
         "INSERT INTO settlement_steps (day, step, txn_id, groups_credited, group_income_fen, ad_income_fen, commission_fen)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -335,9 +380,7 @@ WITH held AS (
     -- Each is paid to the owner who held it longest during D (the first of them on a tie), so
     -- exactly one step, that owner's, credits it.
     SELECT h.group_id, d_owner.owner_id,
-           ($8::bigint[])[coalesce(gd.stars::int,
-               1 + (coalesce(gd.sessions, 0) >= ($7::int[])[1])::int + (coalesce(gd.sessions, 0) >= ($7::int[])[2])::int
-                 + (coalesce(gd.sessions, 0) >= ($7::int[])[3])::int + (coalesce(gd.sessions, 0) >= ($7::int[])[4])::int)] AS fen
+           ($8::bigint[])[coalesce(gd.stars::int, group_stars(coalesce(gd.sessions, 0), $7::bigint[]))] AS fen
     FROM held h
     CROSS JOIN LATERAL (
         SELECT o.owner_id FROM group_owners o
@@ -392,10 +435,10 @@ WITH held AS (
     SELECT $1, account_id, amount, kind, $2, group_id, source FROM legs
     RETURNING account_id, amount_fen, kind, group_id
 )
-SELECT count(DISTINCT group_id) FILTER (WHERE kind = 'group_income' AND amount_fen > 0),
-       coalesce(sum(amount_fen) FILTER (WHERE kind = 'group_income' AND amount_fen > 0), 0)::bigint,
-       coalesce(sum(amount_fen) FILTER (WHERE kind = 'ad_income' AND amount_fen > 0), 0)::bigint,
-       coalesce(sum(amount_fen) FILTER (WHERE kind LIKE '%commission' AND amount_fen > 0), 0)::bigint
+SELECT count(DISTINCT group_id) FILTER (WHERE kind = 'group_income' AND amount_fen > 0) AS groups_credited,
+       coalesce(sum(amount_fen) FILTER (WHERE kind = 'group_income' AND amount_fen > 0), 0)::bigint AS group_income_fen,
+       coalesce(sum(amount_fen) FILTER (WHERE kind = 'ad_income' AND amount_fen > 0), 0)::bigint AS ad_income_fen,
+       coalesce(sum(amount_fen) FILTER (WHERE kind LIKE '%commission' AND amount_fen > 0), 0)::bigint AS commission_fen
 FROM posted";
 
 /// The settlement job (02:00): yesterday, then any of the last week's days left unsettled, while
@@ -422,7 +465,7 @@ pub async fn job(ctx: &Ctx, deadline: Deadline) -> Result<Vec<SettlementRun>> {
         .await
         .db("failed to find unsettled days")?
         .iter()
-        .map(|r| r.get(0))
+        .map(|r| r.get("day"))
         .collect();
     for day in unfinished {
         if !deadline.has_time() {

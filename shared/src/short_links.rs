@@ -12,6 +12,7 @@ use url::Url;
 use crate::context::Ctx;
 use crate::db::QueryContext;
 use crate::error::{Error, Result, Unexpected};
+use crate::ids::UserId;
 use crate::operators::{self, ConsolePrincipal};
 use crate::paging::{Page, PageRequest, like_escape};
 use crate::settings::{self, ShortLinkSettings};
@@ -145,7 +146,8 @@ async fn shorten(
     if let Some(row) = recent {
         return Ok((row, true));
     }
-    let id: i64 = tx.query_one("SELECT nextval('short_links_id_seq')", &[]).await.db("failed to count")?.get(0);
+    let id: i64 =
+        tx.query_one("SELECT nextval('short_links_id_seq') AS id", &[]).await.db("failed to count")?.get("id");
     let code = ShortCode::from_counter(id as u64);
     let row = tx
         .query_one(
@@ -185,12 +187,12 @@ pub async fn create(ctx: &Ctx, by: &ConsolePrincipal, new: NewShortLink) -> Resu
 }
 
 /// The short invite link of a user, made once and kept on the user.
-pub async fn invite_link(ctx: &Ctx, client: &impl GenericClient, user_id: i64, invite_code: &str) -> Result<String> {
+pub async fn invite_link(ctx: &Ctx, client: &impl GenericClient, user_id: UserId, invite_code: &str) -> Result<String> {
     let existing: Option<String> = client
         .query_one("SELECT invite_link_code FROM users WHERE id = $1", &[&user_id])
         .await
         .db("failed to load an invite link")?
-        .get(0);
+        .get("invite_link_code");
     if let Some(code) = existing {
         return short_url(ctx, &code);
     }
@@ -207,7 +209,7 @@ pub async fn invite_link(ctx: &Ctx, client: &impl GenericClient, user_id: i64, i
         )
         .await
         .db("failed to keep an invite link")?
-        .get(0);
+        .get("invite_link_code");
     short_url(ctx, &kept)
 }
 
@@ -247,7 +249,7 @@ pub async fn resolve(ctx: &Ctx, code: &str) -> Result<Option<String>> {
         .query_opt("SELECT url FROM short_links WHERE code = $1 AND disabled_at IS NULL", &[&code.as_str()])
         .await
         .db("failed to load a short link")?;
-    let url: Option<String> = row.map(|r| r.get(0));
+    let url: Option<String> = row.map(|r| r.get("url"));
     let mut pipe = redis::pipe();
     match &url {
         Some(url) => pipe.set_ex(&key, url, CACHE_SECS).hincr(&visits, code.as_str(), 1),
@@ -310,10 +312,10 @@ pub async fn list(ctx: &Ctx, q: Option<&str>, page: PageRequest) -> Result<Page<
     let client = ctx.db()?.client().await?;
     let filter = "kind = 'console' AND ($1::text IS NULL OR code = $2 OR url ILIKE $1)";
     let total: i64 = client
-        .query_one(&format!("SELECT count(*) FROM short_links WHERE {filter}"), &[&pattern, &q])
+        .query_one(&format!("SELECT count(*) AS total FROM short_links WHERE {filter}"), &[&pattern, &q])
         .await
         .db("failed to count short links")?
-        .get(0);
+        .get("total");
     let rows = client
         .query(
             &format!("SELECT {COLUMNS} FROM short_links WHERE {filter} ORDER BY id DESC LIMIT $3 OFFSET $4"),

@@ -9,6 +9,7 @@ use crate::context::Ctx;
 use crate::db::QueryContext;
 use crate::deadline::Deadline;
 use crate::error::{Error, Result};
+use crate::ids::UserId;
 use crate::outbox;
 use crate::queue::{BATCH, Queue};
 
@@ -108,7 +109,7 @@ pub struct Accepted {
 /// Validates a batch from the H5 app (all or nothing), writes it to the outbox and publishes it
 /// at once; what cannot be published now is left to the relay.
 #[tracing::instrument(skip_all, fields(events = batch.events.len()))]
-pub async fn record_from_h5(ctx: &Ctx, user_id: Option<i64>, batch: TrackBatch) -> Result<Accepted> {
+pub async fn record_from_h5(ctx: &Ctx, user_id: Option<UserId>, batch: TrackBatch) -> Result<Accepted> {
     if batch.events.is_empty() {
         return Err(Error::bad_request("events 不能为空"));
     }
@@ -125,7 +126,7 @@ pub async fn record_from_h5(ctx: &Ctx, user_id: Option<i64>, batch: TrackBatch) 
         .map(|e| {
             BiEvent {
                 event_id: Uuid::new_v4(),
-                user_id,
+                user_id: user_id.map(UserId::get),
                 name: e.name,
                 page: e.page,
                 props: serde_json::Value::Object(e.props.unwrap_or_default()),
@@ -179,7 +180,7 @@ pub async fn store_and_forward(ctx: &Ctx, messages: &[(String, String)], deadlin
         .await
         .db("failed to find unforwarded events")?
         .iter()
-        .map(|r| r.get(0))
+        .map(|r| r.get("event_id"))
         .collect();
     let to_send: Vec<&(&str, BiEvent)> = events.iter().filter(|(_, e)| pending.contains(&e.event_id)).collect();
     let queues = ctx.queues()?;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::QueryContext;
 use crate::error::{Error, Result};
+use crate::ids::UserId;
 use crate::operators::{self, ConsolePrincipal};
 use crate::paging::{Page, PageRequest, like_escape};
 use crate::partners::wechat::UserInfo;
@@ -124,7 +125,7 @@ impl Profile {
     }
 }
 
-pub async fn profile(client: &impl GenericClient, user_id: i64) -> Result<Profile> {
+pub async fn profile(client: &impl GenericClient, user_id: UserId) -> Result<Profile> {
     let row = client
         .query_opt(
             &format!("SELECT {USER_COLUMNS} FROM users u LEFT JOIN users m ON m.id = u.master_id WHERE u.id = $1"),
@@ -246,10 +247,10 @@ pub async fn search(
                   AND ($5::bool IS NULL OR u.frozen = $5)";
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 5] = [&q, &id, &code, &pattern, &frozen];
     let total: i64 = client
-        .query_one(&format!("SELECT count(*) FROM users u WHERE {filter}"), &params)
+        .query_one(&format!("SELECT count(*) AS total FROM users u WHERE {filter}"), &params)
         .await
         .db("failed to count users")?
-        .get(0);
+        .get("total");
     let offset = page.offset();
     let mut with_page = params.to_vec();
     with_page.extend([&page.page_size as &(dyn tokio_postgres::types::ToSql + Sync), &offset]);
@@ -280,7 +281,7 @@ pub struct UserWithReferral {
     pub referral: ReferralTree,
 }
 
-async fn detail_of(client: &impl GenericClient, user_id: i64) -> Result<UserDetail> {
+async fn detail_of(client: &impl GenericClient, user_id: UserId) -> Result<UserDetail> {
     let row = client
         .query_opt(
             &format!("SELECT {USER_COLUMNS} FROM users u LEFT JOIN users m ON m.id = u.master_id WHERE u.id = $1"),
@@ -296,7 +297,7 @@ async fn detail_of(client: &impl GenericClient, user_id: i64) -> Result<UserDeta
     })
 }
 
-pub async fn detail(client: &impl GenericClient, user_id: i64) -> Result<UserWithReferral> {
+pub async fn detail(client: &impl GenericClient, user_id: UserId) -> Result<UserWithReferral> {
     let user = detail_of(client, user_id).await?;
     Ok(UserWithReferral { user, referral: referral::tree(client, user_id).await? })
 }
@@ -313,11 +314,11 @@ pub struct FreezeRequest {
 pub const MAX_REASON_CHARS: usize = 200;
 
 /// Freezes (no withdrawals, no new robots) or unfreezes a user, with the audit entry.
-#[tracing::instrument(skip_all, fields(operator_id = by.operator.id, user_id = user_id))]
+#[tracing::instrument(skip_all, fields(operator_id = by.operator.id, user_id = user_id.get()))]
 pub async fn set_frozen(
     client: &mut deadpool_postgres::Client,
     by: &ConsolePrincipal,
-    user_id: i64,
+    user_id: UserId,
     frozen: bool,
     request: FreezeRequest,
 ) -> Result<UserDetail> {

@@ -11,25 +11,51 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::shanghai;
 use crate::context::Ctx;
-use crate::db::{QueryContext, violated_constraint};
+use crate::db::{QueryContext, constraint, text_enum, violated_constraint};
 use crate::error::{Code, Error, Result};
+use crate::ids::{UserId, WithdrawalId};
 use crate::ledger::{self, Account};
+use crate::money::Fen;
 use crate::operators::{self, ConsolePrincipal};
 use crate::outbox;
 use crate::paging::{Page, PageRequest};
+use crate::payouts::PayoutMessage;
 use crate::queue::Queue;
 use crate::settings::{self, MoneySettings};
 
+text_enum! {
+    /// Where a withdrawal is (withdrawals.state).
+    pub enum WithdrawalState {
+        /// Held and queued; nothing sent yet.
+        Pending = "pending",
+        /// Sent to WeChat Pay (or about to be): its outcome is asked until known.
+        Submitted = "submitted",
+        /// WeChat Pay waits for the owner to confirm the receipt in WeChat.
+        WaitingUser = "waiting_user",
+        Success = "success",
+        /// WeChat Pay failed or cancelled it; the money is back (an operator may retry).
+        Failed = "failed",
+        /// Rejected by an operator.
+        Rejected = "rejected",
+    }
+}
+
+impl WithdrawalState {
+    /// Not finished: the money is still held.
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Pending | Self::Submitted | Self::WaitingUser)
+    }
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Withdrawal {
-    pub id: i64,
-    pub user_id: i64,
+    pub id: WithdrawalId,
+    pub user_id: UserId,
     /// Console only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nickname: Option<String>,
-    pub amount_fen: i64,
-    /// pending, submitted, waiting_user, success, failed, rejected.
-    pub state: String,
+    pub amount_fen: Fen,
+    pub state: WithdrawalState,
     /// Derived from the withdrawal and its attempt, stored before anything is sent.
     pub out_bill_no: String,
     pub attempt: i32,
@@ -55,25 +81,25 @@ pub(crate) const COLUMNS: &str = "w.id, w.user_id, u.nickname, w.amount_fen, w.s
     w.created_at, w.updated_at, w.finished_at, w.failure_reason, w.result_code, w.wechat_state, w.package_info";
 
 pub(crate) fn of_row(r: &tokio_postgres::Row, with_nickname: bool) -> Withdrawal {
-    let at = |i: usize| r.get::<_, DateTime<Utc>>(i).with_timezone(&shanghai());
-    let state: String = r.get(4);
-    let out_bill_no: String = r.get(5);
+    let at = |column: &str| r.get::<_, DateTime<Utc>>(column).with_timezone(&shanghai());
+    let state: WithdrawalState = r.get("state");
+    let out_bill_no: String = r.get("out_bill_no");
     Withdrawal {
-        id: r.get(0),
-        user_id: r.get(1),
-        nickname: with_nickname.then(|| r.get(2)),
-        amount_fen: r.get(3),
+        id: r.get("id"),
+        user_id: r.get("user_id"),
+        nickname: with_nickname.then(|| r.get("nickname")),
+        amount_fen: r.get("amount_fen"),
         state,
         out_bill_no,
-        attempt: r.get(6),
-        day: r.get::<_, chrono::NaiveDate>(7).to_string(),
-        created_at: at(8),
-        updated_at: at(9),
-        finished_at: r.get::<_, Option<DateTime<Utc>>>(10).map(|t| t.with_timezone(&shanghai())),
-        failure_reason: r.get(11),
-        result_code: r.get(12),
-        wechat_state: r.get(13),
-        package_info: r.get(14),
+        attempt: r.get("attempt"),
+        day: r.get::<_, chrono::NaiveDate>("day").to_string(),
+        created_at: at("created_at"),
+        updated_at: at("updated_at"),
+        finished_at: r.get::<_, Option<DateTime<Utc>>>("finished_at").map(|t| t.with_timezone(&shanghai())),
+        failure_reason: r.get("failure_reason"),
+        result_code: r.get("result_code"),
+        wechat_state: r.get("wechat_state"),
+        package_info: r.get("package_info"),
         mch_id: None,
         app_id: None,
     }
@@ -82,7 +108,7 @@ pub(crate) fn of_row(r: &tokio_postgres::Row, with_nickname: bool) -> Withdrawal
 /// Adds what the H5 passes to the JS-SDK's `requestMerchantTransfer` for the owner to confirm
 /// the receipt in WeChat.
 fn with_merchant(ctx: &Ctx, mut w: Withdrawal) -> Withdrawal {
-    if w.state == "waiting_user"
+    if w.state == WithdrawalState::WaitingUser
         && let Ok(merchant) = ctx.merchant()
     {
         w.mch_id = Some(merchant.mch_id.clone());
@@ -92,28 +118,25 @@ fn with_merchant(ctx: &Ctx, mut w: Withdrawal) -> Withdrawal {
 }
 
 /// The order number of a withdrawal's attempt: letters and digits, as WeChat Pay asks.
-pub fn out_bill_no(id: i64, attempt: i32) -> String {
+pub fn out_bill_no(id: WithdrawalId, attempt: i32) -> String {
     format!("GW{id}A{attempt}")
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewWithdrawal {
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
 }
 
 /// Holds the money and queues the payout; 1200 means held, the outcome comes later.
 #[tracing::instrument(skip(ctx))]
-pub async fn request(ctx: &Ctx, user_id: i64, new: &NewWithdrawal) -> Result<Withdrawal> {
+pub async fn request(ctx: &Ctx, user_id: UserId, new: &NewWithdrawal) -> Result<Withdrawal> {
     let mut client = ctx.db()?.client().await?;
     let money: MoneySettings = settings::load(&client).await?;
     let amount = new.amount_fen;
-    if amount < i64::from(money.withdraw_min_fen) || amount > i64::from(money.withdraw_max_fen) {
-        return Err(Error::bad_request(format!(
-            "提现金额须在 {} 到 {} 元之间",
-            yuan(i64::from(money.withdraw_min_fen)),
-            yuan(i64::from(money.withdraw_max_fen))
-        )));
+    let (min, max) = (Fen::from(money.withdraw_min_fen), Fen::from(money.withdraw_max_fen));
+    if amount < min || amount > max {
+        return Err(Error::bad_request(format!("提现金额须在 {min} 到 {max} 元之间")));
     }
     let user = client
         .query_opt("SELECT frozen, phone, identity_name, openid, snapshot FROM users WHERE id = $1", &[&user_id])
@@ -121,7 +144,7 @@ pub async fn request(ctx: &Ctx, user_id: i64, new: &NewWithdrawal) -> Result<Wit
         .db("failed to load the user")?
         .ok_or_else(|| Error::not_found("用户不存在"))?;
     let (frozen, phone, name, openid, snapshot): (bool, Option<String>, Option<String>, String, bool) =
-        (user.get(0), user.get(1), user.get(2), user.get(3), user.get(4));
+        (user.get("frozen"), user.get("phone"), user.get("identity_name"), user.get("openid"), user.get("snapshot"));
     if frozen || snapshot {
         return Err(Error::rejected(Code::WithdrawalFailed, "账户已冻结，不能提现，请联系客服"));
     }
@@ -144,25 +167,21 @@ pub async fn request(ctx: &Ctx, user_id: i64, new: &NewWithdrawal) -> Result<Wit
             &[&user_id, &amount, &day, &openid, &name],
         )
         .await;
-    let id: i64 = match inserted {
-        Ok(row) => row.get(0),
-        Err(e) if violated_constraint(&e) == Some("withdrawals_once_a_day") => {
+    let id: WithdrawalId = match inserted {
+        Ok(row) => row.get("id"),
+        Err(e) if violated_constraint(&e) == Some(constraint::WITHDRAWALS_ONCE_A_DAY) => {
             return Err(Error::rejected(Code::AlreadyWithdrawnToday, "今天已经提现过了，请明天再来"));
         }
         Err(e) => return Err(Error::Unexpected(anyhow::Error::new(e).context("failed to record the withdrawal"))),
     };
     hold(&tx, id, 1, user_id, amount, day).await?;
-    let outbox_ids = outbox::enqueue(&tx, Queue::Payouts, &[payout_message(id, 1)]).await?;
+    let outbox_ids =
+        outbox::enqueue(&tx, Queue::Payouts, &[PayoutMessage { withdrawal_id: id, attempt: 1 }.body()]).await?;
     tx.commit().await.db("failed to commit the withdrawal")?;
     drop(client);
     outbox::publish(ctx, &outbox_ids).await;
-    tracing::info!(id, amount, "withdrawal held and queued");
+    tracing::info!(id = id.get(), amount = amount.get(), "withdrawal held and queued");
     get_any(ctx, id).await
-}
-
-/// The payouts queue's message for attempt `attempt` of withdrawal `id`.
-pub fn payout_message(id: i64, attempt: i32) -> serde_json::Value {
-    serde_json::json!({ "withdrawal_id": id, "attempt": attempt })
 }
 
 /// The ledger's moves of a withdrawal's attempt.
@@ -190,9 +209,9 @@ impl Move {
 /// withdrawal, the attempt and the move).
 pub async fn post_move(
     client: &impl GenericClient,
-    (id, attempt): (i64, i32),
-    user_id: i64,
-    amount: i64,
+    (id, attempt): (WithdrawalId, i32),
+    user_id: UserId,
+    amount: Fen,
     day: chrono::NaiveDate,
     step: Move,
 ) -> Result<()> {
@@ -209,10 +228,10 @@ pub async fn post_move(
 /// Holds the money and puts the attempt's order number on record.
 async fn hold(
     client: &impl GenericClient,
-    id: i64,
+    id: WithdrawalId,
     attempt: i32,
-    user_id: i64,
-    amount: i64,
+    user_id: UserId,
+    amount: Fen,
     day: chrono::NaiveDate,
 ) -> Result<()> {
     post_move(client, (id, attempt), user_id, amount, day, Move::Hold).await?;
@@ -226,11 +245,7 @@ async fn hold(
     Ok(())
 }
 
-fn yuan(fen: i64) -> String {
-    format!("{}.{:02}", fen / 100, fen % 100)
-}
-
-async fn get_any(ctx: &Ctx, id: i64) -> Result<Withdrawal> {
+async fn get_any(ctx: &Ctx, id: WithdrawalId) -> Result<Withdrawal> {
     let client = ctx.db()?.client().await?;
     let sql = format!("SELECT {COLUMNS} FROM withdrawals w JOIN users u ON u.id = w.user_id WHERE w.id = $1");
     let row = client.query_opt(&sql, &[&id]).await.db("failed to load the withdrawal")?;
@@ -238,7 +253,7 @@ async fn get_any(ctx: &Ctx, id: i64) -> Result<Withdrawal> {
 }
 
 /// One of the owner's withdrawals.
-pub async fn get(ctx: &Ctx, user_id: i64, id: i64) -> Result<Withdrawal> {
+pub async fn get(ctx: &Ctx, user_id: UserId, id: WithdrawalId) -> Result<Withdrawal> {
     let client = ctx.db()?.client().await?;
     let sql = format!(
         "SELECT {COLUMNS} FROM withdrawals w JOIN users u ON u.id = w.user_id WHERE w.id = $1 AND w.user_id = $2"
@@ -248,7 +263,7 @@ pub async fn get(ctx: &Ctx, user_id: i64, id: i64) -> Result<Withdrawal> {
 }
 
 /// The owner's withdrawals, newest first.
-pub async fn mine(ctx: &Ctx, user_id: i64, page: PageRequest) -> Result<Page<Withdrawal>> {
+pub async fn mine(ctx: &Ctx, user_id: UserId, page: PageRequest) -> Result<Page<Withdrawal>> {
     let client = ctx.db()?.client().await?;
     let sql = format!(
         "SELECT {COLUMNS} FROM withdrawals w JOIN users u ON u.id = w.user_id WHERE w.user_id = $1
@@ -256,35 +271,33 @@ pub async fn mine(ctx: &Ctx, user_id: i64, page: PageRequest) -> Result<Page<Wit
     );
     let rows = client.query(&sql, &[&user_id, &page.page_size, &page.offset()]).await.db("failed to list")?;
     let total: i64 = client
-        .query_one("SELECT count(*) FROM withdrawals WHERE user_id = $1", &[&user_id])
+        .query_one("SELECT count(*) AS total FROM withdrawals WHERE user_id = $1", &[&user_id])
         .await
         .db("failed to count")?
-        .get(0);
+        .get("total");
     Ok(Page::new(rows.iter().map(|r| with_merchant(ctx, of_row(r, false))).collect(), total, page))
 }
 
 /// The console's filters.
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
-    pub state: Option<String>,
+    pub state: Option<WithdrawalState>,
     pub day: Option<chrono::NaiveDate>,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
 }
 
 impl Filter {
     pub fn parse(query: &std::collections::HashMap<String, String>) -> Result<Self> {
         let get = |k: &str| query.get(k).map(|v| v.trim()).filter(|v| !v.is_empty());
-        let state = get("state").map(str::to_owned);
-        if let Some(s) = &state
-            && !["pending", "submitted", "waiting_user", "success", "failed", "rejected"].contains(&s.as_str())
-        {
-            return Err(Error::bad_request(format!("未知的提现状态 {s}")));
-        }
+        let state = get("state")
+            .map(|s| s.parse::<WithdrawalState>().map_err(|_| Error::bad_request(format!("未知的提现状态 {s}"))))
+            .transpose()?;
         let day = get("day")
             .map(|d| crate::clock::BusinessDay::parse(d).map(|d| d.date()).map_err(Error::bad_request))
             .transpose()?;
-        let user_id =
-            get("user_id").map(|u| u.parse::<i64>().map_err(|_| Error::bad_request("user_id 须为整数"))).transpose()?;
+        let user_id = get("user_id")
+            .map(|u| u.parse::<UserId>().map_err(|_| Error::bad_request("user_id 须为整数")))
+            .transpose()?;
         Ok(Filter { state, day, user_id })
     }
 }
@@ -304,12 +317,12 @@ pub async fn search(ctx: &Ctx, by: &ConsolePrincipal, filter: &Filter, page: Pag
         .db("failed to search withdrawals")?;
     let total: i64 = client
         .query_one(
-            &format!("SELECT count(*) FROM withdrawals w WHERE {FILTER_SQL}"),
+            &format!("SELECT count(*) AS total FROM withdrawals w WHERE {FILTER_SQL}"),
             &[&filter.state, &filter.day, &filter.user_id],
         )
         .await
         .db("failed to count withdrawals")?
-        .get(0);
+        .get("total");
     Ok(Page::new(rows.iter().map(|r| of_row(r, true)).collect(), total, page))
 }
 
@@ -379,12 +392,12 @@ pub async fn csv(ctx: &Ctx, by: &ConsolePrincipal, filter: &Filter, range: Expor
         [&filter.state, &filter.day, &filter.user_id, &range.from, &range.to];
     let total: i64 = client
         .query_one(
-            &format!("SELECT count(*) FROM withdrawals w WHERE {FILTER_SQL} AND w.day BETWEEN $4 AND $5"),
+            &format!("SELECT count(*) AS total FROM withdrawals w WHERE {FILTER_SQL} AND w.day BETWEEN $4 AND $5"),
             &params,
         )
         .await
         .db("failed to count the export")?
-        .get(0);
+        .get("total");
     if total > MAX_EXPORT_ROWS {
         return Err(too_many_rows(total));
     }
@@ -404,8 +417,8 @@ pub async fn csv(ctx: &Ctx, by: &ConsolePrincipal, filter: &Filter, range: Expor
             w.id.to_string(),
             w.user_id.to_string(),
             w.nickname.unwrap_or_default(),
-            yuan(w.amount_fen),
-            w.state,
+            w.amount_fen.to_string(),
+            w.state.to_string(),
             w.out_bill_no,
             w.day,
             w.created_at.to_rfc3339(),
@@ -430,23 +443,23 @@ fn csv_field(value: &str) -> String {
 }
 
 /// Locks a withdrawal for an operator's action: its user, amount, state and attempt.
-async fn lock(client: &impl GenericClient, id: i64) -> Result<(i64, i64, String, i32)> {
+async fn lock(client: &impl GenericClient, id: WithdrawalId) -> Result<(UserId, Fen, WithdrawalState, i32)> {
     let row = client
         .query_opt("SELECT user_id, amount_fen, state, attempt FROM withdrawals WHERE id = $1 FOR UPDATE", &[&id])
         .await
         .db("failed to lock the withdrawal")?
         .ok_or_else(|| Error::not_found("提现记录不存在"))?;
-    Ok((row.get(0), row.get(1), row.get(2), row.get(3)))
+    Ok((row.get("user_id"), row.get("amount_fen"), row.get("state"), row.get("attempt")))
 }
 
 /// Retries a failed withdrawal: the money is held again and paid under a new order number.
 #[tracing::instrument(skip(ctx, by))]
-pub async fn retry(ctx: &Ctx, by: &ConsolePrincipal, id: i64) -> Result<Withdrawal> {
+pub async fn retry(ctx: &Ctx, by: &ConsolePrincipal, id: WithdrawalId) -> Result<Withdrawal> {
     by.require(operators::FINANCE)?;
     let mut client = ctx.db()?.client().await?;
     let tx = client.transaction().await.db("failed to begin")?;
     let (user_id, amount, state, attempt) = lock(&tx, id).await?;
-    if state != "failed" {
+    if state != WithdrawalState::Failed {
         return Err(Error::bad_request("只有失败的提现可以重试"));
     }
     let next = attempt + 1;
@@ -460,13 +473,14 @@ pub async fn retry(ctx: &Ctx, by: &ConsolePrincipal, id: i64) -> Result<Withdraw
         )
         .await;
     if let Err(e) = updated {
-        if violated_constraint(&e) == Some("withdrawals_once_a_day") {
+        if violated_constraint(&e) == Some(constraint::WITHDRAWALS_ONCE_A_DAY) {
             return Err(Error::rejected(Code::AlreadyWithdrawnToday, "该用户当天已有另一笔提现"));
         }
         return Err(Error::Unexpected(anyhow::Error::new(e).context("failed to retry")));
     }
     hold(&tx, id, next, user_id, amount, ctx.clock.today().date()).await?;
-    let outbox_ids = outbox::enqueue(&tx, Queue::Payouts, &[payout_message(id, next)]).await?;
+    let outbox_ids =
+        outbox::enqueue(&tx, Queue::Payouts, &[PayoutMessage { withdrawal_id: id, attempt: next }.body()]).await?;
     operators::audit(
         &tx,
         by.operator.id,
@@ -491,7 +505,7 @@ pub struct Rejection {
 
 /// Rejects a pending or failed withdrawal; a pending one's hold is released.
 #[tracing::instrument(skip(ctx, by))]
-pub async fn reject(ctx: &Ctx, by: &ConsolePrincipal, id: i64, rejection: &Rejection) -> Result<Withdrawal> {
+pub async fn reject(ctx: &Ctx, by: &ConsolePrincipal, id: WithdrawalId, rejection: &Rejection) -> Result<Withdrawal> {
     by.require(operators::FINANCE)?;
     let reason = rejection.reason.trim();
     if reason.is_empty() || reason.chars().count() > 200 {
@@ -500,10 +514,10 @@ pub async fn reject(ctx: &Ctx, by: &ConsolePrincipal, id: i64, rejection: &Rejec
     let mut client = ctx.db()?.client().await?;
     let tx = client.transaction().await.db("failed to begin")?;
     let (user_id, amount, state, attempt) = lock(&tx, id).await?;
-    if state != "pending" && state != "failed" {
+    if !matches!(state, WithdrawalState::Pending | WithdrawalState::Failed) {
         return Err(Error::bad_request("只有待处理或失败的提现可以驳回"));
     }
-    if state == "pending" {
+    if state == WithdrawalState::Pending {
         post_move(&tx, (id, attempt), user_id, amount, ctx.clock.today().date(), Move::Release).await?;
         tx.execute(
             "UPDATE payout_attempts SET state = 'rejected', updated_at = now() WHERE out_bill_no = $1",
@@ -545,8 +559,8 @@ mod tests {
         assert_eq!(csv_field("\r=1+2"), "\"'\r=1+2\"");
         assert_eq!(csv_field("@cmd"), "'@cmd");
         assert_eq!(csv_field("a\tb"), "a\tb");
-        assert_eq!(yuan(12345), "123.45");
-        assert_eq!(yuan(5), "0.05");
-        assert_eq!(out_bill_no(42, 2), "GW42A2");
+        assert_eq!(Fen::new(12345).to_string(), "123.45");
+        assert_eq!(Fen::new(5).to_string(), "0.05");
+        assert_eq!(out_bill_no(WithdrawalId::new(42), 2), "GW42A2");
     }
 }
