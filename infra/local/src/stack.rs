@@ -44,6 +44,74 @@ pub async fn template_database(services: &Services) -> anyhow::Result<String> {
     .cloned()
 }
 
+/// An HTTP client for a local stack: redirects are answers to look at, not to follow, and
+/// nothing goes through a proxy (everything is on 127.0.0.1).
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("a client without TLS settings builds")
+}
+
+/// template.yaml rendered by the SAM transform for `region`, once per process.
+pub fn rendered(region: &str) -> anyhow::Result<&'static Rendered> {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+    static RENDERED: Mutex<BTreeMap<String, &'static Rendered>> = Mutex::new(BTreeMap::new());
+    let mut all = RENDERED.lock().expect("no render panicked");
+    if let Some(rendered) = all.get(region) {
+        return Ok(rendered);
+    }
+    let rendered: &'static Rendered = Box::leak(Box::new(Rendered::load(&project_root(), region)?));
+    all.insert(region.to_owned(), rendered);
+    Ok(rendered)
+}
+
+pub fn location(response: &reqwest::Response) -> Option<String> {
+    response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// A browser's cookie jar, as far as a test or the bench needs one.
+#[derive(Debug, Default, Clone)]
+pub struct Cookies(Vec<(String, String)>);
+
+impl Cookies {
+    /// Keeps what each Set-Cookie of `response` sets, forgets what it expires.
+    pub fn take(&mut self, response: &reqwest::Response) {
+        for text in response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()) {
+            let (pair, attributes) = text.split_once(';').unwrap_or((text, ""));
+            let Some((name, value)) = pair.split_once('=') else { continue };
+            let name = name.trim();
+            self.0.retain(|(n, _)| n != name);
+            if !attributes.contains("Max-Age=0") {
+                self.0.push((name.to_owned(), value.trim().to_owned()));
+            }
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The `Cookie` header.
+    pub fn header(&self) -> String {
+        self.0.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    pub fn without(&self, name: &str) -> Cookies {
+        Cookies(self.0.iter().filter(|(n, _)| n != name).cloned().collect())
+    }
+}
+
+/// What the WeChat login left: the callback's response (a redirect back into the app), the
+/// cookies the browser holds, and the callback's URL.
+pub struct WechatLogin {
+    pub response: reqwest::Response,
+    pub cookies: Cookies,
+    pub callback: String,
+}
+
 pub struct LocalStack {
     pub local: Local,
     pub started: Started,
@@ -155,6 +223,67 @@ impl LocalStack {
 
     pub fn ctx(&self) -> &Arc<Ctx> {
         &self.started.ctx
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// A connection of its own to the stack's database (not one of the host's pool), as the
+    /// application role.
+    pub async fn connect(&self) -> anyhow::Result<tokio_postgres::Client> {
+        self.local.services.connect(&self.local.database_url).await
+    }
+
+    /// The WeChat login of `openid` through the sandbox, as a browser makes it (arriving
+    /// through an invite link when `invite` is given): authorize, the sandbox's consent page,
+    /// the callback. Fails unless each step redirects where the next one is.
+    pub async fn wechat_login(
+        &self,
+        http: &reqwest::Client,
+        openid: &str,
+        redirect: &str,
+        invite: Option<&str>,
+    ) -> anyhow::Result<WechatLogin> {
+        let mut cookies = Cookies::default();
+        let mut query = vec![("redirect", redirect)];
+        query.extend(invite.map(|code| ("invite", code)));
+        let authorize = http.get(self.url("/api/auth/wechat/authorize")).query(&query).send().await?;
+        anyhow::ensure!(authorize.status() == 302, "authorize answered {}", authorize.status());
+        cookies.take(&authorize);
+        let to_wechat = location(&authorize).context("authorize did not say where to go")?;
+        let page = to_wechat.split('#').next().unwrap_or_default();
+        let wechat = http.get(format!("{page}&sandbox_openid={openid}")).send().await?;
+        anyhow::ensure!(wechat.status() == 302, "the sandbox answered {}, not a redirect with a code", wechat.status());
+        let callback = location(&wechat).context("the sandbox did not say where to go")?;
+        anyhow::ensure!(
+            callback.starts_with(&self.url("/api/auth/wechat/callback?")),
+            "the sandbox redirected to {callback}, not the callback"
+        );
+        let response = http.get(&callback).header("cookie", cookies.header()).send().await?;
+        cookies.take(&response);
+        Ok(WechatLogin { response, cookies, callback })
+    }
+
+    /// The console login of an operator through its route: the Bearer token.
+    pub async fn console_login(
+        &self,
+        http: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> anyhow::Result<String> {
+        let credentials = serde_json::json!({ "username": username, "password": password });
+        let response = http.post(self.url("/api/console/auth/login")).json(&credentials).send().await?;
+        let status = response.status();
+        let answer: serde_json::Value = response.json().await?;
+        anyhow::ensure!(status == 200, "POST /api/console/auth/login answered {status}: {answer}");
+        answer["data"]["token"].as_str().map(str::to_owned).context("the console login gave no token")
+    }
+
+    /// A session of the H5 app for user `user_id`, as the login would open it: its Bearer token.
+    pub async fn session_token(&self, db: &gpet::db::Client, user_id: i64) -> anyhow::Result<String> {
+        let session = gpet::sessions::open(db, user_id, None).await?.context("no session opened")?;
+        Ok(gpet::sessions::issue_token(self.ctx(), &session)?.token)
     }
 
     pub fn database(&self) -> &str {

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react'
 import { Route, Routes, useLocation, useNavigate } from 'react-router-dom'
 import { onMaintenance } from './api'
-import { inviteErrorMessage, withoutInviteError } from './format'
+import { inviteErrorMessage, withoutInviteError } from './lib/format'
 import BindPhone from './pages/BindPhone'
 import Broadcasts from './pages/Broadcasts'
 import GroupDetail from './pages/GroupDetail'

@@ -1,8 +1,8 @@
 // Small hooks the pages share.
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { type ApiError, type Page, sessionGone } from './api'
-import { secondsLeft } from './format'
-import { mergePage } from './paging'
+import { secondsLeft } from './lib/format'
+import { mergePage } from './lib/paging'
 import { copyText } from './widgets'
 
 export type Loaded<T> = { data: T } | { error: ApiError } | null

@@ -4,14 +4,14 @@
 import { useEffect, useMemo, useRef, type ReactNode } from 'react'
 import { Link, useLocation, useNavigate } from 'react-router-dom'
 import type { MarqueeNotice } from './api'
-import type { StateLook } from './badge'
-import type { Bar, BarChart } from './chart'
+import type { StateLook } from './lib/badge'
+import type { Bar, BarChart } from './lib/chart'
 import type { Pages } from './hooks'
-import { marqueeSeconds } from './format'
-import { MAX_STARS, clampStars, groupStateLook, starsLabel, starsText } from './groups'
+import { marqueeSeconds } from './lib/format'
+import { MAX_STARS, clampStars, groupStateLook, starsLabel, starsText } from './lib/groups'
 import { BackIcon, SpeakerIcon } from './icons'
-import { qrPath } from './qr'
-import { withdrawalLook } from './withdrawals'
+import { qrPath } from './lib/qr'
+import { withdrawalLook } from './lib/withdrawals'
 
 /** A sub-page's title bar; back goes to the previous page, or home when there is none. */
 export function PageHeader({ title }: { title: string }) {

@@ -10,11 +10,11 @@ import {
   sendPhoneCode,
   sessionGone,
 } from '../api'
-import { sendCodeLabel } from '../format'
+import { sendCodeLabel } from '../lib/format'
 import { useCountdown, useLoad } from '../hooks'
 import { CheckIcon } from '../icons'
 import { track } from '../track'
-import { codeError, maskPhone, phoneError, safeRedirect } from '../validate'
+import { codeError, maskPhone, phoneError, safeRedirect } from '../lib/validate'
 import { FormError, PageHeader } from '../widgets'
 import { LoadError, Loading } from './states'
 

@@ -29,8 +29,8 @@ import {
   targetOutcome,
   toggleAll,
   toggleOne,
-} from '../broadcast'
-import { formatDateTime } from '../format'
+} from '../lib/broadcast'
+import { formatDateTime } from '../lib/format'
 import { useDebounced, useLoad } from '../hooks'
 import { RobotIcon } from '../icons'
 import { track } from '../track'

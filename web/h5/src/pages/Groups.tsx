@@ -1,6 +1,6 @@
 import { Link } from 'react-router-dom'
 import { type Group, getGroups } from '../api'
-import { formatDate, formatFen } from '../format'
+import { formatDate, formatFen } from '../lib/format'
 import { useLoad } from '../hooks'
 import { ChevronIcon } from '../icons'
 import { EmptyCard, GroupStateBadge, PageHeader, Stars, Stat } from '../widgets'

@@ -22,7 +22,7 @@ import {
   normalizeIdNumber,
   normalizeName,
   safeRedirect,
-} from '../validate'
+} from '../lib/validate'
 import { FormError, PageHeader } from '../widgets'
 import { LoadError, Loading } from './states'
 

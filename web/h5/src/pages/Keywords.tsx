@@ -12,7 +12,7 @@ import {
   sensitiveWords,
   sessionGone,
 } from '../api'
-import { formatDate } from '../format'
+import { formatDate } from '../lib/format'
 import { useLoad, usePages } from '../hooks'
 import {
   KEYWORD_MAX,
@@ -21,7 +21,7 @@ import {
   keywordSaveMessage,
   keywordScope,
   normalizeKeyword,
-} from '../keywords'
+} from '../lib/keywords'
 import { track } from '../track'
 import { ConfirmDialog, FormError, LoadMore, PageHeader } from '../widgets'
 import { LoadError, Loading } from './states'

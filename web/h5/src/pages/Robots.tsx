@@ -1,12 +1,12 @@
 import { useState } from 'react'
 import { Link } from 'react-router-dom'
 import { ApiError, type RobotOffer, assignRobots, sessionGone } from '../api'
-import { formatDateTime } from '../format'
-import { ROBOT_STEPS, assignErrorMessage } from '../groups'
+import { formatDateTime } from '../lib/format'
+import { ROBOT_STEPS, assignErrorMessage } from '../lib/groups'
 import { useCopy } from '../hooks'
 import { RobotIcon } from '../icons'
 import { track } from '../track'
-import { bindPhonePath } from '../validate'
+import { bindPhonePath } from '../lib/validate'
 import { CopyStatus, PageHeader, QrCode } from '../widgets'
 
 /** /robots: asks for a robot and shows how to bring it into a group. */

@@ -1,10 +1,10 @@
 import { useMemo } from 'react'
 import { Link } from 'react-router-dom'
 import { type Account, type DailyIncome, type Flow, getAccount, getFlows } from '../api'
-import { stackedBarChart } from '../chart'
-import { formatFen, formatSignedFen } from '../format'
+import { stackedBarChart } from '../lib/chart'
+import { formatFen, formatSignedFen } from '../lib/format'
 import { useLoad, usePages } from '../hooks'
-import { INCOME_SERIES, flowSource, flowTitle, flowWhen, incomeStacks, incomeTotals, scaleYuan } from '../wallet'
+import { INCOME_SERIES, flowSource, flowTitle, flowWhen, incomeStacks, incomeTotals, scaleYuan } from '../lib/wallet'
 import { BarChartFrame, BarLabel, LoadMore, PageHeader, Stat } from '../widgets'
 import { LoadError, Loading } from './states'
 

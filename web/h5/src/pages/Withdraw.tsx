@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react'
 import { Link, useNavigate } from 'react-router-dom'
 import { type Account, ApiError, INSUFFICIENT_BALANCE, createWithdrawal, getAccount, sessionGone } from '../api'
-import { formatFen } from '../format'
+import { formatFen } from '../lib/format'
 import { useLoad } from '../hooks'
 import { AlertIcon } from '../icons'
 import {
@@ -14,7 +14,7 @@ import {
   withdrawBlock,
   withdrawErrorMessage,
   yuanText,
-} from '../money'
+} from '../lib/money'
 import { track } from '../track'
 import { ConfirmDialog, PageHeader } from '../widgets'
 import { LoadError, Loading } from './states'

@@ -1,9 +1,9 @@
 import { Link } from 'react-router-dom'
 import { type Withdrawal, getWithdrawals } from '../api'
-import { formatDateTime, formatFen } from '../format'
+import { formatDateTime, formatFen } from '../lib/format'
 import { usePages } from '../hooks'
 import { ChevronIcon } from '../icons'
-import { failureText, isRefunded } from '../withdrawals'
+import { failureText, isRefunded } from '../lib/withdrawals'
 import { EmptyCard, LoadMore, PageHeader, WithdrawalStateBadge } from '../widgets'
 import { Loading } from './states'
 

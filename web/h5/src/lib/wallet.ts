@@ -1,5 +1,5 @@
 // How the wallet tells the owner's money: the flows (流水) and the 15-day income chart.
-import type { DailyIncome, Flow, FlowKind } from './api'
+import type { DailyIncome, Flow, FlowKind } from '../api'
 import type { StackPoint } from './chart'
 import { formatDate, formatDateTime, formatDay } from './format'
 

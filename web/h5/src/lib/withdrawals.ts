@@ -1,5 +1,5 @@
 // How a withdrawal is told to the owner: its state, its steps so far, why it failed.
-import type { Withdrawal, WithdrawalState } from './api'
+import type { Withdrawal, WithdrawalState } from '../api'
 import { lookOf, type StateLook } from './badge'
 
 const STATES: Record<WithdrawalState, StateLook> = {

@@ -1,7 +1,7 @@
 // The keyword form's checks, and what its refusals say. Lengths count characters (an emoji is
 // one), as the server does.
 import { charCount } from '@gpet/common/content'
-import { SAME_TIME, SENSITIVE_WORD } from './api'
+import { SAME_TIME, SENSITIVE_WORD } from '../api'
 
 export const KEYWORD_MAX = 30
 export const REPLY_MAX = 500

@@ -1,7 +1,7 @@
 // The mass-message (群发) form: its checks of what the owner types (which @gpet/common/content
 // builds into a Content); and how tasks and their per-group outcomes are told.
 import { buildContent, charCount, type Content, type ContentFields, type ContentKind } from '@gpet/common/content'
-import { NOT_FOUND, SAME_TIME, SENSITIVE_WORD, type BroadcastState, type TargetState } from './api'
+import { NOT_FOUND, SAME_TIME, SENSITIVE_WORD, type BroadcastState, type TargetState } from '../api'
 
 export const KIND_LABELS: Record<ContentKind, string> = { text: '文字', link: '链接', miniprogram: '小程序' }
 

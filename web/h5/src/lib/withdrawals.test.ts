@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Withdrawal } from './api'
+import type { Withdrawal } from '../api'
 import { failureText, isOpen, isRefunded, timeline, withdrawalLook } from './withdrawals'
 
 const withdrawal = (fields: Partial<Withdrawal>): Withdrawal => ({

@@ -1,5 +1,5 @@
 // Lists loaded a page at a time ("加载更多").
-import type { Page } from './api'
+import type { Page } from '../api'
 
 /**
  * The list after page `page` came: the first page replaces it, a later one is added to it

@@ -1,5 +1,5 @@
 // How robots, groups and their states are told to the owner.
-import { NO_ROBOT, PHONE_MISSING, type GroupState } from './api'
+import { NO_ROBOT, PHONE_MISSING, type GroupState } from '../api'
 import { lookOf, type StateLook } from './badge'
 
 const GROUP_STATES: Record<GroupState, StateLook> = {

@@ -50,7 +50,8 @@ export function sendCodeLabel(left: number, sent: boolean): string {
 
 /** How long one pass of the marquee lasts, in seconds, for text of `chars` characters. */
 export function marqueeSeconds(chars: number): number {
-  // About 4 characters a second, so it reads at the same speed whatever the length.
+  // About 4 characters a second, so notices of any usual length scroll at one reading speed;
+  // a pass lasts 8 s to 2 min whatever the length.
   return Math.min(120, Math.max(8, Math.round(chars / 4)))
 }
 

@@ -8,7 +8,7 @@ import {
   WITHDRAWAL_REFUSED,
   WITHDRAWN_TODAY,
   type WithdrawRules,
-} from './api'
+} from '../api'
 import { formatFen } from './format'
 import { bindPhonePath, identityPath } from './validate'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Flow } from './api'
+import type { Flow } from '../api'
 import { flowSource, flowTitle, flowWhen, incomeStacks, incomeTotals, scaleYuan } from './wallet'
 
 const flow = (fields: Partial<Flow>): Flow => ({
