@@ -1068,28 +1068,19 @@ export interface components {
             accepted: number;
         };
         AccountSummary: {
-            /** Format: int64 */
-            available_fen: number;
+            available_fen: components["schemas"]["Fen"];
             /** @description The last 15 settled days, oldest first, every day present. */
             daily: components["schemas"]["DailyIncome"][];
-            /** Format: int64 */
-            held_fen: number;
+            held_fen: components["schemas"]["Fen"];
+            /** @description Withdrawn and paid. */
+            paid_fen: components["schemas"]["Fen"];
             /**
-             * Format: int64
-             * @description Withdrawn and paid.
-             */
-            paid_fen: number;
-            /**
-             * Format: int64
              * @description Today's ad clicks and today's group income as today's sessions so far would rate it:
              *     not settled yet.
              */
-            today_income_fen: number;
-            /**
-             * Format: int64
-             * @description Every income credited by settlement.
-             */
-            total_income_fen: number;
+            today_income_fen: components["schemas"]["Fen"];
+            /** @description Every income credited by settlement. */
+            total_income_fen: components["schemas"]["Fen"];
             withdraw: components["schemas"]["WithdrawRules"];
         };
         /** @description The settings page of the console: every subject of this version. */
@@ -1168,10 +1159,15 @@ export interface components {
             id: number;
             /** Format: date-time */
             send_at: string;
-            /** @description `scheduled`, `sending`, `done` or `cancelled`. */
-            state: string;
+            state: components["schemas"]["BroadcastState"];
             targets: components["schemas"]["Target"][];
         };
+        /**
+         * @description Where a mass message is (broadcasts.state): scheduled → sending → done, or cancelled by
+         *     its owner before it starts.
+         * @enum {string}
+         */
+        BroadcastState: "scheduled" | "sending" | "done" | "cancelled";
         /** @description How WeChat shows a message in the chat: the H5 preview draws this. */
         Bubble: {
             appid?: string | null;
@@ -1202,8 +1198,7 @@ export interface components {
             name: string;
             /** Format: date-time */
             starts_at: string;
-            /** @description `scheduled`, `sending`, `done` or `cancelled`. */
-            state: string;
+            state: components["schemas"]["CampaignState"];
             targets: components["schemas"]["TargetCounts"];
         };
         CampaignInput: {
@@ -1215,6 +1210,12 @@ export interface components {
             /** Format: date-time */
             starts_at: string;
         };
+        /**
+         * @description Where a campaign is (campaigns.state): scheduled → sending (its targets picked) → done,
+         *     or cancelled by an operator before it is done.
+         * @enum {string}
+         */
+        CampaignState: "scheduled" | "sending" | "done" | "cancelled";
         Check: {
             detail: string;
             name: string;
@@ -1308,13 +1309,10 @@ export interface components {
             trans_id: string;
         };
         DailyIncome: {
-            /** Format: int64 */
-            ad_fen: number;
-            /** Format: int64 */
-            commission_fen: number;
+            ad_fen: components["schemas"]["Fen"];
+            commission_fen: components["schemas"]["Fen"];
             day: string;
-            /** Format: int64 */
-            group_fen: number;
+            group_fen: components["schemas"]["Fen"];
         };
         Dashboard: {
             days: components["schemas"]["DayStats"][];
@@ -1425,28 +1423,19 @@ export interface components {
         Envelope_AccountSummary: {
             code: components["schemas"]["Code"];
             data?: {
-                /** Format: int64 */
-                available_fen: number;
+                available_fen: components["schemas"]["Fen"];
                 /** @description The last 15 settled days, oldest first, every day present. */
                 daily: components["schemas"]["DailyIncome"][];
-                /** Format: int64 */
-                held_fen: number;
+                held_fen: components["schemas"]["Fen"];
+                /** @description Withdrawn and paid. */
+                paid_fen: components["schemas"]["Fen"];
                 /**
-                 * Format: int64
-                 * @description Withdrawn and paid.
-                 */
-                paid_fen: number;
-                /**
-                 * Format: int64
                  * @description Today's ad clicks and today's group income as today's sessions so far would rate it:
                  *     not settled yet.
                  */
-                today_income_fen: number;
-                /**
-                 * Format: int64
-                 * @description Every income credited by settlement.
-                 */
-                total_income_fen: number;
+                today_income_fen: components["schemas"]["Fen"];
+                /** @description Every income credited by settlement. */
+                total_income_fen: components["schemas"]["Fen"];
                 withdraw: components["schemas"]["WithdrawRules"];
             };
             msg: string;
@@ -1484,8 +1473,7 @@ export interface components {
                 id: number;
                 /** Format: date-time */
                 send_at: string;
-                /** @description `scheduled`, `sending`, `done` or `cancelled`. */
-                state: string;
+                state: components["schemas"]["BroadcastState"];
                 targets: components["schemas"]["Target"][];
             };
             msg: string;
@@ -1506,8 +1494,7 @@ export interface components {
                 name: string;
                 /** Format: date-time */
                 starts_at: string;
-                /** @description `scheduled`, `sending`, `done` or `cancelled`. */
-                state: string;
+                state: components["schemas"]["CampaignState"];
                 targets: components["schemas"]["TargetCounts"];
             };
             msg: string;
@@ -1618,15 +1605,13 @@ export interface components {
                 /** Format: date-time */
                 exited_at?: string | null;
                 group_wxid: string;
-                /** Format: int64 */
-                id: number;
+                id: components["schemas"]["GroupId"];
                 /** Format: date-time */
                 joined_at: string;
                 /** Format: int32 */
                 member_count: number;
                 name: string;
-                /** Format: int64 */
-                owner_id?: number | null;
+                owner_id?: null | components["schemas"]["UserId"];
                 owner_nickname?: string | null;
                 /** Format: int64 */
                 robot_id: number;
@@ -1638,18 +1623,14 @@ export interface components {
                 sessions_yesterday: number;
                 /** Format: int32 */
                 speakers_today: number;
-                /**
-                 * Format: int64
-                 * @description The daily income at these stars.
-                 */
-                star_income_fen: number;
+                /** @description The daily income at these stars. */
+                star_income_fen: components["schemas"]["Fen"];
                 /**
                  * Format: int32
                  * @description 1–5 from yesterday's sessions; 0 before the first rating.
                  */
                 stars: number;
-                /** @description `active`, `cancelled`, `left` or `refused`. */
-                state: string;
+                state: components["schemas"]["GroupState"];
             };
             msg: string;
         };
@@ -1719,11 +1700,7 @@ export interface components {
             data?: {
                 /** Format: date-time */
                 created_at: string;
-                /**
-                 * Format: int64
-                 * @description None: every group of the owner.
-                 */
-                group_id?: number | null;
+                group_id?: null | components["schemas"]["GroupId"];
                 group_name?: string | null;
                 /** Format: int64 */
                 id: number;
@@ -1848,8 +1825,7 @@ export interface components {
                     id: number;
                     /** Format: date-time */
                     send_at: string;
-                    /** @description `scheduled`, `sending`, `done` or `cancelled`. */
-                    state: string;
+                    state: components["schemas"]["BroadcastState"];
                     targets: components["schemas"]["Target"][];
                 }[];
                 /** Format: int64 */
@@ -1878,8 +1854,7 @@ export interface components {
                     name: string;
                     /** Format: date-time */
                     starts_at: string;
-                    /** @description `scheduled`, `sending`, `done` or `cancelled`. */
-                    state: string;
+                    state: components["schemas"]["CampaignState"];
                     targets: components["schemas"]["TargetCounts"];
                 }[];
                 /** Format: int64 */
@@ -1927,27 +1902,21 @@ export interface components {
             code: components["schemas"]["Code"];
             data?: {
                 items: {
-                    /**
-                     * Format: int64
-                     * @description + into the balance, − out of it.
-                     */
-                    amount_fen: number;
+                    /** @description + into the balance, − out of it. */
+                    amount_fen: components["schemas"]["Fen"];
                     /** Format: date-time */
                     at: string;
                     /** @description The business day the money belongs to. */
                     day: string;
-                    /** Format: int64 */
-                    group_id?: number | null;
+                    group_id?: null | components["schemas"]["GroupId"];
                     group_name?: string | null;
                     /** Format: int64 */
                     id: number;
                     kind: string;
                     source_nickname?: string | null;
-                    /** Format: int64 */
-                    source_user_id?: number | null;
+                    source_user_id?: null | components["schemas"]["UserId"];
                     title: string;
-                    /** Format: int64 */
-                    withdrawal_id?: number | null;
+                    withdrawal_id?: null | components["schemas"]["WithdrawalId"];
                 }[];
                 /** Format: int64 */
                 page: number;
@@ -1967,15 +1936,13 @@ export interface components {
                     /** Format: date-time */
                     exited_at?: string | null;
                     group_wxid: string;
-                    /** Format: int64 */
-                    id: number;
+                    id: components["schemas"]["GroupId"];
                     /** Format: date-time */
                     joined_at: string;
                     /** Format: int32 */
                     member_count: number;
                     name: string;
-                    /** Format: int64 */
-                    owner_id?: number | null;
+                    owner_id?: null | components["schemas"]["UserId"];
                     owner_nickname?: string | null;
                     /** Format: int64 */
                     robot_id: number;
@@ -1987,18 +1954,14 @@ export interface components {
                     sessions_yesterday: number;
                     /** Format: int32 */
                     speakers_today: number;
-                    /**
-                     * Format: int64
-                     * @description The daily income at these stars.
-                     */
-                    star_income_fen: number;
+                    /** @description The daily income at these stars. */
+                    star_income_fen: components["schemas"]["Fen"];
                     /**
                      * Format: int32
                      * @description 1–5 from yesterday's sessions; 0 before the first rating.
                      */
                     stars: number;
-                    /** @description `active`, `cancelled`, `left` or `refused`. */
-                    state: string;
+                    state: components["schemas"]["GroupState"];
                 }[];
                 /** Format: int64 */
                 page: number;
@@ -2016,11 +1979,7 @@ export interface components {
                 items: {
                     /** Format: date-time */
                     created_at: string;
-                    /**
-                     * Format: int64
-                     * @description None: every group of the owner.
-                     */
-                    group_id?: number | null;
+                    group_id?: null | components["schemas"]["GroupId"];
                     group_name?: string | null;
                     /** Format: int64 */
                     id: number;
@@ -2078,16 +2037,13 @@ export interface components {
             code: components["schemas"]["Code"];
             data?: {
                 items: {
-                    /** Format: int64 */
-                    ad_income_fen: number;
-                    /** Format: int64 */
-                    commission_fen: number;
+                    ad_income_fen: components["schemas"]["Fen"];
+                    commission_fen: components["schemas"]["Fen"];
                     day: string;
                     error?: string | null;
                     /** Format: date-time */
                     finished_at?: string | null;
-                    /** Format: int64 */
-                    group_income_fen: number;
+                    group_income_fen: components["schemas"]["Fen"];
                     /** Format: int64 */
                     groups_credited: number;
                     /** Format: int64 */
@@ -2099,14 +2055,12 @@ export interface components {
                     runs: number;
                     /** Format: date-time */
                     started_at: string;
-                    /** @description running, done, failed. */
-                    state: string;
+                    state: components["schemas"]["RunState"];
                     /** Format: int64 */
                     steps_done: number;
                     /** Format: int32 */
                     steps_total: number;
-                    /** Format: int64 */
-                    total_fen: number;
+                    total_fen: components["schemas"]["Fen"];
                     /** Format: int64 */
                     users_credited: number;
                 }[];
@@ -2181,8 +2135,7 @@ export interface components {
             code: components["schemas"]["Code"];
             data?: {
                 items: {
-                    /** Format: int64 */
-                    amount_fen: number;
+                    amount_fen: components["schemas"]["Fen"];
                     app_id?: string | null;
                     /** Format: int32 */
                     attempt: number;
@@ -2194,8 +2147,7 @@ export interface components {
                     failure_reason?: string | null;
                     /** Format: date-time */
                     finished_at?: string | null;
-                    /** Format: int64 */
-                    id: number;
+                    id: components["schemas"]["WithdrawalId"];
                     /**
                      * @description While waiting for the user: with `package_info`, what WeChat's JSSDK
                      *     `requestMerchantTransfer` takes to show the confirmation.
@@ -2212,12 +2164,10 @@ export interface components {
                      * @description 3200 paid; 3001 WeChat said FAIL; 3004 cancelled or rejected; none while open.
                      */
                     result_code?: number | null;
-                    /** @description pending, submitted, waiting_user, success, failed, rejected. */
-                    state: string;
+                    state: components["schemas"]["WithdrawalState"];
                     /** Format: date-time */
                     updated_at: string;
-                    /** Format: int64 */
-                    user_id: number;
+                    user_id: components["schemas"]["UserId"];
                     wechat_state?: string | null;
                 }[];
                 /** Format: int64 */
@@ -2287,16 +2237,13 @@ export interface components {
                  *     is in that day's bill).
                  */
                 ours_paid: number;
-                /** Format: int64 */
-                ours_paid_fen: number;
-                /** Format: int64 */
-                ours_total_fen: number;
+                ours_paid_fen: components["schemas"]["Fen"];
+                ours_total_fen: components["schemas"]["Fen"];
                 /** @description How many bills were asked about one by one (our orders the bill does not settle). */
                 queried: number;
                 /** @description Order numbers the bill shows money paid out to, and the net paid (支出 − 收入). */
                 theirs: number;
-                /** Format: int64 */
-                theirs_total_fen: number;
+                theirs_total_fen: components["schemas"]["Fen"];
                 /**
                  * @description Orders left unchecked (past the limit of one reconciliation, in number or time, or their
                  *     query failed), each listed as a difference of kind `unchecked`.
@@ -2367,16 +2314,13 @@ export interface components {
         Envelope_SettlementRun: {
             code: components["schemas"]["Code"];
             data?: {
-                /** Format: int64 */
-                ad_income_fen: number;
-                /** Format: int64 */
-                commission_fen: number;
+                ad_income_fen: components["schemas"]["Fen"];
+                commission_fen: components["schemas"]["Fen"];
                 day: string;
                 error?: string | null;
                 /** Format: date-time */
                 finished_at?: string | null;
-                /** Format: int64 */
-                group_income_fen: number;
+                group_income_fen: components["schemas"]["Fen"];
                 /** Format: int64 */
                 groups_credited: number;
                 /** Format: int64 */
@@ -2388,14 +2332,12 @@ export interface components {
                 runs: number;
                 /** Format: date-time */
                 started_at: string;
-                /** @description running, done, failed. */
-                state: string;
+                state: components["schemas"]["RunState"];
                 /** Format: int64 */
                 steps_done: number;
                 /** Format: int32 */
                 steps_total: number;
-                /** Format: int64 */
-                total_fen: number;
+                total_fen: components["schemas"]["Fen"];
                 /** Format: int64 */
                 users_credited: number;
             };
@@ -2442,8 +2384,7 @@ export interface components {
         Envelope_Withdrawal: {
             code: components["schemas"]["Code"];
             data?: {
-                /** Format: int64 */
-                amount_fen: number;
+                amount_fen: components["schemas"]["Fen"];
                 app_id?: string | null;
                 /** Format: int32 */
                 attempt: number;
@@ -2455,8 +2396,7 @@ export interface components {
                 failure_reason?: string | null;
                 /** Format: date-time */
                 finished_at?: string | null;
-                /** Format: int64 */
-                id: number;
+                id: components["schemas"]["WithdrawalId"];
                 /**
                  * @description While waiting for the user: with `package_info`, what WeChat's JSSDK
                  *     `requestMerchantTransfer` takes to show the confirmation.
@@ -2473,12 +2413,10 @@ export interface components {
                  * @description 3200 paid; 3001 WeChat said FAIL; 3004 cancelled or rejected; none while open.
                  */
                 result_code?: number | null;
-                /** @description pending, submitted, waiting_user, success, failed, rejected. */
-                state: string;
+                state: components["schemas"]["WithdrawalState"];
                 /** Format: date-time */
                 updated_at: string;
-                /** Format: int64 */
-                user_id: number;
+                user_id: components["schemas"]["UserId"];
                 wechat_state?: string | null;
             };
             msg: string;
@@ -2514,28 +2452,27 @@ export interface components {
             /** @description What was wrong, in Chinese, to show as it is */
             msg: string;
         };
+        /**
+         * Format: int64
+         * @description An amount of money in fen (1 yuan = 100 fen); negative for money going out of an account.
+         */
+        Fen: number;
         Flow: {
-            /**
-             * Format: int64
-             * @description + into the balance, − out of it.
-             */
-            amount_fen: number;
+            /** @description + into the balance, − out of it. */
+            amount_fen: components["schemas"]["Fen"];
             /** Format: date-time */
             at: string;
             /** @description The business day the money belongs to. */
             day: string;
-            /** Format: int64 */
-            group_id?: number | null;
+            group_id?: null | components["schemas"]["GroupId"];
             group_name?: string | null;
             /** Format: int64 */
             id: number;
             kind: string;
             source_nickname?: string | null;
-            /** Format: int64 */
-            source_user_id?: number | null;
+            source_user_id?: null | components["schemas"]["UserId"];
             title: string;
-            /** Format: int64 */
-            withdrawal_id?: number | null;
+            withdrawal_id?: null | components["schemas"]["WithdrawalId"];
         };
         ForceExit: {
             /** @description 1 to 100 characters once trimmed. */
@@ -2575,15 +2512,13 @@ export interface components {
             /** Format: date-time */
             exited_at?: string | null;
             group_wxid: string;
-            /** Format: int64 */
-            id: number;
+            id: components["schemas"]["GroupId"];
             /** Format: date-time */
             joined_at: string;
             /** Format: int32 */
             member_count: number;
             name: string;
-            /** Format: int64 */
-            owner_id?: number | null;
+            owner_id?: null | components["schemas"]["UserId"];
             owner_nickname?: string | null;
             /** Format: int64 */
             robot_id: number;
@@ -2595,23 +2530,24 @@ export interface components {
             sessions_yesterday: number;
             /** Format: int32 */
             speakers_today: number;
-            /**
-             * Format: int64
-             * @description The daily income at these stars.
-             */
-            star_income_fen: number;
+            /** @description The daily income at these stars. */
+            star_income_fen: components["schemas"]["Fen"];
             /**
              * Format: int32
              * @description 1–5 from yesterday's sessions; 0 before the first rating.
              */
             stars: number;
-            /** @description `active`, `cancelled`, `left` or `refused`. */
-            state: string;
+            state: components["schemas"]["GroupState"];
         };
         GroupDetail: components["schemas"]["Group"] & {
             /** @description Oldest first, every day present. */
             history: components["schemas"]["DayActivity"][];
         };
+        /**
+         * Format: int64
+         * @description A group the robots are in (groups.id).
+         */
+        GroupId: number;
         GroupList: {
             items: components["schemas"]["Group"][];
             /** Format: int64 */
@@ -2649,6 +2585,11 @@ export interface components {
             /** @description Yesterday's sessions needed for 2★, 3★, 4★ and 5★ (fewer than the first: 1★), strictly increasing from at least 1. */
             star_thresholds: number[];
         };
+        /**
+         * @description Whether the robot is in a group (groups.state), and if not, why it left.
+         * @enum {string}
+         */
+        GroupState: "active" | "cancelled" | "left" | "refused";
         /** @description The H5 home page. */
         Home: {
             /** Format: int64 */
@@ -2687,11 +2628,7 @@ export interface components {
         Keyword: {
             /** Format: date-time */
             created_at: string;
-            /**
-             * Format: int64
-             * @description None: every group of the owner.
-             */
-            group_id?: number | null;
+            group_id?: null | components["schemas"]["GroupId"];
             group_name?: string | null;
             /** Format: int64 */
             id: number;
@@ -2787,7 +2724,7 @@ export interface components {
         NewBroadcast: {
             content: components["schemas"]["Content"];
             /** @description 1 to 200 groups once repeats are removed (no `maxItems`: repeats are not counted). */
-            group_ids: number[];
+            group_ids: components["schemas"]["GroupId"][];
             /**
              * Format: date-time
              * @description Absent: now. Sent at the start of its minute, not before the current minute and at most
@@ -2796,8 +2733,7 @@ export interface components {
             send_at?: string | null;
         };
         NewKeyword: {
-            /** Format: int64 */
-            group_id?: number | null;
+            group_id?: null | components["schemas"]["GroupId"];
             /** @description 1 to 30 characters once trimmed, on one line. */
             keyword: string;
             /**
@@ -2835,8 +2771,7 @@ export interface components {
             url: string;
         };
         NewWithdrawal: {
-            /** Format: int64 */
-            amount_fen: number;
+            amount_fen: components["schemas"]["Fen"];
         };
         NewWords: {
             /** @description Blank words are ignored; 1 to 1000 others (no `maxItems`: blanks are not counted), each at most 50 characters once trimmed. */
@@ -2968,16 +2903,13 @@ export interface components {
              *     is in that day's bill).
              */
             ours_paid: number;
-            /** Format: int64 */
-            ours_paid_fen: number;
-            /** Format: int64 */
-            ours_total_fen: number;
+            ours_paid_fen: components["schemas"]["Fen"];
+            ours_total_fen: components["schemas"]["Fen"];
             /** @description How many bills were asked about one by one (our orders the bill does not settle). */
             queried: number;
             /** @description Order numbers the bill shows money paid out to, and the net paid (支出 − 收入). */
             theirs: number;
-            /** Format: int64 */
-            theirs_total_fen: number;
+            theirs_total_fen: components["schemas"]["Fen"];
             /**
              * @description Orders left unchecked (past the limit of one reconciliation, in number or time, or their
              *     query failed), each listed as a difference of kind `unchecked`.
@@ -3086,6 +3018,11 @@ export interface components {
         };
         /** @enum {string} */
         Role: "admin" | "operator" | "finance";
+        /**
+         * @description Where the settlement of a day is (settlement_runs.state).
+         * @enum {string}
+         */
+        RunState: "running" | "done" | "failed";
         /** @description A change of the settings page: the subjects present are saved whole, the others kept. */
         SettingsChange: {
             groups?: null | components["schemas"]["GroupSettings"];
@@ -3094,16 +3031,13 @@ export interface components {
             sms?: null | components["schemas"]["SmsSettings"];
         };
         SettlementRun: {
-            /** Format: int64 */
-            ad_income_fen: number;
-            /** Format: int64 */
-            commission_fen: number;
+            ad_income_fen: components["schemas"]["Fen"];
+            commission_fen: components["schemas"]["Fen"];
             day: string;
             error?: string | null;
             /** Format: date-time */
             finished_at?: string | null;
-            /** Format: int64 */
-            group_income_fen: number;
+            group_income_fen: components["schemas"]["Fen"];
             /** Format: int64 */
             groups_credited: number;
             /** Format: int64 */
@@ -3115,14 +3049,12 @@ export interface components {
             runs: number;
             /** Format: date-time */
             started_at: string;
-            /** @description running, done, failed. */
-            state: string;
+            state: components["schemas"]["RunState"];
             /** Format: int64 */
             steps_done: number;
             /** Format: int32 */
             steps_total: number;
-            /** Format: int64 */
-            total_fen: number;
+            total_fen: components["schemas"]["Fen"];
             /** Format: int64 */
             users_credited: number;
         };
@@ -3148,8 +3080,7 @@ export interface components {
             dedup_window_secs: number;
         };
         Side: {
-            /** Format: int64 */
-            amount_fen: number;
+            amount_fen: components["schemas"]["Fen"];
             /**
              * @description Ours: the attempt's state. WeChat Pay's: the bill's state as its query answers it, or
              *     `BILLED` when only the fund-flow bill speaks (the net paid out to the order number).
@@ -3185,8 +3116,7 @@ export interface components {
              * @description 1602 when the send failed.
              */
             code?: number | null;
-            /** Format: int64 */
-            group_id: number;
+            group_id: components["schemas"]["GroupId"];
             group_name: string;
             reason?: string | null;
             /** Format: date-time */
@@ -3222,6 +3152,11 @@ export interface components {
             frozen_reason?: string | null;
             identity?: null | components["schemas"]["MaskedIdentity"];
         };
+        /**
+         * Format: int64
+         * @description An owner (users.id).
+         */
+        UserId: number;
         /** @description A user as the console lists them: masked like everywhere else. */
         UserRow: {
             avatar_url: string;
@@ -3247,16 +3182,13 @@ export interface components {
         WithdrawRules: {
             frozen: boolean;
             identity_bound: boolean;
-            /** Format: int64 */
-            max_fen: number;
-            /** Format: int64 */
-            min_fen: number;
+            max_fen: components["schemas"]["Fen"];
+            min_fen: components["schemas"]["Fen"];
             phone_bound: boolean;
             withdrawn_today: boolean;
         };
         Withdrawal: {
-            /** Format: int64 */
-            amount_fen: number;
+            amount_fen: components["schemas"]["Fen"];
             app_id?: string | null;
             /** Format: int32 */
             attempt: number;
@@ -3268,8 +3200,7 @@ export interface components {
             failure_reason?: string | null;
             /** Format: date-time */
             finished_at?: string | null;
-            /** Format: int64 */
-            id: number;
+            id: components["schemas"]["WithdrawalId"];
             /**
              * @description While waiting for the user: with `package_info`, what WeChat's JSSDK
              *     `requestMerchantTransfer` takes to show the confirmation.
@@ -3286,14 +3217,22 @@ export interface components {
              * @description 3200 paid; 3001 WeChat said FAIL; 3004 cancelled or rejected; none while open.
              */
             result_code?: number | null;
-            /** @description pending, submitted, waiting_user, success, failed, rejected. */
-            state: string;
+            state: components["schemas"]["WithdrawalState"];
             /** Format: date-time */
             updated_at: string;
-            /** Format: int64 */
-            user_id: number;
+            user_id: components["schemas"]["UserId"];
             wechat_state?: string | null;
         };
+        /**
+         * Format: int64
+         * @description A withdrawal (withdrawals.id), which its payouts and ledger entries name.
+         */
+        WithdrawalId: number;
+        /**
+         * @description Where a withdrawal is (withdrawals.state).
+         * @enum {string}
+         */
+        WithdrawalState: "pending" | "submitted" | "waiting_user" | "success" | "failed" | "rejected";
         WordCheck: {
             words: string[];
         };
@@ -3605,6 +3544,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "content": {
+                 *         "kind": "text",
+                 *         "text": "各位铲屎官晚上好！\n今晚 8 点群里抽奖，送猫粮 3 袋"
+                 *       },
+                 *       "group_ids": [
+                 *         1
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["NewBroadcast"];
             };
         };
@@ -3677,6 +3627,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "content": {
+                 *         "desc": "全场 5 折起，限时三天",
+                 *         "kind": "link",
+                 *         "title": "双十二宠物用品特卖",
+                 *         "url": "https://example.com/activity/double12"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["PreviewRequest"];
             };
         };
@@ -3727,6 +3687,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 1 */
                 id: number;
             };
             cookie?: never;
@@ -3939,6 +3900,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "password": "gpet-admin-2024",
+                 *       "username": "admin"
+                 *     }
+                 */
                 "application/json": components["schemas"]["Credentials"];
             };
         };
@@ -4046,6 +4013,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "content": {
+                 *         "kind": "text",
+                 *         "text": "【宠物医院】冬季驱虫季，到店立减 30 元"
+                 *       },
+                 *       "min_stars": 2,
+                 *       "name": "冬季驱虫",
+                 *       "starts_at": "2030-01-01T20:00:00+08:00"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CampaignInput"];
             };
         };
@@ -4094,12 +4072,26 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 1 */
                 id: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "content": {
+                 *         "appid": "wx0123456789abcdef",
+                 *         "kind": "miniprogram",
+                 *         "pagepath": "pages/checkup/index",
+                 *         "title": "萌宠体检 9.9 元"
+                 *       },
+                 *       "min_stars": 3,
+                 *       "name": "萌宠体检推广",
+                 *       "starts_at": "2030-01-02T10:00:00+08:00"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CampaignInput"];
             };
         };
@@ -4157,6 +4149,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 1 */
                 id: number;
             };
             cookie?: never;
@@ -4300,6 +4293,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 1 */
                 id: number;
             };
             cookie?: never;
@@ -4392,6 +4386,18 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "amount": 1,
+                 *       "display_rate": 3,
+                 *       "releases": [
+                 *         {
+                 *           "at": "00:00",
+                 *           "share_pct": 100
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["DistributionSettings"];
             };
         };
@@ -4486,6 +4492,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 1 */
                 id: number;
             };
             cookie?: never;
@@ -4527,12 +4534,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 3 */
                 id: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "群内发布违规广告"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ForceExit"];
             };
         };
@@ -4662,6 +4675,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "enabled": false,
+                 *       "message": ""
+                 *     }
+                 */
                 "application/json": components["schemas"]["Maintenance"];
             };
         };
@@ -4744,6 +4763,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "ends_at": "2030-12-31T16:00:00Z",
+                 *       "starts_at": "2026-12-01T00:00:00Z",
+                 *       "text": "欢迎来到群宠！邀请好友一起养群，师徒收益天天到账。"
+                 *     }
+                 */
                 "application/json": components["schemas"]["MarqueeDraft"];
             };
         };
@@ -4792,12 +4818,20 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 1 */
                 id: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "ends_at": "2030-12-31T16:00:00Z",
+                 *       "starts_at": "2026-12-01T00:00:00Z",
+                 *       "text": "本周六 02:00–04:00 系统升级，期间结算顺延，收益不受影响。"
+                 *     }
+                 */
                 "application/json": components["schemas"]["MarqueeDraft"];
             };
         };
@@ -4855,6 +4889,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 1 */
                 id: number;
             };
             cookie?: never;
@@ -4939,6 +4974,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "current_password": "gpet-admin-2024",
+                 *       "new_password": "a-longer-passphrase-7"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PasswordChange"];
             };
         };
@@ -5021,6 +5062,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "password": "a-strong-password-8",
+                 *       "role": "operator",
+                 *       "username": "yunying"
+                 *     }
+                 */
                 "application/json": components["schemas"]["NewOperator"];
             };
         };
@@ -5069,12 +5117,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 2 */
                 id: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "role": "finance"
+                 *     }
+                 */
                 "application/json": components["schemas"]["OperatorChange"];
             };
         };
@@ -5132,7 +5186,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description YYYY-MM-DD */
+                /**
+                 * @description YYYY-MM-DD
+                 * @example 2026-11-30
+                 */
                 day: string;
             };
             cookie?: never;
@@ -5238,6 +5295,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "capacity": 200,
+                 *       "enabled": true,
+                 *       "nickname": "小宠五号",
+                 *       "platform_id": "demo-5",
+                 *       "qr_code_url": "https://qr.example.cn/wxid_demo_robot_5.png",
+                 *       "wxid": "wxid_demo_robot_5"
+                 *     }
+                 */
                 "application/json": components["schemas"]["NewRobot"];
             };
         };
@@ -5295,12 +5362,20 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 1 */
                 id: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "capacity": 300,
+                 *       "enabled": true,
+                 *       "nickname": "小宠一号"
+                 *     }
+                 */
                 "application/json": components["schemas"]["RobotChange"];
             };
         };
@@ -5407,6 +5482,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "words": [
+                 *         "代开发票",
+                 *         "刷单"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["NewWords"];
             };
         };
@@ -5455,6 +5538,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 1 */
                 id: number;
             };
             cookie?: never;
@@ -5539,6 +5623,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "sms": {
+                 *         "code_ttl_secs": 300,
+                 *         "max_attempts": 5,
+                 *         "per_day": 10,
+                 *         "per_hour": 5,
+                 *         "per_minute": 1
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["SettingsChange"];
             };
         };
@@ -5636,7 +5731,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description YYYY-MM-DD */
+                /**
+                 * @description YYYY-MM-DD
+                 * @example 2026-11-30
+                 */
                 day: string;
             };
             cookie?: never;
@@ -5694,7 +5792,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description YYYY-MM-DD */
+                /**
+                 * @description YYYY-MM-DD
+                 * @example 2026-11-30
+                 */
                 day: string;
             };
             cookie?: never;
@@ -5792,6 +5893,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "url": "https://example.com/activity/double12"
+                 *     }
+                 */
                 "application/json": components["schemas"]["NewShortLink"];
             };
         };
@@ -5840,6 +5946,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 1 */
                 id: number;
             };
             cookie?: never;
@@ -5934,6 +6041,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 1 */
                 id: number;
             };
             cookie?: never;
@@ -5975,12 +6083,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 1 */
                 id: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "涉嫌刷单，冻结待查"
+                 *     }
+                 */
                 "application/json": components["schemas"]["FreezeRequest"];
             };
         };
@@ -6038,12 +6152,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 1 */
                 id: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /** @example {} */
                 "application/json": components["schemas"]["FreezeRequest"];
             };
         };
@@ -6159,12 +6275,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 3 */
                 id: number;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "reason": "实名信息与微信实名不一致"
+                 *     }
+                 */
                 "application/json": components["schemas"]["Rejection"];
             };
         };
@@ -6222,6 +6344,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 2 */
                 id: number;
             };
             cookie?: never;
@@ -6319,6 +6442,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 1 */
                 id: number;
             };
             cookie?: never;
@@ -6360,6 +6484,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 2 */
                 id: number;
             };
             cookie?: never;
@@ -6495,6 +6620,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "group_id": 1,
+                 *       "keyword": "签到",
+                 *       "reply": "签到成功！每天来群里聊聊，群会越来越旺"
+                 *     }
+                 */
                 "application/json": components["schemas"]["NewKeyword"];
             };
         };
@@ -6563,6 +6695,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 1 */
                 id: number;
             };
             cookie?: never;
@@ -6640,6 +6773,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "id_number": "11010519491231002X",
+                 *       "name": "王芳"
+                 *     }
+                 */
                 "application/json": components["schemas"]["IdentityClaim"];
             };
         };
@@ -6711,6 +6850,12 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "code": "123456",
+                 *       "phone": "13812345678"
+                 *     }
+                 */
                 "application/json": components["schemas"]["PhoneBinding"];
             };
         };
@@ -6782,6 +6927,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "phone": "13812345678"
+                 *     }
+                 */
                 "application/json": components["schemas"]["CodeRequest"];
             };
         };
@@ -6940,6 +7090,20 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "events": [
+                 *         {
+                 *           "name": "page_view",
+                 *           "page": "/groups",
+                 *           "props": {
+                 *             "tab": "mine"
+                 *           },
+                 *           "ts": "2026-11-26T18:35:40.512+08:00"
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["TrackBatch"];
             };
         };
@@ -7075,6 +7239,11 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "amount_fen": 1000
+                 *     }
+                 */
                 "application/json": components["schemas"]["NewWithdrawal"];
             };
         };
@@ -7134,6 +7303,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 1 */
                 id: number;
             };
             cookie?: never;
@@ -7175,6 +7345,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 1001 */
                 code: string;
             };
             cookie?: never;

@@ -28,7 +28,7 @@ async fn faults(app: &TestApp, faults: Value) {
 }
 
 async fn delivered(app: &TestApp, key: &str) -> bool {
-    app.db().await.query_one("SELECT delivered FROM alerts WHERE key = $1", &[&key]).await.unwrap().get(0)
+    app.db().await.query_one("SELECT delivered FROM alerts WHERE key = $1", &[&key]).await.unwrap().get("delivered")
 }
 
 /// A mailer as the functions build it, with the stack's variables (`overrides` changed) and this

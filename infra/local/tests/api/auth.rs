@@ -168,8 +168,13 @@ async fn an_expired_token_is_1406_refresh_renews_it_and_logout_ends_the_session(
     let cookies = app.logged_in("o_demo_yangguang").await;
     let (_, me) = app.get("/api/me", &cookies).await;
     let user_id = me["data"]["id"].as_i64().unwrap();
-    let sid: uuid::Uuid =
-        app.db().await.query_one("SELECT id FROM user_sessions WHERE user_id = $1", &[&user_id]).await.unwrap().get(0);
+    let sid: uuid::Uuid = app
+        .db()
+        .await
+        .query_one("SELECT id FROM user_sessions WHERE user_id = $1", &[&user_id])
+        .await
+        .unwrap()
+        .get("id");
     let tokens = &app.ctx.auth().unwrap().tokens;
     let expired = tokens.issue(Audience::H5, user_id, sid, Duration::seconds(-5)).unwrap().token;
 

@@ -147,7 +147,7 @@ async fn owner_with_groups(app: &TestApp, prefix: &str, n: usize) -> (crate::hel
         .await
         .unwrap()
         .iter()
-        .map(|r| r.get(0))
+        .map(|r| r.get("id"))
         .collect();
     assert_eq!(ids.len(), n);
     (cookies, ids)
@@ -161,7 +161,7 @@ async fn delivery_states(app: &TestApp) -> Vec<String> {
         .await
         .unwrap()
         .iter()
-        .map(|r| r.get::<_, String>(0))
+        .map(|r| r.get::<_, String>("state"))
         .collect()
 }
 
@@ -174,7 +174,7 @@ async fn copies(app: &TestApp, prefix: &str, text: &str) -> Vec<usize> {
         .await
         .unwrap()
         .iter()
-        .map(|r| r.get(0))
+        .map(|r| r.get("group_wxid"))
         .collect();
     let mut out = Vec::new();
     for wxid in wxids {
@@ -258,8 +258,13 @@ async fn a_dispatch_killed_mid_run_leaves_its_claim_which_is_taken_back_after_th
     let report = dispatch(&app.ctx, Deadline::after(Duration::from_secs(60))).await.unwrap();
     assert_eq!((report["abandoned"].as_u64(), report["sent"].as_u64()), (Some(1), Some(0)), "{report}");
     assert_eq!(copies(&app, "g_kill", "第二条").await, [0, 0, 0]);
-    let reason: String =
-        app.db().await.query_one("SELECT reason FROM deliveries WHERE task_id = $1", &[&task]).await.unwrap().get(0);
+    let reason: String = app
+        .db()
+        .await
+        .query_one("SELECT reason FROM deliveries WHERE task_id = $1", &[&task])
+        .await
+        .unwrap()
+        .get("reason");
     assert!(reason.contains("结果未知"), "{reason}");
 }
 
@@ -354,7 +359,7 @@ async fn an_outbox_row_sqs_refuses_is_set_aside_with_its_reason_and_its_batch_ma
         .query_one("SELECT last_error, attempts FROM outbox WHERE set_aside_at IS NOT NULL", &[])
         .await
         .unwrap();
-    let (reason, attempts): (String, i32) = (row.get(0), row.get(1));
+    let (reason, attempts): (String, i32) = (row.get("last_error"), row.get("attempts"));
     assert!(!reason.is_empty() && attempts == 1, "{reason}");
     // Never tried again, never in anyone's way.
     let report = relay(&app.ctx, Deadline::after(Duration::from_secs(60))).await.unwrap();

@@ -330,12 +330,12 @@ async fn a_robot_event_no_retry_can_apply_is_dead_lettered_at_once_with_its_reas
         .unwrap();
     assert_eq!(rows.len(), 3);
     for row in &rows {
-        assert_eq!(row.get::<_, String>(0), "gpet-robot-events-dlq");
-        assert_eq!(row.get::<_, i32>(2), 1);
-        let reason: Option<String> = row.get(3);
+        assert_eq!(row.get::<_, String>("queue"), "gpet-robot-events-dlq");
+        assert_eq!(row.get::<_, i32>("receive_count"), 1);
+        let reason: Option<String> = row.get("reason");
         assert!(reason.as_deref().is_some_and(|r| !r.is_empty()), "{reason:?}");
     }
-    let reasons: Vec<String> = rows.iter().map(|r| r.get(3)).collect();
+    let reasons: Vec<String> = rows.iter().map(|r| r.get("reason")).collect();
     assert_eq!(reasons.iter().filter(|r| r.contains("控制字符")).count(), 2, "{reasons:?}");
     assert!(reasons.iter().any(|r| r.contains("无法读取")), "{reasons:?}");
     assert!(!reasons.iter().any(|r| r.contains("no_such_type")), "a reason repeats the event: {reasons:?}");

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use gpet::{Ctx, Env};
 use gpet_local::queues::QueueUrls;
 use gpet_local::setup::Local;
+pub use gpet_local::stack::Cookies;
 use gpet_local::stack::LocalStack;
 use gpet_local::template::Template;
 
@@ -60,15 +61,7 @@ pub fn template() -> Template {
 
 /// template.yaml rendered by the SAM transform for `region`, once per test process.
 pub fn rendered(region: &str) -> &'static gpet_local::rendered::Rendered {
-    use std::collections::BTreeMap;
-    use std::sync::Mutex;
-    static RENDERED: Mutex<BTreeMap<String, &'static gpet_local::rendered::Rendered>> = Mutex::new(BTreeMap::new());
-    let mut all = RENDERED.lock().unwrap();
-    all.entry(region.to_owned()).or_insert_with(|| {
-        Box::leak(Box::new(
-            gpet_local::rendered::Rendered::load(&project_root(), region).expect("the template renders"),
-        ))
-    })
+    gpet_local::stack::rendered(region).expect("the template renders")
 }
 
 pub struct TestApp {
@@ -89,7 +82,7 @@ impl TestApp {
         let stack = LocalStack::spawn("test", 8).await.unwrap_or_else(|e| {
             panic!("the test's stack does not start: {e:#}\n(run the tests through `make test`: it starts PostgreSQL, Redis and the AWS-API server and sources .local/env)")
         });
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let http = gpet_local::stack::http_client();
         TestApp {
             base_url: stack.base_url.clone(),
             ctx: stack.ctx().clone(),
@@ -117,7 +110,7 @@ impl TestApp {
 
     /// A connection of its own to the test's database, as the application role.
     pub async fn connect(&self) -> tokio_postgres::Client {
-        self.local.services.connect(&self.local.database_url).await.expect("PostgreSQL answers")
+        self.stack.connect().await.expect("PostgreSQL answers")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -133,9 +126,12 @@ impl TestApp {
         self.ctx.db().unwrap().client().await.unwrap()
     }
 
-    /// A single count from the test's database.
+    /// A single count from the test's database: the one column of the caller's statement, whatever
+    /// it is named (so read as the first, after checking it is the only one).
     pub async fn count(&self, sql: &str) -> i64 {
-        self.db().await.query_one(sql, &[]).await.unwrap().get(0)
+        let row = self.db().await.query_one(sql, &[]).await.unwrap();
+        assert_eq!(row.columns().len(), 1, "a count is one column: {sql}");
+        row.get(0)
     }
 
     /// GET with a Bearer token; answers status and JSON body.
@@ -171,21 +167,9 @@ impl TestApp {
         redirect: &str,
         invite: Option<&str>,
     ) -> (reqwest::Response, Cookies, String) {
-        let mut cookies = Cookies::default();
-        let mut query = vec![("redirect", redirect)];
-        query.extend(invite.map(|code| ("invite", code)));
-        let authorize = self.http.get(self.url("/api/auth/wechat/authorize")).query(&query).send().await.unwrap();
-        assert_eq!(authorize.status(), 302);
-        cookies.take(&authorize);
-        let to_wechat = location(&authorize);
-        let page = to_wechat.split('#').next().unwrap();
-        let wechat = self.http.get(format!("{page}&sandbox_openid={openid}")).send().await.unwrap();
-        assert_eq!(wechat.status(), 302, "the sandbox redirects with a code");
-        let callback = location(&wechat);
-        assert!(callback.starts_with(&self.url("/api/auth/wechat/callback?")), "{callback}");
-        let response = self.http.get(&callback).header("cookie", cookies.header()).send().await.unwrap();
-        cookies.take(&response);
-        (response, cookies, callback)
+        let login = self.stack.wechat_login(&self.http, openid, redirect, invite).await;
+        let login = login.unwrap_or_else(|e| panic!("the WeChat login of {openid}: {e:#}"));
+        (login.response, login.cookies, login.callback)
     }
 
     /// Logged in as `openid`: the browser's cookies.
@@ -202,11 +186,7 @@ impl TestApp {
     /// An operator of `role`, logged in: their Bearer token.
     pub async fn console_token(&self, username: &str, role: gpet::operators::Role) -> String {
         gpet::operators::create(&self.db().await, username, "correct-horse-9", role).await.unwrap();
-        let body = serde_json::json!({"username": username, "password": "correct-horse-9"});
-        let response = self.http.post(self.url("/api/console/auth/login")).json(&body).send().await.unwrap();
-        let (status, answer) = json_of(response).await;
-        assert_eq!(status, 200, "{answer}");
-        answer["data"]["token"].as_str().unwrap().to_owned()
+        self.stack.console_login(&self.http, username, "correct-horse-9").await.unwrap()
     }
 
     /// A console call with a Bearer token.
@@ -261,7 +241,7 @@ impl Drop for TestApp {
 }
 
 pub fn location(response: &reqwest::Response) -> String {
-    response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+    gpet_local::stack::location(response).unwrap_or_default()
 }
 
 pub async fn json_of(response: reqwest::Response) -> (u16, serde_json::Value) {
@@ -269,36 +249,6 @@ pub async fn json_of(response: reqwest::Response) -> (u16, serde_json::Value) {
     let text = response.text().await.unwrap();
     let json = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"));
     (status, json)
-}
-
-/// A browser's cookie jar, as far as the tests need one.
-#[derive(Debug, Default, Clone)]
-pub struct Cookies(Vec<(String, String)>);
-
-impl Cookies {
-    pub fn take(&mut self, response: &reqwest::Response) {
-        for value in response.headers().get_all("set-cookie") {
-            let text = value.to_str().unwrap();
-            let (pair, attributes) = text.split_once(';').unwrap_or((text, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            self.0.retain(|(n, _)| n != name);
-            if !attributes.contains("Max-Age=0") {
-                self.0.push((name.trim().to_owned(), value.trim().to_owned()));
-            }
-        }
-    }
-
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
-    }
-
-    pub fn header(&self) -> String {
-        self.0.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join("; ")
-    }
-
-    pub fn without(&self, name: &str) -> Cookies {
-        Cookies(self.0.iter().filter(|(n, _)| n != name).cloned().collect())
-    }
 }
 
 pub fn set_cookie<'a>(response: &'a reqwest::Response, name: &str) -> Option<&'a str> {
@@ -350,14 +300,16 @@ impl TestApp {
     /// (a message that failed comes back after 1 s and is handled again).
     pub async fn drain(&self, queue: gpet::queue::Queue, function: &str) -> usize {
         use aws_sdk_sqs::types::QueueAttributeName as A;
-        let consumer = match gpet_local::registry::find(function).expect("a registered consumer").handler {
-            gpet_local::registry::Handler::Sqs(f) => f,
-            _ => panic!("{function} is not a queue consumer"),
+        let entry = gpet_local::registry::find(function).expect("a registered consumer");
+        let gpet_local::registry::Handler::Sqs(consumer) = entry.handler else {
+            panic!("{function} is not a queue consumer")
         };
+        // With only the parts its binary builds, as the host runs it.
+        let ctx = self.ctx.only(&entry.needs);
         let url = self.queue_url(queue);
         let mut handled = 0;
         loop {
-            let n = gpet_local::queues::poll_once(&self.ctx, &self.sqs, function, &url, 10, 1, consumer).await.unwrap();
+            let n = gpet_local::queues::poll_once(&ctx, &self.sqs, function, &url, 10, 1, consumer).await.unwrap();
             handled += n;
             if n > 0 {
                 continue;
@@ -400,8 +352,8 @@ impl TestApp {
 
     /// A user's available and held balances.
     pub async fn balances(&self, user_id: i64) -> (i64, i64) {
-        let b = gpet::ledger::balances(&self.db().await, user_id).await.unwrap();
-        (b.available_fen, b.held_fen)
+        let b = gpet::ledger::balances(&self.db().await, gpet::UserId::new(user_id)).await.unwrap();
+        (b.available_fen.get(), b.held_fen.get())
     }
 
     /// Credits `fen` to the user's available balance the way the platform pays income: one
@@ -410,7 +362,9 @@ impl TestApp {
         use gpet::ledger::{Account, transfer};
         let legs: Vec<gpet::ledger::Leg> = user_ids
             .iter()
-            .flat_map(|u| transfer(Account::AdIncome, Account::Available(*u), fen, "ad_income"))
+            .flat_map(|u| {
+                transfer(Account::AdIncome, Account::Available(gpet::UserId::new(*u)), gpet::Fen::new(fen), "ad_income")
+            })
             .collect();
         let mut client = self.db().await;
         let tx = client.transaction().await.unwrap();
@@ -422,7 +376,7 @@ impl TestApp {
 
     /// The user id of `openid`.
     pub async fn user_id(&self, openid: &str) -> i64 {
-        self.db().await.query_one("SELECT id FROM users WHERE openid = $1", &[&openid]).await.unwrap().get(0)
+        self.db().await.query_one("SELECT id FROM users WHERE openid = $1", &[&openid]).await.unwrap().get("id")
     }
 
     /// A robot registered through the console by `operator`, and the demo strategy: every place

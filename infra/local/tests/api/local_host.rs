@@ -244,13 +244,13 @@ async fn the_pool_replaces_an_idle_connection_that_went_silent() {
     pg.host("127.0.0.1").port(relay.addr.port()).dbname("postgres");
     pg.user(&services.pg_user).password(&services.pg_password);
     let db = gpet::db::Db::connect(&gpet::config::DbConfig { pg, tls_ca: Some(services.tls_ca.clone()) }, 1).unwrap();
-    let pid = |c: &tokio_postgres::Row| c.get::<_, i32>(0);
-    let first = pid(&db.client().await.unwrap().query_one("SELECT pg_backend_pid()", &[]).await.unwrap());
+    let pid = |c: &tokio_postgres::Row| c.get::<_, i32>("pid");
+    let first = pid(&db.client().await.unwrap().query_one("SELECT pg_backend_pid() AS pid", &[]).await.unwrap());
 
     relay.silence();
     tokio::time::sleep(gpet::db::VERIFY_AFTER_IDLE + std::time::Duration::from_millis(500)).await;
     let answered = tokio::time::timeout(std::time::Duration::from_secs(15), async {
-        db.client().await.unwrap().query_one("SELECT pg_backend_pid()", &[]).await.unwrap()
+        db.client().await.unwrap().query_one("SELECT pg_backend_pid() AS pid", &[]).await.unwrap()
     })
     .await
     .expect("the pool lent the silent connection: the query hangs");
@@ -270,13 +270,14 @@ async fn the_page_shell_answers_the_apps_index_for_their_pages() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(async move { axum::serve(listener, site).await.unwrap() });
     let env = gpet::Env::from_pairs([("GPET_PUBLIC_BASE_URL", base.as_str())]);
+    use gpet_local::functions::h5_web_shell;
     let (ctx, _) = gpet::Ctx::load::<h5_web_shell::Parts>(&env, gpet::Clock::system(), 1).await.unwrap();
     let ask = |path: &str| {
         let request = http::Request::builder()
             .uri(format!("https://gpet.example.cn/_shell{path}"))
             .body(lambda_http::Body::Empty)
             .unwrap();
-        h5_web_shell::handle(&ctx, request)
+        h5_web_shell::respond(&ctx, request)
     };
     let body = |r: &lambda_http::Response<lambda_http::Body>| String::from_utf8_lossy(r.body().as_ref()).into_owned();
 

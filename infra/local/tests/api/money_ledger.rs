@@ -7,6 +7,7 @@
 use gpet::error::{Code, Error};
 use gpet::ledger::{self, Account, transfer};
 use gpet::operators::Role;
+use gpet::{Fen, UserId};
 use reqwest::Method;
 
 use crate::helpers::TestApp;
@@ -18,7 +19,7 @@ async fn user(app: &TestApp, openid: &str) -> i64 {
         .query_one("INSERT INTO users (openid, nickname) VALUES ($1, '账本') RETURNING id", &[&openid])
         .await
         .unwrap()
-        .get(0)
+        .get("id")
 }
 
 async fn account(app: &TestApp, user_id: i64, kind: &str) -> i64 {
@@ -27,7 +28,7 @@ async fn account(app: &TestApp, user_id: i64, kind: &str) -> i64 {
         .query_one("SELECT id FROM accounts WHERE user_id = $1 AND kind = $2", &[&user_id, &kind])
         .await
         .unwrap()
-        .get(0)
+        .get("id")
 }
 
 /// The database's refusal of `sql`: its constraint (or message) for the assertion.
@@ -155,7 +156,7 @@ async fn postgres_refuses_balance_updates_unbalanced_or_edited_entries_overdraft
         "t:overdraft",
         "test",
         app.ctx.clock.today().date(),
-        &transfer(Account::Available(u), Account::AdIncome, 501, "test"),
+        &transfer(Account::Available(UserId::new(u)), Account::AdIncome, Fen::new(501), "test"),
     )
     .await;
     assert!(
@@ -169,7 +170,7 @@ async fn postgres_refuses_balance_updates_unbalanced_or_edited_entries_overdraft
         "t:held-overdraft",
         "test",
         app.ctx.clock.today().date(),
-        &transfer(Account::Held(u), Account::Available(u), 1, "test"),
+        &transfer(Account::Held(UserId::new(u)), Account::Available(UserId::new(u)), Fen::new(1), "test"),
     )
     .await;
     assert!(matches!(over, Err(Error::Rejected { code: Code::InsufficientBalance, .. })), "{over:?}");
@@ -191,7 +192,7 @@ async fn postgres_refuses_balance_updates_unbalanced_or_edited_entries_overdraft
 
     // An idempotency key posts once, whatever the second call carries.
     let today = app.ctx.clock.today().date();
-    let legs = transfer(Account::AdIncome, Account::Available(u), 100, "ad_income");
+    let legs = transfer(Account::AdIncome, Account::Available(UserId::new(u)), Fen::new(100), "ad_income");
     let mut client = app.db().await;
     let tx = client.transaction().await.unwrap();
     let first = ledger::post(&tx, "t:once", "test", today, &legs).await.unwrap();
@@ -202,7 +203,7 @@ async fn postgres_refuses_balance_updates_unbalanced_or_edited_entries_overdraft
         "t:once",
         "test",
         today,
-        &transfer(Account::AdIncome, Account::Available(u), 999, "ad_income"),
+        &transfer(Account::AdIncome, Account::Available(UserId::new(u)), Fen::new(999), "ad_income"),
     )
     .await
     .unwrap();
@@ -236,7 +237,7 @@ async fn concurrent_debits_never_take_a_balance_below_zero() {
     let results = futures::future::join_all((0..200).map(|i| async move {
         let mut client = app.db().await;
         let tx = client.transaction().await.unwrap();
-        let legs = transfer(Account::Available(u), Account::AdIncome, 7, "test");
+        let legs = transfer(Account::Available(UserId::new(u)), Account::AdIncome, Fen::new(7), "test");
         match ledger::post(&tx, &format!("t:debit:{i}"), "test", today, &legs).await {
             Ok(Some(_)) => {
                 tx.commit().await.unwrap();

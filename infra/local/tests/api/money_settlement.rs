@@ -74,16 +74,18 @@ async fn duplicate_and_concurrent_ad_callbacks_record_one_click_and_credit_it_on
         .db()
         .await
         .query_one(
-            "SELECT count(*), sum(amount_fen)::bigint, min(owner_id), min(day)::text, min(campaign_id) FROM ad_clicks",
+            "SELECT count(*) AS clicks, sum(amount_fen)::bigint AS amount_fen, min(owner_id) AS owner_id,
+                    min(day)::text AS day, min(campaign_id) AS campaign_id
+             FROM ad_clicks",
             &[],
         )
         .await
         .unwrap();
-    assert_eq!(row.get::<_, i64>(0), 1);
-    assert_eq!(row.get::<_, i64>(1), 888);
-    assert_eq!(row.get::<_, i64>(2), owner);
-    assert_eq!(row.get::<_, String>(3), app.ctx.clock.today().to_string());
-    assert_eq!(row.get::<_, String>(4), "c-618");
+    assert_eq!(row.get::<_, i64>("clicks"), 1);
+    assert_eq!(row.get::<_, i64>("amount_fen"), 888);
+    assert_eq!(row.get::<_, i64>("owner_id"), owner);
+    assert_eq!(row.get::<_, String>("day"), app.ctx.clock.today().to_string());
+    assert_eq!(row.get::<_, String>("campaign_id"), "c-618");
 
     // At once today's (unsettled) income; not yet on the balance.
     let (status, account) = app.get("/api/account", &cookies).await;
@@ -283,14 +285,14 @@ async fn world(app: &TestApp) -> World {
         .db()
         .await
         .query(
-            "SELECT u.openid, m.openid, g.openid FROM users u LEFT JOIN users m ON m.id = u.master_id
+            "SELECT u.openid, m.openid AS master, g.openid AS grand_master FROM users u LEFT JOIN users m ON m.id = u.master_id
              LEFT JOIN users g ON g.id = u.grand_master_id ORDER BY u.id",
             &[],
         )
         .await
         .unwrap()
         .iter()
-        .map(|r| (r.get::<_, String>(0), r.get::<_, Option<String>>(1), r.get::<_, Option<String>>(2)))
+        .map(|r| (r.get::<_, String>("openid"), r.get::<_, Option<String>>("master"), r.get::<_, Option<String>>("grand_master")))
         .collect::<Vec<_>>();
     let o = |n: &str| Some(openid(n));
     assert_eq!(
@@ -342,7 +344,7 @@ async fn world(app: &TestApp) -> World {
         .await
         .unwrap()
         .iter()
-        .map(|r| (r.get(0), r.get(1)))
+        .map(|r| (r.get("group_wxid"), r.get("state")))
         .collect();
     let active = |g: &str| (g.to_owned(), "active".to_owned());
     let gone = |g: &str| (g.to_owned(), "left".to_owned());
@@ -372,7 +374,7 @@ async fn world(app: &TestApp) -> World {
         .await
         .unwrap()
         .iter()
-        .map(|r| (r.get(0), r.get(1)))
+        .map(|r| (r.get("group_wxid"), r.get("sessions")))
         .collect();
     let s = |g: &str, n: i32| (g.to_owned(), n);
     assert_eq!(sessions, [s("g_a1", 3), s("g_a2", 1), s("g_a3", 6), s("g_b1", 10), s("g_c1", 1), s("g_x1", 6)]);
@@ -442,7 +444,7 @@ async fn credits(app: &TestApp, day: BusinessDay) -> Vec<Entry> {
         .db()
         .await
         .query(
-            "SELECT u.openid, e.kind, g.group_wxid, s.openid, e.amount_fen
+            "SELECT u.openid AS owner, e.kind, g.group_wxid, s.openid AS source, e.amount_fen
              FROM ledger_entries e JOIN ledger_txns t ON t.id = e.txn_id JOIN accounts a ON a.id = e.account_id
              JOIN users u ON u.id = a.user_id LEFT JOIN groups g ON g.id = e.group_id LEFT JOIN users s ON s.id = e.source_user_id
              WHERE t.kind = 'settlement' AND t.day = $1",
@@ -453,7 +455,10 @@ async fn credits(app: &TestApp, day: BusinessDay) -> Vec<Entry> {
     let short = |o: String| o.trim_start_matches("o_money_").to_owned();
     let mut credits: Vec<Entry> = rows
         .iter()
-        .map(|r| (short(r.get(0)), r.get(1), r.get(2), r.get::<_, Option<String>>(3).map(short), r.get(4)))
+        .map(|r| {
+            let source = r.get::<_, Option<String>>("source").map(short);
+            (short(r.get("owner")), r.get("kind"), r.get("group_wxid"), source, r.get("amount_fen"))
+        })
         .collect();
     credits.sort();
     credits
@@ -479,7 +484,8 @@ async fn books(app: &TestApp) -> Books {
     let db = app.db().await;
     let entries = db
         .query(
-            "SELECT coalesce(u.openid, 'platform'), a.kind, e.kind, e.amount_fen, g.group_wxid, s.openid, t.idem_key
+            "SELECT coalesce(u.openid, 'platform') AS owner, a.kind AS account_kind, e.kind AS entry_kind, e.amount_fen,
+                    g.group_wxid, s.openid AS source, t.idem_key
              FROM ledger_entries e JOIN ledger_txns t ON t.id = e.txn_id JOIN accounts a ON a.id = e.account_id
              LEFT JOIN users u ON u.id = a.user_id LEFT JOIN groups g ON g.id = e.group_id
              LEFT JOIN users s ON s.id = e.source_user_id
@@ -489,25 +495,36 @@ async fn books(app: &TestApp) -> Books {
         .await
         .unwrap()
         .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6)))
+        .map(|r| {
+            (
+                r.get("owner"),
+                r.get("account_kind"),
+                r.get("entry_kind"),
+                r.get("amount_fen"),
+                r.get("group_wxid"),
+                r.get("source"),
+                r.get("idem_key"),
+            )
+        })
         .collect();
     let txns = db
-        .query("SELECT idem_key, kind, day::text FROM ledger_txns ORDER BY 1", &[])
+        .query("SELECT idem_key, kind, day::text AS day FROM ledger_txns ORDER BY 1", &[])
         .await
         .unwrap()
         .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .map(|r| (r.get("idem_key"), r.get("kind"), r.get("day")))
         .collect();
     let balances = db
         .query(
-            "SELECT coalesce(u.openid, 'platform'), a.kind, a.balance_fen FROM accounts a LEFT JOIN users u ON u.id = a.user_id
+            "SELECT coalesce(u.openid, 'platform') AS owner, a.kind, a.balance_fen
+             FROM accounts a LEFT JOIN users u ON u.id = a.user_id
              ORDER BY 1, 2",
             &[],
         )
         .await
         .unwrap()
         .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .map(|r| (r.get("owner"), r.get("kind"), r.get("balance_fen")))
         .collect();
     let steps = db
         .query(
@@ -518,18 +535,26 @@ async fn books(app: &TestApp) -> Books {
         .await
         .unwrap()
         .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)))
+        .map(|r| {
+            (
+                r.get("step"),
+                r.get("groups_credited"),
+                r.get("group_income_fen"),
+                r.get("ad_income_fen"),
+                r.get("commission_fen"),
+            )
+        })
         .collect();
     let users = db
         .query(
-            "SELECT r.users_credited, (SELECT count(*) FROM settlement_payees p WHERE p.day = r.day)
+            "SELECT r.users_credited, (SELECT count(*) FROM settlement_payees p WHERE p.day = r.day) AS payees_left
              FROM settlement_runs r ORDER BY r.day",
             &[],
         )
         .await
         .unwrap()
         .iter()
-        .map(|r| (r.get(0), r.get(1)))
+        .map(|r| (r.get("users_credited"), r.get("payees_left")))
         .collect();
     Books { entries, txns, balances, steps, users }
 }
@@ -552,7 +577,7 @@ async fn platform(app: &TestApp) -> Vec<(String, i64)> {
         .await
         .unwrap()
         .iter()
-        .map(|r| (r.get(0), r.get(1)))
+        .map(|r| (r.get("kind"), r.get("balance_fen")))
         .collect()
 }
 

@@ -264,7 +264,7 @@ async fn two_hundred_users_withdrawing_at_once_are_all_held_and_paid_exactly() {
             )
             .await
             .unwrap()
-            .get(0);
+            .get("id");
         let session = gpet::sessions::open(&db, id, None).await.unwrap().unwrap();
         tokens.push(gpet::sessions::issue_token(&app.ctx, &session).unwrap().token);
         users.push(id);
@@ -499,8 +499,13 @@ async fn a_system_error_stays_submitted_and_is_sent_again_identically_under_the_
     assert_eq!(w["state"], "submitted", "the outcome is unknown: {w}");
     assert!(bills(&app, None).await.is_empty(), "WeChat Pay made no bill");
     assert_eq!(app.balances(me).await, (8_500, 1_500), "still held");
-    let last_error: Option<String> =
-        app.db().await.query_one("SELECT last_error FROM withdrawals WHERE id = $1", &[&id]).await.unwrap().get(0);
+    let last_error: Option<String> = app
+        .db()
+        .await
+        .query_one("SELECT last_error FROM withdrawals WHERE id = $1", &[&id])
+        .await
+        .unwrap()
+        .get("last_error");
     assert!(last_error.is_some_and(|e| e.contains("SYSTEM_ERROR")));
 
     due(&app, id).await;
@@ -895,7 +900,7 @@ async fn a_rejection_racing_the_payouts_consumer_sends_nothing_and_leaves_no_pay
         .query_one("SELECT state FROM payout_attempts WHERE out_bill_no = $1", &[&no])
         .await
         .unwrap()
-        .get(0);
+        .get("state");
     let today = app.ctx.clock.today();
     let finance = app.console_token("fin2", Role::Finance).await;
     let (_, report) =

@@ -90,7 +90,7 @@ async fn group_income(app: &TestApp, day: BusinessDay) -> BTreeMap<(String, i64)
         .await
         .unwrap()
         .iter()
-        .map(|r| ((r.get(0), r.get(1)), r.get(2)))
+        .map(|r| ((r.get("group_wxid"), r.get("user_id")), r.get("amount_fen")))
         .collect()
 }
 
@@ -149,7 +149,7 @@ async fn settlement_credits_the_owner_who_held_the_group_on_the_day_not_the_one_
 }
 
 async fn withdrawal_state(app: &TestApp, id: i64) -> String {
-    app.db().await.query_one("SELECT state FROM withdrawals WHERE id = $1", &[&id]).await.unwrap().get(0)
+    app.db().await.query_one("SELECT state FROM withdrawals WHERE id = $1", &[&id]).await.unwrap().get("state")
 }
 
 /// A withdrawal of `fen` accepted, and the payouts consumer run until its queue is empty.
@@ -187,8 +187,13 @@ async fn a_refusal_and_a_404_wechat_pay_did_not_sign_leave_the_payout_unknown_ne
     // while the user can still confirm this bill): unknown, the money held, queried later.
     assert_eq!(withdrawal_state(&app, id).await, "submitted");
     assert_eq!(app.balances(me).await, (7_000, 3_000));
-    let last_error: Option<String> =
-        app.db().await.query_one("SELECT last_error FROM withdrawals WHERE id = $1", &[&id]).await.unwrap().get(0);
+    let last_error: Option<String> = app
+        .db()
+        .await
+        .query_one("SELECT last_error FROM withdrawals WHERE id = $1", &[&id])
+        .await
+        .unwrap()
+        .get("last_error");
     assert!(last_error.is_some_and(|e| e.contains("signature")), "the reason is kept for the console");
 
     // payout-reconcile asks: an unsigned 404 is no answer either, the money stays held; asked

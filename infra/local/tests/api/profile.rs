@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::helpers::{Cookies, TestApp};
 
 async fn user_phone(app: &TestApp, openid: &str) -> Option<String> {
-    app.db().await.query_one("SELECT phone FROM users WHERE openid = $1", &[&openid]).await.unwrap().get(0)
+    app.db().await.query_one("SELECT phone FROM users WHERE openid = $1", &[&openid]).await.unwrap().get("phone")
 }
 
 /// Lets every test send as often as it needs to, except where a limit is the point.
@@ -248,7 +248,7 @@ async fn identity_needs_a_phone_and_a_valid_number_and_is_never_shown_in_full() 
         .query_one("SELECT id_number_masked FROM users WHERE openid = 'o_demo_huangmin'", &[])
         .await
         .unwrap()
-        .get(0);
+        .get("id_number_masked");
     assert_eq!(stored, "110105********002X");
     let (status, body) = app.h5_post("/api/me/identity", &cookies, claim).await;
     assert_eq!((status, body["code"].as_i64()), (409, Some(2200)), "{body}");

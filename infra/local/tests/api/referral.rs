@@ -16,11 +16,11 @@ async fn master_of(app: &TestApp, openid: &str) -> (Option<i64>, Option<i64>) {
         .query_one("SELECT master_id, grand_master_id FROM users WHERE openid = $1", &[&openid])
         .await
         .unwrap();
-    (row.get(0), row.get(1))
+    (row.get("master_id"), row.get("grand_master_id"))
 }
 
 async fn id_of(app: &TestApp, openid: &str) -> i64 {
-    app.db().await.query_one("SELECT id FROM users WHERE openid = $1", &[&openid]).await.unwrap().get(0)
+    app.db().await.query_one("SELECT id FROM users WHERE openid = $1", &[&openid]).await.unwrap().get("id")
 }
 
 #[tokio::test]

@@ -371,7 +371,7 @@ async fn two_hundred_concurrent_assignments_never_hand_out_more_than_the_strateg
             )
             .await
             .unwrap()
-            .get(0);
+            .get("id");
         let session = gpet::sessions::open(&db, id, None).await.unwrap().unwrap();
         tokens.push(gpet::sessions::issue_token(&app.ctx, &session).unwrap().token);
     }

@@ -147,7 +147,7 @@ async fn events_survive_a_queue_outage_and_the_relay_delivers_them_later() {
     env.set("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:9");
     let (outage, _) = Ctx::load::<Everything>(&env, Clock::system(), 2).await.unwrap();
     let request = lambda_http::Request::new(lambda_http::Body::Text(batch(5)));
-    let response = h5_track::handle(&outage, request).await;
+    let response = gpet_local::functions::h5_track::respond(&outage, request).await;
     assert_eq!(response.status(), 200, "the request is accepted while the queue is down");
     // Refused, or still being retried when the request stopped waiting: left for the relay.
     assert_eq!(app.count("SELECT count(*) FROM outbox WHERE published_at IS NULL").await, 5);
