@@ -70,11 +70,14 @@ examples=${GPET_FUZZ_EXAMPLES:-10}
 # 7 Dec with the document of that day); GPET_FUZZ_SEED=random explores, and its seed is printed.
 seed=${GPET_FUZZ_SEED:-14458}
 [[ $seed == random ]] && seed=$RANDOM
-# What would end the sessions under test or shut the H5 API for the rest of the run.
+# What would end the sessions under test or shut the H5 API for the rest of the run; and the
+# reconciliation, whose answer for a day WeChat Pay has no bill of (today's, a future one) is its
+# documented 502 (1101, tested in money_reconciliation), which the server-error check refuses.
 session_enders=(
   --exclude-operation-id postApiAuthLogout --exclude-operation-id postApiConsoleAuthLogout
   --exclude-operation-id postApiConsoleMePassword --exclude-operation-id putApiConsoleMaintenance
   --exclude-operation-id putApiConsoleOperatorsById
+  --exclude-operation-id getApiConsolePayoutsReconciliationByDay
 )
 run() { # name, examples, then schemathesis options
   local name=$1 examples=$2

@@ -13,7 +13,7 @@ gpet_lambda::function!(http; db, auth);
     params(
         ("id" = i64, Path, example = 1),
     ),
-    request_body(content = FreezeRequest, example = json!({})),
+    request_body(content = Option<FreezeRequest>, example = json!({})),
     responses(
         (status = 200, body = Envelope<UserDetail>),
         (status = 400, description = "1403 with what was wrong"),

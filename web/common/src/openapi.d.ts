@@ -6157,10 +6157,10 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 /** @example {} */
-                "application/json": components["schemas"]["FreezeRequest"];
+                "application/json": null | components["schemas"]["FreezeRequest"];
             };
         };
         responses: {
