@@ -167,26 +167,7 @@ impl Ctx {
     /// The same parts reading another business clock (a job run as of the minute it was due);
     /// the instance caches start empty.
     pub fn with_clock(&self, clock: Clock) -> Ctx {
-        Ctx {
-            clock,
-            db: self.db.clone(),
-            cache: self.cache.clone(),
-            queues: self.queues.clone(),
-            auth: self.auth.clone(),
-            wechat: self.wechat.clone(),
-            sms: self.sms.clone(),
-            robot: self.robot.clone(),
-            launch: self.launch.clone(),
-            merchant: self.merchant.clone(),
-            pay: self.pay.clone(),
-            mail: self.mail.clone(),
-            ads: self.ads.clone(),
-            web: self.web.clone(),
-            jssdk: self.jssdk.clone(),
-            deploy: self.deploy.clone(),
-            sensitive_words: Arc::default(),
-            robot_ids: Arc::default(),
-        }
+        Ctx { clock, sensitive_words: Arc::default(), robot_ids: Arc::default(), ..self.only(&Needs::ALL) }
     }
 
     /// Only the parts `needs` names, sharing this context's connections, clock and caches: the
