@@ -2,6 +2,7 @@
 //! kind, and the flows (流水) of the last 15 days with their source.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use deadpool_postgres::GenericClient;
 use serde::Serialize;
 
 use crate::clock::shanghai;
@@ -187,11 +188,7 @@ pub async fn flows(ctx: &Ctx, user_id: UserId, page: PageRequest) -> Result<Page
         .get("id");
     let rows = client
         .query(
-            "SELECT e.id, e.created_at, e.day, e.kind, e.amount_fen, e.group_id, g.name AS group_name, e.source_user_id,
-                    s.nickname AS source_nickname, e.withdrawal_id
-             FROM ledger_entries e LEFT JOIN groups g ON g.id = e.group_id LEFT JOIN users s ON s.id = e.source_user_id
-             WHERE e.account_id = $1 AND e.day >= $2
-             ORDER BY e.id DESC LIMIT $3 OFFSET $4",
+            &format!("{FLOW_SELECT} WHERE e.account_id = $1 AND e.day >= $2 ORDER BY e.id DESC LIMIT $3 OFFSET $4"),
             &[&account, &since, &page.page_size, &page.offset()],
         )
         .await
@@ -204,24 +201,95 @@ pub async fn flows(ctx: &Ctx, user_id: UserId, page: PageRequest) -> Result<Page
         .await
         .db("failed to count flows")?
         .get("total");
-    let items = rows
+    Ok(Page::new(rows.iter().map(flow_of).collect(), total, page))
+}
+
+const FLOW_SELECT: &str = "SELECT e.id, e.created_at, e.day, e.kind, e.amount_fen, e.group_id, g.name AS group_name,
+        e.source_user_id, s.nickname AS source_nickname, e.withdrawal_id
+    FROM ledger_entries e LEFT JOIN groups g ON g.id = e.group_id LEFT JOIN users s ON s.id = e.source_user_id";
+
+fn flow_of(r: &tokio_postgres::Row) -> Flow {
+    let kind: String = r.get("kind");
+    Flow {
+        id: r.get("id"),
+        at: r.get::<_, DateTime<Utc>>("created_at").with_timezone(&shanghai()),
+        day: r.get::<_, NaiveDate>("day").to_string(),
+        title: title(&kind).to_owned(),
+        kind,
+        amount_fen: r.get("amount_fen"),
+        group_id: r.get("group_id"),
+        group_name: r.get("group_name"),
+        source_user_id: r.get("source_user_id"),
+        source_nickname: r.get("source_nickname"),
+        withdrawal_id: r.get("withdrawal_id"),
+    }
+}
+
+/// Income of one kind over the user's whole history.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct IncomeOfKind {
+    pub kind: String,
+    /// The owner's words for it (群收益, 徒弟分成 …).
+    pub title: String,
+    pub total_fen: Fen,
+}
+
+/// A user's money as support reads it on the console: where it is, where it came from, where it
+/// went.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UserMoney {
+    pub available_fen: Fen,
+    pub held_fen: Fen,
+    /// Every income kind, credited by settlement or by clicks, with its total (0 included).
+    pub income: Vec<IncomeOfKind>,
+    /// The latest flows of the available balance, newest first.
+    pub flows: Vec<Flow>,
+    /// The latest withdrawals, newest first.
+    pub withdrawals: Vec<crate::withdrawals::Withdrawal>,
+}
+
+/// How many flows and withdrawals the console's user page shows (the withdrawals page has all).
+pub const USER_MONEY_RECENT: i64 = 20;
+
+pub async fn of_user(client: &impl GenericClient, user_id: UserId) -> Result<UserMoney> {
+    let balances = ledger::balances(client, user_id).await?;
+    let totals: std::collections::HashMap<String, Fen> = client
+        .query(
+            "SELECT e.kind, sum(e.amount_fen)::bigint AS total_fen FROM ledger_entries e JOIN accounts a ON a.id = e.account_id
+             WHERE a.user_id = $1 AND a.kind = 'available' AND e.kind = ANY($2) GROUP BY e.kind",
+            &[&user_id, &INCOME_KINDS.as_slice()],
+        )
+        .await
+        .db("failed to total the income")?
         .iter()
-        .map(|r| {
-            let kind: String = r.get("kind");
-            Flow {
-                id: r.get("id"),
-                at: r.get::<_, DateTime<Utc>>("created_at").with_timezone(&shanghai()),
-                day: r.get::<_, NaiveDate>("day").to_string(),
-                title: title(&kind).to_owned(),
-                kind,
-                amount_fen: r.get("amount_fen"),
-                group_id: r.get("group_id"),
-                group_name: r.get("group_name"),
-                source_user_id: r.get("source_user_id"),
-                source_nickname: r.get("source_nickname"),
-                withdrawal_id: r.get("withdrawal_id"),
-            }
+        .map(|r| (r.get("kind"), r.get("total_fen")))
+        .collect();
+    let income = INCOME_KINDS
+        .iter()
+        .map(|kind| IncomeOfKind {
+            kind: (*kind).to_owned(),
+            title: title(kind).to_owned(),
+            total_fen: totals.get(*kind).copied().unwrap_or_default(),
         })
         .collect();
-    Ok(Page::new(items, total, page))
+    let flows = client
+        .query(
+            &format!(
+                "{FLOW_SELECT} JOIN accounts a ON a.id = e.account_id WHERE a.user_id = $1 AND a.kind = 'available'
+                 ORDER BY e.id DESC LIMIT $2"
+            ),
+            &[&user_id, &USER_MONEY_RECENT],
+        )
+        .await
+        .db("failed to load flows")?
+        .iter()
+        .map(flow_of)
+        .collect();
+    Ok(UserMoney {
+        available_fen: balances.available_fen,
+        held_fen: balances.held_fen,
+        income,
+        flows,
+        withdrawals: crate::withdrawals::latest(client, user_id, USER_MONEY_RECENT).await?,
+    })
 }

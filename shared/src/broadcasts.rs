@@ -51,8 +51,8 @@ pub struct NewBroadcast {
     /// 1 to 200 groups once repeats are removed (no `maxItems`: repeats are not counted).
     #[schema(min_items = 1)]
     pub group_ids: Vec<GroupId>,
-    /// Absent: now. Sent at the start of its minute, not before the current minute and at most
-    /// 30 days ahead.
+    /// Absent: now (this minute, or the owner's first free minute after it). Sent at the start
+    /// of its minute, not before the current minute and at most 30 days ahead.
     #[serde(default)]
     pub send_at: Option<DateTime<FixedOffset>>,
 }
@@ -95,21 +95,23 @@ pub async fn create(ctx: &Ctx, owner_id: UserId, new: NewBroadcast) -> Result<Br
     group_ids.sort_unstable();
     group_ids.dedup();
     if group_ids.is_empty() || group_ids.len() > MAX_GROUPS {
-        return Err(Error::bad_request(format!("group_ids 须为 1 到 {MAX_GROUPS} 个群")));
+        return Err(Error::bad_request(format!("请选择 1 到 {MAX_GROUPS} 个群")));
     }
     let now = ctx.clock.now();
     let minute = |t: DateTime<Utc>| t.duration_trunc(Duration::minutes(1)).expect("a minute divides any time");
-    let send_at = match new.send_at {
-        None => minute(now),
+    // Absent (立即发送): this minute, or the first one after it that the owner has free (found
+    // under the owner's lock below): a second "send now" within a minute goes the next minute.
+    let asked = match new.send_at {
+        None => None,
         Some(at) => {
             let at = minute(at.with_timezone(&Utc));
             if at < minute(now) {
-                return Err(Error::bad_request("send_at 不能早于现在"));
+                return Err(Error::bad_request("发送时间不能早于现在，请重新选择"));
             }
             if at > now + Duration::days(MAX_AHEAD_DAYS) {
-                return Err(Error::bad_request(format!("send_at 最多提前 {MAX_AHEAD_DAYS} 天")));
+                return Err(Error::bad_request(format!("发送时间最多可选 {MAX_AHEAD_DAYS} 天以内，请重新选择")));
             }
-            at
+            Some(at)
         }
     };
     let mut client = ctx.db()?.client().await?;
@@ -133,6 +135,19 @@ pub async fn create(ctx: &Ctx, owner_id: UserId, new: NewBroadcast) -> Result<Br
     let tx = client.transaction().await.db("failed to begin")?;
     // The owner's row locked while counting: two tasks made at once cannot both pass the quota.
     tx.execute("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", &[&owner_id]).await.db("failed to lock the owner")?;
+    let send_at = match asked {
+        Some(at) => at,
+        None => tx
+            .query_one(
+                "SELECT min(m) AS free FROM generate_series($2::timestamptz, $2 + interval '1 day', interval '1 minute') AS m
+                 WHERE NOT EXISTS (SELECT 1 FROM broadcasts WHERE owner_id = $1 AND send_at = m AND state <> 'cancelled')",
+                &[&owner_id, &minute(now)],
+            )
+            .await
+            .db("failed to find a free minute")?
+            .get::<_, Option<DateTime<Utc>>>("free")
+            .ok_or_else(|| Error::rejected(Code::SameTimeExists, "接下来一天每分钟都已有群发任务，请取消不需要的任务后再试"))?,
+    };
     let day = BusinessDay::of(send_at);
     let that_day: i64 = tx
         .query_one(

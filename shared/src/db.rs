@@ -93,6 +93,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0008_work_within_deadlines", include_str!("../../migrations/0008_work_within_deadlines.sql")),
     ("0009_named_constraints", include_str!("../../migrations/0009_named_constraints.sql")),
     ("0010_star_rule", include_str!("../../migrations/0010_star_rule.sql")),
+    ("0011_identity_corrections", include_str!("../../migrations/0011_identity_corrections.sql")),
 ];
 
 /// The newest migration this code knows.

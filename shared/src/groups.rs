@@ -57,11 +57,22 @@ pub struct Group {
     pub speakers_today: i32,
     /// The daily income at these stars.
     pub star_income_fen: Fen,
+    /// What the next star needs and pays; none at 5★, before the first rating or when not active.
+    pub next_star: Option<NextStar>,
     pub joined_at: DateTime<Utc>,
     pub exited_at: Option<DateTime<Utc>>,
     pub exit_reason: Option<String>,
     pub owner_id: Option<UserId>,
     pub owner_nickname: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct NextStar {
+    pub stars: i16,
+    /// Sessions a day that earn it (counted on the day, rated the next).
+    pub sessions: u32,
+    /// The daily income at it.
+    pub income_fen: Fen,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -111,6 +122,11 @@ fn group_from_row(row: &tokio_postgres::Row, settings: &GroupSettings) -> Group 
         sessions_yesterday: row.get("sessions_yesterday"),
         speakers_today: row.get("speakers_today"),
         star_income_fen: if state == GroupState::Active { Fen::new(settings.income_fen(stars)) } else { Fen::ZERO },
+        next_star: settings.next_star(stars).filter(|_| state == GroupState::Active).map(|(next, sessions)| NextStar {
+            stars: next,
+            sessions,
+            income_fen: Fen::new(settings.income_fen(next)),
+        }),
         joined_at: row.get("joined_at"),
         exited_at: row.get("exited_at"),
         exit_reason: row.get("exit_reason"),

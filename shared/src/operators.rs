@@ -484,6 +484,26 @@ pub async fn audit(
     Ok(())
 }
 
+/// The detail of a change for the audit log: `{before, after}` of the fields that changed (both
+/// objects; a field absent from `before` is shown as null).
+pub fn changed_fields(before: &serde_json::Value, after: &serde_json::Value) -> serde_json::Value {
+    let keys = changed_keys(before, after);
+    let only = |whole: &serde_json::Value| -> serde_json::Value {
+        keys.iter().map(|k| (k.to_string(), whole.get(k).cloned().unwrap_or_default())).collect()
+    };
+    serde_json::json!({"before": only(before), "after": only(after)})
+}
+
+/// The fields of the object `after` that differ from `before`'s.
+pub fn changed_keys<'a>(before: &serde_json::Value, after: &'a serde_json::Value) -> Vec<&'a str> {
+    match after {
+        serde_json::Value::Object(a) => {
+            a.iter().filter(|(k, v)| before.get(k.as_str()) != Some(*v)).map(|(k, _)| k.as_str()).collect()
+        }
+        _ => vec![],
+    }
+}
+
 /// An operator as the admin's operators page shows them.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct OperatorRow {
@@ -594,6 +614,11 @@ pub async fn change(
         None => None,
     };
     let tx = client.transaction().await.db("failed to begin")?;
+    let before = tx
+        .query_opt("SELECT role, disabled FROM operators WHERE id = $1 FOR UPDATE", &[&id])
+        .await
+        .db("failed to load an operator")?
+        .ok_or_else(|| Error::not_found("操作员不存在"))?;
     let row = tx
         .query_opt(
             &format!(
@@ -613,11 +638,12 @@ pub async fn change(
             .await
             .db("failed to end an operator's sessions")?;
     }
-    let detail =
-        serde_json::json!({"role": change.role, "disabled": change.disabled, "password_reset": hash.is_some()});
-    audit(&tx, by.operator.id, "operator.update", Some(&id.to_string()), detail).await?;
+    let row = operator_row(&row)?;
+    let was = serde_json::json!({"role": before.get::<_, String>("role"), "disabled": before.get::<_, bool>("disabled"), "password_reset": false});
+    let now = serde_json::json!({"role": row.role, "disabled": row.disabled, "password_reset": hash.is_some()});
+    audit(&tx, by.operator.id, "operator.update", Some(&id.to_string()), changed_fields(&was, &now)).await?;
     tx.commit().await.db("failed to commit an operator change")?;
-    operator_row(&row)
+    Ok(row)
 }
 
 /// One line of the audit log.

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::context::Ctx;
 use crate::db::{QueryContext, constraint, violated_constraint};
 use crate::error::{Code, Error, Result, Unexpected};
-use crate::ids::UserId;
+use crate::ids::{UserId, WithdrawalId};
 use crate::partners::sms::SmsError;
 use crate::sensitive_words;
 use crate::settings::{self, SmsSettings};
@@ -420,6 +420,129 @@ pub async fn verify_identity(ctx: &Ctx, user_id: UserId, claim: IdentityClaim) -
         .db("failed to record an identity")?;
     tracing::info!("identity recorded");
     users::profile(&client, user_id).await
+}
+
+/// How many times a user may correct their name after WeChat Pay refused it: a typo or a changed
+/// name needs one or two; more is for support to look at.
+pub const MAX_NAME_CORRECTIONS: i64 = 3;
+
+/// WeChat Pay's fail reasons for a name that does not match the account's real name.
+const NAME_REFUSALS: [&str; 2] = ["NAME_NOT_CORRECT", "REAL_NAME_CHECK_FAIL"];
+
+/// A name correction the owner may make now: WeChat Pay refused this withdrawal for the name.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CorrectionOffer {
+    pub withdrawal_id: WithdrawalId,
+    /// What the owner was told (实名信息与微信实名不一致).
+    pub failure_reason: String,
+    /// Corrections left after this one is made counts: 1 to [`MAX_NAME_CORRECTIONS`].
+    pub remaining: i64,
+}
+
+/// The owner's latest withdrawal, when WeChat Pay refused it for the name and no correction was
+/// made for it, and corrections are left.
+pub(crate) async fn correction_offer(client: &impl GenericClient, user_id: UserId) -> Result<Option<CorrectionOffer>> {
+    let row = client
+        .query_opt(
+            "SELECT w.id, w.failure_reason, w.fail_code,
+                    EXISTS (SELECT 1 FROM identity_corrections c WHERE c.withdrawal_id = w.id) AS corrected,
+                    (SELECT count(*) FROM identity_corrections c WHERE c.user_id = w.user_id) AS made
+             FROM withdrawals w JOIN users u ON u.id = w.user_id
+             WHERE w.user_id = $1 AND u.identity_name IS NOT NULL
+             ORDER BY w.id DESC LIMIT 1",
+            &[&user_id],
+        )
+        .await
+        .db("failed to look for a name refusal")?;
+    let Some(row) = row else { return Ok(None) };
+    let refused_for_name =
+        row.get::<_, Option<String>>("fail_code").is_some_and(|c| NAME_REFUSALS.contains(&c.as_str()));
+    let made: i64 = row.get("made");
+    if !refused_for_name || row.get::<_, bool>("corrected") || made >= MAX_NAME_CORRECTIONS {
+        return Ok(None);
+    }
+    Ok(Some(CorrectionOffer {
+        withdrawal_id: row.get("id"),
+        failure_reason: row.get::<_, Option<String>>("failure_reason").unwrap_or_default(),
+        remaining: MAX_NAME_CORRECTIONS - made,
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NameCorrection {
+    /// The real name as WeChat knows it: 2 to 30 Chinese characters, Latin letters, spaces or
+    /// middle dots.
+    #[schema(min_length = 2, example = "王芳")]
+    pub name: String,
+}
+
+/// Corrects the real name after WeChat Pay refused it: only then, once per refusal and at most
+/// [`MAX_NAME_CORRECTIONS`] times; recorded with the old name for finance.
+#[tracing::instrument(skip_all, fields(user_id = user_id.get()))]
+pub async fn correct_name(ctx: &Ctx, user_id: UserId, correction: NameCorrection) -> Result<Profile> {
+    let name = RealName::parse(&correction.name)?;
+    let mut client = ctx.db()?.client().await?;
+    sensitive_words::check(ctx, &client, &name.0).await?;
+    let tx = client.transaction().await.db("failed to begin")?;
+    // Two corrections at once would both see the same refusal: the user's row decides.
+    let old: Option<String> = tx
+        .query_one("SELECT identity_name FROM users WHERE id = $1 FOR UPDATE", &[&user_id])
+        .await
+        .db("failed to lock the user")?
+        .get("identity_name");
+    let Some(old) = old else {
+        return Err(Error::rejected(Code::IdentityMissing, "请先完成实名认证"));
+    };
+    let Some(offer) = correction_offer(&tx, user_id).await? else {
+        return Err(Error::rejected(
+            Code::ProfileComplete,
+            "只有微信支付提示“实名信息与微信实名不一致”后才能更正姓名；如需帮助请联系客服",
+        ));
+    };
+    if name.0 == old {
+        return Err(Error::bad_request("新姓名与原姓名相同：请填写与微信实名一致的姓名"));
+    }
+    tx.execute(
+        "INSERT INTO identity_corrections (user_id, withdrawal_id, old_name, new_name) VALUES ($1, $2, $3, $4)",
+        &[&user_id, &offer.withdrawal_id, &old, &name.0],
+    )
+    .await
+    .db("failed to record the correction")?;
+    tx.execute("UPDATE users SET identity_name = $2, updated_at = now() WHERE id = $1", &[&user_id, &name.0])
+        .await
+        .db("failed to correct the name")?;
+    tx.commit().await.db("failed to commit the correction")?;
+    tracing::info!(withdrawal_id = offer.withdrawal_id.get(), "real name corrected");
+    users::profile(&client, user_id).await
+}
+
+/// A name correction as finance reads it on the user's page.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NameCorrectionRecord {
+    pub withdrawal_id: WithdrawalId,
+    pub old_name: String,
+    pub new_name: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub(crate) async fn corrections(client: &impl GenericClient, user_id: UserId) -> Result<Vec<NameCorrectionRecord>> {
+    let rows = client
+        .query(
+            "SELECT withdrawal_id, old_name, new_name, created_at FROM identity_corrections WHERE user_id = $1 ORDER BY id DESC",
+            &[&user_id],
+        )
+        .await
+        .db("failed to load the name corrections")?;
+    Ok(rows
+        .iter()
+        .map(|r| NameCorrectionRecord {
+            withdrawal_id: r.get("withdrawal_id"),
+            old_name: r.get("old_name"),
+            new_name: r.get("new_name"),
+            created_at: r.get("created_at"),
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -16,7 +16,8 @@ use crate::clock::BusinessDay;
 use crate::context::Ctx;
 use crate::db::QueryContext;
 use crate::error::{Code, Error, Result, Unexpected};
-use crate::ids::UserId;
+use crate::groups::GroupState;
+use crate::ids::{GroupId, UserId};
 use crate::operators::{self, ConsolePrincipal};
 use crate::paging::{Page, PageRequest, like_escape};
 use crate::settings::{self, DistributionSettings};
@@ -273,19 +274,28 @@ pub async fn update(ctx: &Ctx, by: &ConsolePrincipal, id: i64, change: RobotChan
     let cap = change.capacity.map(capacity).transpose()?;
     let mut client = ctx.db()?.client().await?;
     let tx = client.transaction().await.db("failed to begin")?;
-    let updated = tx
-        .execute(
-            "UPDATE robots SET nickname = coalesce($2, nickname), qr_code_url = coalesce($3, qr_code_url),
-                 capacity = coalesce($4, capacity), enabled = coalesce($5, enabled), updated_at = now()
-             WHERE id = $1",
+    const AUDITED: &str = "nickname, qr_code_url, capacity, enabled";
+    let fields = |r: &tokio_postgres::Row| {
+        serde_json::json!({"nickname": r.get::<_, String>("nickname"), "qr_code_url": r.get::<_, String>("qr_code_url"),
+            "capacity": r.get::<_, i32>("capacity"), "enabled": r.get::<_, bool>("enabled")})
+    };
+    let before = tx
+        .query_opt(&format!("SELECT {AUDITED} FROM robots WHERE id = $1 FOR UPDATE"), &[&id])
+        .await
+        .db("failed to load the robot")?
+        .ok_or_else(|| Error::not_found("机器人不存在"))?;
+    let after = tx
+        .query_one(
+            &format!(
+                "UPDATE robots SET nickname = coalesce($2, nickname), qr_code_url = coalesce($3, qr_code_url),
+                     capacity = coalesce($4, capacity), enabled = coalesce($5, enabled), updated_at = now()
+                 WHERE id = $1 RETURNING {AUDITED}"
+            ),
             &[&id, &nickname, &qr, &cap, &change.enabled],
         )
         .await
         .db("failed to update the robot")?;
-    if updated == 0 {
-        return Err(Error::not_found("机器人不存在"));
-    }
-    let detail = serde_json::json!({"nickname": nickname, "capacity": cap, "enabled": change.enabled});
+    let detail = operators::changed_fields(&fields(&before), &fields(&after));
     operators::audit(&tx, by.operator.id, "robot.update", Some(&id.to_string()), detail).await?;
     tx.commit().await.db("failed to commit the robot")?;
     // A disabled robot leaves today's offer at once (an enabled one joins it).
@@ -461,6 +471,19 @@ pub struct Offer {
     /// Sent with the friend request: pairs the owner's WeChat with this account.
     pub pairing_code: String,
     pub expires_at: DateTime<Utc>,
+    /// When the owner's WeChat was paired with this robot by the code (none yet).
+    pub paired_at: Option<DateTime<Utc>>,
+    /// The owner's groups this robot joined since the offer was made.
+    pub groups_joined: Vec<JoinedGroup>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct JoinedGroup {
+    pub id: GroupId,
+    pub name: String,
+    /// `active`, or `refused` with the reason (a group too small, say).
+    pub state: GroupState,
+    pub exit_reason: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -571,7 +594,65 @@ async fn offer(ctx: &Ctx, client: &impl GenericClient, user_id: UserId, robot_id
         qr_code_url: robot.get("qr_code_url"),
         pairing_code,
         expires_at,
+        paired_at: None,
+        groups_joined: Vec::new(),
     })
+}
+
+/// The owner's live offers (pairing codes not expired), newest first, each with what came of
+/// it: the owner's WeChat paired with the robot, the owner's groups it joined since. The robot
+/// page shows them again after the owner comes back from WeChat, and follows them.
+pub async fn offers(ctx: &Ctx, user_id: UserId) -> Result<Offers> {
+    let client = ctx.db()?.client().await?;
+    let rows = client
+        .query(
+            "SELECT DISTINCT ON (p.robot_id) p.robot_id, r.wxid, r.nickname, r.qr_code_url, p.code, p.created_at, p.expires_at,
+                 (SELECT max(o.paired_at) FROM owner_wxids o
+                  WHERE o.user_id = p.user_id AND o.robot_id = p.robot_id AND o.paired_at >= p.created_at) AS paired_at
+             FROM pairing_codes p JOIN robots r ON r.id = p.robot_id
+             WHERE p.user_id = $1 AND p.expires_at > $2
+             ORDER BY p.robot_id, p.expires_at DESC",
+            &[&user_id, &ctx.clock.now()],
+        )
+        .await
+        .db("failed to load the offers")?;
+    let robot_ids: Vec<i64> = rows.iter().map(|r| r.get("robot_id")).collect();
+    let groups = client
+        .query(
+            "SELECT id, name, state, exit_reason, robot_id, joined_at FROM groups WHERE owner_id = $1 AND robot_id = ANY($2) ORDER BY joined_at, id",
+            &[&user_id, &robot_ids],
+        )
+        .await
+        .db("failed to load the groups joined")?;
+    let mut robots: Vec<Offer> = rows
+        .iter()
+        .map(|r| {
+            let (robot_id, since): (i64, DateTime<Utc>) = (r.get("robot_id"), r.get("created_at"));
+            Offer {
+                robot_id,
+                robot_wxid: r.get("wxid"),
+                nickname: r.get("nickname"),
+                qr_code_url: r.get("qr_code_url"),
+                pairing_code: r.get("code"),
+                expires_at: r.get("expires_at"),
+                paired_at: r.get("paired_at"),
+                groups_joined: groups
+                    .iter()
+                    .filter(|g| {
+                        g.get::<_, i64>("robot_id") == robot_id && g.get::<_, DateTime<Utc>>("joined_at") >= since
+                    })
+                    .map(|g| JoinedGroup {
+                        id: g.get("id"),
+                        name: g.get("name"),
+                        state: g.get("state"),
+                        exit_reason: g.get("exit_reason"),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    robots.sort_by_key(|o| std::cmp::Reverse(o.expires_at));
+    Ok(Offers { robots })
 }
 
 /// A pairing code in what the owner typed ("配对码 ab12cd" → "AB12CD"), if any.

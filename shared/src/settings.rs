@@ -155,6 +155,12 @@ impl GroupSettings {
         1 + self.star_thresholds.iter().filter(|t| sessions >= i64::from(**t)).count() as i16
     }
 
+    /// The star above `stars` (1–4) and the sessions a day it needs; none at 5★ or unrated.
+    pub fn next_star(&self, stars: i16) -> Option<(i16, u32)> {
+        let threshold = *self.star_thresholds.get(usize::try_from(stars).ok()?.checked_sub(1)?)?;
+        Some((stars + 1, threshold))
+    }
+
     /// The daily income at `stars` (0 before the first rating).
     pub fn income_fen(&self, stars: i16) -> i64 {
         match stars {
@@ -386,13 +392,8 @@ pub async fn save<S: Subject>(client: &impl GenericClient, by: &ConsolePrincipal
         .db("failed to lock settings")?;
     let before = serde_json::to_value(load::<S>(client).await?).expect("settings serialize");
     let after = serde_json::to_value(value).expect("settings serialize");
-    let changed: Vec<&str> = match (&before, &after) {
-        (serde_json::Value::Object(b), serde_json::Value::Object(a)) => {
-            a.iter().filter(|(k, v)| b.get(k.as_str()) != Some(v)).map(|(k, _)| k.as_str()).collect()
-        }
-        _ if before != after => vec![""],
-        _ => vec![],
-    };
+    // Every subject is a struct: an object of fields.
+    let changed = operators::changed_keys(&before, &after);
     if changed.is_empty() {
         return Ok(());
     }
@@ -405,11 +406,14 @@ pub async fn save<S: Subject>(client: &impl GenericClient, by: &ConsolePrincipal
         )
         .await
         .db("failed to save settings")?;
-    let only = |whole: &serde_json::Value| -> serde_json::Value {
-        changed.iter().map(|k| (k.to_string(), whole.get(k).cloned().unwrap_or_else(|| whole.clone()))).collect()
-    };
-    let detail = serde_json::json!({"before": only(&before), "after": only(&after)});
-    operators::audit(client, by.operator.id, "settings.update", Some(S::KEY), detail).await
+    operators::audit(
+        client,
+        by.operator.id,
+        "settings.update",
+        Some(S::KEY),
+        operators::changed_fields(&before, &after),
+    )
+    .await
 }
 
 /// The settings page of the console: every subject of this version.
@@ -488,6 +492,13 @@ mod tests {
         let stars: Vec<i16> = [0, 1, 49, 50, 199, 200, 499, 500, 100_000].iter().map(|s| g.stars(*s)).collect();
         assert_eq!(stars, [1, 2, 2, 3, 3, 4, 4, 5, 5]);
         assert_eq!((g.income_fen(0), g.income_fen(1), g.income_fen(2), g.income_fen(5)), (0, 0, 10, 100));
+        let next: Vec<_> = (0..=5).map(|s| g.next_star(s)).collect();
+        assert_eq!(next, [None, Some((2, 1)), Some((3, 50)), Some((4, 200)), Some((5, 500)), None]);
+        // The sessions the next star needs give that star.
+        for stars in 1..=4 {
+            let (next, sessions) = g.next_star(stars).unwrap();
+            assert_eq!((g.stars(i64::from(sessions)), g.stars(i64::from(sessions) - 1)), (next, stars));
+        }
     }
 
     #[test]

@@ -4,13 +4,14 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use serde::{Deserialize, Serialize};
 
+use crate::account::{self, UserMoney};
 use crate::db::QueryContext;
 use crate::error::{Error, Result};
 use crate::ids::UserId;
 use crate::operators::{self, ConsolePrincipal};
 use crate::paging::{Page, PageRequest, like_escape};
 use crate::partners::wechat::UserInfo;
-use crate::profile::{mask_name, mask_phone};
+use crate::profile::{self, NameCorrectionRecord, mask_name, mask_phone};
 use crate::referral::{self, ReferralTree};
 
 /// A user's invite code: 6 characters of an alphabet without look-alikes (no 0/O, 1/I),
@@ -89,6 +90,9 @@ pub struct Profile {
     /// Masked; none until verified.
     pub identity: Option<MaskedIdentity>,
     pub master: Option<Person>,
+    /// Present when WeChat Pay refused the owner's latest withdrawal for a name that does not
+    /// match and the name may be corrected (`POST /api/me/identity/correction`).
+    pub identity_correction: Option<profile::CorrectionOffer>,
 }
 
 /// The columns of a user row that [`Profile`] and the console read, for a query `FROM users u
@@ -121,6 +125,7 @@ impl Profile {
                 nickname: row.get("master_nickname"),
                 avatar_url: row.get("master_avatar_url"),
             }),
+            identity_correction: None,
         }
     }
 }
@@ -134,7 +139,7 @@ pub async fn profile(client: &impl GenericClient, user_id: UserId) -> Result<Pro
         .await
         .db("failed to load a profile")?
         .ok_or_else(|| Error::not_found("用户不存在"))?;
-    Ok(Profile::from_row(&row))
+    Ok(Profile { identity_correction: profile::correction_offer(client, user_id).await?, ..Profile::from_row(&row) })
 }
 
 /// Who WeChat says logged in: a real user with a profile, or a snapshot user with none.
@@ -279,6 +284,12 @@ pub struct UserDetail {
 pub struct UserWithReferral {
     pub user: UserDetail,
     pub referral: ReferralTree,
+    /// Where the user's money is, came from and went: what support answers "where is my money"
+    /// with.
+    pub money: UserMoney,
+    /// Real-name corrections after WeChat Pay refused the name, newest first: the names whole
+    /// for admins and finance (who pay by them), masked for the others.
+    pub identity_corrections: Vec<NameCorrectionRecord>,
 }
 
 async fn detail_of(client: &impl GenericClient, user_id: UserId) -> Result<UserDetail> {
@@ -297,9 +308,21 @@ async fn detail_of(client: &impl GenericClient, user_id: UserId) -> Result<UserD
     })
 }
 
-pub async fn detail(client: &impl GenericClient, user_id: UserId) -> Result<UserWithReferral> {
+pub async fn detail(client: &impl GenericClient, by: &ConsolePrincipal, user_id: UserId) -> Result<UserWithReferral> {
     let user = detail_of(client, user_id).await?;
-    Ok(UserWithReferral { user, referral: referral::tree(client, user_id).await? })
+    let mut identity_corrections = profile::corrections(client, user_id).await?;
+    if by.require(operators::FINANCE).is_err() {
+        for c in &mut identity_corrections {
+            c.old_name = mask_name(&c.old_name);
+            c.new_name = mask_name(&c.new_name);
+        }
+    }
+    Ok(UserWithReferral {
+        user,
+        referral: referral::tree(client, user_id).await?,
+        money: account::of_user(client, user_id).await?,
+        identity_corrections,
+    })
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]

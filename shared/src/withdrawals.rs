@@ -41,6 +41,18 @@ text_enum! {
 }
 
 impl WithdrawalState {
+    /// As finance reads it (the console's words).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "待打款",
+            Self::Submitted => "打款中",
+            Self::WaitingUser => "待用户确认",
+            Self::Success => "已到账",
+            Self::Failed => "打款失败",
+            Self::Rejected => "已驳回",
+        }
+    }
+
     /// Not finished: the money is still held.
     pub fn is_open(self) -> bool {
         matches!(self, Self::Pending | Self::Submitted | Self::WaitingUser)
@@ -75,10 +87,13 @@ pub struct Withdrawal {
     /// `requestMerchantTransfer` takes to show the confirmation.
     pub mch_id: Option<String>,
     pub app_id: Option<String>,
+    /// When WeChat Pay refused the real name of this one and the owner corrected it since.
+    pub name_corrected_at: Option<DateTime<FixedOffset>>,
 }
 
 pub(crate) const COLUMNS: &str = "w.id, w.user_id, u.nickname, w.amount_fen, w.state, w.out_bill_no, w.attempt, w.day,
-    w.created_at, w.updated_at, w.finished_at, w.failure_reason, w.result_code, w.wechat_state, w.package_info";
+    w.created_at, w.updated_at, w.finished_at, w.failure_reason, w.result_code, w.wechat_state, w.package_info,
+    (SELECT c.created_at FROM identity_corrections c WHERE c.withdrawal_id = w.id) AS name_corrected_at";
 
 pub(crate) fn of_row(r: &tokio_postgres::Row, with_nickname: bool) -> Withdrawal {
     let at = |column: &str| r.get::<_, DateTime<Utc>>(column).with_timezone(&shanghai());
@@ -102,6 +117,7 @@ pub(crate) fn of_row(r: &tokio_postgres::Row, with_nickname: bool) -> Withdrawal
         package_info: r.get("package_info"),
         mch_id: None,
         app_id: None,
+        name_corrected_at: r.get::<_, Option<DateTime<Utc>>>("name_corrected_at").map(|t| t.with_timezone(&shanghai())),
     }
 }
 
@@ -278,6 +294,15 @@ pub async fn mine(ctx: &Ctx, user_id: UserId, page: PageRequest) -> Result<Page<
     Ok(Page::new(rows.iter().map(|r| with_merchant(ctx, of_row(r, false))).collect(), total, page))
 }
 
+/// A user's latest withdrawals, newest first, as the console shows them.
+pub(crate) async fn latest(client: &impl GenericClient, user_id: UserId, limit: i64) -> Result<Vec<Withdrawal>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM withdrawals w JOIN users u ON u.id = w.user_id WHERE w.user_id = $1 ORDER BY w.id DESC LIMIT $2"
+    );
+    let rows = client.query(&sql, &[&user_id, &limit]).await.db("failed to list")?;
+    Ok(rows.iter().map(|r| of_row(r, true)).collect())
+}
+
 /// The console's filters.
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
@@ -410,18 +435,19 @@ pub async fn csv(ctx: &Ctx, by: &ConsolePrincipal, filter: &Filter, range: Expor
     if rows.len() as i64 > MAX_EXPORT_ROWS {
         return Err(too_many_rows(rows.len() as i64));
     }
-    let mut out =
-        String::from("\u{feff}id,user_id,nickname,amount_yuan,state,out_bill_no,day,created_at,failure_reason\r\n");
+    let mut out = String::from(
+        "\u{feff}提现编号,用户编号,昵称,金额（元）,状态,商户单号,业务日,申请时间（北京时间）,失败原因\r\n",
+    );
     for w in rows.iter().map(|r| of_row(r, true)) {
         let fields = [
             w.id.to_string(),
             w.user_id.to_string(),
             w.nickname.unwrap_or_default(),
             w.amount_fen.to_string(),
-            w.state.to_string(),
+            w.state.label().to_owned(),
             w.out_bill_no,
             w.day,
-            w.created_at.to_rfc3339(),
+            w.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
             w.failure_reason.unwrap_or_default(),
         ];
         out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));

@@ -1,4 +1,4 @@
-//! GET /api/console/users/{id}: a user: masked profile and referral tree.
+//! GET /api/console/users/{id}: a user: masked profile, referral tree, money and name corrections.
 
 use gpet::users::{self, UserWithReferral};
 use gpet::{Ctx, Envelope};
@@ -20,6 +20,6 @@ gpet_lambda::function!(http; db, auth);
     ),
 )]
 pub async fn handle(ctx: &Ctx, req: Request) -> gpet::Result<UserWithReferral> {
-    http::operator(ctx, &req).await?;
-    users::detail(&ctx.db()?.client().await?, http::path_id(&req, "id")?).await
+    let by = http::operator(ctx, &req).await?;
+    users::detail(&ctx.db()?.client().await?, &by, http::path_id(&req, "id")?).await
 }

@@ -404,6 +404,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/console/ledger/audit/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["postApiConsoleLedgerAuditRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/console/maintenance": {
         parameters: {
             query?: never;
@@ -916,6 +932,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/identity/correction": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["postApiMeIdentityCorrection"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/phone": {
         parameters: {
             query?: never;
@@ -974,6 +1006,22 @@ export interface paths {
         get?: never;
         put?: never;
         post: operations["postApiRobotsAssign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/robots/offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getApiRobotsOffers"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1294,6 +1342,17 @@ export interface components {
             /** @description 1 to 64 characters once trimmed, on one line. */
             title: string;
         };
+        /** @description A name correction the owner may make now: WeChat Pay refused this withdrawal for the name. */
+        CorrectionOffer: {
+            /** @description What the owner was told (实名信息与微信实名不一致). */
+            failure_reason: string;
+            /**
+             * Format: int64
+             * @description Corrections left after this one is made counts: 1 to [`MAX_NAME_CORRECTIONS`].
+             */
+            remaining: number;
+            withdrawal_id: components["schemas"]["WithdrawalId"];
+        };
         Credentials: {
             /** @description Not empty; more than 1024 bytes (UTF-8) is refused as a wrong password (1401). */
             password: string;
@@ -1611,6 +1670,7 @@ export interface components {
                 /** Format: int32 */
                 member_count: number;
                 name: string;
+                next_star?: null | components["schemas"]["NextStar"];
                 owner_id?: null | components["schemas"]["UserId"];
                 owner_nickname?: string | null;
                 /** Format: int64 */
@@ -1942,6 +2002,7 @@ export interface components {
                     /** Format: int32 */
                     member_count: number;
                     name: string;
+                    next_star?: null | components["schemas"]["NextStar"];
                     owner_id?: null | components["schemas"]["UserId"];
                     owner_nickname?: string | null;
                     /** Format: int64 */
@@ -2153,6 +2214,11 @@ export interface components {
                      *     `requestMerchantTransfer` takes to show the confirmation.
                      */
                     mch_id?: string | null;
+                    /**
+                     * Format: date-time
+                     * @description When WeChat Pay refused the real name of this one and the owner corrected it since.
+                     */
+                    name_corrected_at?: string | null;
                     /** @description Console only. */
                     nickname?: string | null;
                     /** @description Derived from the withdrawal and its attempt, stored before anything is sent. */
@@ -2202,6 +2268,7 @@ export interface components {
                 /** Format: int64 */
                 id: number;
                 identity?: null | components["schemas"]["MaskedIdentity"];
+                identity_correction?: null | components["schemas"]["CorrectionOffer"];
                 invite_code: string;
                 master?: null | components["schemas"]["Person"];
                 nickname: string;
@@ -2375,6 +2442,16 @@ export interface components {
         Envelope_UserWithReferral: {
             code: components["schemas"]["Code"];
             data?: {
+                /**
+                 * @description Real-name corrections after WeChat Pay refused the name, newest first: the names whole
+                 *     for admins and finance (who pay by them), masked for the others.
+                 */
+                identity_corrections: components["schemas"]["NameCorrectionRecord"][];
+                /**
+                 * @description Where the user's money is, came from and went: what support answers "where is my money"
+                 *     with.
+                 */
+                money: components["schemas"]["UserMoney"];
                 referral: components["schemas"]["ReferralTree"];
                 user: components["schemas"]["UserDetail"];
             };
@@ -2402,6 +2479,11 @@ export interface components {
                  *     `requestMerchantTransfer` takes to show the confirmation.
                  */
                 mch_id?: string | null;
+                /**
+                 * Format: date-time
+                 * @description When WeChat Pay refused the real name of this one and the owner corrected it since.
+                 */
+                name_corrected_at?: string | null;
                 /** @description Console only. */
                 nickname?: string | null;
                 /** @description Derived from the withdrawal and its attempt, stored before anything is sent. */
@@ -2518,6 +2600,7 @@ export interface components {
             /** Format: int32 */
             member_count: number;
             name: string;
+            next_star?: null | components["schemas"]["NextStar"];
             owner_id?: null | components["schemas"]["UserId"];
             owner_nickname?: string | null;
             /** Format: int64 */
@@ -2606,10 +2689,24 @@ export interface components {
             /** @description The real name: 2 to 30 Chinese characters, Latin letters, spaces or middle dots. */
             name: string;
         };
+        /** @description Income of one kind over the user's whole history. */
+        IncomeOfKind: {
+            kind: string;
+            /** @description The owner's words for it (群收益, 徒弟分成 …). */
+            title: string;
+            total_fen: components["schemas"]["Fen"];
+        };
         IssuedToken: {
             /** Format: date-time */
             expires_at: string;
             token: string;
+        };
+        JoinedGroup: {
+            exit_reason?: string | null;
+            id: components["schemas"]["GroupId"];
+            name: string;
+            /** @description `active`, or `refused` with the reason (a group too small, say). */
+            state: components["schemas"]["GroupState"];
         };
         /** @description What `wx.config` takes, signed for one page. */
         JsConfig: {
@@ -2721,14 +2818,30 @@ export interface components {
             /** Format: int32 */
             withdraw_min_fen: number;
         };
+        NameCorrection: {
+            /**
+             * @description The real name as WeChat knows it: 2 to 30 Chinese characters, Latin letters, spaces or
+             *     middle dots.
+             * @example 王芳
+             */
+            name: string;
+        };
+        /** @description A name correction as finance reads it on the user's page. */
+        NameCorrectionRecord: {
+            /** Format: date-time */
+            created_at: string;
+            new_name: string;
+            old_name: string;
+            withdrawal_id: components["schemas"]["WithdrawalId"];
+        };
         NewBroadcast: {
             content: components["schemas"]["Content"];
             /** @description 1 to 200 groups once repeats are removed (no `maxItems`: repeats are not counted). */
             group_ids: components["schemas"]["GroupId"][];
             /**
              * Format: date-time
-             * @description Absent: now. Sent at the start of its minute, not before the current minute and at most
-             *     30 days ahead.
+             * @description Absent: now (this minute, or the owner's first free minute after it). Sent at the start
+             *     of its minute, not before the current minute and at most 30 days ahead.
              */
             send_at?: string | null;
         };
@@ -2777,10 +2890,28 @@ export interface components {
             /** @description Blank words are ignored; 1 to 1000 others (no `maxItems`: blanks are not counted), each at most 50 characters once trimmed. */
             words: string[];
         };
+        NextStar: {
+            /** @description The daily income at it. */
+            income_fen: components["schemas"]["Fen"];
+            /**
+             * Format: int32
+             * @description Sessions a day that earn it (counted on the day, rated the next).
+             */
+            sessions: number;
+            /** Format: int32 */
+            stars: number;
+        };
         Offer: {
             /** Format: date-time */
             expires_at: string;
+            /** @description The owner's groups this robot joined since the offer was made. */
+            groups_joined: components["schemas"]["JoinedGroup"][];
             nickname: string;
+            /**
+             * Format: date-time
+             * @description When the owner's WeChat was paired with this robot by the code (none yet).
+             */
+            paired_at?: string | null;
             /** @description Sent with the friend request: pairs the owner's WeChat with this account. */
             pairing_code: string;
             qr_code_url: string;
@@ -2878,6 +3009,7 @@ export interface components {
             /** Format: int64 */
             id: number;
             identity?: null | components["schemas"]["MaskedIdentity"];
+            identity_correction?: null | components["schemas"]["CorrectionOffer"];
             invite_code: string;
             master?: null | components["schemas"]["Person"];
             nickname: string;
@@ -3157,6 +3289,20 @@ export interface components {
          * @description An owner (users.id).
          */
         UserId: number;
+        /**
+         * @description A user's money as support reads it on the console: where it is, where it came from, where it
+         *     went.
+         */
+        UserMoney: {
+            available_fen: components["schemas"]["Fen"];
+            /** @description The latest flows of the available balance, newest first. */
+            flows: components["schemas"]["Flow"][];
+            held_fen: components["schemas"]["Fen"];
+            /** @description Every income kind, credited by settlement or by clicks, with its total (0 included). */
+            income: components["schemas"]["IncomeOfKind"][];
+            /** @description The latest withdrawals, newest first. */
+            withdrawals: components["schemas"]["Withdrawal"][];
+        };
         /** @description A user as the console lists them: masked like everywhere else. */
         UserRow: {
             avatar_url: string;
@@ -3176,6 +3322,16 @@ export interface components {
             snapshot: boolean;
         };
         UserWithReferral: {
+            /**
+             * @description Real-name corrections after WeChat Pay refused the name, newest first: the names whole
+             *     for admins and finance (who pay by them), masked for the others.
+             */
+            identity_corrections: components["schemas"]["NameCorrectionRecord"][];
+            /**
+             * @description Where the user's money is, came from and went: what support answers "where is my money"
+             *     with.
+             */
+            money: components["schemas"]["UserMoney"];
             referral: components["schemas"]["ReferralTree"];
             user: components["schemas"]["UserDetail"];
         };
@@ -3206,6 +3362,11 @@ export interface components {
              *     `requestMerchantTransfer` takes to show the confirmation.
              */
             mch_id?: string | null;
+            /**
+             * Format: date-time
+             * @description When WeChat Pay refused the real name of this one and the owner corrected it since.
+             */
+            name_corrected_at?: string | null;
             /** @description Console only. */
             nickname?: string | null;
             /** @description Derived from the withdrawal and its attempt, stored before anything is sent. */
@@ -4634,6 +4795,45 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+        };
+    };
+    postApiConsoleLedgerAuditRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_AuditReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description 1401 not logged in, 1406 token expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 1401: this role may not */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     getApiConsoleMaintenance: {
@@ -6841,6 +7041,82 @@ export interface operations {
             };
         };
     };
+    postApiMeIdentityCorrection: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "王芳"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NameCorrection"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Profile"];
+                };
+            };
+            /** @description 1403 with what was wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 1401 not logged in, 1406 token expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            403: components["responses"]["Forbidden"];
+            /** @description 2200 no refusal of the name to correct, or no corrections left */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description 2002 no identity yet, 2003 sensitive word */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 1503 under maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     postApiMePhone: {
         parameters: {
             query?: never;
@@ -7063,6 +7339,44 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             /** @description 1600 no robot left today; 2001 phone missing */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 1503 under maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getApiRobotsOffers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Offers"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            /** @description 1401 not logged in, 1406 token expired */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -233,6 +233,11 @@ async fn operators_are_managed_by_admins_only() {
     let path = format!("/api/console/operators/{id}");
     let (status, changed) = app.console(Method::PUT, &path, &admin, Some(json!({"role": "finance"}))).await;
     assert_eq!((status, changed["data"]["role"].as_str()), (200, Some("finance")));
+    let (_, log) = app.console(Method::GET, "/api/console/audit-log?action=operator.update", &admin, None).await;
+    assert_eq!(
+        log["data"]["items"][0]["detail"],
+        json!({"before": {"role": "operator"}, "after": {"role": "finance"}})
+    );
     let (status, _) = app.console(Method::PUT, &path, &admin, Some(json!({"disabled": true}))).await;
     assert_eq!(status, 200);
     assert_eq!(app.console(Method::GET, "/api/console/me", &token, None).await.0, 401, "disabling ends their sessions");

@@ -312,6 +312,14 @@ async fn the_audit_can_fail_and_then_is_stored_shown_in_the_console_and_mailed()
     assert_eq!(history.iter().map(|a| a["ok"].as_bool().unwrap()).collect::<Vec<_>>(), [false, true], "newest first");
     let (status, _) = app.console(Method::GET, "/api/console/ledger/audit", &operator, None).await;
     assert_eq!(status, 403, "finance's page");
+    // Run now from the console: one more audit, the same finding, newest first.
+    let (status, _) = app.console(Method::POST, "/api/console/ledger/audit/run", &operator, None).await;
+    assert_eq!(status, 403, "finance's button");
+    let (status, now) = app.console(Method::POST, "/api/console/ledger/audit/run", &finance, None).await;
+    assert_eq!(status, 200, "{now}");
+    let history = now["data"]["history"].as_array().unwrap();
+    assert_eq!(history.iter().map(|a| a["ok"].as_bool().unwrap()).collect::<Vec<_>>(), [false, false, true], "{now}");
+    assert_eq!(now["data"]["latest"]["id"], history[0]["id"]);
 
     let (_, mail) = app.sandbox_call(Method::GET, "/sandbox/mail", None).await;
     let alert = mail["messages"]
@@ -345,7 +353,7 @@ async fn the_audit_can_fail_and_then_is_stored_shown_in_the_console_and_mailed()
     assert!(failing.contains(&"冻结金额等于未完成提现"), "{report}");
     assert_eq!(
         app.mail_subjects().await.iter().filter(|s| *s == "[gpet] 账本校验失败").count(),
-        2,
+        3,
         "each failed audit mails"
     );
 }

@@ -437,10 +437,12 @@ async fn a_payout_waits_for_the_user_and_succeeds_on_confirmation_or_fails_when_
         .await
         .unwrap();
     assert!(
-        csv.starts_with("\u{feff}id,user_id,nickname,amount_yuan,state,out_bill_no,day,created_at,failure_reason"),
+        csv.starts_with(
+            "\u{feff}提现编号,用户编号,昵称,金额（元）,状态,商户单号,业务日,申请时间（北京时间）,失败原因\r\n"
+        ),
         "{csv}"
     );
-    assert!(csv.contains(&format!(",25.00,success,{no},")), "{csv}");
+    assert!(csv.contains(&format!(",25.00,已到账,{no},")), "{csv}");
     assert_eq!(csv.lines().count(), 3, "{csv}");
     app.assert_books_balance().await;
 }
@@ -485,6 +487,109 @@ async fn a_name_wechat_does_not_recognise_fails_the_payout_and_gives_the_money_b
         ]
     );
     app.assert_books_balance().await;
+}
+
+#[tokio::test]
+async fn a_name_wechat_pay_refused_is_corrected_once_and_the_next_withdrawal_is_paid() {
+    let app = TestApp::spawn().await;
+    let (cookies, me) = app.payee("o_wd_fix", "13720000016", "黄敏", 10_000).await;
+    let correct = |name: &str| app.h5_post("/api/me/identity/correction", &cookies, json!({"name": name}));
+    let offer = async || app.get("/api/me", &cookies).await.1["data"]["identity_correction"].clone();
+
+    // Nothing refused yet: no correction offered, none taken.
+    assert_eq!(offer().await, Value::Null);
+    let (status, refused) = correct("黄敏敏").await;
+    assert_eq!((status, refused["code"].as_i64()), (409, Some(2200)), "{refused}");
+
+    // WeChat knows the owner as 黄敏敏: the payout fails for the name, a correction is offered.
+    let (status, _) =
+        app.sandbox_call(Method::PUT, "/sandbox/pay/names/o_wd_fix", Some(json!({"name": "黄敏敏"}))).await;
+    assert_eq!(status, 200);
+    let w = accepted(&app, &cookies, 1_000).await;
+    pay(&app).await;
+    let w = until_state(&app, &cookies, id_of(&w), "failed").await;
+    assert_eq!(
+        offer().await,
+        json!({"withdrawal_id": id_of(&w), "failure_reason": "实名信息与微信实名不一致", "remaining": 3})
+    );
+    let (status, same) = correct(" 黄敏 ").await;
+    assert_eq!((status, same["code"].as_i64()), (400, Some(1403)), "the same name is no correction: {same}");
+    let (status, fixed) = correct("黄敏敏").await;
+    assert_eq!(status, 200, "{fixed}");
+    assert_eq!(
+        (&fixed["data"]["identity"]["name"], &fixed["data"]["identity_correction"]),
+        (&json!("黄**"), &Value::Null)
+    );
+    // Once per refusal.
+    let (status, again) = correct("黄小敏").await;
+    assert_eq!((status, again["code"].as_i64()), (409, Some(2200)), "{again}");
+
+    // The next withdrawal carries the corrected name and is paid.
+    let w2 = accepted(&app, &cookies, 1_000).await;
+    pay(&app).await;
+    let w2 = until_state(&app, &cookies, id_of(&w2), "waiting_user").await;
+    confirm(&app, &no_of(&w2), false).await;
+    until_state(&app, &cookies, id_of(&w2), "success").await;
+    assert_eq!(app.balances(me).await, (9_000, 0));
+
+    // Finance sees the correction whole, on the user and on the refused withdrawal; others masked.
+    let finance = app.console_token("fin_fix", Role::Finance).await;
+    let (status, user) = app.console(Method::GET, &format!("/api/console/users/{me}"), &finance, None).await;
+    assert_eq!(status, 200, "{user}");
+    let record = &user["data"]["identity_corrections"];
+    assert_eq!(record.as_array().map(Vec::len), Some(1), "{record}");
+    assert_eq!(
+        (&record[0]["old_name"], &record[0]["new_name"], &record[0]["withdrawal_id"]),
+        (&json!("黄敏"), &json!("黄敏敏"), &json!(id_of(&w)))
+    );
+    let money = &user["data"]["money"];
+    assert_eq!((money["available_fen"].as_i64(), money["held_fen"].as_i64()), (Some(9_000), Some(0)), "{money}");
+    let states: Vec<&str> =
+        money["withdrawals"].as_array().unwrap().iter().map(|w| w["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["success", "failed"]);
+    assert!(money["withdrawals"][1]["name_corrected_at"].is_string(), "{money}");
+    assert!(money["withdrawals"][0]["name_corrected_at"].is_null(), "{money}");
+    let (_, list) = app.console(Method::GET, &format!("/api/console/withdrawals?user_id={me}"), &finance, None).await;
+    assert!(list["data"]["items"][1]["name_corrected_at"].is_string(), "{list}");
+    let operator = app.console_token("op_fix", Role::Operator).await;
+    let (_, seen) = app.console(Method::GET, &format!("/api/console/users/{me}"), &operator, None).await;
+    let record = &seen["data"]["identity_corrections"][0];
+    assert_eq!((&record["old_name"], &record["new_name"]), (&json!("黄*"), &json!("黄**")), "{seen}");
+    app.assert_books_balance().await;
+}
+
+#[tokio::test]
+async fn the_console_user_page_shows_where_the_money_is_came_from_and_went() {
+    let app = TestApp::spawn().await;
+    let (cookies, me) = app.payee("o_wd_money", "13720000017", "李雷", 5_000).await;
+    let w = accepted(&app, &cookies, 1_200).await;
+    let operator = app.console_token("op_money", Role::Operator).await;
+    let (status, user) = app.console(Method::GET, &format!("/api/console/users/{me}"), &operator, None).await;
+    assert_eq!(status, 200, "{user}");
+    let money = &user["data"]["money"];
+    assert_eq!((money["available_fen"].as_i64(), money["held_fen"].as_i64()), (Some(3_800), Some(1_200)), "{money}");
+    let income: Vec<(&str, &str, i64)> = money["income"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["kind"].as_str().unwrap(), i["title"].as_str().unwrap(), i["total_fen"].as_i64().unwrap()))
+        .filter(|(_, _, fen)| *fen != 0)
+        .collect();
+    assert_eq!(income, [("ad_income", "广告收益", 5_000)], "{money}");
+    assert_eq!(
+        money["income"].as_array().map(Vec::len),
+        Some(gpet::account::INCOME_KINDS.len()),
+        "every kind, 0 included"
+    );
+    let flows: Vec<(&str, i64)> = money["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["kind"].as_str().unwrap(), f["amount_fen"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(flows, [("withdrawal_hold", -1_200), ("ad_income", 5_000)]);
+    assert_eq!(money["withdrawals"][0]["id"], w["id"], "{money}");
+    assert_eq!(money["withdrawals"][0]["state"], "pending", "{money}");
 }
 
 #[tokio::test]

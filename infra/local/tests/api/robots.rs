@@ -166,10 +166,18 @@ async fn an_owner_pairs_a_robot_activates_a_group_and_its_sessions_are_counted_e
     let admin = app.console_token("ops", Role::Operator).await;
     robot(&app, &admin, "wxid_robot_a", 10).await;
     let (cookies, user_id, code) = owner(&app, "o_owner_a", "13700000001").await;
+    // The offer stays on the owner's page (they leave it for WeChat and come back), and shows
+    // what came of it.
+    let offer = async || app.get("/api/robots/offers", &cookies).await.1["data"]["robots"].clone();
+    let live = offer().await;
+    assert_eq!(live.as_array().map(Vec::len), Some(1), "{live}");
+    assert_eq!((&live[0]["pairing_code"], &live[0]["robot_wxid"]), (&json!(code), &json!("wxid_robot_a")));
+    assert_eq!((&live[0]["paired_at"], &live[0]["groups_joined"]), (&Value::Null, &json!([])));
 
     // The pairing code sent with the friend request pairs the WeChat account; the robot says so.
     emit(&app, json!([{"type": "friend_added", "robot_wxid": "wxid_robot_a", "user_wxid": "wxid_owner_a", "text": code.to_lowercase()}])).await;
     assert_eq!(consume(&app).await, 1);
+    assert!(offer().await[0]["paired_at"].is_string());
     let paired = app.count("SELECT user_id FROM owner_wxids WHERE wxid = 'wxid_owner_a'").await;
     assert_eq!(paired, user_id);
     let said = sandbox(&app, Method::GET, "/sandbox/robot/sent?user=wxid_owner_a", None).await;
@@ -200,6 +208,8 @@ async fn an_owner_pairs_a_robot_activates_a_group_and_its_sessions_are_counted_e
         (Some("active"), Some("g_a@chatroom")),
         "{groups}"
     );
+    let joined = &offer().await[0]["groups_joined"];
+    assert_eq!(*joined, json!([{"id": group["id"], "name": "猫咪群", "state": "active", "exit_reason": null}]));
 
     // Messages: two duplicates, one from the robot, one system notice, one on another sender.
     let events = json!([
@@ -236,6 +246,9 @@ async fn an_owner_pairs_a_robot_activates_a_group_and_its_sessions_are_counted_e
     let group = &groups["data"]["items"][0];
     assert_eq!((group["stars"].as_i64(), group["sessions_yesterday"].as_i64()), (Some(2), Some(4)), "{groups}");
     assert_eq!(group["star_income_fen"], 10, "2★ earns 0.10 yuan a day (SPEC)");
+    // What the next star needs: 50 sessions a day for 3★ (SPEC), and what it pays.
+    let three = gpet::settings::GroupSettings::default().income_fen(3);
+    assert_eq!(group["next_star"], json!({"stars": 3, "sessions": 50, "income_fen": three}), "{group}");
     let id = group["id"].as_i64().unwrap();
     let (_, detail) = app.get(&format!("/api/groups/{id}"), &cookies).await;
     let history = detail["data"]["history"].as_array().unwrap();
@@ -448,9 +461,24 @@ async fn mass_messages_are_checked_sent_robot_by_robot_three_seconds_apart_and_t
     assert_eq!(bad["data"]["group_ids"], json!([999_999]));
     let (status, task) = app.h5_post("/api/broadcasts", &cookies, json!({"content": content, "group_ids": ids})).await;
     assert_eq!(status, 200, "{task}");
-    let (status, again) = app.h5_post("/api/broadcasts", &cookies, json!({"content": content, "group_ids": ids})).await;
+    // A second "send now" within the minute goes the minute after; a time taken is refused.
+    let (status, next) = app.h5_post("/api/broadcasts", &cookies, json!({"content": content, "group_ids": ids})).await;
+    assert_eq!(status, 200, "{next}");
+    let at = |task: &serde_json::Value| {
+        chrono::DateTime::parse_from_rfc3339(task["data"]["send_at"].as_str().unwrap()).unwrap()
+    };
+    assert_eq!(at(&next) - at(&task), chrono::Duration::minutes(1), "{task} {next}");
+    db.execute("UPDATE broadcasts SET state = 'cancelled' WHERE id = $1", &[&next["data"]["id"].as_i64().unwrap()])
+        .await
+        .unwrap();
+    let taken = json!({"content": content, "group_ids": ids, "send_at": task["data"]["send_at"]});
+    let (status, again) = app.h5_post("/api/broadcasts", &cookies, taken).await;
     assert_eq!((status, again["code"].as_i64()), (409, Some(2005)), "{again}");
-    assert_eq!(app.count("SELECT count(*) FROM broadcasts").await, 1, "nothing stored by the refusals");
+    assert_eq!(
+        app.count("SELECT count(*) FROM broadcasts WHERE state <> 'cancelled'").await,
+        1,
+        "nothing stored by the refusals"
+    );
 
     // The second group's send fails at the platform: 1602 with the reason, the others go out.
     sandbox(&app, Method::POST, "/sandbox/robot/faults", Some(json!({"send_fail": 0}))).await;
@@ -469,7 +497,7 @@ async fn mass_messages_are_checked_sent_robot_by_robot_three_seconds_apart_and_t
     assert!(started.elapsed() >= std::time::Duration::from_secs(6), "3 sends of one robot take two gaps of 3 s");
     assert_eq!((report["data"]["sent"].as_i64(), report["data"]["failed"].as_i64()), (Some(2), Some(1)), "{report}");
     let (_, list) = app.get("/api/broadcasts", &cookies).await;
-    let task = &list["data"]["items"][0];
+    let task = list["data"]["items"].as_array().unwrap().iter().find(|t| t["state"] != "cancelled").unwrap();
     assert_eq!(task["state"], "done");
     let failed: Vec<&Value> = task["targets"].as_array().unwrap().iter().filter(|t| t["state"] == "failed").collect();
     assert_eq!(failed.len(), 1, "{task}");
@@ -615,6 +643,14 @@ async fn operators_manage_robots_strategy_groups_and_force_an_exit() {
 
     // A disabled robot is not offered.
     app.console(Method::PUT, &format!("/api/console/robots/{robot_id}"), &admin, Some(json!({"enabled": false}))).await;
+    // The audit log says what changed, from what to what.
+    let db = app.db().await;
+    let audited: Value = db
+        .query_one("SELECT detail FROM audit_log WHERE action = 'robot.update' ORDER BY id LIMIT 1", &[])
+        .await
+        .unwrap()
+        .get("detail");
+    assert_eq!(audited, json!({"before": {"enabled": true}, "after": {"enabled": false}}));
     let cookies = app.logged_in("o_owner_h").await;
     app.bind_phone(&cookies, "13700000006").await;
     let (_, answer) = app.h5_post("/api/robots/assign", &cookies, json!(null)).await;
