@@ -1,4 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react'
+import { Button, Result, Spin } from 'antd'
 import { Navigate, useLocation } from 'react-router-dom'
 import { ApiError, TOKEN_EXPIRED, UNAUTHENTICATED, getMe, onUnauthorized, type Me } from './api'
 import { PASSWORD_PATH, passwordPath } from './lib/password'
@@ -34,11 +35,16 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   if (error) {
     return (
       <div className="fullpage">
-        <p className="fullpage-title">无法连接服务</p>
-        <p className="muted">{error}</p>
-        <button className="btn btn-primary" onClick={load}>
-          重试
-        </button>
+        <Result
+          status="warning"
+          title="无法连接服务"
+          subTitle={`${error}。请检查网络后重试。`}
+          extra={
+            <Button type="primary" onClick={load}>
+              重试
+            </Button>
+          }
+        />
       </div>
     )
   }
@@ -52,7 +58,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 export function RequireAuth({ children }: { children: ReactNode }) {
   const { operator } = useAuth()
   const { pathname, search } = useLocation()
-  if (operator === undefined) return <div className="fullpage muted">加载中…</div>
+  if (operator === undefined) {
+    return (
+      <div className="fullpage">
+        <Spin description="加载中…" />
+      </div>
+    )
+  }
   const next = pathname + search
   if (operator === null) {
     return <Navigate to={next === '/' ? '/login' : `/login?${new URLSearchParams({ next })}`} replace />

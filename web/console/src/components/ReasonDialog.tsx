@@ -1,9 +1,9 @@
 // The dialog of an action that cannot be undone and whose reason someone else reads (a forced
-// exit, a rejected withdrawal).
-import { useState, type FormEvent, type ReactNode } from 'react'
+// exit, a rejected withdrawal), on antd's Modal.
+import { useState, type ReactNode } from 'react'
+import { Alert, Input, Modal, Typography } from 'antd'
 import { charCount } from '@gpet/common/content'
 import { useSubmit } from './hooks'
-import { Field, FormFooter, Modal } from './ui'
 
 export function ReasonDialog({
   title,
@@ -35,8 +35,7 @@ export function ReasonDialog({
   const [reason, setReason] = useState('')
   const { problem, setProblem, busy, submit } = useSubmit()
 
-  const onSubmit = async (e: FormEvent) => {
-    e.preventDefault()
+  const onSubmit = async () => {
     const invalid = field.validate(reason)
     setProblem(invalid)
     if (invalid) return
@@ -44,29 +43,37 @@ export function ReasonDialog({
   }
 
   return (
-    <Modal title={title} onClose={onClose} testId={testId}>
-      <form onSubmit={onSubmit} noValidate>
-        <p className="muted small dialog-note">{note}</p>
-        <Field label={field.label} hint={`${charCount(reason.trim())} / ${field.max}`}>
-          <textarea
-            rows={3}
-            value={reason}
-            autoFocus
-            placeholder={field.placeholder}
-            data-testid={field.testId}
-            onChange={(e) => setReason(e.target.value)}
-          />
-        </Field>
-        <FormFooter
-          problem={problem}
-          busy={busy}
-          onCancel={onClose}
-          submitText={confirm.text}
-          busyText="提交中…"
-          danger
-          testId={confirm.testId}
+    <Modal
+      open
+      title={title}
+      onCancel={onClose}
+      onOk={onSubmit}
+      okText={busy ? '提交中…' : confirm.text}
+      okButtonProps={{ danger: true, loading: busy, 'data-testid': confirm.testId }}
+      cancelText="取消"
+      maskClosable={!busy}
+      destroyOnHidden
+      wrapProps={{ 'data-testid': testId }}
+    >
+      <Typography.Paragraph type="secondary">{note}</Typography.Paragraph>
+      <label style={{ display: 'block' }}>
+        <div style={{ marginBottom: 6 }}>{field.label}</div>
+        <Input.TextArea
+          rows={3}
+          value={reason}
+          autoFocus
+          placeholder={field.placeholder}
+          data-testid={field.testId}
+          onChange={(e) => setReason(e.target.value)}
+          onPressEnter={(e) => {
+            if (e.ctrlKey || e.metaKey) void onSubmit()
+          }}
         />
-      </form>
+      </label>
+      <Typography.Text type="secondary" style={{ display: 'block', textAlign: 'right', fontSize: 12 }}>
+        {charCount(reason.trim())} / {field.max}
+      </Typography.Text>
+      {problem && <Alert type="error" showIcon title={problem} role="alert" style={{ marginTop: 8 }} />}
     </Modal>
   )
 }

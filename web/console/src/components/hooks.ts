@@ -1,10 +1,10 @@
-import { useCallback, useEffect, useRef, useState, type DependencyList, type MouseEvent, type ReactNode } from 'react'
-import { useNavigate, useSearchParams } from 'react-router-dom'
+import { useCallback, useEffect, useRef, useState, type DependencyList, type ReactNode } from 'react'
+import { useSearchParams } from 'react-router-dom'
 import { ApiError, getDashboard, type Page } from '../api'
 import { chinaToday, isDay } from '../lib/dates'
 import { DEFAULT_PAGE_SIZE, parsePage } from '../lib/paging'
 import { useToast } from './toast'
-import { useConfirm, type ConfirmOptions } from './ui'
+import { App as AntApp } from 'antd'
 
 export interface Loaded<T> {
   data: T | undefined
@@ -144,14 +144,6 @@ export function useFilterForm<T extends Record<string, string>>(
   return { draft, setDraft, problem, apply, pick, clear: Object.values(filters).some(Boolean) ? clear : undefined }
 }
 
-/** A clickable row's onClick: it opens `to`, unless the click was on a link of the row. */
-export function useRowLink(): (to: string) => (e: MouseEvent) => void {
-  const navigate = useNavigate()
-  return (to) => (e) => {
-    if (!(e.target as HTMLElement).closest('a')) navigate(to)
-  }
-}
-
 /** What <Pager> needs. */
 export interface PagerProps {
   page: number
@@ -273,42 +265,6 @@ export function useSubmit(): Submit {
   return { problem, setProblem, busy, submit }
 }
 
-export interface ConfirmedAction<Id> {
-  /** The id of the item whose action runs (its button disabled meanwhile), or null. */
-  busyId: Id | null
-  /**
-   * Asks with `confirm` (when given) and runs `act` for the item `id`; then toasts `done` and
-   * calls `then` (the list's reload, say), or toasts the server's refusal.
-   */
-  run: (
-    id: Id,
-    options: { confirm?: ConfirmOptions; act: () => Promise<unknown>; done: string; then: () => void },
-  ) => Promise<void>
-  /** The confirmation dialog, to render in the page. */
-  dialog: ReactNode
-}
-
-/** The actions on a list's items (delete, cancel, disable…): asked first, one item busy at a time. */
-export function useConfirmedAction<Id>(): ConfirmedAction<Id> {
-  const toast = useToast()
-  const [confirm, dialog] = useConfirm()
-  const [busyId, setBusyId] = useState<Id | null>(null)
-  const run: ConfirmedAction<Id>['run'] = async (id, { confirm: ask, act, done, then }) => {
-    if (ask && !(await confirm(ask))) return
-    setBusyId(id)
-    try {
-      await act()
-      toast.success(done)
-      then()
-    } catch (e) {
-      toast.error((e as ApiError).message)
-    } finally {
-      setBusyId(null)
-    }
-  }
-  return { busyId, run, dialog }
-}
-
 /**
  * Today by the business clock (which a local setup can move): the last day of the dashboard's
  * default range; China's day by this computer's clock if that cannot be had. Undefined until
@@ -327,4 +283,90 @@ export function useBusinessToday(): string | undefined {
     }
   }, [])
   return today
+}
+
+// ---- On antd (issue 15): the same helpers with antd's message and Modal.confirm ----
+
+/** An antd Table's `pagination` for a paged list's pager (false until a page has arrived). */
+export function tablePaging(pager: PagerProps | null) {
+  if (!pager) return false as const
+  return {
+    current: pager.page,
+    pageSize: pager.pageSize,
+    total: pager.total,
+    showSizeChanger: false,
+    showTotal: (total: number) => `共 ${total} 条`,
+    onChange: (page: number) => pager.onChange(page),
+  }
+}
+
+export interface AskOptions {
+  title: string
+  content: ReactNode
+  okText: string
+  danger?: boolean
+}
+
+export interface AntAction<Id> {
+  /** The id of the item whose action runs, or null. */
+  busyId: Id | null
+  /** Asks (antd Modal.confirm, when `confirm` is given), runs `act`, then `message`s the result. */
+  run: (
+    id: Id,
+    options: { confirm?: AskOptions; act: () => Promise<unknown>; done: string; then: () => void },
+  ) => Promise<void>
+}
+
+/** The actions on a list's items, asked with antd's Modal.confirm and answered with its message. */
+export function useAntAction<Id>(): AntAction<Id> {
+  const { modal, message } = AntApp.useApp()
+  const [busyId, setBusyId] = useState<Id | null>(null)
+  const run: AntAction<Id>['run'] = async (id, { confirm: ask, act, done, then }) => {
+    if (ask) {
+      const ok = await modal.confirm({
+        title: ask.title,
+        content: ask.content,
+        okText: ask.okText,
+        cancelText: '取消',
+        okButtonProps: { danger: ask.danger },
+      })
+      if (!ok) return
+    }
+    setBusyId(id)
+    try {
+      await act()
+      message.success(done)
+      then()
+    } catch (e) {
+      message.error((e as ApiError).message || '操作失败，请稍后重试')
+    } finally {
+      setBusyId(null)
+    }
+  }
+  return { busyId, run }
+}
+
+/** useSubmit on antd's message: the form's problem, whether it is busy, and the sending. */
+export function useAntSubmit(): Submit {
+  const { message } = AntApp.useApp()
+  const [problem, setProblem] = useState('')
+  const [busy, setBusy] = useState(false)
+  const submit = useCallback(
+    async <T>(send: () => Promise<T>, { done, failed = '保存失败', then }: SubmitOptions<T>) => {
+      setBusy(true)
+      setProblem('')
+      try {
+        const answer = await send()
+        message.success(typeof done === 'function' ? done(answer) : done)
+        then?.(answer)
+      } catch (e) {
+        setProblem((e as ApiError).message || failed)
+        message.error((e as ApiError).message || failed)
+      } finally {
+        setBusy(false)
+      }
+    },
+    [message],
+  )
+  return { problem, setProblem, busy, submit }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { DashboardDay } from '../api'
-import { activeGroupsOn, moneySeries, moneyTotals, robotUseSeries, starsSeries } from './dashboard'
+import { activeGroupsOn, dayChartOption, moneySeries, moneyTotals, robotUseSeries, starsSeries } from './dashboard'
 
 const days: DashboardDay[] = [
   { day: '2026-11-01', active_users: 3, new_users: 1 },
@@ -63,5 +63,30 @@ describe('income and payouts', () => {
   it('says when the days predate money', () => {
     expect(moneySeries(money.slice(0, 1)).any).toBe(false)
     expect(moneySeries(days).any).toBe(false)
+  })
+})
+
+describe('dashboard chart option', () => {
+  it("marks today's partial day and names it on the axis and in the tooltip", () => {
+    const option = dayChartOption({
+      days: ['2026-11-25', '2026-11-26'],
+      series: [{ name: '日活跃用户', color: '#1677ff', values: [54, 3] }],
+      today: '2026-11-26',
+      todayLabel: '今日（截至 14:05）',
+      format: String,
+    })
+    expect(option.series).toHaveLength(2)
+    expect(option.series[1]).toMatchObject({ data: [54, 3], lineStyle: { type: 'dashed' } })
+    expect(option.xAxis.axisLabel.formatter('2026-11-26')).toBe('今日')
+    expect(option.xAxis.axisLabel.formatter('2026-11-25')).toBe('11-25')
+    expect(option.yAxis).toMatchObject({ min: 0, minInterval: 1 })
+    expect(option.tooltip.formatter([{ seriesName: '日活跃用户', value: 3, axisValue: '2026-11-26' }])).toContain(
+      '今日（截至 14:05）',
+    )
+  })
+
+  it('gives money charts fractional ticks', () => {
+    const option = dayChartOption({ days: [], series: [], today: 'x', todayLabel: '', format: String, integer: false })
+    expect(option.yAxis).not.toHaveProperty('minInterval')
   })
 })

@@ -2,6 +2,9 @@
 // from days that may predate these figures (a day without them counts 0; a range without any
 // shows no chart).
 import type { DashboardDay, RobotsUse } from '../api'
+import { formatCount } from './chartOption'
+import { shortDay } from './dates'
+import { dayTooltip, partialDaySeries, type TooltipItem } from './partialDay'
 
 export const ROBOT_USE_SERIES: Array<{ key: keyof RobotsUse; name: string; color: string }> = [
   { key: 'free', name: '空余位置', color: '#86909c' },
@@ -76,5 +79,50 @@ export function moneyTotals(days: DashboardDay[]): { income_fen: number; payouts
   return {
     income_fen: days.reduce((sum, d) => sum + num(d.income_fen), 0),
     payouts_fen: days.reduce((sum, d) => sum + num(d.payouts_fen), 0),
+  }
+}
+
+// ---- The charts' ECharts options ----
+
+export interface DayChartSpec {
+  days: string[]
+  series: DaySeries['series']
+  /** The server's business day: its figures are partial, marked as such. */
+  today: string
+  /** The partial day's label, "今日（截至 14:05）". */
+  todayLabel: string
+  /** A value as shown (the tooltip and axis). */
+  format: (value: number) => string
+  /** Whether values are counts (whole ticks). */
+  integer?: boolean
+}
+
+/**
+ * The ECharts option of a per-day line chart: days along the bottom (today as 今日), values from
+ * 0, today's partial figures dashed and shaded (see partialDay), a tooltip with each line once.
+ */
+export function dayChartOption({ days, series, today, todayLabel, format, integer = true }: DayChartSpec) {
+  return {
+    grid: { top: 28, right: 16, bottom: 8, left: 8, containLabel: true },
+    xAxis: {
+      type: 'category',
+      data: days,
+      boundaryGap: false,
+      axisLabel: { formatter: (day: string) => (day === today ? '今日' : shortDay(day)), hideOverlap: true },
+    },
+    yAxis: {
+      type: 'value',
+      min: 0,
+      ...(integer ? { minInterval: 1 } : {}),
+      axisLabel: { formatter: (v: number) => (integer ? formatCount(v) : format(v)) },
+    },
+    tooltip: {
+      trigger: 'axis',
+      confine: true,
+      className: 'chart-tooltip',
+      formatter: (items: TooltipItem | TooltipItem[]) =>
+        dayTooltip(Array.isArray(items) ? items : [items], today, todayLabel, format),
+    },
+    series: partialDaySeries(days, series, today, todayLabel),
   }
 }

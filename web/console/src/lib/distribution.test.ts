@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  releaseChartOption,
   distributionToForm,
   formToDistribution,
   formatClock,
@@ -161,5 +162,28 @@ describe('cumulative release', () => {
       { at: '08:00', share_pct: 50 },
     ])
     expect(releaseSteps(rowsToReleases(rows)).at(-1)).toEqual({ minute: 1440, pct: 80 })
+  })
+})
+
+describe('release chart option', () => {
+  it('draws the cumulative release in percent over the day, with marks and now', () => {
+    const releases = [
+      { at: '00:00', share_pct: 70 },
+      { at: '12:00', share_pct: 30 },
+    ]
+    const option = releaseChartOption(releases, 13 * 60)
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const series = option.series as any[]
+    expect(series[0].data).toEqual([
+      [0, 70],
+      [720, 70],
+      [720, 100],
+      [1440, 100],
+    ])
+    expect(series[0].markLine?.label.formatter).toBe('现在 100%')
+    expect(series[1].label.formatter({ dataIndex: 1 })).toBe('12:00 +30%')
+    expect(option.xAxis.axisLabel.formatter(540)).toBe('09:00')
+    expect(option.tooltip.formatter([{ axisValue: 600 }])).toBe('10:00 累计释放 70%')
+    expect((releaseChartOption(releases).series[0] as { markLine?: unknown }).markLine).toBeUndefined()
   })
 })

@@ -165,3 +165,73 @@ export function sameForm(a: DistributionForm, b: DistributionForm): boolean {
     a.releases.every((r, i) => r.at === b.releases[i].at && r.share === b.releases[i].share)
   )
 }
+
+/**
+ * The ECharts option of the cumulative release across the day: a step line from 00:00 to 24:00
+ * in percent, each release marked "09:00 +30%", and "现在 N%" at `nowMinute` (China time).
+ */
+export function releaseChartOption(releases: Release[], nowMinute?: number) {
+  const steps = releaseSteps(releases)
+  const marks = releases
+    .map((r) => ({ minute: parseClock(r.at), share: Number(r.share_pct) }))
+    .filter((r) => !Number.isNaN(r.minute) && r.share > 0)
+  const now = nowMinute !== undefined && nowMinute >= 0 && nowMinute < DAY_MINUTES ? nowMinute : undefined
+  return {
+    grid: { top: 28, right: 24, bottom: 8, left: 8, containLabel: true },
+    xAxis: {
+      type: 'value',
+      min: 0,
+      max: DAY_MINUTES,
+      interval: 180,
+      axisLabel: { formatter: (m: number) => formatClock(m) },
+      splitLine: { show: false },
+    },
+    yAxis: { type: 'value', min: 0, max: 100, interval: 25, axisLabel: { formatter: '{value}%' } },
+    tooltip: {
+      trigger: 'axis',
+      confine: true,
+      className: 'chart-tooltip',
+      axisPointer: { type: 'line' },
+      formatter: (items: Array<{ axisValue?: number }> | { axisValue?: number }) => {
+        const first = Array.isArray(items) ? items[0] : items
+        const minute = Math.max(0, Math.min(DAY_MINUTES, Math.round(Number(first?.axisValue ?? 0))))
+        return `${formatClock(minute)} 累计释放 ${releasedPctAt(releases, minute)}%`
+      },
+    },
+    series: [
+      {
+        type: 'line',
+        name: '累计释放',
+        data: steps.map((p) => [p.minute, p.pct]),
+        showSymbol: false,
+        color: '#1677ff',
+        areaStyle: { opacity: 0.12 },
+        ...(now !== undefined
+          ? {
+              markLine: {
+                silent: true,
+                symbol: 'none',
+                lineStyle: { color: '#ff7d00', type: 'dashed' },
+                label: { formatter: `现在 ${releasedPctAt(releases, now)}%`, color: '#ff7d00' },
+                data: [{ xAxis: now }],
+              },
+            }
+          : {}),
+      },
+      {
+        type: 'line',
+        name: '释放时间',
+        data: marks.map((m) => [m.minute, releasedPctAt(releases, m.minute)]),
+        lineStyle: { width: 0 },
+        symbolSize: 7,
+        color: '#1677ff',
+        label: {
+          show: true,
+          position: 'top',
+          formatter: (p: { dataIndex: number }) => `${formatClock(marks[p.dataIndex].minute)} +${marks[p.dataIndex].share}%`,
+        },
+        tooltip: { show: false },
+      },
+    ],
+  }
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { LedgerAudit } from '../api'
-import { auditHistory, auditVerdict, failedChecks } from './ledger'
+import { auditHistory, auditVerdict, failedChecks, runAnswer, runProgress } from './ledger'
 
 const audit = (id: number, at: string, ok: boolean, failing: string[] = []): LedgerAudit => ({
   id,
@@ -38,5 +38,25 @@ describe('ledger audit', () => {
     const older = audit(1, '2026-11-24T01:00:00+08:00', true)
     const newer = audit(2, '2026-11-25T01:00:00+08:00', false)
     expect(auditHistory([older, newer]).map((a) => a.id)).toEqual([2, 1])
+  })
+})
+
+describe('立即核对', () => {
+  const run = (id: number, ok = true) => ({ id, at: '2026-11-26T03:00:00Z', ok, checks: [], accounts: 1, entries: 2, transactions: 1 })
+  it('takes a whole report as it is', () => {
+    const report = { latest: run(2), history: [run(2), run(1)] }
+    expect(runAnswer(report, { latest: run(1), history: [run(1)] })).toBe(report)
+  })
+  it('puts a single run first', () => {
+    expect(runAnswer(run(2, false), { latest: run(1), history: [run(1)] })).toEqual({
+      latest: run(2, false),
+      history: [run(2, false), run(1)],
+    })
+  })
+  it('never shows a run as done before it is', () => {
+    expect(runProgress(0)).toBe(0)
+    expect(runProgress(-5)).toBe(0)
+    expect(runProgress(8000)).toBe(63)
+    expect(runProgress(600_000)).toBe(95)
   })
 })

@@ -1,5 +1,5 @@
 // The ledger's invariant checks: the latest's verdict, its failed checks, the history.
-import type { LedgerAudit } from '../api'
+import type { LedgerAudit, LedgerAudits } from '../api'
 import { parseTime } from './dates'
 import type { Look } from './states'
 
@@ -19,3 +19,16 @@ export function auditHistory(history: LedgerAudit[] | null | undefined, max = 30
   rows.sort((a, b) => (parseTime(b.at) || 0) - (parseTime(a.at) || 0))
   return rows.slice(0, max)
 }
+
+/**
+ * The page's audits after 立即核对 answered `report`: the whole report as GET answers it, or,
+ * answered a single run, that run as the latest and first of the history.
+ */
+export function runAnswer(report: LedgerAudits | LedgerAudit, previous: LedgerAudits): LedgerAudits {
+  if ('history' in report) return report
+  return { latest: report, history: [report, ...previous.history.filter((a) => a.id !== report.id)] }
+}
+
+/** How far a run that has taken `elapsedMs` looks (0…95 %: it never claims done before it is). */
+export const runProgress = (elapsedMs: number): number =>
+  Math.min(95, Math.max(0, Math.round(100 * (1 - Math.exp(-Math.max(0, elapsedMs) / 8000)))))

@@ -1,16 +1,27 @@
 // One group: its owner, robot, state and rating, 30 days of sessions and speakers, and a forced
 // exit (强制退群) with a reason.
-import { useState, type ReactNode } from 'react'
+import { useMemo, useState } from 'react'
 import { Link, useParams } from 'react-router-dom'
+import { Alert, Breadcrumb, Button, Card, Col, Descriptions, Row, Space, Tag, Typography } from 'antd'
 import { canWrite, exitGroup, getGroup, type GroupDetail as Detail } from '../api'
 import { useAuth } from '../auth'
-import LineChart from '../components/LineChart'
+import Chart from '../components/Chart'
 import { ReasonDialog } from '../components/ReasonDialog'
-import { useLoad } from '../components/hooks'
-import { LoadError, Loading, Stars, StateTag } from '../components/ui'
+import { useBusinessToday, useLoad } from '../components/hooks'
+import { LoadState } from '../components/LoadState'
 import { formatDateTime, shortDay } from '../lib/dates'
 import { MAX_EXIT_REASON, groupState, historySeries, validateExitReason } from '../lib/groups'
 import { fenToYuan } from '../lib/money'
+import { dayTooltip, partialDayLabel, partialDaySeries } from '../lib/partialDay'
+import { toneColor } from '../lib/tone'
+import { StarRating } from './Groups'
+
+const { Text } = Typography
+
+const LEGEND = [
+  { name: '会话', color: '#1677ff' },
+  { name: '发言人', color: '#00a870' },
+]
 
 export default function GroupDetail() {
   const { id = '' } = useParams()
@@ -18,46 +29,58 @@ export default function GroupDetail() {
   const writable = canWrite(operator?.role)
   const [exiting, setExiting] = useState(false)
   const { data, error, loading, reload } = useLoad(() => getGroup(id), [id])
+  const look = data ? groupState(data.state) : null
 
   return (
     <>
-      <nav className="breadcrumb">
-        <Link to="/groups">群组</Link>
-        <span aria-hidden="true">/</span>
-        <span>{data?.name || id}</span>
-      </nav>
-      {!data && loading && <Loading />}
-      {!data && error && <LoadError error={error} onRetry={reload} />}
-      {data && (
+      <Breadcrumb
+        style={{ marginBottom: 12 }}
+        items={[{ title: <Link to="/groups">群组</Link> }, { title: <span className="ellipsis">{data?.name || id}</span> }]}
+      />
+      {!data && <LoadState error={error} onRetry={reload} />}
+      {data && look && (
         <div className={loading ? 'is-reloading' : undefined}>
           <div className="page-head">
-            <div>
-              <h1 data-testid="group-name">{data.name || '（未命名群）'}</h1>
-              <span className="tags">
-                <StateTag look={groupState(data.state)} testId="group-state" />
-                <Stars stars={data.stars} />
-              </span>
+            <div style={{ minWidth: 0 }}>
+              <Typography.Title
+                level={3}
+                data-testid="group-name"
+                ellipsis={{ tooltip: data.name }}
+                title={data.name || undefined}
+                style={{ marginBottom: 4 }}
+              >
+                {data.name || '（未命名群）'}
+              </Typography.Title>
+              <Space size={8}>
+                <Tag color={toneColor(look.tone)} data-testid="group-state" className="nowrap">
+                  {look.label}
+                </Tag>
+                <StarRating stars={data.stars} />
+              </Space>
             </div>
             {writable && data.state === 'active' && (
-              <div className="page-actions">
-                <button className="btn btn-danger" data-testid="group-exit-button" onClick={() => setExiting(true)}>
-                  强制退群
-                </button>
-              </div>
+              <Button danger data-testid="group-exit-button" onClick={() => setExiting(true)}>
+                强制退群
+              </Button>
             )}
           </div>
-          {error && <p className="text-danger small">{error.message}</p>}
-          <div className="detail-grid">
-            <GroupInfo group={data} />
-            <Activity group={data} />
-          </div>
-          <section className="chart-card" data-testid="group-history-chart">
-            <header>
-              <h2>近 30 天会话</h2>
-              <span className="muted">会话：群内非机器人成员的消息条数；发言人：当日发言的不同成员数</span>
-            </header>
+          {error && <Alert type="error" showIcon title={error.message} style={{ marginBottom: 16 }} />}
+          <Row gutter={[16, 16]}>
+            <Col xs={24} xl={12}>
+              <GroupInfo group={data} />
+            </Col>
+            <Col xs={24} xl={12}>
+              <Activity group={data} />
+            </Col>
+          </Row>
+          <Card
+            style={{ marginTop: 16 }}
+            title="近 30 天会话"
+            extra={<Text type="secondary">会话：群内非机器人成员的消息条数；发言人：当日发言的不同成员数</Text>}
+            data-testid="group-history-chart"
+          >
             <History group={data} />
-          </section>
+          </Card>
         </div>
       )}
       {exiting && data && (
@@ -87,84 +110,103 @@ export default function GroupDetail() {
   )
 }
 
-function Row({ label, children }: { label: string; children: ReactNode }) {
-  return (
-    <>
-      <dt>{label}</dt>
-      <dd>{children}</dd>
-    </>
-  )
-}
-
 function GroupInfo({ group }: { group: Detail }) {
   const ownerId = group.owner_id ?? group.owner?.id ?? null
   const ownerName = group.owner_nickname ?? group.owner?.nickname ?? ''
   return (
-    <section className="card" data-testid="group-info">
-      <h2 className="card-title">资料</h2>
-      <dl className="desc">
-        <Row label="群 ID">
-          <span className="mono">{group.id}</span>
-        </Row>
-        <Row label="群微信 ID">
-          <span className="mono" data-testid="group-wxid">
-            {group.group_wxid}
-          </span>
-        </Row>
-        <Row label="群主">
-          {ownerId !== null ? (
-            <Link to={`/users/${ownerId}`} data-testid="group-owner">
-              {ownerName || '（无昵称）'} <span className="muted mono">#{ownerId}</span>
-            </Link>
-          ) : (
-            <span className="muted">—</span>
-          )}
-        </Row>
-        <Row label="机器人">
-          {group.robot_nickname || '—'} <span className="mono muted">{group.robot_wxid}</span>
-        </Row>
-        <Row label="成员数">{group.member_count}</Row>
-        <Row label="加入时间">{formatDateTime(group.joined_at)}</Row>
-        <Row label="退出时间">{formatDateTime(group.exited_at)}</Row>
-        <Row label="退出原因">
-          {group.exit_reason ? <span data-testid="group-exit-reason">{group.exit_reason}</span> : <span className="muted">—</span>}
-        </Row>
-      </dl>
-    </section>
+    <Card title="资料" size="small" data-testid="group-info">
+      <Descriptions
+        column={1}
+        size="small"
+        items={[
+          { key: 'id', label: '群 ID', children: <Text code>{String(group.id)}</Text> },
+          { key: 'name', label: '群名', children: <span style={{ wordBreak: 'break-all' }}>{group.name || '（未命名群）'}</span> },
+          { key: 'wxid', label: '群微信 ID', children: <span data-testid="group-wxid">{group.group_wxid}</span> },
+          {
+            key: 'owner',
+            label: '群主',
+            children:
+              ownerId !== null ? (
+                <Link to={`/users/${ownerId}`} data-testid="group-owner">
+                  {ownerName || '（无昵称）'} <Text type="secondary">#{String(ownerId)}</Text>
+                </Link>
+              ) : (
+                '—'
+              ),
+          },
+          {
+            key: 'robot',
+            label: '机器人',
+            children: (
+              <>
+                {group.robot_nickname || '—'} <Text type="secondary">{group.robot_wxid}</Text>
+              </>
+            ),
+          },
+          { key: 'members', label: '成员数', children: group.member_count },
+          { key: 'joined', label: '加入时间', children: formatDateTime(group.joined_at) },
+          { key: 'exited', label: '退出时间', children: formatDateTime(group.exited_at) },
+          {
+            key: 'reason',
+            label: '退出原因',
+            children: group.exit_reason ? <span data-testid="group-exit-reason">{group.exit_reason}</span> : '—',
+          },
+        ]}
+      />
+    </Card>
   )
 }
 
 function Activity({ group }: { group: Detail }) {
   return (
-    <section className="card" data-testid="group-activity">
-      <h2 className="card-title">活跃与收益</h2>
-      <dl className="desc">
-        <Row label="星级">
-          <Stars stars={group.stars} />
-        </Row>
-        <Row label="当前星级日收益">¥{fenToYuan(group.star_income_fen)}</Row>
-        <Row label="今日会话">
-          <b data-testid="group-sessions-today">{group.sessions_today}</b>
-        </Row>
-        <Row label="今日发言人">{group.speakers_today}</Row>
-        <Row label="昨日会话">{group.sessions_yesterday}</Row>
-      </dl>
-    </section>
+    <Card title="活跃与收益" size="small" data-testid="group-activity">
+      <Descriptions
+        column={1}
+        size="small"
+        items={[
+          { key: 'stars', label: '星级', children: <StarRating stars={group.stars} /> },
+          { key: 'income', label: '当前星级日收益', children: `¥${fenToYuan(group.star_income_fen)}` },
+          { key: 'today', label: '今日会话', children: <b data-testid="group-sessions-today">{group.sessions_today}</b> },
+          { key: 'speakers', label: '今日发言人', children: group.speakers_today },
+          { key: 'yesterday', label: '昨日会话', children: group.sessions_yesterday },
+        ]}
+      />
+    </Card>
   )
 }
 
 function History({ group }: { group: Detail }) {
-  const { days, sessions, speakers } = historySeries(group.history)
+  const today = useBusinessToday() ?? ''
+  const option = useMemo(() => {
+    const { days, sessions, speakers } = historySeries(group.history)
+    const label = partialDayLabel()
+    return {
+      grid: { left: 40, right: 16, top: 16, bottom: 28 },
+      xAxis: { type: 'category', data: days, axisLabel: { formatter: (d: string) => shortDay(d) } },
+      yAxis: { type: 'value', minInterval: 1 },
+      tooltip: {
+        trigger: 'axis',
+        formatter: (items: unknown) => dayTooltip(items as never[], today, label, (v) => String(v)),
+      },
+      series: partialDaySeries(
+        days,
+        [
+          { ...LEGEND[0], values: sessions },
+          { ...LEGEND[1], values: speakers },
+        ],
+        today,
+        label,
+      ),
+    }
+  }, [group.history, today])
   return (
-    <LineChart
-      labels={days}
-      series={[
-        { name: '会话', color: '#1677ff', values: sessions },
-        { name: '发言人', color: '#00a870', values: speakers },
-      ]}
-      formatLabel={shortDay}
+    <Chart
+      option={option}
+      legend={LEGEND}
+      height={280}
       emptyText="暂无会话记录"
       ariaLabel="近 30 天会话与发言人"
+      testId="line-chart"
     />
   )
 }

@@ -1,4 +1,6 @@
-import { useState, type FormEvent } from 'react'
+import { useState } from 'react'
+import { Alert, Button, Card, Form, Input } from 'antd'
+import { LockOutlined, UserOutlined } from '@ant-design/icons'
 import { Navigate, useNavigate, useSearchParams } from 'react-router-dom'
 import { ApiError, login } from '../api'
 import { useAuth } from '../auth'
@@ -20,8 +22,7 @@ export default function Login() {
 
   if (operator) return <Navigate to={onward(operator.must_change_password)} replace />
 
-  const onSubmit = async (e: FormEvent) => {
-    e.preventDefault()
+  const onSubmit = async () => {
     const invalid = validateLogin(username, password)
     setError(invalid)
     if (invalid) return
@@ -38,45 +39,44 @@ export default function Login() {
 
   return (
     <div className="login-page">
-      <form className="login-card" onSubmit={onSubmit} noValidate>
+      <Card className="login-card" variant="borderless">
         <div className="login-brand">
           <Logo size={40} />
           <div>
             <h1>群宠运营后台</h1>
-            <p className="muted">gpet console</p>
+            <p className="muted">运营、财务与管理员使用</p>
           </div>
         </div>
-        <label className="field">
-          <span>用户名</span>
-          <input
-            name="username"
-            autoComplete="username"
-            autoFocus
-            value={username}
-            onChange={(e) => setUsername(e.target.value)}
-            placeholder="请输入用户名"
-          />
-        </label>
-        <label className="field">
-          <span>密码</span>
-          <input
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            placeholder="请输入密码"
-          />
-        </label>
-        {error && (
-          <div className="alert" role="alert">
-            {error}
-          </div>
-        )}
-        <button className="btn btn-primary btn-block" type="submit" disabled={busy}>
-          {busy ? '登录中…' : '登录'}
-        </button>
-      </form>
+        <Form layout="vertical" onFinish={onSubmit} requiredMark={false} size="large">
+          <Form.Item label="用户名" htmlFor="login-username">
+            <Input
+              id="login-username"
+              name="username"
+              autoComplete="username"
+              autoFocus
+              prefix={<UserOutlined />}
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+              placeholder="请输入用户名"
+            />
+          </Form.Item>
+          <Form.Item label="密码" htmlFor="login-password">
+            <Input.Password
+              id="login-password"
+              name="password"
+              autoComplete="current-password"
+              prefix={<LockOutlined />}
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              placeholder="请输入密码"
+            />
+          </Form.Item>
+          {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} />}
+          <Button type="primary" htmlType="submit" block loading={busy}>
+            {busy ? '登录中…' : '登录'}
+          </Button>
+        </Form>
+      </Card>
     </div>
   )
 }

@@ -1,40 +1,40 @@
 // 操作员 (admin only): the console's accounts — add, change role, disable / enable, reset password.
-import { useState, type FormEvent } from 'react'
-import {
-  ROLES,
-  ROLE_LABELS,
-  createOperator,
-  listOperators,
-  updateOperator,
-  type OperatorAccount,
-  type Role,
-} from '../api'
+import { useState } from 'react'
+import { Alert, Button, Card, Form, Input, Modal, Radio, Select, Space, Table, Tag, Typography } from 'antd'
+import type { ColumnsType } from 'antd/es/table'
+import { ROLES, ROLE_LABELS, createOperator, listOperators, updateOperator, type OperatorAccount, type Role } from '../api'
 import { useAuth } from '../auth'
-import { useConfirmedAction, useLoad, useSubmit } from '../components/hooks'
-import { ACTIONS, Field, FormFooter, ListFrame, Modal, PageHead, RowAction, Table, Tag } from '../components/ui'
-import { formatDateTime } from '../lib/dates'
+import { useRowAction } from '../components/form'
+import { useLoad, useSubmit } from '../components/hooks'
+import { LoadState } from '../components/LoadState'
+import { formatDateTime, parseTime } from '../lib/dates'
 import { validatePassword, validateUsername } from '../lib/operators'
+import { ROLE_HINTS } from '../lib/routes'
 
-const ROLE_OPTIONS = ROLES.map((r) => (
-  <option key={r} value={r}>
-    {ROLE_LABELS[r]}
-  </option>
-))
+const ROLE_OPTIONS = ROLES.map((r) => ({ value: r, label: ROLE_LABELS[r] }))
+
+const byTime = (key: 'created_at' | 'last_login_at') => (a: OperatorAccount, b: OperatorAccount) =>
+  (parseTime(a[key]) || 0) - (parseTime(b[key]) || 0)
 
 export default function Operators() {
   const { operator: me } = useAuth()
-  const list = useLoad(listOperators, [])
-  const { data, error, reload } = list
+  const { data, error, loading, reload } = useLoad(listOperators, [])
   const [adding, setAdding] = useState(false)
   const [resetting, setResetting] = useState<OperatorAccount | null>(null)
-  const updating = useConfirmedAction<OperatorAccount['id']>()
+  const updating = useRowAction<OperatorAccount['id']>()
 
   const onRole = async (op: OperatorAccount, role: Role) => {
     if (role === op.role) return
     await updating.run(op.id, {
       confirm: {
         title: '修改角色',
-        message: `将「${op.username}」的角色从 ${ROLE_LABELS[op.role] ?? op.role} 改为 ${ROLE_LABELS[role]}？`,
+        message: (
+          <>
+            将「{op.username}」的角色从 {ROLE_LABELS[op.role] ?? op.role} 改为 {ROLE_LABELS[role]}？
+            <br />
+            <Typography.Text type="secondary">{ROLE_HINTS[role]}</Typography.Text>
+          </>
+        ),
       },
       act: () => updateOperator(op.id, { role }),
       done: `已将「${op.username}」改为${ROLE_LABELS[role]}`,
@@ -47,90 +47,140 @@ export default function Operators() {
       // Enabling asks nothing.
       confirm: op.disabled
         ? undefined
-        : {
-            title: '停用操作员',
-            message: `停用后「${op.username}」将无法登录运营后台。确定停用？`,
-            okText: '停用',
-            danger: true,
-          },
+        : { title: '停用操作员', message: `停用后「${op.username}」将无法登录运营后台。确定停用？`, okText: '停用', danger: true },
       act: () => updateOperator(op.id, { disabled: !op.disabled }),
       done: op.disabled ? `已启用「${op.username}」` : `已停用「${op.username}」`,
       then: reload,
     })
 
   const isMe = (op: OperatorAccount) => String(op.id) === String(me?.id) || op.username === me?.username
-  const forbidden = !!error && error.status === 403
+
+  const columns: ColumnsType<OperatorAccount> = [
+    {
+      title: '用户名',
+      dataIndex: 'username',
+      sorter: (a, b) => a.username.localeCompare(b.username),
+      render: (username: string, op) => (
+        <>
+          <strong>{username}</strong>
+          {isMe(op) && <Typography.Text type="secondary">（我）</Typography.Text>}
+        </>
+      ),
+    },
+    {
+      title: '角色',
+      dataIndex: 'role',
+      width: 140,
+      filters: ROLE_OPTIONS.map(({ value, label }) => ({ text: label, value })),
+      onFilter: (value, op) => op.role === value,
+      render: (role: Role, op) => (
+        <Select
+          value={role}
+          size="small"
+          style={{ width: 100 }}
+          options={ROLE_OPTIONS}
+          aria-label={`${op.username} 的角色`}
+          data-testid="operator-role-select"
+          disabled={isMe(op) || updating.busyId === op.id}
+          title={isMe(op) ? '不能修改自己的角色' : undefined}
+          onChange={(next: Role) => onRole(op, next)}
+        />
+      ),
+    },
+    {
+      title: '状态',
+      dataIndex: 'disabled',
+      width: 90,
+      filters: [
+        { text: '正常', value: false },
+        { text: '已停用', value: true },
+      ],
+      onFilter: (value, op) => op.disabled === value,
+      render: (disabled: boolean) => (disabled ? <Tag color="error">已停用</Tag> : <Tag color="success">正常</Tag>),
+    },
+    {
+      title: '创建时间',
+      dataIndex: 'created_at',
+      width: 160,
+      sorter: byTime('created_at'),
+      render: (at: string) => <span className="nowrap">{formatDateTime(at)}</span>,
+    },
+    {
+      title: '最近登录',
+      dataIndex: 'last_login_at',
+      width: 160,
+      sorter: byTime('last_login_at'),
+      render: (at: string | null) => <span className="nowrap">{formatDateTime(at)}</span>,
+    },
+    {
+      title: '操作',
+      key: 'actions',
+      width: 170,
+      render: (_: unknown, op) => {
+        const self = isMe(op)
+        const busy = updating.busyId === op.id
+        return (
+          <Space size={0}>
+            <Button
+              type="link"
+              size="small"
+              danger={!op.disabled}
+              data-testid="operator-toggle"
+              disabled={self || busy}
+              title={self ? '不能停用自己' : undefined}
+              onClick={() => onToggle(op)}
+            >
+              {op.disabled ? '启用' : '停用'}
+            </Button>
+            <Button
+              type="link"
+              size="small"
+              data-testid="operator-reset-password"
+              disabled={busy}
+              onClick={() => setResetting(op)}
+            >
+              重置密码
+            </Button>
+          </Space>
+        )
+      },
+    },
+  ]
 
   return (
     <>
-      <PageHead
-        title="操作员"
-        hint="运营后台账号：管理员管理操作员，运营可修改内容，财务只读"
-        actions={
-          data &&
-          !forbidden && (
-            <button className="btn btn-primary" data-testid="operator-new" onClick={() => setAdding(true)}>
-              添加操作员
-            </button>
-          )
-        }
-      />
-      <section className="card">
-        <ListFrame list={list} testId="operators-list" empty={{ text: '暂无操作员', testId: 'operators-empty' }}>
-          {(data) => (
-            <Table
-              testId="operators-table"
-              columns={['用户名', '角色', '状态', '创建时间', '最近登录', ACTIONS]}
-              items={data}
-              row={(op) => {
-                const self = isMe(op)
-                const busy = updating.busyId === op.id
-                return (
-                  <tr key={op.id} data-testid="operator-row" data-username={op.username}>
-                    <td>
-                      <strong>{op.username}</strong>
-                      {self && <span className="muted">（我）</span>}
-                    </td>
-                    <td>
-                      <select
-                        value={op.role}
-                        aria-label={`${op.username} 的角色`}
-                        data-testid="operator-role-select"
-                        disabled={self || busy}
-                        title={self ? '不能修改自己的角色' : undefined}
-                        onChange={(e) => onRole(op, e.target.value as Role)}
-                      >
-                        {ROLE_OPTIONS}
-                      </select>
-                    </td>
-                    <td>{op.disabled ? <Tag tone="danger">已停用</Tag> : <Tag tone="success">正常</Tag>}</td>
-                    <td className="nowrap">{formatDateTime(op.created_at)}</td>
-                    <td className="nowrap">{formatDateTime(op.last_login_at)}</td>
-                    <td className="actions">
-                      <RowAction
-                        testId="operator-toggle"
-                        danger={!op.disabled}
-                        disabled={self || busy}
-                        title={self ? '不能停用自己' : undefined}
-                        onClick={() => onToggle(op)}
-                      >
-                        {op.disabled ? '启用' : '停用'}
-                      </RowAction>
-                      <RowAction
-                        testId="operator-reset-password"
-                        disabled={busy}
-                        onClick={() => setResetting(op)}
-                      >
-                        重置密码
-                      </RowAction>
-                    </td>
-                  </tr>
-                )
-              }}
-            />
-          )}
-        </ListFrame>
-      </section>
+      <div className="page-head">
+        <div>
+          <h1>操作员</h1>
+          <div className="muted" data-testid="role-hints">
+            {ROLES.map((r) => (
+              <span key={r} className="role-hint">
+                {ROLE_HINTS[r]}
+              </span>
+            ))}
+          </div>
+        </div>
+        {data && (
+          <Button type="primary" data-testid="operator-new" onClick={() => setAdding(true)}>
+            添加操作员
+          </Button>
+        )}
+      </div>
+      <Card>
+        {!data && <LoadState error={loading ? undefined : error} onRetry={reload} />}
+        {data && (
+          <Table<OperatorAccount>
+            data-testid="operators-table"
+            rowKey="id"
+            columns={columns}
+            dataSource={data}
+            loading={loading}
+            onRow={(op) => ({ 'data-testid': 'operator-row', 'data-username': op.username }) as object}
+            pagination={data.length > 20 ? { pageSize: 20, showTotal: (n) => `共 ${n} 个` } : false}
+            locale={{ emptyText: <span data-testid="operators-empty">暂无操作员</span> }}
+          />
+        )}
+      </Card>
       {adding && (
         <AddOperator
           onClose={() => setAdding(false)}
@@ -141,7 +191,6 @@ export default function Operators() {
         />
       )}
       {resetting && <ResetPassword operator={resetting} self={isMe(resetting)} onClose={() => setResetting(null)} />}
-      {updating.dialog}
     </>
   )
 }
@@ -152,8 +201,7 @@ function AddOperator({ onClose, onAdded }: { onClose: () => void; onAdded: () =>
   const [role, setRole] = useState<Role>('operator')
   const { problem, setProblem, busy, submit } = useSubmit()
 
-  const onSubmit = async (e: FormEvent) => {
-    e.preventDefault()
+  const onSubmit = async () => {
     const invalid = validateUsername(username) || validatePassword(password)
     setProblem(invalid)
     if (invalid) return
@@ -165,40 +213,54 @@ function AddOperator({ onClose, onAdded }: { onClose: () => void; onAdded: () =>
   }
 
   return (
-    <Modal title="添加操作员" onClose={onClose} testId="operator-form">
-      <form onSubmit={onSubmit} noValidate>
-        <Field label="用户名">
-          <input
+    <Modal
+      open
+      title="添加操作员"
+      width={560}
+      onCancel={onClose}
+      onOk={onSubmit}
+      okText={busy ? '添加中…' : '添加'}
+      cancelText="取消"
+      okButtonProps={{ loading: busy, 'data-testid': 'operator-submit' }}
+      modalRender={(node) => <div data-testid="operator-form">{node}</div>}
+    >
+      <Form layout="vertical" onFinish={onSubmit}>
+        <Form.Item label="用户名" htmlFor="operator-username" extra="2–32 位小写字母、数字或 _.-">
+          <Input
+            id="operator-username"
             value={username}
             autoFocus
             autoComplete="off"
             data-testid="operator-username"
             onChange={(e) => setUsername(e.target.value)}
           />
-        </Field>
-        <Field label="初始密码" hint="8–128 位">
-          <input
-            type="password"
+        </Form.Item>
+        <Form.Item label="初始密码" htmlFor="operator-password" extra="8–128 位；对方首次登录时须先改成自己的密码">
+          <Input.Password
+            id="operator-password"
             value={password}
             autoComplete="new-password"
             data-testid="operator-password"
             onChange={(e) => setPassword(e.target.value)}
           />
-        </Field>
-        <Field label="角色">
-          <select value={role} data-testid="operator-role" onChange={(e) => setRole(e.target.value as Role)}>
-            {ROLE_OPTIONS}
-          </select>
-        </Field>
-        <FormFooter
-          problem={problem}
-          busy={busy}
-          onCancel={onClose}
-          submitText="添加"
-          busyText="添加中…"
-          testId="operator-submit"
-        />
-      </form>
+        </Form.Item>
+        <Form.Item label="角色">
+          <Radio.Group value={role} onChange={(e) => setRole(e.target.value as Role)} data-testid="operator-role">
+            <Space direction="vertical">
+              {ROLES.map((r) => (
+                <Radio key={r} value={r}>
+                  {ROLE_LABELS[r]}
+                  <Typography.Text type="secondary" className="small">
+                    {' '}
+                    — {ROLE_HINTS[r].replace(/^[^：]*：/, '')}
+                  </Typography.Text>
+                </Radio>
+              ))}
+            </Space>
+          </Radio.Group>
+        </Form.Item>
+        {problem && <Alert type="error" showIcon title={problem} data-testid="operator-submit-error" />}
+      </Form>
     </Modal>
   )
 }
@@ -213,8 +275,7 @@ function ResetPassword({ operator, self, onClose }: { operator: OperatorAccount;
   const [again, setAgain] = useState('')
   const { problem, setProblem, busy, submit } = useSubmit()
 
-  const onSubmit = async (e: FormEvent) => {
-    e.preventDefault()
+  const onSubmit = async () => {
     const invalid = validatePassword(password) || (password !== again ? '两次输入的密码不一致' : '')
     setProblem(invalid)
     if (invalid) return
@@ -228,41 +289,43 @@ function ResetPassword({ operator, self, onClose }: { operator: OperatorAccount;
   }
 
   return (
-    <Modal title={`重置「${operator.username}」的密码`} onClose={onClose} testId="reset-password-dialog">
-      <form onSubmit={onSubmit} noValidate>
-        <p className="muted small dialog-note" data-testid="reset-password-note">
+    <Modal
+      open
+      title={`重置「${operator.username}」的密码`}
+      onCancel={onClose}
+      onOk={onSubmit}
+      okText={busy ? '提交中…' : '重置密码'}
+      cancelText="取消"
+      okButtonProps={{ danger: true, loading: busy, 'data-testid': 'reset-password-submit' }}
+      modalRender={(node) => <div data-testid="reset-password-dialog">{node}</div>}
+    >
+      <Form layout="vertical" onFinish={onSubmit}>
+        <Typography.Paragraph type="secondary" data-testid="reset-password-note">
           {self
             ? '重置后你的所有登录将退出，请用新密码重新登录。'
             : `重置后「${operator.username}」当前的登录将退出；其下次登录时须先设置新密码，才能继续使用运营后台。`}
-        </p>
-        <Field label="新密码" hint="8–128 位">
-          <input
-            type="password"
+        </Typography.Paragraph>
+        <Form.Item label="新密码" htmlFor="reset-password-input" extra="8–128 位">
+          <Input.Password
+            id="reset-password-input"
             value={password}
             autoFocus
             autoComplete="new-password"
             data-testid="reset-password-input"
             onChange={(e) => setPassword(e.target.value)}
           />
-        </Field>
-        <Field label="确认新密码">
-          <input
-            type="password"
+        </Form.Item>
+        <Form.Item label="确认新密码" htmlFor="reset-password-again">
+          <Input.Password
+            id="reset-password-again"
             value={again}
             autoComplete="new-password"
             data-testid="reset-password-again"
             onChange={(e) => setAgain(e.target.value)}
           />
-        </Field>
-        <FormFooter
-          problem={problem}
-          busy={busy}
-          onCancel={onClose}
-          submitText="重置密码"
-          busyText="提交中…"
-          testId="reset-password-submit"
-        />
-      </form>
+        </Form.Item>
+        {problem && <Alert type="error" showIcon title={problem} data-testid="reset-password-submit-error" />}
+      </Form>
     </Modal>
   )
 }

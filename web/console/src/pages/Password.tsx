@@ -1,12 +1,12 @@
 // 修改密码: the operator chooses their own password. Whoever's password was made for them (the
 // first admin's, or one an admin reset) is kept here until they do; anyone may come here from the
 // top bar. Afterwards the console goes on to where they were going, or the dashboard.
-import { useState, type FormEvent } from 'react'
+import { useState } from 'react'
+import { Alert, Button, Card, Form, Input, Space } from 'antd'
 import { useNavigate, useSearchParams } from 'react-router-dom'
 import { changePassword } from '../api'
 import { useAuth } from '../auth'
 import { useSubmit } from '../components/hooks'
-import { Field, PageHead } from '../components/ui'
 import {
   afterPasswordChange,
   isValid,
@@ -39,8 +39,7 @@ export default function Password() {
     setProblems((prev) => ({ ...prev, [key]: undefined }))
   }
 
-  const onSubmit = async (e: FormEvent) => {
-    e.preventDefault()
+  const onSubmit = async () => {
     const found = validatePasswordChange(form)
     setProblems(found)
     setProblem('')
@@ -57,53 +56,61 @@ export default function Password() {
 
   return (
     <>
-      <PageHead
-        title="修改密码"
-        hint={forced ? undefined : '修改后，你在其他浏览器或设备上的登录将退出'}
-      />
-      <form className="card form-card" onSubmit={onSubmit} noValidate data-testid="password-form">
-        {forced && (
-          <div className="note" role="note" data-testid="password-required">
-            首次登录或密码被管理员重置后，请先设置新密码。设置完成后才能使用运营后台的其他功能。
-          </div>
-        )}
-        {/* For password managers: whose password this is. */}
-        <input type="text" name="username" autoComplete="username" value={operator?.username ?? ''} readOnly hidden />
-        {FIELDS.map(({ key, label, autoComplete, hint }) => (
-          <Field key={key} label={label} hint={hint} error={problems[key]} errorTestId={`password-${key}-error`}>
-            <input
-              type="password"
-              value={form[key]}
-              autoFocus={key === 'current'}
-              autoComplete={autoComplete}
-              aria-invalid={problems[key] ? true : undefined}
-              disabled={busy}
-              data-testid={`password-${key}`}
-              onChange={(e) => update(key, e.target.value)}
-            />
-          </Field>
-        ))}
-        {problem && (
-          <div className="alert" role="alert" data-testid="password-error">
-            {problem}
-          </div>
-        )}
-        <div className="form-actions">
-          {!forced && (
-            <button
-              type="button"
-              className="btn btn-default"
-              disabled={busy}
-              onClick={() => navigate(afterPasswordChange(next), { replace: true })}
-            >
-              取消
-            </button>
-          )}
-          <button type="submit" className="btn btn-primary" disabled={busy} data-testid="password-submit">
-            {busy ? '提交中…' : '确认修改'}
-          </button>
+      <div className="page-head">
+        <div>
+          <h1>修改密码</h1>
+          {!forced && <p className="muted">修改后，你在其他浏览器或设备上的登录将退出</p>}
         </div>
-      </form>
+      </div>
+      <Card style={{ maxWidth: 520 }}>
+        <Form layout="vertical" onFinish={onSubmit} data-testid="password-form" requiredMark={false}>
+          {forced && (
+            <Alert
+              type="info"
+              showIcon
+              role="note"
+              data-testid="password-required"
+              style={{ marginBottom: 16 }}
+              title="首次登录或密码被管理员重置后，请先设置新密码。设置完成后才能使用运营后台的其他功能。"
+            />
+          )}
+          {/* For password managers: whose password this is. */}
+          <input type="text" name="username" autoComplete="username" value={operator?.username ?? ''} readOnly hidden />
+          {FIELDS.map(({ key, label, autoComplete, hint }) => (
+            <Form.Item
+              key={key}
+              label={label}
+              htmlFor={`password-${key}`}
+              validateStatus={problems[key] ? 'error' : undefined}
+              help={problems[key] ? <span data-testid={`password-${key}-error`}>{problems[key]}</span> : hint}
+            >
+              <Input.Password
+                id={`password-${key}`}
+                value={form[key]}
+                autoFocus={key === 'current'}
+                autoComplete={autoComplete}
+                aria-invalid={problems[key] ? true : undefined}
+                disabled={busy}
+                data-testid={`password-${key}`}
+                onChange={(e) => update(key, e.target.value)}
+              />
+            </Form.Item>
+          ))}
+          {problem && (
+            <Alert type="error" showIcon data-testid="password-error" title={problem} style={{ marginBottom: 16 }} />
+          )}
+          <Space>
+            <Button type="primary" htmlType="submit" loading={busy} data-testid="password-submit">
+              {busy ? '提交中…' : '确认修改'}
+            </Button>
+            {!forced && (
+              <Button disabled={busy} onClick={() => navigate(afterPasswordChange(next), { replace: true })}>
+                取消
+              </Button>
+            )}
+          </Space>
+        </Form>
+      </Card>
     </>
   )
 }

@@ -3,28 +3,41 @@
 // per-bill query — both counts and totals, the bill's own summary, and every difference (an
 // order missing on either side, an amount or a state that disagrees). When WeChat Pay's bill
 // cannot be had (not made yet, a 404, a file that fails its check), the page says so.
-import { type FormEvent } from 'react'
-import { isForbidden, type ApiError, getReconciliation, type Reconciliation as Answer } from '../api'
+import { Alert, Button, Card, Col, DatePicker, Empty, Row, Space, Statistic, Table, Tag, Typography } from 'antd'
+import { canFinance, isForbidden, type ApiError, getReconciliation, type Difference, type Reconciliation as Answer } from '../api'
+import { useAuth } from '../auth'
 import { useBusinessToday, useDraft, useLoad, useQueryState } from '../components/hooks'
-import { InlineField, LoadError, Loading, PageHead, StateTag, Table } from '../components/ui'
+import { Forbidden, LoadState } from '../components/LoadState'
+import { dayToPicker, pickerToDay } from '../lib/beijing'
 import { addDays, isDay } from '../lib/dates'
 import { formatFen } from '../lib/money'
 import { billText, differenceKind, queriesText, reconciliationSummary, sideText } from '../lib/reconciliation'
+import { toneColor } from '../lib/tone'
+
+const { Text } = Typography
 
 export default function Reconciliation() {
+  const { operator } = useAuth()
+  if (operator && !canFinance(operator.role)) return <Forbidden />
+  return <ReconciliationPage />
+}
+
+function ReconciliationPage() {
   const today = useBusinessToday()
   const [query, setQuery] = useQueryState({ day: '' })
   const day = isDay(query.day) ? query.day : today ? addDays(today, -1) : ''
 
   return (
     <>
-      <PageHead
-        title="对账"
-        hint="按日核对本地打款单与微信支付资金账单（次日 10 点后可查），账单未结清的单逐单向微信支付查询，列出每处差异"
-      />
-      <section className="card">
-        {day ? <Result day={day} today={today ?? day} onDay={(d) => setQuery({ day: d })} /> : <Loading />}
-      </section>
+      <div className="page-head">
+        <div>
+          <Typography.Title level={3}>对账</Typography.Title>
+          <Text type="secondary">
+            按日核对本地打款单与微信支付资金账单（次日 10 点后可查），账单未结清的单逐单向微信支付查询，列出每处差异
+          </Text>
+        </div>
+      </div>
+      <Card>{day ? <Result day={day} today={today ?? day} onDay={(d) => setQuery({ day: d })} /> : <LoadState />}</Card>
     </>
   )
 }
@@ -33,8 +46,7 @@ function Result({ day, today, onDay }: { day: string; today: string; onDay: (day
   const [draft, setDraft] = useDraft({ day })
   const { data, error, loading, reload } = useLoad(() => getReconciliation(day), [day])
 
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault()
+  const onSubmit = () => {
     if (!isDay(draft.day)) return
     if (draft.day === day) reload()
     else onDay(draft.day)
@@ -42,24 +54,28 @@ function Result({ day, today, onDay }: { day: string; today: string; onDay: (day
 
   return (
     <>
-      <form className="toolbar" onSubmit={onSubmit} noValidate data-testid="reconciliation-form">
-        <InlineField label="对账日期">
-          <input
-            type="date"
-            value={draft.day}
-            max={today}
-            data-testid="reconciliation-day"
-            onChange={(e) => {
-              setDraft({ day: e.target.value })
-              if (isDay(e.target.value)) onDay(e.target.value)
-            }}
-          />
-        </InlineField>
-        <button className="btn btn-default" type="submit" disabled={loading} data-testid="reconciliation-submit">
+      <Space wrap data-testid="reconciliation-form" style={{ marginBottom: 16 }}>
+        <span>对账日期</span>
+        <DatePicker
+          aria-label="对账日期"
+          value={dayToPicker(draft.day)}
+          data-testid="reconciliation-day"
+          disabledDate={(d) => pickerToDay(d) > today}
+          onChange={(value) => {
+            const next = pickerToDay(value)
+            setDraft({ day: next })
+            if (isDay(next)) onDay(next)
+          }}
+        />
+        <Button loading={loading} data-testid="reconciliation-submit" onClick={onSubmit}>
           {loading ? '对账中…' : '重新对账'}
-        </button>
-      </form>
-      {!data && !error && loading && <Loading text="正在向微信支付申请资金账单…" />}
+        </Button>
+      </Space>
+      {!data && !error && loading && (
+        <div data-testid="loading" style={{ padding: 24, textAlign: 'center' }}>
+          <Text type="secondary">正在向微信支付申请资金账单…</Text>
+        </div>
+      )}
       {error && !loading && <BillUnavailable day={day} error={error} onRetry={reload} />}
       {data && !(error && !loading) && (
         <div className={loading ? 'is-reloading' : undefined} data-testid="reconciliation-result" data-day={data.day}>
@@ -77,15 +93,16 @@ function Result({ day, today, onDay }: { day: string; today: string; onDay: (day
  * day, never an empty reconciliation.
  */
 function BillUnavailable({ day, error, onRetry }: { day: string; error: ApiError; onRetry: () => void }) {
-  if (isForbidden(error)) return <LoadError error={error} />
+  if (isForbidden(error)) return <Forbidden message={error.message} />
   return (
-    <div className="audit-verdict failed" data-testid="reconciliation-error" data-day={day}>
-      <span className="audit-dot" />
-      <strong>{day} 无法对账</strong>
-      <span data-testid="reconciliation-error-message">{error.message || '无法取得微信支付的资金账单'}</span>
-      <button className="btn btn-default" onClick={onRetry}>
-        重试
-      </button>
+    <div data-testid="reconciliation-error" data-day={day}>
+      <Alert
+        type="warning"
+        showIcon
+        title={`${day} 无法对账`}
+        description={<span data-testid="reconciliation-error-message">{error.message || '无法取得微信支付的资金账单'}</span>}
+        action={<Button onClick={onRetry}>重试</Button>}
+      />
     </div>
   )
 }
@@ -93,80 +110,108 @@ function BillUnavailable({ day, error, onRetry }: { day: string; error: ApiError
 function Summary({ answer }: { answer: Answer }) {
   const { clean, differences, gapFen } = reconciliationSummary(answer)
   return (
-    <div className="recon-summary" data-testid="reconciliation-summary">
-      <div className="recon-side">
-        <span className="muted">本地打款单</span>
-        <strong data-testid="reconciliation-ours">{answer.ours} 单</strong>
-        <span data-testid="reconciliation-ours-total">{formatFen(answer.ours_total_fen)}</span>
-        <span className="muted small" data-testid="reconciliation-ours-paid">
+    <Row gutter={[16, 16]} data-testid="reconciliation-summary" style={{ marginBottom: 12 }}>
+      <Col xs={12} md={6}>
+        <Statistic title="本地打款单" valueRender={() => <span data-testid="reconciliation-ours">{answer.ours} 单</span>} />
+        <div data-testid="reconciliation-ours-total">{formatFen(answer.ours_total_fen)}</div>
+        <Text type="secondary" data-testid="reconciliation-ours-paid">
           其中已付 {answer.ours_paid} 单 {formatFen(answer.ours_paid_fen)}
-        </span>
-      </div>
-      <div className="recon-side">
-        <span className="muted">资金账单支出</span>
-        <strong data-testid="reconciliation-theirs">{answer.theirs} 单</strong>
-        <span data-testid="reconciliation-theirs-total">{formatFen(answer.theirs_total_fen)}</span>
-      </div>
-      <div className="recon-side">
-        <span className="muted">一致</span>
-        <strong data-testid="reconciliation-matched">{answer.matched} 单</strong>
-        <span className={gapFen ? 'text-danger' : 'muted'} data-testid="reconciliation-gap">
+        </Text>
+      </Col>
+      <Col xs={12} md={6}>
+        <Statistic title="资金账单支出" valueRender={() => <span data-testid="reconciliation-theirs">{answer.theirs} 单</span>} />
+        <div data-testid="reconciliation-theirs-total">{formatFen(answer.theirs_total_fen)}</div>
+      </Col>
+      <Col xs={12} md={6}>
+        <Statistic title="一致" valueRender={() => <span data-testid="reconciliation-matched">{answer.matched} 单</span>} />
+        <Text type={gapFen ? 'danger' : 'secondary'} data-testid="reconciliation-gap">
           差额 {formatFen(gapFen)}
-        </span>
-      </div>
-      <div className="recon-side">
-        <span className="muted">差异</span>
-        <strong className={clean ? 'text-success' : 'text-danger'} data-testid="reconciliation-difference-count">
-          {differences} 处
-        </strong>
-      </div>
-    </div>
+        </Text>
+      </Col>
+      <Col xs={12} md={6}>
+        <Statistic
+          title="差异"
+          valueRender={() => (
+            <Text type={clean ? 'success' : 'danger'} data-testid="reconciliation-difference-count">
+              {differences} 处
+            </Text>
+          )}
+        />
+      </Col>
+    </Row>
   )
 }
 
 /** The bill the day was reconciled with, and how the rest was checked. */
 function Bill({ answer }: { answer: Answer }) {
   return (
-    <p className="muted small" data-testid="reconciliation-bill" data-kind={answer.bill.kind}>
+    <Typography.Paragraph type="secondary" data-testid="reconciliation-bill" data-kind={answer.bill.kind}>
       <span data-testid="reconciliation-bill-summary">{billText(answer.bill)}</span>
-      {answer.bill.sha1 && <span className="mono"> {answer.bill.sha1.slice(0, 12)}…</span>}
+      {answer.bill.sha1 && <Text code> {answer.bill.sha1.slice(0, 12)}…</Text>}
       <span>；</span>
       <span data-testid="reconciliation-queries">{queriesText(answer)}</span>
-    </p>
+    </Typography.Paragraph>
   )
 }
 
 function Differences({ answer }: { answer: Answer }) {
   if (reconciliationSummary(answer).clean) {
     return (
-      <div className="state state-ok" data-testid="reconciliation-clean">
-        <strong className="text-success">无差异</strong>
-        <span className="muted">
-          {answer.day} 本地 {answer.ours} 单与微信支付的记录全部一致
-        </span>
+      <div data-testid="reconciliation-clean">
+        <Empty
+          image={Empty.PRESENTED_IMAGE_SIMPLE}
+          description={
+            <>
+              <Text type="success" strong>
+                无差异
+              </Text>{' '}
+              <Text type="secondary">
+                {answer.day} 本地 {answer.ours} 单与微信支付的记录全部一致
+              </Text>
+            </>
+          }
+        />
       </div>
     )
   }
   return (
-    <Table
-      testId="reconciliation-differences"
-      columns={['商户单号', '差异', '本地', '微信', '说明']}
-      items={answer.differences}
-      row={(d, i) => (
-        <tr key={`${d.out_bill_no}-${d.kind}-${i}`} data-testid="reconciliation-difference" data-kind={d.kind}>
-          <td className="mono">{d.out_bill_no}</td>
-          <td>
-            <StateTag look={differenceKind(d.kind)} testId="reconciliation-kind" />
-          </td>
-          <td className="nowrap" data-testid="reconciliation-ours-side">
-            {sideText(d.ours, 'ours')}
-          </td>
-          <td className="nowrap" data-testid="reconciliation-theirs-side">
-            {sideText(d.theirs, 'theirs')}
-          </td>
-          <td className="wrap">{d.note || <span className="muted">—</span>}</td>
-        </tr>
-      )}
+    <Table<Difference>
+      size="small"
+      data-testid="reconciliation-differences"
+      rowKey={(d) => `${d.out_bill_no}-${d.kind}`}
+      dataSource={answer.differences}
+      pagination={{ pageSize: 50, hideOnSinglePage: true, showSizeChanger: false }}
+      onRow={(d) => ({ 'data-testid': 'reconciliation-difference', 'data-kind': d.kind }) as React.HTMLAttributes<HTMLElement>}
+      columns={[
+        { title: '商户单号', dataIndex: 'out_bill_no', key: 'no', sorter: (a, b) => a.out_bill_no.localeCompare(b.out_bill_no) },
+        {
+          title: '差异',
+          key: 'kind',
+          filters: [...new Set(answer.differences.map((d) => d.kind))].map((k) => ({ text: differenceKind(k).label, value: k })),
+          onFilter: (value, d) => d.kind === value,
+          render: (_, d) => {
+            const look = differenceKind(d.kind)
+            return (
+              <Tag color={toneColor(look.tone)} data-testid="reconciliation-kind">
+                {look.label}
+              </Tag>
+            )
+          },
+        },
+        {
+          title: '本地',
+          key: 'ours',
+          className: 'nowrap',
+          render: (_, d) => <span data-testid="reconciliation-ours-side">{sideText(d.ours, 'ours')}</span>,
+        },
+        {
+          title: '微信',
+          key: 'theirs',
+          className: 'nowrap',
+          render: (_, d) => <span data-testid="reconciliation-theirs-side">{sideText(d.theirs, 'theirs')}</span>,
+        },
+        { title: '说明', key: 'note', render: (_, d) => d.note || '—' },
+      ]}
     />
   )
 }

@@ -1,26 +1,12 @@
 // 机器人: the robots owners take into their groups — register, edit, enable / disable, and see
 // today's use (snapshot free places, distributed, displayed, activated).
-import { useState, type FormEvent } from 'react'
+import { useEffect, useState } from 'react'
 import { Link } from 'react-router-dom'
+import { App as AntApp, Alert, Button, Card, Form, Input, InputNumber, Modal, Space, Switch, Table, Tag, Typography } from 'antd'
 import { canWrite, createRobot, listRobots, updateRobot, type Robot } from '../api'
 import { useAuth } from '../auth'
-import { useEditing, usePagedList, useSubmit } from '../components/hooks'
-import { useToast } from '../components/toast'
-import {
-  ACTIONS,
-  Field,
-  FormFooter,
-  ListFrame,
-  Modal,
-  NumberInput,
-  PageHead,
-  RowAction,
-  SearchBox,
-  Switch,
-  Table,
-  Tag,
-  numeric,
-} from '../components/ui'
+import { tablePaging, useAntSubmit, useEditing, usePagedList } from '../components/hooks'
+import { LoadState } from '../components/LoadState'
 import { formatDateTime } from '../lib/dates'
 import {
   EMPTY_ROBOT_FORM,
@@ -36,107 +22,148 @@ import {
 
 const FILTER_DEFAULTS = { q: '' }
 
+const { Text } = Typography
+
 export default function Robots() {
   const { operator } = useAuth()
   const writable = canWrite(operator?.role)
   const list = usePagedList(FILTER_DEFAULTS, ({ q }, paging) => listRobots({ q, ...paging }))
-  const { filters, filter, reload } = list
+  const { filters, filter, reload, data, error, loading, pager } = list
   const editing = useEditing<Robot>(reload)
+  const [q, setQ] = useState(filters.q)
+  useEffect(() => setQ(filters.q), [filters.q])
 
   return (
     <>
-      <PageHead
-        title="机器人"
-        hint="空余位置 = 容量 − 所在的群数；今日使用按每日快照的空余位置统计（分配 / 展示 / 激活）"
-        writable={writable}
-        create={{ text: '新增机器人', testId: 'robot-new', onClick: () => editing.edit(null) }}
-      />
-      <section className="card">
-        <div className="toolbar">
-          <SearchBox
-            value={filters.q}
-            placeholder="微信 ID / 昵称 / 平台 ID"
-            testId="robots-search"
-            onSearch={(q) => filter({ q })}
-          />
+      <div className="page-head">
+        <div>
+          <Typography.Title level={3}>机器人</Typography.Title>
+          <Text type="secondary">空余位置 = 容量 − 所在的群数；今日使用按每日快照的空余位置统计（分配 / 展示 / 激活）</Text>
         </div>
-        <ListFrame
-          list={list}
-          testId="robots-list"
-          empty={{ text: filters.q ? '没有匹配的机器人' : '暂无机器人', testId: 'robots-empty' }}
-        >
-          {(data) => (
-            <Table
-              testId="robots-table"
+        {writable && (
+          <Button type="primary" data-testid="robot-new" onClick={() => editing.edit(null)}>
+            新增机器人
+          </Button>
+        )}
+      </div>
+      {!writable && (
+        <Alert type="info" showIcon style={{ marginBottom: 16 }} title="当前角色只能查看，不能修改。" data-testid="readonly-note" />
+      )}
+      <Card>
+        <Space.Compact style={{ marginBottom: 16 }}>
+          <Input
+            allowClear
+            value={q}
+            placeholder="微信 ID / 昵称 / 平台 ID"
+            aria-label="搜索机器人"
+            data-testid="robots-search"
+            style={{ width: 260 }}
+            onChange={(e) => {
+              setQ(e.target.value)
+              if (!e.target.value && filters.q) filter({ q: '' })
+            }}
+            onPressEnter={() => filter({ q: q.trim() })}
+          />
+          <Button type="primary" data-testid="robots-search-submit" onClick={() => filter({ q: q.trim() })}>
+            搜索
+          </Button>
+        </Space.Compact>
+        {!data ? (
+          <LoadState error={error} onRetry={reload} />
+        ) : (
+          <div data-testid="robots-list" className={loading ? 'is-reloading' : undefined}>
+            <Table<Robot>
+              data-testid="robots-table"
+              rowKey={(r) => String(r.id)}
+              loading={loading}
+              dataSource={data.items}
+              pagination={tablePaging(pager)}
+              scroll={{ x: 'max-content' }}
+              locale={{ emptyText: <span data-testid="robots-empty">{filters.q ? '没有匹配的机器人' : '暂无机器人'}</span> }}
+              onRow={(r) => ({ 'data-testid': 'robot-row', 'data-wxid': r.wxid }) as React.HTMLAttributes<HTMLElement>}
               columns={[
-                '二维码',
-                '机器人',
-                numeric('容量'),
-                numeric('群数'),
-                numeric('空余'),
-                '状态',
-                '今日使用',
-                '创建时间',
-                writable && ACTIONS,
-              ]}
-              items={data.items}
-              row={(r) => (
-                <tr key={r.id} data-testid="robot-row" data-wxid={r.wxid}>
-                  <td>
-                    <QrThumb url={r.qr_code_url} />
-                  </td>
-                  <td>
-                    <div className="stack">
-                      <strong data-testid="robot-nickname">{r.nickname}</strong>
-                      <span className="mono small" data-testid="robot-wxid">
+                { title: '二维码', key: 'qr', render: (_, r) => <QrThumb url={r.qr_code_url} /> },
+                {
+                  title: '机器人',
+                  key: 'robot',
+                  render: (_, r) => (
+                    <Space orientation="vertical" size={0}>
+                      <Text strong data-testid="robot-nickname">
+                        {r.nickname}
+                      </Text>
+                      <Text style={{ fontSize: 12 }} data-testid="robot-wxid">
                         {r.wxid}
-                      </span>
-                      <span className="muted small">平台 ID：{r.platform_id}</span>
-                    </div>
-                  </td>
-                  <td className="num" data-testid="robot-capacity">
-                    {r.capacity}
-                  </td>
-                  <td className="num">
-                    <Link
-                      to={`/groups?robot_id=${encodeURIComponent(r.id)}`}
-                      title="查看该机器人的群"
-                      data-testid="robot-groups"
-                    >
+                      </Text>
+                      <Text type="secondary" style={{ fontSize: 12 }}>
+                        平台 ID：{r.platform_id}
+                      </Text>
+                    </Space>
+                  ),
+                },
+                {
+                  title: '容量',
+                  key: 'capacity',
+                  align: 'right',
+                  sorter: (a, b) => a.capacity - b.capacity,
+                  render: (_, r) => <span data-testid="robot-capacity">{r.capacity}</span>,
+                },
+                {
+                  title: '群数',
+                  key: 'groups',
+                  align: 'right',
+                  sorter: (a, b) => a.groups - b.groups,
+                  render: (_, r) => (
+                    <Link to={`/groups?robot_id=${encodeURIComponent(r.id)}`} title="查看该机器人的群" data-testid="robot-groups">
                       {r.groups}
                     </Link>
-                  </td>
-                  <td className="num" data-testid="robot-free">
-                    {r.free}
-                  </td>
-                  <td>
-                    {r.enabled ? (
-                      <Tag tone="success" testId="robot-enabled">
+                  ),
+                },
+                {
+                  title: '空余',
+                  key: 'free',
+                  align: 'right',
+                  sorter: (a, b) => a.free - b.free,
+                  render: (_, r) => <span data-testid="robot-free">{r.free}</span>,
+                },
+                {
+                  title: '状态',
+                  key: 'enabled',
+                  filters: [
+                    { text: '启用', value: true },
+                    { text: '停用', value: false },
+                  ],
+                  onFilter: (value, r) => r.enabled === value,
+                  render: (_, r) =>
+                    r.enabled ? (
+                      <Tag color="success" data-testid="robot-enabled">
                         启用
                       </Tag>
                     ) : (
-                      <Tag tone="danger" testId="robot-disabled">
+                      <Tag color="error" data-testid="robot-disabled">
                         停用
                       </Tag>
-                    )}
-                  </td>
-                  <td>
-                    <TodayUse robot={r} />
-                  </td>
-                  <td className="nowrap">{formatDateTime(r.created_at)}</td>
-                  {writable && (
-                    <td className="actions">
-                      <RowAction testId="robot-edit" onClick={() => editing.edit(r)}>
-                        编辑
-                      </RowAction>
-                    </td>
-                  )}
-                </tr>
-              )}
+                    ),
+                },
+                { title: '今日使用', key: 'today', render: (_, r) => <TodayUse robot={r} /> },
+                { title: '创建时间', key: 'created', className: 'nowrap', render: (_, r) => formatDateTime(r.created_at) },
+                ...(writable
+                  ? [
+                      {
+                        title: '操作',
+                        key: 'actions',
+                        render: (_: unknown, r: Robot) => (
+                          <Button type="link" size="small" data-testid="robot-edit" onClick={() => editing.edit(r)}>
+                            编辑
+                          </Button>
+                        ),
+                      },
+                    ]
+                  : []),
+              ]}
             />
-          )}
-        </ListFrame>
-      </section>
+          </div>
+        )}
+      </Card>
       {editing.open && <RobotDialog robot={editing.open.item} {...editing.dialog} />}
     </>
   )
@@ -198,19 +225,18 @@ function TodayUse({ robot }: { robot: Robot }) {
 }
 
 function RobotDialog({ robot, onClose, onSaved }: { robot: Robot | null; onClose: () => void; onSaved: () => void }) {
-  const toast = useToast()
+  const { message } = AntApp.useApp()
   const [form, setForm] = useState<RobotForm>(() => (robot ? robotToForm(robot) : EMPTY_ROBOT_FORM))
-  const { problem, setProblem, busy, submit } = useSubmit()
+  const { problem, setProblem, busy, submit } = useAntSubmit()
   const set = (patch: Partial<RobotForm>) => setForm((prev) => ({ ...prev, ...patch }))
 
-  const onSubmit = async (e: FormEvent) => {
-    e.preventDefault()
+  const onSubmit = async () => {
     let send: () => Promise<Robot>
     if (robot) {
       const parsed = formToRobotUpdate(form, robot)
       if ('error' in parsed) return setProblem(parsed.error)
       if (Object.keys(parsed.body).length === 0) {
-        toast.success('没有修改')
+        message.success('没有修改')
         return onClose()
       }
       send = () => updateRobot(robot.id, parsed.body)
@@ -225,76 +251,91 @@ function RobotDialog({ robot, onClose, onSaved }: { robot: Robot | null; onClose
 
   const qr = form.qr_code_url.trim()
   return (
-    <Modal title={robot ? `编辑机器人「${robot.nickname}」` : '新增机器人'} onClose={onClose} testId="robot-form" width={560}>
-      <form onSubmit={onSubmit} noValidate>
-        <div className="field-row">
-          <Field label="平台 ID" hint={robot ? '注册后不可修改' : '机器人平台上的编号'}>
-            <input
+    <Modal
+      open
+      title={robot ? `编辑机器人「${robot.nickname}」` : '新增机器人'}
+      onCancel={onClose}
+      width={560}
+      destroyOnHidden
+      wrapProps={{ 'data-testid': 'robot-form' }}
+      footer={[
+        <Button key="cancel" onClick={onClose}>
+          取消
+        </Button>,
+        <Button key="ok" type="primary" loading={busy} data-testid="robot-submit" onClick={onSubmit}>
+          保存
+        </Button>,
+      ]}
+    >
+      <Form layout="vertical" onFinish={onSubmit}>
+        <Space size={12} style={{ display: 'flex' }} align="start">
+          <Form.Item label="平台 ID" extra={robot ? '注册后不可修改' : '机器人平台上的编号'} style={{ flex: 1 }}>
+            <Input
               value={form.platform_id}
               disabled={!!robot}
               autoFocus={!robot}
               data-testid="robot-platform-id"
               onChange={(e) => set({ platform_id: e.target.value })}
             />
-          </Field>
-          <Field label="微信 ID" hint={robot ? '注册后不可修改' : '机器人微信号的 wxid'}>
-            <input
+          </Form.Item>
+          <Form.Item label="微信 ID" extra={robot ? '注册后不可修改' : '机器人微信号的 wxid'} style={{ flex: 1 }}>
+            <Input
               value={form.wxid}
               disabled={!!robot}
               data-testid="robot-wxid-input"
               onChange={(e) => set({ wxid: e.target.value })}
             />
-          </Field>
-        </div>
-        <Field label="昵称">
-          <input
+          </Form.Item>
+        </Space>
+        <Form.Item label="昵称">
+          <Input
             value={form.nickname}
             autoFocus={!!robot}
             data-testid="robot-nickname-input"
             onChange={(e) => set({ nickname: e.target.value })}
           />
-        </Field>
-        <div className="qr-field">
-          <Field label="二维码地址" hint="群主领取机器人时看到的加好友二维码图片">
-            <input
+        </Form.Item>
+        <Space size={12} style={{ display: 'flex' }} align="start">
+          <Form.Item label="二维码地址" extra="群主领取机器人时看到的加好友二维码图片" style={{ flex: 1 }}>
+            <Input
               type="url"
               value={form.qr_code_url}
               placeholder="https://…"
               data-testid="robot-qr-url"
               onChange={(e) => set({ qr_code_url: e.target.value })}
             />
-          </Field>
+          </Form.Item>
           {isHttpUrl(qr) && <QrThumb key={qr} url={qr} size={64} />}
-        </div>
-        <div className="field-row">
-          <Field
+        </Space>
+        <Space size={24} style={{ display: 'flex' }} align="start">
+          <Form.Item
             label="容量"
-            unit="个群"
-            hint={robot ? `当前在 ${robot.groups} 个群中；${MIN_CAPACITY}–${MAX_CAPACITY}` : `${MIN_CAPACITY}–${MAX_CAPACITY}`}
+            extra={robot ? `当前在 ${robot.groups} 个群中；${MIN_CAPACITY}–${MAX_CAPACITY}` : `${MIN_CAPACITY}–${MAX_CAPACITY}`}
           >
-            <NumberInput
-              min={MIN_CAPACITY}
-              max={MAX_CAPACITY}
-              value={form.capacity}
-              testId="robot-capacity-input"
-              onChange={(capacity) => set({ capacity })}
+            <InputNumber
+              value={form.capacity === '' ? null : form.capacity}
+              stringMode
+              precision={0}
+              suffix="个群"
+              style={{ width: 160 }}
+              data-testid="robot-capacity-input"
+              onChange={(value) => set({ capacity: value == null ? '' : String(value) })}
             />
-          </Field>
-          <div className="field">
-            <span>状态</span>
-            <div className="switch-line">
+          </Form.Item>
+          <Form.Item label="状态" extra="停用的机器人不再分配给群主">
+            <Space>
               <Switch
                 checked={form.enabled}
                 onChange={(enabled) => set({ enabled })}
-                label={form.enabled ? '启用' : '停用'}
-                testId="robot-enabled-switch"
+                aria-label="启用"
+                data-testid="robot-enabled-switch"
               />
-            </div>
-            <small className="muted field-hint">停用的机器人不再分配给群主</small>
-          </div>
-        </div>
-        <FormFooter problem={problem} busy={busy} onCancel={onClose} testId="robot-submit" />
-      </form>
+              <span>{form.enabled ? '启用' : '停用'}</span>
+            </Space>
+          </Form.Item>
+        </Space>
+        {problem && <Alert type="error" showIcon title={problem} role="alert" data-testid="robot-submit-error" />}
+      </Form>
     </Modal>
   )
 }

@@ -1,5 +1,7 @@
 // 敏感词: the list user-written text is checked against; add many at once, delete, try a text.
-import { useState, type FormEvent } from 'react'
+import { useState } from 'react'
+import { Alert, Button, Card, Col, Form, Input, Row, Table, Typography } from 'antd'
+import type { ColumnsType } from 'antd/es/table'
 import {
   addSensitiveWords,
   canWrite,
@@ -10,8 +12,9 @@ import {
   type SensitiveWord,
 } from '../api'
 import { useAuth } from '../auth'
-import { useConfirmedAction, usePagedList, useSubmit } from '../components/hooks'
-import { ACTIONS, ListFrame, PageHead, RowAction, SearchBox, Table } from '../components/ui'
+import { ReadOnly, SearchBox, useRowAction } from '../components/form'
+import { tablePaging, usePagedList, useSubmit } from '../components/hooks'
+import { LoadState } from '../components/LoadState'
 import { formatDateTime } from '../lib/dates'
 import { MAX_WORDS, highlight, parseWords, validateWords } from '../lib/text'
 
@@ -21,8 +24,8 @@ export default function SensitiveWords() {
   const { operator } = useAuth()
   const writable = canWrite(operator?.role)
   const list = usePagedList(FILTER_DEFAULTS, ({ q }, paging) => listSensitiveWords({ q, ...paging }))
-  const { data, filters, filter, page, reload, setQuery } = list
-  const deleting = useConfirmedAction<SensitiveWord['id']>()
+  const { data, error, loading, filters, filter, page, reload, setQuery, pager } = list
+  const deleting = useRowAction<SensitiveWord['id']>()
 
   const onDelete = (word: SensitiveWord) =>
     deleting.run(word.id, {
@@ -36,55 +39,75 @@ export default function SensitiveWords() {
       },
     })
 
+  const columns: ColumnsType<SensitiveWord> = [
+    { title: '敏感词', dataIndex: 'word', render: (word: string) => <span className="word">{word}</span> },
+    {
+      title: '添加人',
+      dataIndex: 'created_by',
+      width: 140,
+      render: (by: string | null) => by ?? <Typography.Text type="secondary">—</Typography.Text>,
+    },
+    {
+      title: '添加时间',
+      dataIndex: 'created_at',
+      width: 170,
+      render: (at: string) => <span className="nowrap">{formatDateTime(at)}</span>,
+    },
+    ...(writable
+      ? [
+          {
+            title: '操作',
+            key: 'actions',
+            width: 90,
+            render: (_: unknown, w: SensitiveWord) => (
+              <Button
+                type="link"
+                size="small"
+                danger
+                data-testid="word-delete"
+                disabled={deleting.busyId === w.id}
+                onClick={() => onDelete(w)}
+              >
+                删除
+              </Button>
+            ),
+          },
+        ]
+      : []),
+  ]
+
   return (
     <>
-      <PageHead title="敏感词" hint="昵称、关键词、群发内容等用户文字命中敏感词时将被拒绝" writable={writable} />
-      <div className="split">
-        <section className="card">
-          <div className="toolbar">
-            <SearchBox
-              value={filters.q}
-              placeholder="搜索敏感词"
-              testId="words-search"
-              onSearch={(q) => filter({ q })}
-            />
-          </div>
-          <ListFrame
-            list={list}
-            testId="words-list"
-            empty={{ text: filters.q ? '没有匹配的敏感词' : '暂无敏感词', testId: 'words-empty' }}
-          >
-            {(data) => (
-              <Table
-                testId="words-table"
-                columns={['敏感词', '添加人', '添加时间', writable && ACTIONS]}
-                items={data.items}
-                row={(w) => (
-                  <tr key={w.id} data-testid="word-row">
-                    <td>
-                      <span className="word">{w.word}</span>
-                    </td>
-                    <td>{w.created_by ?? <span className="muted">—</span>}</td>
-                    <td className="nowrap">{formatDateTime(w.created_at)}</td>
-                    {writable && (
-                      <td className="actions">
-                        <RowAction
-                          testId="word-delete"
-                          danger
-                          disabled={deleting.busyId === w.id}
-                          onClick={() => onDelete(w)}
-                        >
-                          删除
-                        </RowAction>
-                      </td>
-                    )}
-                  </tr>
-                )}
+      <div className="page-head">
+        <div>
+          <h1>敏感词</h1>
+          <p className="muted">昵称、关键词、群发内容等用户文字命中敏感词时将被拒绝</p>
+        </div>
+      </div>
+      {!writable && <ReadOnly text="你的角色只能查看和检测敏感词，不能添加或删除" />}
+      <Row gutter={16}>
+        <Col xs={24} xl={15}>
+          <Card>
+            <SearchBox value={filters.q} placeholder="搜索敏感词" testId="words-search" onSearch={(q) => filter({ q })} />
+            {!data && <LoadState error={loading ? undefined : error} onRetry={reload} />}
+            {data && (
+              <Table<SensitiveWord>
+                data-testid="words-list"
+                rowKey="id"
+                size="middle"
+                columns={columns}
+                dataSource={data.items}
+                loading={loading}
+                onRow={() => ({ 'data-testid': 'word-row' }) as object}
+                pagination={tablePaging(pager)}
+                locale={{
+                  emptyText: <span data-testid="words-empty">{filters.q ? '没有匹配的敏感词' : '暂无敏感词'}</span>,
+                }}
               />
             )}
-          </ListFrame>
-        </section>
-        <div className="side">
+          </Card>
+        </Col>
+        <Col xs={24} xl={9}>
           {writable && (
             <AddWords
               onAdded={() => {
@@ -94,9 +117,8 @@ export default function SensitiveWords() {
             />
           )}
           <TryText />
-        </div>
-      </div>
-      {deleting.dialog}
+        </Col>
+      </Row>
     </>
   )
 }
@@ -106,8 +128,7 @@ function AddWords({ onAdded }: { onAdded: () => void }) {
   const { problem, setProblem, busy, submit } = useSubmit()
   const words = parseWords(text)
 
-  const onSubmit = async (e: FormEvent) => {
-    e.preventDefault()
+  const onSubmit = async () => {
     const invalid = validateWords(words)
     setProblem(invalid)
     if (invalid) return
@@ -123,30 +144,27 @@ function AddWords({ onAdded }: { onAdded: () => void }) {
   }
 
   return (
-    <form className="card" onSubmit={onSubmit} noValidate data-testid="words-add">
-      <h2 className="card-title">添加敏感词</h2>
-      <textarea
-        rows={6}
-        value={text}
-        aria-label="敏感词，每行一个"
-        placeholder={'每行一个，例如：\n赌博\n代开发票'}
-        data-testid="words-add-input"
-        onChange={(e) => setText(e.target.value)}
-      />
-      <div className="form-foot">
-        <span className="muted small">
-          {words.length} 个（一次最多 {MAX_WORDS} 个，每个不超过 50 字，重复的自动忽略）
-        </span>
-        <button className="btn btn-primary" type="submit" disabled={busy} data-testid="words-add-submit">
-          {busy ? '添加中…' : '添加'}
-        </button>
-      </div>
-      {problem && (
-        <div className="alert" role="alert">
-          {problem}
+    <Card title="添加敏感词" size="small" style={{ marginBottom: 16 }} data-testid="words-add">
+      <Form onFinish={onSubmit}>
+        <Input.TextArea
+          rows={6}
+          value={text}
+          aria-label="敏感词，每行一个"
+          placeholder={'每行一个，例如：\n赌博\n代开发票'}
+          data-testid="words-add-input"
+          onChange={(e) => setText(e.target.value)}
+        />
+        <div className="form-foot">
+          <Typography.Text type="secondary" className="small">
+            {words.length} 个（一次最多 {MAX_WORDS} 个，每个不超过 50 字，重复的自动忽略）
+          </Typography.Text>
+          <Button type="primary" htmlType="submit" loading={busy} data-testid="words-add-submit">
+            {busy ? '添加中…' : '添加'}
+          </Button>
         </div>
-      )}
-    </form>
+        {problem && <Alert type="error" showIcon title={problem} />}
+      </Form>
+    </Card>
   )
 }
 
@@ -156,8 +174,7 @@ function TryText() {
   const [problem, setProblem] = useState('')
   const [busy, setBusy] = useState(false)
 
-  const onSubmit = async (e: FormEvent) => {
-    e.preventDefault()
+  const onSubmit = async () => {
     if (!text.trim()) return setProblem('请输入要检测的文字')
     setProblem('')
     setBusy(true)
@@ -172,51 +189,48 @@ function TryText() {
   }
 
   return (
-    <form className="card" onSubmit={onSubmit} noValidate data-testid="words-check">
-      <h2 className="card-title">试一试</h2>
-      <textarea
-        rows={4}
-        value={text}
-        aria-label="要检测的文字"
-        placeholder="输入一段文字，检测其中的敏感词"
-        data-testid="words-check-input"
-        onChange={(e) => setText(e.target.value)}
-      />
-      <div className="form-foot">
-        <span />
-        <button className="btn btn-default" type="submit" disabled={busy} data-testid="words-check-submit">
-          {busy ? '检测中…' : '检测'}
-        </button>
-      </div>
-      {problem && (
-        <div className="alert" role="alert">
-          {problem}
+    <Card title="试一试" size="small" data-testid="words-check">
+      <Form onFinish={onSubmit}>
+        <Input.TextArea
+          rows={4}
+          value={text}
+          aria-label="要检测的文字"
+          placeholder="输入一段文字，检测其中的敏感词"
+          data-testid="words-check-input"
+          onChange={(e) => setText(e.target.value)}
+        />
+        <div className="form-foot">
+          <span />
+          <Button htmlType="submit" loading={busy} data-testid="words-check-submit">
+            {busy ? '检测中…' : '检测'}
+          </Button>
         </div>
-      )}
-      {result && (
-        <div className="check-result" data-testid="words-check-result">
-          {result.words.length === 0 ? (
-            <p className="text-success" data-testid="words-check-clean">
-              未发现敏感词
-            </p>
-          ) : (
-            <p className="text-danger">
-              命中 {result.words.length} 个：{result.words.join('、')}
-            </p>
-          )}
-          <p className="check-text">
-            {highlight(result.text, result.words).map((seg, i) =>
-              seg.hit ? (
-                <mark key={i} data-testid="check-hit">
-                  {seg.text}
-                </mark>
-              ) : (
-                <span key={i}>{seg.text}</span>
-              ),
+        {problem && <Alert type="error" showIcon title={problem} />}
+        {result && (
+          <div className="check-result" data-testid="words-check-result">
+            {result.words.length === 0 ? (
+              <Typography.Text type="success" data-testid="words-check-clean">
+                未发现敏感词
+              </Typography.Text>
+            ) : (
+              <Typography.Text type="danger">
+                命中 {result.words.length} 个：{result.words.join('、')}
+              </Typography.Text>
             )}
-          </p>
-        </div>
-      )}
-    </form>
+            <p className="check-text">
+              {highlight(result.text, result.words).map((seg, i) =>
+                seg.hit ? (
+                  <mark key={i} data-testid="check-hit">
+                    {seg.text}
+                  </mark>
+                ) : (
+                  <span key={i}>{seg.text}</span>
+                ),
+              )}
+            </p>
+          </div>
+        )}
+      </Form>
+    </Card>
   )
 }

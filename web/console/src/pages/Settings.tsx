@@ -2,13 +2,26 @@
 // customer-service reply), changed by admin and operator, with the star thresholds and incomes
 // settlement pays by, changed by admin and finance (read-only to an operator); and 资金
 // (commission rates, withdrawal limits, payout alerts), changed by admin and finance.
-// Each form saves only its own sections (the PUT is partial); the server checks the ranges.
-import { useEffect, useState, type FormEvent } from 'react'
+// Each form saves only its own sections (the PUT is partial) after a confirmation listing exactly
+// what changes (旧值 → 新值); leaving with unsaved edits asks first.
+import { useCallback, useEffect, useState, type ReactNode } from 'react'
+import { App, Card, Col, Form, Input, Row, Switch, Typography } from 'antd'
 import { charCount } from '@gpet/common/content'
-import { canFinance, getSettings, putSettings, type MoneySettings, type Settings as AllSettings } from '../api'
+import {
+  canFinance,
+  getSettings,
+  putSettings,
+  type MoneySettings,
+  type Settings as AllSettings,
+  type SettingsChange,
+} from '../api'
 import { useAuth } from '../auth'
+import { Field, NumberField, ReadOnly, SaveBar } from '../components/form'
 import { useLoad, useSubmit } from '../components/hooks'
-import { Field, LoadError, Loading, NumberInput, PageHead, RangeField, ReadOnlyNote, SaveBar, Switch } from '../components/ui'
+import LeaveGuard from '../components/LeaveGuard'
+import { LoadState } from '../components/LoadState'
+import { changeLines, type DetailLine } from '../lib/audit'
+import { fenToYuan } from '../lib/money'
 import {
   GROUP_LABELS,
   GROUP_NUMBER_FIELDS,
@@ -35,82 +48,153 @@ import {
   type MoneyForm,
   type SettingsForm,
 } from '../lib/settings'
-import { fenToYuan } from '../lib/money'
 
 const GROUPS = [...new Set(SETTING_FIELDS.map((f) => f.group))]
 
+type Section = keyof AllSettings
+interface Change extends DetailLine {
+  section: Section
+}
+
 export default function Settings() {
   const { data, error, loading, reload, setData } = useLoad(getSettings, [])
+  const [dirty, setDirty] = useState({ content: false, money: false })
+  const onContentDirty = useCallback((content: boolean) => setDirty((d) => ({ ...d, content })), [])
+  const onMoneyDirty = useCallback((money: boolean) => setDirty((d) => ({ ...d, money })), [])
   return (
     <>
-      <PageHead title="系统设置" hint="修改后立即生效" />
-      {!data && loading && <Loading />}
-      {!data && error && <LoadError error={error} onRetry={reload} />}
-      {data && <ContentSettings data={data} onSaved={setData} />}
-      {data?.money && <MoneySettingsForm money={data.money} onSaved={setData} />}
+      <div className="page-head">
+        <div>
+          <h1>系统设置</h1>
+          <p className="muted">保存前会列出将要修改的内容供确认；保存后立即生效</p>
+        </div>
+      </div>
+      <LeaveGuard dirty={dirty.content || dirty.money} what="设置修改" />
+      {!data && <LoadState error={loading ? undefined : error} onRetry={reload} />}
+      {data && <ContentSettings data={data} onSaved={setData} onDirty={onContentDirty} />}
+      {data?.money && <MoneySettingsForm money={data.money} onSaved={setData} onDirty={onMoneyDirty} />}
     </>
   )
 }
 
+/** Asks to confirm `changes` (or says there are none); `save` once confirmed. */
+function useConfirmChanges() {
+  const { modal, message } = App.useApp()
+  return (changes: Change[], title: string, save: () => Promise<void>) => {
+    if (changes.length === 0) {
+      message.info({ content: <span data-testid="settings-nothing">没有需要保存的修改</span> })
+      return
+    }
+    modal.confirm({
+      title,
+      width: 560,
+      okText: '确认保存',
+      cancelText: '再想想',
+      okButtonProps: { 'data-testid': 'settings-confirm-ok' },
+      cancelButtonProps: { 'data-testid': 'settings-confirm-cancel' },
+      content: (
+        <div data-testid="settings-confirm">
+          <p>将修改以下 {changes.length} 项，保存后立即生效：</p>
+          <ul className="change-list" data-testid="settings-changes">
+            {changes.map((c) => (
+              <li key={`${c.section}.${c.key}`} data-testid="settings-change">
+                <Typography.Text type="secondary">{GROUP_LABELS[c.section]} · </Typography.Text>
+                {c.label}：<Typography.Text delete>{c.before}</Typography.Text> → <Typography.Text strong>{c.after}</Typography.Text>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ),
+      onOk: save,
+    })
+  }
+}
+
+const sectionChanges = (sections: Section[], before: AllSettings, after: SettingsChange): Change[] =>
+  sections.flatMap((section) =>
+    after[section as keyof SettingsChange] === undefined
+      ? []
+      : changeLines(before[section] as object, after[section as keyof SettingsChange] as object).map((line) => ({
+          ...line,
+          section,
+        })),
+  )
+
 /**
  * A form of some sections of the settings, with its sending (useSubmit): its values as `toForm`
  * makes them of what was loaded, made again when `saved` (those sections, as JSON) change on the
- * server; `reset` puts them back.
+ * server; `reset` puts them back; `dirty` while they differ (told to `onDirty`).
  */
-function useSectionForm<F>(toForm: () => F, saved: string) {
+function useSectionForm<F>(toForm: () => F, saved: string, onDirty: (dirty: boolean) => void) {
   const [form, setForm] = useState<F>(toForm)
   useEffect(() => {
     setForm(toForm())
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [saved])
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const dirty = JSON.stringify(form) !== JSON.stringify(toForm())
+  useEffect(() => onDirty(dirty), [dirty, onDirty])
   const sending = useSubmit()
   const reset = () => {
     setForm(toForm())
     sending.setProblem('')
   }
-  return { form, setForm, reset, ...sending }
+  return { form, setForm, reset, dirty, ...sending }
 }
 
 /** The content sections: SMS, short links, groups (admin and operator; the stars admin and finance). */
-function ContentSettings({ data, onSaved }: { data: AllSettings; onSaved: (settings: AllSettings) => void }) {
+function ContentSettings({
+  data,
+  onSaved,
+  onDirty,
+}: {
+  data: AllSettings
+  onSaved: (settings: AllSettings) => void
+  onDirty: (dirty: boolean) => void
+}) {
   const { operator } = useAuth()
   const access = contentAccess(operator?.role)
   const writable = access.content || access.stars
+  const confirm = useConfirmChanges()
   // Put back when these sections change on the server, not when the money form saves.
-  const { form, setForm, reset, problem, setProblem, busy, submit } = useSectionForm(
+  const { form, setForm, reset, dirty, problem, setProblem, busy, submit } = useSectionForm(
     () => settingsToForm(data),
     JSON.stringify([data.sms, data.short_links, data.groups]),
+    onDirty,
   )
 
-  const onSubmit = async (e: FormEvent) => {
-    e.preventDefault()
+  const onSubmit = () => {
     const parsed = formToSettings(form, data)
     if ('error' in parsed) return setProblem(parsed.error)
     setProblem('')
-    // A refusal (1403) names the field out of range.
-    await submit(() => putSettings(parsed.settings), { done: '设置已保存', then: onSaved })
+    const changes = sectionChanges(['sms', 'short_links', 'groups'], data, parsed.settings)
+    confirm(changes, '确认修改系统设置', () =>
+      submit(() => putSettings(parsed.settings), { done: '设置已保存', then: onSaved }),
+    )
   }
 
   return (
-    <form className="card form-card" onSubmit={onSubmit} noValidate data-testid="settings-form">
-      {!writable && <ReadOnlyNote />}
+    <Form layout="vertical" onFinish={onSubmit} data-testid="settings-form" className="settings-form">
+      {!writable && <ReadOnly />}
       {GROUPS.map((group) => (
-        <fieldset key={group} className="form-group">
-          <legend>{GROUP_LABELS[group]}</legend>
-          <div className="settings-grid">
+        <Card key={group} title={GROUP_LABELS[group]} size="small" style={{ marginBottom: 16 }}>
+          <Row gutter={24}>
             {SETTING_FIELDS.filter((f) => f.group === group).map((f) => (
-              <Field key={fieldName(f)} label={f.label} unit={f.unit} hint={f.hint}>
-                <NumberInput
-                  min={0}
-                  value={form[fieldName(f)] ?? ''}
-                  disabled={!access.content || busy}
-                  testId={`settings-${f.group}-${f.key}`}
-                  onChange={(value) => setForm((prev) => ({ ...prev, [fieldName(f)]: value }))}
-                />
-              </Field>
+              <Col key={fieldName(f)} xs={24} md={12} xl={8}>
+                <Field label={f.label} hint={f.hint}>
+                  <NumberField
+                    unit={f.unit}
+                    label={f.label}
+                    value={form[fieldName(f)] ?? ''}
+                    disabled={!access.content || busy}
+                    testId={`settings-${f.group}-${f.key}`}
+                    onChange={(value) => setForm((prev) => ({ ...prev, [fieldName(f)]: value }))}
+                  />
+                </Field>
+              </Col>
             ))}
-          </div>
-        </fieldset>
+          </Row>
+        </Card>
       ))}
       {data.groups && (
         <GroupSettingsFields
@@ -121,28 +205,42 @@ function ContentSettings({ data, onSaved }: { data: AllSettings; onSaved: (setti
           onChange={(key, value) => setForm((prev) => ({ ...prev, [key]: value }))}
         />
       )}
-      <SaveBar problem={problem} busy={busy} writable={writable} onReset={reset} testId="settings" />
-    </form>
+      <div className="save-bar">
+        <SaveBar problem={problem} busy={busy} writable={writable} dirty={dirty} onReset={reset} testId="settings" />
+      </div>
+    </Form>
   )
 }
 
 /** 资金: the commission rates in percent (sent as basis points), the withdrawal limits in yuan (sent as fen), the alerts (admin and finance). */
-function MoneySettingsForm({ money, onSaved }: { money: MoneySettings; onSaved: (settings: AllSettings) => void }) {
+function MoneySettingsForm({
+  money,
+  onSaved,
+  onDirty,
+}: {
+  money: MoneySettings
+  onSaved: (settings: AllSettings) => void
+  onDirty: (dirty: boolean) => void
+}) {
   const { operator } = useAuth()
   const writable = canFinance(operator?.role)
-  const { form, setForm, reset, problem, setProblem, busy, submit } = useSectionForm(
+  const confirm = useConfirmChanges()
+  const { form, setForm, reset, dirty, problem, setProblem, busy, submit } = useSectionForm(
     () => moneyToForm(money),
     JSON.stringify(money),
+    onDirty,
   )
   const disabled = !writable || busy
   const set = (patch: Partial<MoneyForm>) => setForm((prev) => ({ ...prev, ...patch }))
 
-  const onSubmit = async (e: FormEvent) => {
-    e.preventDefault()
+  const onSubmit = () => {
     const parsed = formToMoney(form, money)
     if ('error' in parsed) return setProblem(parsed.error)
     setProblem('')
-    await submit(() => putSettings({ money: parsed.money }), { done: '资金设置已保存', then: onSaved })
+    const changes = changeLines(money, parsed.money).map((line) => ({ ...line, section: 'money' as const }))
+    confirm(changes, '确认修改资金设置', () =>
+      submit(() => putSettings({ money: parsed.money }), { done: '资金设置已保存', then: onSaved }),
+    )
   }
 
   const yuanRange = `${fenToYuan(MIN_WITHDRAW_FEN)}–${fenToYuan(MAX_WITHDRAW_FEN)} 元`
@@ -152,64 +250,60 @@ function MoneySettingsForm({ money, onSaved }: { money: MoneySettings; onSaved: 
     label: string
     unit: string
     hint: string
-    max?: number
   }> = [
-    ...RATE_FIELDS.map((f) => ({
-      ...f,
-      unit: '%',
-      hint: `${f.hint}（0–${MAX_RATE_BP / 100}%，最多两位小数）`,
-      max: MAX_RATE_BP / 100,
-    })),
+    ...RATE_FIELDS.map((f) => ({ ...f, unit: '%', hint: `${f.hint}（0–${MAX_RATE_BP / 100}%，最多两位小数）` })),
     { key: 'withdraw_min', label: '单笔提现下限', unit: '元', hint: `用户每次至少提现的金额（${yuanRange}）` },
     { key: 'withdraw_max', label: '单笔提现上限', unit: '元', hint: `用户每次最多提现的金额，不低于下限（${yuanRange}）` },
   ]
   return (
-    <form className="card form-card" onSubmit={onSubmit} noValidate data-testid="settings-money-form">
-      {!writable && <ReadOnlyNote />}
-      <fieldset className="form-group" data-testid="settings-money">
-        <legend>{GROUP_LABELS.money}</legend>
-        <div className="settings-grid">
+    <Form layout="vertical" onFinish={onSubmit} data-testid="settings-money-form" className="settings-form">
+      <Card title={GROUP_LABELS.money} size="small" style={{ marginBottom: 16 }} data-testid="settings-money">
+        {!writable && <ReadOnly text="资金设置只有财务或管理员可以修改" />}
+        <Row gutter={24}>
           {decimals.map((f) => (
-            <Field key={f.key} label={f.label} unit={f.unit} hint={f.hint}>
-              <NumberInput
-                min={0}
-                max={f.max}
-                step="0.01"
-                value={form[f.key]}
+            <Col key={f.key} xs={24} md={12} xl={8}>
+              <Field label={f.label} hint={f.hint}>
+                <NumberField
+                  decimal
+                  unit={f.unit}
+                  label={f.label}
+                  value={form[f.key]}
+                  disabled={disabled}
+                  testId={`settings-money-${f.key}`}
+                  onChange={(value) => set({ [f.key]: value })}
+                />
+              </Field>
+            </Col>
+          ))}
+          <Col xs={24} md={12} xl={8}>
+            <Field label="连续打款失败告警" hint={`连续这么多笔打款失败时发送告警邮件（${MIN_ALERT_AFTER}–${MAX_ALERT_AFTER}）`}>
+              <NumberField
+                unit="次"
+                label="连续打款失败告警"
+                value={form.payout_fail_alert_after}
                 disabled={disabled}
-                testId={`settings-money-${f.key}`}
-                onChange={(value) => set({ [f.key]: value })}
+                testId="settings-money-payout_fail_alert_after"
+                onChange={(payout_fail_alert_after) => set({ payout_fail_alert_after })}
               />
             </Field>
-          ))}
-          <RangeField
-            label="连续打款失败告警"
-            unit="次"
-            hint="连续这么多笔打款失败时发送告警邮件"
-            min={MIN_ALERT_AFTER}
-            max={MAX_ALERT_AFTER}
-            value={form.payout_fail_alert_after}
-            disabled={disabled}
-            testId="settings-money-payout_fail_alert_after"
-            onChange={(payout_fail_alert_after) => set({ payout_fail_alert_after })}
-          />
-          <div className="field">
-            <span>商户余额不足告警</span>
-            <div className="switch-line">
+          </Col>
+          <Col xs={24} md={12} xl={8}>
+            <Field label="商户余额不足告警" hint="微信支付商户运营账户余额不足导致打款失败时发送告警邮件">
               <Switch
                 checked={form.merchant_low_balance_alert}
                 disabled={disabled}
+                checkedChildren="开启"
+                unCheckedChildren="关闭"
+                aria-label="商户余额不足告警"
+                data-testid="settings-money-merchant_low_balance_alert"
                 onChange={(merchant_low_balance_alert) => set({ merchant_low_balance_alert })}
-                label={form.merchant_low_balance_alert ? '开启' : '关闭'}
-                testId="settings-money-merchant_low_balance_alert"
               />
-            </div>
-            <small className="muted field-hint">微信支付商户运营账户余额不足导致打款失败时发送告警邮件</small>
-          </div>
-        </div>
-      </fieldset>
-      <SaveBar problem={problem} busy={busy} writable={writable} onReset={reset} testId="settings-money" />
-    </form>
+            </Field>
+          </Col>
+        </Row>
+        <SaveBar problem={problem} busy={busy} writable={writable} dirty={dirty} onReset={reset} testId="settings-money" />
+      </Card>
+    </Form>
   )
 }
 
@@ -233,9 +327,11 @@ function GroupSettingsFields({
   const thresholds = Array.from({ length: THRESHOLD_COUNT }, (_, i) => form[thresholdName(i)] ?? '')
   const bands = starBands(thresholds)
   const reply = form[groupFieldName('customer_service_reply')] ?? ''
-  const star = (key: string, testId: string, props: { min: number; max?: number; step?: number | string }) => (
-    <NumberInput
-      {...props}
+  const star = (key: string, testId: string, label: string, unit: string, decimal = false): ReactNode => (
+    <NumberField
+      decimal={decimal}
+      unit={unit}
+      label={label}
       value={form[key] ?? ''}
       disabled={starsDisabled}
       testId={testId}
@@ -243,65 +339,69 @@ function GroupSettingsFields({
     />
   )
   return (
-    <fieldset className="form-group" data-testid="settings-groups">
-      <legend>{GROUP_LABELS.groups}</legend>
-      <div className="field">
-        <span>星级门槛（昨日会话数）</span>
-        <div className="stars-grid stars-grid-4">
+    <Card title={GROUP_LABELS.groups} size="small" style={{ marginBottom: 16 }} data-testid="settings-groups">
+      <Field
+        label="星级门槛（昨日会话数）"
+        hint={<span data-testid="settings-star-bands">{bands.length ? bands.join('，') : '门槛须为递增的正整数'}</span>}
+      >
+        <Row gutter={12}>
           {thresholds.map((_, i) => (
-            <Field key={i} label={`${i + 2} 星起`} unit="条">
-              {star(thresholdName(i), `settings-groups-star_thresholds-${i}`, { min: 1 })}
-            </Field>
+            <Col key={i} xs={12} md={6}>
+              <div className="muted small">{i + 2} 星起</div>
+              {star(thresholdName(i), `settings-groups-star_thresholds-${i}`, `${i + 2} 星门槛`, '条')}
+            </Col>
           ))}
-        </div>
-        <small className="muted field-hint" data-testid="settings-star-bands">
-          {bands.length ? bands.join('，') : '门槛须为递增的正整数'}
-        </small>
-      </div>
-      <div className="field">
-        <span>各星级日收益</span>
-        <div className="stars-grid stars-grid-5">
+        </Row>
+      </Field>
+      <Field
+        label="各星级日收益"
+        hint={
+          <>
+            每个群按前一天的星级获得当天收益，单位元，最多两位小数
+            {starsNote && (
+              <div data-testid="settings-stars-readonly">星级门槛与日收益决定结算金额，只有财务或管理员可以修改</div>
+            )}
+          </>
+        }
+      >
+        <Row gutter={12}>
           {Array.from({ length: STAR_LEVELS }, (_, i) => (
-            <Field key={i} label={`${i + 1} 星`} unit="元">
-              {star(incomeName(i), `settings-groups-star_income-${i}`, { min: 0, step: '0.01' })}
-            </Field>
+            <Col key={i} xs={12} md={4}>
+              <div className="muted small">{i + 1} 星</div>
+              {star(incomeName(i), `settings-groups-star_income-${i}`, `${i + 1} 星日收益`, '元', true)}
+            </Col>
           ))}
-        </div>
-        <small className="muted field-hint">每个群按前一天的星级获得当天收益，单位元，最多两位小数</small>
-        {starsNote && (
-          <small className="muted field-hint" data-testid="settings-stars-readonly">
-            星级门槛与日收益决定结算金额，只有财务或管理员可以修改
-          </small>
-        )}
-      </div>
-      <div className="settings-grid">
+        </Row>
+      </Field>
+      <Row gutter={24}>
         {GROUP_NUMBER_FIELDS.map((f) => (
-          <RangeField
-            key={f.key}
-            label={f.label}
-            unit={f.unit}
-            hint={f.hint}
-            min={f.min}
-            max={f.max}
-            value={form[groupFieldName(f.key)] ?? ''}
-            disabled={disabled}
-            testId={`settings-groups-${f.key}`}
-            onChange={(value) => onChange(groupFieldName(f.key), value)}
-          />
+          <Col key={f.key} xs={24} md={12} xl={6}>
+            <Field label={f.label} hint={`${f.hint}（${f.min}–${f.max}）`}>
+              <NumberField
+                unit={f.unit}
+                label={f.label}
+                value={form[groupFieldName(f.key)] ?? ''}
+                disabled={disabled}
+                testId={`settings-groups-${f.key}`}
+                onChange={(value) => onChange(groupFieldName(f.key), value)}
+              />
+            </Field>
+          </Col>
         ))}
-      </div>
+      </Row>
       <Field
         label="客服话术"
         hint={`群主私聊机器人（非配对码）时的自动回复；${charCount(reply.trim())} / ${MAX_REPLY_CHARS}`}
       >
-        <textarea
+        <Input.TextArea
           rows={3}
           value={reply}
           disabled={disabled}
+          aria-label="客服话术"
           data-testid="settings-groups-customer_service_reply"
           onChange={(e) => onChange(groupFieldName('customer_service_reply'), e.target.value)}
         />
       </Field>
-    </fieldset>
+    </Card>
   )
 }

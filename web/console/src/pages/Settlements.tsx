@@ -1,20 +1,20 @@
 // 结算 (finance and admin): the settlement runs by day, and a run asked for a day before today —
 // POSTed again while it answers `running` (each call works ~25 s), its progress polled every
 // second meanwhile.
-import { useEffect, useRef, useState, type FormEvent } from 'react'
+import { useEffect, useRef, useState } from 'react'
+import { App as AntApp, Alert, Button, Card, Col, DatePicker, Descriptions, Empty, Progress, Row, Space, Statistic, Table, Tag, Typography } from 'antd'
 import {
   ApiError,
   canFinance,
   getSettlement,
-  isForbidden,
   listSettlements,
   runSettlement,
   type SettlementRun,
 } from '../api'
 import { useAuth } from '../auth'
-import { useBusinessToday, useDraft, useLoad, usePagedList, useQueryState } from '../components/hooks'
-import { useToast } from '../components/toast'
-import { InlineField, ListFrame, LoadError, Loading, PageHead, StateTag, Stats, Table, numeric } from '../components/ui'
+import { tablePaging, useBusinessToday, useDraft, useLoad, usePagedList, useQueryState } from '../components/hooks'
+import { Forbidden, LoadState } from '../components/LoadState'
+import { dayToPicker, pickerToDay } from '../lib/beijing'
 import { formatDateTime } from '../lib/dates'
 import { formatFen } from '../lib/money'
 import {
@@ -26,15 +26,25 @@ import {
   settlementState,
   validateRunDay,
 } from '../lib/settlements'
+import { toneColor } from '../lib/tone'
 
 /** How often the progress is asked for while a run works. */
 const POLL_MS = 1000
 /** The answer of a day never settled. */
 const NOT_FOUND = 1404
 
+const { Text } = Typography
+
 export default function Settlements() {
+  const { operator } = useAuth()
+  if (operator && !canFinance(operator.role)) return <Forbidden />
+  return <SettlementsPage />
+}
+
+function SettlementsPage() {
   const today = useBusinessToday()
   const list = usePagedList({}, (_, paging) => listSettlements(paging))
+  const { data, error, loading, reload, pager } = list
   const [query, setQuery] = useQueryState({ day: '' })
   const day = query.day || (today ? defaultRunDay(today) : '')
   // The page's, so that a run goes on while another day is looked at.
@@ -42,80 +52,95 @@ export default function Settlements() {
 
   return (
     <>
-      <PageHead title="结算" hint="每日结算把前一天的群收益、广告收益和师徒分成记入用户余额；重复运行不会重复入账" />
-      {/* A role refused says so once, in the list. */}
-      {!isForbidden(list.error) &&
-        (today ? (
+      <div className="page-head">
+        <div>
+          <Typography.Title level={3}>结算</Typography.Title>
+          <Text type="secondary">每日结算把前一天的群收益、广告收益和师徒分成记入用户余额；重复运行不会重复入账</Text>
+        </div>
+      </div>
+      <Space orientation="vertical" size={16} style={{ width: '100%' }}>
+        {today ? (
           <RunCard today={today} day={day} onDay={(d) => setQuery({ day: d })} runner={runner} />
         ) : (
-          <section className="card">
-            <Loading />
-          </section>
-        ))}
-      <section className="card">
-        <h2 className="card-title">结算记录</h2>
-        <ListFrame list={list} testId="settlements-list" empty={{ text: '暂无结算记录', testId: 'settlements-empty' }}>
-          {(data) => (
-            <Table
-              testId="settlements-table"
-              columns={[
-                '日期',
-                '状态',
-                '进度',
-                numeric('群收益'),
-                numeric('广告收益'),
-                numeric('分成'),
-                numeric('合计'),
-                numeric('入账用户 / 群'),
-                numeric('运行次数'),
-                '完成时间',
-              ]}
-              items={data.items}
-              row={(run) => {
-                const progress = runProgress(run)
-                return (
-                  <tr
-                    key={run.day}
-                    className={run.day === day ? 'clickable selected' : 'clickable'}
-                    data-testid="settlement-row"
-                    data-day={run.day}
-                    data-state={run.state}
-                    title="查看并运行该日结算"
-                    onClick={() => setQuery({ day: run.day })}
-                  >
-                    <td className="mono nowrap">{run.day}</td>
-                    <td>
-                      <StateTag look={settlementState(run.state)} />
-                    </td>
-                    <td>
-                      <div className="run-cell">
-                        <div className="progress" aria-hidden="true">
-                          <span style={{ width: `${progress.pct}%` }} />
+          <Card>
+            <LoadState />
+          </Card>
+        )}
+        <Card title="结算记录">
+          {!data ? (
+            <LoadState error={error} onRetry={reload} />
+          ) : (
+            <div data-testid="settlements-list" className={loading ? 'is-reloading' : undefined}>
+              <Table<SettlementRun>
+                data-testid="settlements-table"
+                rowKey="day"
+                loading={loading}
+                dataSource={data.items}
+                pagination={tablePaging(pager)}
+                scroll={{ x: 'max-content' }}
+                locale={{ emptyText: <span data-testid="settlements-empty">暂无结算记录</span> }}
+                rowClassName={(run) => (run.day === day ? 'clickable selected ant-table-row-selected' : 'clickable')}
+                onRow={(run) =>
+                  ({
+                    'data-testid': 'settlement-row',
+                    'data-day': run.day,
+                    'data-state': run.state,
+                    title: '查看并运行该日结算',
+                    onClick: () => setQuery({ day: run.day }),
+                  }) as React.HTMLAttributes<HTMLElement>
+                }
+                columns={[
+                  { title: '日期', dataIndex: 'day', key: 'day', className: 'nowrap' },
+                  {
+                    title: '状态',
+                    key: 'state',
+                    filters: (['running', 'done', 'failed'] as const).map((v) => ({ text: settlementState(v).label, value: v })),
+                    onFilter: (value, run) => run.state === value,
+                    render: (_, run) => {
+                      const look = settlementState(run.state)
+                      return <Tag color={toneColor(look.tone)}>{look.label}</Tag>
+                    },
+                  },
+                  {
+                    title: '进度',
+                    key: 'progress',
+                    width: 160,
+                    render: (_, run) => {
+                      const progress = runProgress(run)
+                      return (
+                        <div>
+                          <Progress percent={progress.pct} size="small" />
+                          {progress.steps && <Text type="secondary">{progress.steps} 步</Text>}
                         </div>
-                        <div className="use-nums">
-                          <span>{progress.pct}%</span>
-                          {progress.steps && <span>{progress.steps} 步</span>}
-                        </div>
-                      </div>
-                    </td>
-                    <td className="num nowrap">{formatFen(run.group_income_fen)}</td>
-                    <td className="num nowrap">{formatFen(run.ad_income_fen)}</td>
-                    <td className="num nowrap">{formatFen(run.commission_fen)}</td>
-                    <td className="num nowrap">
-                      <strong>{formatFen(run.total_fen)}</strong>
-                    </td>
-                    <td className="num nowrap">
-                      {run.users_credited} / {run.groups_credited}
-                    </td>
-                    <td className="num">{run.runs}</td>
-                    <td className="nowrap">{formatDateTime(run.finished_at)}</td>
-                  </tr>
-                )
-              }}
-            />
+                      )
+                    },
+                  },
+                  { title: '群收益', key: 'group', align: 'right', className: 'nowrap', render: (_, r) => formatFen(r.group_income_fen) },
+                  { title: '广告收益', key: 'ad', align: 'right', className: 'nowrap', render: (_, r) => formatFen(r.ad_income_fen) },
+                  { title: '分成', key: 'commission', align: 'right', className: 'nowrap', render: (_, r) => formatFen(r.commission_fen) },
+                  {
+                    title: '合计',
+                    key: 'total',
+                    align: 'right',
+                    className: 'nowrap',
+                    sorter: (a, b) => a.total_fen - b.total_fen,
+                    render: (_, r) => <strong>{formatFen(r.total_fen)}</strong>,
+                  },
+                  {
+                    title: '入账用户 / 群',
+                    key: 'credited',
+                    align: 'right',
+                    className: 'nowrap',
+                    render: (_, r) => `${r.users_credited} / ${r.groups_credited}`,
+                  },
+                  { title: '运行次数', dataIndex: 'runs', key: 'runs', align: 'right' },
+                  { title: '完成时间', key: 'finished', className: 'nowrap', render: (_, r) => formatDateTime(r.finished_at) },
+                ]}
+              />
+            </div>
           )}
-        </ListFrame>
-      </section>
+        </Card>
+      </Space>
     </>
   )
 }
@@ -147,9 +172,9 @@ function RunCard({
   // The run as last answered, or as loaded since if that is newer (a later run, say).
   const shown = live && detail.data ? laterRun(live, detail.data) : (live ?? detail.data ?? null)
   const problem = invalid || (runner.day === day ? runner.problem : '')
+  const lastDay = defaultRunDay(today)
 
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault()
+  const onSubmit = () => {
     const invalidDay = validateRunDay(draft.day, today)
     setInvalid(invalidDay)
     if (invalidDay) return
@@ -158,98 +183,95 @@ function RunCard({
   }
 
   return (
-    <section className="card" data-testid="settlement-card">
-      <form className="toolbar" onSubmit={onSubmit} noValidate data-testid="settlement-form">
-        <InlineField label="结算日期">
-          <input
-            type="date"
-            value={draft.day}
-            max={defaultRunDay(today)}
-            disabled={runner.running}
-            data-testid="settlement-day"
-            onChange={(e) => {
-              const next = e.target.value
-              setDraft({ day: next })
-              setInvalid('')
-              if (!validateRunDay(next, today)) onDay(next)
-            }}
-          />
-        </InlineField>
+    <Card data-testid="settlement-card">
+      <Space wrap data-testid="settlement-form" style={{ marginBottom: 16 }}>
+        <span>结算日期</span>
+        <DatePicker
+          aria-label="结算日期"
+          value={dayToPicker(draft.day)}
+          disabled={runner.running}
+          data-testid="settlement-day"
+          disabledDate={(d) => pickerToDay(d) > lastDay}
+          onChange={(value) => {
+            const next = pickerToDay(value)
+            setDraft({ day: next })
+            setInvalid('')
+            if (!validateRunDay(next, today)) onDay(next)
+          }}
+        />
         {writable && (
-          <button className="btn btn-primary" type="submit" disabled={runner.running} data-testid="settlement-run">
+          <Button type="primary" loading={runner.running} data-testid="settlement-run" onClick={onSubmit}>
             {runner.running ? `${runner.day} 结算中…` : '运行结算'}
-          </button>
+          </Button>
         )}
-      </form>
+      </Space>
       {problem && (
-        <div className="alert" role="alert" data-testid="settlement-run-error">
-          {problem}
-        </div>
+        <Alert type="error" showIcon style={{ marginBottom: 16 }} title={<span data-testid="settlement-run-error">{problem}</span>} />
       )}
       {shown ? (
         <div className={detail.loading && !live ? 'is-reloading' : undefined}>
           <RunDetail run={shown} />
         </div>
-      ) : detail.loading ? (
-        <Loading />
-      ) : detail.error ? (
-        <LoadError error={detail.error} onRetry={detail.reload} />
+      ) : detail.loading || !detail.error ? (
+        detail.loading ? (
+          <LoadState />
+        ) : (
+          <div data-testid="settlement-none">
+            <Empty description={`${day} 尚未结算`} />
+          </div>
+        )
       ) : (
-        <div className="state" data-testid="settlement-none">
-          {day} 尚未结算
-        </div>
+        <LoadState error={detail.error} onRetry={detail.reload} />
       )}
-    </section>
+    </Card>
   )
 }
 
 function RunDetail({ run }: { run: SettlementRun }) {
   const progress = runProgress(run)
+  const look = settlementState(run.state)
   return (
-    <div className="run-detail" data-testid="settlement-detail" data-day={run.day} data-state={run.state}>
-      <div className="status-line">
-        <strong className="mono">{run.day}</strong>
-        <StateTag look={settlementState(run.state)} testId="settlement-state" />
-        <span className="muted" data-testid="settlement-runs">
+    <div data-testid="settlement-detail" data-day={run.day} data-state={run.state}>
+      <Space size={12} style={{ marginBottom: 12 }}>
+        <strong>{run.day}</strong>
+        <Tag color={toneColor(look.tone)} data-testid="settlement-state">
+          {look.label}
+        </Tag>
+        <Text type="secondary" data-testid="settlement-runs">
           已运行 {run.runs} 次
-        </span>
-      </div>
-      <div className="run-progress">
-        <div
-          className="progress progress-lg"
-          role="progressbar"
-          aria-valuemin={0}
-          aria-valuemax={100}
-          aria-valuenow={progress.pct}
+        </Text>
+      </Space>
+      <Space style={{ display: 'flex', marginBottom: 12 }}>
+        <Progress
+          percent={progress.pct}
+          style={{ width: 360 }}
           data-testid="settlement-progress"
           data-pct={progress.pct}
-        >
-          <span style={{ width: `${progress.pct}%` }} />
-        </div>
-        <span className="muted nowrap" data-testid="settlement-progress-text">
+          aria-valuenow={progress.pct}
+        />
+        <Text type="secondary" className="nowrap" data-testid="settlement-progress-text">
           {progress.pct}%{progress.steps && `（${progress.steps} 步）`}
-        </span>
-      </div>
-      <Stats
-        wrap
-        testId="settlement-totals"
-        items={TOTALS.map(({ key, label, money, testId }) => ({
-          label,
-          value: money ? formatFen(run[key] as number) : String(run[key] ?? 0),
-          testId,
-        }))}
+        </Text>
+      </Space>
+      <Row gutter={[16, 16]} data-testid="settlement-totals">
+        {TOTALS.map(({ key, label, money, testId }) => (
+          <Col key={label} xs={12} md={6} xl={4}>
+            <Statistic
+              title={label}
+              valueRender={() => <span data-testid={testId}>{money ? formatFen(run[key] as number) : String(run[key] ?? 0)}</span>}
+            />
+          </Col>
+        ))}
+      </Row>
+      <Descriptions
+        size="small"
+        style={{ marginTop: 12 }}
+        items={[
+          { key: 'started', label: '开始时间', children: formatDateTime(run.started_at, true) },
+          { key: 'finished', label: '完成时间', children: formatDateTime(run.finished_at, true) },
+        ]}
       />
-      <dl className="desc">
-        <dt>开始时间</dt>
-        <dd>{formatDateTime(run.started_at, true)}</dd>
-        <dt>完成时间</dt>
-        <dd>{formatDateTime(run.finished_at, true)}</dd>
-      </dl>
-      {run.error && (
-        <div className="alert" role="alert" data-testid="settlement-error">
-          {run.error}
-        </div>
-      )}
+      {run.error && <Alert type="error" showIcon title={<span data-testid="settlement-error">{run.error}</span>} />}
     </div>
   )
 }
@@ -271,7 +293,7 @@ interface SettlementRunner {
  * (finished, failed or refused) so that the list shows the outcome.
  */
 function useSettlementRun(onEnded: () => void): SettlementRunner {
-  const toast = useToast()
+  const { message: toast } = AntApp.useApp()
   const [day, setDay] = useState('')
   const [live, setLive] = useState<SettlementRun | null>(null)
   const [running, setRunning] = useState(false)

@@ -1,5 +1,8 @@
 // 短链接: shorten a URL (the same URL within the window answers the same code), list, disable.
-import { useState, type FormEvent } from 'react'
+import { useState } from 'react'
+import { CopyOutlined } from '@ant-design/icons'
+import { Alert, Button, Card, Form, Input, Space, Table, Tag, Typography } from 'antd'
+import type { ColumnsType } from 'antd/es/table'
 import {
   canWrite,
   createShortLink,
@@ -9,9 +12,10 @@ import {
   type ShortLink,
 } from '../api'
 import { useAuth } from '../auth'
-import { useConfirmedAction, usePagedList } from '../components/hooks'
+import { ReadOnly, SearchBox, useRowAction } from '../components/form'
+import { tablePaging, usePagedList } from '../components/hooks'
+import { LoadState } from '../components/LoadState'
 import { useToast } from '../components/toast'
-import { ACTIONS, ListFrame, PageHead, ReadOnlyNote, RowAction, SearchBox, Table, Tag, numeric } from '../components/ui'
 import { formatDateTime } from '../lib/dates'
 
 const FILTER_DEFAULTS = { q: '' }
@@ -20,8 +24,8 @@ export default function ShortLinks() {
   const { operator } = useAuth()
   const writable = canWrite(operator?.role)
   const list = usePagedList(FILTER_DEFAULTS, ({ q }, paging) => listShortLinks({ q, ...paging }))
-  const { filters, filter, reload } = list
-  const disabling = useConfirmedAction<ShortLink['id']>()
+  const { data, error, loading, filters, filter, reload, pager } = list
+  const disabling = useRowAction<ShortLink['id']>()
 
   const onDisable = (link: ShortLink) =>
     disabling.run(link.id, {
@@ -36,64 +40,87 @@ export default function ShortLinks() {
       then: reload,
     })
 
+  const columns: ColumnsType<ShortLink> = [
+    { title: '短码', dataIndex: 'code', width: 110, render: (code: string) => <span className="mono">{code}</span> },
+    {
+      title: '短链接',
+      dataIndex: 'short_url',
+      render: (url: string) => (
+        <a href={url} target="_blank" rel="noreferrer" className="mono nowrap">
+          {url}
+        </a>
+      ),
+    },
+    {
+      title: '目标地址',
+      dataIndex: 'url',
+      ellipsis: { showTitle: true },
+    },
+    { title: '访问次数', dataIndex: 'visits', width: 100, align: 'right' },
+    {
+      title: '状态',
+      dataIndex: 'disabled',
+      width: 90,
+      render: (disabled: boolean) => (disabled ? <Tag color="error">已停用</Tag> : <Tag color="success">正常</Tag>),
+    },
+    {
+      title: '创建时间',
+      dataIndex: 'created_at',
+      width: 160,
+      render: (at: string) => <span className="nowrap">{formatDateTime(at)}</span>,
+    },
+    ...(writable
+      ? [
+          {
+            title: '操作',
+            key: 'actions',
+            width: 90,
+            render: (_: unknown, link: ShortLink) =>
+              !link.disabled && (
+                <Button
+                  type="link"
+                  size="small"
+                  danger
+                  data-testid="shortlink-disable"
+                  disabled={disabling.busyId === link.id}
+                  onClick={() => onDisable(link)}
+                >
+                  停用
+                </Button>
+              ),
+          },
+        ]
+      : []),
+  ]
+
   return (
     <>
-      <PageHead title="短链接" hint="短码永久有效，停用后失效；同一链接在复用窗口内重复生成会得到同一短码" />
-      {writable ? <CreateLink onCreated={reload} /> : <ReadOnlyNote />}
-      <section className="card">
-        <div className="toolbar">
-          <SearchBox
-            value={filters.q}
-            placeholder="短码 / 链接"
-            testId="shortlinks-search"
-            onSearch={(q) => filter({ q })}
-          />
+      <div className="page-head">
+        <div>
+          <h1>短链接</h1>
+          <p className="muted">短码永久有效，停用后失效；同一链接在复用窗口内重复生成会得到同一短码</p>
         </div>
-        <ListFrame
-          list={list}
-          testId="shortlinks-list"
-          empty={{ text: filters.q ? '没有匹配的短链接' : '暂无短链接', testId: 'shortlinks-empty' }}
-        >
-          {(data) => (
-            <Table
-              testId="shortlinks-table"
-              columns={['短码', '短链接', '目标地址', numeric('访问次数'), '状态', '创建时间', writable && ACTIONS]}
-              items={data.items}
-              row={(link) => (
-                <tr key={link.id} data-testid="shortlink-row">
-                  <td className="mono">{link.code}</td>
-                  <td className="mono nowrap">
-                    <a href={link.short_url} target="_blank" rel="noreferrer">
-                      {link.short_url}
-                    </a>
-                  </td>
-                  <td className="ellipsis" title={link.url}>
-                    {link.url}
-                  </td>
-                  <td className="num">{link.visits}</td>
-                  <td>{link.disabled ? <Tag tone="danger">已停用</Tag> : <Tag tone="success">正常</Tag>}</td>
-                  <td className="nowrap">{formatDateTime(link.created_at)}</td>
-                  {writable && (
-                    <td className="actions">
-                      {!link.disabled && (
-                        <RowAction
-                          testId="shortlink-disable"
-                          danger
-                          disabled={disabling.busyId === link.id}
-                          onClick={() => onDisable(link)}
-                        >
-                          停用
-                        </RowAction>
-                      )}
-                    </td>
-                  )}
-                </tr>
-              )}
-            />
-          )}
-        </ListFrame>
-      </section>
-      {disabling.dialog}
+      </div>
+      {writable ? <CreateLink onCreated={reload} /> : <ReadOnly text="你的角色只能查看短链接，不能生成或停用" />}
+      <Card>
+        <SearchBox value={filters.q} placeholder="短码 / 链接" testId="shortlinks-search" onSearch={(q) => filter({ q })} />
+        {!data && <LoadState error={loading ? undefined : error} onRetry={reload} />}
+        {data && (
+          <Table<ShortLink>
+            data-testid="shortlinks-list"
+            rowKey="id"
+            size="middle"
+            columns={columns}
+            dataSource={data.items}
+            loading={loading}
+            onRow={() => ({ 'data-testid': 'shortlink-row' }) as object}
+            pagination={tablePaging(pager)}
+            locale={{
+              emptyText: <span data-testid="shortlinks-empty">{filters.q ? '没有匹配的短链接' : '暂无短链接'}</span>,
+            }}
+          />
+        )}
+      </Card>
     </>
   )
 }
@@ -106,8 +133,7 @@ function CreateLink({ onCreated }: { onCreated: () => void }) {
   const [busy, setBusy] = useState(false)
   const [copied, setCopied] = useState(false)
 
-  const onSubmit = async (e: FormEvent) => {
-    e.preventDefault()
+  const onSubmit = async () => {
     const target = url.trim()
     if (!target) return setProblem('请输入链接')
     if (!/^https?:\/\//i.test(target)) return setProblem('链接须以 http:// 或 https:// 开头')
@@ -139,42 +165,39 @@ function CreateLink({ onCreated }: { onCreated: () => void }) {
   }
 
   return (
-    <form className="card" onSubmit={onSubmit} noValidate data-testid="shortlink-form">
-      <h2 className="card-title">生成短链接</h2>
-      <div className="inline-form">
-        <input
-          type="url"
-          value={url}
-          aria-label="长链接"
-          placeholder="https://example.com/…"
-          data-testid="shortlink-url"
-          onChange={(e) => setUrl(e.target.value)}
-        />
-        <button className="btn btn-primary" type="submit" disabled={busy} data-testid="shortlink-create">
-          {busy ? '生成中…' : '生成'}
-        </button>
-      </div>
-      {problem && (
-        <div className="alert" role="alert">
-          {problem}
-        </div>
-      )}
-      {result && (
-        <div className="result-box" data-testid="shortlink-result">
-          <span className="muted">短链接</span>
-          <a href={result.short_url} target="_blank" rel="noreferrer" className="mono" data-testid="shortlink-result-url">
-            {result.short_url}
-          </a>
-          {result.reused && (
-            <Tag tone="warning" testId="shortlink-reused">
-              已复用
-            </Tag>
-          )}
-          <button type="button" className="btn btn-default btn-sm" onClick={copy}>
-            {copied ? '已复制' : '复制'}
-          </button>
-        </div>
-      )}
-    </form>
+    <Card title="生成短链接" size="small" style={{ marginBottom: 16 }} data-testid="shortlink-form">
+      <Form onFinish={onSubmit}>
+        <Space.Compact style={{ width: 560, maxWidth: '100%' }}>
+          <Input
+            type="url"
+            value={url}
+            aria-label="长链接"
+            placeholder="https://example.com/…"
+            data-testid="shortlink-url"
+            onChange={(e) => setUrl(e.target.value)}
+          />
+          <Button type="primary" htmlType="submit" loading={busy} data-testid="shortlink-create">
+            {busy ? '生成中…' : '生成'}
+          </Button>
+        </Space.Compact>
+        {problem && <Alert type="error" showIcon title={problem} style={{ marginTop: 12 }} />}
+        {result && (
+          <div className="result-box" data-testid="shortlink-result">
+            <Typography.Text type="secondary">短链接</Typography.Text>
+            <a href={result.short_url} target="_blank" rel="noreferrer" className="mono" data-testid="shortlink-result-url">
+              {result.short_url}
+            </a>
+            {result.reused && (
+              <Tag color="warning" data-testid="shortlink-reused">
+                已复用
+              </Tag>
+            )}
+            <Button size="small" icon={<CopyOutlined />} onClick={copy}>
+              {copied ? '已复制' : '复制'}
+            </Button>
+          </div>
+        )}
+      </Form>
+    </Card>
   )
 }
