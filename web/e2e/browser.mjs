@@ -157,7 +157,7 @@ export async function bindFreshPhone(page) {
   const phone = `139${String(Math.floor(Math.random() * 100_000_000)).padStart(8, '0')}`
   const sms = async () => (await sandboxApi('GET', `/sandbox/sms?phone=${phone}`)).messages
   const seen = (await sms()).length
-  await page.getByTestId('phone-input').fill(phone)
+  await page.getByRole('textbox', { name: '手机号' }).fill(phone)
   await page.getByTestId('send-code').click()
   await page.locator('[data-testid="code-sent"], [data-testid="form-error"]').first().waitFor()
   const error = page.getByTestId('form-error')
@@ -166,7 +166,7 @@ export async function bindFreshPhone(page) {
     const all = await sms()
     return all.length > seen && all
   }, `an SMS to ${phone}`)
-  await page.getByTestId('code-input').fill(messages.at(-1).code)
+  await page.getByRole('textbox', { name: '验证码' }).fill(messages.at(-1).code)
   await page.getByTestId('bind-submit').click()
   return phone
 }
@@ -275,3 +275,48 @@ export async function reloadUntilShown(page, locator, what, ms = 20_000) {
     0,
   )
 }
+
+// --- Helpers of the antd pages (issue 15) -------------------------------------------------------
+
+/** Whether `response` answers `method path` of the API. */
+export const isApi = (response, path, method = 'GET') =>
+  new URL(response.url()).pathname === path && response.request().method() === method
+
+/** Records every antd message the page shows (window.__notices), so that one already gone counts. */
+export function noticeRecorder() {
+  window.__notices = window.__notices || []
+  const seen = () => {
+    for (const el of document.querySelectorAll('.ant-message-notice')) {
+      const text = el.textContent.trim()
+      if (text && !window.__notices.includes(text)) window.__notices.push(text)
+    }
+  }
+  if (window.__noticesObserved) return
+  window.__noticesObserved = true
+  const start = () =>
+    new MutationObserver(seen).observe(document.documentElement, { childList: true, subtree: true, characterData: true })
+  if (document.documentElement) start()
+  else document.addEventListener('DOMContentLoaded', start, { once: true })
+}
+
+/** Starts recording the page's messages (now and after any reload). */
+export async function recordNotices(page) {
+  await page.addInitScript(noticeRecorder)
+  await page.evaluate(noticeRecorder)
+}
+
+/** Waits until antd's message `text` has shown (it may be gone already). */
+export const notice = (page, text) => page.waitForFunction((t) => (window.__notices ?? []).includes(t), text)
+
+/** Picks `label` in the antd select `select` (its dropdown's option of that title). */
+export async function choose(page, select, label) {
+  await select.click()
+  const open = page.locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden)')
+  await open.getByTitle(label, { exact: true }).click()
+  // Taken once the dropdown has closed: a click elsewhere before that may land on it.
+  await open.waitFor({ state: 'hidden' })
+}
+
+/** A button by its Chinese text (antd spaces out two-character labels: 重 试). */
+export const button = (scope, text) =>
+  scope.getByRole('button', { name: new RegExp(`^${[...text].join('\\s?')}$`) })

@@ -2,7 +2,7 @@
 // list, forms, the dashboard chart, a read-only role, and short links end to end.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { ADMIN_PASSWORD, BASE, desktopContext, launch, screenshot } from './browser.mjs'
+import { ADMIN_PASSWORD, BASE, desktopContext, isApi, launch, screenshot } from './browser.mjs'
 
 let browser
 before(async () => {
@@ -50,9 +50,6 @@ async function loggedIn(username, password) {
   }
   return { page, done }
 }
-
-const isApi = (response, path, method = 'GET') =>
-  new URL(response.url()).pathname === path && response.request().method() === method
 
 /** Confirms the open confirmation dialog. */
 async function confirmDialog(page) {
@@ -112,8 +109,9 @@ test('marquees: create one, see it live, delete it', { timeout: 60_000 }, async 
   await page.getByTestId('marquee-new').click()
   const form = page.getByTestId('marquee-form')
   await form.getByTestId('marquee-text').fill(text)
-  // The form starts now and ends in a day (China time).
-  assert.match(await form.getByTestId('marquee-starts').inputValue(), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/)
+  // The form starts now and ends in a day (China time), in antd's Chinese date-time pickers.
+  assert.match(await form.locator('#marquee-starts').inputValue(), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/)
+  assert.match(await form.locator('#marquee-ends').inputValue(), /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/)
   const posted = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/console/marquees' && r.method() === 'POST')
   await form.getByTestId('marquee-submit').click()
   const body = JSON.parse((await posted).postData())
@@ -169,14 +167,20 @@ test('sensitive words: add one and see 试一试 highlight it', { timeout: 60_00
 test('dashboard: a line chart of active and new users with its legend', { timeout: 60_000 }, async () => {
   const { page, done } = await loggedIn('admin', ADMIN_PASSWORD)
   const card = page.getByTestId('dashboard-users-chart')
-  const svg = card.getByTestId('line-chart')
-  await svg.waitFor()
+  // ECharts draws on a canvas; the legend is the page's own, the tooltip ECharts' HTML one.
+  const chart = card.getByTestId('line-chart')
+  await chart.locator('canvas').waitFor()
   const legend = (await card.getByTestId('chart-legend-item').allInnerTexts()).map((t) => t.trim())
   assert.deepEqual(legend, ['日活跃用户', '新增用户'])
-  assert.equal(await svg.locator('[data-testid="chart-series"]').count(), 2)
 
-  await svg.hover()
-  await card.getByTestId('chart-tooltip').waitFor()
+  // Both lines are drawn: the tooltip of a day gives each its value.
+  const box = await chart.boundingBox()
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2)
+  const tooltip = card.locator('.chart-tooltip')
+  await tooltip.waitFor({ state: 'visible' })
+  const tip = await tooltip.innerText()
+  assert.match(tip, /日活跃用户：\d/, tip)
+  assert.match(tip, /新增用户：\d/, tip)
   await screenshot(page, 'console-dashboard-chart')
 
   const answered = page.waitForResponse(
@@ -186,9 +190,9 @@ test('dashboard: a line chart of active and new users with its legend', { timeou
   const week = (await (await answered).json()).data
   assert.equal(week.days.length, 7)
   assert.equal(await page.getByTestId('range-7').getAttribute('aria-pressed'), 'true')
-  assert.equal(await page.getByTestId('range-from').inputValue(), week.from)
-  assert.equal(await page.getByTestId('range-to').inputValue(), week.to)
-  await svg.waitFor()
+  assert.equal(await page.locator('#range-from').inputValue(), week.from)
+  assert.equal(await page.locator('#range-to').inputValue(), week.to)
+  await chart.locator('canvas').waitFor()
   await done()
 })
 

@@ -62,7 +62,7 @@ test('an operator whose password an admin reset chooses a new one first', { time
   const form = admin.page.getByTestId('operator-form')
   await form.getByTestId('operator-username').fill(username)
   await form.getByTestId('operator-password').fill(initial)
-  await form.getByTestId('operator-role').selectOption('operator')
+  await form.getByRole('radio', { name: /^运营/ }).check()
   await form.getByTestId('operator-submit').click()
   await form.waitFor({ state: 'detached' })
   const row = admin.page.locator(`[data-testid="operator-row"][data-username="${username}"]`)

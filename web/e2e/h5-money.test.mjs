@@ -14,8 +14,10 @@ import {
   consoleToken,
   h5Api,
   launch,
+  notice,
   ownerWithGroup,
   reloadUntilShown as reloadUntil,
+  recordNotices,
   sandboxApi,
   screenshot,
   setClockOffset,
@@ -93,7 +95,7 @@ async function sharesOf(page, link) {
 }
 
 async function withdraw(page, amount, expectedFen) {
-  const input = page.getByTestId('withdraw-amount')
+  const input = page.getByRole('textbox', { name: '提现金额' })
   await input.waitFor()
   if (amount === null) {
     await page.getByTestId('withdraw-all').click()
@@ -101,7 +103,7 @@ async function withdraw(page, amount, expectedFen) {
     await input.fill(amount)
   }
   await page.getByTestId('withdraw-submit').click()
-  const dialog = page.getByTestId('confirm-dialog')
+  const dialog = page.getByRole('dialog')
   await dialog.waitFor()
   assert.equal((await dialog.getByTestId('withdraw-confirm-amount').innerText()).trim(), h5Fen(expectedFen))
   const posted = page.waitForResponse(isWithdrawalPost)
@@ -129,9 +131,11 @@ test(
 
       // Real name through the H5 page (withdrawing needs it), back to the empty wallet.
       await page.goto(`${BASE}/identity?redirect=/wallet`)
-      await page.getByTestId('identity-name').fill('李小测')
-      await page.getByTestId('identity-number').fill(idNumber())
+      await page.getByRole('textbox', { name: '真实姓名' }).fill('李小测')
+      await page.getByRole('textbox', { name: '身份证号' }).fill(idNumber())
       await page.getByTestId('identity-submit').click()
+      // What will be kept is shown first; only the confirmation saves it.
+      await page.getByRole('dialog').getByRole('button', { name: '确认提交' }).click()
       await page.getByTestId('identity-done').waitFor()
       await page.getByTestId('identity-back').click()
       await page.waitForURL(`${BASE}/wallet`)
@@ -156,13 +160,14 @@ test(
       await clockEarlyOn(addDays(earning.day, 1))
       const finance = await consoleLogin(browser, 'caiwu')
       const cp = finance.page
+      await recordNotices(cp)
       await cp.getByTestId('nav-settlements').click()
       await cp.getByTestId('settlement-form').waitFor()
       await cp.getByTestId('settlement-day').fill(earning.day)
       await cp.getByTestId('settlement-run').click()
       const runDetail = cp.locator(`[data-testid="settlement-detail"][data-day="${earning.day}"][data-state="done"]`)
       await runDetail.waitFor({ timeout: 60_000 })
-      await cp.getByTestId('toast').filter({ hasText: `${earning.day} 结算完成` }).waitFor()
+      await notice(cp, `${earning.day} 结算完成`)
       assert.equal((await runDetail.getByTestId('settlement-state').innerText()).trim(), '已完成')
       assert.equal(await runDetail.getByTestId('settlement-progress').getAttribute('data-pct'), '100')
       const run = await consoleApi(admin, 'GET', `/api/console/settlements/${earning.day}`)
@@ -208,13 +213,13 @@ test(
       await page.waitForURL(`${BASE}/withdraw`)
       assert.equal(await page.getByTestId('withdraw-available').getAttribute('data-fen'), String(EARNED_FEN))
       assert.equal(await textOf(page.getByTestId('withdraw-limits')), '单笔 ¥1.00 – ¥500.00，每天 1 次')
-      await page.getByTestId('withdraw-amount').fill('20')
+      await page.getByRole('textbox', { name: '提现金额' }).fill('20')
       await page.getByTestId('withdraw-submit').click()
       const tooMuch = `可提现余额不足，当前可提现 ${h5Fen(EARNED_FEN)}`
       await page.getByTestId('withdraw-error').filter({ hasText: tooMuch }).waitFor()
-      await page.getByTestId('withdraw-amount').fill('12.34')
+      await page.getByRole('textbox', { name: '提现金额' }).fill('12.34')
       await page.getByTestId('withdraw-submit').click()
-      await page.getByTestId('confirm-dialog').waitFor()
+      await page.getByRole('dialog').waitFor()
       await screenshot(page, 'h5-withdraw-confirm')
       await page.getByTestId('confirm-cancel').click()
       const first = await withdraw(page, '12.34', FIRST_FEN)

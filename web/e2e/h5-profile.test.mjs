@@ -68,7 +68,7 @@ async function waitForCode(phone, seen) {
  */
 async function bindPhone(page, { wrongFirst = false } = {}) {
   const phone = randomPhone()
-  await page.getByTestId('phone-input').fill(phone)
+  await page.getByRole('textbox', { name: '手机号' }).fill(phone)
   const seen = (await smsTo(phone)).length
   await page.getByTestId('send-code').click()
   const error = page.getByTestId('form-error')
@@ -83,13 +83,13 @@ async function bindPhone(page, { wrongFirst = false } = {}) {
   const submit = page.getByTestId('bind-submit')
   if (wrongFirst) {
     const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0')
-    await page.getByTestId('code-input').fill(wrong)
+    await page.getByRole('textbox', { name: '验证码' }).fill(wrong)
     await submit.click()
     await error.filter({ hasText: '验证码错误' }).waitFor()
     assert.match(await error.innerText(), /还可尝试 \d+ 次/)
     assert.equal(new URL(page.url()).pathname, '/bind-phone')
   }
-  await page.getByTestId('code-input').fill(code)
+  await page.getByRole('textbox', { name: '验证码' }).fill(code)
   await submit.click()
   return phone
 }
@@ -108,7 +108,7 @@ test('an owner binds a phone with an SMS code and sees it masked at home', TIMEO
   await page.waitForURL((url) => url.pathname === '/bind-phone')
 
   // A malformed number is caught before anything is sent.
-  await page.getByTestId('phone-input').fill('12345678901')
+  await page.getByRole('textbox', { name: '手机号' }).fill('12345678901')
   await page.getByTestId('send-code').click()
   await page.getByTestId('form-error').filter({ hasText: '手机号格式不正确' }).waitFor()
 

@@ -16,6 +16,7 @@ import {
 import type { Content, ContentKind } from '@gpet/common/content'
 import type { GroupDay, GroupFields } from '@gpet/common/groups'
 import type { WithdrawalFields } from '@gpet/common/withdrawals'
+import { plainMessage } from './lib/format'
 
 export { ApiError, NETWORK_ERROR, OK, TOKEN_EXPIRED, UNAUTHENTICATED } from '@gpet/common/api'
 export type { Page } from '@gpet/common/api'
@@ -156,7 +157,9 @@ export async function api<T>(path: string, options: Options = {}): Promise<T> {
   if ((env.code === UNAUTHENTICATED || env.code === TOKEN_EXPIRED) && options.login !== false) {
     startLogin()
   }
-  const error = new ApiError(env.code, env.msg)
+  // The code stays on the error (and in the log) for the app's logic; the page shows the words.
+  const error = new ApiError(env.code, plainMessage(env.msg ?? '') || '操作未完成，请稍后再试')
+  console.debug(`API ${options.method ?? 'GET'} ${path}: ${env.code}`)
   if (env.data !== null && env.data !== undefined) errorData.set(error, env.data)
   throw error
 }
@@ -195,11 +198,13 @@ export const verifyIdentity = (name: string, id_number: string) =>
 /** A robot offered to the owner: add it as a friend with the pairing code, then pull it into groups. */
 export type RobotOffer = Schemas['Offer']
 
-export interface Group extends GroupFields {
-  id: number
-}
+/**
+ * `next_star`: the sessions a day the next star needs and what it pays (null at 5★ or when not
+ * active).
+ */
+export type Group = GroupFields & { id: number }
 
-export interface GroupDetail extends Group {
+export type GroupDetail = Group & {
   /** The last 15 days, oldest first, every day present. */
   history: GroupDay[]
 }

@@ -3,7 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'react'
 import { type ApiError, type Page, sessionGone } from './api'
 import { secondsLeft } from './lib/format'
 import { mergePage } from './lib/paging'
-import { copyText } from './widgets'
+import { documentTitle } from './lib/titles'
 
 export type Loaded<T> = { data: T } | { error: ApiError } | null
 
@@ -74,26 +74,6 @@ export function useDebounced<T>(value: T, ms: number): T {
     return () => clearTimeout(timer)
   }, [value, ms])
   return settled
-}
-
-/** How the last copy went, said for a few seconds: '' (nothing to say), 'ok' or 'failed'. */
-export type Copied = '' | 'ok' | 'failed'
-
-const COPIED_MS = 3000
-
-/** Copies text to the clipboard (`copy(text)`) and answers how it went, for COPIED_MS. */
-export function useCopy(): [Copied, (text: string) => Promise<void>] {
-  const [copied, setCopied] = useState<Copied>('')
-  const timer = useRef<ReturnType<typeof setTimeout>>(undefined)
-  useEffect(() => () => clearTimeout(timer.current), [])
-
-  const copy = useCallback(async (text: string) => {
-    const ok = await copyText(text)
-    setCopied(ok ? 'ok' : 'failed')
-    clearTimeout(timer.current)
-    timer.current = setTimeout(() => setCopied(''), COPIED_MS)
-  }, [])
-  return [copied, copy]
 }
 
 export interface Pages<T> {
@@ -188,4 +168,11 @@ export function usePoll<T>(poll: () => Promise<T>, onValue: (value: T) => void, 
       clearTimeout(timer)
     }
   }, [active, ms])
+}
+
+/** Names the page in the browser's title ("萌宠一群 · 群宠") while it is shown, over the app's default. */
+export function useTitle(name: string | null | undefined) {
+  useEffect(() => {
+    if (name) document.title = documentTitle(name)
+  }, [name])
 }

@@ -56,14 +56,6 @@ export const PhoneIcon = ({ size }: { size?: number }) => (
   </Icon>
 )
 
-export const IdCardIcon = ({ size }: { size?: number }) => (
-  <Icon size={size}>
-    <rect x="2.5" y="5" width="19" height="14" rx="2.5" />
-    <circle cx="8.5" cy="11" r="2" />
-    <path d="M5.5 16c.6-1.6 1.7-2.4 3-2.4s2.4.8 3 2.4M14 10h4.5M14 13.5h3" />
-  </Icon>
-)
-
 export const SpeakerIcon = ({ size = 18 }: { size?: number }) => (
   <Icon size={size}>
     <path d="M4 9.5v5h3.5L13 19V5L7.5 9.5z" />

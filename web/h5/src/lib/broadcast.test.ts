@@ -5,13 +5,22 @@ import {
   broadcastSaveMessage,
   broadcastStateLabel,
   contentSummary,
+  broadcastProgress,
+  createdNotice,
   defaultSendAt,
   draftError,
+  earliestSendAt,
+  latestSendAt,
   localFromMs,
+  msFromWall,
+  pickerLabel,
+  plainMessage,
   previewKey,
   sendAtError,
-  sendAtFromLocal,
+  sendAtIso,
+  sendAtLabel,
   targetOutcome,
+  wallFromMs,
   toggleAll,
   toggleOne,
 } from './broadcast'
@@ -64,29 +73,56 @@ describe('previewKey', () => {
 })
 
 describe('send time', () => {
-  it('reads a datetime-local value as Beijing time, to the minute', () => {
-    expect(sendAtFromLocal('2026-11-26T20:30')).toBe('2026-11-26T20:30:00+08:00')
-    expect(sendAtFromLocal('2026-11-26T20:30:59')).toBe('2026-11-26T20:30:00+08:00')
-    expect(Date.parse(sendAtFromLocal('2026-11-27T00:05')!)).toBe(Date.parse('2026-11-26T16:05:00Z'))
-  })
-
-  it('refuses what is not a real time', () => {
-    for (const value of ['', '2026-11-26', '2026-11-26 20:30', '2026-02-30T10:00', '2026-11-26T25:00', 'soon']) {
-      expect(sendAtFromLocal(value), value).toBeNull()
-    }
-    expect(sendAtError('')).toBe('请选择发送时间')
-    expect(sendAtError('2026-13-01T10:00')).toBe('发送时间格式不正确')
-    expect(sendAtError('2026-11-26T20:30')).toBeNull()
-  })
+  const at = (iso: string) => Date.parse(iso)
 
   it('shows a moment in Beijing time', () => {
-    expect(localFromMs(Date.parse('2026-11-26T16:05:00Z'))).toBe('2026-11-27T00:05')
+    expect(localFromMs(at('2026-11-26T16:05:00Z'))).toBe('2026-11-27T00:05')
+    expect(sendAtIso(at('2026-11-26T16:05:00Z'))).toBe('2026-11-27T00:05:00+08:00')
+    expect(sendAtLabel(at('2026-12-07T23:05:00Z'))).toBe('12月8日 07:05')
+  })
+
+  it('gives the picker dates whose own fields read as Beijing time, whatever the timezone', () => {
+    const wall = wallFromMs(at('2026-11-26T16:05:40Z'))
+    expect([wall.getFullYear(), wall.getMonth(), wall.getDate(), wall.getHours(), wall.getMinutes()]).toEqual([
+      2026, 10, 27, 0, 5,
+    ])
+    expect(msFromWall(wall)).toBe(at('2026-11-27T00:05:00+08:00'))
+    expect(msFromWall(new Date(2026, 1, 28, 23, 59, 30))).toBe(at('2026-02-28T23:59:00+08:00'))
+  })
+
+  it('lets only the future be picked, from the next whole minute', () => {
+    expect(earliestSendAt(at('2026-11-26T12:01:30+08:00'))).toBe(at('2026-11-26T12:02:00+08:00'))
+    expect(earliestSendAt(at('2026-11-26T12:01:00+08:00'))).toBe(at('2026-11-26T12:02:00+08:00'))
+    expect(latestSendAt(0)).toBe(30 * 86_400_000)
+    const now = at('2026-11-26T12:01:30+08:00')
+    expect(sendAtError(null, now)).toBe('请选择发送时间')
+    expect(sendAtError(at('2026-11-26T12:01:00+08:00'), now)).toMatch(/已过.*将来/)
+    expect(sendAtError(at('2026-11-26T12:02:00+08:00'), now)).toBeNull()
   })
 
   it('starts the picker half an hour on, on 5 minutes', () => {
-    expect(defaultSendAt(Date.parse('2026-11-26T12:01:30+08:00'))).toBe('2026-11-26T12:35')
-    expect(defaultSendAt(Date.parse('2026-11-26T12:05:00+08:00'))).toBe('2026-11-26T12:35')
-    expect(defaultSendAt(Date.parse('2026-11-26T23:50:00+08:00'))).toBe('2026-11-27T00:20')
+    expect(localFromMs(defaultSendAt(at('2026-11-26T12:01:30+08:00')))).toBe('2026-11-26T12:35')
+    expect(localFromMs(defaultSendAt(at('2026-11-26T12:05:00+08:00')))).toBe('2026-11-26T12:35')
+    expect(localFromMs(defaultSendAt(at('2026-11-26T23:50:00+08:00')))).toBe('2026-11-27T00:20')
+  })
+
+  it('labels the picker’s columns in Chinese', () => {
+    expect(['year', 'month', 'day', 'hour', 'minute'].map((t, i) => pickerLabel(t, [2026, 12, 8, 9, 5][i]))).toEqual([
+      '2026年',
+      '12月',
+      '8日',
+      '09时',
+      '05分',
+    ])
+  })
+
+  it('says when a task goes, the next free minute included', () => {
+    const now = at('2026-11-26T12:01:30+08:00')
+    expect(createdNotice('2026-11-26T12:01:00+08:00', 2, false, now)).toBe('已开始群发到 2 个群，12:01 发出')
+    expect(createdNotice('2026-11-26T12:02:00+08:00', 1, false, now)).toBe(
+      '已开始群发到 1 个群：这一分钟已有群发，本条将于 12:02 发出',
+    )
+    expect(createdNotice('2026-11-26T20:30:00+08:00', 3, true, now)).toBe('已创建定时群发，将于 11月26日 20:30 发送到 3 个群')
   })
 })
 
@@ -108,9 +144,30 @@ describe('group selection', () => {
 describe('answers', () => {
   it('says why a task was refused', () => {
     expect(broadcastSaveMessage(2003, 'sensitive word', ['赌博'])).toBe('含敏感词：赌博')
-    expect(broadcastSaveMessage(2005, 'exists', [])).toBe('该时间已有群发任务，请换一个时间')
+    expect(broadcastSaveMessage(2005, 'exists', [])).toBe('这个时间已有群发，请换一个时间')
     expect(broadcastSaveMessage(1404, 'not found', [])).toMatch(/重新选择/)
     expect(broadcastSaveMessage(1403, '账号已冻结', [])).toBe('账号已冻结')
+    expect(broadcastSaveMessage(1403, 'send_at 不能早于现在', [])).toBe('发送时间不能早于现在')
+    expect(broadcastSaveMessage(1403, 'bad request', [])).toBe('提交失败，请稍后再试')
+  })
+
+  it('never shows field names or codes', () => {
+    expect(plainMessage('group_ids 不能为空', 'x')).toBe('所选的群不能为空')
+    expect(plainMessage('机器人不在群内（1602）', 'x')).toBe('机器人不在群内')
+    expect(plainMessage('机器人平台拒绝发送（50000 injected failure）', 'x')).toBe('机器人平台拒绝发送')
+    expect(plainMessage('机器人不在群内（请重新拉群）', 'x')).toBe('机器人不在群内（请重新拉群）')
+    expect(plainMessage('发送失败，错误码 2501', 'x')).toBe('发送失败，')
+    expect(plainMessage('foo_bar', '请稍后再试')).toBe('请稍后再试')
+    expect(plainMessage(null, '请稍后再试')).toBe('请稍后再试')
+  })
+
+  it('says how far a task got, 待发送 before it goes', () => {
+    const t = (...states: string[]) => states.map((state) => ({ state }))
+    expect(broadcastProgress({ state: 'scheduled', targets: t('pending', 'pending') })).toBe('2 个群，待发送')
+    expect(broadcastProgress({ state: 'sending', targets: t('sent', 'pending') })).toBe('2 个群，已发送 1/2')
+    expect(broadcastProgress({ state: 'done', targets: t('sent', 'sent') })).toBe('2 个群，全部发送成功')
+    expect(broadcastProgress({ state: 'done', targets: t('sent', 'failed') })).toBe('2 个群，成功 1，失败 1')
+    expect(broadcastProgress({ state: 'cancelled', targets: t('pending') })).toBe('1 个群，已取消')
   })
 
   it('names task states', () => {
@@ -124,8 +181,8 @@ describe('answers', () => {
   it('tells each group’s outcome', () => {
     expect(targetOutcome({ state: 'sent', code: null, reason: null })).toBe('已发送 ✓')
     expect(targetOutcome({ state: 'pending', code: null, reason: null })).toBe('待发送')
-    expect(targetOutcome({ state: 'failed', code: 1602, reason: '机器人不在群内' })).toBe('失败：机器人不在群内（1602）')
-    expect(targetOutcome({ state: 'failed', code: null, reason: null })).toBe('失败：发送失败')
+    expect(targetOutcome({ state: 'failed', code: 1602, reason: '机器人不在群内' })).toBe('发送失败：机器人不在群内')
+    expect(targetOutcome({ state: 'failed', code: 1602, reason: 'robot offline (1602)' })).toMatch(/^发送失败：[^0-9]+$/)
   })
 
   it('sums a content up in one line', () => {

@@ -58,39 +58,89 @@ export function previewKey(draft: ContentFields): string | null {
 }
 
 // --- When -------------------------------------------------------------------------------
+// The time picker works in the browser's own timezone; the owner picks Beijing time whatever
+// that is. So the picker is given "wall" dates: Dates whose local fields read as Beijing time.
 
 const SHANGHAI_OFFSET_MS = 8 * 3600 * 1000
-const LOCAL_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?$/
+const MINUTE_MS = 60_000
+const pad = (n: number) => String(n).padStart(2, '0')
 
-/**
- * A datetime-local value, read as Beijing time, as RFC 3339 to the minute:
- * 2026-11-26T20:30 → 2026-11-26T20:30:00+08:00. Null when it is not such a value.
- */
-export function sendAtFromLocal(value: string): string | null {
-  const match = LOCAL_TIME.exec(value.trim())
-  if (!match) return null
-  const [, day, hour, minute] = match
-  const iso = `${day}T${hour}:${minute}:00+08:00`
-  const t = Date.parse(iso)
-  // Date.parse rolls 2026-02-30 over into March: only a real date round-trips.
-  if (Number.isNaN(t) || localFromMs(t) !== `${day}T${hour}:${minute}`) return null
-  return iso
-}
-
-/** A moment as a datetime-local value in Beijing time: 2026-11-26T20:30. */
+/** A moment as Beijing time to the minute, 2026-11-26T20:30. */
 export function localFromMs(ms: number): string {
   return new Date(ms + SHANGHAI_OFFSET_MS).toISOString().slice(0, 16)
 }
 
-/** Where the time picker starts: half an hour from now, on a multiple of 5 minutes. */
-export function defaultSendAt(nowMs: number): string {
-  const step = 5 * 60_000
-  return localFromMs(Math.ceil((nowMs + 30 * 60_000) / step) * step)
+/** A moment as the picker shows it: a Date whose local fields are its Beijing time (to the minute). */
+export function wallFromMs(ms: number): Date {
+  const b = new Date(ms + SHANGHAI_OFFSET_MS)
+  return new Date(b.getUTCFullYear(), b.getUTCMonth(), b.getUTCDate(), b.getUTCHours(), b.getUTCMinutes())
 }
 
-export function sendAtError(value: string): string | null {
-  if (!value.trim()) return '请选择发送时间'
-  return sendAtFromLocal(value) === null ? '发送时间格式不正确' : null
+/** The moment a picked wall date means, its local fields read as Beijing time (seconds dropped). */
+export function msFromWall(wall: Date): number {
+  return (
+    Date.UTC(wall.getFullYear(), wall.getMonth(), wall.getDate(), wall.getHours(), wall.getMinutes()) -
+    SHANGHAI_OFFSET_MS
+  )
+}
+
+/** A moment as the API takes it, RFC 3339 in Beijing time to the minute: 2026-11-26T20:30:00+08:00. */
+export const sendAtIso = (ms: number): string => `${localFromMs(ms)}:00+08:00`
+
+/** The earliest time that may be picked: the next whole minute. */
+export const earliestSendAt = (nowMs: number): number => Math.floor(nowMs / MINUTE_MS) * MINUTE_MS + MINUTE_MS
+
+/** The latest: 30 days on (the picker needs an end). */
+export const latestSendAt = (nowMs: number): number => nowMs + 30 * 24 * 60 * MINUTE_MS
+
+/** Where the time picker starts: half an hour from now, on a multiple of 5 minutes. */
+export function defaultSendAt(nowMs: number): number {
+  const step = 5 * MINUTE_MS
+  return Math.ceil((nowMs + 30 * MINUTE_MS) / step) * step
+}
+
+/** A picked time as the form shows it: 12月8日 09:05 (Beijing time). */
+export function sendAtLabel(ms: number): string {
+  const b = new Date(ms + SHANGHAI_OFFSET_MS)
+  return `${b.getUTCMonth() + 1}月${b.getUTCDate()}日 ${pad(b.getUTCHours())}:${pad(b.getUTCMinutes())}`
+}
+
+/** What is wrong with the picked time (null: none picked yet), or null. */
+export function sendAtError(ms: number | null, nowMs: number): string | null {
+  if (ms === null) return '请选择发送时间'
+  return ms <= nowMs ? '所选时间已过，请重新选择一个将来的时间' : null
+}
+
+/** The picker's labels: 2026年, 12月, 8日, 09时, 05分. */
+export function pickerLabel(type: string, value: number): string {
+  switch (type) {
+    case 'year':
+      return `${value}年`
+    case 'month':
+      return `${value}月`
+    case 'day':
+      return `${value}日`
+    case 'hour':
+      return `${pad(value)}时`
+    case 'minute':
+      return `${pad(value)}分`
+    default:
+      return String(value)
+  }
+}
+
+/**
+ * What the form says once a task is made: when it goes, to how many groups. 立即发送 in a minute
+ * that already had a task goes in the next free one: said so.
+ */
+export function createdNotice(sendAt: string, groups: number, scheduled: boolean, nowMs: number): string {
+  const t = Date.parse(sendAt)
+  const time = Number.isNaN(t) ? '' : localFromMs(t).slice(11)
+  if (scheduled) return `已创建定时群发，将于 ${sendAtLabel(t)} 发送到 ${groups} 个群`
+  if (!Number.isNaN(t) && t >= earliestSendAt(nowMs)) {
+    return `已开始群发到 ${groups} 个群：这一分钟已有群发，本条将于 ${time} 发出`
+  }
+  return `已开始群发到 ${groups} 个群，${time} 发出`
 }
 
 // --- Groups -----------------------------------------------------------------------------
@@ -110,12 +160,37 @@ export function toggleOne(selected: number[], id: number): number[] {
 
 // --- Answers ----------------------------------------------------------------------------
 
+/** The words of the form's fields, should a refusal still name one. */
+const FIELD_WORDS: Record<string, string> = {
+  send_at: '发送时间',
+  group_ids: '所选的群',
+  content: '群发内容',
+}
+
+/**
+ * A message from the server as the owner reads it: a field name (send_at) said in words, codes
+ * like （1602）, （50000 injected failure） or 错误码 2501 left out; `fallback` when nothing
+ * readable is left.
+ */
+export function plainMessage(msg: string | null | undefined, fallback: string): string {
+  let text = (msg ?? '').trim()
+  text = text.replace(/[a-z][a-z0-9]*(?:_[a-z0-9]+)+/gi, (name) => FIELD_WORDS[name.toLowerCase()] ?? '')
+  text = text
+    .replace(/错误码[:：]?\s*\d+/g, '')
+    // A bracket of no Chinese at all is for engineers: （1602）, (50000 injected failure).
+    .replace(/[（(][^（）()\p{Script=Han}]*[)）]/gu, '')
+    .replace(/\s+/g, ' ')
+    .replace(/(\p{Script=Han})\s+(?=\p{Script=Han})/gu, '$1')
+    .trim()
+  return /[\p{Script=Han}]/u.test(text) ? text.replace(/^[，,：:\s]+/, '') : fallback
+}
+
 /** What a refused task says. */
 export function broadcastSaveMessage(code: number, msg: string, words: string[]): string {
-  if (code === SENSITIVE_WORD) return words.length ? `含敏感词：${words.join('、')}` : msg || '含敏感词'
-  if (code === SAME_TIME) return '该时间已有群发任务，请换一个时间'
+  if (code === SENSITIVE_WORD) return words.length ? `含敏感词：${words.join('、')}` : plainMessage(msg, '含敏感词')
+  if (code === SAME_TIME) return '这个时间已有群发，请换一个时间'
   if (code === NOT_FOUND) return '所选的群有的已不在运营中，请重新选择'
-  return msg || '提交失败，请稍后再试'
+  return plainMessage(msg, '提交失败，请稍后再试')
 }
 
 const BROADCAST_STATES: Record<BroadcastState, string> = {
@@ -127,15 +202,31 @@ const BROADCAST_STATES: Record<BroadcastState, string> = {
 
 export const broadcastStateLabel = (state: string): string => BROADCAST_STATES[state as BroadcastState] ?? state
 
-/** A group's outcome of a task: 已发送 ✓, 发送失败：<reason>（<code>）, or 待发送. */
+/** A task's outcome in a line: 2 个群，待发送 / 已发送 1/2 / 成功 1，失败 1 / 已取消. */
+export function broadcastProgress(b: { state: string; targets: { state: string }[] }): string {
+  const total = b.targets.length
+  const sent = b.targets.filter((t) => t.state === 'sent').length
+  const failed = b.targets.filter((t) => t.state === 'failed').length
+  const groups = `${total} 个群`
+  switch (b.state) {
+    case 'scheduled':
+      return `${groups}，待发送`
+    case 'sending':
+      return `${groups}，已发送 ${sent}/${total}`
+    case 'cancelled':
+      return `${groups}，已取消`
+    default:
+      return failed ? `${groups}，成功 ${sent}，失败 ${failed}` : `${groups}，全部发送成功`
+  }
+}
+
+/** A group's outcome of a task: 已发送 ✓, 发送失败：<reason in words>, or 待发送. */
 export function targetOutcome(target: { state: TargetState | string; code: number | null; reason: string | null }) {
   switch (target.state) {
     case 'sent':
       return '已发送 ✓'
-    case 'failed': {
-      const reason = target.reason?.trim() || '发送失败'
-      return `失败：${reason}${target.code ? `（${target.code}）` : ''}`
-    }
+    case 'failed':
+      return `发送失败：${plainMessage(target.reason, '机器人未能发出，请确认机器人仍在群内')}`
     case 'pending':
       return '待发送'
     default:

@@ -1,59 +1,30 @@
-// The geometry of small bar charts (a group's daily sessions; the wallet's daily income, stacked
-// by where it came from), worked out apart from drawing: the pages only turn it into SVG
-// rectangles and text.
+// The small bar charts of the H5 app (a group's daily sessions; the wallet's daily income,
+// stacked by where it came from), as ECharts options: the scale, today's partial day marked,
+// the tooltip's words, a sensible empty chart. Pure: the pages hand the option to ECharts.
 
-export interface ChartPoint {
-  /** Shown under the bar when there is room (a day, 11-26). */
+/** One stacked part of every bar (a single part for a plain bar chart). */
+export interface BarSeries {
+  /** A stable name (data-series, colours). */
+  name: string
+  /** What the tooltip and the legend call it. */
   label: string
-  value: number
+  color: string
+  /** One value per day, in `days` order. */
+  values: number[]
 }
 
-export interface ChartOptions {
-  /** The whole drawing, in SVG units. */
-  width: number
-  height: number
-  /** Room around the plot: left for the scale, bottom for the labels. */
-  top?: number
-  right?: number
-  bottom?: number
-  left?: number
-  /** The share of each bar's slot left empty between bars, 0–0.9. */
-  gap?: number
-  /** At most this many labels under the bars (the last bar always has one). */
-  maxLabels?: number
-}
-
-export interface Bar {
-  x: number
-  y: number
-  width: number
-  height: number
-  value: number
-  label: string
-  /** Whether the label is drawn (they would not fit under every bar). */
-  labeled: boolean
-  /** The middle of the bar, where its label goes. */
-  center: number
-}
-
-export interface Tick {
-  value: number
-  y: number
-}
-
-export interface BarChart {
-  width: number
-  height: number
-  /** The y of the zero line, and of the top of the plot. */
-  baseline: number
-  top: number
-  /** The plot's left and right edges. */
-  left: number
-  right: number
-  /** The value at the top of the plot: a round number at least the largest value. */
-  max: number
-  ticks: Tick[]
-  bars: Bar[]
+export interface BarsInput {
+  /** The days, YYYY-MM-DD, oldest first. */
+  days: string[]
+  series: BarSeries[]
+  /** The bar of a day still going on (today), drawn paler and said to be partial; null for none. */
+  partial?: number | null
+  /** How values read: sessions (次) or fen (shown as ¥ and as yuan on the scale). */
+  unit: 'sessions' | 'fen'
+  /** The scale's top when every value is small or zero: 10 sessions, 100 fen (¥1). */
+  floor: number
+  /** Said across an empty chart. */
+  emptyText: string
 }
 
 const STEPS = [1, 2, 4, 6, 8, 10]
@@ -73,110 +44,135 @@ export function niceMax(value: number): number {
   return 10 * power
 }
 
-/**
- * Which of `count` bars get a label, at most `max` of them, evenly spaced and counted back from
- * the last one (today's is the one people look for).
- */
-export function labelIndexes(count: number, max: number): Set<number> {
-  const out = new Set<number>()
-  if (count <= 0 || max <= 0) return out
-  if (count <= max) {
-    for (let i = 0; i < count; i++) out.add(i)
-    return out
+const clean = (v: number) => (Number.isFinite(v) && v > 0 ? v : 0)
+
+/** Each day's bar: the sum of its parts (bad or negative parts count as 0). */
+export function barTotals(input: Pick<BarsInput, 'days' | 'series'>): number[] {
+  return input.days.map((_, i) => input.series.reduce((n, s) => n + clean(s.values[i] ?? 0), 0))
+}
+
+/** The top of the scale: a round number at least the tallest bar, never below `floor`. */
+export function axisMax(totals: number[], floor: number): number {
+  return Math.max(niceMax(floor), niceMax(Math.max(0, ...totals)))
+}
+
+/** Integer fen as yuan: 12345 → ¥123.45. */
+export function fenText(fen: number): string {
+  const n = Math.round(fen)
+  const abs = Math.abs(n)
+  return `${n < 0 ? '-' : ''}¥${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`
+}
+
+/** A value as the tooltip says it: "12 次", "¥1.23". */
+export function valueText(value: number, unit: BarsInput['unit']): string {
+  return unit === 'fen' ? fenText(value) : `${Math.round(value)} 次`
+}
+
+/** A value of the scale: sessions as they are, fen as short yuan (0, 0.5, 20). */
+export function scaleText(value: number, unit: BarsInput['unit']): string {
+  return unit === 'fen' ? String(Math.round(value) / 100) : String(value)
+}
+
+/** A day under its bar: 11-26, or 今天 for the partial day. */
+export function dayLabel(day: string, partial: boolean): string {
+  if (partial) return '今天'
+  return /^\d{4}-\d{2}-\d{2}$/.test(day) ? day.slice(5) : day
+}
+
+/** The tooltip of day `i`, line by line: the day (partial said so), each part, and the total. */
+export function tooltipLines(input: BarsInput, i: number): string[] {
+  const day = input.days[i] ?? ''
+  const partial = input.partial === i
+  const head = partial ? `${dayLabel(day, false)}（今天，进行中，未满一天）` : dayLabel(day, false)
+  const totals = barTotals(input)
+  const lines = [head]
+  if (input.series.length > 1) {
+    for (const s of input.series) lines.push(`${s.label}：${valueText(clean(s.values[i] ?? 0), input.unit)}`)
+    lines.push(`合计：${valueText(totals[i] ?? 0, input.unit)}`)
+  } else if (input.series.length === 1) {
+    lines.push(`${input.series[0].label}：${valueText(totals[i] ?? 0, input.unit)}`)
   }
-  const step = max === 1 ? count : Math.ceil((count - 1) / (max - 1))
-  for (let i = count - 1; i >= 0 && out.size < max; i -= step) out.add(i)
-  return out
+  return lines
 }
 
-const round2 = (n: number) => Math.round(n * 100) / 100
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 
-/** Lays out one bar per point, left to right in the order given, on a common scale from 0. */
-export function barChart(points: ChartPoint[], options: ChartOptions): BarChart {
-  const { width, height, top = 8, right = 4, bottom = 20, left = 28, maxLabels = 5 } = options
-  const gap = Math.min(0.9, Math.max(0, options.gap ?? 0.35))
-  const values = points.map((p) => (Number.isFinite(p.value) && p.value > 0 ? p.value : 0))
-  const max = niceMax(Math.max(0, ...values))
-  const plotWidth = Math.max(0, width - left - right)
-  const plotHeight = Math.max(0, height - top - bottom)
-  const baseline = top + plotHeight
-  const slot = points.length ? plotWidth / points.length : 0
-  const barWidth = slot * (1 - gap)
-  const labeled = labelIndexes(points.length, maxLabels)
-
-  const bars = points.map((point, i) => {
-    const value = values[i]
-    // A value above zero stays visible, however small next to the largest.
-    const barHeight = value > 0 ? Math.max(1, (value / max) * plotHeight) : 0
-    const x = left + i * slot + (slot - barWidth) / 2
-    return {
-      x: round2(x),
-      y: round2(baseline - barHeight),
-      width: round2(barWidth),
-      height: round2(barHeight),
-      value,
-      label: point.label,
-      labeled: labeled.has(i),
-      center: round2(left + (i + 0.5) * slot),
-    }
-  })
-
-  const tickValues = max === 1 ? [0, 1] : [0, max / 2, max]
-  const ticks = tickValues.map((value) => ({ value, y: round2(baseline - (value / max) * plotHeight) }))
-  return { width, height, baseline, top, left, right: width - right, max, ticks, bars }
+/** The index of the day an axis tooltip is about (ECharts hands a list of the parts there). */
+function dataIndexOf(params: unknown): number {
+  const first = Array.isArray(params) ? params[0] : params
+  const i = (first as { dataIndex?: unknown } | undefined)?.dataIndex
+  return typeof i === 'number' ? i : -1
 }
 
-/** One bar made of parts stacked from the baseline up (a day's income by kind). */
-export interface StackPoint {
-  label: string
-  /** The parts, bottom first; one per series, in the same order for every point. */
-  values: number[]
-}
-
-export interface Segment {
-  /** The index of the part in its point's values. */
-  series: number
-  value: number
-  y: number
-  height: number
-}
-
-export interface StackedBar extends Bar {
-  /** The parts above zero, bottom first, filling the bar exactly. */
-  segments: Segment[]
-}
-
-export interface StackedBarChart extends Omit<BarChart, 'bars'> {
-  bars: StackedBar[]
-}
-
-/**
- * Lays out one bar per point as barChart does for the sum of its parts, and splits each bar into
- * its parts: parts at or below zero (or not numbers) are left out; the top part ends where the
- * bar does, so a tiny bar kept visible is still filled.
- */
-export function stackedBarChart(points: StackPoint[], options: ChartOptions): StackedBarChart {
-  const clean = points.map((p) => p.values.map((v) => (Number.isFinite(v) && v > 0 ? v : 0)))
-  const chart = barChart(
-    points.map((p, i) => ({ label: p.label, value: clean[i].reduce((a, b) => a + b, 0) })),
-    options,
-  )
-  const plotHeight = chart.baseline - chart.top
-  const bars = chart.bars.map((bar, i) => {
-    const values = clean[i]
-    let last = values.length - 1
-    while (last >= 0 && values[last] <= 0) last--
-    const segments: Segment[] = []
-    let sum = 0
-    let below = chart.baseline
-    values.forEach((value, series) => {
-      if (value <= 0) return
-      sum += value
-      const y = series === last ? bar.y : round2(chart.baseline - (sum / chart.max) * plotHeight)
-      segments.push({ series, value, y, height: round2(below - y) })
-      below = y
-    })
-    return { ...bar, segments }
-  })
-  return { ...chart, bars }
+/** The ECharts option of a (stacked) bar chart of days. */
+export function barsOption(input: BarsInput) {
+  const totals = barTotals(input)
+  const max = axisMax(totals, input.floor)
+  const empty = totals.every((t) => t === 0)
+  const partial = input.partial ?? null
+  const labels = input.days.map((d, i) => dayLabel(d, i === partial))
+  return {
+    animation: false,
+    grid: { left: 8, right: 8, top: 22, bottom: 8, containLabel: true },
+    tooltip: {
+      trigger: 'axis',
+      // A tap shows it on a phone, as the pointer does on a desktop.
+      triggerOn: 'mousemove|click',
+      confine: true,
+      axisPointer: { type: 'shadow' },
+      formatter: (params: unknown) =>
+        tooltipLines(input, dataIndexOf(params))
+          .map((line, n) => (n === 0 ? `<b>${escapeHtml(line)}</b>` : escapeHtml(line)))
+          .join('<br/>'),
+    },
+    xAxis: {
+      type: 'category',
+      data: labels,
+      axisTick: { show: false },
+      axisLabel: { color: '#8c8c8c', fontSize: 10, hideOverlap: true },
+      axisLine: { lineStyle: { color: '#e5e5e5' } },
+    },
+    yAxis: {
+      type: 'value',
+      min: 0,
+      max,
+      interval: max / 2,
+      axisLabel: { color: '#8c8c8c', fontSize: 10, formatter: (v: number) => scaleText(v, input.unit) },
+      splitLine: { lineStyle: { color: '#f0f0f0' } },
+    },
+    series: input.series.map((s, n) => ({
+      type: 'bar',
+      name: s.label,
+      stack: 'total',
+      barMaxWidth: 18,
+      itemStyle: { color: s.color },
+      data: input.days.map((_, i) => ({
+        value: clean(s.values[i] ?? 0),
+        // Today's bar is not a whole day yet: paler, with a dashed edge.
+        ...(i === partial ? { itemStyle: { color: s.color, opacity: 0.45, borderType: 'dashed', borderColor: s.color } } : {}),
+      })),
+      ...(n === 0 && partial !== null
+        ? {
+            markArea: {
+              silent: true,
+              itemStyle: { color: 'rgba(0, 0, 0, 0.04)' },
+              label: { show: true, position: 'top', color: '#8c8c8c', fontSize: 10, formatter: '进行中' },
+              data: [[{ xAxis: labels[partial] }, { xAxis: labels[partial] }]],
+            },
+          }
+        : {}),
+    })),
+    graphic: empty
+      ? [
+          {
+            type: 'text',
+            left: 'center',
+            top: 'middle',
+            silent: true,
+            style: { text: input.emptyText, fill: '#8c8c8c', fontSize: 13 },
+          },
+        ]
+      : [],
+  }
 }

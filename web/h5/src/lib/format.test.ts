@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import {
+  loginFailure,
+  plainMessage,
   formatDate,
   formatDateTime,
   formatDay,
   formatFen,
   formatSignedFen,
   inviteErrorMessage,
-  marqueeSeconds,
   secondsLeft,
   sendCodeLabel,
   withoutInviteError,
@@ -84,14 +85,6 @@ describe('sendCodeLabel', () => {
   })
 })
 
-describe('marqueeSeconds', () => {
-  it('grows with the text, within bounds', () => {
-    expect(marqueeSeconds(4)).toBe(8)
-    expect(marqueeSeconds(100)).toBe(25)
-    expect(marqueeSeconds(10_000)).toBe(120)
-  })
-})
-
 describe('invite errors after a login', () => {
   it('explains an unknown or malformed code, and nothing else', () => {
     expect(inviteErrorMessage('?invite_error=1404')).toContain('邀请码不存在')
@@ -103,5 +96,19 @@ describe('invite errors after a login', () => {
   it('drops only its own parameter from the address', () => {
     expect(withoutInviteError('?invite=AB&invite_error=1404')).toBe('?invite=AB')
     expect(withoutInviteError('?invite_error=1404')).toBe('')
+  })
+})
+
+describe('plain messages', () => {
+  it('takes codes out of a message', () => {
+    expect(plainMessage('发送失败（1602）')).toBe('发送失败')
+    expect(plainMessage('授权失败，错误码 2501')).toBe('授权失败')
+    expect(plainMessage('code: 40029 invalid code')).toBe('invalid code')
+    expect(plainMessage('提现金额须在 1 – 500 元之间')).toBe('提现金额须在 1 – 500 元之间')
+  })
+
+  it('says why a login failed and what to do', () => {
+    expect(loginFailure('授权码已使用（2501）')).toBe('授权码已使用。请点击“重新登录”再试一次。')
+    expect(loginFailure(null)).toBe('微信授权未完成。请点击“重新登录”再试一次。')
   })
 })

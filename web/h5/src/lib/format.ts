@@ -48,13 +48,6 @@ export function sendCodeLabel(left: number, sent: boolean): string {
   return sent ? '重新发送' : '获取验证码'
 }
 
-/** How long one pass of the marquee lasts, in seconds, for text of `chars` characters. */
-export function marqueeSeconds(chars: number): number {
-  // About 4 characters a second, so notices of any usual length scroll at one reading speed;
-  // a pass lasts 8 s to 2 min whatever the length.
-  return Math.min(120, Math.max(8, Math.round(chars / 4)))
-}
-
 /**
  * What the app tells a user whose invite link could not bind them (the login went on):
  * `?invite_error=1404` (no such code) or `1403` (a malformed code); null otherwise.
@@ -76,4 +69,23 @@ export function withoutInviteError(search: string): string {
   params.delete('invite_error')
   const rest = params.toString()
   return rest ? `?${rest}` : ''
+}
+
+/**
+ * What the login page says of a failed WeChat login: the server's reason (any code in it left
+ * out) and what to do next.
+ */
+export function loginFailure(msg: string | null | undefined): string {
+  const reason = plainMessage(msg ?? '') || '微信授权未完成'
+  return `${reason.replace(/[。.！!]+$/, '')}。请点击“重新登录”再试一次。`
+}
+
+/** A message as an owner reads it: codes such as "（1602）", "错误码 2501", "[2501]" taken out. */
+export function plainMessage(msg: string): string {
+  return msg
+    .replace(/(错误码|error code|code)[:：\s]*\d{3,5}/gi, '')
+    .replace(/[（(\[【]\s*\d{3,5}\s*[）)\]】]/g, '')
+    .replace(/\s{2,}/g, ' ')
+    .replace(/[，,；;:：\s]+$/, '')
+    .trim()
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { assignErrorMessage, clampStars, groupStateLook, starsLabel, starsText } from './groups'
+import { assignErrorMessage, clampStars, earningNote, groupStateLook, starsAria, starsLabel, starsText } from './groups'
 
 describe('groupStateLook', () => {
   it('names each state of a group', () => {
@@ -50,5 +50,36 @@ describe('assignErrorMessage', () => {
   it('shows the server’s message otherwise', () => {
     expect(assignErrorMessage(1403, '账号已冻结')).toEqual({ text: '账号已冻结', needsPhone: false })
     expect(assignErrorMessage(1500, '').text).toBe('领取失败，请稍后再试')
+  })
+})
+
+describe('starsAria', () => {
+  it('says the stars out of five', () => {
+    expect(starsAria(3)).toBe('3 星（满分 5 星）')
+    expect(starsAria(0)).toBe('待评星')
+  })
+})
+
+describe('earningNote', () => {
+  const group = { state: 'active', stars: 1, sessions_yesterday: 3, star_income_fen: 0 }
+  it('says why a 1★ group earns nothing and what the next star needs', () => {
+    expect(earningNote({ ...group, next_star: { stars: 2, sessions: 10, income_fen: 100 } })).toBe(
+      '1★ 群暂无日收益：昨日有效会话 3 次，每天达到 10 次可升为 2★，日收益 ¥1.00',
+    )
+  })
+  it('says what an earning group gets and what comes next', () => {
+    expect(
+      earningNote({ ...group, stars: 2, sessions_yesterday: 12, star_income_fen: 10, next_star: { stars: 3, sessions: 50, income_fen: 30 } }),
+    ).toBe('2★ 群日收益 ¥0.10：昨日有效会话 12 次，每天达到 50 次可升为 3★，日收益 ¥0.30')
+  })
+  it('tells the top star, a group not rated yet, and no rule known', () => {
+    expect(earningNote({ ...group, stars: 5, star_income_fen: 100, next_star: null })).toBe(
+      '5★ 群日收益 ¥1.00：昨日有效会话 3 次，已是最高星级',
+    )
+    expect(earningNote({ ...group, stars: 0, next_star: { stars: 1, sessions: 0, income_fen: 0 } })).toMatch(/^新群次日起/)
+    expect(earningNote(group)).toBe('1★ 群暂无日收益：昨日有效会话 3 次，群里聊得越多，星级和日收益越高')
+  })
+  it('says nothing of a group that is not active', () => {
+    expect(earningNote({ ...group, state: 'left' })).toBeNull()
   })
 })

@@ -6,6 +6,7 @@ import {
   idCheckChar,
   idChecksumOk,
   idNumberError,
+  maskIdNumber,
   maskPhone,
   nameError,
   normalizeIdNumber,
@@ -143,5 +144,13 @@ describe('identityPath', () => {
     const identity = new URL(safeRedirect(viaPhone.searchParams.get('redirect')), 'https://h5.example')
     expect(identity.pathname).toBe('/identity')
     expect(safeRedirect(identity.searchParams.get('redirect'))).toBe('/withdraw')
+  })
+})
+
+describe('maskIdNumber', () => {
+  it('keeps the first 6 and the last 4 characters, as the server stores it', () => {
+    expect(maskIdNumber('11010519900307123x')).toBe('110105********123X')
+    expect(maskIdNumber(' 110105199003071234 ')).toBe('110105********1234')
+    expect(maskIdNumber('1101')).toBe('1101')
   })
 })

@@ -81,6 +81,12 @@ export function idNumberError(raw: string, today: Date = new Date()): string | n
   return idChecksumOk(id) ? null : '身份证号校验位不正确，请核对'
 }
 
+/** An ID number as it is kept: the first 6 and the last 4 characters only, 110105********123X. */
+export function maskIdNumber(raw: string): string {
+  const id = normalizeIdNumber(raw)
+  return id.length === 18 ? `${id.slice(0, 6)}********${id.slice(14)}` : id
+}
+
 // --- Where to go after a form -------------------------------------------------------------
 
 /**

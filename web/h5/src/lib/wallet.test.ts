@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Flow } from '../api'
-import { flowSource, flowTitle, flowWhen, incomeStacks, incomeTotals, scaleYuan } from './wallet'
+import { flowSource, flowTitle, flowWhen, incomeSeries, incomeTotals, nextDay, walletChart } from './wallet'
 
 const flow = (fields: Partial<Flow>): Flow => ({
   id: 1,
@@ -64,10 +64,10 @@ const daily = [
 
 describe('income chart series', () => {
   it('stacks each day group, ad, commission from the bottom, oldest first', () => {
-    expect(incomeStacks(daily)).toEqual([
-      { label: '11-25', values: [300, 20, 5] },
-      { label: '11-26', values: [0, 0, 0] },
-      { label: '11-27', values: [500, 0, 70] },
+    expect(incomeSeries(daily).map((s) => [s.name, s.label, s.values])).toEqual([
+      ['group', '群收益', [300, 0, 500]],
+      ['ad', '广告收益', [20, 0, 0]],
+      ['commission', '徒弟分成', [5, 0, 70]],
     ])
   })
 
@@ -75,8 +75,25 @@ describe('income chart series', () => {
     expect(incomeTotals(daily)).toEqual({ parts: [800, 20, 75], total: 895 })
     expect(incomeTotals([])).toEqual({ parts: [0, 0, 0], total: 0 })
   })
+})
 
-  it('writes the scale in yuan', () => {
-    expect([0, 1, 50, 200, 100000].map(scaleYuan)).toEqual(['0', '0.01', '0.5', '2', '1000'])
+describe('walletChart', () => {
+  it('adds today after the settled days, with its estimate, marked partial', () => {
+    const chart = walletChart(daily, 123)
+    expect(chart.days).toEqual(['2026-11-25', '2026-11-26', '2026-11-27', '2026-11-28'])
+    expect(chart.partial).toBe(3)
+    expect(chart.series.map((s) => s.name)).toEqual(['group', 'ad', 'commission', 'estimate'])
+    expect(chart.series[0].values).toEqual([300, 0, 500, 0])
+    expect(chart.series[3].values).toEqual([0, 0, 0, 123])
+    expect(chart.unit).toBe('fen')
+  })
+
+  it('draws nothing partial without days', () => {
+    expect(walletChart([], 50)).toMatchObject({ days: [], partial: null })
+  })
+
+  it('steps over month ends', () => {
+    expect(nextDay('2026-11-30')).toBe('2026-12-01')
+    expect(nextDay('2026-12-31')).toBe('2027-01-01')
   })
 })

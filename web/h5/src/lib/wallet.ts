@@ -1,6 +1,6 @@
 // How the wallet tells the owner's money: the flows (流水) and the 15-day income chart.
 import type { DailyIncome, Flow, FlowKind } from '../api'
-import type { StackPoint } from './chart'
+import type { BarSeries, BarsInput } from './chart'
 import { formatDate, formatDateTime, formatDay } from './format'
 
 const FLOW_TITLES: Record<FlowKind, string> = {
@@ -50,16 +50,16 @@ export function flowWhen(flow: Pick<Flow, 'at' | 'day' | 'kind'>): string {
     : at
 }
 
-/** The parts of a day's income, in the order they stack from the bottom, with their names. */
+/** The parts of a day's income, in the order they stack from the bottom, with their names and colours. */
 export const INCOME_SERIES = [
-  { key: 'group_fen', name: 'group', label: '群收益' },
-  { key: 'ad_fen', name: 'ad', label: '广告收益' },
-  { key: 'commission_fen', name: 'commission', label: '徒弟分成' },
-] as const satisfies readonly { key: keyof DailyIncome; name: string; label: string }[]
+  { key: 'group_fen', name: 'group', label: '群收益', color: '#ff8a3d' },
+  { key: 'ad_fen', name: 'ad', label: '广告收益', color: '#4e8cff' },
+  { key: 'commission_fen', name: 'commission', label: '徒弟分成', color: '#36b37e' },
+] as const satisfies readonly { key: keyof DailyIncome; name: string; label: string; color: string }[]
 
-/** The chart's stacks: one per day, oldest on the left, its parts in INCOME_SERIES order. */
-export function incomeStacks(daily: DailyIncome[]): StackPoint[] {
-  return daily.map((d) => ({ label: formatDay(d.day), values: INCOME_SERIES.map((s) => d[s.key]) }))
+/** The chart's parts: one series per part of INCOME_SERIES, a value per day, oldest first. */
+export function incomeSeries(daily: DailyIncome[]): BarSeries[] {
+  return INCOME_SERIES.map((s) => ({ name: s.name, label: s.label, color: s.color, values: daily.map((d) => d[s.key]) }))
 }
 
 /** Each part summed over the days, and all of them together. */
@@ -68,7 +68,36 @@ export function incomeTotals(daily: DailyIncome[]): { parts: number[]; total: nu
   return { parts, total: parts.reduce((a, b) => a + b, 0) }
 }
 
-/** A value of the chart's scale, in fen, as short yuan: 0, 0.5, 20, 1000. */
-export function scaleYuan(fen: number): string {
-  return String(Math.round(fen) / 100)
+/** The day after `day` (YYYY-MM-DD). */
+export function nextDay(day: string): string {
+  const t = Date.parse(`${day}T00:00:00Z`)
+  return Number.isNaN(t) ? day : new Date(t + 86_400_000).toISOString().slice(0, 10)
+}
+
+/**
+ * The wallet chart's days and parts: the settled days, then today (the day after the last
+ * settled one) with its estimate as a part of its own, marked as partial.
+ */
+export function walletChart(daily: DailyIncome[], todayFen: number): BarsInput {
+  const days = daily.map((d) => d.day)
+  const series = incomeSeries(daily)
+  const withToday = days.length > 0
+  if (withToday) {
+    days.push(nextDay(days[days.length - 1]))
+    for (const s of series) s.values.push(0)
+  }
+  series.push({
+    name: 'estimate',
+    label: '今日预估',
+    color: '#bfbfbf',
+    values: days.map((_, i) => (withToday && i === days.length - 1 ? Math.max(0, todayFen) : 0)),
+  })
+  return {
+    days,
+    series,
+    partial: withToday ? days.length - 1 : null,
+    unit: 'fen',
+    floor: 100,
+    emptyText: '近 15 天暂无收益',
+  }
 }

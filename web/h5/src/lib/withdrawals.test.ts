@@ -16,6 +16,7 @@ const withdrawal = (fields: Partial<Withdrawal>): Withdrawal => ({
   failure_reason: null,
   result_code: null,
   wechat_state: null,
+  name_corrected_at: null,
   package_info: null,
   mch_id: null,
   app_id: null,

@@ -1,5 +1,7 @@
-import { useRef, useState, type FormEvent } from 'react'
+import { useRef, useState } from 'react'
+import { Button, Form, Input, type InputRef } from 'antd-mobile'
 import { Link, useNavigate, useSearchParams } from 'react-router-dom'
+import './forms.css'
 import {
   ApiError,
   CODE_EXPIRED,
@@ -15,7 +17,7 @@ import { useCountdown, useLoad } from '../hooks'
 import { CheckIcon } from '../icons'
 import { track } from '../track'
 import { codeError, maskPhone, phoneError, safeRedirect } from '../lib/validate'
-import { FormError, PageHeader } from '../widgets'
+import { TitleBar } from '../ui'
 import { LoadError, Loading } from './states'
 
 /** The message of an error, or '' for a lost session (the browser is leaving for login). */
@@ -36,7 +38,7 @@ export default function BindPhone() {
   if (phone) {
     return (
       <div className="page">
-        <PageHeader title="绑定手机号" />
+        <TitleBar title="绑定手机号" />
         <div className="done" data-testid="phone-bound">
           <div className="done-icon">
             <CheckIcon size={40} />
@@ -65,7 +67,7 @@ function BindPhoneForm({ redirect, onAlreadyBound }: { redirect: string; onAlrea
   const [notice, setNotice] = useState('')
   const [error, setError] = useState('')
   const [left, startCountdown] = useCountdown()
-  const codeInput = useRef<HTMLInputElement>(null)
+  const codeInput = useRef<InputRef>(null)
 
   const digits = (value: string, max: number) => value.replace(/\D/g, '').slice(0, max)
 
@@ -91,8 +93,7 @@ function BindPhoneForm({ redirect, onAlreadyBound }: { redirect: string; onAlrea
     }
   }
 
-  const onSubmit = async (event: FormEvent) => {
-    event.preventDefault()
+  const onSubmit = async () => {
     const invalid = phoneError(phone) ?? codeError(code)
     setError(invalid ?? '')
     if (invalid) return
@@ -107,37 +108,68 @@ function BindPhoneForm({ redirect, onAlreadyBound }: { redirect: string; onAlrea
       if (!(e instanceof ApiError)) return
       if (e.code === PROFILE_COMPLETE) onAlreadyBound()
       else if (e.code === CODE_EXPIRED) setCode('')
-      else if (e.code === WRONG_CODE) codeInput.current?.select()
+      else if (e.code === WRONG_CODE) codeInput.current?.nativeElement?.select()
     }
   }
 
   return (
     <div className="page">
-      <PageHeader title="绑定手机号" />
+      <TitleBar title="绑定手机号" />
       <p className="page-intro">绑定后即可领取机器人、提现收益，手机号仅用于账号安全与通知。</p>
-      <form className="card form" onSubmit={onSubmit} noValidate>
-        <label className="field">
-          <span className="field-label">手机号</span>
-          <input
-            className="field-input"
+      <Form
+        className="card"
+        layout="vertical"
+        onFinish={onSubmit}
+        footer={
+          <>
+            {notice && (
+              <p className="form-notice" data-testid="code-sent">
+                {notice}
+              </p>
+            )}
+            {error && (
+              <p className="form-error" role="alert" data-testid="form-error">
+                {error}
+              </p>
+            )}
+            <Button block type="submit" color="primary" size="large" data-testid="bind-submit" disabled={submitting}>
+              {submitting ? '正在绑定…' : '绑定手机号'}
+            </Button>
+          </>
+        }
+      >
+        <Form.Item label="手机号">
+          <Input
+            aria-label="手机号"
             data-testid="phone-input"
             type="tel"
             inputMode="numeric"
             autoComplete="tel-national"
             placeholder="请输入 11 位手机号"
             maxLength={11}
+            clearable
             value={phone}
-            onChange={(e) => setPhone(digits(e.target.value, 11))}
+            onChange={(value) => setPhone(digits(value, 11))}
           />
-        </label>
-        <div className="field">
-          <label className="field-label" htmlFor="sms-code">
-            验证码
-          </label>
-          <input
-            id="sms-code"
+        </Form.Item>
+        <Form.Item
+          label="验证码"
+          extra={
+            <Button
+              size="small"
+              color="primary"
+              fill="outline"
+              data-testid="send-code"
+              onClick={onSend}
+              disabled={sending || left > 0}
+            >
+              {sending ? '发送中…' : sendCodeLabel(left, sentTo !== '')}
+            </Button>
+          }
+        >
+          <Input
             ref={codeInput}
-            className="field-input"
+            aria-label="验证码"
             data-testid="code-input"
             type="text"
             inputMode="numeric"
@@ -145,28 +177,10 @@ function BindPhoneForm({ redirect, onAlreadyBound }: { redirect: string; onAlrea
             placeholder="6 位验证码"
             maxLength={6}
             value={code}
-            onChange={(e) => setCode(digits(e.target.value, 6))}
+            onChange={(value) => setCode(digits(value, 6))}
           />
-          <button
-            type="button"
-            className="btn btn-small btn-outline-green"
-            data-testid="send-code"
-            onClick={onSend}
-            disabled={sending || left > 0}
-          >
-            {sending ? '发送中…' : sendCodeLabel(left, sentTo !== '')}
-          </button>
-        </div>
-        {notice && (
-          <p className="form-notice" data-testid="code-sent">
-            {notice}
-          </p>
-        )}
-        <FormError error={error} />
-        <button className="btn btn-primary btn-block" type="submit" data-testid="bind-submit" disabled={submitting}>
-          {submitting ? '正在绑定…' : '绑定手机号'}
-        </button>
-      </form>
+        </Form.Item>
+      </Form>
     </div>
   )
 }

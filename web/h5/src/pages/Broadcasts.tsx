@@ -1,5 +1,7 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react'
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react'
+import { Button, Checkbox, DatePicker, Dialog, Form, Input, Radio, Selector, TextArea, Toast } from 'antd-mobile'
 import { Link } from 'react-router-dom'
+import './forms.css'
 import { buildContent, charCount, emptyContentFields, type ContentFields, type ContentKind } from '@gpet/common/content'
 import {
   ApiError,
@@ -18,23 +20,32 @@ import {
   KIND_LABELS,
   TEXT_MAX,
   allSelected,
+  broadcastProgress,
   broadcastSaveMessage,
   broadcastStateLabel,
   contentSummary,
+  createdNotice,
   defaultSendAt,
   draftError,
+  earliestSendAt,
+  latestSendAt,
+  msFromWall,
+  pickerLabel,
+  plainMessage,
   previewKey,
   sendAtError,
-  sendAtFromLocal,
+  sendAtIso,
+  sendAtLabel,
   targetOutcome,
   toggleAll,
   toggleOne,
+  wallFromMs,
 } from '../lib/broadcast'
 import { formatDateTime } from '../lib/format'
 import { useDebounced, useLoad } from '../hooks'
 import { RobotIcon } from '../icons'
 import { track } from '../track'
-import { ConfirmDialog, FormError, LoadMore, PageHeader } from '../widgets'
+import { MoreButton, TitleBar } from '../ui'
 import { LoadError, Loading } from './states'
 
 const KINDS: ContentKind[] = ['text', 'link', 'miniprogram']
@@ -53,7 +64,7 @@ export default function Broadcasts() {
 
   return (
     <div className="page broadcasts-page">
-      <PageHeader title="群发消息" />
+      <TitleBar title="群发消息" />
       <p className="page-intro">通过机器人向你的群发送文字、链接或小程序卡片，可立即发送或定时发送。</p>
       <Composer groups={active} onCreated={() => setVersion((v) => v + 1)} />
       <BroadcastList key={version} />
@@ -67,26 +78,34 @@ function Composer({ groups, onCreated }: { groups: Group[]; onCreated: () => voi
   const [draft, setDraft] = useState<ContentFields>(() => emptyContentFields())
   const [selected, setSelected] = useState<number[]>([])
   const [later, setLater] = useState(false)
-  const [sendAt, setSendAt] = useState('')
+  const [sendAt, setSendAt] = useState<number | null>(null)
+  const [picking, setPicking] = useState(false)
   const [error, setError] = useState('')
   const [notice, setNotice] = useState('')
   const [submitting, setSubmitting] = useState(false)
   const ids = groups.map((g) => g.id)
+  // The picker's bounds, taken when it opens: from the next whole minute, nothing before.
+  const [now, setNow] = useState(() => Date.now())
 
+  // Whatever the owner changes, what was said of the last try no longer holds.
   const edit = (fields: Partial<ContentFields>) => {
     setDraft((d) => ({ ...d, ...fields }))
     setNotice('')
+    setError('')
+  }
+  const select = (next: number[]) => {
+    setSelected(next)
+    setError('')
   }
 
-  const onSubmit = async (event: FormEvent) => {
-    event.preventDefault()
+  const onSubmit = async () => {
     setNotice('')
     const chosen = selected.filter((id) => ids.includes(id))
     const invalid =
-      draftError(draft) ?? (chosen.length ? null : '请选择要群发的群') ?? (later ? sendAtError(sendAt) : null)
+      draftError(draft) ?? (chosen.length ? null : '请选择要群发的群') ?? (later ? sendAtError(sendAt, Date.now()) : null)
     setError(invalid ?? '')
     if (invalid) return
-    const at = later ? sendAtFromLocal(sendAt) : null
+    const at = later && sendAt !== null ? sendAtIso(sendAt) : null
     setSubmitting(true)
     try {
       const task = await createBroadcast({
@@ -96,11 +115,7 @@ function Composer({ groups, onCreated }: { groups: Group[]; onCreated: () => voi
       })
       track('broadcast_created', { kind: draft.kind, groups: chosen.length, scheduled: later })
       setDraft(emptyContentFields(draft.kind))
-      setNotice(
-        later
-          ? `已创建定时群发，将于 ${formatDateTime(task.send_at)} 发送到 ${chosen.length} 个群`
-          : `已开始群发到 ${chosen.length} 个群`,
-      )
+      setNotice(createdNotice(task.send_at, chosen.length, later, Date.now()))
       onCreated()
     } catch (e) {
       if (sessionGone(e)) return
@@ -112,136 +127,161 @@ function Composer({ groups, onCreated }: { groups: Group[]; onCreated: () => voi
     }
   }
 
+  const openPicker = () => {
+    const t = Date.now()
+    setNow(t)
+    if (sendAt === null || sendAt < earliestSendAt(t)) setSendAt(defaultSendAt(t))
+    setPicking(true)
+  }
+
   return (
-    <form className="card form composer" data-testid="broadcast-form" onSubmit={onSubmit} noValidate>
-      <div className="segmented" role="radiogroup" aria-label="消息类型">
-        {KINDS.map((kind) => (
-          <button
-            key={kind}
-            type="button"
-            role="radio"
-            aria-checked={draft.kind === kind}
-            className={draft.kind === kind ? 'segment segment-on' : 'segment'}
-            data-testid={`kind-${kind}`}
-            onClick={() => edit({ kind })}
+    <Form
+      className="card composer"
+      data-testid="broadcast-form"
+      layout="vertical"
+      onFinish={onSubmit}
+      footer={
+        <>
+          {notice && (
+            <p className="form-notice" role="status" data-testid="broadcast-created">
+              {notice}
+            </p>
+          )}
+          {error && (
+            <p className="form-error" role="alert" data-testid="form-error">
+              {error}
+            </p>
+          )}
+          <Button
+            block
+            type="submit"
+            color="primary"
+            size="large"
+            data-testid="broadcast-submit"
+            disabled={submitting || groups.length === 0}
           >
-            {KIND_LABELS[kind]}
-          </button>
-        ))}
-      </div>
+            {submitting ? '正在提交…' : later ? '定时群发' : '立即群发'}
+          </Button>
+        </>
+      }
+    >
+      <Form.Item label="消息类型">
+        <Selector
+          aria-label="消息类型"
+          columns={3}
+          showCheckMark={false}
+          options={KINDS.map((kind) => ({ label: KIND_LABELS[kind], value: kind }))}
+          value={[draft.kind]}
+          onChange={(value) => value.length && edit({ kind: value[0] })}
+        />
+      </Form.Item>
 
       <ContentFields draft={draft} edit={edit} />
 
       <Preview draft={draft} />
 
-      <fieldset className="fieldset" data-testid="group-picker">
-        <legend className="fieldset-legend">
-          发送到
-          {groups.length > 0 && (
-            <label className="check check-all">
-              <input
-                type="checkbox"
-                data-testid="select-all"
-                checked={allSelected(selected, ids)}
-                onChange={() => setSelected(toggleAll(selected, ids))}
-              />
-              全选（{selected.filter((id) => ids.includes(id)).length}/{ids.length}）
-            </label>
-          )}
-        </legend>
-        {groups.length === 0 ? (
-          <p className="empty" data-testid="broadcast-no-groups">
-            没有运营中的群。
-            <Link className="link" to="/robots">
-              去领取机器人
-            </Link>
-          </p>
-        ) : (
-          <div className="check-list">
-            {groups.map((g) => (
-              <label key={g.id} className="check">
-                <input
-                  type="checkbox"
+      <Form.Item label="发送到">
+        {groups.length > 0 && (
+          <Checkbox
+            className="check-all"
+            data-testid="select-all"
+            checked={allSelected(selected, ids)}
+            indeterminate={selected.some((id) => ids.includes(id)) && !allSelected(selected, ids)}
+            onChange={() => select(toggleAll(selected, ids))}
+          >
+            全选（{selected.filter((id) => ids.includes(id)).length}/{ids.length}）
+          </Checkbox>
+        )}
+        <div data-testid="group-picker">
+          {groups.length === 0 ? (
+            <p className="empty" data-testid="broadcast-no-groups">
+              没有运营中的群。
+              <Link className="link" to="/robots">
+                去领取机器人
+              </Link>
+            </p>
+          ) : (
+            <div className="check-list">
+              {groups.map((g) => (
+                <Checkbox
+                  key={g.id}
+                  className="check"
                   data-testid="group-option"
                   data-id={g.id}
                   checked={selected.includes(g.id)}
-                  onChange={() => setSelected(toggleOne(selected, g.id))}
-                />
-                <span className="check-name">{g.name || `群 ${g.id}`}</span>
-                <span className="muted">{g.member_count} 人</span>
-              </label>
-            ))}
-          </div>
-        )}
-      </fieldset>
-
-      <fieldset className="fieldset">
-        <legend className="fieldset-legend">发送时间</legend>
-        <div className="radio-row">
-          <label className="check">
-            <input type="radio" name="when" data-testid="send-now" checked={!later} onChange={() => setLater(false)} />
-            立即发送
-          </label>
-          <label className="check">
-            <input
-              type="radio"
-              name="when"
-              data-testid="send-later"
-              checked={later}
-              onChange={() => {
-                setLater(true)
-                if (!sendAt) setSendAt(defaultSendAt(Date.now()))
-              }}
-            />
-            定时发送
-          </label>
+                  onChange={() => select(toggleOne(selected, g.id))}
+                >
+                  <span className="check-name">{g.name || `群 ${g.id}`}</span>
+                  <span className="muted">{g.member_count} 人</span>
+                </Checkbox>
+              ))}
+            </div>
+          )}
         </div>
-        {later && (
-          <label className="field">
-            <span className="field-label">北京时间</span>
-            <input
-              className="field-input"
-              type="datetime-local"
-              data-testid="send-at"
-              step={60}
-              value={sendAt}
-              onChange={(e) => setSendAt(e.target.value)}
-            />
-          </label>
-        )}
-      </fieldset>
+      </Form.Item>
 
-      {notice && (
-        <p className="form-notice" role="status" data-testid="broadcast-created">
-          {notice}
-        </p>
-      )}
-      <FormError error={error} />
-      <button
-        className="btn btn-primary btn-block"
-        type="submit"
-        data-testid="broadcast-submit"
-        disabled={submitting || groups.length === 0}
-      >
-        {submitting ? '正在提交…' : later ? '定时群发' : '立即群发'}
-      </button>
-    </form>
+      <Form.Item label="发送时间">
+        <Radio.Group
+          value={later ? 'later' : 'now'}
+          onChange={(value) => {
+            const isLater = value === 'later'
+            setLater(isLater)
+            setError('')
+            if (isLater && sendAt === null) setSendAt(defaultSendAt(Date.now()))
+          }}
+        >
+          <div className="radio-row">
+            <Radio value="now" data-testid="send-now">
+              立即发送
+            </Radio>
+            <Radio value="later" data-testid="send-later">
+              定时发送
+            </Radio>
+          </div>
+        </Radio.Group>
+        {later && (
+          <Button
+            className="send-at"
+            block
+            fill="outline"
+            data-testid="send-at"
+            data-ms={sendAt ?? undefined}
+            onClick={openPicker}
+          >
+            {sendAt === null ? '选择发送时间' : `北京时间 ${sendAtLabel(sendAt)}`}
+          </Button>
+        )}
+        <DatePicker
+          title="选择发送时间（北京时间）"
+          precision="minute"
+          visible={picking}
+          min={wallFromMs(earliestSendAt(now))}
+          max={wallFromMs(latestSendAt(now))}
+          value={sendAt === null ? null : wallFromMs(Math.max(sendAt, earliestSendAt(now)))}
+          renderLabel={pickerLabel}
+          onClose={() => setPicking(false)}
+          onConfirm={(wall) => {
+            setSendAt(msFromWall(wall))
+            setError('')
+          }}
+        />
+      </Form.Item>
+    </Form>
   )
 }
 
 function ContentFields({ draft, edit }: { draft: ContentFields; edit: (fields: Partial<ContentFields>) => void }) {
   const input = (field: keyof ContentFields, label: string, testId: string, placeholder: string, type = 'text') => (
-    <label className="field">
-      <span className="field-label">{label}</span>
-      <input
-        className="field-input"
+    <Form.Item label={label}>
+      <Input
+        aria-label={label}
         type={type}
         data-testid={testId}
         placeholder={placeholder}
         value={draft[field]}
-        onChange={(e) => edit({ [field]: e.target.value })}
+        onChange={(value) => edit({ [field]: value })}
       />
-    </label>
+    </Form.Item>
   )
 
   switch (draft.kind) {
@@ -266,22 +306,24 @@ function ContentFields({ draft, edit }: { draft: ContentFields; edit: (fields: P
     default: {
       const length = charCount(draft.text)
       return (
-        <>
-          <label className="field field-area">
-            <span className="field-label">内容</span>
-            <textarea
-              className="field-input field-textarea"
-              data-testid="content-text"
-              placeholder="输入群发内容，换行会原样保留"
-              rows={5}
-              value={draft.text}
-              onChange={(e) => edit({ text: e.target.value })}
-            />
-          </label>
-          <div className={`counter counter-line${length > TEXT_MAX ? ' counter-over' : ''}`} data-testid="text-count">
-            {length}/{TEXT_MAX}
-          </div>
-        </>
+        <Form.Item
+          label="内容"
+          extra={
+            <span className={`counter${length > TEXT_MAX ? ' counter-over' : ''}`} data-testid="text-count">
+              {length}/{TEXT_MAX}
+            </span>
+          }
+        >
+          <TextArea
+            aria-label="内容"
+            data-testid="content-text"
+            placeholder="输入群发内容，换行会原样保留"
+            rows={5}
+            autoSize={{ minRows: 5, maxRows: 12 }}
+            value={draft.text}
+            onChange={(value) => edit({ text: value })}
+          />
+        </Form.Item>
       )
     }
   }
@@ -434,9 +476,6 @@ function BroadcastList() {
     error: '',
     failedPage: 0,
   })
-  const [cancelling, setCancelling] = useState<Broadcast | null>(null)
-  const [busy, setBusy] = useState(false)
-  const [cancelError, setCancelError] = useState('')
   const alive = useRef(true)
   useEffect(() => {
     alive.current = true
@@ -470,23 +509,27 @@ function BroadcastList() {
 
   useEffect(() => loadPage(1), [loadPage])
 
-  const onCancel = async () => {
-    if (!cancelling) return
-    setBusy(true)
-    setCancelError('')
-    try {
-      const done = await cancelBroadcast(cancelling.id)
-      track('broadcast_cancelled')
-      setList((l) => ({ ...l, items: l.items.map((b) => (b.id === done.id ? done : b)) }))
-      setCancelling(null)
-    } catch (e) {
-      if (sessionGone(e)) return
-      setCancelError(e instanceof ApiError ? e.message : '取消失败，请稍后再试')
-      // Sending may have started meanwhile: show where the task stands.
-      loadPage(1)
-    } finally {
-      setBusy(false)
-    }
+  /** Asks before cancelling a scheduled task; on a refusal, says why and shows where it stands. */
+  const onCancel = (b: Broadcast) => {
+    Dialog.confirm({
+      title: '取消这次群发？',
+      content: `定于 ${formatDateTime(b.send_at)} 发送的任务将不再发送。`,
+      confirmText: '取消群发',
+      cancelText: '不取消',
+      onConfirm: async () => {
+        try {
+          const done = await cancelBroadcast(b.id)
+          track('broadcast_cancelled')
+          setList((l) => ({ ...l, items: l.items.map((x) => (x.id === done.id ? done : x)) }))
+          Toast.show({ content: '已取消群发', icon: 'success' })
+        } catch (e) {
+          if (sessionGone(e)) return
+          Toast.show({ content: e instanceof ApiError ? plainMessage(e.message, '取消失败，请稍后再试') : '取消失败，请稍后再试' })
+          // Sending may have started meanwhile: show where the task stands.
+          loadPage(1)
+        }
+      },
+    })
   }
 
   let body: ReactNode
@@ -508,14 +551,7 @@ function BroadcastList() {
     body = (
       <ul className="broadcast-list" data-testid="broadcast-list">
         {list.items.map((b) => (
-          <BroadcastRow
-            key={b.id}
-            broadcast={b}
-            onCancel={() => {
-              setCancelError('')
-              setCancelling(b)
-            }}
-          />
+          <BroadcastRow key={b.id} broadcast={b} onCancel={() => onCancel(b)} />
         ))}
       </ul>
     )
@@ -525,29 +561,15 @@ function BroadcastList() {
     <section className="card" data-testid="broadcasts">
       <h2 className="card-title">群发记录</h2>
       {body}
-      <LoadMore
+      <MoreButton
         list={{ ...list, loadMore: () => loadPage(list.error ? list.failedPage || 1 : list.page + 1) }}
         testId="broadcasts"
       />
-      {cancelling && (
-        <ConfirmDialog
-          title="取消这次群发？"
-          message={<>定于 {formatDateTime(cancelling.send_at)} 发送的任务将不再发送。</>}
-          ok="取消群发"
-          danger
-          busy={busy}
-          error={cancelError}
-          onOk={onCancel}
-          onCancel={() => setCancelling(null)}
-        />
-      )}
     </section>
   )
 }
 
 function BroadcastRow({ broadcast: b, onCancel }: { broadcast: Broadcast; onCancel: () => void }) {
-  const sent = b.targets.filter((t) => t.state === 'sent').length
-  const failed = b.targets.filter((t) => t.state === 'failed').length
   return (
     <li className="broadcast-row" data-testid="broadcast-row" data-id={b.id} data-state={b.state}>
       <div className="broadcast-head">
@@ -561,8 +583,7 @@ function BroadcastRow({ broadcast: b, onCancel }: { broadcast: Broadcast; onCanc
       <div className="person-meta">
         <span data-testid="broadcast-send-at">发送时间 {formatDateTime(b.send_at)}</span>
         {' · '}
-        {b.targets.length} 个群，成功 {sent}
-        {failed ? `，失败 ${failed}` : ''}
+        <span data-testid="broadcast-progress">{broadcastProgress(b)}</span>
       </div>
       <ul className="target-list">
         {b.targets.map((t) => (
@@ -580,9 +601,9 @@ function BroadcastRow({ broadcast: b, onCancel }: { broadcast: Broadcast; onCanc
         ))}
       </ul>
       {b.state === 'scheduled' && (
-        <button type="button" className="btn btn-small btn-outline" data-testid="broadcast-cancel" onClick={onCancel}>
+        <Button size="small" fill="outline" data-testid="broadcast-cancel" onClick={onCancel}>
           取消群发
-        </button>
+        </Button>
       )}
     </li>
   )

@@ -1,11 +1,13 @@
-import { useCallback, useMemo, useState } from 'react'
+import { Dialog, List, Toast } from 'antd-mobile'
+import { useCallback, useMemo } from 'react'
 import { ApiError, type GroupDay, getGroup, leaveGroup, sessionGone } from '../api'
-import { barChart } from '../lib/chart'
+import { type BarPoint, BarsChart } from '../charts'
+import type { BarsInput } from '../lib/chart'
 import { formatDate, formatDay, formatFen } from '../lib/format'
-import { starsLabel } from '../lib/groups'
-import { useLoad } from '../hooks'
+import { earningNote, starsAria } from '../lib/groups'
+import { useLoad, useTitle } from '../hooks'
 import { track } from '../track'
-import { BarChartFrame, BarLabel, ConfirmDialog, GroupStateBadge, PageHeader, Stars, Stat } from '../widgets'
+import { Figure, GroupStateTag, StarRating, TitleBar } from '../ui'
 import { ById } from './NotFound'
 import { LoadError, Loading } from './states'
 
@@ -17,70 +19,82 @@ export default function GroupDetailRoute() {
 function GroupDetailPage({ id }: { id: number }) {
   const load = useCallback(() => getGroup(id), [id])
   const { state, reload, set } = useLoad(load)
-  const [confirming, setConfirming] = useState(false)
-  const [leaving, setLeaving] = useState(false)
-  const [leaveError, setLeaveError] = useState('')
+  const loaded = state !== null && 'data' in state ? state.data : null
+  useTitle(loaded ? loaded.name || '未命名群' : null)
 
   if (state === null) return <Loading />
   if ('error' in state) return <LoadError error={state.error} onRetry={reload} />
   const group = state.data
+  const name = group.name || '未命名群'
+  const note = earningNote(group)
 
-  const onLeave = async () => {
-    setLeaving(true)
-    setLeaveError('')
+  const onLeave = () => {
     track('click', { button: 'leave_group', group_id: id })
-    try {
-      const left = await leaveGroup(id)
-      // The answer is the group without its history: keep the history shown.
-      set({ ...group, ...left, history: group.history })
-      setConfirming(false)
-    } catch (e) {
-      if (sessionGone(e)) return
-      setLeaveError(e instanceof ApiError ? e.message : '操作失败，请稍后再试')
-    } finally {
-      setLeaving(false)
-    }
+    Dialog.confirm({
+      title: '确定让机器人退出该群？',
+      content: <p className="dialog-msg">机器人将退出「{name}」，该群不再计算会话和收益，退群后不可恢复。</p>,
+      confirmText: <span data-testid="confirm-ok">确定退群</span>,
+      cancelText: <span data-testid="confirm-cancel">取消</span>,
+      onConfirm: async () => {
+        try {
+          const left = await leaveGroup(id)
+          // The answer is the group without its history: keep the history shown.
+          set({ ...group, ...left, history: group.history })
+          Toast.show({ icon: 'success', content: '机器人已退群' })
+        } catch (e) {
+          if (sessionGone(e)) return
+          Toast.show({ icon: 'fail', content: e instanceof ApiError ? e.message : '操作失败，请稍后再试' })
+          // Dialog stays open on a thrown error, to try again.
+          throw e
+        }
+      },
+    })
   }
 
   return (
     <div className="page group-detail">
-      <PageHeader title="群详情" />
+      <TitleBar title="群详情" />
 
       <section className="card group-head" data-testid="group-detail" data-id={group.id}>
-        <div className="group-row-head">
-          <h2 className="group-name" data-testid="group-name">
-            {group.name || '未命名群'}
+        {/* The whole name, wrapped over as many lines as it takes; the tag keeps its line. */}
+        <div className="group-detail-head">
+          <h2 className="group-full-name" data-testid="group-name">
+            {name}
           </h2>
-          <GroupStateBadge state={group.state} />
+          <GroupStateTag state={group.state} />
         </div>
         <div className="group-row-stars">
-          <Stars stars={group.stars} />
+          <StarRating stars={group.stars} />
           <span className="muted" data-testid="group-members">
             {group.member_count} 人
           </span>
         </div>
         <div className="stats">
-          <Stat value={group.sessions_today} label="今日会话" testId="sessions-today" />
-          <Stat value={group.speakers_today} label="今日发言人" testId="speakers-today" />
-          <Stat value={group.sessions_yesterday} label="昨日会话" testId="sessions-yesterday" />
-          <Stat value={formatFen(group.star_income_fen)} label="日收益" testId="group-income" money />
+          <Figure value={group.sessions_today} label="今日会话" testId="sessions-today" />
+          <Figure value={group.speakers_today} label="今日发言人" testId="speakers-today" />
+          <Figure value={group.sessions_yesterday} label="昨日会话" testId="sessions-yesterday" />
+          <Figure value={formatFen(group.star_income_fen)} label="日收益" testId="group-income" money />
         </div>
-        <div className="row">
-          <span className="muted">机器人</span>
-          <span data-testid="group-robot">{group.robot_nickname}</span>
-        </div>
-        <div className="row">
-          <span className="muted">进群日期</span>
-          <span>{formatDate(group.joined_at)}</span>
-        </div>
-        {group.state !== 'active' && (
-          <div className="row">
-            <span className="muted">退出</span>
-            <span className="row-text" data-testid="exit-reason">
-              {formatDate(group.exited_at)} · {group.exit_reason || '未说明'}
-            </span>
-          </div>
+        {note && (
+          <p className="earning-note" data-testid="earning-note">
+            {note}
+          </p>
         )}
+        <List className="info-list">
+          <List.Item extra={<span data-testid="group-robot">{group.robot_nickname}</span>}>机器人</List.Item>
+          <List.Item extra={formatDate(group.joined_at)}>进群日期</List.Item>
+          {group.state !== 'active' && (
+            <List.Item
+              extra={
+                <span className="row-text" data-testid="exit-reason">
+                  {formatDate(group.exited_at)} · {group.exit_reason || '未说明'}
+                </span>
+              }
+            >
+              退出
+            </List.Item>
+          )}
+        </List>
       </section>
 
       <section className="card" data-testid="group-history">
@@ -104,8 +118,14 @@ function GroupDetailPage({ id }: { id: number }) {
                 <td>{formatDay(d.day)}</td>
                 <td data-testid="history-sessions">{d.sessions}</td>
                 <td>{d.speakers}</td>
-                <td className={d.stars ? 'stars-cell' : 'muted'} aria-label={d.stars ? starsLabel(d.stars) : undefined}>
-                  {d.stars ? '★'.repeat(d.stars) : '—'}
+                <td className={d.stars ? 'stars-cell' : 'muted'}>
+                  {d.stars ? (
+                    <span role="img" aria-label={starsAria(d.stars)}>
+                      <span aria-hidden="true">{'★'.repeat(d.stars)}</span>
+                    </span>
+                  ) : (
+                    '—'
+                  )}
                 </td>
               </tr>
             ))}
@@ -114,67 +134,56 @@ function GroupDetailPage({ id }: { id: number }) {
       </section>
 
       {group.state === 'active' && (
-        <button
-          type="button"
-          className="btn btn-outline btn-block btn-danger-text"
-          data-testid="leave-group"
-          onClick={() => {
-            setLeaveError('')
-            setConfirming(true)
-          }}
-        >
+        <button type="button" className="btn btn-outline btn-block btn-danger-text" data-testid="leave-group" onClick={onLeave}>
           退群
         </button>
-      )}
-
-      {confirming && (
-        <ConfirmDialog
-          title="确定让机器人退出该群？"
-          message={
-            <>
-              机器人将退出「{group.name || '未命名群'}」，该群不再计算会话和收益，退群后不可恢复。
-            </>
-          }
-          ok="确定退群"
-          danger
-          busy={leaving}
-          error={leaveError}
-          onOk={onLeave}
-          onCancel={() => setConfirming(false)}
-        />
       )}
     </div>
   )
 }
 
-const CHART = { width: 343, height: 150, right: 14, maxLabels: 5 }
-
-/** Sessions per day, oldest on the left, as SVG bars. */
+/** Sessions per day, oldest on the left, today (the last day) still going on. */
 function SessionsChart({ history }: { history: GroupDay[] }) {
-  const chart = useMemo(
-    () => barChart(history.map((d) => ({ label: formatDay(d.day), value: d.sessions })), CHART),
+  const input = useMemo<BarsInput>(
+    () => ({
+      days: history.map((d) => d.day),
+      series: [{ name: 'sessions', label: '会话', color: '#07c160', values: history.map((d) => d.sessions) }],
+      partial: history.length ? history.length - 1 : null,
+      unit: 'sessions',
+      floor: 10,
+      emptyText: '近期还没有会话',
+    }),
     [history],
   )
   const total = history.reduce((n, d) => n + d.sessions, 0)
   return (
-    <BarChartFrame chart={chart} testId="sessions-chart" label={`近 ${history.length} 天共 ${total} 次会话`}>
-      {chart.bars.map((b, i) => (
-        <g key={i}>
-          <rect
-            className={i === chart.bars.length - 1 ? 'chart-bar chart-bar-today' : 'chart-bar'}
-            data-testid="chart-bar"
-            data-value={b.value}
-            x={b.x}
-            y={b.y}
-            width={b.width}
-            height={b.height}
-            rx={Math.min(2, b.width / 2)}
-          >
-            <title>{`${b.label}：${b.value} 次会话`}</title>
-          </rect>
-          <BarLabel bar={b} chart={chart} />
-        </g>
+    <BarsChart
+      input={input}
+      testId="sessions-chart"
+      label={`近 ${history.length} 天共 ${total} 次会话`}
+      data={(points) => <SessionsData history={history} points={points} />}
+    />
+  )
+}
+
+/** The chart's figures for screen readers (and where each bar is drawn, for tests). */
+function SessionsData({ history, points }: { history: GroupDay[]; points: BarPoint[] | null }) {
+  return (
+    <ul data-testid="sessions-data">
+      {history.map((d, i) => (
+        <li
+          key={d.day}
+          data-testid="chart-bar"
+          data-day={d.day}
+          data-value={d.sessions}
+          data-x={points?.[i]?.x}
+          data-top={points?.[i]?.top}
+          data-base={points?.[i]?.base}
+        >
+          {formatDay(d.day)}
+          {i === history.length - 1 ? '（今天，进行中）' : ''}：{d.sessions} 次会话
+        </li>
       ))}
-    </BarChartFrame>
+    </ul>
   )
 }

@@ -1,10 +1,10 @@
+import { Button, List, NoticeBar } from 'antd-mobile'
 import { useEffect, useState, type ReactNode } from 'react'
 import { Link, useNavigate } from 'react-router-dom'
-import { type ApiError, type HomeData, type Me, getHome, getMe, getReferral, logout } from '../api'
+import { type ApiError, type HomeData, type Me, type MarqueeNotice, getHome, getMe, getReferral, logout } from '../api'
 import { useLoad } from '../hooks'
-import { ChevronIcon, GiftIcon, GroupIcon, KeyIcon, MegaphoneIcon, PhoneIcon, RobotIcon, WalletIcon } from '../icons'
+import { ChevronIcon, GiftIcon, GroupIcon, KeyIcon, MegaphoneIcon, PhoneIcon, RobotIcon, SpeakerIcon, WalletIcon } from '../icons'
 import { inviteCard, shareQuietly } from '../wechat'
-import { Avatar, Marquee } from '../widgets'
 import { LoadError, Loading } from './states'
 
 /** The profile, and the home extras when they came (the page works without them). */
@@ -70,7 +70,7 @@ export default function Home() {
         </div>
       </header>
 
-      <Marquee notices={home?.marquees ?? []} />
+      <Notices notices={home?.marquees ?? []} />
 
       {me.phone === null && (
         <Link className="banner" to="/bind-phone" data-testid="bind-phone-banner">
@@ -82,54 +82,64 @@ export default function Home() {
         </Link>
       )}
 
-      <section className="card" data-testid="profile-card">
-        <h2 className="card-title">我的资料</h2>
-        <div className="row">
-          <span>手机号</span>
-          {me.phone ? (
-            <span data-testid="me-phone">{me.phone}</span>
-          ) : (
-            <span className="row-value">
-              <span className="muted" data-testid="me-phone">
-                未绑定
+      <List className="card profile-list" header={<h2 className="card-title">我的资料</h2>} data-testid="profile-card">
+        <List.Item
+          extra={
+            me.phone ? (
+              <span data-testid="me-phone">{me.phone}</span>
+            ) : (
+              <span className="row-value">
+                <span className="muted" data-testid="me-phone">
+                  未绑定
+                </span>
+                <Link className="link" to="/bind-phone">
+                  去绑定
+                </Link>
               </span>
-              <Link className="link" to="/bind-phone">
-                去绑定
-              </Link>
-            </span>
-          )}
-        </div>
-        <div className="row">
-          <span>实名认证</span>
-          {me.identity ? (
-            <span data-testid="me-identity">
-              {me.identity.name} {me.identity.id_number}
-            </span>
-          ) : (
-            <span className="row-value">
-              <span className="muted" data-testid="me-identity">
-                未认证
+            )
+          }
+        >
+          手机号
+        </List.Item>
+        <List.Item
+          extra={
+            me.identity ? (
+              <span data-testid="me-identity">
+                {me.identity.name} {me.identity.id_number}
               </span>
-              <Link className="link" to="/identity" data-testid="identity-link">
-                去认证
-              </Link>
-            </span>
-          )}
-        </div>
-        <div className="row">
-          <span>我的师傅</span>
-          {me.master ? (
-            <span className="row-value" data-testid="me-master">
-              <Avatar src={me.master.avatar_url} size={24} />
-              <span data-testid="me-master-name">{me.master.nickname}</span>
-            </span>
-          ) : (
-            <span className="muted" data-testid="me-master">
-              暂无师傅
-            </span>
-          )}
-        </div>
-      </section>
+            ) : (
+              <span className="row-value">
+                <span className="muted" data-testid="me-identity">
+                  未认证
+                </span>
+                <Link className="link" to="/identity" data-testid="identity-link">
+                  去认证
+                </Link>
+              </span>
+            )
+          }
+        >
+          实名认证
+        </List.Item>
+        <List.Item
+          extra={
+            me.master ? (
+              <span className="row-value" data-testid="me-master">
+                <img className="person-avatar" src={me.master.avatar_url} alt="" width={24} height={24} loading="lazy" />
+                <span className="person-name-inline" data-testid="me-master-name">
+                  {me.master.nickname}
+                </span>
+              </span>
+            ) : (
+              <span className="muted" data-testid="me-master">
+                暂无师傅
+              </span>
+            )
+          }
+        >
+          我的师傅
+        </List.Item>
+      </List>
 
       <FeatureLink
         to="/invite"
@@ -163,10 +173,33 @@ export default function Home() {
           {logoutError}
         </p>
       )}
-      <button className="btn btn-outline btn-block" onClick={onLogout} disabled={loggingOut}>
-        {loggingOut ? '正在退出…' : '退出登录'}
-      </button>
+      <Button block className="logout" onClick={onLogout} loading={loggingOut} loadingText="正在退出…">
+        退出登录
+      </Button>
     </div>
+  )
+}
+
+/** The live notices, scrolling; nothing when there are none. */
+function Notices({ notices }: { notices: MarqueeNotice[] }) {
+  if (!notices.length) return null
+  return (
+    <section className="notices" data-testid="marquee" aria-label="公告">
+      <NoticeBar
+        className="marquee-bar"
+        color="info"
+        icon={<SpeakerIcon />}
+        content={notices.map((m) => m.text).join('　　')}
+        speed={40}
+      />
+      <ul className="sr-only">
+        {notices.map((m) => (
+          <li key={m.id} data-testid="marquee-item">
+            {m.text}
+          </li>
+        ))}
+      </ul>
+    </section>
   )
 }
 

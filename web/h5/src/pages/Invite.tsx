@@ -1,12 +1,15 @@
+import { Button, List, Toast } from 'antd-mobile'
 import { useEffect } from 'react'
 import { Navigate } from 'react-router-dom'
 import { type Me, type Person, type Referral, getMe, getReferral } from '../api'
 import { formatDate, formatFen } from '../lib/format'
-import { useCopy, useLoad } from '../hooks'
+import { useLoad } from '../hooks'
+import { copyText } from '../copy'
 import { track } from '../track'
 import { bindPhonePath } from '../lib/validate'
 import { inviteCard, shareQuietly } from '../wechat'
-import { CopyStatus, PageHeader, PersonRow, QrCode, Stat } from '../widgets'
+import { QrCode } from '../qr'
+import { Figure, TitleBar } from '../ui'
 import { LoadError, Loading } from './states'
 
 /** The profile first: without a phone the page leads to binding one instead. */
@@ -31,7 +34,7 @@ export default function Invite() {
 
   return (
     <div className="page invite-page">
-      <PageHeader title="邀请好友" />
+      <TitleBar title="邀请好友" />
       {me.snapshot && (
         <p className="notice notice-warn" data-testid="snapshot-notice">
           快照用户无法邀请好友或拜师，请使用完整授权登录
@@ -39,11 +42,10 @@ export default function Invite() {
       )}
       <InviteCard referral={referral} />
 
-      <section className="card" data-testid="masters">
-        <h2 className="card-title">我的师傅</h2>
+      <List className="card" header={<h2 className="card-title">我的师傅</h2>} data-testid="masters">
         <MasterRow label="师傅" person={referral.master} testId="master" empty="暂无师傅" />
         <MasterRow label="师爷" person={referral.grand_master} testId="grand-master" empty="暂无师爷" />
-      </section>
+      </List>
 
       <section className="card" data-testid="referral-earnings">
         <h2 className="card-title">
@@ -51,8 +53,8 @@ export default function Invite() {
           <span className="card-title-extra">累计已结算</span>
         </h2>
         <div className="stats stats-last">
-          <Stat value={formatFen(referral.total_contributed_fen)} label="徒弟贡献" testId="total-contributed" money />
-          <Stat value={formatFen(referral.grand_contributed_fen)} label="徒孙贡献" testId="grand-contributed" money />
+          <Figure value={formatFen(referral.total_contributed_fen)} label="徒弟贡献" testId="total-contributed" money />
+          <Figure value={formatFen(referral.grand_contributed_fen)} label="徒孙贡献" testId="grand-contributed" money />
         </div>
       </section>
 
@@ -68,21 +70,27 @@ export default function Invite() {
             还没有徒弟，把邀请链接发给好友吧
           </p>
         ) : (
-          <ul className="person-list" data-testid="apprentice-list">
+          <List className="person-list" data-testid="apprentice-list">
             {referral.apprentices.map((a) => (
-              <li key={a.id} data-testid="apprentice" data-id={a.id}>
-                <PersonRow avatar={a.avatar_url} name={a.nickname}>
-                  <div className="person-meta">拜师于 {formatDate(a.bound_at)}</div>
-                </PersonRow>
-                <div className="person-side">
-                  <div className="money" data-testid="apprentice-contributed" data-fen={a.contributed_fen}>
-                    {formatFen(a.contributed_fen)}
+              <List.Item
+                key={a.id}
+                data-testid="apprentice"
+                data-id={a.id}
+                prefix={<Avatar src={a.avatar_url} />}
+                description={`拜师于 ${formatDate(a.bound_at)}`}
+                extra={
+                  <div className="person-side">
+                    <div className="money" data-testid="apprentice-contributed" data-fen={a.contributed_fen}>
+                      {formatFen(a.contributed_fen)}
+                    </div>
+                    <div className="person-meta">贡献收益</div>
                   </div>
-                  <div className="person-meta">贡献收益</div>
-                </div>
-              </li>
+                }
+              >
+                <span className="person-name">{a.nickname}</span>
+              </List.Item>
             ))}
-          </ul>
+          </List>
         )}
       </section>
     </div>
@@ -90,11 +98,14 @@ export default function Invite() {
 }
 
 function InviteCard({ referral }: { referral: Referral }) {
-  const [copied, copy] = useCopy()
-
-  const onCopy = () => {
+  const onCopy = async () => {
     track('click', { button: 'copy_invite_link' })
-    return copy(referral.invite_url)
+    const ok = await copyText(referral.invite_url)
+    Toast.show(
+      ok
+        ? { icon: 'success', content: <span data-testid="copy-status">已复制，快去发给好友吧</span> }
+        : { content: <span data-testid="copy-status">复制失败，请长按链接手动复制</span> },
+    )
   }
 
   return (
@@ -112,26 +123,39 @@ function InviteCard({ referral }: { referral: Referral }) {
         <span className="copy-text" data-testid="invite-url">
           {referral.invite_url}
         </span>
-        <button type="button" className="btn btn-small btn-primary" data-testid="copy-invite" onClick={onCopy}>
+        <Button size="small" color="primary" data-testid="copy-invite" onClick={onCopy}>
           复制链接
-        </button>
+        </Button>
       </div>
-      <CopyStatus copied={copied} ok="已复制，快去发给好友吧" failed="复制失败，请长按链接手动复制" />
     </section>
   )
 }
 
+function Avatar({ src, size = 40 }: { src: string; size?: number }) {
+  return <img className="person-avatar" src={src} alt="" width={size} height={size} loading="lazy" />
+}
+
 function MasterRow(props: { label: string; person: Person | null; testId: string; empty: string }) {
+  const { person, testId } = props
   return (
-    <div className="row master-row">
-      <span className="muted">{props.label}</span>
-      {props.person ? (
-        <PersonRow avatar={props.person.avatar_url} name={props.person.nickname} testId={props.testId} />
-      ) : (
-        <span className="muted" data-testid={props.testId}>
-          {props.empty}
-        </span>
-      )}
-    </div>
+    <List.Item
+      className="master-row"
+      extra={
+        person ? (
+          <span className="row-value" data-testid={testId}>
+            <Avatar src={person.avatar_url} size={28} />
+            <span className="person-name" data-testid={`${testId}-name`}>
+              {person.nickname}
+            </span>
+          </span>
+        ) : (
+          <span className="muted" data-testid={testId}>
+            {props.empty}
+          </span>
+        )
+      }
+    >
+      {props.label}
+    </List.Item>
   )
 }

@@ -1,5 +1,7 @@
-import { useCallback, useState, type FormEvent } from 'react'
+import { useCallback, useState } from 'react'
+import { ActionSheet, Button, Dialog, Form, Input, List, TextArea, Toast } from 'antd-mobile'
 import { Link } from 'react-router-dom'
+import './forms.css'
 import { charCount } from '@gpet/common/content'
 import {
   ApiError,
@@ -23,13 +25,62 @@ import {
   normalizeKeyword,
 } from '../lib/keywords'
 import { track } from '../track'
-import { ConfirmDialog, FormError, LoadMore, PageHeader } from '../widgets'
+import { MoreButton, TitleBar } from '../ui'
 import { LoadError, Loading } from './states'
 
+/** A group's name as the choices show it. */
+const groupName = (g: Group) => g.name || `群 ${g.id}`
 
-/** A select's value for a group filter or scope: '' is all groups. */
-const groupValue = (id: number | null) => (id === null ? '' : String(id))
-const groupFromValue = (value: string) => (value === '' ? null : Number(value))
+/**
+ * Chooses all groups (null) or one of `groups` from an action sheet; `label` is what the button
+ * shows now, `allText` what all groups are called.
+ */
+function GroupChooser(props: {
+  groups: Group[]
+  value: number | null
+  onChange: (id: number | null) => void
+  allText: string
+  title: string
+  testId: string
+  compact?: boolean
+}) {
+  const [open, setOpen] = useState(false)
+  const chosen = props.groups.find((g) => g.id === props.value)
+  const label = chosen ? groupName(chosen) : props.allText
+  const actions = [
+    { key: 'all', text: props.allText, bold: props.value === null },
+    ...props.groups.map((g) => ({ key: g.id, text: groupName(g), bold: g.id === props.value })),
+  ]
+  return (
+    <>
+      {props.compact ? (
+        <Button size="mini" fill="outline" data-testid={props.testId} aria-label={props.title} onClick={() => setOpen(true)}>
+          <span className="chooser-label">{label}</span> ▾
+        </Button>
+      ) : (
+        <List.Item
+          className="chooser"
+          data-testid={props.testId}
+          data-value={props.value ?? ''}
+          onClick={() => setOpen(true)}
+          extra={<span className="chooser-label">{label}</span>}
+        >
+          {props.title}
+        </List.Item>
+      )}
+      <ActionSheet
+        visible={open}
+        data-testid={`${props.testId}-sheet`}
+        extra={props.title}
+        cancelText="取消"
+        actions={actions}
+        onAction={(action) => props.onChange(action.key === 'all' ? null : Number(action.key))}
+        closeOnAction
+        onClose={() => setOpen(false)}
+      />
+    </>
+  )
+}
 
 /** /keywords: keyword → reply pairs the robots answer with, per group or for all groups. */
 export default function Keywords() {
@@ -45,7 +96,7 @@ export default function Keywords() {
 
   return (
     <div className="page keywords-page">
-      <PageHeader title="关键词回复" />
+      <TitleBar title="关键词回复" />
       <p className="page-intro">群成员发送的消息包含关键词时，机器人自动回复你设置的内容。</p>
       {active.length === 0 && (
         <p className="notice notice-warn" data-testid="keywords-no-groups">
@@ -60,23 +111,18 @@ export default function Keywords() {
       <section className="card">
         <h2 className="card-title">
           已设置的关键词
-          <select
-            className="select-small"
-            data-testid="keyword-filter"
-            aria-label="按群筛选"
-            value={groupValue(filter)}
-            onChange={(e) => setFilter(groupFromValue(e.target.value))}
-          >
-            <option value="">全部</option>
-            {groups.map((g) => (
-              <option key={g.id} value={g.id}>
-                {g.name || `群 ${g.id}`}
-              </option>
-            ))}
-          </select>
+          <GroupChooser
+            compact
+            groups={groups}
+            value={filter}
+            onChange={setFilter}
+            allText="全部"
+            title="按群筛选"
+            testId="keyword-filter"
+          />
         </h2>
         <KeywordList
-          key={`${groupValue(filter)}:${version}`}
+          key={`${filter ?? ''}:${version}`}
           groupId={filter}
           onDeleted={() => setVersion((v) => v + 1)}
         />
@@ -96,8 +142,7 @@ function KeywordForm({ groups, onAdded }: { groups: Group[]; onAdded: () => void
   const keywordLength = charCount(keyword.trim())
   const replyLength = charCount(reply.trim())
 
-  const onSubmit = async (event: FormEvent) => {
-    event.preventDefault()
+  const onSubmit = async () => {
     setNotice('')
     const invalid = keywordFormError({ keyword, reply })
     setError(invalid ?? '')
@@ -121,60 +166,81 @@ function KeywordForm({ groups, onAdded }: { groups: Group[]; onAdded: () => void
   }
 
   return (
-    <form className="card form" data-testid="keyword-form" onSubmit={onSubmit} noValidate>
-      <label className="field">
-        <span className="field-label">生效群</span>
-        <select
-          className="field-input"
-          data-testid="keyword-group"
-          value={groupValue(groupId)}
-          onChange={(e) => setGroupId(groupFromValue(e.target.value))}
-        >
-          <option value="">全部群</option>
-          {groups.map((g) => (
-            <option key={g.id} value={g.id}>
-              {g.name || `群 ${g.id}`}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="field">
-        <span className="field-label">关键词</span>
-        <input
-          className="field-input"
+    <Form
+      className="card"
+      data-testid="keyword-form"
+      layout="vertical"
+      onFinish={onSubmit}
+      footer={
+        <>
+          {notice && (
+            <p className="form-notice" role="status" data-testid="keyword-added">
+              {notice}
+            </p>
+          )}
+          {error && (
+            <p className="form-error" role="alert" data-testid="form-error">
+              {error}
+            </p>
+          )}
+          <Button block type="submit" color="primary" size="large" data-testid="keyword-submit" disabled={submitting}>
+            {submitting ? '正在保存…' : '添加关键词'}
+          </Button>
+        </>
+      }
+    >
+      <GroupChooser
+        groups={groups}
+        value={groupId}
+        onChange={(id) => {
+          setGroupId(id)
+          setError('')
+        }}
+        allText="全部群"
+        title="生效群"
+        testId="keyword-group"
+      />
+      <Form.Item
+        label="关键词"
+        extra={
+          <span className={`counter${keywordLength > KEYWORD_MAX ? ' counter-over' : ''}`} data-testid="keyword-count">
+            {keywordLength}/{KEYWORD_MAX}
+          </span>
+        }
+      >
+        <Input
+          aria-label="关键词"
           data-testid="keyword-input"
           placeholder="如：价格"
           value={keyword}
-          onChange={(e) => setKeyword(e.target.value)}
+          onChange={(value) => {
+            setKeyword(value)
+            setError('')
+          }}
         />
-        <span className={`counter${keywordLength > KEYWORD_MAX ? ' counter-over' : ''}`} data-testid="keyword-count">
-          {keywordLength}/{KEYWORD_MAX}
-        </span>
-      </label>
-      <label className="field field-area">
-        <span className="field-label">回复内容</span>
-        <textarea
-          className="field-input field-textarea"
+      </Form.Item>
+      <Form.Item
+        label="回复内容"
+        extra={
+          <span className={`counter${replyLength > REPLY_MAX ? ' counter-over' : ''}`} data-testid="reply-count">
+            {replyLength}/{REPLY_MAX}
+          </span>
+        }
+      >
+        <TextArea
+          aria-label="回复内容"
           data-testid="reply-input"
           placeholder="机器人自动回复的内容"
           rows={4}
+          autoSize={{ minRows: 4, maxRows: 10 }}
           value={reply}
-          onChange={(e) => setReply(e.target.value)}
+          onChange={(value) => {
+            setReply(value)
+            setError('')
+          }}
         />
-      </label>
-      <div className={`counter counter-line${replyLength > REPLY_MAX ? ' counter-over' : ''}`} data-testid="reply-count">
-        {replyLength}/{REPLY_MAX}
-      </div>
-      {notice && (
-        <p className="form-notice" role="status" data-testid="keyword-added">
-          {notice}
-        </p>
-      )}
-      <FormError error={error} />
-      <button className="btn btn-primary btn-block" type="submit" data-testid="keyword-submit" disabled={submitting}>
-        {submitting ? '正在保存…' : '添加关键词'}
-      </button>
-    </form>
+      </Form.Item>
+    </Form>
   )
 }
 
@@ -182,12 +248,9 @@ function KeywordForm({ groups, onAdded }: { groups: Group[]; onAdded: () => void
 function KeywordList({ groupId, onDeleted }: { groupId: number | null; onDeleted: () => void }) {
   const load = useCallback((page: number, size: number) => getKeywords(groupId, page, size), [groupId])
   const list = usePages(load)
-  const [deleting, setDeleting] = useState<Keyword | null>(null)
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState('')
 
   if (!list.loaded) {
-    if (list.error) return <LoadMore list={list} testId="keywords" />
+    if (list.error) return <MoreButton list={list} testId="keywords" />
     return (
       <p className="empty" aria-busy="true" data-testid="keywords-loading">
         加载中…
@@ -196,21 +259,24 @@ function KeywordList({ groupId, onDeleted }: { groupId: number | null; onDeleted
   }
   const items = list.items
 
-  const onDelete = async () => {
-    if (!deleting) return
-    setBusy(true)
-    setError('')
-    try {
-      await deleteKeyword(deleting.id)
-      track('keyword_deleted')
-      setDeleting(null)
-      onDeleted()
-    } catch (e) {
-      if (sessionGone(e)) return
-      setError(e instanceof ApiError ? e.message : '删除失败，请稍后再试')
-    } finally {
-      setBusy(false)
-    }
+  /** Asks before deleting; a refusal is said in a toast. */
+  const onDelete = (k: Keyword) => {
+    Dialog.confirm({
+      title: '删除该关键词？',
+      content: `删除后机器人不再回复「${k.keyword}」。`,
+      confirmText: '删除',
+      cancelText: '取消',
+      onConfirm: async () => {
+        try {
+          await deleteKeyword(k.id)
+          track('keyword_deleted')
+          onDeleted()
+        } catch (e) {
+          if (sessionGone(e)) return
+          Toast.show({ content: e instanceof ApiError ? e.message : '删除失败，请稍后再试' })
+        }
+      },
+    })
   }
 
   return (
@@ -228,7 +294,7 @@ function KeywordList({ groupId, onDeleted }: { groupId: number | null; onDeleted
                   <span className="keyword-text" data-testid="keyword-text">
                     {k.keyword}
                   </span>
-                  <span className="tag" data-testid="keyword-scope">
+                  <span className="tag" data-testid="keyword-scope" title={keywordScope(k.group_id, k.group_name)}>
                     {keywordScope(k.group_id, k.group_name)}
                   </span>
                 </div>
@@ -237,34 +303,14 @@ function KeywordList({ groupId, onDeleted }: { groupId: number | null; onDeleted
                 </p>
                 <p className="person-meta">{formatDate(k.created_at)} 添加</p>
               </div>
-              <button
-                type="button"
-                className="btn btn-small btn-outline"
-                data-testid="keyword-delete"
-                onClick={() => {
-                  setError('')
-                  setDeleting(k)
-                }}
-              >
+              <Button size="small" fill="outline" color="danger" data-testid="keyword-delete" onClick={() => onDelete(k)}>
                 删除
-              </button>
+              </Button>
             </li>
           ))}
         </ul>
       )}
-      <LoadMore list={list} testId="keywords" />
-      {deleting && (
-        <ConfirmDialog
-          title="删除该关键词？"
-          message={<>删除后机器人不再回复「{deleting.keyword}」。</>}
-          ok="删除"
-          danger
-          busy={busy}
-          error={error}
-          onOk={onDelete}
-          onCancel={() => setDeleting(null)}
-        />
-      )}
+      <MoreButton list={list} testId="keywords" />
     </>
   )
 }

@@ -1,6 +1,8 @@
+import { Button } from 'antd-mobile'
 import { useLocation, useSearchParams } from 'react-router-dom'
 import { startLogin } from '../api'
 import { PawIcon } from '../icons'
+import { loginFailure } from '../lib/format'
 import { ErrorState } from './states'
 
 /**
@@ -14,10 +16,10 @@ export default function Login() {
   const error = params.get('error')
 
   if (error) {
+    // The code is for the logs; the owner reads what happened and what to do.
+    console.warn('login failed', error)
     return (
-      <ErrorState title="登录失败" msg={params.get('msg') || '微信授权未完成，请重试'} action="重新登录" onAction={login}>
-        <p className="state-code">错误码 {error}</p>
-      </ErrorState>
+      <ErrorState title="登录失败" msg={loginFailure(params.get('msg'))} action="重新登录" onAction={login} testId="login-failed" />
     )
   }
   return (
@@ -27,9 +29,9 @@ export default function Login() {
       </div>
       <h1 className="state-title">{loggedOut ? '已退出登录' : '欢迎来到群宠'}</h1>
       <p className="state-msg">{loggedOut ? '期待您再次回来' : '让群更热闹，让群主有收益'}</p>
-      <button className="btn btn-primary state-action" onClick={login}>
+      <Button color="primary" className="state-action" onClick={login}>
         {loggedOut ? '重新登录' : '微信登录'}
-      </button>
+      </Button>
     </div>
   )
 }

@@ -1,11 +1,12 @@
+import { List } from 'antd-mobile'
 import { useMemo } from 'react'
 import { Link } from 'react-router-dom'
 import { type Account, type DailyIncome, type Flow, getAccount, getFlows } from '../api'
-import { stackedBarChart } from '../lib/chart'
-import { formatFen, formatSignedFen } from '../lib/format'
+import { type BarPoint, BarsChart } from '../charts'
+import { formatDay, formatFen, formatSignedFen } from '../lib/format'
 import { useLoad, usePages } from '../hooks'
-import { INCOME_SERIES, flowSource, flowTitle, flowWhen, incomeStacks, incomeTotals, scaleYuan } from '../lib/wallet'
-import { BarChartFrame, BarLabel, LoadMore, PageHeader, Stat } from '../widgets'
+import { INCOME_SERIES, flowSource, flowTitle, flowWhen, incomeTotals, walletChart } from '../lib/wallet'
+import { Figure, MoreButton, TitleBar } from '../ui'
 import { LoadError, Loading } from './states'
 
 /** /wallet: the balances, the last 15 days of income, and the flows (流水). */
@@ -18,14 +19,14 @@ export default function Wallet() {
 
   return (
     <div className="page wallet-page">
-      <PageHeader title="我的钱包" />
+      <TitleBar title="我的钱包" />
       <BalanceCard account={account} />
       <section className="card" data-testid="income-history">
         <h2 className="card-title">
           近 {account.daily.length} 天收益（元）
           <span className="card-title-extra">次日结算后入账</span>
         </h2>
-        <IncomeChart daily={account.daily} />
+        <IncomeChart daily={account.daily} todayFen={account.today_income_fen} />
       </section>
       <FlowList />
     </div>
@@ -48,12 +49,12 @@ function BalanceCard({ account }: { account: Account }) {
         </Link>
       </div>
       <div className="stats">
-        <Stat value={formatFen(account.held_fen)} label="冻结中" testId="held" money />
-        <Stat value={formatFen(account.today_income_fen)} label="今日预估收益" testId="today-income" money />
+        <Figure value={formatFen(account.held_fen)} label="冻结中" testId="held" money />
+        <Figure value={formatFen(account.today_income_fen)} label="今日预估收益" testId="today-income" money />
       </div>
       <div className="stats">
-        <Stat value={formatFen(account.total_income_fen)} label="累计收益" testId="total-income" money />
-        <Stat value={formatFen(account.paid_fen)} label="已提现" testId="paid" money />
+        <Figure value={formatFen(account.total_income_fen)} label="累计收益" testId="total-income" money />
+        <Figure value={formatFen(account.paid_fen)} label="已提现" testId="paid" money />
       </div>
       <p className="balance-note" data-testid="today-income-note">
         今日预估收益按今天目前的群会话和广告点击估算，尚未结算，次日结算后计入可提现余额。冻结中为处理中的提现金额。
@@ -62,44 +63,25 @@ function BalanceCard({ account }: { account: Account }) {
   )
 }
 
-const CHART = { width: 343, height: 160, left: 34, right: 14, maxLabels: 5 }
-
-/** Income per day, oldest on the left, each bar stacked by where the money came from. */
-function IncomeChart({ daily }: { daily: DailyIncome[] }) {
-  const chart = useMemo(() => stackedBarChart(incomeStacks(daily), CHART), [daily])
+/**
+ * Income per day, oldest on the left, each bar stacked by where the money came from; today's
+ * estimate last, marked as not over. A tap (or the pointer) on a bar says its figures.
+ */
+function IncomeChart({ daily, todayFen }: { daily: DailyIncome[]; todayFen: number }) {
+  const input = useMemo(() => walletChart(daily, todayFen), [daily, todayFen])
   const totals = useMemo(() => incomeTotals(daily), [daily])
   return (
     <>
-      <BarChartFrame
-        chart={chart}
+      <BarsChart
+        input={input}
         testId="income-chart"
         label={`近 ${daily.length} 天共收益 ${formatFen(totals.total)}`}
-        scale={scaleYuan}
-      >
-        {chart.bars.map((b, i) => (
-          <g key={i} data-testid="income-bar" data-day={daily[i]?.day} data-fen={b.value}>
-            <title>{`${b.label}：${formatFen(b.value)}`}</title>
-            {b.segments.map((s) => (
-              <rect
-                key={s.series}
-                className={`chart-seg chart-seg-${INCOME_SERIES[s.series].name}`}
-                data-testid="income-segment"
-                data-series={INCOME_SERIES[s.series].name}
-                data-fen={s.value}
-                x={b.x}
-                y={s.y}
-                width={b.width}
-                height={s.height}
-              />
-            ))}
-            <BarLabel bar={b} chart={chart} />
-          </g>
-        ))}
-      </BarChartFrame>
+        data={(points) => <IncomeData daily={daily} todayFen={todayFen} points={points} />}
+      />
       <ul className="legend" data-testid="income-legend">
         {INCOME_SERIES.map((s, i) => (
           <li key={s.name} data-testid="income-legend-item" data-series={s.name}>
-            <span className={`legend-dot chart-seg-${s.name}`} aria-hidden="true" />
+            <span className="legend-dot" style={{ background: s.color }} aria-hidden="true" />
             {s.label}
             <span className="legend-value" data-fen={totals.parts[i]}>
               {formatFen(totals.parts[i])}
@@ -108,6 +90,46 @@ function IncomeChart({ daily }: { daily: DailyIncome[] }) {
         ))}
       </ul>
     </>
+  )
+}
+
+/** The chart's figures for screen readers (and where each bar is drawn, for tests). */
+function IncomeData({ daily, todayFen, points }: { daily: DailyIncome[]; todayFen: number; points: BarPoint[] | null }) {
+  return (
+    <ul data-testid="income-data">
+      {daily.map((d, i) => {
+        const fen = INCOME_SERIES.reduce((n, s) => n + d[s.key], 0)
+        return (
+          <li
+            key={d.day}
+            data-testid="income-bar"
+            data-day={d.day}
+            data-fen={fen}
+            data-x={points?.[i]?.x}
+            data-top={points?.[i]?.top}
+            data-base={points?.[i]?.base}
+          >
+            {formatDay(d.day)}：{formatFen(fen)}
+            {INCOME_SERIES.map((s) => (
+              <span key={s.name} data-testid="income-segment" data-series={s.name} data-fen={d[s.key]}>
+                ，{s.label} {formatFen(d[s.key])}
+              </span>
+            ))}
+          </li>
+        )
+      })}
+      {daily.length > 0 && (
+        <li
+          data-testid="income-today"
+          data-fen={todayFen}
+          data-x={points?.[daily.length]?.x}
+          data-top={points?.[daily.length]?.top}
+          data-base={points?.[daily.length]?.base}
+        >
+          今天（进行中）预估：{formatFen(todayFen)}
+        </li>
+      )}
+    </ul>
   )
 }
 
@@ -132,13 +154,13 @@ function FlowList() {
         </p>
       )}
       {items.length > 0 && (
-        <ul className="flow-list" data-testid="flow-list">
+        <List className="flow-list" data-testid="flow-list">
           {items.map((f) => (
             <FlowRow key={f.id} flow={f} />
           ))}
-        </ul>
+        </List>
       )}
-      <LoadMore list={flows} testId="flows" />
+      <MoreButton list={flows} testId="flows" />
     </section>
   )
 }
@@ -146,33 +168,42 @@ function FlowList() {
 function FlowRow({ flow }: { flow: Flow }) {
   const source = flowSource(flow)
   return (
-    <li className="flow-row" data-testid="flow-row" data-id={flow.id} data-kind={flow.kind}>
-      <div className="flow-main">
-        <div className="flow-title" data-testid="flow-title">
-          {flowTitle(flow)}
-        </div>
-        {source && (
-          <div className="flow-source" data-testid="flow-source">
-            {flow.withdrawal_id != null ? (
-              <Link className="link" to={`/withdrawals/${flow.withdrawal_id}`}>
-                {source}
-              </Link>
-            ) : (
-              source
-            )}
+    <List.Item
+      className="flow-item"
+      data-testid="flow-row"
+      data-id={flow.id}
+      data-kind={flow.kind}
+      description={
+        <>
+          {source && (
+            <div className="flow-source" data-testid="flow-source">
+              {flow.withdrawal_id != null ? (
+                <Link className="link" to={`/withdrawals/${flow.withdrawal_id}`}>
+                  {source}
+                </Link>
+              ) : (
+                source
+              )}
+            </div>
+          )}
+          <div className="person-meta" data-testid="flow-time">
+            {flowWhen(flow)}
           </div>
-        )}
-        <div className="person-meta" data-testid="flow-time">
-          {flowWhen(flow)}
-        </div>
-      </div>
-      <div
-        className={`flow-amount ${flow.amount_fen < 0 ? 'amount-out' : 'amount-in'}`}
-        data-testid="flow-amount"
-        data-fen={flow.amount_fen}
-      >
-        {formatSignedFen(flow.amount_fen)}
-      </div>
-    </li>
+        </>
+      }
+      extra={
+        <span
+          className={`flow-amount ${flow.amount_fen < 0 ? 'amount-out' : 'amount-in'}`}
+          data-testid="flow-amount"
+          data-fen={flow.amount_fen}
+        >
+          {formatSignedFen(flow.amount_fen)}
+        </span>
+      }
+    >
+      <span className="flow-title" data-testid="flow-title">
+        {flowTitle(flow)}
+      </span>
+    </List.Item>
   )
 }

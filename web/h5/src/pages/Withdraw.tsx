@@ -1,5 +1,7 @@
-import { useState, type FormEvent } from 'react'
+import { useState } from 'react'
+import { Button, Dialog, Form, Input } from 'antd-mobile'
 import { Link, useNavigate } from 'react-router-dom'
+import './forms.css'
 import { type Account, ApiError, INSUFFICIENT_BALANCE, createWithdrawal, getAccount, sessionGone } from '../api'
 import { formatFen } from '../lib/format'
 import { useLoad } from '../hooks'
@@ -16,8 +18,12 @@ import {
   yuanText,
 } from '../lib/money'
 import { track } from '../track'
-import { ConfirmDialog, PageHeader } from '../widgets'
+import { TitleBar } from '../ui'
+import CorrectionNotice from './CorrectionNotice'
 import { LoadError, Loading } from './states'
+
+/** A data-testid for an antd-mobile action (which passes data-* attributes on to its button). */
+const testId = (id: string) => ({ 'data-testid': id }) as object
 
 /** /withdraw: an amount in yuan, confirmed, withdrawn to the owner's WeChat wallet (微信零钱). */
 export default function Withdraw() {
@@ -30,7 +36,8 @@ export default function Withdraw() {
 
   return (
     <div className="page withdraw-page">
-      <PageHeader title="提现" />
+      <TitleBar title="提现" />
+      <CorrectionNotice replace />
       {block ? <Blocked block={block} /> : <WithdrawForm account={account} onAccount={set} />}
     </div>
   )
@@ -45,7 +52,8 @@ function Blocked({ block }: { block: WithdrawBlock }) {
       <p className="blocked-msg" data-testid="withdraw-blocked-msg">
         {block.text}
       </p>
-      <Link className="btn btn-primary" to={block.fix.to} data-testid="withdraw-blocked-link">
+      {/* The flow goes on from here (实名, then back to withdraw): back from its end skips this page. */}
+      <Link className="btn btn-primary" to={block.fix.to} replace data-testid="withdraw-blocked-link">
         {block.fix.label}
       </Link>
     </section>
@@ -61,8 +69,7 @@ function WithdrawForm({ account, onAccount }: { account: Account; onAccount: (ac
   const [confirming, setConfirming] = useState<number | null>(null)
   const [submitting, setSubmitting] = useState(false)
 
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault()
+  const onSubmit = () => {
     const parsed = parseYuan(amount)
     if ('error' in parsed) {
       setError({ text: parsed.error, fix: null })
@@ -99,37 +106,40 @@ function WithdrawForm({ account, onAccount }: { account: Account; onAccount: (ac
 
   return (
     <>
-      <form className="card form withdraw-form" onSubmit={onSubmit} noValidate>
+      <Form className="card withdraw-form" layout="vertical" onFinish={onSubmit}>
         <div className="row">
           <span className="muted">提现到</span>
           <span data-testid="withdraw-to">微信零钱</span>
         </div>
-        <label className="field amount-field">
-          <span className="field-label">提现金额</span>
-          <span className="amount-prefix" aria-hidden="true">
-            ¥
-          </span>
-          <input
-            className="field-input amount-input"
-            data-testid="withdraw-amount"
-            inputMode="decimal"
-            autoComplete="off"
-            placeholder={`最少 ${yuanText(rules.min_fen)} 元`}
-            maxLength={16}
-            value={amount}
-            onChange={(e) => {
-              setAmount(e.target.value)
-              setError(null)
-            }}
-          />
-        </label>
+        <Form.Item label="提现金额">
+          <div className="amount-field">
+            <span className="amount-prefix" aria-hidden="true">
+              ¥
+            </span>
+            <Input
+              className="amount-input"
+              aria-label="提现金额"
+              data-testid="withdraw-amount"
+              inputMode="decimal"
+              autoComplete="off"
+              placeholder={`最少 ${yuanText(rules.min_fen)} 元`}
+              maxLength={16}
+              value={amount}
+              onChange={(value) => {
+                setAmount(value)
+                setError(null)
+              }}
+            />
+          </div>
+        </Form.Item>
         <div className="withdraw-available">
           <span>
             可提现 <span data-testid="withdraw-available" data-fen={available}>{formatFen(available)}</span>
           </span>
-          <button
-            type="button"
-            className="link-btn"
+          <Button
+            fill="none"
+            size="small"
+            color="primary"
             data-testid="withdraw-all"
             disabled={allAvailableFen(available, rules) <= 0}
             onClick={() => {
@@ -138,7 +148,7 @@ function WithdrawForm({ account, onAccount }: { account: Account; onAccount: (ac
             }}
           >
             全部提现
-          </button>
+          </Button>
         </div>
         <p className="withdraw-limits" data-testid="withdraw-limits">
           {limitsText(rules)}
@@ -149,40 +159,50 @@ function WithdrawForm({ account, onAccount }: { account: Account; onAccount: (ac
               {error.text}
             </p>
             {error.fix && (
-              <Link className="link" to={error.fix.to} data-testid="withdraw-error-link">
+              <Link className="link" to={error.fix.to} replace data-testid="withdraw-error-link">
                 {error.fix.label}
               </Link>
             )}
           </div>
         )}
-        <button type="submit" className="btn btn-primary btn-block" data-testid="withdraw-submit" disabled={submitting}>
+        <Button block type="submit" color="primary" size="large" data-testid="withdraw-submit" disabled={submitting}>
           提现
-        </button>
-      </form>
+        </Button>
+      </Form>
       <ul className="withdraw-notes">
         <li>提现将转入你的微信零钱，提交后需在微信中确认收款，24 小时内未确认将退回可提现余额。</li>
         <li>提现前须完成实名认证，姓名须与微信实名一致。</li>
         <li>提现处理中的金额计入「冻结中」，失败或被驳回后自动退回。</li>
       </ul>
-      {confirming !== null && (
-        <ConfirmDialog
-          title="确认提现"
-          message={
-            <>
+      <Dialog
+        visible={confirming !== null}
+        title="确认提现"
+        content={
+          confirming !== null && (
+            <div className="confirm-body" data-testid="withdraw-confirm">
               <span className="confirm-amount" data-testid="withdraw-confirm-amount" data-fen={confirming}>
                 {formatFen(confirming)}
               </span>
               <span className="confirm-note">
                 将转入你的微信零钱。提交后请在微信中确认收款，24 小时内未确认将退回可提现余额。
               </span>
-            </>
-          }
-          ok="确认提现"
-          busy={submitting}
-          onOk={onConfirm}
-          onCancel={() => setConfirming(null)}
-        />
-      )}
+            </div>
+          )
+        }
+        actions={[
+          [
+            { key: 'cancel', text: '取消', disabled: submitting, onClick: () => setConfirming(null), ...testId('confirm-cancel') },
+            {
+              key: 'ok',
+              text: submitting ? '请稍候…' : '确认提现',
+              bold: true,
+              disabled: submitting,
+              onClick: onConfirm,
+              ...testId('confirm-ok'),
+            },
+          ],
+        ]}
+      />
     </>
   )
 }

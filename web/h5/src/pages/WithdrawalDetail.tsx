@@ -1,10 +1,12 @@
+import { Button, List } from 'antd-mobile'
 import { useCallback, useEffect, useState } from 'react'
 import { Link } from 'react-router-dom'
 import { type Withdrawal, getWithdrawal } from '../api'
 import { formatDateTime, formatFen } from '../lib/format'
 import { useLoad, usePoll } from '../hooks'
 import { REFUNDED_NOTE, failureText, isOpen, isRefunded, timeline } from '../lib/withdrawals'
-import { PageHeader, WithdrawalStateBadge } from '../widgets'
+import { TitleBar, WithdrawalStateTag } from '../ui'
+import CorrectionNotice from './CorrectionNotice'
 import { ById } from './NotFound'
 import { type TransferOutcome, inWechat, requestMerchantTransfer, transferSupported } from '../wechat'
 import { LoadError, Loading } from './states'
@@ -30,13 +32,13 @@ function WithdrawalDetailPage({ id }: { id: number }) {
 
   return (
     <div className="page withdrawal-detail">
-      <PageHeader title="提现详情" />
+      <TitleBar title="提现详情" />
       <section className="card withdrawal-summary" data-testid="withdrawal-detail" data-id={w.id} data-state={w.state}>
         <div className="balance-label">提现金额</div>
         <div className="balance-value" data-testid="withdrawal-amount" data-fen={w.amount_fen}>
           {formatFen(w.amount_fen)}
         </div>
-        <WithdrawalStateBadge state={w.state} />
+        <WithdrawalStateTag state={w.state} />
         {open && (
           <p className="muted withdrawal-polling" data-testid="withdrawal-polling">
             状态自动刷新中…
@@ -52,6 +54,7 @@ function WithdrawalDetailPage({ id }: { id: number }) {
           <p className="failure-note" data-testid="withdrawal-refunded">
             {REFUNDED_NOTE}
           </p>
+          <CorrectionNotice withdrawalId={w.id} />
           <Link className="link" to="/wallet">
             查看钱包
           </Link>
@@ -79,28 +82,22 @@ function WithdrawalDetailPage({ id }: { id: number }) {
         </ol>
       </section>
 
-      <section className="card" data-testid="withdrawal-info">
-        <div className="row">
-          <span className="muted">到账方式</span>
-          <span>微信零钱</span>
-        </div>
-        <div className="row">
-          <span className="muted">申请时间</span>
-          <span data-testid="withdrawal-created">{formatDateTime(w.created_at)}</span>
-        </div>
+      <List className="card info-list" data-testid="withdrawal-info">
+        <List.Item extra="微信零钱">到账方式</List.Item>
+        <List.Item extra={<span data-testid="withdrawal-created">{formatDateTime(w.created_at)}</span>}>申请时间</List.Item>
         {w.finished_at && (
-          <div className="row">
-            <span className="muted">完成时间</span>
-            <span data-testid="withdrawal-finished">{formatDateTime(w.finished_at)}</span>
-          </div>
+          <List.Item extra={<span data-testid="withdrawal-finished">{formatDateTime(w.finished_at)}</span>}>完成时间</List.Item>
         )}
-        <div className="row">
-          <span className="muted">单号</span>
-          <span className="mono row-text" data-testid="withdrawal-bill">
-            {w.out_bill_no}
-          </span>
-        </div>
-      </section>
+        <List.Item
+          extra={
+            <span className="mono row-text bill-no" data-testid="withdrawal-bill">
+              {w.out_bill_no}
+            </span>
+          }
+        >
+          单号
+        </List.Item>
+      </List>
 
       <Link className="btn btn-outline btn-block" to="/withdrawals" data-testid="withdrawals-link">
         全部提现记录
@@ -148,15 +145,17 @@ function ConfirmReceipt({ withdrawal: w }: { withdrawal: Withdrawal }) {
       </p>
       <p className="muted">微信已受理转账，确认收款后即到账微信零钱；24 小时内未确认，金额将退回可提现余额。</p>
       {confirmable === 'ready' && (
-        <button
-          type="button"
-          className="btn btn-primary btn-block"
+        <Button
+          block
+          color="primary"
           data-testid="confirm-receipt"
-          disabled={outcome === 'asking' || !w.package_info}
+          disabled={!w.package_info}
+          loading={outcome === 'asking'}
+          loadingText="正在打开微信确认页…"
           onClick={confirm}
         >
-          {outcome === 'asking' ? '正在打开微信确认页…' : '确认收款'}
-        </button>
+          确认收款
+        </Button>
       )}
       {confirmable === 'checking' && (
         <p className="muted" data-testid="confirm-checking">

@@ -1,10 +1,10 @@
-import { Link } from 'react-router-dom'
+import { List } from 'antd-mobile'
+import { useNavigate } from 'react-router-dom'
 import { type Withdrawal, getWithdrawals } from '../api'
 import { formatDateTime, formatFen } from '../lib/format'
 import { usePages } from '../hooks'
-import { ChevronIcon } from '../icons'
 import { failureText, isRefunded } from '../lib/withdrawals'
-import { EmptyCard, LoadMore, PageHeader, WithdrawalStateBadge } from '../widgets'
+import { EmptyList, MoreButton, TitleBar, WithdrawalStateTag } from '../ui'
 import { Loading } from './states'
 
 /** /withdrawals: the owner's withdrawals, newest first, a page at a time. */
@@ -15,52 +15,53 @@ export default function Withdrawals() {
   if (!loaded && loading) return <Loading />
   return (
     <div className="page withdrawals-page">
-      <PageHeader title="提现记录" />
+      <TitleBar title="提现记录" />
       {loaded && items.length === 0 && (
-        <EmptyCard
+        <EmptyList
           text="还没有提现记录"
           testId="withdrawals-empty"
           link={{ to: '/withdraw', text: '去提现', testId: 'withdrawals-empty-withdraw' }}
         />
       )}
       {items.length > 0 && (
-        <ul className="card withdrawal-list" data-testid="withdrawal-list">
+        <List className="card withdrawal-list" data-testid="withdrawal-list">
           {items.map((w) => (
-            <li key={w.id}>
-              <WithdrawalRow withdrawal={w} />
-            </li>
+            <WithdrawalRow key={w.id} withdrawal={w} />
           ))}
-        </ul>
+        </List>
       )}
-      <LoadMore list={list} testId="withdrawals" />
+      <MoreButton list={list} testId="withdrawals" />
     </div>
   )
 }
 
 function WithdrawalRow({ withdrawal: w }: { withdrawal: Withdrawal }) {
+  const navigate = useNavigate()
   return (
-    <Link
-      className="withdrawal-row"
-      to={`/withdrawals/${w.id}`}
+    <List.Item
+      className="withdrawal-item"
+      arrowIcon
+      onClick={() => navigate(`/withdrawals/${w.id}`)}
       data-testid="withdrawal-row"
       data-id={w.id}
       data-state={w.state}
+      description={
+        <>
+          <div className="person-meta">申请时间 {formatDateTime(w.created_at)}</div>
+          {isRefunded(w.state) && (
+            <div className="withdrawal-reason" data-testid="withdrawal-reason">
+              {failureText(w)}
+            </div>
+          )}
+        </>
+      }
     >
-      <div className="withdrawal-main">
-        <div className="withdrawal-head">
-          <span className="withdrawal-amount" data-testid="withdrawal-amount" data-fen={w.amount_fen}>
-            {formatFen(w.amount_fen)}
-          </span>
-          <WithdrawalStateBadge state={w.state} />
-        </div>
-        <div className="person-meta">申请时间 {formatDateTime(w.created_at)}</div>
-        {isRefunded(w.state) && (
-          <div className="withdrawal-reason" data-testid="withdrawal-reason">
-            {failureText(w)}
-          </div>
-        )}
+      <div className="withdrawal-head">
+        <span className="withdrawal-amount" data-testid="withdrawal-amount" data-fen={w.amount_fen}>
+          {formatFen(w.amount_fen)}
+        </span>
+        <WithdrawalStateTag state={w.state} />
       </div>
-      <ChevronIcon />
-    </Link>
+    </List.Item>
   )
 }

@@ -1,4 +1,5 @@
 // Whole-page states shared by the H5 pages.
+import { Button, DotLoading } from 'antd-mobile'
 import type { ReactNode } from 'react'
 import { type ApiError, TOKEN_EXPIRED, UNAUTHENTICATED } from '../api'
 import { AlertIcon } from '../icons'
@@ -6,7 +7,7 @@ import { AlertIcon } from '../icons'
 export function Loading({ text = '加载中…' }: { text?: string }) {
   return (
     <div className="page center" aria-busy="true" data-testid="loading">
-      <div className="spinner" />
+      <DotLoading color="primary" className="page-loading" />
       <p className="muted">{text}</p>
     </div>
   )
@@ -31,9 +32,9 @@ export function ErrorState(props: {
         {props.msg}
       </p>
       {props.children}
-      <button className="btn btn-primary state-action" onClick={props.onAction}>
+      <Button color="primary" className="state-action" onClick={props.onAction}>
         {props.action}
-      </button>
+      </Button>
     </div>
   )
 }
