@@ -646,12 +646,13 @@ impl Notifications {
 /// released, a dead letter, a settled day; the owner (user 1) with a phone, an identity, money,
 /// a withdrawal waiting for him in WeChat, three groups, two keywords and a mass message for
 /// tomorrow; a newcomer without a phone; a payee with a phone and money but no identity; and an
-/// owner whose two withdrawals failed.
+/// owner whose two withdrawals failed for a real name WeChat does not know (who may correct it).
 struct World {
     operator: String,
     owner: String,
     newcomer: String,
     payee: (i64, String),
+    refused: String,
     group_wxids: Vec<String>,
 }
 
@@ -732,7 +733,7 @@ impl World {
         let payee = app.user_id("o_demo_wangfang").await;
         app.fund(&[payee], 50_000).await;
         // Two withdrawals WeChat Pay failed (the payee's name is not the one WeChat knows).
-        let (failing_cookies, _) = app.payee("o_demo_liuyang", "13700000004", "刘洋", 50_000).await;
+        let (failing_cookies, refused) = app.payee("o_demo_liuyang", "13700000004", "刘洋", 50_000).await;
         let (status, answer) = app
             .sandbox_call(
                 Method::POST,
@@ -799,6 +800,7 @@ impl World {
             owner: bearer(owner).await,
             newcomer: bearer(newcomer).await,
             payee: (payee, bearer(payee).await),
+            refused: bearer(refused).await,
             group_wxids,
         }
     }
@@ -817,6 +819,7 @@ impl World {
             _ if path.starts_with("/api/console/") => &self.operator,
             "h5-me-phone-code" | "h5-me-phone" => &self.newcomer,
             "h5-me-identity" | "h5-withdrawals-create" => &self.payee.1,
+            "h5-me-identity-correction" => &self.refused,
             _ => &self.owner,
         };
         let mut event = get_me(Some(caller), None);
