@@ -26,6 +26,9 @@ describe('audit log in Chinese', () => {
     expect(formatValue('role', 'finance')).toBe('财务')
     expect(formatValue('starts_at', '2026-11-26T01:30:00Z')).toBe('2026-11-26 09:30')
     expect(formatValue('reason', '')).toBe('（空）')
+    expect(formatValue('releases', [{ at: '00:00', share_pct: 70 }, { at: '12:00', share_pct: 30 }])).toBe(
+      '00:00 释放 70% / 12:00 释放 30%',
+    )
   })
 
   it('shows a change as 字段: 旧值 → 新值', () => {
@@ -41,6 +44,7 @@ describe('audit log in Chinese', () => {
 
   it('names the settings section a change was made to', () => {
     expect(targetText('settings.update', 'money')).toBe('资金')
+    expect(targetText('settings.update', 'distribution')).toBe('分配策略')
     expect(targetText('user.freeze', '12')).toBe('用户 #12')
     expect(targetText('short_link.disable', 'aB3')).toBe('短链接 aB3')
     expect(targetText('unknown.thing', '7')).toBe('7')

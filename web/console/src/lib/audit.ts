@@ -39,7 +39,7 @@ export const actionLabel = (action: string): string => ACTION_LABELS[action] ?? 
 /** The filter's choices: every known action, by its Chinese name. */
 export const ACTION_OPTIONS = Object.entries(ACTION_LABELS).map(([value, label]) => ({ value, label }))
 
-type Kind = 'fen' | 'bp' | 'fen_list' | 'bool_on' | 'bool_yes' | 'role' | 'time' | 'plain'
+type Kind = 'fen' | 'bp' | 'fen_list' | 'releases' | 'bool_on' | 'bool_yes' | 'role' | 'time' | 'plain'
 
 interface FieldInfo {
   label: string
@@ -81,6 +81,9 @@ export const FIELD_LABELS: Record<string, FieldInfo> = {
   wxid: { label: '微信号' },
   message: { label: '提示语' },
   amount_fen: { label: '金额', kind: 'fen' },
+  releases: { label: '释放时间与比例', kind: 'releases' },
+  amount: { label: '每次分配数量' },
+  display_rate: { label: '展示倍率' },
 }
 
 /** "字段（中文名）" of a detail key: its Chinese name, or the key itself when unknown. */
@@ -98,6 +101,9 @@ export function formatValue(key: string, value: unknown): string {
   if (typeof value === 'boolean') {
     if (kind === 'bool_on') return value ? '开启' : '关闭'
     return value ? '是' : '否'
+  }
+  if (kind === 'releases' && Array.isArray(value)) {
+    return value.map((r) => (r && typeof r === 'object' ? `${r.at} 释放 ${r.share_pct}%` : String(r))).join(' / ')
   }
   if (kind === 'role' && typeof value === 'string') return ROLE_LABELS[value as Role] ?? value
   if (kind === 'time' && typeof value === 'string') return formatDateTime(value)
@@ -146,11 +152,14 @@ export const lineText = (line: DetailLine): string =>
 export function targetText(action: string, target: unknown): string {
   if (target === null || target === undefined || target === '') return '—'
   const text = String(target)
-  if (action === 'settings.update') return GROUP_LABELS[text as keyof typeof GROUP_LABELS] ?? text
+  if (action === 'settings.update') return SUBJECT_LABELS[text] ?? text
   const kind = TARGET_KINDS[action.split('.')[0]]
   if (!kind) return text
   return action.startsWith('short_link.') ? `${kind} ${text}` : `${kind} #${text}`
 }
+
+/** The settings subjects by their keys: the Settings page's groups, and the two with pages of their own. */
+const SUBJECT_LABELS: Record<string, string> = { ...GROUP_LABELS, distribution: '分配策略', maintenance: '维护模式' }
 
 /** What the actions of each prefix are done to. */
 const TARGET_KINDS: Record<string, string> = {
