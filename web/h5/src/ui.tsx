@@ -131,3 +131,24 @@ export function MoreButton({
     </Button>
   )
 }
+
+/**
+ * Above a form's button: what was done (a status, `noticeTestId`) and what went wrong (an alert,
+ * `form-error`), each only when there is something to say.
+ */
+export function FormMessages({ notice, noticeTestId, error }: { notice?: string; noticeTestId?: string; error: string }) {
+  return (
+    <>
+      {notice && (
+        <p className="form-notice" role="status" data-testid={noticeTestId}>
+          {notice}
+        </p>
+      )}
+      {error && (
+        <p className="form-error" role="alert" data-testid="form-error">
+          {error}
+        </p>
+      )}
+    </>
+  )
+}

@@ -17,7 +17,7 @@ import { useCountdown, useLoad } from '../hooks'
 import { CheckIcon } from '../icons'
 import { track } from '../track'
 import { codeError, maskPhone, phoneError, safeRedirect } from '../lib/validate'
-import { TitleBar } from '../ui'
+import { FormMessages, TitleBar } from '../ui'
 import { LoadError, Loading } from './states'
 
 /** The message of an error, or '' for a lost session (the browser is leaving for login). */
@@ -122,16 +122,7 @@ function BindPhoneForm({ redirect, onAlreadyBound }: { redirect: string; onAlrea
         onFinish={onSubmit}
         footer={
           <>
-            {notice && (
-              <p className="form-notice" data-testid="code-sent">
-                {notice}
-              </p>
-            )}
-            {error && (
-              <p className="form-error" role="alert" data-testid="form-error">
-                {error}
-              </p>
-            )}
+            <FormMessages notice={notice} noticeTestId="code-sent" error={error} />
             <Button block type="submit" color="primary" size="large" data-testid="bind-submit" disabled={submitting}>
               {submitting ? '正在绑定…' : '绑定手机号'}
             </Button>

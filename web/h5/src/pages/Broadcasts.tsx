@@ -45,7 +45,7 @@ import { formatDateTime } from '../lib/format'
 import { useDebounced, useLoad } from '../hooks'
 import { RobotIcon } from '../icons'
 import { track } from '../track'
-import { MoreButton, TitleBar } from '../ui'
+import { FormMessages, MoreButton, TitleBar } from '../ui'
 import { LoadError, Loading } from './states'
 
 const KINDS: ContentKind[] = ['text', 'link', 'miniprogram']
@@ -142,16 +142,7 @@ function Composer({ groups, onCreated }: { groups: Group[]; onCreated: () => voi
       onFinish={onSubmit}
       footer={
         <>
-          {notice && (
-            <p className="form-notice" role="status" data-testid="broadcast-created">
-              {notice}
-            </p>
-          )}
-          {error && (
-            <p className="form-error" role="alert" data-testid="form-error">
-              {error}
-            </p>
-          )}
+          <FormMessages notice={notice} noticeTestId="broadcast-created" error={error} />
           <Button
             block
             type="submit"

@@ -25,7 +25,7 @@ import {
   normalizeKeyword,
 } from '../lib/keywords'
 import { track } from '../track'
-import { MoreButton, TitleBar } from '../ui'
+import { FormMessages, MoreButton, TitleBar } from '../ui'
 import { LoadError, Loading } from './states'
 
 /** A group's name as the choices show it. */
@@ -173,16 +173,7 @@ function KeywordForm({ groups, onAdded }: { groups: Group[]; onAdded: () => void
       onFinish={onSubmit}
       footer={
         <>
-          {notice && (
-            <p className="form-notice" role="status" data-testid="keyword-added">
-              {notice}
-            </p>
-          )}
-          {error && (
-            <p className="form-error" role="alert" data-testid="form-error">
-              {error}
-            </p>
-          )}
+          <FormMessages notice={notice} noticeTestId="keyword-added" error={error} />
           <Button block type="submit" color="primary" size="large" data-testid="keyword-submit" disabled={submitting}>
             {submitting ? '正在保存…' : '添加关键词'}
           </Button>
