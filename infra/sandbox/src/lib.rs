@@ -17,11 +17,15 @@
 //!   `GET`/`POST /sandbox/sms/faults` (make the next sends fail), `GET`/`POST
 //!   /sandbox/sms/limits` (the flow control per number).
 //! - [`robot`]: `POST /robot/v1/messages`, `POST /robot/v1/groups/leave`, `GET
-//!   /robot/v1/groups/members` (signed with `X-Robot-Timestamp`/`X-Robot-Signature`); own routes
-//!   `POST /sandbox/robot/events` (delivers events signed to gpet's callback), `GET
-//!   /sandbox/robot/sent`, `GET /sandbox/robot/leaves`, `GET /sandbox/robot/groups`, `GET`/`PUT
-//!   /sandbox/robot/groups/{group_wxid}`, `GET`/`POST /sandbox/robot/faults`, `GET`/`PUT
-//!   /sandbox/config/gpet` (where gpet is).
+//!   /robot/v1/groups/members` (signed with `X-Robot-Timestamp`/`X-Robot-Signature`; 41002
+//!   banned, 41003 offline, 42901 rate-limited robots); events (group, friend, `heartbeat`,
+//!   `robot_offline`, `robot_online`) stamped with gpet's business clock (`/_local/clock`) where
+//!   it has one; own routes `POST /sandbox/robot/events` (delivers events signed to gpet's
+//!   callback), `POST /sandbox/robot/heartbeats` (every online robot's heartbeat, now), `GET
+//!   /sandbox/robot/sent?group=&user=&robot=`, `GET /sandbox/robot/leaves`, `GET
+//!   /sandbox/robot/groups`, `GET`/`PUT /sandbox/robot/groups/{group_wxid}`, `GET`/`POST
+//!   /sandbox/robot/faults` (global counters and per-robot ban, logout, silence, rate_limit),
+//!   `GET`/`PUT /sandbox/config/gpet` (where gpet is).
 //! - [`launch`]: `POST /launch/v1/switches`; own routes `GET /sandbox/launch`, `PUT
 //!   /sandbox/launch/{group_wxid}`.
 //! - [`wechat_pay`]: WeChat Pay API v3 transfer bills, `POST
@@ -89,6 +93,9 @@ pub struct SandboxConfig {
     pub gpet_base_url: Option<String>,
     /// Whether chatty groups post `group_message` events every few seconds (demo data).
     pub chatter: bool,
+    /// How often every online robot's `heartbeat` is posted; `None`: never by itself (`POST
+    /// /sandbox/robot/heartbeats` still does it on demand).
+    pub heartbeat_every: Option<Duration>,
     /// WeChat Pay's merchant number (商户号) gpet pays from.
     pub pay_mch_id: String,
     /// The merchant's APIv3 key (32 ASCII bytes): notifications are encrypted with it.
@@ -118,6 +125,7 @@ impl Default for SandboxConfig {
             robot_secret: "sandbox-robot-secret".to_owned(),
             gpet_base_url: None,
             chatter: false,
+            heartbeat_every: None,
             pay_mch_id: wechat_pay::DEFAULT_MCH_ID.to_owned(),
             pay_api_v3_key: wechat_pay::DEFAULT_API_V3_KEY.to_owned(),
             pay_merchant_public_key_pem: None,
@@ -277,6 +285,8 @@ pub struct Sandbox {
     task: Option<JoinHandle<std::io::Result<()>>>,
     /// The chatter task, when [`SandboxConfig::chatter`] is on.
     chatter: Option<JoinHandle<()>>,
+    /// The heartbeat task, when [`SandboxConfig::heartbeat_every`] is set.
+    heartbeats: Option<JoinHandle<()>>,
     /// Where the SMTP server listens, when [`SandboxConfig::smtp`] is set.
     pub smtp: Option<smtp::SmtpAddrs>,
     /// The SMTP server's listeners.
@@ -299,6 +309,9 @@ impl Sandbox {
         if let Some(chatter) = self.chatter.take() {
             chatter.abort();
         }
+        if let Some(heartbeats) = self.heartbeats.take() {
+            heartbeats.abort();
+        }
         for task in self.smtp_tasks.drain(..) {
             task.abort();
         }
@@ -316,6 +329,9 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         if let Some(chatter) = self.chatter.take() {
             chatter.abort();
+        }
+        if let Some(heartbeats) = self.heartbeats.take() {
+            heartbeats.abort();
         }
         for task in self.smtp_tasks.drain(..) {
             task.abort();
@@ -347,6 +363,11 @@ pub async fn spawn_on(addr: SocketAddr, config: SandboxConfig) -> anyhow::Result
         None => (None, Vec::new()),
     };
     let chatter = state.config().chatter.then(|| tokio::spawn(robot::chatter_loop(state.clone())));
+    let heartbeats = state
+        .config()
+        .heartbeat_every
+        .filter(|every| !every.is_zero())
+        .map(|every| tokio::spawn(robot::heartbeat_loop(state.clone(), every)));
     let app = router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -356,7 +377,7 @@ pub async fn spawn_on(addr: SocketAddr, config: SandboxConfig) -> anyhow::Result
             })
             .await
     });
-    Ok(Sandbox { addr, base_url, state, stop: Some(stop), task: Some(task), chatter, smtp, smtp_tasks })
+    Ok(Sandbox { addr, base_url, state, stop: Some(stop), task: Some(task), chatter, heartbeats, smtp, smtp_tasks })
 }
 
 async fn log_request(request: Request, next: Next) -> Response {
@@ -426,17 +447,18 @@ fn index(state: SandboxState) -> Html<String> {
 <li><a href="/sandbox/sms/limits">GET /sandbox/sms/limits</a> — POST <code>{{"per_minute", "per_hour", "per_day"}}</code> sets the flow control per number (Aliyun's defaults 1, 5, 10)</li>
 </ul>
 <h2>Robot platform (机器人平台)</h2>
-<p>secret <code>{robot_secret}</code>; every call signed: <code>X-Robot-Timestamp</code> (unix seconds, ±{max_skew} s) and <code>X-Robot-Signature</code> = hex HMAC-SHA256(secret, timestamp + "." + body). Answers <code>{{"errcode", "errmsg"}}</code>: 40001 bad signature, 40003 bad parameters, 41001 not in group, 50000 injected fault.</p>
-<p>events go to <code>{gpet_base_url}{callback}</code></p>
+<p>secret <code>{robot_secret}</code>; every call signed: <code>X-Robot-Timestamp</code> (unix seconds, ±{max_skew} s) and <code>X-Robot-Signature</code> = hex HMAC-SHA256(secret, timestamp + "." + body). Answers <code>{{"errcode", "errmsg"}}</code>: 40001 bad signature, 40003 bad parameters, 41001 not in group, 41002 robot banned, 41003 robot offline (logged out), 42901 risk control (sending too frequently), 50000 injected fault.</p>
+<p>events go to <code>{gpet_base_url}{callback}</code>, stamped with gpet's business clock (<code>{clock}</code>) where it has one; <code>heartbeat</code> {heartbeats}, <code>robot_offline</code> (reason logout, banned, restricted), <code>robot_online</code></p>
 <ul>
 <li>POST /robot/v1/messages <code>{{"robot_wxid", "to_group"|"to_user", "content": {{"kind": "text"|"link"|"miniprogram", …}}}}</code> → <code>{{"errcode": 0, "msg_id"}}</code></li>
 <li>POST /robot/v1/groups/leave <code>{{"robot_wxid", "group_wxid"}}</code> — a signed <code>left_group</code> event (reason <code>quit</code>) follows</li>
 <li>GET /robot/v1/groups/members?robot_wxid=&amp;group_wxid= — the owner (the inviter unless set), the robot, generated members</li>
 <li>POST /sandbox/robot/events <code>{{"events": [...]}}</code> (≤ {max_events}; <code>id</code>, <code>at</code> filled in) — delivers them signed to gpet; <code>?unsigned=1</code> / <code>?bad_signature=1</code> to test refusals</li>
-<li><a href="/sandbox/robot/sent">GET /sandbox/robot/sent?group=&amp;user=</a> — what robots sent, oldest first</li>
+<li>POST /sandbox/robot/heartbeats — a <code>heartbeat</code> now for every known robot not banned, logged out or silenced → <code>{{"robots", "delivered"}}</code></li>
+<li><a href="/sandbox/robot/sent">GET /sandbox/robot/sent?group=&amp;user=&amp;robot=</a> — what robots sent, oldest first (real time, ms)</li>
 <li><a href="/sandbox/robot/leaves">GET /sandbox/robot/leaves</a> — groups robots left</li>
 <li><a href="/sandbox/robot/groups">GET /sandbox/robot/groups</a> — known groups; PUT /sandbox/robot/groups/{{group_wxid}} <code>{{"owner_wxid"?, "member_count"?, "robot_wxid"?, "name"?, "chatter"?, "members_fail"?}}</code></li>
-<li><a href="/sandbox/robot/faults">GET /sandbox/robot/faults</a> — POST <code>{{"send_fail"?: n, "members_fail"?: n, "members_delay_ms"?: ms}}</code> fails the next n sends / member lists, slows every member list</li>
+<li><a href="/sandbox/robot/faults">GET /sandbox/robot/faults</a> — POST <code>{{"send_fail"?: n, "members_fail"?: n, "members_delay_ms"?: ms}}</code> fails the next n sends / member lists, slows every member list; <code>{{"robot_wxid", "fault": "ban"|"logout"|"silence"|"rate_limit"|"none"}}</code> sets one robot's fault (ban and logout emit <code>robot_offline</code>, none after them <code>robot_online</code>)</li>
 <li><a href="/sandbox/config/gpet">GET /sandbox/config/gpet</a> — PUT <code>{{"base_url"}}</code> says where gpet is</li>
 </ul>
 <h2>Launch system (投放系统)</h2>
@@ -487,6 +509,11 @@ fn index(state: SandboxState) -> Html<String> {
         max_events = robot::MAX_EVENTS,
         gpet_base_url = html::escape(&state.gpet_base_url()),
         callback = robot::CALLBACK_PATH,
+        clock = robot::CLOCK_PATH,
+        heartbeats = match config.heartbeat_every.filter(|every| !every.is_zero()) {
+            Some(every) => format!("every {} s", every.as_secs()),
+            None => "on demand".to_owned(),
+        },
         authorize = html::escape(&authorize),
         mch_id = html::escape(&config.pay_mch_id),
         verifies = if state.pay_keys().verifies_signatures() {

@@ -1,6 +1,7 @@
 //! `gpet-sandbox`: the partner sandbox as a local server (never deployed).
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
 
 use anyhow::Context;
 use gpet_sandbox::SandboxConfig;
@@ -32,6 +33,7 @@ async fn main() -> anyhow::Result<()> {
         robot_secret: std::env::var("GPET_ROBOT_SECRET").unwrap_or(defaults.robot_secret),
         gpet_base_url: std::env::var("GPET_SANDBOX_GPET_URL").ok().filter(|url| !url.is_empty()),
         chatter: std::env::var("GPET_SANDBOX_CHATTER").is_ok_and(|value| value == "1"),
+        heartbeat_every: heartbeat_every()?,
         pay_mch_id: defaults.pay_mch_id,
         pay_api_v3_key: defaults.pay_api_v3_key,
         pay_merchant_public_key_pem: merchant_public_key_pem()?,
@@ -50,6 +52,21 @@ async fn main() -> anyhow::Result<()> {
 
     tokio::signal::ctrl_c().await?;
     sandbox.shutdown().await
+}
+
+/// How often robots' heartbeats are posted: `GPET_SANDBOX_HEARTBEAT_SECS` seconds (`0`: never
+/// by itself), else the platform's 60 s.
+fn heartbeat_every() -> anyhow::Result<Option<Duration>> {
+    match std::env::var("GPET_SANDBOX_HEARTBEAT_SECS") {
+        Ok(secs) if !secs.trim().is_empty() => {
+            let secs: u64 = secs
+                .trim()
+                .parse()
+                .with_context(|| format!("GPET_SANDBOX_HEARTBEAT_SECS={secs:?} is not a number of seconds"))?;
+            Ok((secs > 0).then(|| Duration::from_secs(secs)))
+        }
+        _ => Ok(Some(gpet_sandbox::robot::HEARTBEAT_EVERY)),
+    }
 }
 
 /// The SMTP server: its certificate (issued by the local CA, `.local/env` names the files), its

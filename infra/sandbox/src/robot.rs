@@ -7,37 +7,86 @@
 //! `X-Robot-Signature`, the lower-hex HMAC-SHA256 of `timestamp + "." + raw body` with the
 //! shared secret (the body of a GET is empty). Answers travel with HTTP 200 and an `errcode`:
 //! 0 is success; 40001 bad signature, 40003 bad parameters, 41001 the robot is not in the
-//! group, 50000 a fault injected by the sandbox.
+//! group, 41002 "robot banned" (WeChat banned the account: every call of that robot), 41003
+//! "robot offline" (the robot is logged out: every call of that robot), 42901 "risk control:
+//! sending too frequently, pause this robot" (sends of a rate-limited robot), 50000 a fault
+//! injected by the sandbox. A refused send is not sent (nor recorded).
 //!
 //! Partner API (what gpet's client calls):
 //! - `POST /robot/v1/messages` `{"robot_wxid", "to_group"? | "to_user"?, "content"}` →
 //!   `{"errcode": 0, "errmsg": "ok", "msg_id"}`; `content` is `{"kind": "text", "text"}`,
 //!   `{"kind": "link", "title", "desc"?, "url", "image_url"?}` or
 //!   `{"kind": "miniprogram", "title", "appid", "pagepath", "thumb_url"?}` and is kept as sent;
+//!   41002, 41003 or 42901 as the robot's state says;
 //! - `POST /robot/v1/groups/leave` `{"robot_wxid", "group_wxid"}` → errcode 0; a `left_group`
-//!   event with reason `quit` follows about [`LEAVE_EVENT_DELAY`] later;
+//!   event with reason `quit` follows about [`LEAVE_EVENT_DELAY`] later; 41002 or 41003 for a
+//!   banned or logged-out robot;
 //! - `GET /robot/v1/groups/members?robot_wxid=&group_wxid=` → `{"errcode": 0, "group_wxid",
-//!   "owner_wxid", "member_count", "members": [{"wxid", "nickname", "is_owner"}]}`.
+//!   "owner_wxid", "member_count", "members": [{"wxid", "nickname", "is_owner"}]}`; 41002 or
+//!   41003 for a banned or logged-out robot.
+//!
+//! Events are posted as `{"events": [...]}` (at most [`MAX_EVENTS`] a batch) to
+//! `{gpet}/api/callbacks/robot-events`; each has `id`, `type`, `robot_wxid` and `at` (RFC 3339,
+//! `+08:00`). Besides the group and friend events, the platform reports a robot's health:
+//! - `heartbeat` (no other fields): each online robot, every [`HEARTBEAT_EVERY`];
+//! - `robot_offline` with `reason`: `logout` (the robot was logged out), `banned` (WeChat banned
+//!   the account) or `restricted` (WeChat restricts the account; the sandbox sends it only when
+//!   told to through `POST /sandbox/robot/events`);
+//! - `robot_online` (no other fields): the robot is back.
 //!
 //! The sandbox learns groups from the events it emits (`joined_group`, `left_group`,
 //! `member_count`) and from `PUT /sandbox/robot/groups/{group_wxid}`. A group's owner is the
 //! robot's inviter unless that PUT named another; its member list is the owner, the robot and
 //! generated members `wxid_m_{group}_{i}` up to `member_count` (at most [`MAX_LISTED_MEMBERS`]
-//! listed).
+//! listed). It knows every robot whose `robot_wxid` it saw in an event it emitted, in a partner
+//! call (send, leave, members) or in a fault.
+//!
+//! Events the sandbox stamps (no `at` given) carry the business time of the stack it serves:
+//! before stamping a batch it asks `GET {gpet}/_local/clock` (gpet's local host answers
+//! `{"code", "msg", "data": {"now", "offset_seconds", "business_day"}}`, code 0 or gpet's 1200)
+//! and stamps real now + `offset_seconds`; where that route is missing or answers anything else
+//! (a deployed gpet) it stamps real time. A clock's answer serves that one delivery (all the
+//! batches of one heartbeat round), so a moved clock shows at once; a missing clock is
+//! remembered for [`CLOCK_CACHE_FOR`]. Events given an `at` keep it.
 //!
 //! The sandbox's own routes:
 //! - `POST /sandbox/robot/events[?unsigned=1|?bad_signature=1]` `{"events": [...]}` (at most
 //!   [`MAX_EVENTS`]; `id` and `at` filled in when absent) → posts them signed to
 //!   `{gpet}/api/callbacks/robot-events` and answers `{"delivered", "status", "answer", "ids"}`,
-//!   or HTTP 502 when gpet cannot be reached;
-//! - `GET /sandbox/robot/sent?group=&user=` → `{"items": [...]}`, what robots sent, oldest first;
+//!   or HTTP 502 when gpet cannot be reached (the tester speaks: what it gives is delivered,
+//!   whatever the robots' faults);
+//! - `POST /sandbox/robot/heartbeats` → posts now one `heartbeat` for every known robot that is
+//!   not banned, logged out or silenced (in batches of at most [`MAX_EVENTS`]) and answers
+//!   `{"robots": [wxids heartbeated], "delivered": n}`, or HTTP 502 `{"error"}` when gpet cannot
+//!   be reached; with [`SandboxConfig::heartbeat_every`](crate::SandboxConfig::heartbeat_every)
+//!   set, a loop does the same every period;
+//! - `GET /sandbox/robot/sent?group=&user=&robot=` → `{"items": [{"robot_wxid", "to_group",
+//!   "to_user", "content", "msg_id", "at"}]}`, what robots sent, oldest first (the last
+//!   [`MAX_SENT`]); `at` is the platform's own clock (real time, RFC 3339 with milliseconds,
+//!   `+08:00`), not the business clock;
 //! - `GET /sandbox/robot/leaves` → `{"items": [{"robot_wxid", "group_wxid", "at"}]}`;
 //! - `GET /sandbox/robot/groups`, `GET`/`PUT /sandbox/robot/groups/{group_wxid}` `{"owner_wxid"?,
 //!   "member_count"?, "robot_wxid"?, "name"?, "chatter"?, "members_fail"?}` — what the sandbox
 //!   knows of groups (a PUT creates a group it has not seen);
 //! - `GET`/`POST /sandbox/robot/faults` `{"send_fail"?: n, "members_fail"?: n,
-//!   "members_delay_ms"?: ms}` → the next n sends (member lists) answer errcode 50000; every
-//!   member list answers `members_delay_ms` late (0: at once);
+//!   "members_delay_ms"?: ms, "robot_wxid"?, "fault"?}` → the next n sends (member lists) answer
+//!   errcode 50000; every member list answers `members_delay_ms` late (0: at once); `robot_wxid`
+//!   and `fault` go together and set one robot's fault (and make it known):
+//!   - `ban`: its calls answer 41002; `robot_offline` reason `banned` is emitted at once; no
+//!     heartbeats;
+//!   - `logout`: its calls answer 41003; `robot_offline` reason `logout` is emitted at once; no
+//!     heartbeats;
+//!   - `silence`: no heartbeats and no other events of that robot (nor chatter of its groups);
+//!     its calls still work;
+//!   - `rate_limit`: its sends answer 42901 (no event); heartbeats go on;
+//!   - `none`: clears the fault; a banned or logged-out robot is announced by `robot_online` at
+//!     once and heartbeats again.
+//!
+//!   Both answer `{"send_fail", "members_fail", "members_delay_ms", "robots": {"<wxid>":
+//!   "<fault>"}}` (robots with a fault other than `none`); an unknown fault is HTTP 400. The
+//!   offline/online event is posted after the state is set; when gpet cannot be reached a
+//!   warning is logged and the fault holds. A banned or logged-out robot emits nothing by itself
+//!   (no heartbeats, chatter or `left_group`) until it is back;
 //! - `GET`/`PUT /sandbox/config/gpet` `{"base_url"}` — where gpet's callbacks are.
 //!
 //! With [`SandboxConfig::chatter`](crate::SandboxConfig::chatter) on, every [`CHATTER_EVERY`]
@@ -45,7 +94,7 @@
 //! (`group_message` events), to keep demo data alive.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -78,7 +127,7 @@ pub const MAX_EVENTS: usize = 100;
 pub const MAX_LISTED_MEMBERS: usize = 500;
 
 /// How many sent messages the sandbox remembers; the oldest are dropped first.
-pub const MAX_SENT: usize = 5000;
+pub const MAX_SENT: usize = 20_000;
 
 /// Where gpet is when nobody said.
 pub const DEFAULT_GPET_BASE_URL: &str = "http://127.0.0.1:3000";
@@ -92,9 +141,25 @@ pub const LEAVE_EVENT_DELAY: Duration = Duration::from_millis(50);
 /// How often chatter is posted.
 pub const CHATTER_EVERY: Duration = Duration::from_secs(5);
 
+/// How often the platform says each online robot is alive (the `heartbeat` event).
+pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(60);
+
+/// gpet's business clock, under its base URL (served by the local host only).
+pub const CLOCK_PATH: &str = "/_local/clock";
+
+/// How long the sandbox stamps real time, without asking again, once gpet had no business
+/// clock (an answer of the clock itself is never kept beyond the delivery it was asked for).
+pub const CLOCK_CACHE_FOR: Duration = Duration::from_secs(1);
+
+/// How long the sandbox waits for gpet's business clock before it stamps real time.
+const CLOCK_TIMEOUT: Duration = Duration::from_secs(2);
+
 const INVALID_SIGNATURE: i64 = 40001;
 const INVALID_PARAMETER: i64 = 40003;
 const NOT_IN_GROUP: i64 = 41001;
+const ROBOT_BANNED: i64 = 41002;
+const ROBOT_OFFLINE: i64 = 41003;
+const RATE_LIMITED: i64 = 42901;
 const INJECTED_FAILURE: i64 = 50000;
 
 const ROBOT_NICKNAME: &str = "群宠助手";
@@ -123,6 +188,7 @@ pub(crate) fn routes() -> Router<SandboxState> {
         .route("/robot/v1/groups/leave", post(leave_group))
         .route("/robot/v1/groups/members", get(list_members))
         .route("/sandbox/robot/events", post(post_events))
+        .route("/sandbox/robot/heartbeats", post(post_heartbeats))
         .route("/sandbox/robot/sent", get(list_sent))
         .route("/sandbox/robot/leaves", get(list_leaves))
         .route("/sandbox/robot/groups", get(list_groups))
@@ -166,10 +232,28 @@ fn unix_now() -> i64 {
     Utc::now().timestamp()
 }
 
+fn beijing() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("+08:00 is an offset")
+}
+
 /// Now as RFC 3339 in Beijing time to the second, e.g. `2026-11-26T17:44:05+08:00`.
 fn beijing_now() -> String {
-    let beijing = FixedOffset::east_opt(8 * 3600).expect("+08:00 is an offset");
-    Utc::now().with_timezone(&beijing).to_rfc3339_opts(SecondsFormat::Secs, false)
+    Utc::now().with_timezone(&beijing()).to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+/// Now as RFC 3339 in Beijing time to the millisecond, e.g. `2026-11-26T17:44:05.123+08:00`:
+/// the platform's own log.
+fn beijing_now_millis() -> String {
+    Utc::now().with_timezone(&beijing()).to_rfc3339_opts(SecondsFormat::Millis, false)
+}
+
+/// Business now (real now moved by `offset_seconds`) as RFC 3339 in Beijing time to the second;
+/// real now when the offset is out of chrono's range.
+fn business_now(offset_seconds: i64) -> String {
+    let now = Utc::now();
+    let moved =
+        chrono::Duration::try_seconds(offset_seconds).and_then(|offset| now.checked_add_signed(offset)).unwrap_or(now);
+    moved.with_timezone(&beijing()).to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -201,6 +285,18 @@ impl Refusal {
 
     fn injected() -> Self {
         Self::new(INJECTED_FAILURE, "injected failure")
+    }
+
+    fn banned() -> Self {
+        Self::new(ROBOT_BANNED, "robot banned")
+    }
+
+    fn offline() -> Self {
+        Self::new(ROBOT_OFFLINE, "robot offline")
+    }
+
+    fn rate_limited() -> Self {
+        Self::new(RATE_LIMITED, "risk control: sending too frequently, pause this robot")
     }
 }
 
@@ -345,12 +441,95 @@ struct Faults {
     members_delay_ms: u64,
 }
 
-/// The platform's memory: groups, what robots sent and left, the fault counters.
+/// What is wrong with one robot, as `POST /sandbox/robot/faults` sets it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum RobotFault {
+    #[default]
+    None,
+    /// WeChat banned the account: every call answers 41002.
+    Ban,
+    /// Logged out: every call answers 41003.
+    Logout,
+    /// Online, but no event of it reaches gpet.
+    Silence,
+    /// Sends answer 42901.
+    RateLimit,
+}
+
+impl RobotFault {
+    const NAMES: &str = "ban, logout, silence, rate_limit or none";
+
+    fn parse(name: &str) -> Option<Self> {
+        match name {
+            "none" => Some(Self::None),
+            "ban" => Some(Self::Ban),
+            "logout" => Some(Self::Logout),
+            "silence" => Some(Self::Silence),
+            "rate_limit" => Some(Self::RateLimit),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Ban => "ban",
+            Self::Logout => "logout",
+            Self::Silence => "silence",
+            Self::RateLimit => "rate_limit",
+        }
+    }
+
+    /// Banned or logged out: the platform has the robot offline.
+    fn offline(self) -> bool {
+        matches!(self, Self::Ban | Self::Logout)
+    }
+
+    /// Whether events of the robot reach gpet (heartbeats, chatter, `left_group`).
+    fn speaks(self) -> bool {
+        matches!(self, Self::None | Self::RateLimit)
+    }
+
+    /// The refusal every call of the robot gets, if any.
+    fn refusal(self) -> Option<Refusal> {
+        match self {
+            Self::Ban => Some(Refusal::banned()),
+            Self::Logout => Some(Refusal::offline()),
+            _ => None,
+        }
+    }
+
+    /// The event that announces the move from `self` to `next`, if any: offline when it gets
+    /// banned or logged out, online when it leaves that for a state that speaks.
+    fn transition_event(self, next: Self, robot_wxid: &str) -> Option<Value> {
+        let reason = match next {
+            Self::Ban => "banned",
+            Self::Logout => "logout",
+            _ if self.offline() && next.speaks() => {
+                return Some(json!({ "type": "robot_online", "robot_wxid": robot_wxid }));
+            }
+            _ => return None,
+        };
+        (self != next).then(|| json!({ "type": "robot_offline", "robot_wxid": robot_wxid, "reason": reason }))
+    }
+}
+
+/// When gpet at `base_url` last had no business clock.
+#[derive(Debug, Clone)]
+struct NoClock {
+    base_url: String,
+    asked: Instant,
+}
+
+/// The platform's memory: groups, robots, what robots sent and left, the faults.
 pub(crate) struct RobotState {
     groups: BTreeMap<String, Group>,
+    /// Every robot the sandbox has seen, with its fault.
+    robots: BTreeMap<String, RobotFault>,
     sent: VecDeque<Sent>,
     leaves: Vec<Leave>,
     faults: Faults,
+    no_clock: Option<NoClock>,
     next_msg: u64,
     next_event: u64,
     next_group_msg: u64,
@@ -360,13 +539,71 @@ impl RobotState {
     pub(crate) fn new() -> Self {
         Self {
             groups: BTreeMap::new(),
+            robots: BTreeMap::new(),
             sent: VecDeque::new(),
             leaves: Vec::new(),
             faults: Faults::default(),
+            no_clock: None,
             next_msg: 0,
             next_event: 0,
             next_group_msg: 0,
         }
+    }
+
+    /// Remembers a robot (no fault unless one is set).
+    fn see(&mut self, robot_wxid: &str) {
+        if !robot_wxid.trim().is_empty() && !self.robots.contains_key(robot_wxid) {
+            self.robots.insert(robot_wxid.to_owned(), RobotFault::None);
+        }
+    }
+
+    fn fault_of(&self, robot_wxid: &str) -> RobotFault {
+        self.robots.get(robot_wxid).copied().unwrap_or_default()
+    }
+
+    /// Sets a robot's fault (making it known) and answers the event announcing the change.
+    fn set_fault(&mut self, robot_wxid: &str, fault: RobotFault) -> Option<Value> {
+        let before = self.fault_of(robot_wxid);
+        self.robots.insert(robot_wxid.to_owned(), fault);
+        before.transition_event(fault, robot_wxid)
+    }
+
+    /// The global fault fields and `robots`: each robot with a fault other than none.
+    fn faults_view(&self) -> Value {
+        let robots: Map<String, Value> = self
+            .robots
+            .iter()
+            .filter(|(_, fault)| **fault != RobotFault::None)
+            .map(|(wxid, fault)| (wxid.clone(), Value::from(fault.name())))
+            .collect();
+        json!({
+            "send_fail": self.faults.send_fail,
+            "members_fail": self.faults.members_fail,
+            "members_delay_ms": self.faults.members_delay_ms,
+            "robots": robots,
+        })
+    }
+
+    /// The known robots that heartbeat: neither banned, logged out nor silenced.
+    fn heartbeating(&self) -> Vec<String> {
+        self.robots.iter().filter(|(_, fault)| fault.speaks()).map(|(wxid, _)| wxid.clone()).collect()
+    }
+
+    /// Drops the events of robots that say nothing now (banned, logged out, silenced).
+    fn spoken(&self, events: Vec<Value>) -> Vec<Value> {
+        events
+            .into_iter()
+            .filter(|event| {
+                event.get("robot_wxid").and_then(Value::as_str).is_none_or(|wxid| self.fault_of(wxid).speaks())
+            })
+            .collect()
+    }
+
+    /// Whether gpet at `base_url` had no business clock less than [`CLOCK_CACHE_FOR`] ago.
+    fn knows_no_clock(&self, base_url: &str, now: Instant) -> bool {
+        self.no_clock
+            .as_ref()
+            .is_some_and(|miss| miss.base_url == base_url && now.duration_since(miss.asked) < CLOCK_CACHE_FOR)
     }
 
     fn group_mut(&mut self, group_wxid: &str) -> &mut Group {
@@ -379,6 +616,14 @@ impl RobotState {
 
     /// Accepts or refuses one authenticated, well-formed send.
     fn send(&mut self, request: SendRequest, at: String) -> Result<String, Refusal> {
+        self.see(&request.robot_wxid);
+        let fault = self.fault_of(&request.robot_wxid);
+        if let Some(refusal) = fault.refusal() {
+            return Err(refusal);
+        }
+        if fault == RobotFault::RateLimit {
+            return Err(Refusal::rate_limited());
+        }
         if self.faults.send_fail > 0 {
             self.faults.send_fail -= 1;
             return Err(Refusal::injected());
@@ -405,6 +650,10 @@ impl RobotState {
     }
 
     fn leave(&mut self, robot_wxid: &str, group_wxid: &str, at: String) -> Result<(), Refusal> {
+        self.see(robot_wxid);
+        if let Some(refusal) = self.fault_of(robot_wxid).refusal() {
+            return Err(refusal);
+        }
         if self.has_left(group_wxid) {
             return Err(Refusal::not_in_group(group_wxid));
         }
@@ -416,6 +665,10 @@ impl RobotState {
     }
 
     fn members(&mut self, robot_wxid: &str, group_wxid: &str) -> Result<Value, Refusal> {
+        self.see(robot_wxid);
+        if let Some(refusal) = self.fault_of(robot_wxid).refusal() {
+            return Err(refusal);
+        }
         if self.faults.members_fail > 0 {
             self.faults.members_fail -= 1;
             return Err(Refusal::injected());
@@ -449,9 +702,12 @@ impl RobotState {
         }
     }
 
-    /// What an event tells about groups.
+    /// What an event tells about robots and groups.
     fn learn(&mut self, event: &Map<String, Value>) {
         let text = |field: &str| event.get(field).and_then(Value::as_str).filter(|value| !value.is_empty());
+        if let Some(robot_wxid) = text("robot_wxid") {
+            self.see(robot_wxid);
+        }
         let (Some(kind), Some(group_wxid)) = (text("type"), text("group_wxid")) else { return };
         let robot_wxid = text("robot_wxid");
         let member_count = event.get("member_count").and_then(Value::as_u64);
@@ -484,26 +740,30 @@ impl RobotState {
         }
     }
 
-    /// Stamps every event, learns from it, and answers the ids in order.
-    fn prepare(&mut self, events: &mut [Value]) -> Vec<Value> {
-        let at = beijing_now();
+    /// Stamps every event (`at`: business now, RFC 3339), learns from it, and answers the ids in
+    /// order.
+    fn prepare(&mut self, events: &mut [Value], at: &str) -> Vec<Value> {
         events
             .iter_mut()
             .filter_map(Value::as_object_mut)
             .map(|event| {
-                self.stamp(event, &at);
+                self.stamp(event, at);
                 self.learn(event);
                 event["id"].clone()
             })
             .collect()
     }
 
-    /// One chatter round: 1–3 text messages in each chatty group the robot is still in.
+    /// One chatter round: 1–3 text messages in each chatty group the robot is still in (and
+    /// speaks: neither banned, logged out nor silenced).
     fn chatter_events(&mut self, rng: &mut impl Rng) -> Vec<Value> {
         let chatty: Vec<Group> = self.groups.values().filter(|group| group.chatter && !group.left).cloned().collect();
         let mut events = Vec::new();
         for group in chatty {
             let robot_wxid = group.robot_wxid.clone().unwrap_or_else(|| "wxid_sbx_robot".to_owned());
+            if !self.fault_of(&robot_wxid).speaks() {
+                continue;
+            }
             for _ in 0..rng.random_range(1..=3) {
                 let generated = group.generated_count();
                 let sender = if generated > 0 {
@@ -546,9 +806,53 @@ struct Delivery {
     answer: Value,
 }
 
-/// Stamps `events`, learns from them, and posts them as one batch to gpet's callback.
+/// The offset of gpet's business clock, from an answer of `GET /_local/clock`: the envelope
+/// with code 0 (or gpet's own success code, 1200) and an integer `data.offset_seconds`.
+fn clock_offset(answer: &Value) -> Option<i64> {
+    match answer.get("code").and_then(Value::as_i64) {
+        Some(0 | 1200) => answer.get("data")?.get("offset_seconds")?.as_i64(),
+        _ => None,
+    }
+}
+
+/// How far gpet's business clock is ahead of real time, in seconds, asked of
+/// `{gpet}/_local/clock`; 0 where gpet has no such route (a deployed gpet), cannot be reached or
+/// answers anything else, and then for [`CLOCK_CACHE_FOR`] without asking.
+async fn business_offset(state: &SandboxState) -> i64 {
+    let base_url = state.gpet_base_url();
+    if state.robot().knows_no_clock(&base_url, Instant::now()) {
+        return 0;
+    }
+    let url = format!("{base_url}{CLOCK_PATH}");
+    let answer = match state.http().get(&url).timeout(CLOCK_TIMEOUT).send().await {
+        Ok(response) if response.status().is_success() => response.json::<Value>().await.ok(),
+        Ok(response) => {
+            tracing::debug!(status = response.status().as_u16(), "no business clock: real time");
+            None
+        }
+        Err(error) => {
+            tracing::debug!(error = %error_chain(&error), "no business clock: real time");
+            None
+        }
+    };
+    match answer.as_ref().and_then(clock_offset) {
+        Some(offset) => {
+            state.robot().no_clock = None;
+            offset
+        }
+        None => {
+            state.robot().no_clock = Some(NoClock { base_url, asked: Instant::now() });
+            0
+        }
+    }
+}
+
+/// Stamps `events` (the business clock's now where `at` is missing), learns from them, and
+/// posts them as one batch to gpet's callback.
 async fn emit(state: &SandboxState, mut events: Vec<Value>, signing: Signing) -> Result<Delivery, String> {
-    let ids = state.robot().prepare(&mut events);
+    let unstamped = events.iter().any(|event| event.get("at").is_none_or(Value::is_null));
+    let offset = if unstamped { business_offset(state).await } else { 0 };
+    let ids = state.robot().prepare(&mut events, &business_now(offset));
     let body = serde_json::to_vec(&json!({ "events": events })).map_err(|error| error.to_string())?;
     let url = format!("{}{CALLBACK_PATH}", state.gpet_base_url());
     let timestamp = unix_now().to_string();
@@ -583,6 +887,49 @@ pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// Posts what robots say by themselves, leaving out the robots that say nothing now (banned,
+/// logged out, silenced); a failure is logged as a warning.
+async fn emit_spoken(state: &SandboxState, events: Vec<Value>, what: &str) {
+    let events = state.robot().spoken(events);
+    if events.is_empty() {
+        return;
+    }
+    if let Err(error) = emit(state, events, Signing::Good).await {
+        tracing::warn!(%error, "{what} not delivered");
+    }
+}
+
+/// Posts one `heartbeat` for every known robot that is neither banned, logged out nor
+/// silenced, in batches of at most [`MAX_EVENTS`]; answers the robots and how many events were
+/// delivered.
+async fn heartbeat(state: &SandboxState) -> Result<(Vec<String>, usize), String> {
+    let robots = state.robot().heartbeating();
+    if robots.is_empty() {
+        return Ok((robots, 0));
+    }
+    // One round, one time: the clock is asked once for every batch.
+    let at = business_now(business_offset(state).await);
+    let mut delivered = 0;
+    for chunk in robots.chunks(MAX_EVENTS) {
+        let events = chunk.iter().map(|wxid| json!({ "type": "heartbeat", "robot_wxid": wxid, "at": at })).collect();
+        delivered += emit(state, events, Signing::Good).await?.ids.len();
+    }
+    Ok((robots, delivered))
+}
+
+/// Heartbeats every `every` for as long as the sandbox runs.
+pub(crate) async fn heartbeat_loop(state: SandboxState, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        if let Err(error) = heartbeat(&state).await {
+            tracing::warn!(%error, "heartbeats not delivered");
+        }
+    }
+}
+
 /// Posts chatter every [`CHATTER_EVERY`] for as long as the sandbox runs.
 pub(crate) async fn chatter_loop(state: SandboxState) {
     let mut every = tokio::time::interval(CHATTER_EVERY);
@@ -591,12 +938,7 @@ pub(crate) async fn chatter_loop(state: SandboxState) {
     loop {
         every.tick().await;
         let events = state.robot().chatter_events(&mut rand::rng());
-        if events.is_empty() {
-            continue;
-        }
-        if let Err(error) = emit(&state, events, Signing::Good).await {
-            tracing::warn!(%error, "chatter not delivered");
-        }
+        emit_spoken(&state, events, "chatter").await;
     }
 }
 
@@ -645,7 +987,7 @@ async fn send_message(State(state): State<SandboxState>, headers: HeaderMap, bod
     if let Err(problem) = check_content(&request.content) {
         return Refusal::invalid_parameter(problem).into_response();
     }
-    let outcome = state.robot().send(request, beijing_now());
+    let outcome = state.robot().send(request, beijing_now_millis());
     match outcome {
         Ok(msg_id) => {
             tracing::info!(%msg_id, "robot message sent");
@@ -688,9 +1030,7 @@ async fn leave_group(State(state): State<SandboxState>, headers: HeaderMap, body
     });
     tokio::spawn(async move {
         tokio::time::sleep(LEAVE_EVENT_DELAY).await;
-        if let Err(error) = emit(&state, vec![event], Signing::Good).await {
-            tracing::warn!(%error, "left_group event not delivered");
-        }
+        emit_spoken(&state, vec![event], "left_group event").await;
     });
     Json(json!({ "errcode": 0, "errmsg": "ok" })).into_response()
 }
@@ -772,21 +1112,34 @@ async fn post_events(State(state): State<SandboxState>, Query(query): Query<Even
     }
 }
 
+async fn post_heartbeats(State(state): State<SandboxState>) -> Response {
+    match heartbeat(&state).await {
+        Ok((robots, delivered)) => {
+            tracing::info!(robots = robots.len(), delivered, "heartbeats posted");
+            Json(json!({ "robots": robots, "delivered": delivered })).into_response()
+        }
+        Err(error) => (StatusCode::BAD_GATEWAY, Json(json!({ "error": error }))).into_response(),
+    }
+}
+
 #[derive(Debug, Deserialize)]
 struct SentQuery {
     group: Option<String>,
     user: Option<String>,
+    robot: Option<String>,
 }
 
 async fn list_sent(State(state): State<SandboxState>, Query(query): Query<SentQuery>) -> Json<Value> {
     let group = non_empty(query.group);
     let user = non_empty(query.user);
+    let robot = non_empty(query.robot);
     let items: Vec<Sent> = state
         .robot()
         .sent
         .iter()
         .filter(|sent| group.is_none() || sent.to_group == group)
         .filter(|sent| user.is_none() || sent.to_user == user)
+        .filter(|sent| robot.as_ref().is_none_or(|robot| sent.robot_wxid == *robot))
         .cloned()
         .collect();
     Json(json!({ "items": items }))
@@ -863,10 +1216,12 @@ struct FaultsRequest {
     send_fail: Option<u32>,
     members_fail: Option<u32>,
     members_delay_ms: Option<u64>,
+    robot_wxid: Option<String>,
+    fault: Option<String>,
 }
 
 async fn show_faults(State(state): State<SandboxState>) -> Json<Value> {
-    Json(json!(state.robot().faults))
+    Json(state.robot().faults_view())
 }
 
 async fn set_faults(State(state): State<SandboxState>, body: Bytes) -> Response {
@@ -874,27 +1229,53 @@ async fn set_faults(State(state): State<SandboxState>, body: Bytes) -> Response 
         Ok(request) => request,
         Err(error) => {
             return bad_request(format!(
-                "expected {{\"send_fail\"?: n, \"members_fail\"?: n, \"members_delay_ms\"?: ms}}: {error}"
+                "expected {{\"send_fail\"?: n, \"members_fail\"?: n, \"members_delay_ms\"?: ms, \"robot_wxid\"?, \"fault\"?}}: {error}"
             ));
         }
     };
-    let mut robot = state.robot();
-    if let Some(n) = request.send_fail {
-        robot.faults.send_fail = n;
+    let robot_fault = match (request.robot_wxid, request.fault) {
+        (None, None) => None,
+        (Some(robot_wxid), Some(fault)) => {
+            if robot_wxid.trim().is_empty() {
+                return bad_request("robot_wxid is empty");
+            }
+            match RobotFault::parse(&fault) {
+                Some(fault) => Some((robot_wxid, fault)),
+                None => return bad_request(format!("unknown fault {fault:?}: expected {}", RobotFault::NAMES)),
+            }
+        }
+        _ => return bad_request("robot_wxid and fault go together"),
+    };
+    let (answer, event) = {
+        let mut robot = state.robot();
+        if let Some(n) = request.send_fail {
+            robot.faults.send_fail = n;
+        }
+        if let Some(n) = request.members_fail {
+            robot.faults.members_fail = n;
+        }
+        if let Some(ms) = request.members_delay_ms {
+            robot.faults.members_delay_ms = ms;
+        }
+        let event = robot_fault.as_ref().and_then(|(robot_wxid, fault)| {
+            tracing::info!(%robot_wxid, fault = fault.name(), "robot fault set");
+            robot.set_fault(robot_wxid, *fault)
+        });
+        tracing::info!(
+            send_fail = robot.faults.send_fail,
+            members_fail = robot.faults.members_fail,
+            members_delay_ms = robot.faults.members_delay_ms,
+            "robot faults set"
+        );
+        (robot.faults_view(), event)
+    };
+    if let Some(event) = event {
+        let kind = event["type"].as_str().unwrap_or_default().to_owned();
+        if let Err(error) = emit(&state, vec![event], Signing::Good).await {
+            tracing::warn!(%error, "{kind} event not delivered (the fault holds)");
+        }
     }
-    if let Some(n) = request.members_fail {
-        robot.faults.members_fail = n;
-    }
-    if let Some(ms) = request.members_delay_ms {
-        robot.faults.members_delay_ms = ms;
-    }
-    tracing::info!(
-        send_fail = robot.faults.send_fail,
-        members_fail = robot.faults.members_fail,
-        members_delay_ms = robot.faults.members_delay_ms,
-        "robot faults set"
-    );
-    Json(json!(robot.faults)).into_response()
+    Json(answer).into_response()
 }
 
 async fn show_gpet(State(state): State<SandboxState>) -> Json<Value> {
@@ -1012,13 +1393,123 @@ mod tests {
             json!({"type": "joined_group", "robot_wxid": "r", "group_wxid": "g", "group_name": "猫友群", "inviter_wxid": "o", "member_count": 40}),
             json!({"id": "given", "type": "member_count", "robot_wxid": "r", "group_wxid": "g", "member_count": 41}),
         ];
-        let ids = robot.prepare(&mut events);
+        let ids = robot.prepare(&mut events, &business_now(0));
         assert_eq!(ids[1], "given");
         assert!(ids[0].as_str().unwrap().starts_with("sbx_evt_1_"), "{ids:?}");
         assert!(events[0]["at"].as_str().unwrap().ends_with("+08:00"));
         let group = &robot.groups["g"];
         assert_eq!((group.owner(), group.member_count, group.name.as_deref()), (Some("o"), 41, Some("猫友群")));
-        robot.prepare(&mut [json!({"type": "left_group", "robot_wxid": "r", "group_wxid": "g", "reason": "removed"})]);
+        robot.prepare(
+            &mut [json!({"type": "left_group", "robot_wxid": "r", "group_wxid": "g", "reason": "removed"})],
+            &business_now(0),
+        );
         assert!(robot.groups["g"].left);
+        assert_eq!(robot.heartbeating(), ["r"], "events teach it robots too");
+    }
+
+    #[test]
+    fn faults_parse_by_name_and_round_trip() {
+        for name in ["none", "ban", "logout", "silence", "rate_limit"] {
+            assert_eq!(RobotFault::parse(name).map(RobotFault::name), Some(name));
+            assert!(RobotFault::NAMES.contains(name), "{name}");
+        }
+        assert_eq!(RobotFault::parse("banned"), None);
+        assert_eq!(RobotFault::parse("BAN"), None);
+    }
+
+    #[test]
+    fn only_going_offline_or_coming_back_is_announced() {
+        use RobotFault::*;
+        let event = |from: RobotFault, to: RobotFault| from.transition_event(to, "r");
+        assert_eq!(event(None, Ban), Some(json!({"type": "robot_offline", "robot_wxid": "r", "reason": "banned"})));
+        assert_eq!(
+            event(Silence, Logout),
+            Some(json!({"type": "robot_offline", "robot_wxid": "r", "reason": "logout"}))
+        );
+        assert_eq!(event(Logout, Ban).unwrap()["reason"], "banned");
+        assert_eq!(event(Ban, None), Some(json!({"type": "robot_online", "robot_wxid": "r"})));
+        assert_eq!(event(Logout, RateLimit).unwrap()["type"], "robot_online");
+        for (from, to) in [
+            (Ban, Ban),
+            (Logout, Logout),
+            (Ban, Silence),
+            (None, None),
+            (None, Silence),
+            (Silence, None),
+            (RateLimit, None),
+            (None, RateLimit),
+        ] {
+            assert_eq!(event(from, to), Option::None, "{from:?} → {to:?}");
+        }
+    }
+
+    #[test]
+    fn faulty_robots_are_refused_and_quiet_ones_skip_heartbeats() {
+        let mut robot = RobotState::new();
+        let send = |robot_wxid: &str| SendRequest {
+            robot_wxid: robot_wxid.to_owned(),
+            to_group: Some("g".to_owned()),
+            to_user: None,
+            content: json!({"kind": "text", "text": "hi"}),
+        };
+        for (wxid, fault) in [
+            ("a", RobotFault::Ban),
+            ("b", RobotFault::Logout),
+            ("c", RobotFault::Silence),
+            ("d", RobotFault::RateLimit),
+            ("e", RobotFault::None),
+        ] {
+            robot.set_fault(wxid, fault);
+        }
+        robot.see("f");
+        assert_eq!(robot.send(send("a"), beijing_now_millis()).unwrap_err().errcode, ROBOT_BANNED);
+        assert_eq!(robot.members("a", "g").unwrap_err().errcode, ROBOT_BANNED);
+        assert_eq!(robot.leave("b", "g", beijing_now()).unwrap_err().errcode, ROBOT_OFFLINE);
+        assert_eq!(robot.send(send("d"), beijing_now_millis()).unwrap_err().errcode, RATE_LIMITED);
+        assert!(robot.send(send("c"), beijing_now_millis()).is_ok());
+        assert_eq!(robot.sent.len(), 1, "refused sends are not recorded");
+        assert_eq!(robot.heartbeating(), ["d", "e", "f"]);
+        assert_eq!(
+            robot.faults_view()["robots"],
+            json!({"a": "ban", "b": "logout", "c": "silence", "d": "rate_limit"})
+        );
+
+        let events = ["a", "b", "c", "d", "e"].map(|wxid| json!({"type": "group_message", "robot_wxid": wxid}));
+        let spoken: Vec<Value> = robot.spoken(events.to_vec());
+        let wxids: Vec<&str> = spoken.iter().map(|event| event["robot_wxid"].as_str().unwrap()).collect();
+        assert_eq!(wxids, ["d", "e"]);
+
+        for (wxid, silent) in [("c@chatroom", "c"), ("e@chatroom", "e")] {
+            let group = robot.group_mut(wxid);
+            group.chatter = true;
+            group.member_count = 10;
+            group.robot_wxid = Some(silent.to_owned());
+        }
+        let chatter = robot.chatter_events(&mut rand::rng());
+        assert!(!chatter.is_empty() && chatter.iter().all(|event| event["robot_wxid"] == "e"), "{chatter:?}");
+    }
+
+    #[test]
+    fn the_business_clock_is_read_from_gpets_envelope() {
+        let answer = |code: i64, offset: Value| json!({"code": code, "msg": "ok", "data": {"now": "2026-01-03T08:00:00+08:00", "offset_seconds": offset, "business_day": "2026-01-03"}});
+        assert_eq!(clock_offset(&answer(0, json!(172_800))), Some(172_800));
+        assert_eq!(clock_offset(&answer(1200, json!(-60))), Some(-60), "gpet's own success code");
+        assert_eq!(clock_offset(&answer(1404, json!(60))), None);
+        assert_eq!(clock_offset(&answer(0, json!("60"))), None);
+        assert_eq!(clock_offset(&json!({"code": 0, "data": null})), None);
+        assert_eq!(clock_offset(&json!("not found")), None);
+
+        let stamped = chrono::DateTime::parse_from_rfc3339(&business_now(172_800)).unwrap();
+        let ahead = stamped.signed_duration_since(Utc::now()).num_seconds();
+        assert!((172_790..=172_810).contains(&ahead), "{ahead}");
+        assert!(business_now(i64::MAX).ends_with("+08:00"), "out of range: real time");
+
+        let mut robot = RobotState::new();
+        let now = Instant::now();
+        assert!(!robot.knows_no_clock("http://gpet", now));
+        robot.no_clock = Some(NoClock { base_url: "http://gpet".to_owned(), asked: now });
+        assert!(robot.knows_no_clock("http://gpet", now + Duration::from_millis(900)));
+        assert!(!robot.knows_no_clock("http://gpet", now + CLOCK_CACHE_FOR), "kept at most 1 s");
+        assert!(!robot.knows_no_clock("http://other", now), "another gpet is asked anew");
     }
 }

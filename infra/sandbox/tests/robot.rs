@@ -48,12 +48,41 @@ struct Received {
 
 type Inbox = Arc<Mutex<Vec<Received>>>;
 
+/// What the fake gpet's business clock answers (`offset: None` is no such route, as a deployed
+/// gpet has none), and how often it was asked.
+#[derive(Default)]
+struct ClockState {
+    offset: Option<i64>,
+    asked: usize,
+}
+
+type Clock = Arc<Mutex<ClockState>>;
+
 struct FakeGpet {
     url: String,
     inbox: Inbox,
+    clock: Clock,
 }
 
-async fn robot_events(State(inbox): State<Inbox>, headers: HeaderMap, body: Bytes) -> axum::response::Response {
+/// `GET /_local/clock` as gpet's local host answers it, or 404.
+async fn business_clock(State((_, clock)): State<(Inbox, Clock)>) -> axum::response::Response {
+    let mut clock = clock.lock().unwrap();
+    clock.asked += 1;
+    match clock.offset {
+        Some(offset) => axum::Json(json!({
+            "code": 0, "msg": "ok",
+            "data": {"now": "2030-01-01T00:00:00+08:00", "offset_seconds": offset, "business_day": "2030-01-01"},
+        }))
+        .into_response(),
+        None => (AxumStatus::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+async fn robot_events(
+    State((inbox, _)): State<(Inbox, Clock)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> axum::response::Response {
     let header = |name: &str| headers.get(name).map(|value| value.to_str().unwrap().to_owned());
     let timestamp = header("x-robot-timestamp");
     let signature = header("x-robot-signature");
@@ -84,17 +113,46 @@ async fn robot_events(State(inbox): State<Inbox>, headers: HeaderMap, body: Byte
 impl FakeGpet {
     async fn start() -> Self {
         let inbox: Inbox = Arc::default();
+        let clock: Clock = Arc::default();
         let app = axum::Router::new()
             .route("/api/callbacks/robot-events", axum::routing::post(robot_events))
-            .with_state(inbox.clone());
+            .route("/_local/clock", axum::routing::get(business_clock))
+            .with_state((inbox.clone(), clock.clone()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
-        Self { url, inbox }
+        Self { url, inbox, clock }
     }
 
     fn received(&self) -> Vec<Received> {
         self.inbox.lock().unwrap().clone()
+    }
+
+    fn set_clock(&self, offset_seconds: Option<i64>) {
+        self.clock.lock().unwrap().offset = offset_seconds;
+    }
+
+    fn clock_asked(&self) -> usize {
+        self.clock.lock().unwrap().asked
+    }
+
+    /// Every event received, in order, batch after batch.
+    fn events(&self) -> Vec<Value> {
+        self.received().iter().flat_map(|batch| batch.body["events"].as_array().cloned().unwrap_or_default()).collect()
+    }
+
+    /// Waits (up to 3 s) for an event of `kind` about `robot` and answers it and its batch.
+    async fn wait_for_event(&self, kind: &str, robot: &str) -> (Value, Received) {
+        for _ in 0..300 {
+            for batch in self.received() {
+                let events = batch.body["events"].as_array().cloned().unwrap_or_default();
+                if let Some(event) = events.into_iter().find(|e| e["type"] == kind && e["robot_wxid"] == robot) {
+                    return (event, batch);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("gpet got no {kind} of {robot}: {:?}", self.events());
     }
 
     /// Waits (up to 3 s) until `n` batches arrived.
@@ -120,9 +178,12 @@ struct Harness {
 }
 
 async fn start() -> Harness {
-    let sandbox = gpet_sandbox::spawn(SandboxConfig { robot_secret: SECRET.to_owned(), ..SandboxConfig::default() })
-        .await
-        .expect("sandbox starts");
+    start_with(SandboxConfig::default()).await
+}
+
+async fn start_with(config: SandboxConfig) -> Harness {
+    let sandbox =
+        gpet_sandbox::spawn(SandboxConfig { robot_secret: SECRET.to_owned(), ..config }).await.expect("sandbox starts");
     let gpet = FakeGpet::start().await;
     sandbox.set_gpet_base_url(&gpet.url);
     Harness { sandbox, http: reqwest::Client::new(), gpet }
@@ -168,6 +229,18 @@ impl Harness {
 
     async fn send(&self, body: &Value) -> Value {
         self.call(reqwest::Method::POST, "/robot/v1/messages", &body.to_string()).await
+    }
+
+    async fn fault(&self, robot: &str, fault: &str) -> Value {
+        let (status, answer) = self.post("/sandbox/robot/faults", json!({"robot_wxid": robot, "fault": fault})).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        answer
+    }
+
+    async fn heartbeats(&self) -> (StatusCode, Value) {
+        let response = self.http.post(self.url("/sandbox/robot/heartbeats")).send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap())
     }
 
     async fn members(&self, group: &str) -> Value {
@@ -329,7 +402,7 @@ async fn sent_messages_are_recorded_and_listed_by_group_and_user() {
     assert_eq!(in_group[0]["to_group"], GROUP);
     assert_eq!(in_group[0]["to_user"], Value::Null);
     let at = in_group[0]["at"].as_str().unwrap();
-    assert!(at.ends_with("+08:00") && at.len() == "2026-01-01T08:00:00+08:00".len(), "{at}");
+    assert!(at.ends_with("+08:00") && at.len() == "2026-01-01T08:00:00.000+08:00".len(), "{at}");
 
     let other = h.sent("?group=2002@chatroom").await;
     assert_eq!(other.len(), 1);
@@ -370,10 +443,13 @@ async fn malformed_sends_answer_40003() {
 #[tokio::test]
 async fn send_and_member_list_faults_fail_the_next_calls() {
     let h = start().await;
-    assert_eq!(h.get("/sandbox/robot/faults").await, json!({"send_fail": 0, "members_fail": 0, "members_delay_ms": 0}));
+    assert_eq!(
+        h.get("/sandbox/robot/faults").await,
+        json!({"send_fail": 0, "members_fail": 0, "members_delay_ms": 0, "robots": {}})
+    );
     let (status, faults) = h.post("/sandbox/robot/faults", json!({"send_fail": 2})).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(faults, json!({"send_fail": 2, "members_fail": 0, "members_delay_ms": 0}));
+    assert_eq!(faults, json!({"send_fail": 2, "members_fail": 0, "members_delay_ms": 0, "robots": {}}));
 
     for _ in 0..2 {
         assert_eq!(h.send(&text_to_group(GROUP, "x")).await, json!({"errcode": 50000, "errmsg": "injected failure"}));
@@ -385,7 +461,10 @@ async fn send_and_member_list_faults_fail_the_next_calls() {
 
     h.put(&format!("/sandbox/robot/groups/{GROUP}"), json!({"owner_wxid": OWNER, "member_count": 5})).await;
     h.post("/sandbox/robot/faults", json!({"members_fail": 1})).await;
-    assert_eq!(h.get("/sandbox/robot/faults").await, json!({"send_fail": 0, "members_fail": 1, "members_delay_ms": 0}));
+    assert_eq!(
+        h.get("/sandbox/robot/faults").await,
+        json!({"send_fail": 0, "members_fail": 1, "members_delay_ms": 0, "robots": {}})
+    );
     assert_eq!(h.members(GROUP).await["errcode"], 50000);
     assert_eq!(h.members(GROUP).await["errcode"], 0);
 
@@ -603,6 +682,351 @@ async fn gpets_address_can_be_set_over_http() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Robot health: faults, heartbeats
+
+const OTHER: &str = "wxid_robot_2";
+
+/// The event's fields but `id` and `at`, which are checked on their own.
+fn without_id_and_at(event: &Value) -> Value {
+    let mut event = event.clone();
+    let object = event.as_object_mut().unwrap();
+    assert!(object.remove("id").unwrap().as_str().unwrap().starts_with("sbx_evt_"), "an id");
+    assert!(object.remove("at").unwrap().as_str().unwrap().ends_with("+08:00"), "a Beijing time");
+    event
+}
+
+#[tokio::test]
+async fn a_banned_robot_answers_41002_until_cleared_and_is_announced_offline_then_online() {
+    let h = start().await;
+    h.join(GROUP, OWNER, 5).await;
+    assert_eq!(h.send(&text_to_group(GROUP, "before")).await["errcode"], 0);
+
+    let faults = h.fault(ROBOT, "ban").await;
+    assert_eq!(faults, json!({"send_fail": 0, "members_fail": 0, "members_delay_ms": 0, "robots": {ROBOT: "ban"}}));
+    assert_eq!(h.get("/sandbox/robot/faults").await, faults);
+    let (event, batch) = h.gpet.wait_for_event("robot_offline", ROBOT).await;
+    assert!(batch.verified, "signed as every batch: {batch:?}");
+    assert_eq!(without_id_and_at(&event), json!({"type": "robot_offline", "robot_wxid": ROBOT, "reason": "banned"}));
+
+    assert_eq!(h.send(&text_to_group(GROUP, "banned")).await, json!({"errcode": 41002, "errmsg": "robot banned"}));
+    let to_user = json!({"robot_wxid": ROBOT, "to_user": "wxid_u", "content": {"kind": "text", "text": "x"}});
+    assert_eq!(h.send(&to_user).await["errcode"], 41002);
+    assert_eq!(h.members(GROUP).await["errcode"], 41002);
+    assert_eq!(h.leave(GROUP).await["errcode"], 41002);
+    assert_eq!(h.sent("").await.len(), 1, "refused sends are not recorded");
+    assert!(h.get("/sandbox/robot/leaves").await["items"].as_array().unwrap().is_empty());
+
+    // Banning again changes nothing and says nothing.
+    let batches = h.gpet.received().len();
+    h.fault(ROBOT, "ban").await;
+    let (_, answer) = h.heartbeats().await;
+    assert_eq!(answer, json!({"robots": [], "delivered": 0}), "no heartbeat of a banned robot");
+    assert_eq!(h.gpet.received().len(), batches);
+
+    let faults = h.fault(ROBOT, "none").await;
+    assert_eq!(faults["robots"], json!({}));
+    let (event, batch) = h.gpet.wait_for_event("robot_online", ROBOT).await;
+    assert!(batch.verified);
+    assert_eq!(without_id_and_at(&event), json!({"type": "robot_online", "robot_wxid": ROBOT}));
+    assert_eq!(h.send(&text_to_group(GROUP, "back")).await["errcode"], 0);
+    assert_eq!(h.members(GROUP).await["errcode"], 0);
+    assert_eq!(h.heartbeats().await.1["robots"], json!([ROBOT]), "heartbeats resume");
+}
+
+#[tokio::test]
+async fn a_logged_out_robot_answers_41003_and_is_announced_offline() {
+    let h = start().await;
+    h.join(GROUP, OWNER, 5).await;
+    h.fault(ROBOT, "logout").await;
+    let (event, batch) = h.gpet.wait_for_event("robot_offline", ROBOT).await;
+    assert!(batch.verified);
+    assert_eq!(without_id_and_at(&event), json!({"type": "robot_offline", "robot_wxid": ROBOT, "reason": "logout"}));
+    assert_eq!(h.send(&text_to_group(GROUP, "x")).await, json!({"errcode": 41003, "errmsg": "robot offline"}));
+    assert_eq!(h.members(GROUP).await["errcode"], 41003);
+    assert_eq!(h.leave(GROUP).await["errcode"], 41003);
+    assert!(h.sent("").await.is_empty());
+    assert_eq!(h.heartbeats().await.1["robots"], json!([]));
+
+    // Another robot is unaffected.
+    let other = json!({"robot_wxid": OTHER, "to_group": GROUP, "content": {"kind": "text", "text": "x"}});
+    assert_eq!(h.send(&other).await["errcode"], 0);
+
+    h.fault(ROBOT, "none").await;
+    h.gpet.wait_for_event("robot_online", ROBOT).await;
+    assert_eq!(h.send(&text_to_group(GROUP, "x")).await["errcode"], 0);
+}
+
+#[tokio::test]
+async fn a_rate_limited_robot_answers_42901_records_nothing_and_still_heartbeats() {
+    let h = start().await;
+    let faults = h.fault(ROBOT, "rate_limit").await;
+    assert_eq!(faults["robots"], json!({ROBOT: "rate_limit"}));
+    assert_eq!(
+        h.send(&text_to_group(GROUP, "x")).await,
+        json!({"errcode": 42901, "errmsg": "risk control: sending too frequently, pause this robot"})
+    );
+    assert!(h.sent("").await.is_empty(), "a refused send is not recorded");
+    h.put(&format!("/sandbox/robot/groups/{GROUP}"), json!({"owner_wxid": OWNER, "member_count": 3})).await;
+    assert_eq!(h.members(GROUP).await["errcode"], 0, "only sends are limited");
+    assert_eq!(h.heartbeats().await.1, json!({"robots": [ROBOT], "delivered": 1}));
+
+    h.fault(ROBOT, "none").await;
+    assert_eq!(h.send(&text_to_group(GROUP, "x")).await["errcode"], 0);
+    assert_eq!(h.sent("").await.len(), 1);
+    let kinds: Vec<Value> = h.gpet.events().iter().map(|event| event["type"].clone()).collect();
+    assert_eq!(kinds, [json!("heartbeat")], "rate limiting says nothing to gpet");
+}
+
+#[tokio::test]
+async fn heartbeats_go_to_every_known_robot_but_silenced_and_offline_ones() {
+    let h = start().await;
+    assert_eq!(h.heartbeats().await.1, json!({"robots": [], "delivered": 0}), "no robot known yet");
+    assert!(h.gpet.received().is_empty(), "nothing posted for no robot");
+
+    // Known from a send, a member list, an emitted event and faults.
+    assert_eq!(h.send(&text_to_group(GROUP, "x")).await["errcode"], 0);
+    h.call(reqwest::Method::GET, &format!("/robot/v1/groups/members?robot_wxid=wxid_m&group_wxid={GROUP}"), "").await;
+    h.emit(json!([{"type": "friend_added", "robot_wxid": "wxid_e", "user_wxid": "u", "text": ""}])).await;
+    h.fault(OTHER, "silence").await;
+    h.fault("wxid_banned", "ban").await;
+    h.fault("wxid_fine", "none").await;
+    let batches = h.gpet.received().len();
+
+    let (status, answer) = h.heartbeats().await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(answer, json!({"robots": ["wxid_e", "wxid_fine", "wxid_m", ROBOT], "delivered": 4}));
+    let received = h.gpet.wait_for(batches + 1).await;
+    let batch = &received[batches];
+    assert!(batch.verified);
+    let events = batch.body["events"].as_array().unwrap();
+    assert_eq!(events.len(), 4, "one batch");
+    for event in events {
+        let robot = event["robot_wxid"].as_str().unwrap();
+        assert_eq!(without_id_and_at(event), json!({"type": "heartbeat", "robot_wxid": robot}));
+    }
+
+    // A silenced robot still sends, but what it does says nothing: no left_group either.
+    h.put(&format!("/sandbox/robot/groups/{GROUP}"), json!({"owner_wxid": OWNER, "member_count": 3})).await;
+    let other = json!({"robot_wxid": OTHER, "to_group": GROUP, "content": {"kind": "text", "text": "x"}});
+    assert_eq!(h.send(&other).await["errcode"], 0);
+    let leave = json!({"robot_wxid": OTHER, "group_wxid": GROUP}).to_string();
+    assert_eq!(h.call(reqwest::Method::POST, "/robot/v1/groups/leave", &leave).await["errcode"], 0);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(h.gpet.received().len(), batches + 1, "{:?}", h.gpet.events());
+    assert!(h.gpet.events().iter().all(|event| event["robot_wxid"] != OTHER));
+
+    // Silence lifted: it heartbeats again, with no robot_online (it never went offline).
+    h.fault(OTHER, "none").await;
+    assert!(h.heartbeats().await.1["robots"].as_array().unwrap().contains(&json!(OTHER)));
+    assert!(h.gpet.events().iter().all(|event| event["type"] != "robot_online"));
+}
+
+#[tokio::test]
+async fn heartbeats_are_batched_by_100_and_an_unreachable_gpet_is_502() {
+    let h = start().await;
+    for range in [0..100, 100..150] {
+        let events: Vec<Value> = range
+            .map(|i| json!({"type": "friend_added", "robot_wxid": format!("wxid_r{i:03}"), "user_wxid": "u", "text": ""}))
+            .collect();
+        h.emit(json!(events)).await;
+    }
+    let (status, answer) = h.heartbeats().await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(answer["delivered"], 150);
+    assert_eq!(answer["robots"].as_array().unwrap().len(), 150);
+    let received = h.gpet.wait_for(4).await;
+    let sizes: Vec<usize> = received[2..].iter().map(|batch| batch.body["events"].as_array().unwrap().len()).collect();
+    assert_eq!(sizes, [100, 50]);
+    assert!(received[2..].iter().all(|batch| batch.verified));
+
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    h.sandbox.set_gpet_base_url(&format!("http://{closed}"));
+    let (status, answer) = h.heartbeats().await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(answer["error"].as_str().unwrap().contains(&closed.to_string()), "{answer}");
+
+    // A fault holds even when its event cannot be delivered.
+    let answer = h.fault("wxid_r000", "ban").await;
+    assert_eq!(answer["robots"], json!({"wxid_r000": "ban"}));
+    assert_eq!(h.get("/sandbox/robot/faults").await["robots"], json!({"wxid_r000": "ban"}));
+}
+
+#[tokio::test]
+async fn the_heartbeat_loop_beats_every_period() {
+    let h = start_with(SandboxConfig { heartbeat_every: Some(Duration::from_millis(100)), ..SandboxConfig::default() })
+        .await;
+    assert_eq!(h.send(&text_to_group(GROUP, "x")).await["errcode"], 0);
+    let (first, _) = h.gpet.wait_for_event("heartbeat", ROBOT).await;
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let beats: Vec<Value> = h.gpet.events().into_iter().filter(|event| event["type"] == "heartbeat").collect();
+    assert!(beats.len() >= 2, "{beats:?}");
+    assert_ne!(beats[0]["id"], beats[1]["id"]);
+    assert_eq!(beats[0]["id"], first["id"]);
+
+    h.fault(ROBOT, "silence").await;
+    // A beat already under way may still land.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let count = h.gpet.events().len();
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert_eq!(h.gpet.events().len(), count, "a silenced robot's heartbeats stop");
+}
+
+#[tokio::test]
+async fn faults_need_a_known_fault_and_a_robot() {
+    let h = start().await;
+    let (status, answer) = h.post("/sandbox/robot/faults", json!({"robot_wxid": ROBOT, "fault": "explode"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let message = answer["error"].as_str().unwrap();
+    for name in ["ban", "logout", "silence", "rate_limit", "none", "explode"] {
+        assert!(message.contains(name), "{name} not in {message:?}");
+    }
+    for body in [
+        json!({"robot_wxid": ROBOT}),
+        json!({"fault": "ban"}),
+        json!({"robot_wxid": "", "fault": "ban"}),
+        json!({"robot_wxid": ROBOT, "fault": 1}),
+    ] {
+        let (status, answer) = h.post("/sandbox/robot/faults", body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+    }
+    assert_eq!(h.get("/sandbox/robot/faults").await["robots"], json!({}), "nothing set");
+    assert!(h.gpet.received().is_empty());
+
+    // The global counters go beside a robot's fault.
+    let (status, answer) =
+        h.post("/sandbox/robot/faults", json!({"send_fail": 1, "robot_wxid": OTHER, "fault": "rate_limit"})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        answer,
+        json!({"send_fail": 1, "members_fail": 0, "members_delay_ms": 0, "robots": {OTHER: "rate_limit"}})
+    );
+    assert_eq!(h.send(&text_to_group(GROUP, "x")).await["errcode"], 50000);
+    assert_eq!(h.send(&text_to_group(GROUP, "x")).await["errcode"], 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Business clock and the sent record
+
+fn seconds_ahead(at: &str) -> i64 {
+    let at = chrono::DateTime::parse_from_rfc3339(at).unwrap_or_else(|error| panic!("{at}: {error}"));
+    assert_eq!(at.offset().local_minus_utc(), 8 * 3600, "+08:00");
+    at.signed_duration_since(chrono::Utc::now()).num_seconds()
+}
+
+#[tokio::test]
+async fn stamped_events_carry_gpets_business_time() {
+    let h = start().await;
+    let two_days = 2 * 86_400;
+    h.gpet.set_clock(Some(two_days));
+    h.emit(json!([
+        {"type": "friend_added", "robot_wxid": ROBOT, "user_wxid": "u", "text": ""},
+        {"type": "friend_added", "robot_wxid": ROBOT, "user_wxid": "u", "text": "", "at": "2026-01-01T08:00:00+08:00"},
+    ]))
+    .await;
+    assert_eq!(h.gpet.clock_asked(), 1);
+    h.heartbeats().await;
+    h.fault(ROBOT, "logout").await;
+    let events = h.gpet.events();
+    let ahead = seconds_ahead(events[0]["at"].as_str().unwrap());
+    assert!((two_days - 5..=two_days + 5).contains(&ahead), "{ahead} s ahead: {events:?}");
+    assert_eq!(events[1]["at"], "2026-01-01T08:00:00+08:00", "a given time is kept");
+    for (event, kind) in events[2..].iter().zip(["heartbeat", "robot_offline"]) {
+        assert_eq!(event["type"], kind);
+        let ahead = seconds_ahead(event["at"].as_str().unwrap());
+        assert!((two_days - 5..=two_days + 5).contains(&ahead), "{kind}: {ahead}");
+    }
+
+    // The sent record is the platform's own log: real time.
+    assert_eq!(h.send(&text_to_group(GROUP, "x")).await["errcode"], 41003);
+    h.fault(ROBOT, "none").await;
+    assert_eq!(h.send(&text_to_group(GROUP, "x")).await["errcode"], 0);
+    let ahead = seconds_ahead(h.sent("").await[0]["at"].as_str().unwrap());
+    assert!(ahead.abs() <= 5, "{ahead}");
+
+    // A moved clock shows at once: gpet's tests move it and expect the next event in the new time.
+    h.gpet.set_clock(Some(-3600));
+    let asked = h.gpet.clock_asked();
+    h.emit(json!([{"type": "friend_added", "robot_wxid": ROBOT, "user_wxid": "u", "text": ""}])).await;
+    let ahead = seconds_ahead(h.gpet.events().last().unwrap()["at"].as_str().unwrap());
+    assert!((-3605..=-3595).contains(&ahead), "{ahead}");
+    assert_eq!(h.gpet.clock_asked(), asked + 1);
+    // A batch whose events all carry a time asks nothing.
+    h.emit(json!([{"type": "friend_added", "robot_wxid": ROBOT, "user_wxid": "u", "text": "", "at": "2026-01-01T08:00:00+08:00"}]))
+        .await;
+    assert_eq!(h.gpet.clock_asked(), asked + 1);
+}
+
+#[tokio::test]
+async fn a_heartbeat_round_asks_the_clock_once_for_all_its_batches() {
+    let h = start().await;
+    h.gpet.set_clock(Some(600));
+    let events: Vec<Value> = (0..150)
+        .map(|i| json!({"type": "friend_added", "robot_wxid": format!("wxid_r{i:03}"), "user_wxid": "u", "text": "", "at": "2026-01-01T08:00:00+08:00"}))
+        .collect();
+    h.emit(json!(events[..100])).await;
+    h.emit(json!(events[100..])).await;
+    assert_eq!(h.gpet.clock_asked(), 0);
+    assert_eq!(h.heartbeats().await.1["delivered"], 150);
+    assert_eq!(h.gpet.clock_asked(), 1);
+    let beats: Vec<Value> = h.gpet.events().into_iter().filter(|event| event["type"] == "heartbeat").collect();
+    assert_eq!(beats.len(), 150);
+    assert!(beats.iter().all(|beat| beat["at"] == beats[0]["at"]), "one round, one time");
+    let ahead = seconds_ahead(beats[0]["at"].as_str().unwrap());
+    assert!((595..=605).contains(&ahead), "{ahead}");
+}
+
+#[tokio::test]
+async fn without_a_business_clock_events_carry_real_time() {
+    let h = start().await;
+    // The fake gpet answers 404, as a deployed gpet does.
+    h.emit(json!([{"type": "friend_added", "robot_wxid": ROBOT, "user_wxid": "u", "text": ""}])).await;
+    h.fault(ROBOT, "ban").await;
+    let events = h.gpet.events();
+    assert_eq!(events.len(), 2);
+    for event in events {
+        let ahead = seconds_ahead(event["at"].as_str().unwrap());
+        assert!(ahead.abs() <= 5, "{ahead}: {event}");
+    }
+    assert_eq!(h.gpet.clock_asked(), 1, "a missing clock is not asked again within a second");
+
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    h.gpet.set_clock(Some(3600));
+    h.emit(json!([{"type": "friend_added", "robot_wxid": ROBOT, "user_wxid": "u", "text": ""}])).await;
+    assert_eq!(h.gpet.clock_asked(), 2);
+    let ahead = seconds_ahead(h.gpet.events().last().unwrap()["at"].as_str().unwrap());
+    assert!((3595..=3605).contains(&ahead), "a clock that appears is used: {ahead}");
+}
+
+#[tokio::test]
+async fn the_sent_record_has_milliseconds_and_filters_by_robot() {
+    let h = start().await;
+    for (robot, text) in [(ROBOT, "a"), (OTHER, "b"), (ROBOT, "c")] {
+        let body = json!({"robot_wxid": robot, "to_group": GROUP, "content": {"kind": "text", "text": text}});
+        assert_eq!(h.send(&body).await["errcode"], 0);
+    }
+    let mine = h.sent(&format!("?robot={ROBOT}")).await;
+    let texts: Vec<&Value> = mine.iter().map(|sent| &sent["content"]["text"]).collect();
+    assert_eq!(texts, [&json!("a"), &json!("c")]);
+    assert!(mine.iter().all(|sent| sent["robot_wxid"] == ROBOT));
+    assert_eq!(h.sent(&format!("?robot={OTHER}&group={GROUP}")).await.len(), 1);
+    assert!(h.sent(&format!("?robot={OTHER}&group=9@chatroom")).await.is_empty());
+    assert!(h.sent("?robot=wxid_nobody").await.is_empty());
+    assert_eq!(h.sent("?robot=").await.len(), 3, "an empty filter is no filter");
+
+    for sent in h.sent("").await {
+        let at = sent["at"].as_str().unwrap();
+        let (seconds, rest) = at.split_once('.').unwrap_or_else(|| panic!("no fraction in {at}"));
+        assert_eq!(seconds.len(), "2026-01-01T08:00:00".len(), "{at}");
+        assert_eq!(rest.len(), "123+08:00".len(), "{at}");
+        assert!(rest[..3].bytes().all(|b| b.is_ascii_digit()) && rest.ends_with("+08:00"), "{at}");
+        assert!(chrono::DateTime::parse_from_rfc3339(at).is_ok(), "{at}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Launch system
 
 #[tokio::test]
@@ -642,7 +1066,10 @@ async fn the_index_page_lists_the_robot_and_launch_routes() {
         "/robot/v1/groups/leave",
         "/robot/v1/groups/members",
         "/sandbox/robot/events",
+        "/sandbox/robot/heartbeats",
         "href=\"/sandbox/robot/sent\"",
+        "41002",
+        "42901",
         "/sandbox/robot/faults",
         "/launch/v1/switches",
         "href=\"/sandbox/launch\"",
