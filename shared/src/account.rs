@@ -19,8 +19,9 @@ use crate::settings::{self, GroupSettings, MoneySettings};
 pub const DAYS: i64 = 15;
 
 /// The entry kinds that are income, as credited by settlement.
-pub const INCOME_KINDS: [&str; 6] = [
+pub const INCOME_KINDS: [&str; 7] = [
     "group_income",
+    "protected_income",
     "ad_income",
     "master_commission",
     "grand_master_commission",
@@ -93,7 +94,7 @@ pub async fn summary(ctx: &Ctx, user_id: UserId) -> Result<AccountSummary> {
     let rows = client
         .query(
             "SELECT e.day,
-                    coalesce(sum(e.amount_fen) FILTER (WHERE e.kind = 'group_income'), 0)::bigint AS group_fen,
+                    coalesce(sum(e.amount_fen) FILTER (WHERE e.kind IN ('group_income', 'protected_income')), 0)::bigint AS group_fen,
                     coalesce(sum(e.amount_fen) FILTER (WHERE e.kind = 'ad_income'), 0)::bigint AS ad_fen,
                     coalesce(sum(e.amount_fen) FILTER (WHERE e.kind LIKE '%commission'), 0)::bigint AS commission_fen
              FROM ledger_entries e JOIN accounts a ON a.id = e.account_id
@@ -166,6 +167,7 @@ pub struct Flow {
 pub fn title(kind: &str) -> &'static str {
     match kind {
         "group_income" => "群收益",
+        "protected_income" => "保障收益",
         "ad_income" => "广告收益",
         "master_commission" => "徒弟分成",
         "grand_master_commission" => "徒孙分成",

@@ -125,7 +125,7 @@ pub async fn dashboard(ctx: &Ctx, from: BusinessDay, to: BusinessDay) -> Result<
                     (SELECT count(*) FROM users u WHERE NOT u.snapshot
                        AND u.created_at >= d.day::timestamp AT TIME ZONE 'Asia/Shanghai'
                        AND u.created_at < (d.day + 1)::timestamp AT TIME ZONE 'Asia/Shanghai') AS new_users
-                    , coalesce((SELECT sum(s.group_income_fen + s.ad_income_fen + s.commission_fen)
+                    , coalesce((SELECT sum(s.group_income_fen + s.ad_income_fen + s.commission_fen + s.protected_income_fen)
                                 FROM settlement_steps s WHERE s.day = d.day), 0)::bigint AS income_fen,
                     coalesce((SELECT sum(w.amount_fen) FROM withdrawals w WHERE w.state = 'success'
                                 AND w.finished_at >= d.day::timestamp AT TIME ZONE 'Asia/Shanghai'

@@ -14,6 +14,10 @@ pub enum Alert {
     LedgerAuditFailed,
     PayoutsFailing,
     MerchantBalanceLow,
+    /// A robot left `online` (silent, offline, banned, quarantined).
+    RobotDown,
+    /// The healthy robots' free places fell below the setting's share.
+    RobotCapacityLow,
 }
 
 impl Alert {
@@ -23,6 +27,8 @@ impl Alert {
             Alert::LedgerAuditFailed => "ledger_audit_failed",
             Alert::PayoutsFailing => "payouts_failing",
             Alert::MerchantBalanceLow => "merchant_balance_low",
+            Alert::RobotDown => "robot_down",
+            Alert::RobotCapacityLow => "robot_capacity_low",
         }
     }
 }

@@ -94,6 +94,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_named_constraints", include_str!("../../migrations/0009_named_constraints.sql")),
     ("0010_star_rule", include_str!("../../migrations/0010_star_rule.sql")),
     ("0011_identity_corrections", include_str!("../../migrations/0011_identity_corrections.sql")),
+    ("0012_robot_health", include_str!("../../migrations/0012_robot_health.sql")),
 ];
 
 /// The newest migration this code knows.
@@ -426,6 +427,12 @@ mod tests {
     #[test]
     fn broadcast_states_are_the_check_list() {
         is_the_check::<crate::broadcasts::BroadcastState>("broadcasts", "state");
+    }
+
+    #[test]
+    fn robot_healths_and_platform_states_are_the_check_lists() {
+        is_the_check::<crate::health::Health>("robots", "health_seen");
+        is_the_check::<crate::health::PlatformState>("robots", "platform_state");
     }
 
     #[test]

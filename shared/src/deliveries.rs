@@ -1,25 +1,28 @@
 //! Sending a task's message to its groups, for both kinds of task: an owner's mass message
 //! (群发, table `broadcasts`) and an operators' ad campaign (`campaigns`). One row per task and
-//! group in `deliveries` records the outcome; a robot never sends twice within the gap
-//! (*default* 3 s), whichever dispatcher sends. A delivery is claimed in its row before its
-//! send, and a run starts no send it cannot start before its deadline's stop: a run killed at its
-//! timeout (or overlapping another) never sends a delivery twice, and leaves the rest pending.
-
-use std::collections::BTreeMap;
-use std::time::Duration;
+//! group in `deliveries` records the outcome. Only `online` robots send, each through its send
+//! governor ([`crate::governor`]: a random gap, caps per minute and per day, a cool-down after
+//! the platform's risk control), and a group receives at most `group_daily_cap` mass messages and
+//! ads a business day. A delivery is claimed in its row before its send, and a run starts no send
+//! it cannot start before its deadline's stop: a run killed at its timeout (or overlapping
+//! another) never sends a delivery twice, and leaves the rest pending. A send the platform
+//! refuses for its robot (banned, logged out, risk control) was not made: the delivery waits; a
+//! banned robot's deliveries fail with a reason the owner reads, unless their group moved to
+//! another robot first.
 
 use chrono::Utc;
-use redis::Script;
 use serde::Serialize;
 
 use crate::content::Content;
 use crate::context::Ctx;
 use crate::db::QueryContext;
 use crate::deadline::Deadline;
-use crate::error::{Code, Result, Unexpected};
+use crate::error::{Code, Result};
+use crate::governor::{self, Answered, Slot};
+use crate::health;
 use crate::ids::GroupId;
 use crate::partners::robot::To;
-use crate::settings::{self, GroupSettings};
+use crate::settings::{self, RobotSettings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskKind {
@@ -50,28 +53,81 @@ impl TaskKind {
     }
 }
 
-const BATCH: i64 = 500;
+/// One robot's pending deliveries loaded at once.
+const SHARE: i64 = 100;
 
-/// Reserves the robot's next send time (real time, ms): at least `gap` after its last one.
-/// Answers how long to wait.
-const THROTTLE_SCRIPT: &str = r#"
-local now, gap = tonumber(ARGV[1]), tonumber(ARGV[2])
-local last = tonumber(redis.call('GET', KEYS[1]) or '0')
-local at = math.max(now, last + gap)
-redis.call('SET', KEYS[1], at, 'PX', gap + 60000)
-return at - now
-"#;
+/// The pending deliveries of online robots, under their group's daily cap: $1 the task kind,
+/// $2 `silent_after_secs`, $3 the cap, $4 the business day's start, $5 one robot or all.
+fn pending_from(table: &str) -> String {
+    format!(
+        "FROM deliveries d JOIN {table} t ON t.id = d.task_id AND t.state = 'sending'
+         JOIN groups g ON g.id = d.group_id JOIN robots r ON r.id = g.robot_id
+         WHERE d.task_kind = $1 AND d.state = 'pending' AND ($5::bigint IS NULL OR r.id = $5)
+           AND {health} = 'online' AND {under_cap}",
+        health = health::health_sql("r", "$2"),
+        under_cap = UNDER_GROUP_CAP.replace("$cap", "$3").replace("$since", "$4"),
+    )
+}
 
-pub async fn reserve(ctx: &Ctx, robot_id: i64, gap: Duration) -> Result<Duration> {
-    let mut redis = ctx.cache()?.conn();
-    let wait: i64 = Script::new(THROTTLE_SCRIPT)
-        .key(ctx.cache()?.key(format!("GPET:ROBOT_LAST_SEND:{robot_id}")))
-        .arg(Utc::now().timestamp_millis())
-        .arg(gap.as_millis() as i64)
-        .invoke_async(&mut redis)
-        .await
-        .unexpected("failed to reserve a send")?;
-    Ok(Duration::from_millis(wait.max(0) as u64))
+/// One robot's work of a run: its pending deliveries, a share at a time, until none is left,
+/// the robot must rest (its day spent, paused past the stop, refused by the platform) or the
+/// deadline says stop.
+async fn robot_turns(
+    ctx: &Ctx,
+    kind: TaskKind,
+    robot_id: i64,
+    settings: &RobotSettings,
+    deadline: Deadline,
+) -> Result<Turn> {
+    let mut total = Turn::default();
+    let sql = format!(
+        "SELECT d.task_id, d.group_id, g.group_wxid, g.state = 'active' AS active, r.id AS robot_id,
+                r.wxid AS robot_wxid, t.content
+         {} ORDER BY d.task_id, d.group_id LIMIT $6",
+        pending_from(kind.table())
+    );
+    while deadline.has_time() {
+        let rows = ctx
+            .db()?
+            .client()
+            .await?
+            .query(
+                &sql,
+                &[
+                    &kind.as_str(),
+                    &(settings.silent_after_secs as i32),
+                    &i64::from(settings.group_daily_cap),
+                    &ctx.clock.today().start(),
+                    &Some(robot_id),
+                    &SHARE,
+                ],
+            )
+            .await
+            .db("failed to load pending deliveries")?;
+        if rows.is_empty() {
+            break;
+        }
+        let pending = rows
+            .iter()
+            .map(|r| Pending {
+                task_id: r.get("task_id"),
+                group_id: r.get("group_id"),
+                group_wxid: r.get("group_wxid"),
+                active: r.get("active"),
+                robot_id: r.get("robot_id"),
+                robot_wxid: r.get("robot_wxid"),
+                content: r.get("content"),
+            })
+            .collect();
+        let turn = send_in_turn(ctx, kind, pending, settings, deadline).await?;
+        total.sent += turn.sent;
+        total.failed += turn.failed;
+        total.deferred += turn.deferred;
+        if turn.rest || turn.sent + turn.failed == 0 {
+            break;
+        }
+    }
+    Ok(total)
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -84,6 +140,10 @@ pub struct DispatchReport {
     pub reclaimed: u64,
     /// Claims of killed runs cut off while sending: recorded failed, never sent again.
     pub abandoned: u64,
+    /// Deliveries of groups whose robot is banned: failed with the reason.
+    pub banned: u64,
+    /// Sends the platform refused for their robot (banned, logged out, risk control): they wait.
+    pub deferred: usize,
 }
 
 struct Pending {
@@ -131,53 +191,35 @@ pub async fn dispatch(ctx: &Ctx, kind: TaskKind, deadline: Deadline) -> Result<D
             .db("failed to start due campaigns")?,
     };
     (report.reclaimed, report.abandoned) = expire_claims(&client, kind).await?;
-    let settings: GroupSettings = settings::load(&client).await?;
-    let gap = Duration::from_secs(u64::from(settings.send_gap_secs));
-    loop {
-        let rows = client
-            .query(
-                &format!(
-                    "SELECT d.task_id, d.group_id, g.group_wxid, g.state = 'active' AS active, r.id AS robot_id,
-                            r.wxid AS robot_wxid, t.content
-                     FROM deliveries d JOIN {table} t ON t.id = d.task_id AND t.state = 'sending'
-                     JOIN groups g ON g.id = d.group_id JOIN robots r ON r.id = g.robot_id
-                     WHERE d.task_kind = $1 AND d.state = 'pending'
-                     ORDER BY d.task_id, d.group_id LIMIT $2"
-                ),
-                &[&kind.as_str(), &BATCH],
-            )
-            .await
-            .db("failed to load pending deliveries")?;
-        if rows.is_empty() {
-            break;
-        }
-        let mut by_robot: BTreeMap<i64, Vec<Pending>> = BTreeMap::new();
-        for r in &rows {
-            by_robot.entry(r.get("robot_id")).or_default().push(Pending {
-                task_id: r.get("task_id"),
-                group_id: r.get("group_id"),
-                group_wxid: r.get("group_wxid"),
-                active: r.get("active"),
-                robot_id: r.get("robot_id"),
-                robot_wxid: r.get("robot_wxid"),
-                content: r.get("content"),
-            });
-        }
-        // Robots send side by side; each robot's sends are spaced by the gap.
-        let outcomes = futures::future::join_all(
-            by_robot.into_values().map(|pending| send_in_turn(ctx, kind, pending, gap, deadline)),
+    report.banned = fail_banned(&client, kind, ctx.clock.now()).await?;
+    let settings: RobotSettings = settings::load(&client).await?;
+    // Every online robot with something to send works through its own deliveries, a share at a
+    // time, side by side with the others (no robot waits for another's share).
+    let robots: Vec<i64> = client
+        .query(
+            &format!("SELECT DISTINCT r.id {PENDING_FROM} ORDER BY r.id", PENDING_FROM = pending_from(table)),
+            &[
+                &kind.as_str(),
+                &(settings.silent_after_secs as i32),
+                &i64::from(settings.group_daily_cap),
+                &ctx.clock.today().start(),
+                &None::<i64>,
+            ],
         )
-        .await;
-        let mut progressed = 0;
-        for outcome in outcomes {
-            let (sent, failed) = outcome?;
-            report.sent += sent;
-            report.failed += failed;
-            progressed += sent + failed;
-        }
-        if progressed == 0 || !deadline.has_time() {
-            break;
-        }
+        .await
+        .db("failed to find the robots with deliveries")?
+        .iter()
+        .map(|r| r.get("id"))
+        .collect();
+    let settings = &settings;
+    let turns =
+        futures::future::join_all(robots.iter().map(|robot_id| robot_turns(ctx, kind, *robot_id, settings, deadline)))
+            .await;
+    for turn in turns {
+        let turn = turn?;
+        report.sent += turn.sent;
+        report.failed += turn.failed;
+        report.deferred += turn.deferred;
     }
     report.finished = client
         .execute(
@@ -200,20 +242,27 @@ pub async fn dispatch(ctx: &Ctx, kind: TaskKind, deadline: Deadline) -> Result<D
     Ok(report)
 }
 
-/// One robot's deliveries, one after the other; answers (sent, failed).
+/// What one robot's turn did.
+#[derive(Debug, Default)]
+struct Turn {
+    sent: usize,
+    failed: usize,
+    /// Refused by the platform for the robot: pending again.
+    deferred: usize,
+    /// Whether the robot is done for this run (day spent, paused, refused, out of time).
+    rest: bool,
+}
+
+/// One robot's deliveries, one after the other, each in a slot of its governor.
 async fn send_in_turn(
     ctx: &Ctx,
     kind: TaskKind,
     pending: Vec<Pending>,
-    gap: Duration,
+    settings: &RobotSettings,
     deadline: Deadline,
-) -> Result<(usize, usize)> {
-    let (mut sent, mut failed) = (0, 0);
+) -> Result<Turn> {
+    let mut turn = Turn::default();
     for p in pending {
-        // A reservation is a gap at least: none is taken that could not be sent before the stop.
-        if !deadline.allows(gap) {
-            break;
-        }
         // Whether this run claimed the row (a send is only ever made on a claimed row).
         let mut claimed = false;
         let outcome: std::result::Result<(), String> = if !p.active {
@@ -222,31 +271,66 @@ async fn send_in_turn(
             match Content::from_json(p.content.clone()) {
                 Err(_) => Err("消息内容无法读取".to_owned()),
                 Ok(content) => {
-                    // The reservation may wait longer than a gap (another run may share the robot):
-                    // nothing is claimed unless the send can start before the stop.
-                    let wait = reserve(ctx, p.robot_id, gap).await?;
-                    if !deadline.allows(wait) {
-                        break;
-                    }
-                    if !claim(ctx, kind, &p).await? {
-                        continue; // another run has it
+                    // Nothing is claimed unless the send can start before the stop.
+                    let taken = match governor::reserve(ctx, settings, p.robot_id).await? {
+                        Slot::After(taken) if deadline.allows(taken.wait) => taken,
+                        slot => {
+                            if let Slot::After(taken) = slot {
+                                governor::unreserve(ctx, p.robot_id, taken).await?;
+                            }
+                            turn.rest = true;
+                            break;
+                        }
+                    };
+                    if !claim(ctx, kind, &p, settings).await? {
+                        governor::unreserve(ctx, p.robot_id, taken).await?;
+                        continue; // another run has it, or the group's day is full
                     }
                     claimed = true;
-                    tokio::time::sleep(wait).await;
+                    tokio::time::sleep(taken.wait).await;
                     // Checked at send time, after the wait: the group may have left, or been
                     // joined again by someone else, since the delivery was loaded.
                     match refusal_at_send(ctx, kind, p.task_id, p.group_id).await? {
-                        Some(reason) => Err(reason.to_owned()),
+                        Some(reason) => {
+                            governor::unreserve(ctx, p.robot_id, taken).await?;
+                            Err(reason.to_owned())
+                        }
                         None => {
                             attempting(ctx, kind, &p).await?;
-                            ctx.robot()?
-                                .send(&p.robot_wxid, To::Group(&p.group_wxid), &content)
-                                .await
-                                .map(|_| ())
-                                .map_err(|e| {
+                            let answer = ctx.robot()?.send(&p.robot_wxid, To::Group(&p.group_wxid), &content).await;
+                            let answered = match &answer {
+                                Ok(_) => Answered::Accepted,
+                                Err(e) if e.is_risk_control() => Answered::RiskRefused,
+                                Err(_) => Answered::Other,
+                            };
+                            let pause = governor::finished(ctx, settings, p.robot_id, answered).await?;
+                            match answer {
+                                Ok(_) => Ok(()),
+                                Err(e) if e.robot_unavailable() => {
+                                    // Not sent: the delivery waits for the robot (or its group's next one).
+                                    tracing::warn!(error = %e, robot_id = p.robot_id, "the platform refused the robot's send");
+                                    put_back(ctx, kind, &p).await?;
+                                    if e.is_risk_control() {
+                                        let detail = format!("平台风控拒绝发送，暂停 {} 秒", pause.as_secs());
+                                        let client = ctx.db()?.client().await?;
+                                        health::record(
+                                            &client,
+                                            p.robot_id,
+                                            "rate_limited",
+                                            Some(&detail),
+                                            ctx.clock.now(),
+                                        )
+                                        .await?;
+                                    }
+                                    turn.deferred += 1;
+                                    turn.rest = true;
+                                    break;
+                                }
+                                Err(e) => {
                                     tracing::warn!(error = %e, task_id = p.task_id, group_id = p.group_id, "send failed");
-                                    e.reason()
-                                })
+                                    Err(e.reason())
+                                }
+                            }
                         }
                     }
                 }
@@ -271,9 +355,45 @@ async fn send_in_turn(
         if recorded == 0 {
             continue; // another run recorded it first
         }
-        if outcome.is_ok() { sent += 1 } else { failed += 1 }
+        if outcome.is_ok() { turn.sent += 1 } else { turn.failed += 1 }
     }
-    Ok((sent, failed))
+    Ok(turn)
+}
+
+/// A group under its daily cap of mass messages and ads (sent or in flight since `$since`, the
+/// business day's start), with `d` the delivery and `$cap` the cap.
+const UNDER_GROUP_CAP: &str = "(SELECT count(*) FROM deliveries x WHERE x.group_id = d.group_id
+        AND (x.state = 'sending' OR x.state = 'sent' AND x.sent_at >= $since)) < $cap";
+
+/// A claimed delivery the platform refused for its robot: pending again, as if never claimed.
+async fn put_back(ctx: &Ctx, kind: TaskKind, p: &Pending) -> Result<()> {
+    ctx.db()?
+        .client()
+        .await?
+        .execute(
+            "UPDATE deliveries SET state = 'pending', claimed_at = NULL, attempted_at = NULL
+             WHERE task_kind = $1 AND task_id = $2 AND group_id = $3 AND state = 'sending'",
+            &[&kind.as_str(), &p.task_id, &p.group_id],
+        )
+        .await
+        .db("failed to put a delivery back")?;
+    Ok(())
+}
+
+/// What the owner reads when the group's robot was banned before their message went out.
+pub const REASON_BANNED: &str = "机器人已被微信封禁，未发送；可在群详情「更换机器人」";
+
+/// Fails the pending deliveries of groups whose robot is banned.
+async fn fail_banned(client: &deadpool_postgres::Client, kind: TaskKind, now: chrono::DateTime<Utc>) -> Result<u64> {
+    client
+        .execute(
+            "UPDATE deliveries d SET state = 'failed', code = $2, reason = $3, sent_at = $4
+             FROM groups g JOIN robots r ON r.id = g.robot_id
+             WHERE d.task_kind = $1 AND d.state = 'pending' AND g.id = d.group_id AND r.platform_state = 'banned'",
+            &[&kind.as_str(), &i32::from(Code::SendMessageFailed.as_u16()), &REASON_BANNED, &now],
+        )
+        .await
+        .db("failed to fail the banned robots' deliveries")
 }
 
 /// How long a claimed delivery may stay in flight. A run lasts a minute at most, so a claim
@@ -285,19 +405,31 @@ const CLAIM_LEASE_SECS: f64 = 300.0;
 const REASON_UNKNOWN: &str = "发送过程中任务中止，结果未知，未重发";
 
 /// Claims a pending delivery for this run: false when another run holds it or has recorded it.
-async fn claim(ctx: &Ctx, kind: TaskKind, p: &Pending) -> Result<bool> {
-    Ok(ctx
-        .db()?
-        .client()
-        .await?
+async fn claim(ctx: &Ctx, kind: TaskKind, p: &Pending, settings: &RobotSettings) -> Result<bool> {
+    let mut client = ctx.db()?.client().await?;
+    let tx = client.transaction().await.db("failed to begin a claim")?;
+    // The group's row is locked first, so that the count below sees every claim before this one
+    // (the broadcast and campaign dispatchers run side by side).
+    tx.execute("SELECT 1 FROM groups WHERE id = $1 FOR UPDATE", &[&p.group_id]).await.db("failed to lock the group")?;
+    let claimed = tx
         .execute(
-            "UPDATE deliveries SET state = 'sending', claimed_at = now(), attempted_at = NULL
-             WHERE task_kind = $1 AND task_id = $2 AND group_id = $3 AND state = 'pending'",
-            &[&kind.as_str(), &p.task_id, &p.group_id],
+            &format!(
+                "UPDATE deliveries d SET state = 'sending', claimed_at = now(), attempted_at = NULL
+                 WHERE task_kind = $1 AND task_id = $2 AND group_id = $3 AND state = 'pending' AND {}",
+                UNDER_GROUP_CAP.replace("$cap", "$4").replace("$since", "$5")
+            ),
+            &[
+                &kind.as_str(),
+                &p.task_id,
+                &p.group_id,
+                &i64::from(settings.group_daily_cap),
+                &ctx.clock.today().start(),
+            ],
         )
         .await
-        .db("failed to claim a delivery")?
-        == 1)
+        .db("failed to claim a delivery")?;
+    tx.commit().await.db("failed to commit a claim")?;
+    Ok(claimed == 1)
 }
 
 /// Stamps a claimed delivery as about to be sent: from here on, a run killed before recording

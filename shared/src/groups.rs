@@ -13,12 +13,14 @@ use crate::context::Ctx;
 use crate::db::{QueryContext, text_enum};
 use crate::deadline::Deadline;
 use crate::error::{Error, Result};
+use crate::health::{self, Health};
 use crate::ids::{GroupId, UserId};
 use crate::money::Fen;
 use crate::operators::{self, ConsolePrincipal};
 use crate::paging::{self, Page, PageRequest, like_escape};
 use crate::partners::launch;
-use crate::settings::{self, GroupSettings};
+use crate::replacements::{self, Replacement};
+use crate::settings::{self, GroupSettings, RobotSettings};
 
 pub const REASON_OWNER: &str = "群主要求退群";
 pub const REASON_NO_SESSIONS: &str = "会话不足";
@@ -64,6 +66,15 @@ pub struct Group {
     pub exit_reason: Option<String>,
     pub owner_id: Option<UserId>,
     pub owner_nickname: Option<String>,
+    /// The health of the group's robot; while it is not `online`, `robot_issue` says why.
+    pub robot_health: Health,
+    pub robot_issue: Option<String>,
+    /// While the robot is out: since when (business time), and the stars the group's income is
+    /// protected at on days out longer than the setting (none before a first rating).
+    pub outage_since: Option<DateTime<Utc>>,
+    pub protected_stars: Option<i16>,
+    /// The replacement robot prepared for the group (更换机器人), until it joins.
+    pub replacement: Option<Replacement>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -97,17 +108,27 @@ pub struct GroupList {
     pub total: i64,
 }
 
-const GROUP_SELECT: &str = "SELECT g.id, g.group_wxid, g.name, g.robot_id, r.wxid AS robot_wxid, r.nickname AS robot_nickname,
-        g.state, g.stars, g.member_count, g.joined_at, g.exited_at, g.exit_reason, g.owner_id, u.nickname AS owner_nickname,
-        coalesce(t.sessions, 0) AS sessions_today, coalesce(t.speakers, 0) AS speakers_today,
-        coalesce(y.sessions, 0) AS sessions_yesterday
-    FROM groups g JOIN robots r ON r.id = g.robot_id LEFT JOIN users u ON u.id = g.owner_id
-    LEFT JOIN group_daily t ON t.group_id = g.id AND t.day = $1
-    LEFT JOIN group_daily y ON y.group_id = g.id AND y.day = $1 - 1";
+/// The groups' view: `$1` is today, `{silent}` the parameter holding `robots.silent_after_secs`.
+fn group_select(silent: &str) -> String {
+    format!(
+        "SELECT g.id, g.group_wxid, g.name, g.robot_id, r.wxid AS robot_wxid, r.nickname AS robot_nickname,
+            g.state, g.stars, g.member_count, g.joined_at, g.exited_at, g.exit_reason, g.owner_id, u.nickname AS owner_nickname,
+            coalesce(t.sessions, 0) AS sessions_today, coalesce(t.speakers, 0) AS speakers_today,
+            coalesce(y.sessions, 0) AS sessions_yesterday, {health} AS robot_health, r.platform_state,
+            o.stars_before AS outage_stars, o.started_at AS outage_since
+        FROM groups g JOIN robots r ON r.id = g.robot_id LEFT JOIN users u ON u.id = g.owner_id
+        LEFT JOIN group_daily t ON t.group_id = g.id AND t.day = $1
+        LEFT JOIN group_daily y ON y.group_id = g.id AND y.day = $1 - 1
+        LEFT JOIN group_outages o ON o.group_id = g.id AND o.ended_at IS NULL",
+        health = health::health_sql("r", silent)
+    )
+}
 
 fn group_from_row(row: &tokio_postgres::Row, settings: &GroupSettings) -> Group {
     let stars: i16 = row.get("stars");
     let state: GroupState = row.get("state");
+    let robot_health: Health = row.get("robot_health");
+    let outage_stars: Option<i16> = row.get("outage_stars");
     Group {
         id: row.get("id"),
         group_wxid: row.get("group_wxid"),
@@ -132,20 +153,50 @@ fn group_from_row(row: &tokio_postgres::Row, settings: &GroupSettings) -> Group 
         exit_reason: row.get("exit_reason"),
         owner_id: row.get("owner_id"),
         owner_nickname: row.get("owner_nickname"),
+        robot_health,
+        robot_issue: health::issue(robot_health, row.get("platform_state")).map(str::to_owned),
+        outage_since: row.get("outage_since"),
+        protected_stars: outage_stars.filter(|s| *s >= 1),
+        replacement: None,
     }
+}
+
+/// The groups' views with their open replacements.
+async fn views(
+    client: &impl GenericClient,
+    rows: &[tokio_postgres::Row],
+    settings: &GroupSettings,
+) -> Result<Vec<Group>> {
+    let mut items: Vec<Group> = rows.iter().map(|r| group_from_row(r, settings)).collect();
+    let ids: Vec<GroupId> = items.iter().map(|g| g.id).collect();
+    let mut open = replacements::open(client, &ids).await?;
+    for g in &mut items {
+        g.replacement = open.remove(&g.id);
+    }
+    Ok(items)
+}
+
+fn silent_after(robots: &RobotSettings) -> i32 {
+    robots.silent_after_secs as i32
 }
 
 async fn load(ctx: &Ctx, client: &impl GenericClient, id: GroupId, owner: Option<UserId>) -> Result<Group> {
     let settings: GroupSettings = settings::load(client).await?;
+    let robots: RobotSettings = settings::load(client).await?;
     let row = client
         .query_opt(
-            &format!("{GROUP_SELECT} WHERE g.id = $2 AND ($3::bigint IS NULL OR g.owner_id = $3)"),
-            &[&ctx.clock.today().date(), &id, &owner],
+            &format!("{} WHERE g.id = $2 AND ($3::bigint IS NULL OR g.owner_id = $3)", group_select("$4")),
+            &[&ctx.clock.today().date(), &id, &owner, &silent_after(&robots)],
         )
         .await
         .db("failed to load the group")?
         .ok_or_else(|| Error::not_found("群不存在"))?;
-    Ok(group_from_row(&row, &settings))
+    Ok(views(client, &[row], &settings).await?.remove(0))
+}
+
+/// One of the owner's groups (not found when it is someone else's).
+pub async fn owned(ctx: &Ctx, client: &impl GenericClient, id: GroupId, owner_id: UserId) -> Result<Group> {
+    load(ctx, client, id, Some(owner_id)).await
 }
 
 async fn history(ctx: &Ctx, client: &impl GenericClient, id: GroupId, days: i64) -> Result<Vec<DayActivity>> {
@@ -174,14 +225,18 @@ async fn history(ctx: &Ctx, client: &impl GenericClient, id: GroupId, days: i64)
 pub async fn for_owner(ctx: &Ctx, owner_id: UserId) -> Result<GroupList> {
     let client = ctx.db()?.client().await?;
     let settings: GroupSettings = settings::load(&client).await?;
+    let robots: RobotSettings = settings::load(&client).await?;
     let rows = client
         .query(
-            &format!("{GROUP_SELECT} WHERE g.owner_id = $2 ORDER BY g.state <> 'active', g.joined_at DESC, g.id DESC LIMIT 500"),
-            &[&ctx.clock.today().date(), &owner_id],
+            &format!(
+                "{} WHERE g.owner_id = $2 ORDER BY g.state <> 'active', g.joined_at DESC, g.id DESC LIMIT 500",
+                group_select("$3")
+            ),
+            &[&ctx.clock.today().date(), &owner_id, &silent_after(&robots)],
         )
         .await
         .db("failed to list the groups")?;
-    let items: Vec<Group> = rows.iter().map(|r| group_from_row(r, &settings)).collect();
+    let items = views(&client, &rows, &settings).await?;
     Ok(GroupList { total: items.len() as i64, items })
 }
 
@@ -340,6 +395,7 @@ impl Search {
 pub async fn search(ctx: &Ctx, search: Search, page: PageRequest) -> Result<Page<Group>> {
     let client = ctx.db()?.client().await?;
     let settings: GroupSettings = settings::load(&client).await?;
+    let robots: RobotSettings = settings::load(&client).await?;
     let pattern = search.q.as_deref().map(|q| format!("%{}%", like_escape(q)));
     let filter = "($2::text IS NULL OR g.name ILIKE $2 OR g.group_wxid ILIKE $2)
         AND ($3::text IS NULL OR g.state = $3) AND ($4::bigint IS NULL OR g.robot_id = $4)
@@ -355,12 +411,21 @@ pub async fn search(ctx: &Ctx, search: Search, page: PageRequest) -> Result<Page
         .get("total");
     let rows = client
         .query(
-            &format!("{GROUP_SELECT} WHERE {filter} ORDER BY g.id DESC LIMIT $6 OFFSET $7"),
-            &[&today, &pattern, &search.state, &search.robot_id, &search.owner_id, &page.page_size, &page.offset()],
+            &format!("{} WHERE {filter} ORDER BY g.id DESC LIMIT $6 OFFSET $7", group_select("$8")),
+            &[
+                &today,
+                &pattern,
+                &search.state,
+                &search.robot_id,
+                &search.owner_id,
+                &page.page_size,
+                &page.offset(),
+                &silent_after(&robots),
+            ],
         )
         .await
         .db("failed to search groups")?;
-    Ok(Page::new(rows.iter().map(|r| group_from_row(r, &settings)).collect(), total, page))
+    Ok(Page::new(views(&client, &rows, &settings).await?, total, page))
 }
 
 /// A group for the console, with its last 30 days.
@@ -407,6 +472,9 @@ pub async fn force_exit(ctx: &Ctx, by: &ConsolePrincipal, id: GroupId, request: 
     load(ctx, &client, id, None).await
 }
 
+/// How far back the rating looks for days that count toward a cancellation (past outages).
+const LOOK_BACK_DAYS: i32 = 60;
+
 #[derive(Debug, Serialize)]
 pub struct RatingReport {
     pub day: BusinessDay,
@@ -424,29 +492,62 @@ pub async fn rate(ctx: &Ctx, deadline: Deadline) -> Result<RatingReport> {
     let client = ctx.db()?.client().await?;
     let settings: GroupSettings = settings::load(&client).await?;
     let thresholds: Vec<i64> = settings.star_thresholds.iter().map(|t| i64::from(*t)).collect();
+    let robots: RobotSettings = settings::load(&client).await?;
+    // Each group's outage on the day (its robot out of service, business time), and the stars
+    // its income is protected at: those it held before an outage started within the protected
+    // days, when the day was out longer than the setting.
     let rated = client
         .execute(
-            "WITH rated AS (
-                 INSERT INTO group_daily (group_id, day, stars)
-                 SELECT g.id, $1, group_stars(coalesce(d.sessions, 0), $3::bigint[])
+            "WITH out AS (
+                 SELECT o.group_id,
+                        sum(EXTRACT(EPOCH FROM least(coalesce(o.ended_at, $5), $5) - greatest(o.started_at, $4)))::int AS secs,
+                        max(o.stars_before) FILTER (
+                            WHERE (o.started_at AT TIME ZONE 'Asia/Shanghai')::date > $1::date - $7::int) AS stars_before
+                 FROM group_outages o
+                 WHERE o.started_at < $5 AND (o.ended_at IS NULL OR o.ended_at > $4)
+                 GROUP BY o.group_id),
+             rated AS (
+                 INSERT INTO group_daily (group_id, day, stars, outage_secs, protected_stars)
+                 SELECT g.id, $1, group_stars(coalesce(d.sessions, 0), $3::bigint[]), least(coalesce(out.secs, 0), 86400),
+                        CASE WHEN out.secs > $6::int * 60 AND out.stars_before BETWEEN 1 AND 5 THEN out.stars_before END
                  FROM groups g LEFT JOIN group_daily d ON d.group_id = g.id AND d.day = $1
+                 LEFT JOIN out ON out.group_id = g.id
                  WHERE g.state = 'active' AND g.joined_at < $2
-                 ON CONFLICT (group_id, day) DO UPDATE SET stars = EXCLUDED.stars
+                 ON CONFLICT (group_id, day) DO UPDATE
+                 SET stars = EXCLUDED.stars, outage_secs = EXCLUDED.outage_secs, protected_stars = EXCLUDED.protected_stars
                  RETURNING group_id, stars)
              UPDATE groups g SET stars = rated.stars, rated_day = $1 FROM rated WHERE g.id = rated.group_id",
-            &[&day.date(), &today.start(), &thresholds],
+            &[
+                &day.date(),
+                &today.start(),
+                &thresholds,
+                &day.start(),
+                &today.start(),
+                &(robots.protect_after_mins as i32),
+                &(robots.protect_days as i32),
+            ],
         )
         .await
         .db("failed to rate the groups")?;
-    // Cancelled: in the group for the whole window, and no session on any day of it.
+    // Cancelled: the last `cancel_after_days` whole days in the group that its robot was never out
+    // (outage days do not count) had no session. Those include every day of the last window that
+    // was not out: the first condition narrows the groups the second looks back for.
     let window = i32::try_from(settings.cancel_after_days).unwrap_or(3);
     let first = BusinessDay::from_date(today.date() - Duration::days(i64::from(window)));
     let quiet = client
         .query(
             "SELECT g.id FROM groups g
              WHERE g.state = 'active' AND g.joined_at < $1
-               AND NOT EXISTS (SELECT 1 FROM group_daily d WHERE d.group_id = g.id AND d.day >= $2 AND d.day < $3 AND d.sessions > 0)",
-            &[&first.start(), &first.date(), &today.date()],
+               AND NOT EXISTS (SELECT 1 FROM group_daily d WHERE d.group_id = g.id AND d.day >= $2 AND d.day < $3
+                               AND d.sessions > 0 AND d.outage_secs = 0)
+               AND (SELECT count(*) = $4 AND coalesce(sum(counted.sessions), 0) = 0
+                    FROM (SELECT coalesce(d.sessions, 0) AS sessions
+                          FROM generate_series($3::date - $5::int, $3::date - 1, interval '1 day') AS s(day)
+                          LEFT JOIN group_daily d ON d.group_id = g.id AND d.day = s.day::date
+                          WHERE s.day::timestamp AT TIME ZONE 'Asia/Shanghai' >= g.joined_at
+                            AND coalesce(d.outage_secs, 0) = 0
+                          ORDER BY s.day DESC LIMIT $4) counted)",
+            &[&first.start(), &first.date(), &today.date(), &i64::from(window), &LOOK_BACK_DAYS],
         )
         .await
         .db("failed to find quiet groups")?;

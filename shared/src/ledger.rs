@@ -276,7 +276,7 @@ async fn checks_on(
          JOIN (SELECT txn_id, sum(amount_fen) FILTER (WHERE amount_fen > 0) AS credited FROM ledger_entries
                WHERE id > $1 GROUP BY txn_id) e
            USING (txn_id)
-         WHERE e.credited <> s.group_income_fen + s.ad_income_fen + s.commission_fen",
+         WHERE e.credited <> s.group_income_fen + s.ad_income_fen + s.commission_fen + s.protected_income_fen",
         &["upto"],
     )
     .await?;

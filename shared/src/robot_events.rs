@@ -17,11 +17,14 @@ use crate::context::Ctx;
 use crate::db::QueryContext;
 use crate::deadline::Deadline;
 use crate::error::{Code, Error, Result};
+use crate::governor;
 use crate::groups;
+use crate::health::{self, PlatformState};
 use crate::partners::robot::{self, To};
 use crate::queue::{BATCH, Queue};
+use crate::replacements;
 use crate::robots;
-use crate::settings::{self, GroupSettings};
+use crate::settings::{self, GroupSettings, RobotSettings};
 
 /// At most this many events per callback (the platform's contract).
 pub const MAX_EVENTS: usize = 100;
@@ -44,9 +47,24 @@ pub enum LeftReason {
     Quit,
 }
 
+/// Why the platform says a robot is offline.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OfflineReason {
+    Logout,
+    Banned,
+    Restricted,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Kind {
+    /// Each online robot, every 60 s.
+    Heartbeat {},
+    RobotOffline {
+        reason: OfflineReason,
+    },
+    RobotOnline {},
     FriendAdded {
         user_wxid: String,
         #[serde(default)]
@@ -214,7 +232,7 @@ pub async fn consume(ctx: &Ctx, messages: &[(String, String)], deadline: Deadlin
     }
     if !chat.is_empty() {
         // One statement for the whole batch, in the margin kept for finishing.
-        failed.extend(ingest(ctx, &chat).await?);
+        failed.extend(ingest(ctx, &chat, deadline).await?);
     }
     Ok(failed)
 }
@@ -226,7 +244,11 @@ fn group_of(event: &RobotEvent) -> Option<&str> {
         | Kind::LeftGroup { group_wxid, .. }
         | Kind::MemberCount { group_wxid, .. }
         | Kind::GroupMessage { group_wxid, .. } => Some(group_wxid),
-        Kind::FriendAdded { .. } | Kind::PrivateMessage { .. } => None,
+        Kind::FriendAdded { .. }
+        | Kind::PrivateMessage { .. }
+        | Kind::Heartbeat {}
+        | Kind::RobotOffline { .. }
+        | Kind::RobotOnline {} => None,
     }
 }
 
@@ -275,7 +297,7 @@ fn log_failure(message_id: &str, event: &RobotEvent, e: &Error) {
 
 /// Counts a batch of group messages; answers the message ids to retry (unknown robots or
 /// groups, which may be known once an earlier event is applied).
-pub async fn ingest(ctx: &Ctx, chat: &[(&str, RobotEvent)]) -> Result<Vec<String>> {
+pub async fn ingest(ctx: &Ctx, chat: &[(&str, RobotEvent)], deadline: Deadline) -> Result<Vec<String>> {
     let client = ctx.db()?.client().await?;
     let robot_wxids: HashSet<&str> = chat.iter().map(|(_, e)| e.robot_wxid.as_str()).collect();
     let robots = robots_of(ctx, &client, &robot_wxids).await?;
@@ -330,12 +352,23 @@ pub async fn ingest(ctx: &Ctx, chat: &[(&str, RobotEvent)]) -> Result<Vec<String
     }
     let replies = keyword_replies(&client, &texts).await?;
     let mut fresh = count(&client, &ids, &days, &msg_ids, &senders, !replies.is_empty()).await?;
+    // Once per message counted now, even when the batch holds it twice; each robot's replies one
+    // after the other (its governor spaces them), robots side by side.
+    let mut by_robot: HashMap<&str, Vec<(Content, String)>> = HashMap::new();
     for (group_id, msg_id, reply, robot_wxid, group_wxid) in replies {
-        // Once per message counted now, even when the batch holds it twice.
         if fresh.remove(&(group_id, msg_id.to_owned())) {
-            send_reply(ctx, robot_wxid, To::Group(&group_wxid), reply).await;
+            by_robot.entry(robot_wxid).or_default().push((reply, group_wxid));
         }
     }
+    let turns = by_robot.into_iter().filter_map(|(robot_wxid, replies)| {
+        let robot_id = *robots.get(robot_wxid)?;
+        Some(async move {
+            for (reply, group_wxid) in replies {
+                send_reply(ctx, robot_id, robot_wxid, To::Group(&group_wxid), reply, deadline).await;
+            }
+        })
+    });
+    futures::future::join_all(turns).await;
     Ok(failed)
 }
 
@@ -430,16 +463,22 @@ async fn keyword_replies<'a>(
         .collect())
 }
 
-/// A reply the robot sends on its own (keyword, pairing, customer service, a refusal): a
-/// failure is logged, never retried, since the event it answers has taken effect.
-async fn send_reply(ctx: &Ctx, robot_wxid: &str, to: To<'_>, content: Content) {
-    let result = match ctx.robot() {
-        Ok(robot) => robot.send(robot_wxid, to, &content).await.map(|_| ()).map_err(anyhow::Error::new),
-        Err(e) => Err(anyhow::anyhow!("{e}")),
+/// How long a reply may wait for its robot's slot (the governor's gap): longer, it is not sent.
+const REPLY_WAIT: Duration = Duration::from_secs(20);
+
+/// A reply the robot sends on its own (keyword, pairing, customer service, a refusal), through
+/// the send governor: a failure is logged, never retried, since the event it answers has taken
+/// effect.
+async fn send_reply(ctx: &Ctx, robot_id: i64, robot_wxid: &str, to: To<'_>, content: Content, deadline: Deadline) {
+    let settings: RobotSettings = match ctx.db() {
+        Ok(db) => match db.client().await {
+            Ok(client) => settings::load(&client).await.unwrap_or_default(),
+            Err(_) => RobotSettings::default(),
+        },
+        Err(_) => RobotSettings::default(),
     };
-    if let Err(e) = result {
-        tracing::warn!(error = format!("{e:#}"), "the robot's reply was not sent");
-    }
+    let max_wait = REPLY_WAIT.min(deadline.left());
+    governor::say(ctx, &settings, robot_id, robot_wxid, to, &content, max_wait).await;
 }
 
 fn text(s: impl Into<String>) -> Content {
@@ -464,8 +503,15 @@ async fn robot_id(ctx: &Ctx, client: &impl GenericClient, wxid: &str) -> Result<
 /// deadline says stop (nothing is written before it: the event comes back whole).
 async fn apply(ctx: &Ctx, event: &RobotEvent, deadline: Deadline) -> Result<()> {
     let client = ctx.db()?.client().await?;
-    let robot_id = robot_id(ctx, &client, &event.robot_wxid).await?;
-    let mut this = Applying { ctx, event, client, robot_id, at: event.at.with_timezone(&Utc) };
+    let robot_id = match robot_id(ctx, &client, &event.robot_wxid).await {
+        // The platform may run robots gpet has not registered (yet): their heartbeats say nothing.
+        Err(_) if matches!(event.kind, Kind::Heartbeat {}) => {
+            tracing::debug!(robot_wxid = event.robot_wxid, "a heartbeat of an unknown robot");
+            return Ok(());
+        }
+        found => found?,
+    };
+    let mut this = Applying { ctx, event, client, robot_id, at: event.at.with_timezone(&Utc), deadline };
     match &event.kind {
         Kind::FriendAdded { user_wxid, text } | Kind::PrivateMessage { user_wxid, text } => {
             this.pairing(user_wxid, text).await
@@ -475,6 +521,20 @@ async fn apply(ctx: &Ctx, event: &RobotEvent, deadline: Deadline) -> Result<()> 
         }
         Kind::LeftGroup { group_wxid, reason } => this.left_group(group_wxid, *reason).await,
         Kind::MemberCount { group_wxid, member_count } => this.member_count(group_wxid, *member_count).await,
+        Kind::Heartbeat {} => health::heartbeat(&this.client, robot_id, this.at).await,
+        Kind::RobotOffline { reason } => {
+            let state = match reason {
+                OfflineReason::Logout => PlatformState::Logout,
+                OfflineReason::Banned => PlatformState::Banned,
+                OfflineReason::Restricted => PlatformState::Restricted,
+            };
+            health::platform_says(&mut this.client, robot_id, state, this.at, &event.id).await.map(|_| ())
+        }
+        Kind::RobotOnline {} => {
+            health::platform_says(&mut this.client, robot_id, PlatformState::Online, this.at, &event.id)
+                .await
+                .map(|_| ())
+        }
         Kind::GroupMessage { .. } => unreachable!("group messages take the batch path"),
     }
 }
@@ -486,6 +546,7 @@ struct Applying<'a> {
     client: crate::db::Client,
     robot_id: i64,
     at: DateTime<Utc>,
+    deadline: Deadline,
 }
 
 impl Applying<'_> {
@@ -507,7 +568,7 @@ impl Applying<'_> {
             (None, Kind::FriendAdded { .. }) => "你好！请把你在 gpet 领取机器人时看到的 6 位配对码发给我。".to_owned(),
             (None, _) => settings.customer_service_reply.clone(),
         };
-        send_reply(ctx, &event.robot_wxid, To::User(user_wxid), text(reply)).await;
+        send_reply(ctx, self.robot_id, &event.robot_wxid, To::User(user_wxid), text(reply), self.deadline).await;
         Ok(())
     }
 
@@ -563,16 +624,29 @@ impl Applying<'_> {
         if !first_time(&tx, &event.id).await? {
             return Ok(());
         }
-        let recorded = groups::record_join(&tx, &join, refusal.as_deref()).await?;
+        // The replacement robot of the group joining it: the group moves, history and all.
+        let moved = match refusal {
+            None => replacements::move_on_join(&tx, &join).await?,
+            Some(_) => None,
+        };
+        let recorded = moved.is_some() || groups::record_join(&tx, &join, refusal.as_deref()).await?;
         tx.commit().await.db("failed to commit the join")?;
         if !recorded {
             return Ok(()); // a later event about this group was applied first
+        }
+        if let Some(old_wxid) = moved {
+            // The old robot leaves if it still can (a banned one cannot: the platform says so).
+            if old_wxid != event.robot_wxid {
+                groups::leave(ctx, &old_wxid, group_wxid).await;
+            }
+            let say = "新机器人已接替本群，群的星级、历史与收益不变。".to_owned();
+            send_reply(ctx, self.robot_id, &event.robot_wxid, To::Group(group_wxid), text(say), deadline).await;
         }
         match refusal {
             None => robots::count_activation(ctx, self.robot_id).await,
             Some(reason) => {
                 let say = format!("抱歉，本群暂不能开通：{reason}。机器人将退出本群。");
-                send_reply(ctx, &event.robot_wxid, To::Group(group_wxid), text(say)).await;
+                send_reply(ctx, self.robot_id, &event.robot_wxid, To::Group(group_wxid), text(say), deadline).await;
                 groups::leave(ctx, &event.robot_wxid, group_wxid).await;
                 Ok(())
             }
@@ -580,7 +654,7 @@ impl Applying<'_> {
     }
 
     /// The robot removed from a group, or gone: the group is left, unless a later join was
-    /// applied first.
+    /// applied first or the group has moved to another robot (a replaced robot leaving).
     async fn left_group(&mut self, group_wxid: &str, reason: LeftReason) -> Result<()> {
         let tx = self.client.transaction().await.db("failed to begin")?;
         let known = tx
@@ -599,8 +673,8 @@ impl Applying<'_> {
         };
         tx.execute(
             "UPDATE groups SET state = 'left', exit_reason = $2, exited_at = $3, state_at = $3
-             WHERE group_wxid = $1 AND state = 'active' AND state_at < $3",
-            &[&group_wxid, &why, &self.at],
+             WHERE group_wxid = $1 AND state = 'active' AND state_at < $3 AND robot_id = $4",
+            &[&group_wxid, &why, &self.at, &self.robot_id],
         )
         .await
         .db("failed to mark the group left")?;

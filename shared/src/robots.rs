@@ -16,11 +16,13 @@ use crate::clock::BusinessDay;
 use crate::context::Ctx;
 use crate::db::QueryContext;
 use crate::error::{Code, Error, Result, Unexpected};
+use crate::governor;
 use crate::groups::GroupState;
+use crate::health::{self, Health, RiskEvent};
 use crate::ids::{GroupId, UserId};
 use crate::operators::{self, ConsolePrincipal};
 use crate::paging::{Page, PageRequest, like_escape};
-use crate::settings::{self, DistributionSettings};
+use crate::settings::{self, DistributionSettings, RobotSettings};
 
 /// Counters outlive their day long enough for the next day's snapshot job to fold them.
 const COUNTER_SECS: i64 = 3 * 24 * 3600;
@@ -84,15 +86,34 @@ pub struct Robot {
     pub free: i64,
     pub today: RobotUse,
     pub created_at: DateTime<Utc>,
+    /// Offered and sending only when `online`.
+    pub health: Health,
+    /// Why it is not online, in words (the platform's word, the quarantine's reason).
+    pub health_reason: Option<String>,
+    /// When gpet last heard its heartbeat (real time); none: never.
+    pub last_heartbeat_at: Option<DateTime<Utc>>,
+    /// Sends the governor gave it today (business day).
+    pub sends_today: i64,
+    /// Until when its sends pause after the platform's risk control refused one.
+    pub paused_until: Option<DateTime<Utc>>,
+    /// Its last risk events, newest first.
+    pub risk_events: Vec<RiskEvent>,
 }
 
-const ROBOT_COLUMNS: &str =
-    "r.id, r.platform_id, r.wxid, r.nickname, r.qr_code_url, r.capacity, r.enabled, r.created_at,
-    (SELECT count(*) FROM groups g WHERE g.robot_id = r.id AND g.state = 'active') AS groups";
+/// The robots' columns; `{silent}` is the parameter holding `robots.silent_after_secs`.
+fn robot_columns(silent: &str) -> String {
+    format!(
+        "r.id, r.platform_id, r.wxid, r.nickname, r.qr_code_url, r.capacity, r.enabled, r.created_at,
+        (SELECT count(*) FROM groups g WHERE g.robot_id = r.id AND g.state = 'active') AS groups,
+        {} AS health, r.platform_state, r.quarantine_reason, r.last_heartbeat_at",
+        health::health_sql("r", silent)
+    )
+}
 
 fn robot_from_row(row: &tokio_postgres::Row, today: RobotUse) -> Robot {
     let capacity: i32 = row.get("capacity");
     let groups: i64 = row.get("groups");
+    let health: Health = row.get("health");
     Robot {
         id: row.get("id"),
         platform_id: row.get("platform_id"),
@@ -105,7 +126,37 @@ fn robot_from_row(row: &tokio_postgres::Row, today: RobotUse) -> Robot {
         free: (i64::from(capacity) - groups).max(0),
         today,
         created_at: row.get("created_at"),
+        health,
+        health_reason: match health {
+            Health::Quarantined => row.get("quarantine_reason"),
+            _ => health::issue(health, row.get("platform_state")).map(str::to_owned),
+        },
+        last_heartbeat_at: row.get("last_heartbeat_at"),
+        sends_today: 0,
+        paused_until: None,
+        risk_events: Vec::new(),
     }
+}
+
+/// Fills what the governor and the risk events say of these robots.
+async fn with_sends(ctx: &Ctx, client: &impl GenericClient, robots: &mut [Robot]) -> Result<()> {
+    let ids: Vec<i64> = robots.iter().map(|r| r.id).collect();
+    let sends = governor::state(ctx, &ids).await?;
+    let mut events = health::recent(client, &ids, RISK_EVENTS_SHOWN).await?;
+    for r in robots {
+        let state = sends.get(&r.id).copied().unwrap_or_default();
+        r.sends_today = state.sends_today;
+        r.paused_until = state.paused_until;
+        r.risk_events = events.remove(&r.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// Risk events listed per robot.
+const RISK_EVENTS_SHOWN: i64 = 5;
+
+async fn silent_after(client: &impl GenericClient) -> Result<i32> {
+    Ok(settings::load::<RobotSettings>(client).await?.silent_after_secs as i32)
 }
 
 /// Today's counters of every robot, from Redis.
@@ -144,24 +195,32 @@ pub async fn list(ctx: &Ctx, q: Option<&str>, page: PageRequest) -> Result<Page<
         .get("total");
     let rows = client
         .query(
-            &format!("SELECT {ROBOT_COLUMNS} FROM robots r WHERE {filter} ORDER BY r.id LIMIT $2 OFFSET $3"),
-            &[&pattern, &page.page_size, &page.offset()],
+            &format!("SELECT {} FROM robots r WHERE {filter} ORDER BY r.id LIMIT $2 OFFSET $3", robot_columns("$4")),
+            &[&pattern, &page.page_size, &page.offset(), &silent_after(&client).await?],
         )
         .await
         .db("failed to list robots")?;
     let today = todays_use(ctx, ctx.clock.today()).await?;
-    let items = rows.iter().map(|r| robot_from_row(r, today.get(&r.get("id")).copied().unwrap_or_default())).collect();
+    let mut items: Vec<Robot> =
+        rows.iter().map(|r| robot_from_row(r, today.get(&r.get("id")).copied().unwrap_or_default())).collect();
+    with_sends(ctx, &client, &mut items).await?;
     Ok(Page::new(items, total, page))
 }
 
-async fn one(ctx: &Ctx, client: &impl GenericClient, id: i64) -> Result<Robot> {
+pub async fn one(ctx: &Ctx, client: &impl GenericClient, id: i64) -> Result<Robot> {
     let row = client
-        .query_opt(&format!("SELECT {ROBOT_COLUMNS} FROM robots r WHERE r.id = $1"), &[&id])
+        .query_opt(
+            &format!("SELECT {} FROM robots r WHERE r.id = $1", robot_columns("$2")),
+            &[&id, &silent_after(client).await?],
+        )
         .await
         .db("failed to load the robot")?
         .ok_or_else(|| Error::not_found("机器人不存在"))?;
     let today = todays_use(ctx, ctx.clock.today()).await?;
-    Ok(robot_from_row(&row, today.get(&id).copied().unwrap_or_default()))
+    let mut robot = [robot_from_row(&row, today.get(&id).copied().unwrap_or_default())];
+    with_sends(ctx, client, &mut robot).await?;
+    let [robot] = robot;
+    Ok(robot)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -435,11 +494,13 @@ pub async fn count_activation(ctx: &Ctx, robot_id: i64) -> Result<()> {
 const ASSIGN_SCRIPT: &str = r#"
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
 local pct, rate, amount, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local out = {}
+for i = 5, #ARGV do out[ARGV[i]] = true end
 local snap = redis.call('HGETALL', KEYS[1])
 local candidates = {}
 for i = 1, #snap, 2 do
   local robot, free = snap[i], tonumber(snap[i + 1])
-  if robot ~= '_' and free > 0 then
+  if robot ~= '_' and free > 0 and not out[robot] then
     local dist = math.floor(free * pct / 100)
     redis.call('HSET', KEYS[2], robot, dist)
     local shown = tonumber(redis.call('HGET', KEYS[3], robot) or '0')
@@ -489,9 +550,21 @@ pub struct JoinedGroup {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Offers {
     pub robots: Vec<Offer>,
+    /// Offers taken back since the owner last looked: their robot stopped being online (its
+    /// pairing code no longer pairs); a replacement is among `robots` when one was free.
+    pub withdrawn: Vec<Withdrawn>,
 }
 
-async fn pick(ctx: &Ctx, strategy: &DistributionSettings) -> Result<Option<Vec<i64>>> {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Withdrawn {
+    pub robot_id: i64,
+    pub nickname: String,
+    /// Why, in words (机器人已被微信封禁, …).
+    pub reason: String,
+}
+
+/// Picks robots among the online ones (`unavailable` are the others).
+async fn pick(ctx: &Ctx, strategy: &DistributionSettings, unavailable: &[i64]) -> Result<Option<Vec<i64>>> {
     let today = ctx.clock.today();
     let now = ctx.clock.now_shanghai();
     let pct = strategy.released_pct(now.hour() * 60 + now.minute());
@@ -505,6 +578,7 @@ async fn pick(ctx: &Ctx, strategy: &DistributionSettings) -> Result<Option<Vec<i
         .arg(strategy.display_rate)
         .arg(strategy.amount)
         .arg(COUNTER_SECS)
+        .arg(unavailable)
         .invoke_async(&mut redis)
         .await
         .unexpected("failed to pick robots")?;
@@ -531,22 +605,29 @@ pub async fn assign(ctx: &Ctx, user_id: UserId) -> Result<Offers> {
     if !user.get::<_, bool>("has_phone") {
         return Err(Error::rejected(Code::PhoneMissing, "请先绑定手机号"));
     }
-    let strategy: DistributionSettings = settings::load(&client).await?;
-    let chosen = match pick(ctx, &strategy).await? {
-        Some(chosen) => chosen,
-        None => {
-            take_snapshot(ctx, &client, ctx.clock.today()).await?;
-            pick(ctx, &strategy).await?.unwrap_or_default()
-        }
-    };
-    if chosen.is_empty() {
+    let robots = offer_robots(ctx, &client, user_id).await?;
+    if robots.is_empty() {
         return Err(Error::rejected(Code::NoRobotAvailable, "今日机器人已分配完，请明天再来"));
     }
+    Ok(Offers { robots, withdrawn: Vec::new() })
+}
+
+/// Picks online robots for the owner by the strategy and makes their offers.
+async fn offer_robots(ctx: &Ctx, client: &impl GenericClient, user_id: UserId) -> Result<Vec<Offer>> {
+    let strategy: DistributionSettings = settings::load(client).await?;
+    let unavailable = health::unavailable(client, &settings::load(client).await?).await?;
+    let chosen = match pick(ctx, &strategy, &unavailable).await? {
+        Some(chosen) => chosen,
+        None => {
+            take_snapshot(ctx, client, ctx.clock.today()).await?;
+            pick(ctx, &strategy, &unavailable).await?.unwrap_or_default()
+        }
+    };
     let mut robots = Vec::with_capacity(chosen.len());
     for robot_id in chosen {
-        robots.push(offer(ctx, &client, user_id, robot_id).await?);
+        robots.push(offer(ctx, client, user_id, robot_id).await?);
     }
-    Ok(Offers { robots })
+    Ok(robots)
 }
 
 fn new_pairing_code() -> String {
@@ -555,7 +636,7 @@ fn new_pairing_code() -> String {
 }
 
 /// The robot's card with this owner's live pairing code for it (made once a day per robot).
-async fn offer(ctx: &Ctx, client: &impl GenericClient, user_id: UserId, robot_id: i64) -> Result<Offer> {
+pub(crate) async fn offer(ctx: &Ctx, client: &impl GenericClient, user_id: UserId, robot_id: i64) -> Result<Offer> {
     let robot = client
         .query_one("SELECT wxid, nickname, qr_code_url FROM robots WHERE id = $1", &[&robot_id])
         .await
@@ -604,6 +685,45 @@ async fn offer(ctx: &Ctx, client: &impl GenericClient, user_id: UserId, robot_id
 /// page shows them again after the owner comes back from WeChat, and follows them.
 pub async fn offers(ctx: &Ctx, user_id: UserId) -> Result<Offers> {
     let client = ctx.db()?.client().await?;
+    // An offer whose robot stopped being online is taken back: its code no longer pairs.
+    let gone = client
+        .query(
+            &format!(
+                "UPDATE pairing_codes p SET expires_at = $2 FROM robots r
+                 WHERE r.id = p.robot_id AND p.user_id = $1 AND p.expires_at > $2 AND {} <> 'online'
+                   AND NOT EXISTS (SELECT 1 FROM robot_replacements x WHERE x.pairing_code = p.code)
+                 RETURNING p.robot_id, r.nickname, {} AS health, r.platform_state, r.quarantine_reason",
+                health::health_sql("r", "$3"),
+                health::health_sql("r", "$3")
+            ),
+            &[&user_id, &ctx.clock.now(), &silent_after(&client).await?],
+        )
+        .await
+        .db("failed to withdraw offers")?;
+    let withdrawn: Vec<Withdrawn> = gone
+        .iter()
+        .map(|r| {
+            let health: Health = r.get("health");
+            Withdrawn {
+                robot_id: r.get("robot_id"),
+                nickname: r.get("nickname"),
+                reason: health::issue(health, r.get("platform_state")).unwrap_or("机器人暂不可用").to_owned(),
+            }
+        })
+        .collect();
+    let mut offers = live_offers(ctx, &client, user_id).await?;
+    if !withdrawn.is_empty() && offers.robots.is_empty() {
+        // A replacement, when a robot is free (none: the page says so).
+        match offer_robots(ctx, &client, user_id).await {
+            Ok(_) => offers = live_offers(ctx, &client, user_id).await?,
+            Err(e) => tracing::warn!(error = %e, "no replacement offer"),
+        }
+    }
+    offers.withdrawn = withdrawn;
+    Ok(offers)
+}
+
+async fn live_offers(ctx: &Ctx, client: &impl GenericClient, user_id: UserId) -> Result<Offers> {
     let rows = client
         .query(
             "SELECT DISTINCT ON (p.robot_id) p.robot_id, r.wxid, r.nickname, r.qr_code_url, p.code, p.created_at, p.expires_at,
@@ -611,6 +731,7 @@ pub async fn offers(ctx: &Ctx, user_id: UserId) -> Result<Offers> {
                   WHERE o.user_id = p.user_id AND o.robot_id = p.robot_id AND o.paired_at >= p.created_at) AS paired_at
              FROM pairing_codes p JOIN robots r ON r.id = p.robot_id
              WHERE p.user_id = $1 AND p.expires_at > $2
+               AND NOT EXISTS (SELECT 1 FROM robot_replacements x WHERE x.pairing_code = p.code)
              ORDER BY p.robot_id, p.expires_at DESC",
             &[&user_id, &ctx.clock.now()],
         )
@@ -652,7 +773,7 @@ pub async fn offers(ctx: &Ctx, user_id: UserId) -> Result<Offers> {
         })
         .collect();
     robots.sort_by_key(|o| std::cmp::Reverse(o.expires_at));
-    Ok(Offers { robots })
+    Ok(Offers { robots, withdrawn: Vec::new() })
 }
 
 /// A pairing code in what the owner typed ("配对码 ab12cd" → "AB12CD"), if any.

@@ -103,9 +103,6 @@ pub struct GroupSettings {
     /// characters once trimmed.
     #[schema(pattern = r"^\s*\S(?:[\s\S]{0,498}\S)?\s*$")]
     pub customer_service_reply: String,
-    /// Seconds between two sends of one robot.
-    #[schema(minimum = 1, maximum = 60)]
-    pub send_gap_secs: u32,
 }
 
 /// `len` integers from `min` (to `max`) (utoipa puts no limit on a fixed array's items or length), with the field's description (which
@@ -142,7 +139,6 @@ impl Default for GroupSettings {
             cancel_after_days: 3,
             purge_after_days: 30,
             customer_service_reply: "客服繁忙，请稍后再试。帮助：https://gpet.example.cn/help".to_owned(),
-            send_gap_secs: 3,
         }
     }
 }
@@ -186,12 +182,94 @@ impl Subject for GroupSettings {
         within("groups.min_members", self.min_members, 1, 500)?;
         within("groups.cancel_after_days", self.cancel_after_days, 1, 30)?;
         within("groups.purge_after_days", self.purge_after_days, 1, 365)?;
-        within("groups.send_gap_secs", self.send_gap_secs, 1, 60)?;
         let n = self.customer_service_reply.trim().chars().count();
         if n == 0 || n > 500 {
             return Err(Error::bad_request("groups.customer_service_reply 须为 1 到 500 个字"));
         }
         Ok(())
+    }
+}
+
+/// Robots: the send governor every send goes through, how health is judged and alerted, and how
+/// owners are covered while their group's robot is out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RobotSettings {
+    /// The shortest gap between two sends of one robot, in ms (each gap is drawn at random
+    /// between this and `send_gap_max_ms`: never a fixed interval).
+    #[schema(minimum = 100, maximum = 600000)]
+    pub send_gap_min_ms: u32,
+    /// The longest gap, above `send_gap_min_ms`.
+    #[schema(minimum = 100, maximum = 600000)]
+    pub send_gap_max_ms: u32,
+    /// Sends of one robot in a minute, at most.
+    #[schema(minimum = 1, maximum = 600)]
+    pub per_minute: u32,
+    /// Sends of one robot in a business day, at most.
+    #[schema(minimum = 1, maximum = 100000)]
+    pub per_day: u32,
+    /// Mass messages and ads one group receives in a business day, at most (keyword and
+    /// customer-service replies are not counted).
+    #[schema(minimum = 1, maximum = 100)]
+    pub group_daily_cap: u32,
+    /// The first pause after the platform's risk-control refusal; each refusal in a row doubles it.
+    #[schema(minimum = 1, maximum = 86400)]
+    pub cooldown_base_secs: u32,
+    /// The longest pause, at least `cooldown_base_secs`.
+    #[schema(minimum = 1, maximum = 86400)]
+    pub cooldown_max_secs: u32,
+    /// A robot without a heartbeat for this long (real time) is `silent`.
+    #[schema(minimum = 5, maximum = 3600)]
+    pub silent_after_secs: u32,
+    /// The alert goes out when the healthy robots' free places fall below this share of all
+    /// enabled robots' free places, in percent (0: never).
+    #[schema(minimum = 0, maximum = 100)]
+    pub healthy_capacity_alert_pct: u32,
+    /// A day whose robot was out longer than this (minutes) is paid at least at the stars the
+    /// group held before the outage (保障收益).
+    #[schema(minimum = 0, maximum = 1440)]
+    pub protect_after_mins: u32,
+    /// For at most this many days of one outage (0: no protection).
+    #[schema(minimum = 0, maximum = 30)]
+    pub protect_days: u32,
+}
+
+impl Default for RobotSettings {
+    fn default() -> Self {
+        Self {
+            send_gap_min_ms: 3_000,
+            send_gap_max_ms: 8_000,
+            per_minute: 10,
+            per_day: 3_000,
+            group_daily_cap: 5,
+            cooldown_base_secs: 60,
+            cooldown_max_secs: 3_600,
+            silent_after_secs: 180,
+            healthy_capacity_alert_pct: 50,
+            protect_after_mins: 120,
+            protect_days: 3,
+        }
+    }
+}
+
+impl Subject for RobotSettings {
+    const KEY: &'static str = "robots";
+    /// Protection is paid by settlement.
+    const MONEY_FIELDS: &'static [&'static str] = &["protect_after_mins", "protect_days"];
+
+    fn validate(&self) -> Result<()> {
+        within("robots.send_gap_min_ms", self.send_gap_min_ms, 100, 600_000)?;
+        // A range, never a fixed interval.
+        within("robots.send_gap_max_ms", self.send_gap_max_ms, self.send_gap_min_ms + 1, 600_000)?;
+        within("robots.per_minute", self.per_minute, 1, 600)?;
+        within("robots.per_day", self.per_day, self.per_minute, 100_000)?;
+        within("robots.group_daily_cap", self.group_daily_cap, 1, 100)?;
+        within("robots.cooldown_base_secs", self.cooldown_base_secs, 1, 86_400)?;
+        within("robots.cooldown_max_secs", self.cooldown_max_secs, self.cooldown_base_secs, 86_400)?;
+        within("robots.silent_after_secs", self.silent_after_secs, 5, 3_600)?;
+        within("robots.healthy_capacity_alert_pct", self.healthy_capacity_alert_pct, 0, 100)?;
+        within("robots.protect_after_mins", self.protect_after_mins, 0, 1_440)?;
+        within("robots.protect_days", self.protect_days, 0, 30)
     }
 }
 
@@ -424,6 +502,7 @@ pub struct AllSettings {
     pub short_links: ShortLinkSettings,
     pub groups: GroupSettings,
     pub money: MoneySettings,
+    pub robots: RobotSettings,
 }
 
 pub async fn load_all(client: &impl GenericClient) -> Result<AllSettings> {
@@ -432,6 +511,7 @@ pub async fn load_all(client: &impl GenericClient) -> Result<AllSettings> {
         short_links: load(client).await?,
         groups: load(client).await?,
         money: load(client).await?,
+        robots: load(client).await?,
     })
 }
 
@@ -444,6 +524,8 @@ pub struct SettingsChange {
     pub groups: Option<GroupSettings>,
     /// Finance and admins only, as are the groups' star thresholds and incomes.
     pub money: Option<MoneySettings>,
+    /// The send governor, health and protection (its protection fields: finance and admins).
+    pub robots: Option<RobotSettings>,
 }
 
 async fn save_some<S: Subject>(client: &impl GenericClient, by: &ConsolePrincipal, value: &Option<S>) -> Result<()> {
@@ -464,6 +546,7 @@ pub async fn save_all(
     save_some(&tx, by, &change.short_links).await?;
     save_some(&tx, by, &change.groups).await?;
     save_some(&tx, by, &change.money).await?;
+    save_some(&tx, by, &change.robots).await?;
     let saved = load_all(&tx).await?;
     tx.commit().await.db("failed to commit settings")?;
     Ok(saved)
@@ -483,6 +566,9 @@ mod tests {
         sms.validate().unwrap();
         ShortLinkSettings::default().validate().unwrap();
         GroupSettings::default().validate().unwrap();
+        RobotSettings::default().validate().unwrap();
+        let bad = RobotSettings { send_gap_max_ms: 2_000, ..RobotSettings::default() };
+        assert!(bad.validate().unwrap_err().client_message().contains("robots.send_gap_max_ms"));
         DistributionSettings::default().validate().unwrap();
     }
 

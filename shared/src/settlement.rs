@@ -82,6 +82,8 @@ pub struct SettlementRun {
     pub group_income_fen: Fen,
     pub ad_income_fen: Fen,
     pub commission_fen: Fen,
+    /// 保障收益: the floor of the income of groups whose robot was out (no commission on it).
+    pub protected_income_fen: Fen,
     pub total_fen: Fen,
     pub started_at: DateTime<FixedOffset>,
     pub finished_at: Option<DateTime<FixedOffset>>,
@@ -96,14 +98,15 @@ const RUN_SQL: &str = "SELECT r.day, r.state, r.steps_total, r.started_at, r.fin
             AS users_credited,
         coalesce(sum(s.group_income_fen), 0)::bigint AS group_income_fen,
         coalesce(sum(s.ad_income_fen), 0)::bigint AS ad_income_fen,
-        coalesce(sum(s.commission_fen), 0)::bigint AS commission_fen
+        coalesce(sum(s.commission_fen), 0)::bigint AS commission_fen,
+        coalesce(sum(s.protected_income_fen), 0)::bigint AS protected_income_fen
      FROM settlement_runs r LEFT JOIN settlement_steps s ON s.day = r.day";
 
 fn run_of(r: &tokio_postgres::Row) -> SettlementRun {
     let steps_total: i32 = r.get("steps_total");
     let steps_done: i64 = r.get("steps_done");
-    let (group, ad, commission): (Fen, Fen, Fen) =
-        (r.get("group_income_fen"), r.get("ad_income_fen"), r.get("commission_fen"));
+    let (group, ad, commission, protected): (Fen, Fen, Fen, Fen) =
+        (r.get("group_income_fen"), r.get("ad_income_fen"), r.get("commission_fen"), r.get("protected_income_fen"));
     SettlementRun {
         day: BusinessDay::from_date(r.get("day")),
         state: r.get("state"),
@@ -115,7 +118,8 @@ fn run_of(r: &tokio_postgres::Row) -> SettlementRun {
         group_income_fen: group,
         ad_income_fen: ad,
         commission_fen: commission,
-        total_fen: group + ad + commission,
+        protected_income_fen: protected,
+        total_fen: group + ad + commission + protected,
         started_at: r.get::<_, DateTime<Utc>>("started_at").with_timezone(&shanghai()),
         finished_at: r.get::<_, Option<DateTime<Utc>>>("finished_at").map(|t| t.with_timezone(&shanghai())),
         error: r.get("error"),
@@ -338,16 +342,18 @@ async fn settle_step(
         .query_one(CREDIT_SQL, &[&txn_id, &date, &lo, &hi, &start, &end, &thresholds, &incomes, &rates])
         .await
         .db("failed to credit a settlement step")?;
-    let (groups, group_fen, ad_fen, commission_fen): (i64, i64, i64, i64) = (
+    let (groups, group_fen, ad_fen, commission_fen, protected_fen): (i64, i64, i64, i64, i64) = (
         totals.get("groups_credited"),
         totals.get("group_income_fen"),
         totals.get("ad_income_fen"),
         totals.get("commission_fen"),
+        totals.get("protected_income_fen"),
     );
     tx.execute(
-        "INSERT INTO settlement_steps (day, step, txn_id, groups_credited, group_income_fen, ad_income_fen, commission_fen)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        &[&date, &step, &txn_id, &groups, &group_fen, &ad_fen, &commission_fen],
+        "INSERT INTO settlement_steps (day, step, txn_id, groups_credited, group_income_fen, ad_income_fen, commission_fen,
+                                       protected_income_fen)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[&date, &step, &txn_id, &groups, &group_fen, &ad_fen, &commission_fen, &protected_fen],
     )
     .await
     .db("failed to record a step")?;
@@ -380,7 +386,8 @@ WITH held AS (
     -- Each is paid to the owner who held it longest during D (the first of them on a tie), so
     -- exactly one step, that owner's, credits it.
     SELECT h.group_id, d_owner.owner_id,
-           ($8::bigint[])[coalesce(gd.stars::int, group_stars(coalesce(gd.sessions, 0), $7::bigint[]))] AS fen
+           ($8::bigint[])[coalesce(gd.stars::int, group_stars(coalesce(gd.sessions, 0), $7::bigint[]))] AS fen,
+           gd.protected_stars
     FROM held h
     CROSS JOIN LATERAL (
         SELECT o.owner_id FROM group_owners o
@@ -388,7 +395,8 @@ WITH held AS (
         GROUP BY o.owner_id
         ORDER BY sum(least(coalesce(o.until, $6), $6) - greatest(o.since, $5)) DESC, min(o.since)
         LIMIT 1) d_owner
-    LEFT JOIN LATERAL (SELECT d.stars, d.sessions FROM group_daily d WHERE d.group_id = h.group_id AND d.day = $2 OFFSET 0) gd ON true
+    LEFT JOIN LATERAL (SELECT d.stars, d.sessions, d.protected_stars FROM group_daily d
+                       WHERE d.group_id = h.group_id AND d.day = $2 OFFSET 0) gd ON true
     WHERE d_owner.owner_id >= $3 AND d_owner.owner_id < $4
 ), a AS (
     SELECT group_id, owner_id, sum(amount_fen)::bigint AS fen FROM ad_clicks
@@ -397,6 +405,11 @@ WITH held AS (
     SELECT owner_id AS user_id, 'group_income' AS kind, fen, group_id, NULL::bigint AS source FROM g WHERE fen > 0
     UNION ALL
     SELECT owner_id, 'ad_income', fen, group_id, NULL FROM a WHERE fen > 0
+    UNION ALL
+    -- Protected income (保障收益): a day its robot was out longer than the setting pays at
+    -- least the stars the group held before the outage (the rating set protected_stars).
+    SELECT owner_id, 'protected_income', ($8::bigint[])[protected_stars] - fen, group_id, NULL FROM g
+    WHERE protected_stars IS NOT NULL AND ($8::bigint[])[protected_stars] > fen
 ), totals AS (
     SELECT t.user_id, t.gi, t.ai, u.master_id, u.grand_master_id
     FROM (SELECT user_id,
@@ -423,9 +436,12 @@ WITH held AS (
     SELECT p.account_id, c.fen AS amount, c.kind, c.group_id, c.source
     FROM credits c JOIN payees p USING (user_id)
     UNION ALL
-    SELECT p.id, -t.total, p.kind, NULL, NULL
-    FROM (SELECT CASE WHEN kind IN ('group_income', 'ad_income') THEN kind ELSE 'commission' END AS payer, sum(fen)::bigint AS total
-          FROM credits GROUP BY 1) t
+    SELECT p.id, -t.total, t.entry_kind, NULL, NULL
+    FROM (SELECT CASE WHEN kind IN ('group_income', 'ad_income') THEN kind
+                      WHEN kind = 'protected_income' THEN 'group_income' ELSE 'commission' END AS payer,
+                 CASE WHEN kind IN ('group_income', 'ad_income', 'protected_income') THEN kind ELSE 'commission' END AS entry_kind,
+                 sum(fen)::bigint AS total
+          FROM credits GROUP BY 1, 2) t
     JOIN accounts p ON p.user_id IS NULL AND p.kind = t.payer
 ), noted AS (
     -- Counted once over the steps when the run is done.
@@ -438,7 +454,8 @@ WITH held AS (
 SELECT count(DISTINCT group_id) FILTER (WHERE kind = 'group_income' AND amount_fen > 0) AS groups_credited,
        coalesce(sum(amount_fen) FILTER (WHERE kind = 'group_income' AND amount_fen > 0), 0)::bigint AS group_income_fen,
        coalesce(sum(amount_fen) FILTER (WHERE kind = 'ad_income' AND amount_fen > 0), 0)::bigint AS ad_income_fen,
-       coalesce(sum(amount_fen) FILTER (WHERE kind LIKE '%commission' AND amount_fen > 0), 0)::bigint AS commission_fen
+       coalesce(sum(amount_fen) FILTER (WHERE kind LIKE '%commission' AND amount_fen > 0), 0)::bigint AS commission_fen,
+       coalesce(sum(amount_fen) FILTER (WHERE kind = 'protected_income' AND amount_fen > 0), 0)::bigint AS protected_income_fen
 FROM posted";
 
 /// The settlement job (02:00): yesterday, then any of the last week's days left unsettled, while

@@ -228,6 +228,7 @@ async fn robots_and_groups(ctx: &Ctx) -> anyhow::Result<()> {
         robots.push(id);
     }
     groups(ctx, tx, &robots).await?;
+    robot_health(ctx, tx, &robots).await?;
     robot_use(ctx, tx, &robots).await?;
     keywords(tx).await?;
     broadcasts(ctx, tx).await?;
@@ -300,6 +301,61 @@ async fn groups(ctx: &Ctx, tx: &tokio_postgres::Transaction<'_>, robots: &[i64])
             .await?;
         }
     }
+    Ok(())
+}
+
+/// The robots' health: one banned (its groups out since, their days rated and protected as the
+/// rating would), and the risk events the console lists.
+async fn robot_health(ctx: &Ctx, tx: &tokio_postgres::Transaction<'_>, robots: &[i64]) -> anyhow::Result<()> {
+    for event in &demo::RISK_EVENTS {
+        tx.execute(
+            "INSERT INTO robot_risk_events (robot_id, kind, detail, at) VALUES ($1, $2, $3, $4)",
+            &[&robots[event.robot - 1], &event.kind, &event.detail, &hours_ago(ctx, event.hours_ago)],
+        )
+        .await?;
+    }
+    let banned = robots[demo::BANNED_ROBOT - 1];
+    let since = hours_ago(ctx, demo::BANNED_HOURS_AGO);
+    tx.execute("UPDATE robots SET platform_state = 'banned', platform_state_at = $2 WHERE id = $1", &[&banned, &since])
+        .await?;
+    let robot = gpet::settings::RobotSettings::default();
+    let today = ctx.clock.today();
+    let stars = gpet::settings::GroupSettings::default().star_thresholds.map(i64::from).to_vec();
+    // The outage, from the stars held before it; no session after the ban; each past day's
+    // stars, time out and protection as the rating sets them.
+    tx.execute(
+        "INSERT INTO group_outages (group_id, robot_id, reason, stars_before, started_at)
+         SELECT id, robot_id, 'banned', stars, $2 FROM groups WHERE robot_id = $1 AND state = 'active'",
+        &[&banned, &since],
+    )
+    .await?;
+    tx.execute(
+        "UPDATE group_daily d SET sessions = 0, speakers = 0
+         FROM group_outages o WHERE o.group_id = d.group_id AND o.robot_id = $1
+           AND d.day::timestamp AT TIME ZONE 'Asia/Shanghai' >= o.started_at",
+        &[&banned],
+    )
+    .await?;
+    tx.execute(
+        "UPDATE group_daily d SET stars = group_stars(d.sessions, $3::bigint[]),
+             outage_secs = EXTRACT(EPOCH FROM least((d.day + 1)::timestamp AT TIME ZONE 'Asia/Shanghai', $6::timestamptz)
+                                   - greatest(d.day::timestamp AT TIME ZONE 'Asia/Shanghai', o.started_at))::int,
+             protected_stars = CASE WHEN least((d.day + 1)::timestamp AT TIME ZONE 'Asia/Shanghai', $6::timestamptz)
+                                         - greatest(d.day::timestamp AT TIME ZONE 'Asia/Shanghai', o.started_at)
+                                         > make_interval(mins => $4)
+                                     AND d.day > (o.started_at AT TIME ZONE 'Asia/Shanghai')::date - $5::int
+                                    THEN o.stars_before END
+         FROM group_outages o WHERE o.group_id = d.group_id AND o.robot_id = $1 AND d.day < $2
+           AND (d.day + 1)::timestamp AT TIME ZONE 'Asia/Shanghai' > o.started_at",
+        &[&banned, &today.date(), &stars, &(robot.protect_after_mins as i32), &(robot.protect_days as i32), &ctx.clock.now()],
+    )
+    .await?;
+    tx.execute(
+        "UPDATE groups g SET stars = d.stars FROM group_daily d
+         WHERE g.robot_id = $1 AND g.state = 'active' AND d.group_id = g.id AND d.day = $2",
+        &[&banned, &today.pred().date()],
+    )
+    .await?;
     Ok(())
 }
 
@@ -507,8 +563,9 @@ async fn money(ctx: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The sandbox forgets its groups when it restarts: tell it about the demo's active groups,
-/// a few of them chatting, so that sessions keep moving in `make dev`.
+/// The sandbox forgets its groups and robots when it restarts: tell it about the demo's active
+/// groups, a few of them chatting, so that sessions keep moving in `make dev`, and about the
+/// robots, so that their heartbeats keep them online (and the banned one banned).
 async fn chatter(ctx: &Ctx, sandbox_url: &str) -> anyhow::Result<()> {
     let client = ctx.db()?.client().await?;
     let rows = client
@@ -532,6 +589,18 @@ async fn chatter(ctx: &Ctx, sandbox_url: &str) -> anyhow::Result<()> {
             .await
             .and_then(|r| r.error_for_status())
             .with_context(|| format!("cannot register {wxid} with the sandbox"))?;
+    }
+    // The platform knows the demo's robots (and heartbeats them) and keeps the banned one banned.
+    let robots = client.query("SELECT wxid, platform_state FROM robots WHERE enabled ORDER BY id", &[]).await?;
+    for row in robots {
+        let wxid: String = row.get("wxid");
+        let fault = if row.get::<_, String>("platform_state") == "banned" { "ban" } else { "none" };
+        http.post(format!("{}/sandbox/robot/faults", sandbox_url.trim_end_matches('/')))
+            .json(&serde_json::json!({"robot_wxid": wxid, "fault": fault}))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .with_context(|| format!("cannot tell the sandbox of {wxid}"))?;
     }
     Ok(())
 }

@@ -24,11 +24,46 @@ pub enum RobotError {
     Unreachable(#[source] anyhow::Error),
 }
 
+/// The robot is not in the group.
+pub const NOT_IN_GROUP: i64 = 41001;
+/// The robot's account is banned by WeChat.
+pub const BANNED: i64 = 41002;
+/// The robot is logged out.
+pub const OFFLINE: i64 = 41003;
+/// The platform's risk control: the robot sends too often and must pause.
+pub const RISK_CONTROL: i64 = 42901;
+
 impl RobotError {
+    fn errcode(&self) -> Option<i64> {
+        match self {
+            RobotError::Refused { errcode, .. } => Some(*errcode),
+            RobotError::Unreachable(_) => None,
+        }
+    }
+
+    /// Whether the platform's risk control refused the send (the robot must pause).
+    pub fn is_risk_control(&self) -> bool {
+        self.errcode() == Some(RISK_CONTROL)
+    }
+
+    /// Whether the robot's account is banned.
+    pub fn is_banned(&self) -> bool {
+        self.errcode() == Some(BANNED)
+    }
+
+    /// Whether the robot cannot send now for what it is (banned, logged out, risk-limited):
+    /// nothing was sent, and another try later (or by another robot) may be.
+    pub fn robot_unavailable(&self) -> bool {
+        matches!(self.errcode(), Some(BANNED | OFFLINE | RISK_CONTROL))
+    }
+
     /// What an owner is told about a failed send.
     pub fn reason(&self) -> String {
         match self {
-            RobotError::Refused { errcode: 41001, .. } => "机器人已不在群内".to_owned(),
+            RobotError::Refused { errcode: NOT_IN_GROUP, .. } => "机器人已不在群内".to_owned(),
+            RobotError::Refused { errcode: BANNED, .. } => "机器人已被微信封禁".to_owned(),
+            RobotError::Refused { errcode: OFFLINE, .. } => "机器人已掉线".to_owned(),
+            RobotError::Refused { errcode: RISK_CONTROL, .. } => "机器人触发微信风控，暂停发送".to_owned(),
             RobotError::Refused { errcode, errmsg } => format!("机器人平台拒绝发送（{errcode} {errmsg}）"),
             RobotError::Unreachable(_) => "机器人平台暂时无法访问".to_owned(),
         }

@@ -580,6 +580,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/console/robots/{id}/quarantine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["postApiConsoleRobotsByIdQuarantine"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/console/robots/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["postApiConsoleRobotsByIdRelease"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/console/robots/{id}/replacements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["postApiConsoleRobotsByIdReplacements"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/console/sensitive-words": {
         parameters: {
             query?: never;
@@ -847,6 +895,22 @@ export interface paths {
         put?: never;
         post?: never;
         delete: operations["deleteApiGroupsById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/groups/{id}/replace-robot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["postApiGroupsByIdReplaceRobot"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1135,6 +1199,7 @@ export interface components {
         AllSettings: {
             groups: components["schemas"]["GroupSettings"];
             money: components["schemas"]["MoneySettings"];
+            robots: components["schemas"]["RobotSettings"];
             short_links: components["schemas"]["ShortLinkSettings"];
             sms: components["schemas"]["SmsSettings"];
         };
@@ -1232,6 +1297,14 @@ export interface components {
             thumb_url?: string | null;
             title?: string | null;
             url?: string | null;
+        };
+        BulkReplacement: {
+            /** @description The robot's active groups. */
+            groups: number;
+            /** @description Groups with a replacement ready (new or already open). */
+            prepared: number;
+            /** @description Groups left without one: no robot had a free place. */
+            without_robot: number;
         };
         Campaign: {
             content: components["schemas"]["Content"];
@@ -1506,6 +1579,7 @@ export interface components {
             data?: {
                 groups: components["schemas"]["GroupSettings"];
                 money: components["schemas"]["MoneySettings"];
+                robots: components["schemas"]["RobotSettings"];
                 short_links: components["schemas"]["ShortLinkSettings"];
                 sms: components["schemas"]["SmsSettings"];
             };
@@ -1534,6 +1608,19 @@ export interface components {
                 send_at: string;
                 state: components["schemas"]["BroadcastState"];
                 targets: components["schemas"]["Target"][];
+            };
+            msg: string;
+        };
+        /** @description The envelope every JSON API answers. */
+        Envelope_BulkReplacement: {
+            code: components["schemas"]["Code"];
+            data?: {
+                /** @description The robot's active groups. */
+                groups: number;
+                /** @description Groups with a replacement ready (new or already open). */
+                prepared: number;
+                /** @description Groups left without one: no robot had a free place. */
+                without_robot: number;
             };
             msg: string;
         };
@@ -1671,10 +1758,22 @@ export interface components {
                 member_count: number;
                 name: string;
                 next_star?: null | components["schemas"]["NextStar"];
+                /**
+                 * Format: date-time
+                 * @description While the robot is out: since when (business time), and the stars the group's income is
+                 *     protected at on days out longer than the setting (none before a first rating).
+                 */
+                outage_since?: string | null;
                 owner_id?: null | components["schemas"]["UserId"];
                 owner_nickname?: string | null;
+                /** Format: int32 */
+                protected_stars?: number | null;
+                replacement?: null | components["schemas"]["Replacement"];
+                /** @description The health of the group's robot; while it is not `online`, `robot_issue` says why. */
+                robot_health: components["schemas"]["Health"];
                 /** Format: int64 */
                 robot_id: number;
+                robot_issue?: string | null;
                 robot_nickname: string;
                 robot_wxid: string;
                 /** Format: int32 */
@@ -1821,6 +1920,11 @@ export interface components {
             code: components["schemas"]["Code"];
             data?: {
                 robots: components["schemas"]["Offer"][];
+                /**
+                 * @description Offers taken back since the owner last looked: their robot stopped being online (its
+                 *     pairing code no longer pairs); a replacement is among `robots` when one was free.
+                 */
+                withdrawn: components["schemas"]["Withdrawn"][];
             };
             msg: string;
         };
@@ -2003,10 +2107,22 @@ export interface components {
                     member_count: number;
                     name: string;
                     next_star?: null | components["schemas"]["NextStar"];
+                    /**
+                     * Format: date-time
+                     * @description While the robot is out: since when (business time), and the stars the group's income is
+                     *     protected at on days out longer than the setting (none before a first rating).
+                     */
+                    outage_since?: string | null;
                     owner_id?: null | components["schemas"]["UserId"];
                     owner_nickname?: string | null;
+                    /** Format: int32 */
+                    protected_stars?: number | null;
+                    replacement?: null | components["schemas"]["Replacement"];
+                    /** @description The health of the group's robot; while it is not `online`, `robot_issue` says why. */
+                    robot_health: components["schemas"]["Health"];
                     /** Format: int64 */
                     robot_id: number;
+                    robot_issue?: string | null;
                     robot_nickname: string;
                     robot_wxid: string;
                     /** Format: int32 */
@@ -2076,11 +2192,32 @@ export interface components {
                      * @description Active groups now.
                      */
                     groups: number;
+                    /** @description Offered and sending only when `online`. */
+                    health: components["schemas"]["Health"];
+                    /** @description Why it is not online, in words (the platform's word, the quarantine's reason). */
+                    health_reason?: string | null;
                     /** Format: int64 */
                     id: number;
+                    /**
+                     * Format: date-time
+                     * @description When gpet last heard its heartbeat (real time); none: never.
+                     */
+                    last_heartbeat_at?: string | null;
                     nickname: string;
+                    /**
+                     * Format: date-time
+                     * @description Until when its sends pause after the platform's risk control refused one.
+                     */
+                    paused_until?: string | null;
                     platform_id: string;
                     qr_code_url: string;
+                    /** @description Its last risk events, newest first. */
+                    risk_events: components["schemas"]["RiskEvent"][];
+                    /**
+                     * Format: int64
+                     * @description Sends the governor gave it today (business day).
+                     */
+                    sends_today: number;
                     today: components["schemas"]["RobotUse"];
                     wxid: string;
                 }[];
@@ -2109,6 +2246,8 @@ export interface components {
                     groups_credited: number;
                     /** Format: int64 */
                     progress_pct: number;
+                    /** @description 保障收益: the floor of the income of groups whose robot was out (no commission on it). */
+                    protected_income_fen: components["schemas"]["Fen"];
                     /**
                      * Format: int32
                      * @description How many times the day was started.
@@ -2367,11 +2506,32 @@ export interface components {
                  * @description Active groups now.
                  */
                 groups: number;
+                /** @description Offered and sending only when `online`. */
+                health: components["schemas"]["Health"];
+                /** @description Why it is not online, in words (the platform's word, the quarantine's reason). */
+                health_reason?: string | null;
                 /** Format: int64 */
                 id: number;
+                /**
+                 * Format: date-time
+                 * @description When gpet last heard its heartbeat (real time); none: never.
+                 */
+                last_heartbeat_at?: string | null;
                 nickname: string;
+                /**
+                 * Format: date-time
+                 * @description Until when its sends pause after the platform's risk control refused one.
+                 */
+                paused_until?: string | null;
                 platform_id: string;
                 qr_code_url: string;
+                /** @description Its last risk events, newest first. */
+                risk_events: components["schemas"]["RiskEvent"][];
+                /**
+                 * Format: int64
+                 * @description Sends the governor gave it today (business day).
+                 */
+                sends_today: number;
                 today: components["schemas"]["RobotUse"];
                 wxid: string;
             };
@@ -2392,6 +2552,8 @@ export interface components {
                 groups_credited: number;
                 /** Format: int64 */
                 progress_pct: number;
+                /** @description 保障收益: the floor of the income of groups whose robot was out (no commission on it). */
+                protected_income_fen: components["schemas"]["Fen"];
                 /**
                  * Format: int32
                  * @description How many times the day was started.
@@ -2601,10 +2763,22 @@ export interface components {
             member_count: number;
             name: string;
             next_star?: null | components["schemas"]["NextStar"];
+            /**
+             * Format: date-time
+             * @description While the robot is out: since when (business time), and the stars the group's income is
+             *     protected at on days out longer than the setting (none before a first rating).
+             */
+            outage_since?: string | null;
             owner_id?: null | components["schemas"]["UserId"];
             owner_nickname?: string | null;
+            /** Format: int32 */
+            protected_stars?: number | null;
+            replacement?: null | components["schemas"]["Replacement"];
+            /** @description The health of the group's robot; while it is not `online`, `robot_issue` says why. */
+            robot_health: components["schemas"]["Health"];
             /** Format: int64 */
             robot_id: number;
+            robot_issue?: string | null;
             robot_nickname: string;
             robot_wxid: string;
             /** Format: int32 */
@@ -2658,11 +2832,6 @@ export interface components {
              * @description Days after which cancelled and left groups are deleted.
              */
             purge_after_days: number;
-            /**
-             * Format: int32
-             * @description Seconds between two sends of one robot.
-             */
-            send_gap_secs: number;
             /** @description A group's daily income at 1★ … 5★, in fen, each 0 to 100000. */
             star_income_fen: number[];
             /** @description Yesterday's sessions needed for 2★, 3★, 4★ and 5★ (fewer than the first: 1★), strictly increasing from at least 1. */
@@ -2673,6 +2842,11 @@ export interface components {
          * @enum {string}
          */
         GroupState: "active" | "cancelled" | "left" | "refused";
+        /**
+         * @description What a robot is fit for now (robots.health_seen keeps the one the job last saw).
+         * @enum {string}
+         */
+        Health: "online" | "silent" | "offline" | "banned" | "quarantined";
         /** @description The H5 home page. */
         Home: {
             /** Format: int64 */
@@ -2921,6 +3095,11 @@ export interface components {
         };
         Offers: {
             robots: components["schemas"]["Offer"][];
+            /**
+             * @description Offers taken back since the owner last looked: their robot stopped being online (its
+             *     pairing code no longer pairs); a replacement is among `robots` when one was free.
+             */
+            withdrawn: components["schemas"]["Withdrawn"][];
         };
         Operator: {
             /** Format: int64 */
@@ -3018,6 +3197,10 @@ export interface components {
             /** @description A snapshot (virtual) user may browse but is never bound to money, robots or referral. */
             snapshot: boolean;
         };
+        Quarantine: {
+            /** @description 1 to 100 characters once trimmed. */
+            reason: string;
+        };
         /** @description What a notification said, once applied. */
         Received: {
             out_bill_no: string;
@@ -3092,6 +3275,28 @@ export interface components {
             /** Format: int32 */
             share_pct: number;
         };
+        /** @description The replacement robot offered for a group, as its owner sees it. */
+        Replacement: {
+            /** @description Whether operators prepared it (for every group of a banned robot). */
+            by_operators: boolean;
+            /** Format: date-time */
+            expires_at: string;
+            nickname: string;
+            /** @description Sent with the friend request to the new robot; then the owner pulls it into the group. */
+            pairing_code: string;
+            qr_code_url: string;
+            /** Format: int64 */
+            robot_id: number;
+            robot_wxid: string;
+        };
+        /** @description A risk event as the console lists it. */
+        RiskEvent: {
+            /** Format: date-time */
+            at: string;
+            detail?: string | null;
+            /** @description `banned`, `logout`, `restricted`, `online`, `rate_limited`, `silent`, `quarantined`, `released`. */
+            kind: string;
+        };
         Robot: {
             /** Format: int32 */
             capacity: number;
@@ -3108,11 +3313,32 @@ export interface components {
              * @description Active groups now.
              */
             groups: number;
+            /** @description Offered and sending only when `online`. */
+            health: components["schemas"]["Health"];
+            /** @description Why it is not online, in words (the platform's word, the quarantine's reason). */
+            health_reason?: string | null;
             /** Format: int64 */
             id: number;
+            /**
+             * Format: date-time
+             * @description When gpet last heard its heartbeat (real time); none: never.
+             */
+            last_heartbeat_at?: string | null;
             nickname: string;
+            /**
+             * Format: date-time
+             * @description Until when its sends pause after the platform's risk control refused one.
+             */
+            paused_until?: string | null;
             platform_id: string;
             qr_code_url: string;
+            /** @description Its last risk events, newest first. */
+            risk_events: components["schemas"]["RiskEvent"][];
+            /**
+             * Format: int64
+             * @description Sends the governor gave it today (business day).
+             */
+            sends_today: number;
             today: components["schemas"]["RobotUse"];
             wxid: string;
         };
@@ -3122,6 +3348,71 @@ export interface components {
             enabled?: boolean | null;
             nickname?: string | null;
             qr_code_url?: string | null;
+        };
+        /**
+         * @description Robots: the send governor every send goes through, how health is judged and alerted, and how
+         *     owners are covered while their group's robot is out.
+         */
+        RobotSettings: {
+            /**
+             * Format: int32
+             * @description The first pause after the platform's risk-control refusal; each refusal in a row doubles it.
+             */
+            cooldown_base_secs: number;
+            /**
+             * Format: int32
+             * @description The longest pause, at least `cooldown_base_secs`.
+             */
+            cooldown_max_secs: number;
+            /**
+             * Format: int32
+             * @description Mass messages and ads one group receives in a business day, at most (keyword and
+             *     customer-service replies are not counted).
+             */
+            group_daily_cap: number;
+            /**
+             * Format: int32
+             * @description The alert goes out when the healthy robots' free places fall below this share of all
+             *     enabled robots' free places, in percent (0: never).
+             */
+            healthy_capacity_alert_pct: number;
+            /**
+             * Format: int32
+             * @description Sends of one robot in a business day, at most.
+             */
+            per_day: number;
+            /**
+             * Format: int32
+             * @description Sends of one robot in a minute, at most.
+             */
+            per_minute: number;
+            /**
+             * Format: int32
+             * @description A day whose robot was out longer than this (minutes) is paid at least at the stars the
+             *     group held before the outage (保障收益).
+             */
+            protect_after_mins: number;
+            /**
+             * Format: int32
+             * @description For at most this many days of one outage (0: no protection).
+             */
+            protect_days: number;
+            /**
+             * Format: int32
+             * @description The longest gap, above `send_gap_min_ms`.
+             */
+            send_gap_max_ms: number;
+            /**
+             * Format: int32
+             * @description The shortest gap between two sends of one robot, in ms (each gap is drawn at random
+             *     between this and `send_gap_max_ms`: never a fixed interval).
+             */
+            send_gap_min_ms: number;
+            /**
+             * Format: int32
+             * @description A robot without a heartbeat for this long (real time) is `silent`.
+             */
+            silent_after_secs: number;
         };
         /** @description One robot's use on a day. */
         RobotUse: {
@@ -3159,6 +3450,7 @@ export interface components {
         SettingsChange: {
             groups?: null | components["schemas"]["GroupSettings"];
             money?: null | components["schemas"]["MoneySettings"];
+            robots?: null | components["schemas"]["RobotSettings"];
             short_links?: null | components["schemas"]["ShortLinkSettings"];
             sms?: null | components["schemas"]["SmsSettings"];
         };
@@ -3174,6 +3466,8 @@ export interface components {
             groups_credited: number;
             /** Format: int64 */
             progress_pct: number;
+            /** @description 保障收益: the floor of the income of groups whose robot was out (no commission on it). */
+            protected_income_fen: components["schemas"]["Fen"];
             /**
              * Format: int32
              * @description How many times the day was started.
@@ -3394,6 +3688,13 @@ export interface components {
          * @enum {string}
          */
         WithdrawalState: "pending" | "submitted" | "waiting_user" | "success" | "failed" | "rejected";
+        Withdrawn: {
+            nickname: string;
+            /** @description Why, in words (机器人已被微信封禁, …). */
+            reason: string;
+            /** Format: int64 */
+            robot_id: number;
+        };
         WordCheck: {
             words: string[];
         };
@@ -5628,6 +5929,193 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
+    postApiConsoleRobotsByIdQuarantine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 2 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "疑似被限制，人工检查中"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Quarantine"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Robot"];
+                };
+            };
+            /** @description 1403 with what was wrong (already quarantined) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 1401 not logged in, 1406 token expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 1401: this role may not */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 1404 not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    postApiConsoleRobotsByIdRelease: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 2 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Robot"];
+                };
+            };
+            /** @description 1403: not quarantined */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 1401 not logged in, 1406 token expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 1401: this role may not */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 1404 not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    postApiConsoleRobotsByIdReplacements: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 2 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_BulkReplacement"];
+                };
+            };
+            /** @description 1403: the robot is online */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 1401 not logged in, 1406 token expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 1401: this role may not */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 1404 not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
     getApiConsoleSensitiveWords: {
         parameters: {
             query?: {
@@ -6720,6 +7208,68 @@ export interface operations {
                 };
             };
             415: components["responses"]["UnsupportedMediaType"];
+            /** @description 1503 under maintenance */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postApiGroupsByIdReplaceRobot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 4 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the group with its `replacement`: the robot to add with the pairing code, then to pull into the group */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_Group"];
+                };
+            };
+            /** @description 1403: the robot is online, or the group is not the robot's any more */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description 1404 not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description 1600 no robot free */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description 1503 under maintenance */
             503: {
                 headers: {

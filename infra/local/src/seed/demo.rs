@@ -86,7 +86,7 @@ pub struct Robot {
     pub displayed: &'static [i32],
 }
 
-pub const ROBOTS: [Robot; 4] = [
+pub const ROBOTS: [Robot; 5] = [
     Robot {
         nickname: "小宠一号",
         capacity: 200,
@@ -109,6 +109,42 @@ pub const ROBOTS: [Robot; 4] = [
         displayed: &[10, 17, 12, 19, 14, 9, 16, 11, 18, 13, 20, 15, 10, 17],
     },
     Robot { nickname: "备用机器人", capacity: 50, enabled: false, free_places: &[], displayed: &[] },
+    Robot {
+        nickname: "小宠五号",
+        capacity: 100,
+        enabled: true,
+        free_places: &[99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99, 99],
+        displayed: &[3, 5, 2, 4, 6, 3, 5, 2, 4, 6, 3, 5, 2, 4],
+    },
+];
+
+/// Robot health (issue 16): WeChat banned robot BANNED_ROBOT BANNED_HOURS_AGO; its groups have
+/// been out since (no session after the ban, their income protected at their stars before it),
+/// and the sandbox keeps it banned. The robots' risk events before that, newest last.
+pub const BANNED_ROBOT: usize = 5;
+pub const BANNED_HOURS_AGO: i64 = 30;
+
+pub struct RiskEvent {
+    pub robot: usize,
+    pub kind: &'static str,
+    pub detail: Option<&'static str>,
+    pub hours_ago: i64,
+}
+
+pub const RISK_EVENTS: [RiskEvent; 7] = [
+    RiskEvent {
+        robot: 3, kind: "quarantined", detail: Some("群主投诉回复过快，人工检查"), hours_ago: 5 * 24
+    },
+    RiskEvent { robot: 3, kind: "released", detail: None, hours_ago: 5 * 24 - 3 },
+    RiskEvent { robot: 5, kind: "restricted", detail: None, hours_ago: 3 * 24 },
+    RiskEvent { robot: 5, kind: "online", detail: None, hours_ago: 3 * 24 - 5 },
+    RiskEvent {
+        robot: 5, kind: "rate_limited", detail: Some("平台风控拒绝发送，暂停 60 秒"), hours_ago: 40
+    },
+    RiskEvent {
+        robot: 1, kind: "rate_limited", detail: Some("平台风控拒绝发送，暂停 60 秒"), hours_ago: 20
+    },
+    RiskEvent { robot: 5, kind: "banned", detail: None, hours_ago: BANNED_HOURS_AGO },
 ];
 
 /// How a group's story ended (or not yet): its state, when it left and why.
@@ -156,7 +192,7 @@ pub struct GroupOwner {
 /// day (see `seed::sessions`).
 pub struct Group {
     pub name: &'static str,
-    /// The robot in it (1 to 3).
+    /// The robot in it (1 to 5).
     pub robot: usize,
     /// Joined this many days and 2 hours ago.
     pub joined_days_ago: i64,
@@ -349,7 +385,16 @@ pub const GROUP_OWNERS: &[GroupOwner] = &[
             group("狗狗乐园37", 1, 6, Active, 54, 12),
             group("水族爱好者38", 2, 13, Active, 71, 0),
         ],
-    },];
+    },
+    // 张伟's parrot group, on the robot WeChat banned (listed last: the numbers above stay).
+    GroupOwner {
+        openid: "o_demo_zhangwei",
+        paired_with: 1,
+        groups: &[
+            group("鹦鹉之家", 5, 12, Active, 88, 120),
+        ],
+    },
+];
 
 /// 张伟's keyword replies (keyword, reply).
 pub const KEYWORDS_OWNER: &str = "o_demo_zhangwei";

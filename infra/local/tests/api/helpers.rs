@@ -374,6 +374,20 @@ impl TestApp {
         tx.commit().await.unwrap();
     }
 
+    /// The robots' settings (the send governor, health, protection), as an operator would save them.
+    pub async fn robot_settings(&self, settings: &gpet::settings::RobotSettings) {
+        use gpet::settings::Subject as _;
+        settings.validate().unwrap();
+        self.db()
+            .await
+            .execute(
+                "INSERT INTO settings (key, value) VALUES ('robots', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                &[&serde_json::to_value(settings).unwrap()],
+            )
+            .await
+            .unwrap();
+    }
+
     /// The user id of `openid`.
     pub async fn user_id(&self, openid: &str) -> i64 {
         self.db().await.query_one("SELECT id FROM users WHERE openid = $1", &[&openid]).await.unwrap().get("id")

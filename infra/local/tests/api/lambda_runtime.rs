@@ -525,7 +525,8 @@ fn phase(binary: &str) -> u8 {
         | "console-sensitive-words-delete"
         | "console-short-links-disable"
         | "console-withdrawals-reject"
-        | "console-withdrawals-retry" => 1,
+        | "console-withdrawals-retry"
+        | "console-robots-release" => 1,
         b if b.starts_with("consume-") => 2,
         "callback-wechat-pay-transfer" => 3,
         b if b.starts_with("job-") => 4,
@@ -657,6 +658,7 @@ struct World {
 }
 
 const ROBOT_WXID: &str = "wxid_demo_robot_1";
+const BANNED_WXID: &str = "wxid_demo_robot_2";
 
 impl World {
     async fn make(app: &TestApp, doc: &Value) -> World {
@@ -776,6 +778,30 @@ impl World {
         let exits =
             [example_id(doc, "DELETE", "/api/groups/{id}"), example_id(doc, "POST", "/api/console/groups/{id}/exit")];
         assert_eq!(exits, [2, 3], "the groups left are the owner's others");
+        // A second robot, banned by WeChat, with a fourth group of the owner: its replacement,
+        // the operators' bulk replacement, its quarantine and release.
+        app.register_robot(&token, BANNED_WXID, 50).await;
+        let banned: i64 =
+            db.query_one("SELECT id FROM robots WHERE wxid = $1", &[&BANNED_WXID]).await.unwrap().get("id");
+        for (method, path) in [
+            ("POST", "/api/console/robots/{id}/quarantine"),
+            ("POST", "/api/console/robots/{id}/release"),
+            ("POST", "/api/console/robots/{id}/replacements"),
+        ] {
+            assert_eq!(example_id(doc, method, path), banned, "{path}: the banned robot");
+        }
+        let fourth: i64 = db
+            .query_one(
+                "INSERT INTO groups (group_wxid, name, robot_id, owner_id, state, state_at, member_count, member_count_at, joined_at)
+                 VALUES ('40000004@chatroom', '宠物交流4', $1, $2, 'active', now(), 30, now(), now() - interval '3 days') RETURNING id",
+                &[&banned, &owner],
+            )
+            .await
+            .unwrap()
+            .get("id");
+        assert_eq!(fourth, example_id(doc, "POST", "/api/groups/{id}/replace-robot"), "the banned robot's group");
+        app.robot_events(json!([{"type": "robot_offline", "robot_wxid": BANNED_WXID, "reason": "banned"}])).await;
+        app.drain(Queue::RobotEvents, "consume-robot-events").await;
         // One keyword to delete, one (for every group) the robot answers in the batch of messages.
         for (keyword, reply) in [("规则", "本群规则：友善交流"), ("打卡", "打卡成功！")] {
             let (status, answer) =

@@ -20,6 +20,7 @@ mod operations;
 mod ownership_and_limits;
 mod profile;
 mod referral;
+mod robot_health;
 mod robots;
 mod short_links;
 mod star_rule;
