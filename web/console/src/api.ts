@@ -307,7 +307,15 @@ export interface Settings {
   groups?: GroupSettings
   /** Absent from a server that predates money. */
   money?: MoneySettings
+  /** The send governor, health and protection; absent from a server that predates them. */
+  robots?: RobotSettings
 }
+
+/**
+ * The send governor, how health is judged and alerted, and owners' protection during an
+ * outage (`protect_*`: finance and admins only).
+ */
+export type RobotSettings = Schemas['RobotSettings']
 
 /** The commission rates (basis points: 1000 = 10 %) and the withdrawal limits. */
 export type MoneySettings = Schemas['MoneySettings']
@@ -368,7 +376,27 @@ export interface Robot {
   free: number
   today: RobotToday | null
   created_at: string
+  /** Absent from a server that predates robot health. */
+  health?: RobotHealth
+  /** Why it is not online, in words (the platform's word, the quarantine's reason). */
+  health_reason?: string | null
+  /** When its heartbeat was last heard (real time); null: never. */
+  last_heartbeat_at?: string | null
+  /** Sends the governor gave it today. */
+  sends_today?: number
+  /** Until when its sends pause after the platform's risk control refused one. */
+  paused_until?: string | null
+  /** Its last risk events, newest first (at most 5). */
+  risk_events?: RiskEvent[]
 }
+
+export type RobotHealth = Schemas['Health']
+
+/** `kind`: banned, logout, restricted, online, rate_limited, silent, quarantined, released. */
+export type RiskEvent = Schemas['RiskEvent']
+
+/** What preparing replacements for a robot's groups did: `prepared` + `without_robot` = `groups`. */
+export type BulkReplacement = Schemas['BulkReplacement']
 
 export type RobotCreate = Schemas['NewRobot']
 
@@ -381,6 +409,20 @@ export const createRobot = (body: RobotCreate) => api<Robot>('/api/console/robot
 
 export const updateRobot = (id: Id, body: RobotUpdate) =>
   api<Robot>(`/api/console/robots/${encodeURIComponent(id)}`, { method: 'PUT', body })
+
+/** Keeps a robot out of use (not offered, not sending) for `reason`. */
+export const quarantineRobot = (id: Id, reason: string) =>
+  api<Robot>(`/api/console/robots/${encodeURIComponent(id)}/quarantine`, {
+    method: 'POST',
+    body: { reason } satisfies Schemas['Quarantine'],
+  })
+
+export const releaseRobot = (id: Id) =>
+  api<Robot>(`/api/console/robots/${encodeURIComponent(id)}/release`, { method: 'POST' })
+
+/** Prepares a replacement robot for each active group of a robot that is not online. */
+export const prepareReplacements = (id: Id) =>
+  api<BulkReplacement>(`/api/console/robots/${encodeURIComponent(id)}/replacements`, { method: 'POST' })
 
 /** `at` is "HH:MM", China time. */
 export type Release = Schemas['Release']

@@ -1,9 +1,11 @@
 // The audit log in Chinese: action codes as words, details as "字段（中文名）: 旧值 → 新值" for
 // changes ({before, after}) and as readable key/value pairs otherwise; money in ¥, rates in %.
+// A settings change names its fields as its subject's form does (robots.per_minute is not
+// sms.per_minute).
 import { ROLE_LABELS, type Role } from '../api'
 import { formatDateTime } from './dates'
 import { bpToPercent, formatFen } from './money'
-import { GROUP_LABELS, GROUP_NUMBER_FIELDS, RATE_FIELDS, SETTING_FIELDS } from './settings'
+import { GROUP_LABELS, GROUP_NUMBER_FIELDS, RATE_FIELDS, ROBOT_FIELDS, SETTING_FIELDS } from './settings'
 
 /** The actions the server records, in Chinese (unknown codes are shown as they are). */
 export const ACTION_LABELS: Record<string, string> = {
@@ -19,6 +21,9 @@ export const ACTION_LABELS: Record<string, string> = {
   'withdrawal.reject': '驳回提现',
   'robot.create': '新增机器人',
   'robot.update': '修改机器人',
+  'robot.quarantine': '隔离机器人',
+  'robot.release': '解除隔离',
+  'robot.replace_groups': '为群准备替换机器人',
   'group.exit': '强制退群',
   'campaign.create': '创建广告投放',
   'campaign.update': '修改广告投放',
@@ -46,8 +51,16 @@ interface FieldInfo {
   kind?: Kind
 }
 
+/** The robots' settings with their units (the log shows bare numbers). */
+const ROBOT_LABELS: Record<string, FieldInfo> = Object.fromEntries(
+  ROBOT_FIELDS.map((f) => [f.key, { label: `${f.label}（${f.unit}）` }]),
+)
+
 /** The Chinese names of detail fields, as the pages that change them name them. */
 export const FIELD_LABELS: Record<string, FieldInfo> = {
+  // First, so that keys the SMS settings share (per_minute, per_day) keep the SMS names here;
+  // a robots' settings change names them by its subject (SUBJECT_FIELD_LABELS).
+  ...ROBOT_LABELS,
   ...Object.fromEntries(SETTING_FIELDS.map((f) => [f.key, { label: f.label }])),
   ...Object.fromEntries(GROUP_NUMBER_FIELDS.map((f) => [f.key, { label: f.label }])),
   ...Object.fromEntries(RATE_FIELDS.map((f) => [f.key, { label: f.label, kind: 'bp' as Kind }])),
@@ -84,14 +97,33 @@ export const FIELD_LABELS: Record<string, FieldInfo> = {
   releases: { label: '释放时间与比例', kind: 'releases' },
   amount: { label: '每次分配数量' },
   display_rate: { label: '展示倍率' },
+  // Of robot.replace_groups.
+  groups: { label: '正常群数' },
+  prepared: { label: '已准备替换的群' },
+  without_robot: { label: '暂无可用机器人的群' },
+  // A groups' setting of older versions (the robots' send gaps replaced it).
+  send_gap_secs: { label: '机器人发送间隔（秒）' },
 }
 
-/** "字段（中文名）" of a detail key: its Chinese name, or the key itself when unknown. */
-export const fieldLabel = (key: string): string => FIELD_LABELS[key]?.label ?? key
+/** Fields named by the settings subject they belong to, where keys repeat across subjects. */
+const SUBJECT_FIELD_LABELS: Record<string, Record<string, FieldInfo>> = { robots: ROBOT_LABELS }
+
+const fieldInfo = (key: string, subject?: string): FieldInfo | undefined =>
+  (subject ? SUBJECT_FIELD_LABELS[subject]?.[key] : undefined) ?? FIELD_LABELS[key]
+
+/**
+ * "字段（中文名）" of a detail key (of the settings `subject`, if given): its Chinese name, or
+ * the key itself when unknown.
+ */
+export const fieldLabel = (key: string, subject?: string): string => fieldInfo(key, subject)?.label ?? key
+
+/** The settings subject an entry changed ("robots"), if it is a change of the settings. */
+export const entrySubject = (action: string, target: unknown): string | undefined =>
+  action === 'settings.update' && typeof target === 'string' ? target : undefined
 
 /** A detail value as text: fen as ¥, basis points as %, yes/no, roles, Beijing times. */
-export function formatValue(key: string, value: unknown): string {
-  const kind = FIELD_LABELS[key]?.kind ?? 'plain'
+export function formatValue(key: string, value: unknown, subject?: string): string {
+  const kind = fieldInfo(key, subject)?.kind ?? 'plain'
   if (value === null || value === undefined || value === '') return '（空）'
   if (kind === 'fen' && typeof value === 'number') return formatFen(value)
   if (kind === 'bp' && typeof value === 'number') return `${bpToPercent(value)}%`
@@ -124,10 +156,10 @@ export interface DetailLine {
 const isRecord = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v)
 
 /**
- * The lines of an entry's detail: for a change ({before, after}) one line per changed field,
- * otherwise one line per field. Empty for no detail.
+ * The lines of an entry's detail (of the settings `subject`, if given): for a change ({before,
+ * after}) one line per changed field, otherwise one line per field. Empty for no detail.
  */
-export function detailLines(detail: unknown): DetailLine[] {
+export function detailLines(detail: unknown, subject?: string): DetailLine[] {
   if (!isRecord(detail)) {
     return detail === null || detail === undefined ? [] : [{ key: '', label: '详情', value: String(detail) }]
   }
@@ -136,12 +168,16 @@ export function detailLines(detail: unknown): DetailLine[] {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])]
     return keys.map((key) => ({
       key,
-      label: fieldLabel(key),
-      before: formatValue(key, before[key]),
-      after: formatValue(key, after[key]),
+      label: fieldLabel(key, subject),
+      before: formatValue(key, before[key], subject),
+      after: formatValue(key, after[key], subject),
     }))
   }
-  return Object.entries(detail).map(([key, value]) => ({ key, label: fieldLabel(key), value: formatValue(key, value) }))
+  return Object.entries(detail).map(([key, value]) => ({
+    key,
+    label: fieldLabel(key, subject),
+    value: formatValue(key, value, subject),
+  }))
 }
 
 /** A line as text: "单笔提现下限: ¥1.00 → ¥2.00" or "原因: 刷量". */
@@ -176,14 +212,23 @@ const TARGET_KINDS: Record<string, string> = {
 }
 
 /**
- * What changes from `before` to `after` (objects of the same fields), one line per changed
- * field as the audit log will show it: "单笔提现下限: ¥1.00 → ¥2.00".
+ * What changes from `before` to `after` (objects of the same fields, of the settings `subject`
+ * if given), one line per changed field as the audit log will show it: "单笔提现下限: ¥1.00 → ¥2.00".
  */
-export function changeLines(before: object | null | undefined, after: object | null | undefined): DetailLine[] {
+export function changeLines(
+  before: object | null | undefined,
+  after: object | null | undefined,
+  subject?: string,
+): DetailLine[] {
   const a = (before ?? {}) as Record<string, unknown>
   const b = (after ?? {}) as Record<string, unknown>
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])]
   return keys
     .filter((key) => JSON.stringify(a[key]) !== JSON.stringify(b[key]))
-    .map((key) => ({ key, label: fieldLabel(key), before: formatValue(key, a[key]), after: formatValue(key, b[key]) }))
+    .map((key) => ({
+      key,
+      label: fieldLabel(key, subject),
+      before: formatValue(key, a[key], subject),
+      after: formatValue(key, b[key], subject),
+    }))
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import type { MoneySettings, Settings } from '../api'
+import type { MoneySettings, RobotSettings, Settings } from '../api'
 import {
   GROUP_NUMBER_FIELDS,
   RATE_FIELDS,
+  ROBOT_FIELDS,
   SETTING_FIELDS,
   contentAccess,
   formToMoney,
@@ -10,6 +11,7 @@ import {
   groupFieldName,
   incomeName,
   moneyToForm,
+  robotFieldName,
   settingsToForm,
   starBands,
   thresholdName,
@@ -60,7 +62,6 @@ const groups = {
   cancel_after_days: 3,
   purge_after_days: 30,
   customer_service_reply: '客服繁忙，请稍后再试 https://t.cn/help',
-  send_gap_secs: 3,
 }
 const withGroups: Settings = { ...settings, groups }
 
@@ -81,7 +82,7 @@ describe("groups' settings", () => {
       [incomeName(0)]: '0.05',
       [incomeName(4)]: '2',
       [thresholdName(3)]: '800',
-      [groupFieldName('send_gap_secs')]: '5',
+      [groupFieldName('purge_after_days')]: '45',
       [groupFieldName('customer_service_reply')]: '  请稍候\r\n谢谢  ',
     }
     expect(formToSettings(form, withGroups)).toEqual({
@@ -91,7 +92,7 @@ describe("groups' settings", () => {
           ...groups,
           star_thresholds: [1, 50, 200, 800],
           star_income_fen: [5, 10, 30, 60, 200],
-          send_gap_secs: 5,
+          purge_after_days: 45,
           customer_service_reply: '请稍候\n谢谢',
         },
       },
@@ -148,6 +149,78 @@ describe("groups' settings", () => {
     expect(starBands(['2', '3', '10', '11'])).toEqual(['0–1 → 1★', '2 → 2★', '3–9 → 3★', '10 → 4★', '≥ 11 → 5★'])
     expect(starBands(['1', '50', '40', '500'])).toEqual([])
     expect(starBands(['1', '50', ''])).toEqual([])
+  })
+})
+
+const robots: RobotSettings = {
+  send_gap_min_ms: 3000,
+  send_gap_max_ms: 8000,
+  per_minute: 10,
+  per_day: 3000,
+  group_daily_cap: 5,
+  cooldown_base_secs: 60,
+  cooldown_max_secs: 3600,
+  silent_after_secs: 180,
+  healthy_capacity_alert_pct: 50,
+  protect_after_mins: 120,
+  protect_days: 3,
+}
+const withRobots: Settings = { ...withGroups, robots }
+
+describe("robots' settings", () => {
+  it('has a label, a unit and an explanation for every field, protection as money', () => {
+    expect(ROBOT_FIELDS.map((f) => f.key).sort()).toEqual(Object.keys(robots).sort())
+    expect(ROBOT_FIELDS.every((f) => f.label && f.unit && f.hint.length > 8)).toBe(true)
+    expect(ROBOT_FIELDS.filter((f) => f.money).map((f) => f.key)).toEqual(['protect_after_mins', 'protect_days'])
+    expect(ROBOT_FIELDS.find((f) => f.key === 'send_gap_min_ms')?.hint).toContain('避免固定节奏触发微信风控')
+    expect(ROBOT_FIELDS.find((f) => f.key === 'cooldown_base_secs')?.hint).toContain('被平台风控拒绝后暂停发送，连续被拒时间加倍')
+  })
+
+  it('round-trips and sends edited numbers', () => {
+    const form = settingsToForm(withRobots)
+    expect(form[robotFieldName('send_gap_min_ms')]).toBe('3000')
+    expect(form[robotFieldName('protect_days')]).toBe('3')
+    expect(formToSettings(form, withRobots)).toEqual({ settings: withRobots })
+    const edited = { ...form, [robotFieldName('group_daily_cap')]: ' 8 ', [robotFieldName('protect_after_mins')]: '90' }
+    expect(formToSettings(edited, withRobots)).toEqual({
+      settings: { ...withRobots, robots: { ...robots, group_daily_cap: 8, protect_after_mins: 90 } },
+    })
+  })
+
+  it('keeps every field within its range', () => {
+    const form = settingsToForm(withRobots)
+    for (const f of ROBOT_FIELDS) {
+      const error = { error: `${f.label}须为 ${f.min}–${f.max} 的整数` }
+      expect(formToSettings({ ...form, [robotFieldName(f.key)]: String(f.max + 1) }, withRobots)).toEqual(error)
+      expect(formToSettings({ ...form, [robotFieldName(f.key)]: '1.5' }, withRobots)).toEqual(error)
+      expect(formToSettings({ ...form, [robotFieldName(f.key)]: '' }, withRobots)).toEqual(error)
+    }
+    expect(formToSettings({ ...form, [robotFieldName('send_gap_min_ms')]: '99' }, withRobots)).toEqual({
+      error: '发送间隔最短须为 100–600000 的整数',
+    })
+    expect('settings' in formToSettings({ ...form, [robotFieldName('protect_days')]: '0' }, withRobots)).toBe(true)
+  })
+
+  it('wants a range of gaps, a day not below a minute, a longest cool-down not below the first', () => {
+    const at = (patch: Record<string, string>) => formToSettings({ ...settingsToForm(withRobots), ...patch }, withRobots)
+    const gap = (min: string, max: string) =>
+      at({ [robotFieldName('send_gap_min_ms')]: min, [robotFieldName('send_gap_max_ms')]: max })
+    expect(gap('5000', '5000')).toEqual({ error: '发送间隔最长须大于最短' })
+    expect(gap('5000', '4000')).toEqual({ error: '发送间隔最长须大于最短' })
+    expect('settings' in gap('5000', '5001')).toBe(true)
+    expect(at({ [robotFieldName('per_minute')]: '20', [robotFieldName('per_day')]: '19' })).toEqual({
+      error: '每天发送上限不能低于每分钟发送上限',
+    })
+    expect('settings' in at({ [robotFieldName('per_minute')]: '20', [robotFieldName('per_day')]: '20' })).toBe(true)
+    expect(at({ [robotFieldName('cooldown_base_secs')]: '600', [robotFieldName('cooldown_max_secs')]: '599' })).toEqual({
+      error: '风控冷却最长不能低于起始',
+    })
+  })
+
+  it('leaves robots out for a server without them', () => {
+    const form = settingsToForm(withGroups)
+    expect(Object.keys(form).some((k) => k.startsWith('robots.'))).toBe(false)
+    expect(formToSettings(form, withGroups)).toEqual({ settings: withGroups })
   })
 })
 

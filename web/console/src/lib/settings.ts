@@ -2,10 +2,11 @@
 // groups' settings, star thresholds, incomes in yuan and the customer-service reply); the money
 // settings in a form of their own, as admin and finance change them (rates in percent, limits
 // in yuan). The star thresholds and incomes are money too: in the content form, but changed by
-// admin and finance only.
+// admin and finance only; so are the robots' protection fields (保障收益), beside the send
+// governor's and health's settings that admin and operator change.
 import { charCount } from '@gpet/common/content'
 import { canFinance, canWrite } from '../api'
-import type { GroupSettings, MoneySettings, Role, Settings, SettingsChange } from '../api'
+import type { GroupSettings, MoneySettings, Role, RobotSettings, Settings, SettingsChange } from '../api'
 import { bpToPercent, fenToYuan, parseYuan, percentToBp } from './money'
 
 export interface SettingField {
@@ -34,8 +35,9 @@ export const SETTING_FIELDS: SettingField[] = [
 export const GROUP_LABELS: Record<keyof Settings, string> = {
   sms: '短信验证码',
   short_links: '短链接',
-  groups: '群组与机器人',
+  groups: '群组',
   money: '资金',
+  robots: '机器人与发送',
 }
 
 /** The form's key of a field: "sms.per_minute". */
@@ -50,6 +52,7 @@ export function settingsToForm(settings: Settings): SettingsForm {
     form[fieldName(f)] = value === undefined || value === null ? '' : String(value)
   }
   if (settings.groups) Object.assign(form, groupsToForm(settings.groups))
+  if (settings.robots) Object.assign(form, robotsToForm(settings.robots))
   return form
 }
 
@@ -74,15 +77,20 @@ export function formToSettings(form: SettingsForm, base: Settings): { settings: 
     if ('error' in groups) return groups
     settings.groups = groups.groups
   }
+  if (base.robots) {
+    const robots = formToRobots(form, base.robots)
+    if ('error' in robots) return robots
+    settings.robots = robots.robots
+  }
   return { settings }
 }
 
 // ---- Who changes what ----
 
 /**
- * What a role may change in the content form: its SMS, short-link and other groups' fields
- * (admin and operator), and the star thresholds and incomes settlement pays by (admin and
- * finance; the server refuses anyone else).
+ * What a role may change in the content form: its SMS, short-link, other groups' and robots'
+ * fields (admin and operator), and the star thresholds and incomes and the robots' protection
+ * settlement pays by (`stars`: admin and finance; the server refuses anyone else).
  */
 export function contentAccess(role: Role | undefined): { content: boolean; stars: boolean } {
   return { content: canWrite(role), stars: canFinance(role) }
@@ -96,9 +104,9 @@ export const STAR_LEVELS = 5
 export const MAX_REPLY_CHARS = 500
 
 export interface GroupNumberField {
-  key: 'min_members' | 'cancel_after_days' | 'purge_after_days' | 'send_gap_secs'
+  key: 'min_members' | 'cancel_after_days' | 'purge_after_days'
   label: string
-  unit: '人' | '天' | '秒'
+  unit: '人' | '天'
   hint: string
   min: number
   max: number
@@ -128,14 +136,6 @@ export const GROUP_NUMBER_FIELDS: GroupNumberField[] = [
     hint: '已注销或已退出的群，这么多天后删除',
     min: 1,
     max: 3650,
-  },
-  {
-    key: 'send_gap_secs',
-    label: '机器人发送间隔',
-    unit: '秒',
-    hint: '同一机器人两次发送之间至少间隔的秒数',
-    min: 1,
-    max: 3600,
   },
 ]
 
@@ -209,6 +209,145 @@ export function starBands(thresholds: string[]): string[] {
     ...n.slice(0, -1).map((lo, i) => `${range(lo, n[i + 1] - 1)} → ${i + 2}★`),
     `≥ ${n[n.length - 1]} → 5★`,
   ]
+}
+
+// ---- The robots' settings ----
+
+export interface RobotField {
+  key: keyof RobotSettings
+  label: string
+  unit: '毫秒' | '条' | '秒' | '%' | '分钟' | '天'
+  /** One line an operator understands: what it does and why. */
+  hint: string
+  min: number
+  max: number
+  /** Settlement pays by it (保障收益): admin and finance only. */
+  money?: true
+}
+
+export const ROBOT_FIELDS: RobotField[] = [
+  {
+    key: 'send_gap_min_ms',
+    label: '发送间隔最短',
+    unit: '毫秒',
+    hint: '每次发送之间随机等待，避免固定节奏触发微信风控；这是最短的等待',
+    min: 100,
+    max: 600_000,
+  },
+  {
+    key: 'send_gap_max_ms',
+    label: '发送间隔最长',
+    unit: '毫秒',
+    hint: '随机等待的最长时间，须大于最短间隔',
+    min: 100,
+    max: 600_000,
+  },
+  {
+    key: 'per_minute',
+    label: '每分钟发送上限',
+    unit: '条',
+    hint: '每个机器人每分钟最多发送的消息条数',
+    min: 1,
+    max: 600,
+  },
+  {
+    key: 'per_day',
+    label: '每天发送上限',
+    unit: '条',
+    hint: '每个机器人每天最多发送的消息条数，不低于每分钟上限',
+    min: 1,
+    max: 100_000,
+  },
+  {
+    key: 'group_daily_cap',
+    label: '每群每日群发+广告上限',
+    unit: '条',
+    hint: '每个群每天最多收到的群发和广告条数（关键词回复、客服回复不计）',
+    min: 1,
+    max: 100,
+  },
+  {
+    key: 'cooldown_base_secs',
+    label: '风控冷却起始',
+    unit: '秒',
+    hint: '被平台风控拒绝后暂停发送，连续被拒时间加倍；这是第一次暂停的时长',
+    min: 1,
+    max: 86_400,
+  },
+  {
+    key: 'cooldown_max_secs',
+    label: '风控冷却最长',
+    unit: '秒',
+    hint: '连续被拒时暂停时间加倍，最长暂停这么久，不低于起始时长',
+    min: 1,
+    max: 86_400,
+  },
+  {
+    key: 'silent_after_secs',
+    label: '无心跳判定',
+    unit: '秒',
+    hint: '机器人这么久没有心跳就判为“无心跳”：不再分配、暂停发送并发告警邮件',
+    min: 5,
+    max: 3_600,
+  },
+  {
+    key: 'healthy_capacity_alert_pct',
+    label: '可用容量告警',
+    unit: '%',
+    hint: '在线机器人的空余位置低于全部启用机器人空余位置的这个比例时发告警邮件（0 为不告警）',
+    min: 0,
+    max: 100,
+  },
+  {
+    key: 'protect_after_mins',
+    label: '保障收益：离线超过',
+    unit: '分钟',
+    hint: '群的机器人当天离线超过这么久，当天收益至少按离线前的星级发放',
+    min: 0,
+    max: 1_440,
+    money: true,
+  },
+  {
+    key: 'protect_days',
+    label: '保障收益：最多保障天数',
+    unit: '天',
+    hint: '一次离线最多保障这么多天的收益（0 为不保障）',
+    min: 0,
+    max: 30,
+    money: true,
+  },
+]
+
+/** The form's key of a robots' setting: "robots.per_minute". */
+export const robotFieldName = (key: keyof RobotSettings) => `robots.${key}`
+
+export function robotsToForm(robots: RobotSettings): SettingsForm {
+  const form: SettingsForm = {}
+  for (const f of ROBOT_FIELDS) {
+    const value = robots[f.key]
+    form[robotFieldName(f.key)] = value === undefined || value === null ? '' : String(value)
+  }
+  return form
+}
+
+/**
+ * The robots' settings a form describes, over `base`, or what is wrong: whole numbers within
+ * their ranges, a gap range (the longest above the shortest: never a fixed interval), a day's
+ * cap not below a minute's and a longest cool-down not below the first.
+ */
+export function formToRobots(form: SettingsForm, base: RobotSettings): { robots: RobotSettings } | { error: string } {
+  const robots: RobotSettings = { ...base }
+  for (const f of ROBOT_FIELDS) {
+    const text = (form[robotFieldName(f.key)] ?? '').trim()
+    if (!/^\d+$/.test(text) || Number(text) < f.min || Number(text) > f.max) {
+      return { error: `${f.label}须为 ${f.min}–${f.max} 的整数` }
+    }
+    robots[f.key] = Number(text)
+  }
+  if (robots.send_gap_max_ms <= robots.send_gap_min_ms) return { error: '发送间隔最长须大于最短' }
+  if (robots.per_day < robots.per_minute) return { error: '每天发送上限不能低于每分钟发送上限' }
+  if (robots.cooldown_max_secs < robots.cooldown_base_secs) return { error: '风控冷却最长不能低于起始' }
+  return { robots }
 }
 
 // ---- The money settings ----

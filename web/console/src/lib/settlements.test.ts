@@ -13,6 +13,7 @@ const run = (patch: Partial<SettlementRun> = {}): SettlementRun => ({
   group_income_fen: 0,
   ad_income_fen: 0,
   commission_fen: 0,
+  protected_income_fen: 0,
   total_fen: 0,
   started_at: '2026-11-26T00:30:00+08:00',
   finished_at: null,

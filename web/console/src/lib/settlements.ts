@@ -50,6 +50,7 @@ export const TOTALS: Array<{ key: keyof SettlementRun; label: string; money: boo
   { key: 'group_income_fen', label: '群收益', money: true, testId: 'settlement-group-income' },
   { key: 'ad_income_fen', label: '广告收益', money: true, testId: 'settlement-ad-income' },
   { key: 'commission_fen', label: '分成', money: true, testId: 'settlement-commission' },
+  { key: 'protected_income_fen', label: '保障收益', money: true, testId: 'settlement-protected-income' },
   { key: 'total_fen', label: '合计', money: true, testId: 'settlement-total' },
   { key: 'users_credited', label: '入账用户', money: false, testId: 'settlement-users' },
   { key: 'groups_credited', label: '入账群', money: false, testId: 'settlement-groups' },

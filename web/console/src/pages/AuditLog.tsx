@@ -6,13 +6,13 @@ import type { ColumnsType } from 'antd/es/table'
 import { listAuditLog, type AuditEntry } from '../api'
 import { usePagedList } from '../components/hooks'
 import { LoadState } from '../components/LoadState'
-import { ACTION_OPTIONS, actionLabel, detailLines, targetText } from '../lib/audit'
+import { ACTION_OPTIONS, actionLabel, detailLines, entrySubject, targetText } from '../lib/audit'
 import { formatDateTime } from '../lib/dates'
 
 const FILTER_DEFAULTS = { operator: '', action: '' }
 
-function Detail({ detail }: { detail: unknown }) {
-  const lines = detailLines(detail)
+function Detail({ entry }: { entry: AuditEntry }) {
+  const lines = detailLines(entry.detail, entrySubject(entry.action, entry.target))
   if (lines.length === 0) return <Typography.Text type="secondary">—</Typography.Text>
   return (
     <ul className="audit-detail" data-testid="audit-detail">
@@ -65,7 +65,7 @@ const COLUMNS: ColumnsType<AuditEntry> = [
     width: 120,
     render: (target: unknown, entry) => targetText(entry.action, target),
   },
-  { title: '详情', dataIndex: 'detail', render: (detail: unknown) => <Detail detail={detail} /> },
+  { title: '详情', dataIndex: 'detail', render: (_: unknown, entry) => <Detail entry={entry} /> },
 ]
 
 export default function AuditLog() {

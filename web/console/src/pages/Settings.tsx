@@ -1,6 +1,7 @@
-// 系统设置: SMS code limits, the short-link reuse window and the groups' settings (limits, the
-// customer-service reply), changed by admin and operator, with the star thresholds and incomes
-// settlement pays by, changed by admin and finance (read-only to an operator); and 资金
+// 系统设置: SMS code limits, the short-link reuse window, the groups' settings (limits, the
+// customer-service reply) and the robots' (the send governor, health), changed by admin and
+// operator, with the star thresholds and incomes and the robots' income protection settlement
+// pays by, changed by admin and finance (read-only to an operator); and 资金
 // (commission rates, withdrawal limits, payout alerts), changed by admin and finance.
 // Each form saves only its own sections (the PUT is partial) after a confirmation listing exactly
 // what changes (旧值 → 新值); leaving with unsaved edits asks first.
@@ -32,6 +33,7 @@ import {
   MIN_ALERT_AFTER,
   MIN_WITHDRAW_FEN,
   RATE_FIELDS,
+  ROBOT_FIELDS,
   SETTING_FIELDS,
   STAR_LEVELS,
   THRESHOLD_COUNT,
@@ -42,6 +44,7 @@ import {
   groupFieldName,
   incomeName,
   moneyToForm,
+  robotFieldName,
   settingsToForm,
   starBands,
   thresholdName,
@@ -114,10 +117,9 @@ const sectionChanges = (sections: Section[], before: AllSettings, after: Setting
   sections.flatMap((section) =>
     after[section as keyof SettingsChange] === undefined
       ? []
-      : changeLines(before[section] as object, after[section as keyof SettingsChange] as object).map((line) => ({
-          ...line,
-          section,
-        })),
+      : changeLines(before[section] as object, after[section as keyof SettingsChange] as object, section).map(
+          (line) => ({ ...line, section }),
+        ),
   )
 
 /**
@@ -142,7 +144,10 @@ function useSectionForm<F>(toForm: () => F, saved: string, onDirty: (dirty: bool
   return { form, setForm, reset, dirty, ...sending }
 }
 
-/** The content sections: SMS, short links, groups (admin and operator; the stars admin and finance). */
+/**
+ * The content sections: SMS, short links, groups, robots (admin and operator; the stars and the
+ * robots' protection admin and finance).
+ */
 function ContentSettings({
   data,
   onSaved,
@@ -159,7 +164,7 @@ function ContentSettings({
   // Put back when these sections change on the server, not when the money form saves.
   const { form, setForm, reset, dirty, problem, setProblem, busy, submit } = useSectionForm(
     () => settingsToForm(data),
-    JSON.stringify([data.sms, data.short_links, data.groups]),
+    JSON.stringify([data.sms, data.short_links, data.groups, data.robots]),
     onDirty,
   )
 
@@ -167,7 +172,7 @@ function ContentSettings({
     const parsed = formToSettings(form, data)
     if ('error' in parsed) return setProblem(parsed.error)
     setProblem('')
-    const changes = sectionChanges(['sms', 'short_links', 'groups'], data, parsed.settings)
+    const changes = sectionChanges(['sms', 'short_links', 'groups', 'robots'], data, parsed.settings)
     confirm(changes, '确认修改系统设置', () =>
       submit(() => putSettings(parsed.settings), { done: '设置已保存', then: onSaved }),
     )
@@ -202,6 +207,15 @@ function ContentSettings({
           disabled={!access.content || busy}
           starsDisabled={!access.stars || busy}
           starsNote={writable && !access.stars}
+          onChange={(key, value) => setForm((prev) => ({ ...prev, [key]: value }))}
+        />
+      )}
+      {data.robots && (
+        <RobotSettingsFields
+          form={form}
+          disabled={!access.content || busy}
+          moneyDisabled={!access.stars || busy}
+          moneyNote={writable && !access.stars}
           onChange={(key, value) => setForm((prev) => ({ ...prev, [key]: value }))}
         />
       )}
@@ -402,6 +416,50 @@ function GroupSettingsFields({
           onChange={(e) => onChange(groupFieldName('customer_service_reply'), e.target.value)}
         />
       </Field>
+    </Card>
+  )
+}
+
+/**
+ * 机器人与发送: the send governor, how health is judged and alerted, and the income protection
+ * during an outage (`moneyDisabled`: settlement pays by it; `moneyNote` says who changes it).
+ */
+function RobotSettingsFields({
+  form,
+  disabled,
+  moneyDisabled,
+  moneyNote,
+  onChange,
+}: {
+  form: SettingsForm
+  disabled: boolean
+  moneyDisabled: boolean
+  moneyNote: boolean
+  onChange: (key: string, value: string) => void
+}) {
+  return (
+    <Card title={GROUP_LABELS.robots} size="small" style={{ marginBottom: 16 }} data-testid="settings-robots">
+      <Row gutter={24}>
+        {ROBOT_FIELDS.map((f) => (
+          <Col key={f.key} xs={24} md={12} xl={8}>
+            <Field label={f.label} hint={`${f.hint}（${f.min}–${f.max}）`}>
+              <NumberField
+                unit={f.unit}
+                label={f.label}
+                value={form[robotFieldName(f.key)] ?? ''}
+                disabled={f.money ? moneyDisabled : disabled}
+                testId={`settings-robots-${f.key}`}
+                onChange={(value) => onChange(robotFieldName(f.key), value)}
+              />
+            </Field>
+          </Col>
+        ))}
+      </Row>
+      {moneyNote && (
+        <Typography.Text type="secondary" data-testid="settings-robots-money-readonly">
+          保障收益决定结算金额，只有财务或管理员可以修改
+        </Typography.Text>
+      )}
     </Card>
   )
 }

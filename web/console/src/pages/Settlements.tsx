@@ -119,6 +119,13 @@ function SettlementsPage() {
                   { title: '广告收益', key: 'ad', align: 'right', className: 'nowrap', render: (_, r) => formatFen(r.ad_income_fen) },
                   { title: '分成', key: 'commission', align: 'right', className: 'nowrap', render: (_, r) => formatFen(r.commission_fen) },
                   {
+                    title: '保障收益',
+                    key: 'protected',
+                    align: 'right',
+                    className: 'nowrap',
+                    render: (_, r) => formatFen(r.protected_income_fen),
+                  },
+                  {
                     title: '合计',
                     key: 'total',
                     align: 'right',
