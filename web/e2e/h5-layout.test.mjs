@@ -2,10 +2,24 @@
 // allows (issue 15, point 4): no horizontal overflow, no text broken one character a line, no
 // internal code on the page. The owner has a group named at WeChat's longest (30 characters), a
 // nickname at the longest, a settled day of very large income, a withdrawal, a keyword and a
-// mass message at their longest; a second owner has nothing yet (the forms of phone and identity).
+// mass message at their longest, and the group's robot banned with a replacement robot offered
+// (issue 16: the banner and the replacement card); a second owner has nothing yet (the forms of
+// phone and identity).
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { BASE, bindFreshPhone, businessClock, consoleToken, h5Api, launch, sandboxApi, screenshot, setClockOffset } from './browser.mjs'
+import {
+  BASE,
+  bindFreshPhone,
+  businessClock,
+  consoleToken,
+  emitRobotEvents,
+  eventually,
+  h5Api,
+  launch,
+  sandboxApi,
+  screenshot,
+  setClockOffset,
+} from './browser.mjs'
 import { GROUP_NAME_MAX, NICKNAME_MAX, WIDTHS, cjk, layoutProblems, namedGroup, ownerNamed } from './layout.mjs'
 import { addDays, clockEarlyOn, idNumber, offerRobots, settle, unsettledDay } from './money.mjs'
 
@@ -13,6 +27,8 @@ let browser
 let owner
 let newcomer
 let offset
+/** The robot banned for the banner, back online at the end (other tests use it). */
+let bannedRobot
 const data = {}
 
 before(async () => {
@@ -46,10 +62,21 @@ before(async () => {
   await h5Api(page, 'POST', '/api/keywords', { group_id: data.group.id, keyword: cjk(30), reply: cjk(500) })
   await h5Api(page, 'POST', '/api/broadcasts', { content: { kind: 'text', text: cjk(2000) }, group_ids: [data.group.id] })
 
+  // The group's robot banned: the group's page has the banner and, after 更换机器人, the
+  // replacement robot's card; the list tags the group.
+  bannedRobot = data.group.robotWxid
+  await emitRobotEvents([{ type: 'robot_offline', robot_wxid: bannedRobot, reason: 'banned' }])
+  await eventually(
+    async () => (await h5Api(page, 'GET', `/api/groups/${data.group.id}`)).robot_health === 'banned',
+    'the robot to be banned',
+  )
+  await h5Api(page, 'POST', `/api/groups/${data.group.id}/replace-robot`)
+
   newcomer = await ownerNamed(browser, cjk(NICKNAME_MAX, '新来的群主昵称也很长很长很长很长'))
 })
 
 after(async () => {
+  if (bannedRobot) await emitRobotEvents([{ type: 'robot_online', robot_wxid: bannedRobot }])
   if (offset !== undefined) await setClockOffset(offset)
   await owner?.done()
   await newcomer?.done()
@@ -59,8 +86,8 @@ after(async () => {
 /** Each page, how to know it has shown its content, and whose it is. */
 const PAGES = [
   ['home', () => '/', '[data-testid="nickname"]'],
-  ['groups', () => '/groups', '[data-testid="group-row"]'],
-  ['group detail', () => `/groups/${data.group.id}`, '[data-testid="group-detail"]'],
+  ['groups', () => '/groups', '[data-testid="group-row"] [data-testid="robot-offline"]'],
+  ['group detail', () => `/groups/${data.group.id}`, '[data-testid="robot-outage"] ~ [data-testid="replacement"]'],
   ['robots', () => '/robots', 'main, .page'],
   ['keywords', () => '/keywords', '.page'],
   ['broadcasts', () => '/broadcasts', '.page'],

@@ -261,6 +261,12 @@ export const getGroups = () => api<{ items: Group[]; total: number }>('/api/grou
 
 export const getGroup = (id: number) => api<GroupDetail>(`/api/groups/${id}`)
 
+/**
+ * 更换机器人: a replacement robot for a group whose robot is not online (or that it left);
+ * answers the group with its `replacement` (1600: no robot is free).
+ */
+export const replaceRobot = (id: number) => api<Group>(`/api/groups/${id}/replace-robot`, { method: 'POST' })
+
 /** The robot leaves the group; answers the group, now left. */
 export const leaveGroup = (id: number) => api<Group>(`/api/groups/${id}`, { method: 'DELETE' })
 
@@ -308,6 +314,7 @@ export type Account = Schemas['AccountSummary']
 
 export type FlowKind =
   | 'group_income'
+  | 'protected_income'
   | 'ad_income'
   | 'master_commission'
   | 'grand_master_commission'

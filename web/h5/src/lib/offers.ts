@@ -37,3 +37,26 @@ export const joinedGroupName = (g: JoinedGroup): string => `“${g.name.trim() |
 
 /** How often the page asks again while it is open. */
 export const OFFER_POLL_MS = 3000
+
+/** An offer taken back because its robot stopped being online. */
+export interface WithdrawnOffer {
+  robot_id: number
+  nickname: string
+  reason: string
+}
+
+/**
+ * What the robot page says of an offer taken back: "机器人「X」暂不可用（reason），已为你更换", or
+ * "…，暂时没有可替换的机器人" when no other robot was offered.
+ */
+export function withdrawnText(w: WithdrawnOffer, replaced: boolean): string {
+  const reason = w.reason.trim()
+  const why = reason ? `（${reason}）` : ''
+  return `机器人「${w.nickname.trim() || '原机器人'}」暂不可用${why}，${replaced ? '已为你更换' : '暂时没有可替换的机器人'}`
+}
+
+/** The offers taken back so far and those of a new answer, each robot once (its latest reason). */
+export function mergeWithdrawn(shown: WithdrawnOffer[], taken: WithdrawnOffer[]): WithdrawnOffer[] {
+  const ids = new Set(taken.map((w) => w.robot_id))
+  return [...shown.filter((w) => !ids.has(w.robot_id)), ...taken]
+}

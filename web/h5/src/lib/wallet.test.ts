@@ -22,6 +22,8 @@ describe('flowTitle', () => {
     expect(flowTitle({ kind: 'ad_income', title: '广告收益' })).toBe('广告收益')
     expect(flowTitle({ kind: 'grand_master_ad_commission', title: '' })).toBe('徒孙广告分成')
     expect(flowTitle({ kind: 'withdrawal_release', title: ' ' })).toBe('提现退回')
+    expect(flowTitle({ kind: 'protected_income', title: '' })).toBe('保障收益')
+    expect(flowTitle({ kind: 'protected_income', title: '保障收益' })).toBe('保障收益')
     expect(flowTitle({ kind: 'bonus' as Flow['kind'], title: '' })).toBe('bonus')
   })
 })
@@ -53,6 +55,7 @@ describe('flowWhen', () => {
     expect(flowWhen(flow({}))).toBe('2026-11-27 02:10 · 11-26 收益')
     expect(flowWhen(flow({ day: '2026-11-27' }))).toBe('2026-11-27 02:10')
     expect(flowWhen(flow({ kind: 'withdrawal_hold', day: '2026-11-26' }))).toBe('2026-11-27 02:10')
+    expect(flowWhen(flow({ kind: 'protected_income', title: '保障收益' }))).toBe('2026-11-27 02:10 · 11-26 收益')
   })
 })
 

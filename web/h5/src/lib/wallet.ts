@@ -5,6 +5,7 @@ import { formatDate, formatDateTime, formatDay } from './format'
 
 const FLOW_TITLES: Record<FlowKind, string> = {
   group_income: '群收益',
+  protected_income: '保障收益',
   ad_income: '广告收益',
   master_commission: '徒弟分成',
   grand_master_commission: '徒孙分成',
@@ -20,7 +21,7 @@ const COMMISSIONS = new Set<string>([
   'master_ad_commission',
   'grand_master_ad_commission',
 ])
-const INCOMES = new Set<string>(['group_income', 'ad_income', ...COMMISSIONS])
+const INCOMES = new Set<string>(['group_income', 'protected_income', 'ad_income', ...COMMISSIONS])
 
 /** A flow's name: the server's title, else ours for its kind, else the kind as it came. */
 export function flowTitle(flow: Pick<Flow, 'kind' | 'title'>): string {

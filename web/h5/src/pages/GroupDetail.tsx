@@ -1,11 +1,21 @@
-import { Dialog, List, Toast } from 'antd-mobile'
-import { useCallback, useMemo } from 'react'
-import { ApiError, type GroupDay, getGroup, leaveGroup, sessionGone } from '../api'
+import { Button, Dialog, List, Toast } from 'antd-mobile'
+import { useCallback, useEffect, useMemo, useState } from 'react'
+import { ApiError, type Group, type GroupDay, type GroupDetail, getGroup, leaveGroup, replaceRobot, sessionGone } from '../api'
 import { type BarPoint, BarsChart } from '../charts'
 import type { BarsInput } from '../lib/chart'
-import { formatDate, formatDay, formatFen } from '../lib/format'
+import { formatDate, formatDateTime, formatDay, formatFen } from '../lib/format'
 import { earningNote, starsAria } from '../lib/groups'
-import { useLoad, useTitle } from '../hooks'
+import {
+  BY_OPERATORS_TEXT,
+  REPLACEMENT_POLL_MS,
+  outageBanner,
+  replaceErrorMessage,
+  replacedBy,
+  replacedText,
+  replacementSteps,
+} from '../lib/outage'
+import { useLoad, usePoll, useTitle } from '../hooks'
+import { PairingCode, RobotQr, StepList } from '../pairing'
 import { track } from '../track'
 import { Figure, GroupStateTag, StarRating, TitleBar } from '../ui'
 import { ById } from './NotFound'
@@ -22,11 +32,21 @@ function GroupDetailPage({ id }: { id: number }) {
   const loaded = state !== null && 'data' in state ? state.data : null
   useTitle(loaded ? loaded.name || '未命名群' : null)
 
+  // While a replacement robot is shown, the owner adds it and pulls it into the group on WeChat:
+  // the page follows by itself, and says so once the group has moved to it.
+  const waiting = loaded?.replacement?.nickname ?? null
+  const [waitingFor, setWaitingFor] = useState<string | null>(null)
+  useEffect(() => {
+    if (waiting) setWaitingFor(waiting)
+  }, [waiting])
+  usePoll(load, set, REPLACEMENT_POLL_MS, waiting !== null)
+
   if (state === null) return <Loading />
   if ('error' in state) return <LoadError error={state.error} onRetry={reload} />
   const group = state.data
   const name = group.name || '未命名群'
   const note = earningNote(group)
+  const replaced = replacedBy(group, waitingFor)
 
   const onLeave = () => {
     track('click', { button: 'leave_group', group_id: id })
@@ -54,6 +74,15 @@ function GroupDetailPage({ id }: { id: number }) {
   return (
     <div className="page group-detail">
       <TitleBar title="群详情" />
+
+      {replaced ? (
+        <section className="card robot-replaced" role="status" data-testid="robot-replaced">
+          ✓ {replacedText(replaced)}
+        </section>
+      ) : (
+        <RobotOutage group={group} onGroup={(g) => set({ ...group, ...g, history: group.history })} />
+      )}
+      {group.replacement && <ReplacementCard replacement={group.replacement} groupName={name} />}
 
       <section className="card group-head" data-testid="group-detail" data-id={group.id}>
         {/* The whole name, wrapped over as many lines as it takes; the tag keeps its line. */}
@@ -139,6 +168,81 @@ function GroupDetailPage({ id }: { id: number }) {
         </button>
       )}
     </div>
+  )
+}
+
+/** The banner of a group whose robot is out: why, since when, what protects the owner, 更换机器人. */
+function RobotOutage({ group, onGroup }: { group: GroupDetail; onGroup: (group: Group) => void }) {
+  const [loading, setLoading] = useState(false)
+  const [error, setError] = useState('')
+  const banner = outageBanner(group)
+  if (!banner) return null
+
+  const onReplace = async () => {
+    setLoading(true)
+    setError('')
+    track('click', { button: 'replace_robot', group_id: group.id })
+    try {
+      onGroup(await replaceRobot(group.id))
+    } catch (e) {
+      if (sessionGone(e)) return
+      setError(e instanceof ApiError ? replaceErrorMessage(e.code, e.message) : '更换失败，请稍后再试')
+    } finally {
+      setLoading(false)
+    }
+  }
+
+  return (
+    <section className="card outage-card" role="alert" data-testid="robot-outage" data-health={group.robot_health}>
+      <h2 className="outage-title">{banner.title}</h2>
+      <p className="outage-reason" data-testid="robot-issue">
+        {banner.reason}
+      </p>
+      {banner.since && (
+        <p className="outage-since" data-testid="outage-since">
+          {banner.since}
+        </p>
+      )}
+      <ul className="outage-protections" data-testid="outage-protections">
+        {banner.protections.map((p) => (
+          <li key={p}>{p}</li>
+        ))}
+      </ul>
+      {!group.replacement && (
+        <Button block color="primary" data-testid="replace-robot" loading={loading} loadingText="正在更换…" onClick={onReplace}>
+          更换机器人
+        </Button>
+      )}
+      {error && (
+        <p className="form-error" role="alert" data-testid="replace-error">
+          {error}
+        </p>
+      )}
+    </section>
+  )
+}
+
+/** The replacement robot: its QR code, the pairing code and the two steps to move the group to it. */
+function ReplacementCard({ replacement: r, groupName }: { replacement: NonNullable<Group['replacement']>; groupName: string }) {
+  return (
+    <section className="card robot-card replacement-card" data-testid="replacement" data-robot-wxid={r.robot_wxid}>
+      {r.by_operators && (
+        <p className="replacement-lead" data-testid="replacement-by-operators">
+          {BY_OPERATORS_TEXT}
+        </p>
+      )}
+      <p className="muted">替换机器人</p>
+      <div className="robot-name" data-testid="replacement-nickname">
+        {r.nickname}
+      </div>
+      <RobotQr robot={r} />
+      <PairingCode code={r.pairing_code} />
+      <p className="pairing-expiry" data-testid="pairing-expires">
+        有效期至 {formatDateTime(r.expires_at)}
+      </p>
+      <StepList steps={replacementSteps(r.pairing_code, groupName)} testId="replacement-steps" />
+      <p className="muted replacement-hint">机器人进群后，本页会自动更新</p>
+    </section>
   )
 }
 

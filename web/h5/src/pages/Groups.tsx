@@ -3,8 +3,9 @@ import { Link, useNavigate } from 'react-router-dom'
 import { type Group, getGroups } from '../api'
 import { formatDate, formatFen } from '../lib/format'
 import { earningNote } from '../lib/groups'
+import { ROBOT_OUT_LOOK, robotOut } from '../lib/outage'
 import { useLoad } from '../hooks'
-import { EmptyList, Figure, GroupStateTag, StarRating, TitleBar } from '../ui'
+import { EmptyList, Figure, GroupStateTag, StarRating, StateTag, TitleBar } from '../ui'
 import { LoadError, Loading } from './states'
 
 /** /groups: the owner's groups, their state, stars, sessions and income. */
@@ -70,6 +71,7 @@ function GroupRow({ group: g }: { group: Group }) {
       <div className="group-row-stars">
         <StarRating stars={g.stars} />
         <span className="muted">{g.member_count} 人</span>
+        {robotOut(g) && <StateTag state={g.robot_health ?? ''} look={ROBOT_OUT_LOOK} testId="robot-offline" />}
       </div>
       <div className="stats">
         <Figure value={g.sessions_today} label="今日会话" testId="sessions-today" />

@@ -1,29 +1,50 @@
-import { useState } from 'react'
-import { Button, Toast } from 'antd-mobile'
+import { useEffect, useState } from 'react'
+import { Button } from 'antd-mobile'
 import { Link } from 'react-router-dom'
 import './forms.css'
 import { ApiError, PHONE_MISSING, type RobotOffer, api, assignRobots, sessionGone } from '../api'
 import { formatDateTime } from '../lib/format'
 import { ROBOT_STEPS, assignErrorMessage } from '../lib/groups'
-import { OFFER_POLL_MS, joinedGroupName, offerStage, offerStageText } from '../lib/offers'
+import {
+  OFFER_POLL_MS,
+  type WithdrawnOffer,
+  joinedGroupName,
+  mergeWithdrawn,
+  offerStage,
+  offerStageText,
+  withdrawnText,
+} from '../lib/offers'
 import { useLoad, usePoll } from '../hooks'
 import { RobotIcon } from '../icons'
 import { track } from '../track'
 import { bindPhonePath } from '../lib/validate'
-import { copyText } from '../copy'
 import { TitleBar } from '../ui'
-import { QrCode } from '../qr'
+import { PairingCode, RobotQr, StepList } from '../pairing'
 import { LoadError, Loading } from './states'
 
 /** An offer as GET /api/robots/offers answers it: paired yet, groups joined since. */
 type LiveOffer = RobotOffer
 
-/** The owner's live offers (unexpired pairing codes); none for an owner who may not have one yet. */
-async function getOffers(): Promise<LiveOffer[]> {
+/**
+ * The owner's live offers (unexpired pairing codes), and the offers taken back because their
+ * robot stopped being online (a replacement is among `robots` when one was free); none for an
+ * owner who may not have one yet.
+ */
+interface Offers {
+  robots: LiveOffer[]
+  withdrawn: WithdrawnOffer[]
+}
+
+const offersOf = (answer: { robots: LiveOffer[]; withdrawn?: WithdrawnOffer[] | null }): Offers => ({
+  robots: answer.robots,
+  withdrawn: answer.withdrawn ?? [],
+})
+
+async function getOffers(): Promise<Offers> {
   try {
-    return (await api<{ robots: LiveOffer[] }>('/api/robots/offers')).robots
+    return offersOf(await api<{ robots: LiveOffer[]; withdrawn?: WithdrawnOffer[] | null }>('/api/robots/offers'))
   } catch (e) {
-    if (e instanceof ApiError && e.code === PHONE_MISSING) return []
+    if (e instanceof ApiError && e.code === PHONE_MISSING) return { robots: [], withdrawn: [] }
     throw e
   }
 }
@@ -36,17 +57,28 @@ export default function Robots() {
   const { state, reload, set } = useLoad(getOffers)
   const offers = state !== null && 'data' in state ? state.data : null
   // While an offer is live, pairing and joining happen in WeChat: the page follows by itself.
-  usePoll(getOffers, set, OFFER_POLL_MS, offers !== null && offers.length > 0)
+  usePoll(getOffers, set, OFFER_POLL_MS, offers !== null && offers.robots.length > 0)
 
   if (state === null) return <Loading />
   if ('error' in state) return <LoadError error={state.error} onRetry={reload} />
   return <RobotsPage offers={state.data} onOffers={set} />
 }
 
-function RobotsPage({ offers, onOffers }: { offers: LiveOffer[]; onOffers: (offers: LiveOffer[]) => void }) {
+function RobotsPage({
+  offers: { robots: offers, withdrawn: taken },
+  onOffers,
+}: {
+  offers: Offers
+  onOffers: (offers: Offers) => void
+}) {
   const [loading, setLoading] = useState(false)
   const [error, setError] = useState<{ text: string; needsPhone: boolean } | null>(null)
   const [none, setNone] = useState(false)
+  // An offer is said taken back once: the notice stays while the page is open.
+  const [withdrawn, setWithdrawn] = useState<WithdrawnOffer[]>([])
+  useEffect(() => {
+    if (taken.length) setWithdrawn((shown) => mergeWithdrawn(shown, taken))
+  }, [taken])
 
   const onAssign = async () => {
     setLoading(true)
@@ -55,9 +87,10 @@ function RobotsPage({ offers, onOffers }: { offers: LiveOffer[]; onOffers: (offe
     try {
       const answer = await assignRobots()
       setNone(answer.robots.length === 0)
+      setWithdrawn([])
       // The live offers say more (paired, groups); until they answer, the new offer as given.
-      onOffers(answer.robots)
-      getOffers().then((live) => live.length && onOffers(live), () => undefined)
+      onOffers(offersOf(answer))
+      getOffers().then((live) => live.robots.length && onOffers(live), () => undefined)
       track('robot_assigned', { robots: answer.robots.length })
     } catch (e) {
       if (e instanceof ApiError) {
@@ -75,6 +108,18 @@ function RobotsPage({ offers, onOffers }: { offers: LiveOffer[]; onOffers: (offe
       <TitleBar title="领取机器人" />
       <p className="page-intro">领取一个机器人，把它拉进你的微信群，群越活跃，每日收益越高。</p>
 
+      {withdrawn.map((w) => (
+        <p
+          key={w.robot_id}
+          className="form-hint withdrawn-notice"
+          role="status"
+          data-testid="offer-withdrawn"
+          data-robot-id={w.robot_id}
+        >
+          {withdrawnText(w, offers.length > 0)}
+        </p>
+      ))}
+
       {offers.length > 0 ? (
         offers.map((robot) => <RobotCard key={`${robot.robot_id}-${robot.pairing_code}`} robot={robot} />)
       ) : none ? (
@@ -86,7 +131,7 @@ function RobotsPage({ offers, onOffers }: { offers: LiveOffer[]; onOffers: (offe
           <div className="robot-intro-icon">
             <RobotIcon size={40} />
           </div>
-          <Steps />
+          <StepList steps={ROBOT_STEPS} />
         </section>
       )}
 
@@ -122,18 +167,8 @@ function RobotsPage({ offers, onOffers }: { offers: LiveOffer[]; onOffers: (offe
 }
 
 function RobotCard({ robot }: { robot: LiveOffer }) {
-  const [imageFailed, setImageFailed] = useState(!robot.qr_code_url)
   const stage = offerStage(robot)
   const said = offerStageText(robot)
-
-  const onCopy = async () => {
-    track('click', { button: 'copy_pairing_code' })
-    const ok = await copyText(robot.pairing_code)
-    Toast.show({
-      content: ok ? '配对码已复制，添加好友时粘贴到验证信息里' : '复制失败，请长按配对码手动复制',
-      icon: ok ? 'success' : undefined,
-    })
-  }
 
   return (
     <section className="card robot-card" data-testid="robot-offer" data-robot-wxid={robot.robot_wxid} data-stage={stage}>
@@ -154,53 +189,14 @@ function RobotCard({ robot }: { robot: LiveOffer }) {
         <p className="muted">{said.next}</p>
       </div>
 
-      {stage !== 'joined' && (
-        <>
-          {imageFailed ? (
-            <QrCode value={robot.robot_wxid} label={`机器人 ${robot.nickname} 的二维码`} testId="robot-qr-fallback" />
-          ) : (
-            <img
-              className="qr robot-qr"
-              data-testid="robot-qr"
-              src={robot.qr_code_url}
-              alt={`机器人 ${robot.nickname} 的二维码`}
-              width={168}
-              height={168}
-              onError={() => setImageFailed(true)}
-            />
-          )}
-          <p className="muted invite-qr-hint">长按识别二维码，添加机器人为好友</p>
-        </>
-      )}
+      {stage !== 'joined' && <RobotQr robot={robot} />}
 
-      <div className="pairing">
-        <span className="pairing-label">配对码</span>
-        <span className="pairing-code" data-testid="pairing-code">
-          {robot.pairing_code}
-        </span>
-        <Button size="small" color="primary" data-testid="copy-pairing-code" onClick={onCopy}>
-          复制
-        </Button>
-      </div>
+      <PairingCode code={robot.pairing_code} />
       <p className="pairing-expiry" data-testid="pairing-expires">
         有效期至 {formatDateTime(robot.expires_at)}
       </p>
 
-      <Steps testId="robot-steps" />
+      <StepList steps={ROBOT_STEPS} testId="robot-steps" />
     </section>
-  )
-}
-
-/** The steps from a robot's QR code to an active group, numbered. */
-function Steps({ testId }: { testId?: string }) {
-  return (
-    <ol className="steps" data-testid={testId}>
-      {ROBOT_STEPS.map((step, i) => (
-        <li key={i}>
-          <span className="step-no">{i + 1}</span>
-          <span>{step}</span>
-        </li>
-      ))}
-    </ol>
   )
 }
