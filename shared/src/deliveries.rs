@@ -10,6 +10,8 @@
 //! banned robot's deliveries fail with a reason the owner reads, unless their group moved to
 //! another robot first.
 
+use std::time::Duration;
+
 use chrono::Utc;
 use serde::Serialize;
 
@@ -18,7 +20,7 @@ use crate::context::Ctx;
 use crate::db::QueryContext;
 use crate::deadline::Deadline;
 use crate::error::{Code, Result};
-use crate::governor::{self, Answered, Slot};
+use crate::governor::{self, Answered, Turn as GovernorTurn};
 use crate::health;
 use crate::ids::GroupId;
 use crate::partners::robot::To;
@@ -105,7 +107,26 @@ async fn robot_turns(
             .await
             .db("failed to load pending deliveries")?;
         if rows.is_empty() {
-            break;
+            // Fresh claims of a run beside this one may yet be given back (at its stop): wait for
+            // them. (A killed run's claims are older, and taken back after their lease.)
+            let in_flight = ctx
+                .db()?
+                .client()
+                .await?
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM deliveries d JOIN groups g ON g.id = d.group_id
+                                    WHERE d.task_kind = $1 AND d.state = 'sending' AND g.robot_id = $2
+                                      AND d.claimed_at > now() - interval '20 seconds') AS claimed",
+                    &[&kind.as_str(), &robot_id],
+                )
+                .await
+                .db("failed to look for claims in flight")?
+                .get::<_, bool>("claimed");
+            if !in_flight {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            continue;
         }
         let pending = rows
             .iter()
@@ -123,8 +144,13 @@ async fn robot_turns(
         total.sent += turn.sent;
         total.failed += turn.failed;
         total.deferred += turn.deferred;
-        if turn.rest || turn.sent + turn.failed == 0 {
+        if turn.rest {
             break;
+        }
+        if turn.sent + turn.failed == 0 {
+            // Another run beside this one claimed the share first: look again shortly for what
+            // is left of the robot's (its claims may yet be given back).
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
     Ok(total)
@@ -271,32 +297,33 @@ async fn send_in_turn(
             match Content::from_json(p.content.clone()) {
                 Err(_) => Err("消息内容无法读取".to_owned()),
                 Ok(content) => {
-                    // Nothing is claimed unless the send can start before the stop.
-                    let taken = match governor::reserve(ctx, settings, p.robot_id).await? {
-                        Slot::After(taken) if deadline.allows(taken.wait) => taken,
-                        slot => {
-                            if let Slot::After(taken) = slot {
-                                governor::unreserve(ctx, p.robot_id, taken).await?;
-                            }
+                    // Nothing is claimed unless the robot's turn can come before the stop.
+                    match governor::wait_for(ctx, settings, p.robot_id).await? {
+                        Some(wait) if deadline.allows(wait) => {}
+                        _ => {
                             turn.rest = true;
                             break;
                         }
-                    };
+                    }
                     if !claim(ctx, kind, &p, settings).await? {
-                        governor::unreserve(ctx, p.robot_id, taken).await?;
                         continue; // another run has it, or the group's day is full
                     }
                     claimed = true;
-                    tokio::time::sleep(taken.wait).await;
+                    // The robot's turn (another sender of it may go first: a run beside this one,
+                    // a keyword reply).
+                    if governor::turn(ctx, settings, p.robot_id, deadline.left()).await? != GovernorTurn::Now {
+                        put_back(ctx, kind, &p).await?;
+                        turn.rest = true;
+                        break;
+                    }
                     // Checked at send time, after the wait: the group may have left, or been
                     // joined again by someone else, since the delivery was loaded.
-                    match refusal_at_send(ctx, kind, p.task_id, p.group_id).await? {
+                    match attempting(ctx, kind, &p).await? {
                         Some(reason) => {
-                            governor::unreserve(ctx, p.robot_id, taken).await?;
+                            governor::give_back(ctx, p.robot_id).await?;
                             Err(reason.to_owned())
                         }
                         None => {
-                            attempting(ctx, kind, &p).await?;
                             let answer = ctx.robot()?.send(&p.robot_wxid, To::Group(&p.group_wxid), &content).await;
                             let answered = match &answer {
                                 Ok(_) => Answered::Accepted,
@@ -432,19 +459,28 @@ async fn claim(ctx: &Ctx, kind: TaskKind, p: &Pending, settings: &RobotSettings)
     Ok(claimed == 1)
 }
 
-/// Stamps a claimed delivery as about to be sent: from here on, a run killed before recording
-/// the outcome leaves it unknown, never to be sent again.
-async fn attempting(ctx: &Ctx, kind: TaskKind, p: &Pending) -> Result<()> {
-    ctx.db()?
+/// Stamps a claimed delivery as about to be sent, if it may be sent now: from here on, a run
+/// killed before recording the outcome leaves it unknown, never to be sent again. Answers why it
+/// must not be sent, if it must not (nothing stamped then). One statement on the way to a send:
+/// it runs between the robot's slot and its send, so it adds to every gap.
+async fn attempting(ctx: &Ctx, kind: TaskKind, p: &Pending) -> Result<Option<&'static str>> {
+    let stamped = ctx
+        .db()?
         .client()
         .await?
         .execute(
-            "UPDATE deliveries SET attempted_at = now() WHERE task_kind = $1 AND task_id = $2 AND group_id = $3",
+            "UPDATE deliveries d SET attempted_at = now() FROM groups g
+             WHERE d.task_kind = $1 AND d.task_id = $2 AND d.group_id = $3 AND g.id = d.group_id AND g.state = 'active'
+               AND ($1 <> 'broadcast'
+                    OR g.owner_id IS NOT DISTINCT FROM (SELECT b.owner_id FROM broadcasts b WHERE b.id = $2))",
             &[&kind.as_str(), &p.task_id, &p.group_id],
         )
         .await
         .db("failed to mark a delivery attempted")?;
-    Ok(())
+    if stamped == 1 {
+        return Ok(None);
+    }
+    Ok(Some(refusal_at_send(ctx, kind, p.task_id, p.group_id).await?.unwrap_or(REASON_EXITED)))
 }
 
 /// Takes back the claims of killed runs: one never attempted is pending again, one attempted is
@@ -471,8 +507,9 @@ async fn expire_claims(client: &deadpool_postgres::Client, kind: TaskKind) -> Re
 pub const REASON_NEW_OWNER: &str = "群已归属其他群主，未发送";
 const REASON_EXITED: &str = "群已退出，未发送";
 
-/// Why a delivery must not be sent now, if it must not: the group is no longer active, or (for
-/// an owner's mass message) it no longer belongs to the task's owner — someone else had the
+/// Why a delivery must not be sent now, if it must not (asked when [`attempting`] refused to
+/// stamp it): the group is no longer active, or (for an owner's mass message) it no longer
+/// belongs to the task's owner — someone else had the
 /// robot join it again after the task was made, and the message is not theirs to receive.
 async fn refusal_at_send(ctx: &Ctx, kind: TaskKind, task_id: i64, group_id: i64) -> Result<Option<&'static str>> {
     let row = ctx

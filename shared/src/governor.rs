@@ -1,15 +1,20 @@
 //! The send governor: every send of a robot (keyword and customer-service replies, pairing
-//! answers, mass messages, ad campaigns) takes a slot from it first. Per robot, in one Redis hash
-//! (`GPET:ROBOT_GOV_{id}`, so a script touches one key whatever the cluster's slots):
+//! answers, mass messages, ad campaigns) waits for the robot's turn and takes it first. Per
+//! robot, in one Redis hash (`GPET:ROBOT_GOV_{id}`, so a script touches one key whatever the
+//! cluster's slots):
 //!
+//! - one send at a time: a turn is held from when it is taken until the platform answers (or
+//!   the turn is given back unused; a lease frees it from a sender that died);
 //! - a random gap between two sends, drawn in `[send_gap_min_ms, send_gap_max_ms]` for each
-//!   send (never a fixed interval), counted from the moment the previous send was answered, so
-//!   that the platform never sees two sends closer than the gap, whoever sent them;
+//!   send (never a fixed interval), counted from the moment the previous send was answered: the
+//!   platform never sees two sends closer than the gap, whoever sent them, however many
+//!   dispatchers and consumers share the robot;
 //! - at most `per_minute` sends in a minute and `per_day` in a business day;
 //! - after the platform's risk-control refusal, a pause that doubles with each refusal in a row
 //!   (`cooldown_base_secs`, at most `cooldown_max_secs`), cleared by the next send accepted.
 //!
-//! A slot is reserved before the send and counted then; one not used is given back.
+//! A turn is taken at the moment of the send, never booked ahead, so that a sender that is late
+//! (a slow claim, a busy database) delays the next send rather than squeezing its gap.
 
 use std::time::Duration;
 
@@ -23,39 +28,42 @@ use crate::settings::RobotSettings;
 
 /// The hash outlives a day's counters.
 const KEEP_MS: i64 = 3 * 24 * 3600 * 1000;
+/// A turn not answered within this is free again (its sender died).
+const LEASE_MS: i64 = 60_000;
+/// How often a sender looks again while another send of the robot is in flight.
+const IN_FLIGHT_POLL_MS: i64 = 50;
 
-/// Takes a slot: answers {0, wait ms, slot ms, gap ms} or {1, 0, 0, 0} when the day's sends are
-/// spent (nothing taken then).
-const RESERVE: &str = r#"
-local now, gap, per_minute, per_day, today, keep =
-  tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6])
-local v = redis.call('HMGET', KEYS[1], 'next', 'pause', 'win', 'wcount', 'day', 'dcount')
-local slot = math.max(now, tonumber(v[1] or '0'), tonumber(v[2] or '0'))
-local dcount = tonumber(v[6] or '0')
-if v[5] ~= today then dcount = 0 end
-if dcount >= per_day then return {1, 0, 0, 0} end
-local win = math.floor(slot / 60000)
-local wcount = tonumber(v[4] or '0')
-if tonumber(v[3] or '-1') ~= win then wcount = 0 end
-if wcount >= per_minute then
-  win = win + 1
-  slot = win * 60000
-  wcount = 0
-end
-redis.call('HSET', KEYS[1], 'next', slot + gap, 'gap', gap, 'win', win, 'wcount', wcount + 1,
-  'day', today, 'dcount', dcount + 1)
+/// Takes the robot's turn now if it may send now: {0, 0}; {2, ms} to look again in ms; {1, 0}
+/// when the day's sends are spent. ARGV: now, this send's gap, per minute, per day, today, keep,
+/// lease, poll.
+const TAKE: &str = r#"
+local now, gap, per_minute, per_day, today, keep, lease, poll =
+  tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], tonumber(ARGV[6]),
+  tonumber(ARGV[7]), tonumber(ARGV[8])
+local v = redis.call('HMGET', KEYS[1], 'next', 'pause', 'inflight', 'win', 'wcount', 'day', 'dcount')
+local inflight = tonumber(v[3] or '0')
+if inflight > now then return {2, math.min(inflight - now, poll)} end
+local at = math.max(tonumber(v[1] or '0'), tonumber(v[2] or '0'))
+if at > now then return {2, at - now} end
+local dcount = tonumber(v[7] or '0')
+if v[6] ~= today then dcount = 0 end
+if dcount >= per_day then return {1, 0} end
+local win = math.floor(now / 60000)
+local wcount = tonumber(v[5] or '0')
+if tonumber(v[4] or '-1') ~= win then wcount = 0 end
+if wcount >= per_minute then return {2, (win + 1) * 60000 - now} end
+redis.call('HSET', KEYS[1], 'prev', v[1] or '0', 'next', now + gap, 'gap', gap, 'inflight', now + lease,
+  'win', win, 'wcount', wcount + 1, 'day', today, 'dcount', dcount + 1)
 redis.call('PEXPIRE', KEYS[1], keep)
-return {0, slot - now, slot, gap}
+return {0, 0}
 "#;
 
-/// Gives back a slot not used (ARGV: its slot and gap, ms): it is not counted, and when no slot
-/// was taken after it, the next send may take its time.
-const UNRESERVE: &str = r#"
-local slot, gap = tonumber(ARGV[1]), tonumber(ARGV[2])
-local v = redis.call('HMGET', KEYS[1], 'wcount', 'dcount', 'next')
+/// Gives back a turn not used: not counted, the robot's time as it was before it.
+const GIVE_BACK: &str = r#"
+local v = redis.call('HMGET', KEYS[1], 'wcount', 'dcount', 'prev')
 if tonumber(v[1] or '0') > 0 then redis.call('HINCRBY', KEYS[1], 'wcount', -1) end
 if tonumber(v[2] or '0') > 0 then redis.call('HINCRBY', KEYS[1], 'dcount', -1) end
-if tonumber(v[3] or '0') == slot + gap then redis.call('HSET', KEYS[1], 'next', slot) end
+redis.call('HSET', KEYS[1], 'next', v[3] or '0', 'inflight', 0)
 return 0
 "#;
 
@@ -64,14 +72,13 @@ return 0
 /// robot pauses: base × 2^(refusals in a row − 1), at most max); answers the pause in ms.
 const FINISH: &str = r#"
 local now, outcome, base, max = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local v = redis.call('HMGET', KEYS[1], 'next', 'gap', 'level')
-local next = math.max(tonumber(v[1] or '0'), now + tonumber(v[2] or '0'))
-redis.call('HSET', KEYS[1], 'next', next)
+local v = redis.call('HMGET', KEYS[1], 'gap', 'level')
+redis.call('HSET', KEYS[1], 'next', now + tonumber(v[1] or '0'), 'inflight', 0)
 if outcome == 1 then
   redis.call('HSET', KEYS[1], 'level', 0)
   return 0
 elseif outcome == 2 then
-  local level = tonumber(v[3] or '0') + 1
+  local level = tonumber(v[2] or '0') + 1
   local pause = math.min(max, base * 2 ^ (level - 1))
   redis.call('HSET', KEYS[1], 'level', level, 'pause', now + pause)
   return pause
@@ -79,24 +86,19 @@ end
 return 0
 "#;
 
-/// A slot, or why none is given.
+/// The robot's turn, or why there is none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Slot {
-    /// Send after the reservation's wait.
-    After(Reservation),
-    /// The robot's sends of the day are spent (nothing was taken).
+pub enum Turn {
+    /// Send now; then say how the platform answered ([`finished`]), or give it back
+    /// ([`give_back`]).
+    Now,
+    /// Not within the patience given.
+    NotInTime,
+    /// The robot's sends of the day are spent.
     DaySpent,
 }
 
-/// A slot taken: send after `wait`, or give it back ([`unreserve`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Reservation {
-    pub wait: Duration,
-    slot_ms: i64,
-    gap_ms: i64,
-}
-
-/// How the platform answered a send made in a slot.
+/// How the platform answered a send made in a turn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answered {
     Accepted,
@@ -120,10 +122,10 @@ pub fn draw_gap(settings: &RobotSettings) -> Duration {
     Duration::from_millis(u64::from(rand::rng().random_range(min..=max)))
 }
 
-/// Reserves the robot's next send.
-pub async fn reserve(ctx: &Ctx, settings: &RobotSettings, robot_id: i64) -> Result<Slot> {
+/// One try at the robot's turn: `Ok(None)` when it is taken, else how long until it may be.
+async fn take(ctx: &Ctx, settings: &RobotSettings, robot_id: i64) -> Result<std::result::Result<(), Option<Duration>>> {
     let mut redis = ctx.cache()?.conn();
-    let (spent, wait, slot_ms, gap_ms): (i64, i64, i64, i64) = Script::new(RESERVE)
+    let (answer, wait): (i64, i64) = Script::new(TAKE)
         .key(key(ctx, robot_id)?)
         .arg(now_ms())
         .arg(draw_gap(settings).as_millis() as i64)
@@ -131,29 +133,68 @@ pub async fn reserve(ctx: &Ctx, settings: &RobotSettings, robot_id: i64) -> Resu
         .arg(settings.per_day)
         .arg(ctx.clock.today().compact())
         .arg(KEEP_MS)
+        .arg(LEASE_MS)
+        .arg(IN_FLIGHT_POLL_MS)
         .invoke_async(&mut redis)
         .await
-        .unexpected("failed to reserve a send")?;
-    Ok(match spent {
-        1 => Slot::DaySpent,
-        _ => Slot::After(Reservation { wait: Duration::from_millis(wait.max(0) as u64), slot_ms, gap_ms }),
+        .unexpected("failed to take the robot's turn")?;
+    Ok(match answer {
+        0 => Ok(()),
+        1 => Err(None),
+        _ => Err(Some(Duration::from_millis(wait.max(1) as u64))),
     })
 }
 
-/// Gives back a slot that was not used.
-pub async fn unreserve(ctx: &Ctx, robot_id: i64, reservation: Reservation) -> Result<()> {
+/// How long until the robot may send, as far as its governor knows now (zero: it may), or
+/// `None` when its day is spent. Takes nothing.
+pub async fn wait_for(ctx: &Ctx, settings: &RobotSettings, robot_id: i64) -> Result<Option<Duration>> {
     let mut redis = ctx.cache()?.conn();
-    let _: i64 = Script::new(UNRESERVE)
+    let (next, pause, day, count): (Option<i64>, Option<i64>, Option<String>, Option<i64>) = redis::cmd("HMGET")
+        .arg(key(ctx, robot_id)?)
+        .arg("next")
+        .arg("pause")
+        .arg("day")
+        .arg("dcount")
+        .query_async(&mut redis)
+        .await
+        .unexpected("failed to read the robot's governor")?;
+    if day.as_deref() == Some(ctx.clock.today().compact().as_str()) && count.unwrap_or(0) >= i64::from(settings.per_day)
+    {
+        return Ok(None);
+    }
+    let at = next.unwrap_or(0).max(pause.unwrap_or(0));
+    Ok(Some(Duration::from_millis((at - now_ms()).max(0) as u64)))
+}
+
+/// Waits for the robot's turn, for at most `patience`, and takes it.
+pub async fn turn(ctx: &Ctx, settings: &RobotSettings, robot_id: i64, patience: Duration) -> Result<Turn> {
+    let until = tokio::time::Instant::now() + patience;
+    loop {
+        match take(ctx, settings, robot_id).await? {
+            Ok(()) => return Ok(Turn::Now),
+            Err(None) => return Ok(Turn::DaySpent),
+            Err(Some(wait)) => {
+                if tokio::time::Instant::now() + wait > until {
+                    return Ok(Turn::NotInTime);
+                }
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}
+
+/// Gives back a turn taken and not used.
+pub async fn give_back(ctx: &Ctx, robot_id: i64) -> Result<()> {
+    let mut redis = ctx.cache()?.conn();
+    let _: i64 = Script::new(GIVE_BACK)
         .key(key(ctx, robot_id)?)
-        .arg(reservation.slot_ms)
-        .arg(reservation.gap_ms)
         .invoke_async(&mut redis)
         .await
-        .unexpected("failed to give back a send")?;
+        .unexpected("failed to give back the robot's turn")?;
     Ok(())
 }
 
-/// Records how a send was answered (now); answers the pause it started, if any.
+/// Records how the send of the turn was answered (now); answers the pause it started, if any.
 pub async fn finished(ctx: &Ctx, settings: &RobotSettings, robot_id: i64, answered: Answered) -> Result<Duration> {
     let outcome = match answered {
         Answered::Other => 0,
@@ -204,8 +245,8 @@ pub async fn state(ctx: &Ctx, robot_ids: &[i64]) -> Result<std::collections::Has
 }
 
 /// Sends one message the robot says on its own (a keyword or customer-service reply, a pairing
-/// answer, a refusal) through the governor, if its slot comes within `max_wait`; answers whether
-/// it was sent. A failure is logged, never retried: the event it answers has taken effect.
+/// answer, a refusal) in the robot's turn, if it comes within `max_wait`; answers whether it was
+/// sent. A failure is logged, never retried: the event it answers has taken effect.
 pub async fn say(
     ctx: &Ctx,
     settings: &RobotSettings,
@@ -216,17 +257,11 @@ pub async fn say(
     max_wait: Duration,
 ) -> bool {
     let sent: Result<bool> = async {
-        let wait = match reserve(ctx, settings, robot_id).await? {
-            Slot::After(taken) if taken.wait <= max_wait => taken.wait,
-            slot => {
-                if let Slot::After(taken) = slot {
-                    unreserve(ctx, robot_id, taken).await?;
-                }
-                tracing::warn!(robot_id, ?slot, "the robot's reply was not sent: its governor has no slot in time");
-                return Ok(false);
-            }
-        };
-        tokio::time::sleep(wait).await;
+        let turn = turn(ctx, settings, robot_id, max_wait).await?;
+        if turn != Turn::Now {
+            tracing::warn!(robot_id, ?turn, "the robot's reply was not sent: its turn did not come in time");
+            return Ok(false);
+        }
         let answer = ctx.robot()?.send(robot_wxid, to, content).await;
         let answered = match &answer {
             Ok(_) => Answered::Accepted,

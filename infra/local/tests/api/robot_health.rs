@@ -254,60 +254,74 @@ async fn a_silent_robot_is_not_offered_its_offer_is_replaced_and_the_alerts_go_o
 }
 
 #[tokio::test]
-async fn the_governor_draws_random_gaps_keeps_its_caps_and_cools_down_exponentially() {
-    use gpet::governor::{self, Answered, Slot};
+async fn the_governor_gives_one_turn_at_a_time_after_a_random_gap_keeps_its_caps_and_cools_down_exponentially() {
+    use gpet::governor::{self, Answered, Turn};
     let app = TestApp::spawn().await;
+    let ctx = &app.ctx;
     let settings = RobotSettings {
         send_gap_min_ms: 1_000,
         send_gap_max_ms: 2_000,
-        per_minute: 3,
-        per_day: 5,
         cooldown_base_secs: 10,
         cooldown_max_secs: 25,
         ..RobotSettings::default()
     };
-    let ctx = &app.ctx;
-    let mut waits = Vec::new();
-    let mut taken = Vec::new();
-    for _ in 0..5 {
-        match governor::reserve(ctx, &settings, 77).await.unwrap() {
-            Slot::After(slot) => {
-                waits.push(slot.wait);
-                taken.push(slot);
-            }
-            Slot::DaySpent => panic!("five sends are allowed a day"),
-        }
-    }
-    assert_eq!(governor::reserve(ctx, &settings, 77).await.unwrap(), Slot::DaySpent, "the sixth of the day");
-    // Three in the first minute, each a random 1–2 s after the one before; the fourth waits for
-    // the next minute.
-    let gaps: Vec<Duration> = waits.windows(2).map(|w| w[1].saturating_sub(w[0])).collect();
-    for gap in &gaps[..2] {
-        assert!((Duration::from_millis(990)..=Duration::from_millis(2_010)).contains(gap), "{waits:?}");
-    }
-    let minute_start = |wait: Duration| (chrono::Utc::now().timestamp_millis() + wait.as_millis() as i64) / 60_000;
-    assert!(minute_start(waits[3]) > minute_start(waits[0]), "the fourth send is in the next minute: {waits:?}");
-    // Given back, the last slot counts no more and its time is the next send's.
-    governor::unreserve(ctx, 77, taken[4]).await.unwrap();
-    let Slot::After(again) = governor::reserve(ctx, &settings, 77).await.unwrap() else { panic!("a slot given back") };
-    assert!(again.wait.abs_diff(taken[4].wait) < Duration::from_millis(100), "{again:?} {:?}", taken[4]);
+    let none = Duration::ZERO;
+    // One send at a time: while a turn is out, no other sender gets one.
+    assert_eq!(governor::turn(ctx, &settings, 77, none).await.unwrap(), Turn::Now);
+    assert_eq!(governor::turn(ctx, &settings, 77, Duration::from_millis(300)).await.unwrap(), Turn::NotInTime);
+    // Answered: the next turn is a random 1–2 s after the answer.
+    governor::finished(ctx, &settings, 77, Answered::Accepted).await.unwrap();
+    let wait = governor::wait_for(ctx, &settings, 77).await.unwrap().unwrap();
+    assert!((Duration::from_millis(950)..=Duration::from_millis(2_000)).contains(&wait), "{wait:?}");
+    let asked = Instant::now();
+    assert_eq!(governor::turn(ctx, &settings, 77, Duration::from_secs(3)).await.unwrap(), Turn::Now);
+    assert!(asked.elapsed() + Duration::from_millis(60) >= wait, "the turn came after the gap");
+    // A turn given back unused is not counted, and the robot's time is as it was.
+    governor::give_back(ctx, 77).await.unwrap();
+    assert_eq!(governor::state(ctx, &[77]).await.unwrap()[&77].sends_today, 1);
+    assert_eq!(governor::turn(ctx, &settings, 77, none).await.unwrap(), Turn::Now, "the given-back turn is free");
     // Gaps drawn over many sends are spread over the range, not fixed.
     let draws: std::collections::BTreeSet<u128> = (0..50).map(|_| governor::draw_gap(&settings).as_millis()).collect();
     assert!(draws.len() > 10 && draws.iter().all(|g| (1_000..=2_000).contains(g)), "{draws:?}");
+
+    // Caps: 3 a minute, then nothing until the next minute; 2 a day, then the day is spent.
+    let quick = RobotSettings { send_gap_min_ms: 100, send_gap_max_ms: 101, per_minute: 3, ..settings.clone() };
+    let minute = || chrono::Utc::now().timestamp() / 60;
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let robot = 100 + tries;
+        let first = minute();
+        for _ in 0..3 {
+            assert_eq!(governor::turn(ctx, &quick, robot, Duration::from_secs(1)).await.unwrap(), Turn::Now);
+            governor::finished(ctx, &quick, robot, Answered::Accepted).await.unwrap();
+        }
+        let fourth = governor::turn(ctx, &quick, robot, Duration::from_secs(1)).await.unwrap();
+        if minute() != first && tries < 3 {
+            continue; // the minute turned during the try: try again in the new one
+        }
+        assert_eq!(fourth, Turn::NotInTime, "the fourth send of a minute waits for the next minute");
+        break;
+    }
+    let daily = RobotSettings { per_day: 2, ..quick.clone() };
+    for _ in 0..2 {
+        assert_eq!(governor::turn(ctx, &daily, 90, Duration::from_secs(1)).await.unwrap(), Turn::Now);
+        governor::finished(ctx, &daily, 90, Answered::Accepted).await.unwrap();
+    }
+    assert_eq!(governor::turn(ctx, &daily, 90, Duration::from_secs(1)).await.unwrap(), Turn::DaySpent);
+    assert_eq!(governor::wait_for(ctx, &daily, 90).await.unwrap(), None);
+
     // Risk control: 10 s, 20 s, then the 25 s cap; an accepted send resets it.
-    let pauses: Vec<u64> = futures::future::join_all(
-        (0..3)
-            .map(|_| async { governor::finished(ctx, &settings, 78, Answered::RiskRefused).await.unwrap().as_secs() }),
-    )
-    .await;
-    let mut pauses = pauses;
-    pauses.sort();
+    let mut pauses = Vec::new();
+    for _ in 0..3 {
+        pauses.push(governor::finished(ctx, &settings, 78, Answered::RiskRefused).await.unwrap().as_secs());
+    }
     assert_eq!(pauses, [10, 20, 25]);
+    let paused = governor::wait_for(ctx, &settings, 78).await.unwrap().unwrap();
+    assert!(paused > Duration::from_secs(24), "{paused:?}");
     governor::finished(ctx, &settings, 78, Answered::Accepted).await.unwrap();
     assert_eq!(governor::finished(ctx, &settings, 78, Answered::RiskRefused).await.unwrap().as_secs(), 10);
-    let state = governor::state(ctx, &[77, 78]).await.unwrap();
-    assert_eq!(state[&77].sends_today, 5, "five slots of the day taken");
-    assert!(state[&78].paused_until.is_some());
+    assert!(governor::state(ctx, &[78]).await.unwrap()[&78].paused_until.is_some());
 }
 
 #[tokio::test]

@@ -29,7 +29,10 @@
 //!      in flight, each request a distinct user with a phone, an identity and a balance, against
 //!      GET /_local/clock at the same concurrency and the local SQS's own SendMessageBatch rate
 //!      (each request publishes its payout there); every answer must be 1200 (pending) and every
-//!      user's held money the amount asked.
+//!      user's held money the amount asked;
+//!   k. the dispatcher under the send governor: 10,000 deliveries of ad campaigns over 100 robots
+//!      and 2,000 groups, checked from the sandbox's record (each once, no gap below the
+//!      minimum, no cap exceeded), against the rate the governor's settings allow.
 //!
 //! One module per section (its constants, its measurement, its figures and their table); the
 //! stack, the load generators and the figures' arithmetic and table beside them.
@@ -48,6 +51,7 @@
 mod assignment;
 mod binary_size;
 mod cold_start;
+mod dispatch;
 mod figures;
 mod functions;
 mod http_latency;
@@ -91,14 +95,14 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The sections GPET_BENCH_ONLY names (a–j), or all of them.
+/// The sections GPET_BENCH_ONLY names (a–k), or all of them.
 fn sections() -> anyhow::Result<BTreeSet<char>> {
-    let all: BTreeSet<char> = ('a'..='j').collect();
+    let all: BTreeSet<char> = ('a'..='k').collect();
     let Some(only) = std::env::var("GPET_BENCH_ONLY").ok().filter(|v| !v.trim().is_empty()) else { return Ok(all) };
     let chosen: BTreeSet<char> =
         only.split(',').map(str::trim).filter(|s| !s.is_empty()).filter_map(|s| s.chars().next()).collect();
     let unknown: Vec<&char> = chosen.difference(&all).collect();
-    anyhow::ensure!(unknown.is_empty(), "GPET_BENCH_ONLY={only}: no section {unknown:?} (sections are a to j)");
+    anyhow::ensure!(unknown.is_empty(), "GPET_BENCH_ONLY={only}: no section {unknown:?} (sections are a to k)");
     Ok(chosen)
 }
 
@@ -132,6 +136,8 @@ struct Figures {
     settlement: Option<settlement::Settlement>,
     #[serde(skip_serializing_if = "Option::is_none")]
     withdrawals: Option<withdrawals::Withdrawals>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dispatch: Option<dispatch::Dispatch>,
 }
 
 impl Figures {
@@ -149,6 +155,7 @@ impl Figures {
             self.assignment.as_ref().map(|f| f.table()),
             self.settlement.as_ref().map(|f| f.table()),
             self.withdrawals.as_ref().map(|f| f.table()),
+            self.dispatch.as_ref().map(|f| f.table()),
         ]
         .into_iter()
         .flatten()
@@ -195,6 +202,9 @@ async fn measure(stack: &Stack, only: &BTreeSet<char>) -> anyhow::Result<Figures
     }
     if only.contains(&'j') {
         figures.withdrawals = Some(withdrawals::measure(stack).await.context("withdrawal requests")?);
+    }
+    if only.contains(&'k') {
+        figures.dispatch = Some(dispatch::measure(stack).await.context("dispatch under the governor")?);
     }
     Ok(figures)
 }
