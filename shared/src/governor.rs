@@ -224,6 +224,9 @@ pub struct State {
 }
 
 pub async fn state(ctx: &Ctx, robot_ids: &[i64]) -> Result<std::collections::HashMap<i64, State>> {
+    if robot_ids.is_empty() {
+        return Ok(std::collections::HashMap::new()); // (an empty pipeline is no command)
+    }
     let mut pipe = redis::pipe();
     for id in robot_ids {
         pipe.cmd("HMGET").arg(key(ctx, *id)?).arg("day").arg("dcount").arg("pause");

@@ -378,6 +378,9 @@ async fn a_quarantined_robot_is_kept_out_of_use_and_its_owners_see_why_until_it_
     assert!(group["data"]["outage_since"].is_string(), "{group}");
     let (status, refused) = app.h5_post("/api/robots/assign", &cookies, json!(null)).await;
     assert_eq!((status, refused["code"].as_i64()), (422, Some(1600)), "not offered: {refused}");
+    // A page past the last one is empty, not an error (the governor has no robot to read).
+    let (status, beyond) = app.console(Method::GET, "/api/console/robots?page=99&page_size=1", &ops, None).await;
+    assert_eq!((status, beyond["data"]["items"].as_array().map(Vec::len)), (200, Some(0)), "{beyond}");
     let (_, audit) = app.console(Method::GET, "/api/console/audit-log", &ops, None).await;
     assert_eq!(audit["data"]["items"][0]["action"], "robot.quarantine", "{audit}");
 
