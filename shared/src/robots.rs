@@ -207,7 +207,7 @@ pub async fn list(ctx: &Ctx, q: Option<&str>, page: PageRequest) -> Result<Page<
     Ok(Page::new(items, total, page))
 }
 
-pub async fn one(ctx: &Ctx, client: &impl GenericClient, id: i64) -> Result<Robot> {
+async fn one(ctx: &Ctx, client: &impl GenericClient, id: i64) -> Result<Robot> {
     let row = client
         .query_opt(
             &format!("SELECT {} FROM robots r WHERE r.id = $1", robot_columns("$2")),
@@ -360,6 +360,18 @@ pub async fn update(ctx: &Ctx, by: &ConsolePrincipal, id: i64, change: RobotChan
     // A disabled robot leaves today's offer at once (an enabled one joins it).
     take_snapshot(ctx, &client, ctx.clock.today()).await?;
     one(ctx, &client, id).await
+}
+
+/// An operator quarantines a robot ([`health::quarantine`]): the robot as the console shows it.
+pub async fn quarantine(ctx: &Ctx, by: &ConsolePrincipal, id: i64, request: health::Quarantine) -> Result<Robot> {
+    health::quarantine(ctx, by, id, request).await?;
+    one(ctx, &ctx.db()?.client().await?, id).await
+}
+
+/// An operator ends a robot's quarantine ([`health::release`]): the robot as the console shows it.
+pub async fn release(ctx: &Ctx, by: &ConsolePrincipal, id: i64) -> Result<Robot> {
+    health::release(ctx, by, id).await?;
+    one(ctx, &ctx.db()?.client().await?, id).await
 }
 
 /// Takes `day`'s snapshot if it was not taken (a robot's free places = capacity − its active

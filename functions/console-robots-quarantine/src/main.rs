@@ -1,6 +1,6 @@
 //! POST /api/console/robots/{id}/quarantine: keeps a robot out of use (not offered, not sending), with a reason.
 
-use gpet::health::{self, Quarantine};
+use gpet::health::Quarantine;
 use gpet::robots::{self, Robot};
 use gpet::{Ctx, Envelope};
 use gpet_lambda::{Request, http};
@@ -26,7 +26,5 @@ gpet_lambda::function!(http; db, cache, auth);
 pub async fn handle(ctx: &Ctx, req: Request) -> gpet::Result<Robot> {
     let by = http::operator(ctx, &req).await?;
     let request: Quarantine = http::json_body(&req, http::BODY_LIMIT)?;
-    let id = http::path_id(&req, "id")?;
-    health::quarantine(ctx, &by, id, request).await?;
-    robots::one(ctx, &ctx.db()?.client().await?, id).await
+    robots::quarantine(ctx, &by, http::path_id(&req, "id")?, request).await
 }

@@ -1,6 +1,5 @@
 //! POST /api/console/robots/{id}/release: ends a robot's quarantine.
 
-use gpet::health;
 use gpet::robots::{self, Robot};
 use gpet::{Ctx, Envelope};
 use gpet_lambda::{Request, http};
@@ -24,7 +23,5 @@ gpet_lambda::function!(http; db, cache, auth);
 )]
 pub async fn handle(ctx: &Ctx, req: Request) -> gpet::Result<Robot> {
     let by = http::operator(ctx, &req).await?;
-    let id = http::path_id(&req, "id")?;
-    health::release(ctx, &by, id).await?;
-    robots::one(ctx, &ctx.db()?.client().await?, id).await
+    robots::release(ctx, &by, http::path_id(&req, "id")?).await
 }
